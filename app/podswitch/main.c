@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * podswitch [EAL options] -- --config FILE
+ * podswitch --config FILE            (EAL options from the file)
+ * podswitch --check-config FILE
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include <podswitch/config.h>
+#include <podswitch/dataplane.h>
+#include <podswitch/graph.h>
+#include <podswitch/stats.h>
+
+#include "ps_build_config.h"
+
+#define EXIT_USAGE 2
+
+static volatile sig_atomic_t got_quit;
+static volatile sig_atomic_t got_stats;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		got_stats = 1;
+	else
+		got_quit = 1;
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [EAL options --] --config FILE [--drivers-dir DIR] [--trace]\n"
+		"       %s --check-config FILE [--drivers-dir DIR]\n"
+		"\n"
+		"  --config FILE        run the node described by FILE; EAL options come\n"
+		"                       from the command line before '--', or else from\n"
+		"                       the file's dpdk.eal_args\n"
+		"  --check-config FILE  validate FILE, list every problem by JSON path,\n"
+		"                       exit 0 if valid, 1 if not\n"
+		"  --drivers-dir DIR    driver profiles (default %s)\n"
+		"  --trace              log a line per packet per graph node (debug)\n"
+		"  --version, --help\n"
+		"\n"
+		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop cleanly.\n",
+		prog, prog, ps_profiles_default_dir());
+}
+
+struct app_opts {
+	const char *config;
+	const char *drivers_dir;
+	bool check_only;
+	bool trace;
+};
+
+/* Returns 0, or EXIT_USAGE after printing why. */
+static int
+parse_app_args(int argc, char **argv, struct app_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'k' },
+		{ "drivers-dir", required_argument, NULL, 'd' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'k':
+			o->config = optarg;
+			o->check_only = true;
+			break;
+		case 'd':
+			o->drivers_dir = optarg;
+			break;
+		case 't':
+			o->trace = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		case 'v':
+			printf("podswitch %s\n", PS_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "podswitch: unknown or incomplete option '%s'\n",
+				argv[optind - 1]);
+			usage(stderr, argv[0]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "podswitch: unexpected argument '%s'\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "podswitch: --config FILE or --check-config FILE is required\n");
+		usage(stderr, argv[0]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+load_config(const struct app_opts *o, struct ps_config *cfg)
+{
+	struct ps_errors errs = { 0 };
+	const char *dir = o->drivers_dir ? o->drivers_dir : ps_profiles_default_dir();
+	int rc;
+
+	rc = ps_profiles_load(dir, &errs);
+	if (rc >= 0)
+		rc = ps_config_load(o->config, cfg, &errs);
+	if (rc < 0) {
+		fprintf(stderr, "podswitch: %s: %u problem%s\n", o->config,
+			errs.count, errs.count == 1 ? "" : "s");
+		ps_errors_print(&errs, stderr);
+	}
+	ps_errors_free(&errs);
+	return rc;
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct ps_dataplane dp;
+	static struct ps_config cfg;
+	char *eal_argv[PS_MAX_EAL_ARGS + 32];
+	unsigned int lcores[PS_MAX_WORKERS], nb_lcores = 0, lc;
+	struct app_opts o = { 0 };
+	int i, dashdash = -1, eal_argc, rc;
+	bool eal_from_file;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dashdash = i;
+			break;
+		}
+	eal_from_file = dashdash < 0;
+	rc = parse_app_args(eal_from_file ? argc : argc - dashdash,
+			    eal_from_file ? argv : argv + dashdash, &o);
+	if (rc != 0)
+		return rc;
+	if (load_config(&o, &cfg) < 0)
+		return 1;
+	if (o.check_only) {
+		printf("%s: configuration is valid (%u ports, %u workers)\n",
+		       o.config, cfg.nb_ports, cfg.nb_workers);
+		ps_config_free(&cfg);
+		return 0;
+	}
+
+	if (eal_from_file) {
+		eal_argc = ps_eal_args_from_config(&cfg, argv[0], eal_argv,
+						   (int)RTE_DIM(eal_argv));
+		if (eal_argc < 0) {
+			fprintf(stderr, "podswitch: too many EAL arguments\n");
+			return 1;
+		}
+	} else {
+		for (i = 0; i < dashdash; i++)
+			eal_argv[i] = argv[i];
+		eal_argc = dashdash;
+	}
+	fprintf(stderr, "podswitch: EAL");
+	for (i = 1; i < eal_argc; i++)
+		fprintf(stderr, " %s", eal_argv[i]);
+	fprintf(stderr, "\n");
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "podswitch: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	if (install_signals() < 0)
+		return 1;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (nb_lcores == PS_MAX_WORKERS)
+			break;
+		lcores[nb_lcores++] = lc;
+	}
+	if (nb_lcores == 0) {
+		fprintf(stderr, "podswitch: no worker lcore: give EAL at least "
+			"two lcores (main + worker)\n");
+		rte_eal_cleanup();
+		return 1;
+	}
+	ps_genv.trace = o.trace;
+	if (o.trace)
+		rte_log_set_level(ps_logtype_graph, RTE_LOG_DEBUG);
+
+	rc = ps_dataplane_init(&dp, &cfg, lcores, nb_lcores);
+	if (rc == 0)
+		rc = ps_dataplane_start(&dp);
+	if (rc < 0) {
+		fprintf(stderr, "podswitch: cannot start the dataplane: %s\n",
+			rte_strerror(-rc));
+		ps_dataplane_fini(&dp);
+		rte_eal_cleanup();
+		return 1;
+	}
+	printf("podswitch: node %s running, %u ports, %u workers (pid %d)\n",
+	       cfg.node_name, cfg.nb_ports, nb_lcores, (int)getpid());
+	fflush(stdout);
+
+	while (!got_quit) {
+		if (got_stats) {
+			got_stats = 0;
+			ps_stats_print(stdout, &dp);
+		}
+		usleep(10000);
+	}
+	printf("podswitch: stopping\n");
+	ps_dataplane_stop(&dp);
+	ps_stats_print(stdout, &dp);
+	ps_dataplane_fini(&dp);
+	ps_config_free(&cfg);
+	ps_profiles_free();
+	rte_eal_cleanup();
+	printf("podswitch: stopped\n");
+	return 0;
+}

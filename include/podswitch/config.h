@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PODSWITCH_CONFIG_H
+#define PODSWITCH_CONFIG_H
+
+/*
+ * Node configuration: the JSON file of DESIGN.md section 3, parsed and
+ * validated in one pass. Every problem is reported with its JSON path; a
+ * file with any problem yields no configuration.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+
+#define PS_NAME_MAX 32
+#define PS_PATH_MAX 256
+#define PS_MAX_PORTS 32
+#define PS_MAX_WORKERS 16
+#define PS_MAX_PORT_ARGS 16
+#define PS_MAX_EAL_ARGS 64
+
+/* IPv4 addresses are kept in network byte order. */
+struct ps_prefix4 {
+	uint32_t addr;
+	uint8_t len;
+};
+
+enum ps_port_role {
+	PS_ROLE_POD,
+	PS_ROLE_UPLINK,
+	PS_ROLE_HOST,
+};
+
+enum ps_overlay_mode {
+	PS_OVERLAY_HOST_GW,
+	PS_OVERLAY_VXLAN,
+};
+
+struct ps_kv {
+	char key[PS_NAME_MAX];
+	char value[PS_PATH_MAX];
+};
+
+struct ps_port_config {
+	char name[PS_NAME_MAX];
+	enum ps_port_role role;
+	char driver[PS_NAME_MAX];
+	struct ps_kv args[PS_MAX_PORT_ARGS];
+	unsigned int nb_args;
+	uint16_t rx_queues;
+	bool has_pod;
+	uint32_t pod_ip;
+	struct rte_ether_addr pod_mac;
+};
+
+struct ps_config {
+	/* node */
+	char node_name[PS_NAME_MAX];
+	struct ps_prefix4 node_ip;
+	struct rte_ether_addr node_mac;
+	struct ps_prefix4 pod_cidr;
+	uint32_t gateway_ip;
+	struct ps_prefix4 cluster_cidr;
+	struct ps_prefix4 service_cidr;
+
+	/* overlay */
+	enum ps_overlay_mode overlay_mode;
+	uint32_t vni;
+	uint16_t udp_port;
+
+	struct ps_port_config ports[PS_MAX_PORTS];
+	unsigned int nb_ports;
+
+	/* workers: CPUs the worker lcores are pinned to */
+	unsigned int worker_cpus[PS_MAX_WORKERS];
+	unsigned int nb_workers;
+	uint16_t burst;
+	uint32_t idle_sleep_max_us;
+
+	/* tables (entries) */
+	uint32_t fdb_size;
+	uint32_t routes_size;
+	uint32_t neighbors_size;
+	uint32_t services_size;
+	uint32_t endpoints_size;
+	uint32_t conntrack_size;
+
+	/* timers (seconds) */
+	uint32_t fdb_age_s;
+
+	char api_unix_socket[PS_PATH_MAX];
+	char api_listen[PS_NAME_MAX * 2];
+
+	char *eal_args[PS_MAX_EAL_ARGS];
+	unsigned int nb_eal_args;
+};
+
+/* A list of problems, each "<json path>: <message>". */
+struct ps_errors {
+	char **msgs;
+	unsigned int count;
+	unsigned int cap;
+};
+
+void ps_errors_add(struct ps_errors *errs, const char *path,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ps_errors_print(const struct ps_errors *errs, FILE *f);
+void ps_errors_free(struct ps_errors *errs);
+
+/*
+ * Parse and validate FILE. Returns 0 and fills cfg, or -EINVAL with every
+ * problem in errs (cfg is then unusable and already released).
+ * Driver profiles are taken from ps_profiles_load(); load them first.
+ */
+int ps_config_load(const char *file, struct ps_config *cfg,
+		   struct ps_errors *errs);
+/* Same from a string, for tests and the REST API. */
+int ps_config_load_string(const char *text, struct ps_config *cfg,
+			  struct ps_errors *errs);
+void ps_config_free(struct ps_config *cfg);
+
+const char *ps_port_role_name(enum ps_port_role role);
+const char *ps_port_arg(const struct ps_port_config *pc, const char *key);
+
+/* Address helpers shared with the REST API. Return 0 or -EINVAL. */
+int ps_parse_ip4(const char *s, uint32_t *addr);
+int ps_parse_prefix4(const char *s, struct ps_prefix4 *p);
+int ps_parse_mac(const char *s, struct rte_ether_addr *mac);
+bool ps_prefix4_contains(const struct ps_prefix4 *p, uint32_t addr);
+
+/*
+ * Driver profiles (drivers-cfg/<driver>.json): how a port of that driver is
+ * created. Loaded once from a directory; the config validator checks port
+ * args against them.
+ */
+enum ps_profile_kind {
+	PS_PROFILE_VDEV,	/* created with rte_vdev_init from a devargs string */
+	PS_PROFILE_RING,	/* created with rte_eth_from_rings */
+	PS_PROFILE_PCI,		/* probed by PCI address */
+};
+
+struct ps_profile_arg {
+	char key[PS_NAME_MAX];		/* name in the config's "args" */
+	char kvarg[PS_NAME_MAX];	/* name in the devargs string, "" = not passed */
+	char def[PS_PATH_MAX];		/* default value, "" = none */
+	bool required;
+};
+
+struct ps_profile {
+	char driver[PS_NAME_MAX];
+	enum ps_profile_kind kind;
+	char vdev_prefix[PS_NAME_MAX];	/* e.g. "net_af_packet" */
+	char queues_kvarg[PS_NAME_MAX];	/* devarg taking the queue count, "" = none */
+	struct ps_profile_arg args[PS_MAX_PORT_ARGS];
+	unsigned int nb_args;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint64_t rx_offloads;
+	uint64_t tx_offloads;
+	char *eal_args[8];
+	unsigned int nb_eal_args;
+	bool promiscuous;
+};
+
+/* Load every *.json profile in dir. Returns the count or -errno. */
+int ps_profiles_load(const char *dir, struct ps_errors *errs);
+/* The directory: $PODSWITCH_DRIVERS_DIR, the installed one, or the source tree's. */
+const char *ps_profiles_default_dir(void);
+const struct ps_profile *ps_profile_find(const char *driver);
+void ps_profiles_free(void);
+
+#endif

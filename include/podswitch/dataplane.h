@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PODSWITCH_DATAPLANE_H
+#define PODSWITCH_DATAPLANE_H
+
+/*
+ * The assembled dataplane: mbuf pool, ports, tables, graphs, workers and
+ * the management thread. The daemon and the in-process tests build it the
+ * same way; tests poll the worker from their own thread instead of
+ * launching lcores.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include <podswitch/config.h>
+#include <podswitch/fdb.h>
+#include <podswitch/worker.h>
+
+extern int ps_logtype_dp;
+
+struct ps_dataplane {
+	const struct ps_config *cfg;
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsv;
+	struct ps_fdb *fdb;
+	struct ps_worker workers[PS_MAX_WORKERS];
+	unsigned int nb_workers;
+	uint16_t port_ids[PS_MAX_PORTS];	/* by config port index */
+	unsigned int nb_ports;
+	volatile bool quit;
+	bool mgmt_running;
+	pthread_t mgmt_thread;
+	uint64_t start_tsc;
+};
+
+/*
+ * Build everything for cfg with one worker per entry of lcores (EAL lcore
+ * ids). Returns 0 or -errno, having released what it built.
+ */
+int ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
+		      const unsigned int *lcores, unsigned int nb_lcores);
+/* Launch the workers on their lcores and the management thread. */
+int ps_dataplane_start(struct ps_dataplane *dp);
+/* Stop workers and management thread; returns when they have exited. */
+void ps_dataplane_stop(struct ps_dataplane *dp);
+/* Close ports and free everything init built. */
+void ps_dataplane_fini(struct ps_dataplane *dp);
+/* One pass of management work (learn, ageing); the thread loops on it. */
+void ps_mgmt_poll(struct ps_dataplane *dp);
+/* Monotonic seconds since init, the tables' clock. */
+uint32_t ps_dataplane_now(const struct ps_dataplane *dp);
+
+/*
+ * EAL arguments from the configuration: dpdk.eal_args, plus --lcores for
+ * the worker CPUs, a --file-prefix from the node name and the flags the
+ * drivers' profiles need, each unless already given. argv holds strdup'ed
+ * strings; returns argc or -errno.
+ */
+int ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
+			    char **argv, int max);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PODSWITCH_STATS_H
+#define PODSWITCH_STATS_H
+
+/* Counters of ports, graph nodes (drops by reason) and tables. */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_graph.h>
+
+struct ps_dataplane;
+
+struct ps_node_stats {
+	char name[RTE_NODE_NAMESIZE];
+	uint64_t calls;
+	uint64_t objs;
+	uint64_t cycles;
+};
+
+/*
+ * Sum every node's counters over all worker graphs. Returns the number of
+ * nodes written to out (at most max) or -errno.
+ */
+int ps_stats_nodes(struct ps_node_stats *out, unsigned int max);
+/* Objects that reached drop node "<node>.drop.<reason>" in every graph. */
+uint64_t ps_stats_drops(const char *node, const char *reason);
+/* Human-readable table of ports, nodes, drops and tables. */
+void ps_stats_print(FILE *f, const struct ps_dataplane *dp);
+
+#endif

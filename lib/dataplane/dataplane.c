@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include <podswitch/dataplane.h>
+#include <podswitch/graph.h>
+#include <podswitch/port.h>
+
+RTE_LOG_REGISTER(ps_logtype_dp, podswitch.dataplane, INFO);
+#define DP_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
+
+#define POOL_CACHE 256
+
+static unsigned int
+pool_size(const struct ps_config *cfg, unsigned int nb_workers)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cfg->nb_ports; i++)
+		n += ps_port_mbuf_need(&cfg->ports[i], (uint16_t)nb_workers);
+	/* In flight inside each graph: a few bursts per node stream, plus
+	 * the per-lcore caches. */
+	n += nb_workers * (RTE_GRAPH_BURST_SIZE * 16 + POOL_CACHE * 2);
+	n += POOL_CACHE * 2 + 4096;
+	return rte_align32pow2(n) - 1;
+}
+
+static int
+setup_workers(struct ps_dataplane *dp, const unsigned int *lcores,
+	      unsigned int nb_lcores)
+{
+	unsigned int i, next = 0;
+	uint16_t pid;
+
+	dp->nb_workers = nb_lcores;
+	for (i = 0; i < nb_lcores; i++) {
+		struct ps_worker *w = &dp->workers[i];
+
+		memset(w, 0, sizeof(*w));
+		w->idx = i;
+		w->lcore_id = lcores[i];
+		w->qsv = dp->qsv;
+		w->burst = dp->cfg->burst;
+		w->idle_sleep_max_us = dp->cfg->idle_sleep_max_us;
+		w->quit = &dp->quit;
+	}
+	/* Spread every rx queue of every port over the workers. */
+	RTE_ETH_FOREACH_DEV(pid) {
+		uint16_t q;
+
+		if (!ps_ports[pid].active)
+			continue;
+		for (q = 0; q < ps_ports[pid].nb_rxq; q++) {
+			struct ps_worker *w = &dp->workers[next++ % nb_lcores];
+
+			if (w->nb_rxq == PS_WORKER_MAX_RXQ)
+				return -ENOSPC;
+			w->rxq[w->nb_rxq].port_id = pid;
+			w->rxq[w->nb_rxq].queue_id = q;
+			w->nb_rxq++;
+		}
+	}
+	for (i = 0; i < nb_lcores; i++) {
+		int rc;
+
+		if (dp->workers[i].nb_rxq == 0) {
+			DP_LOG(ERR, "worker %u has no rx queue: give ports more "
+			       "queues or use fewer workers\n", i);
+			return -EINVAL;
+		}
+		rc = ps_graph_create_worker(&dp->workers[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+setup_env(struct ps_dataplane *dp)
+{
+	const struct ps_config *cfg = dp->cfg;
+	uint16_t pid;
+
+	ps_genv.fdb = dp->fdb;
+	ps_genv.node_mac = cfg->node_mac;
+	ps_genv.gateway_ip = cfg->gateway_ip;
+	ps_genv.node_ip = cfg->node_ip.addr;
+	ps_genv.nb_segment_ports = 0;
+	RTE_ETH_FOREACH_DEV(pid)
+		if (ps_ports[pid].active && ps_ports[pid].in_segment)
+			ps_genv.segment_ports[ps_genv.nb_segment_ports++] = pid;
+}
+
+int
+ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
+		  const unsigned int *lcores, unsigned int nb_lcores)
+{
+	unsigned int i, n;
+	size_t sz;
+	int rc;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->cfg = cfg;
+	dp->start_tsc = rte_get_timer_cycles();
+	if (nb_lcores == 0 || nb_lcores > PS_MAX_WORKERS)
+		return -EINVAL;
+
+	sz = rte_rcu_qsbr_get_memsize(nb_lcores);
+	dp->qsv = rte_zmalloc("ps_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->qsv == NULL || rte_rcu_qsbr_init(dp->qsv, nb_lcores) != 0) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+
+	n = pool_size(cfg, nb_lcores);
+	dp->pool = rte_pktmbuf_pool_create("ps_mbuf", n, POOL_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE,
+					   (int)rte_socket_id());
+	if (dp->pool == NULL) {
+		DP_LOG(ERR, "cannot create a pool of %u mbufs: %s\n", n,
+		       rte_strerror(rte_errno));
+		rc = -ENOMEM;
+		goto fail;
+	}
+	DP_LOG(INFO, "mbuf pool: %u mbufs\n", n);
+
+	for (i = 0; i < cfg->nb_ports; i++) {
+		rc = ps_port_create(&cfg->ports[i], (uint16_t)nb_lcores, dp->pool);
+		if (rc < 0)
+			goto fail;
+		dp->port_ids[i] = (uint16_t)rc;
+		dp->nb_ports++;
+	}
+
+	dp->fdb = ps_fdb_create(cfg->node_name, cfg->fdb_size,
+				(int)rte_socket_id(), dp->qsv);
+	if (dp->fdb == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < cfg->nb_ports; i++) {
+		if (!cfg->ports[i].has_pod)
+			continue;
+		rc = ps_fdb_add_static(dp->fdb, &cfg->ports[i].pod_mac,
+				       dp->port_ids[i]);
+		if (rc < 0) {
+			DP_LOG(ERR, "fdb: no room for the static entry of %s\n",
+			       cfg->ports[i].name);
+			goto fail;
+		}
+	}
+
+	setup_env(dp);
+	rc = ps_graph_nodes_setup();
+	if (rc < 0)
+		goto fail;
+	rc = setup_workers(dp, lcores, nb_lcores);
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	ps_dataplane_fini(dp);
+	return rc;
+}
+
+static void *
+mgmt_thread(void *arg)
+{
+	struct ps_dataplane *dp = arg;
+
+	while (!dp->quit) {
+		ps_mgmt_poll(dp);
+		rte_delay_us_sleep(1000);
+	}
+	return NULL;
+}
+
+int
+ps_dataplane_start(struct ps_dataplane *dp)
+{
+	unsigned int i;
+	int rc;
+
+	dp->quit = false;
+	rc = rte_ctrl_thread_create(&dp->mgmt_thread, "ps-mgmt", NULL,
+				    mgmt_thread, dp);
+	if (rc != 0) {
+		DP_LOG(ERR, "cannot start the management thread: %s\n",
+		       strerror(rc));
+		return -rc;
+	}
+	dp->mgmt_running = true;
+	for (i = 0; i < dp->nb_workers; i++) {
+		struct ps_worker *w = &dp->workers[i];
+
+		rc = rte_eal_remote_launch(ps_worker_main, w, w->lcore_id);
+		if (rc < 0) {
+			DP_LOG(ERR, "cannot launch worker %u on lcore %u: %s\n",
+			       i, w->lcore_id, rte_strerror(-rc));
+			ps_dataplane_stop(dp);
+			return rc;
+		}
+		DP_LOG(INFO, "worker %u on lcore %u (cpu %d), %u rx queues\n",
+		       i, w->lcore_id, rte_lcore_to_cpu_id((int)w->lcore_id),
+		       w->nb_rxq);
+	}
+	return 0;
+}
+
+void
+ps_dataplane_stop(struct ps_dataplane *dp)
+{
+	unsigned int i;
+
+	dp->quit = true;
+	for (i = 0; i < dp->nb_workers; i++)
+		if (dp->workers[i].lcore_id != rte_lcore_id())
+			rte_eal_wait_lcore(dp->workers[i].lcore_id);
+	if (dp->mgmt_running) {
+		pthread_join(dp->mgmt_thread, NULL);
+		dp->mgmt_running = false;
+	}
+}
+
+void
+ps_dataplane_fini(struct ps_dataplane *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nb_workers; i++)
+		ps_graph_destroy_worker(&dp->workers[i]);
+	for (i = 0; i < dp->nb_ports; i++)
+		ps_port_destroy(dp->port_ids[i]);
+	dp->nb_ports = 0;
+	ps_fdb_free(dp->fdb);
+	dp->fdb = NULL;
+	rte_mempool_free(dp->pool);
+	dp->pool = NULL;
+	rte_free(dp->qsv);
+	dp->qsv = NULL;
+}
+
+uint32_t
+ps_dataplane_now(const struct ps_dataplane *dp)
+{
+	return (uint32_t)((rte_get_timer_cycles() - dp->start_tsc) /
+			  rte_get_timer_hz());
+}

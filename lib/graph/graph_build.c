@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-port clones of port_rx/port_tx, the edges to them, and one graph per
+ * worker. Edges belong to nodes, not graphs, so every worker's graph shares
+ * the same edge numbers and ps_genv can hold them once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+
+#include "node_private.h"
+
+#define GRAPH_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_graph, "graph: " __VA_ARGS__)
+
+static rte_edge_t
+add_edge(const char *from, const char *to)
+{
+	rte_node_t id = rte_node_from_name(from);
+	const char *names[1] = { to };
+	rte_edge_t edge = rte_node_edge_count(id);
+
+	/* Appended edges take the next free index. */
+	if (rte_node_edge_update(id, RTE_EDGE_ID_INVALID, names, 1) != 1)
+		return RTE_EDGE_ID_INVALID;
+	return edge;
+}
+
+int
+ps_graph_nodes_setup(void)
+{
+	/* Nodes that send straight to a port. */
+	const struct {
+		const char *node;
+		rte_edge_t *edges;
+	} tx_parents[] = {
+		{ "l2_fdb", ps_genv.l2_tx_edge },
+		{ "arp", ps_genv.arp_tx_edge },
+		{ "ip4_local", ps_genv.ip4_local_tx_edge },
+	};
+	uint16_t pid;
+	unsigned int i;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct ps_port *p = &ps_ports[pid];
+		char name[RTE_NODE_NAMESIZE];
+		rte_node_t id;
+		uint16_t q;
+
+		if (!p->active)
+			continue;
+		/* rte_node_clone names the clone "<parent>-<suffix>". */
+		id = rte_node_clone(rte_node_from_name("port_tx"), p->name);
+		if (id == RTE_NODE_ID_INVALID || id >= PS_MAX_NODES) {
+			GRAPH_LOG(ERR, "cannot clone port_tx for %s\n", p->name);
+			return -ENOSPC;
+		}
+		ps_clone_info[id].port_id = pid;
+		snprintf(name, sizeof(name), "port_tx-%s", p->name);
+		for (i = 0; i < RTE_DIM(tx_parents); i++) {
+			tx_parents[i].edges[pid] = add_edge(tx_parents[i].node,
+							    name);
+			if (tx_parents[i].edges[pid] == RTE_EDGE_ID_INVALID)
+				return -ENOSPC;
+		}
+
+		for (q = 0; q < p->nb_rxq; q++) {
+			char suffix[RTE_NODE_NAMESIZE];
+
+			snprintf(suffix, sizeof(suffix), "%s-q%u", p->name, q);
+			id = rte_node_clone(rte_node_from_name("port_rx"), suffix);
+			if (id == RTE_NODE_ID_INVALID || id >= PS_MAX_NODES) {
+				GRAPH_LOG(ERR, "cannot clone port_rx for %s\n",
+					  suffix);
+				return -ENOSPC;
+			}
+			ps_clone_info[id].port_id = pid;
+			ps_clone_info[id].queue_id = q;
+		}
+	}
+	return 0;
+}
+
+int
+ps_graph_create_worker(struct ps_worker *w)
+{
+	static const char *const fixed[] = { "eth_input", "l2_fdb", "arp",
+		"ip4_input", "ip4_local", "port_tx-*", "*" PS_DROP_INFIX "*" };
+	char rx_names[PS_WORKER_MAX_RXQ][RTE_NODE_NAMESIZE];
+	const char *patterns[PS_WORKER_MAX_RXQ + RTE_DIM(fixed)];
+	struct rte_graph_param gp = { 0 };
+	unsigned int i, n = 0;
+
+	if (w->nb_rxq == 0)
+		return -EINVAL;
+	for (i = 0; i < w->nb_rxq; i++) {
+		snprintf(rx_names[i], sizeof(rx_names[i]), "port_rx-%s-q%u",
+			 ps_ports[w->rxq[i].port_id].name, w->rxq[i].queue_id);
+		patterns[n++] = rx_names[i];
+	}
+	for (i = 0; i < RTE_DIM(fixed); i++)
+		patterns[n++] = fixed[i];
+
+	snprintf(w->graph_name, sizeof(w->graph_name), "worker-%u", w->idx);
+	gp.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id);
+	if (gp.socket_id < 0 || w->lcore_id >= RTE_MAX_LCORE)
+		gp.socket_id = SOCKET_ID_ANY;
+	gp.nb_node_patterns = (uint16_t)n;
+	gp.node_patterns = patterns;
+	/* Node init callbacks find the worker by the graph's name. */
+	ps_worker_register(w);
+	w->graph_id = rte_graph_create(w->graph_name, &gp);
+	if (w->graph_id == RTE_GRAPH_ID_INVALID) {
+		GRAPH_LOG(ERR, "cannot create graph %s: %s\n", w->graph_name,
+			  rte_strerror(rte_errno));
+		return -rte_errno ? -rte_errno : -EINVAL;
+	}
+	w->graph = rte_graph_lookup(w->graph_name);
+	return w->graph == NULL ? -ENOENT : 0;
+}
+
+void
+ps_graph_destroy_worker(struct ps_worker *w)
+{
+	if (w->graph != NULL)
+		rte_graph_destroy(w->graph_id);
+	w->graph = NULL;
+}

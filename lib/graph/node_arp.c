@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * arp: answer requests for the pod gateway IP (pod ports) and the node IP
+ * (uplink, host) with the node MAC, as cni0 does, back out the ingress
+ * port. The requester's MAC is learned on the way.
+ */
+#include <rte_arp.h>
+#include <rte_ether.h>
+
+#include "node_private.h"
+
+#define ARP_DROPS(X)							\
+	X(BAD_HEADER, "bad_header")					\
+	X(REPLY_IGNORED, "reply_ignored")				\
+	X(GRATUITOUS, "gratuitous")
+
+enum arp_next {
+#define X(e, s) ARP_DROP_##e,
+	ARP_DROPS(X)
+#undef X
+	ARP_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+};
+
+static __rte_always_inline rte_edge_t
+arp_handle(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	struct rte_arp_ipv4 *d = &arp->arp_data;
+	uint32_t tip;
+
+	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
+		return ARP_DROP_BAD_HEADER;
+	/* Replies to us feed the neighbor table (L3); nothing to do yet. */
+	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
+		return ARP_DROP_REPLY_IGNORED;
+	if (d->arp_sip == d->arp_tip || d->arp_sip == 0)
+		return ARP_DROP_GRATUITOUS;
+	if (!rte_is_unicast_ether_addr(&d->arp_sha))
+		return ARP_DROP_BAD_HEADER;
+
+	if (ps_ports[m->port].in_segment)
+		ps_fdb_learn_request(ps_genv.fdb, &eth->src_addr, m->port);
+
+	tip = d->arp_tip;
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	d->arp_tha = d->arp_sha;
+	d->arp_tip = d->arp_sip;
+	d->arp_sha = ps_genv.node_mac;
+	d->arp_sip = tip;
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = ps_genv.node_mac;
+	/* A minimum-size request may carry padding: the reply keeps it. */
+	return ps_genv.arp_tx_edge[m->port];
+}
+
+static __rte_always_inline uint16_t
+arp_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+	   uint16_t nb_objs, const bool trace)
+{
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i++) {
+		nexts[i] = arp_handle(objs[i]);
+		if (trace)
+			PS_TRACE(node, (struct rte_mbuf *)objs[i], "%s",
+				 nexts[i] >= ARP_NB_FIXED ? "replied" :
+				 nexts[i] == ARP_DROP_BAD_HEADER ? "drop bad_header" :
+				 nexts[i] == ARP_DROP_GRATUITOUS ? "drop gratuitous" :
+				 "drop reply_ignored");
+	}
+	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+	return nb_objs;
+}
+
+static uint16_t
+arp_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+	    uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return arp_inline(graph, node, objs, nb_objs, true);
+	return arp_inline(graph, node, objs, nb_objs, false);
+}
+
+static struct rte_node_register arp_node = {
+	.name = "arp",
+	.process = arp_process,
+	.nb_edges = ARP_NB_FIXED,
+	.next_nodes = {
+#define X(e, s) [ARP_DROP_##e] = "arp" PS_DROP_INFIX s,
+		ARP_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(arp_node);
+
+#define X(e, s) PS_DROP_NODE(arp_drop_##e, "arp", s)
+ARP_DROPS(X)
+#undef X

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * eth_input: classify a received frame. ARP aimed at one of our addresses
+ * goes to arp, IPv4 to our MAC to ip4_input, other frames of the pod
+ * segment to the bridge; anything else on a routed port (uplink, host) is
+ * not for us.
+ */
+#include <rte_arp.h>
+#include <rte_ether.h>
+
+#include "node_private.h"
+
+#define ETH_INPUT_DROPS(X)						\
+	X(TOO_SHORT, "too_short")					\
+	X(BAD_SRC_MAC, "bad_src_mac")					\
+	X(NOT_IP, "not_ip")						\
+	X(NOT_FOR_US, "not_for_us")
+
+enum eth_input_next {
+	ETH_INPUT_NEXT_L2,
+	ETH_INPUT_NEXT_ARP,
+	ETH_INPUT_NEXT_IP4,
+#define X(e, s) ETH_INPUT_DROP_##e,
+	ETH_INPUT_DROPS(X)
+#undef X
+	ETH_INPUT_NB_NEXT
+};
+
+static const char *const eth_input_next_names[] = {
+	[ETH_INPUT_NEXT_L2] = "l2",
+	[ETH_INPUT_NEXT_ARP] = "arp",
+	[ETH_INPUT_NEXT_IP4] = "ip4",
+#define X(e, s) [ETH_INPUT_DROP_##e] = "drop " s,
+	ETH_INPUT_DROPS(X)
+#undef X
+};
+
+/* ARP we answer or consume: for our address on this port, or a reply to us. */
+static __rte_always_inline bool
+arp_is_ours(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
+	    const struct ps_port *p)
+{
+	const struct rte_arp_hdr *arp;
+
+	if (m->data_len < sizeof(*eth) + sizeof(*arp))
+		return false;
+	arp = (const struct rte_arp_hdr *)(eth + 1);
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY))
+		return rte_is_same_ether_addr(&eth->dst_addr, &ps_genv.node_mac);
+	if (p->role == PS_ROLE_POD)
+		return arp->arp_data.arp_tip == ps_genv.gateway_ip;
+	return arp->arp_data.arp_tip == ps_genv.node_ip;
+}
+
+static __rte_always_inline uint16_t
+eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		 uint16_t nb_objs, const bool trace)
+{
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i++) {
+		struct rte_mbuf *m = objs[i];
+		const struct rte_ether_hdr *eth;
+		const struct ps_port *p = &ps_ports[m->port];
+		rte_edge_t next;
+
+		if (i + 1 < nb_objs)
+			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
+						       void *));
+		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(m->data_len < sizeof(*eth)))
+			next = ETH_INPUT_DROP_TOO_SHORT;
+		else if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
+				  rte_is_zero_ether_addr(&eth->src_addr)))
+			next = ETH_INPUT_DROP_BAD_SRC_MAC;
+		else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
+			 arp_is_ours(m, eth, p))
+			next = ETH_INPUT_NEXT_ARP;
+		else if (rte_is_same_ether_addr(&eth->dst_addr,
+						&ps_genv.node_mac))
+			next = eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) ?
+			       ETH_INPUT_NEXT_IP4 : ETH_INPUT_DROP_NOT_IP;
+		else if (likely(p->in_segment))
+			next = ETH_INPUT_NEXT_L2;
+		else
+			next = ETH_INPUT_DROP_NOT_FOR_US;
+		nexts[i] = next;
+		if (trace)
+			PS_TRACE(node, m, "ethertype 0x%04x -> %s",
+				 rte_be_to_cpu_16(eth->ether_type),
+				 eth_input_next_names[next]);
+	}
+	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+	return nb_objs;
+}
+
+static uint16_t
+eth_input_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		  uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return eth_input_inline(graph, node, objs, nb_objs, true);
+	return eth_input_inline(graph, node, objs, nb_objs, false);
+}
+
+static struct rte_node_register eth_input_node = {
+	.name = "eth_input",
+	.process = eth_input_process,
+	.nb_edges = ETH_INPUT_NB_NEXT,
+	.next_nodes = {
+		[ETH_INPUT_NEXT_L2] = "l2_fdb",
+		[ETH_INPUT_NEXT_ARP] = "arp",
+		[ETH_INPUT_NEXT_IP4] = "ip4_input",
+#define X(e, s) [ETH_INPUT_DROP_##e] = "eth_input" PS_DROP_INFIX s,
+		ETH_INPUT_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(eth_input_node);
+
+#define X(e, s) PS_DROP_NODE(eth_input_drop_##e, "eth_input", s)
+ETH_INPUT_DROPS(X)
+#undef X

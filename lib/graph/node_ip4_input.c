@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ip4_input: IPv4 addressed to our MAC. Checks the header (version, IHL,
+ * total length against the frame, checksum) and trims Ethernet padding.
+ * Our own addresses go to ip4_local; routing comes with the L3 stage.
+ */
+#include <rte_ip.h>
+
+#include "node_private.h"
+
+#define IP4_INPUT_DROPS(X)						\
+	X(TOO_SHORT, "too_short")					\
+	X(BAD_VERSION, "bad_version")					\
+	X(BAD_IHL, "bad_ihl")						\
+	X(BAD_LENGTH, "bad_length")					\
+	X(BAD_CHECKSUM, "bad_checksum")					\
+	X(NO_ROUTE, "no_route")
+
+enum ip4_input_next {
+	IP4_INPUT_NEXT_LOCAL,
+#define X(e, s) IP4_INPUT_DROP_##e,
+	IP4_INPUT_DROPS(X)
+#undef X
+	IP4_INPUT_NB_NEXT
+};
+
+static const char *const ip4_input_next_names[] = {
+	[IP4_INPUT_NEXT_LOCAL] = "local",
+#define X(e, s) [IP4_INPUT_DROP_##e] = "drop " s,
+	IP4_INPUT_DROPS(X)
+#undef X
+};
+
+static __rte_always_inline rte_edge_t
+ip4_check(struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip;
+	uint16_t l3len, hlen, tlen;
+
+	/* Frames here are single-segment: every PMD we use receives into one
+	 * 2 KiB buffer and jumbo frames are not enabled. */
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip)))
+		return IP4_INPUT_DROP_TOO_SHORT;
+	l3len = m->data_len - RTE_ETHER_HDR_LEN;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+				     RTE_ETHER_HDR_LEN);
+	if (unlikely((ip->version_ihl >> 4) != 4))
+		return IP4_INPUT_DROP_BAD_VERSION;
+	hlen = (ip->version_ihl & 0xf) * 4;
+	if (unlikely(hlen < sizeof(*ip) || hlen > l3len))
+		return IP4_INPUT_DROP_BAD_IHL;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tlen < hlen || tlen > l3len))
+		return IP4_INPUT_DROP_BAD_LENGTH;
+	if (unlikely(rte_raw_cksum(ip, hlen) != 0xffff))
+		return IP4_INPUT_DROP_BAD_CHECKSUM;
+	if (tlen < l3len)
+		rte_pktmbuf_trim(m, l3len - tlen);
+	if (ip->dst_addr == ps_genv.gateway_ip || ip->dst_addr == ps_genv.node_ip)
+		return IP4_INPUT_NEXT_LOCAL;
+	return IP4_INPUT_DROP_NO_ROUTE;
+}
+
+static __rte_always_inline uint16_t
+ip4_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		 uint16_t nb_objs, const bool trace)
+{
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i++) {
+		nexts[i] = ip4_check(objs[i]);
+		if (trace)
+			PS_TRACE(node, (struct rte_mbuf *)objs[i], "-> %s",
+				 ip4_input_next_names[nexts[i]]);
+	}
+	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+	return nb_objs;
+}
+
+static uint16_t
+ip4_input_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		  uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return ip4_input_inline(graph, node, objs, nb_objs, true);
+	return ip4_input_inline(graph, node, objs, nb_objs, false);
+}
+
+static struct rte_node_register ip4_input_node = {
+	.name = "ip4_input",
+	.process = ip4_input_process,
+	.nb_edges = IP4_INPUT_NB_NEXT,
+	.next_nodes = {
+		[IP4_INPUT_NEXT_LOCAL] = "ip4_local",
+#define X(e, s) [IP4_INPUT_DROP_##e] = "ip4_input" PS_DROP_INFIX s,
+		IP4_INPUT_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(ip4_input_node);
+
+#define X(e, s) PS_DROP_NODE(ip4_input_drop_##e, "ip4_input", s)
+IP4_INPUT_DROPS(X)
+#undef X

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ip4_local: IPv4 for one of our addresses (pod gateway, node IP). We answer
+ * ICMP echo like cni0 would; anything else belongs to the host port, which
+ * comes with the L3 stage.
+ */
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "node_private.h"
+
+#define IP4_LOCAL_DROPS(X)						\
+	X(NOT_SERVED, "not_served")					\
+	X(FRAGMENT, "fragment")						\
+	X(BAD_ICMP, "bad_icmp")
+
+enum ip4_local_next {
+#define X(e, s) IP4_LOCAL_DROP_##e,
+	IP4_LOCAL_DROPS(X)
+#undef X
+	IP4_LOCAL_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+};
+
+static __rte_always_inline rte_edge_t
+ip4_local_handle(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	uint16_t hlen = (ip->version_ihl & 0xf) * 4;
+	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
+	struct rte_icmp_hdr *icmp;
+	uint32_t sum;
+	uint32_t a;
+
+	if (ip->next_proto_id != IPPROTO_ICMP)
+		return IP4_LOCAL_DROP_NOT_SERVED;
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
+					  RTE_IPV4_HDR_OFFSET_MASK))
+		return IP4_LOCAL_DROP_FRAGMENT;
+	if (tlen < hlen + sizeof(*icmp))
+		return IP4_LOCAL_DROP_BAD_ICMP;
+	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + hlen);
+	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST)
+		return IP4_LOCAL_DROP_NOT_SERVED;
+	if (icmp->icmp_code != 0 || rte_raw_cksum(icmp, tlen - hlen) != 0xffff)
+		return IP4_LOCAL_DROP_BAD_ICMP;
+
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	/* RFC 1624: only the type byte changed, 8 -> 0. */
+	sum = (uint16_t)~rte_be_to_cpu_16(icmp->icmp_cksum) + 0xf7ffu;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~sum);
+
+	a = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = ps_genv.node_mac;
+	return ps_genv.ip4_local_tx_edge[m->port];
+}
+
+static __rte_always_inline uint16_t
+ip4_local_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		 uint16_t nb_objs, const bool trace)
+{
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i++) {
+		nexts[i] = ip4_local_handle(objs[i]);
+		if (trace)
+			PS_TRACE(node, (struct rte_mbuf *)objs[i], "%s",
+				 nexts[i] >= IP4_LOCAL_NB_FIXED ? "echo reply" :
+				 nexts[i] == IP4_LOCAL_DROP_NOT_SERVED ? "drop not_served" :
+				 nexts[i] == IP4_LOCAL_DROP_FRAGMENT ? "drop fragment" :
+				 "drop bad_icmp");
+	}
+	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+	return nb_objs;
+}
+
+static uint16_t
+ip4_local_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		  uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return ip4_local_inline(graph, node, objs, nb_objs, true);
+	return ip4_local_inline(graph, node, objs, nb_objs, false);
+}
+
+static struct rte_node_register ip4_local_node = {
+	.name = "ip4_local",
+	.process = ip4_local_process,
+	.nb_edges = IP4_LOCAL_NB_FIXED,
+	.next_nodes = {
+#define X(e, s) [IP4_LOCAL_DROP_##e] = "ip4_local" PS_DROP_INFIX s,
+		IP4_LOCAL_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(ip4_local_node);
+
+#define X(e, s) PS_DROP_NODE(ip4_local_drop_##e, "ip4_local", s)
+IP4_LOCAL_DROPS(X)
+#undef X

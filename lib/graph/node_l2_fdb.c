@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * l2_fdb: the pod segment bridge. Learns source MACs (through the FDB's
+ * learn ring), forwards known unicast to its port, floods broadcast,
+ * multicast and unknown unicast to the other ports of the segment.
+ */
+#include <rte_hash.h>
+
+#include "node_private.h"
+
+#define L2_FDB_DROPS(X)							\
+	X(SAME_PORT, "same_port")					\
+	X(NO_FLOOD_PORTS, "no_flood_ports")
+
+enum l2_fdb_next {
+#define X(e, s) L2_FDB_DROP_##e,
+	L2_FDB_DROPS(X)
+#undef X
+	L2_FDB_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+};
+
+/* Not an edge: the packet is flooded. */
+#define L2_FDB_FLOOD ((rte_edge_t)0xffff)
+
+static __rte_always_inline void
+l2_flood(struct rte_graph *graph, struct rte_node *node, struct rte_mbuf *m)
+{
+	uint16_t in = m->port, j, k = 0;
+
+	for (j = 0; j < ps_genv.nb_segment_ports; j++)
+		if (ps_genv.segment_ports[j] != in)
+			k++;
+	if (k == 0) {
+		rte_node_enqueue_x1(graph, node, L2_FDB_DROP_NO_FLOOD_PORTS, m);
+		return;
+	}
+	/* Every copy is the same frame, read-only downstream: share it. */
+	if (k > 1)
+		rte_mbuf_refcnt_update(m, (int16_t)(k - 1));
+	for (j = 0; j < ps_genv.nb_segment_ports; j++) {
+		uint16_t out = ps_genv.segment_ports[j];
+
+		if (out != in)
+			rte_node_enqueue_x1(graph, node,
+					    ps_genv.l2_tx_edge[out], m);
+	}
+}
+
+static __rte_always_inline void
+l2_classify(struct rte_node *node, struct rte_mbuf **pkts, uint16_t n,
+	    rte_edge_t *nexts, bool *flood, const bool trace)
+{
+	const struct rte_ether_addr *src[RTE_HASH_LOOKUP_BULK_MAX];
+	const struct rte_ether_addr *dst[RTE_HASH_LOOKUP_BULK_MAX];
+	struct ps_fdb_entry *se[RTE_HASH_LOOKUP_BULK_MAX];
+	struct ps_fdb_entry *de[RTE_HASH_LOOKUP_BULK_MAX];
+	struct ps_fdb *fdb = ps_genv.fdb;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eth =
+			rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+
+		src[i] = &eth->src_addr;
+		dst[i] = &eth->dst_addr;
+	}
+	ps_fdb_lookup_bulk(fdb, src, n, se);
+	ps_fdb_lookup_bulk(fdb, dst, n, de);
+
+	for (i = 0; i < n; i++) {
+		uint16_t in = pkts[i]->port;
+		rte_edge_t next;
+
+		if (se[i] != NULL &&
+		    __atomic_load_n(&se[i]->port, __ATOMIC_RELAXED) == in)
+			ps_fdb_touch(fdb, se[i]);
+		else
+			ps_fdb_learn_request(fdb, src[i], in);
+
+		if (rte_is_multicast_ether_addr(dst[i]) || de[i] == NULL) {
+			next = L2_FDB_FLOOD;
+			*flood = true;
+		} else {
+			uint16_t out = __atomic_load_n(&de[i]->port,
+						       __ATOMIC_RELAXED);
+
+			next = out == in ? L2_FDB_DROP_SAME_PORT :
+					   ps_genv.l2_tx_edge[out];
+		}
+		nexts[i] = next;
+		if (trace)
+			PS_TRACE(node, pkts[i], RTE_ETHER_ADDR_PRT_FMT " -> "
+				 RTE_ETHER_ADDR_PRT_FMT " %s%s",
+				 RTE_ETHER_ADDR_BYTES(src[i]),
+				 RTE_ETHER_ADDR_BYTES(dst[i]),
+				 next == L2_FDB_FLOOD ? "flood" :
+				 next == L2_FDB_DROP_SAME_PORT ? "drop same_port" :
+				 "to port ",
+				 next == L2_FDB_FLOOD || next ==
+				 L2_FDB_DROP_SAME_PORT ? "" :
+				 ps_ports[de[i]->port].name);
+	}
+}
+
+static __rte_always_inline uint16_t
+l2_fdb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+	      uint16_t nb_objs, const bool trace)
+{
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	bool flood = false;
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i += RTE_HASH_LOOKUP_BULK_MAX)
+		l2_classify(node, (struct rte_mbuf **)objs + i,
+			    RTE_MIN(nb_objs - i, RTE_HASH_LOOKUP_BULK_MAX),
+			    nexts + i, &flood, trace);
+	if (likely(!flood)) {
+		ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+		return nb_objs;
+	}
+	/* In order, so a flooded frame does not overtake unicast ones. */
+	for (i = 0; i < nb_objs; i++) {
+		if (nexts[i] == L2_FDB_FLOOD)
+			l2_flood(graph, node, objs[i]);
+		else
+			rte_node_enqueue_x1(graph, node, nexts[i], objs[i]);
+	}
+	return nb_objs;
+}
+
+static uint16_t
+l2_fdb_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+	       uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return l2_fdb_inline(graph, node, objs, nb_objs, true);
+	return l2_fdb_inline(graph, node, objs, nb_objs, false);
+}
+
+static struct rte_node_register l2_fdb_node = {
+	.name = "l2_fdb",
+	.process = l2_fdb_process,
+	.nb_edges = L2_FDB_NB_FIXED,
+	.next_nodes = {
+#define X(e, s) [L2_FDB_DROP_##e] = "l2_fdb" PS_DROP_INFIX s,
+		L2_FDB_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(l2_fdb_node);
+
+#define X(e, s) PS_DROP_NODE(l2_fdb_drop_##e, "l2_fdb", s)
+L2_FDB_DROPS(X)
+#undef X

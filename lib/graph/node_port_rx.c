@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* port_rx: source node, one clone per (port, rx queue), polled by one worker. */
+#include <rte_ethdev.h>
+
+#include "node_private.h"
+
+static uint16_t
+port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		uint16_t nb_objs)
+{
+	struct ps_rx_ctx *ctx = (struct ps_rx_ctx *)node->ctx;
+	struct rte_mbuf **pkts;
+	uint16_t n, i;
+
+	RTE_SET_USED(objs);
+	RTE_SET_USED(nb_objs);
+	pkts = (struct rte_mbuf **)rte_node_next_stream_get(graph, node,
+		PS_PORT_RX_NEXT_ETH_INPUT, ctx->burst);
+	n = rte_eth_rx_burst(ctx->port_id, ctx->queue_id, pkts, ctx->burst);
+	if (n == 0)
+		return 0;
+	/* Not every PMD (ring, some vdevs) stamps the input port. */
+	for (i = 0; i < n; i++)
+		pkts[i]->port = ctx->port_id;
+	ctx->w->rx_pkts += n;
+	rte_node_next_stream_put(graph, node, PS_PORT_RX_NEXT_ETH_INPUT, n);
+	return n;
+}
+
+static int
+port_rx_init(const struct rte_graph *graph, struct rte_node *node)
+{
+	struct ps_rx_ctx *ctx = (struct ps_rx_ctx *)node->ctx;
+	struct ps_worker *w = ps_worker_of_graph(graph);
+
+	if (w == NULL || node->id >= PS_MAX_NODES)
+		return -EINVAL;
+	ctx->port_id = ps_clone_info[node->id].port_id;
+	ctx->queue_id = ps_clone_info[node->id].queue_id;
+	ctx->burst = w->burst;
+	ctx->w = w;
+	return 0;
+}
+
+static struct rte_node_register port_rx_node = {
+	.name = "port_rx",
+	.flags = RTE_NODE_SOURCE_F,
+	.process = port_rx_process,
+	.init = port_rx_init,
+	.nb_edges = 1,
+	.next_nodes = {
+		[PS_PORT_RX_NEXT_ETH_INPUT] = "eth_input",
+	},
+};
+RTE_NODE_REGISTER(port_rx_node);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* port_tx: one clone per port; each worker sends on its own tx queue. */
+#include <rte_ethdev.h>
+
+#include "node_private.h"
+
+static uint16_t
+port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		uint16_t nb_objs)
+{
+	struct ps_tx_ctx *ctx = (struct ps_tx_ctx *)node->ctx;
+	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
+	uint16_t sent;
+
+	RTE_SET_USED(graph);
+	sent = rte_eth_tx_burst(ctx->port_id, ctx->queue_id, pkts, nb_objs);
+	if (unlikely(sent < nb_objs)) {
+		/* One more try: a virtio ring often frees slots meanwhile. */
+		sent += rte_eth_tx_burst(ctx->port_id, ctx->queue_id,
+					 pkts + sent, nb_objs - sent);
+		if (sent < nb_objs) {
+			ps_ports[ctx->port_id].sw[ctx->worker_idx].tx_dropped +=
+				nb_objs - sent;
+			rte_pktmbuf_free_bulk(pkts + sent, nb_objs - sent);
+		}
+	}
+	return nb_objs;
+}
+
+static int
+port_tx_init(const struct rte_graph *graph, struct rte_node *node)
+{
+	struct ps_tx_ctx *ctx = (struct ps_tx_ctx *)node->ctx;
+	struct ps_worker *w = ps_worker_of_graph(graph);
+
+	if (w == NULL || node->id >= PS_MAX_NODES)
+		return -EINVAL;
+	ctx->port_id = ps_clone_info[node->id].port_id;
+	ctx->queue_id = (uint16_t)w->idx;
+	ctx->worker_idx = w->idx;
+	return 0;
+}
+
+static struct rte_node_register port_tx_node = {
+	.name = "port_tx",
+	.process = port_tx_process,
+	.init = port_tx_init,
+	.nb_edges = 0,
+};
+RTE_NODE_REGISTER(port_tx_node);

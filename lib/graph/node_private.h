@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PS_NODE_PRIVATE_H
+#define PS_NODE_PRIVATE_H
+
+#include <rte_graph.h>
+#include <rte_graph_worker.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include <podswitch/graph.h>
+#include <podswitch/port.h>
+#include <podswitch/worker.h>
+
+uint16_t ps_drop_process(struct rte_graph *graph, struct rte_node *node,
+			 void **objs, uint16_t nb_objs);
+
+/*
+ * One drop node per reason, named "<node>.drop.<reason>": the graph's
+ * per-node object count is then the per-reason drop count.
+ */
+#define PS_DROP_NODE(sym, node, reason)					\
+	static struct rte_node_register sym = {				\
+		.name = node PS_DROP_INFIX reason,			\
+		.process = ps_drop_process,				\
+	};								\
+	RTE_NODE_REGISTER(sym)
+
+/* Node trace line, compiled into the traced variant of a node only. */
+#define PS_TRACE(node, m, fmt, ...)					\
+	rte_log(RTE_LOG_DEBUG, ps_logtype_graph,			\
+		"trace %s: port %u len %u: " fmt "\n", (node)->name,	\
+		(m)->port, (m)->pkt_len, ##__VA_ARGS__)
+
+/*
+ * Hand each object to its edge. When every object goes to the same edge
+ * (the usual case), move the whole stream at once.
+ */
+static __rte_always_inline void
+ps_enqueue_nexts(struct rte_graph *graph, struct rte_node *node,
+		 rte_edge_t *nexts, void **objs, uint16_t n)
+{
+	rte_edge_t first;
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	first = nexts[0];
+	for (i = 1; i < n; i++)
+		if (nexts[i] != first)
+			break;
+	if (i == n && objs == node->objs && n == node->idx) {
+		rte_node_next_stream_move(graph, node, first);
+		return;
+	}
+	rte_node_enqueue_next(graph, node, nexts, objs, n);
+}
+
+/* Per-clone contexts (16 bytes each). */
+struct ps_rx_ctx {
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t burst;
+	uint16_t pad;
+	struct ps_worker *w;
+};
+
+struct ps_tx_ctx {
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint32_t worker_idx;
+};
+
+_Static_assert(sizeof(struct ps_rx_ctx) <= RTE_NODE_CTX_SZ, "rx ctx");
+_Static_assert(sizeof(struct ps_tx_ctx) <= RTE_NODE_CTX_SZ, "tx ctx");
+
+/* Which port/queue a clone serves, by node id; filled by graph_build. */
+struct ps_clone_info {
+	uint16_t port_id;
+	uint16_t queue_id;
+};
+extern struct ps_clone_info ps_clone_info[];
+#define PS_MAX_NODES 1024
+
+/* next-node indices of the base nodes other files need */
+#define PS_PORT_RX_NEXT_ETH_INPUT 0
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_graph.h>
+
+#include <podswitch/dataplane.h>
+#include <podswitch/graph.h>
+#include <podswitch/port.h>
+#include <podswitch/stats.h>
+
+struct collect {
+	struct ps_node_stats *out;
+	unsigned int max;
+	unsigned int n;
+};
+
+static int
+collect_cb(bool is_first, bool is_last, void *cookie,
+	   const struct rte_graph_cluster_node_stats *st)
+{
+	struct collect *c = cookie;
+
+	RTE_SET_USED(is_first);
+	RTE_SET_USED(is_last);
+	if (c->n < c->max) {
+		struct ps_node_stats *o = &c->out[c->n++];
+
+		snprintf(o->name, sizeof(o->name), "%s", st->name);
+		o->calls = st->calls;
+		o->objs = st->objs;
+		o->cycles = st->cycles;
+	}
+	return 0;
+}
+
+int
+ps_stats_nodes(struct ps_node_stats *out, unsigned int max)
+{
+	const char *pattern = "worker-*";
+	struct collect c = { .out = out, .max = max };
+	struct rte_graph_cluster_stats_param p = {
+		.socket_id = SOCKET_ID_ANY,
+		.fn = collect_cb,
+		.cookie = &c,
+		.nb_graph_patterns = 1,
+		.graph_patterns = &pattern,
+	};
+	struct rte_graph_cluster_stats *cs;
+
+	cs = rte_graph_cluster_stats_create(&p);
+	if (cs == NULL)
+		return -ENOENT;
+	rte_graph_cluster_stats_get(cs, false);
+	rte_graph_cluster_stats_destroy(cs);
+	return (int)c.n;
+}
+
+uint64_t
+ps_stats_drops(const char *node, const char *reason)
+{
+	struct ps_node_stats st[256];
+	char name[RTE_NODE_NAMESIZE];
+	int i, n = ps_stats_nodes(st, RTE_DIM(st));
+
+	snprintf(name, sizeof(name), "%s" PS_DROP_INFIX "%s", node, reason);
+	for (i = 0; i < n; i++)
+		if (strcmp(st[i].name, name) == 0)
+			return st[i].objs;
+	return 0;
+}
+
+static void
+print_ports(FILE *f, const struct ps_dataplane *dp)
+{
+	unsigned int i, w;
+
+	fprintf(f, "%-12s %-7s %14s %14s %10s %10s %10s\n", "port", "role",
+		"rx-packets", "tx-packets", "rx-missed", "rx-errors", "tx-dropped");
+	for (i = 0; i < dp->nb_ports; i++) {
+		const struct ps_port *p = &ps_ports[dp->port_ids[i]];
+		struct rte_eth_stats es;
+		uint64_t txd = 0;
+
+		memset(&es, 0, sizeof(es));
+		rte_eth_stats_get(p->port_id, &es);
+		for (w = 0; w < dp->nb_workers; w++)
+			txd += p->sw[w].tx_dropped;
+		fprintf(f, "%-12s %-7s %14" PRIu64 " %14" PRIu64 " %10" PRIu64
+			" %10" PRIu64 " %10" PRIu64 "\n", p->name,
+			ps_port_role_name(p->role), es.ipackets, es.opackets,
+			es.imissed, es.ierrors, txd + es.oerrors);
+	}
+}
+
+void
+ps_stats_print(FILE *f, const struct ps_dataplane *dp)
+{
+	struct ps_node_stats st[256];
+	struct ps_fdb_stats fs;
+	int i, n;
+
+	fprintf(f, "--- podswitch counters ---\n");
+	print_ports(f, dp);
+
+	n = ps_stats_nodes(st, RTE_DIM(st));
+	fprintf(f, "\n%-28s %14s %12s %12s\n", "node", "packets", "calls",
+		"cycles/pkt");
+	for (i = 0; i < n; i++) {
+		if (strstr(st[i].name, PS_DROP_INFIX) != NULL)
+			continue;
+		fprintf(f, "%-28s %14" PRIu64 " %12" PRIu64 " %12.1f\n",
+			st[i].name, st[i].objs, st[i].calls,
+			st[i].objs ? (double)st[i].cycles / st[i].objs : 0.0);
+	}
+	fprintf(f, "\n%-28s %-20s %14s\n", "drops: node", "reason", "packets");
+	for (i = 0; i < n; i++) {
+		const char *d = strstr(st[i].name, PS_DROP_INFIX);
+
+		if (d == NULL || st[i].objs == 0)
+			continue;
+		fprintf(f, "%-28.*s %-20s %14" PRIu64 "\n",
+			(int)(d - st[i].name), st[i].name,
+			d + strlen(PS_DROP_INFIX), st[i].objs);
+	}
+	if (dp->fdb != NULL) {
+		ps_fdb_stats(dp->fdb, &fs);
+		fprintf(f, "\nfdb: %u/%u entries, learned %" PRIu64 ", moved %"
+			PRIu64 ", aged %" PRIu64 ", refused (full) %" PRIu64
+			", static moves refused %" PRIu64 ", learn queue full %"
+			PRIu64 "\n", fs.entries, fs.size, fs.learned, fs.moved,
+			fs.aged, fs.full, fs.static_move_refused,
+			fs.learn_queue_full);
+	}
+	fflush(f);
+}
