@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -15,17 +16,49 @@
 #define GRAPH_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_graph, "graph: " __VA_ARGS__)
 
+/*
+ * Nodes and edges cannot be removed from DPDK's node registry, so a port
+ * that comes back (a restarted dataplane, a re-added port) reuses its clone
+ * and its edges.
+ */
 static rte_edge_t
-add_edge(const char *from, const char *to)
+edge_get_or_add(const char *from, const char *to)
 {
 	rte_node_t id = rte_node_from_name(from);
 	const char *names[1] = { to };
-	rte_edge_t edge = rte_node_edge_count(id);
+	rte_edge_t n = rte_node_edge_count(id), e;
+	char **cur;
 
+	if (n == RTE_EDGE_ID_INVALID)
+		return RTE_EDGE_ID_INVALID;
+	cur = calloc(n + 1, sizeof(*cur));
+	if (cur == NULL)
+		return RTE_EDGE_ID_INVALID;
+	rte_node_edge_get(id, cur);
+	for (e = 0; e < n; e++)
+		if (strcmp(cur[e], to) == 0)
+			break;
+	free(cur);
+	if (e < n)
+		return e;
 	/* Appended edges take the next free index. */
 	if (rte_node_edge_update(id, RTE_EDGE_ID_INVALID, names, 1) != 1)
 		return RTE_EDGE_ID_INVALID;
-	return edge;
+	return n;
+}
+
+static rte_node_t
+clone_get_or_add(const char *parent, const char *suffix)
+{
+	char name[RTE_NODE_NAMESIZE * 2];
+	rte_node_t id;
+
+	snprintf(name, sizeof(name), "%s-%s", parent, suffix);
+	id = rte_node_from_name(name);
+	if (id != RTE_NODE_ID_INVALID)
+		return id;
+	/* rte_node_clone names the clone "<parent>-<suffix>". */
+	return rte_node_clone(rte_node_from_name(parent), suffix);
 }
 
 int
@@ -51,8 +84,7 @@ ps_graph_nodes_setup(void)
 
 		if (!p->active)
 			continue;
-		/* rte_node_clone names the clone "<parent>-<suffix>". */
-		id = rte_node_clone(rte_node_from_name("port_tx"), p->name);
+		id = clone_get_or_add("port_tx", p->name);
 		if (id == RTE_NODE_ID_INVALID || id >= PS_MAX_NODES) {
 			GRAPH_LOG(ERR, "cannot clone port_tx for %s\n", p->name);
 			return -ENOSPC;
@@ -60,8 +92,8 @@ ps_graph_nodes_setup(void)
 		ps_clone_info[id].port_id = pid;
 		snprintf(name, sizeof(name), "port_tx-%s", p->name);
 		for (i = 0; i < RTE_DIM(tx_parents); i++) {
-			tx_parents[i].edges[pid] = add_edge(tx_parents[i].node,
-							    name);
+			tx_parents[i].edges[pid] =
+				edge_get_or_add(tx_parents[i].node, name);
 			if (tx_parents[i].edges[pid] == RTE_EDGE_ID_INVALID)
 				return -ENOSPC;
 		}
@@ -70,7 +102,7 @@ ps_graph_nodes_setup(void)
 			char suffix[RTE_NODE_NAMESIZE];
 
 			snprintf(suffix, sizeof(suffix), "%s-q%u", p->name, q);
-			id = rte_node_clone(rte_node_from_name("port_rx"), suffix);
+			id = clone_get_or_add("port_rx", suffix);
 			if (id == RTE_NODE_ID_INVALID || id >= PS_MAX_NODES) {
 				GRAPH_LOG(ERR, "cannot clone port_rx for %s\n",
 					  suffix);

@@ -183,7 +183,7 @@ ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 fail:
 	PORT_LOG(ERR, "%s: setup failed: %s\n", pc->name, rte_strerror(-rc));
 	rte_eth_dev_close((uint16_t)pid);
-	if (pr->kind == PS_PROFILE_VDEV)
+	if (pr->kind != PS_PROFILE_PCI)
 		rte_vdev_uninit(devname);
 	return rc;
 }
@@ -198,8 +198,9 @@ ps_port_destroy(uint16_t port_id)
 	p->active = false;
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
-	/* A PCI device stays probed (EAL cleanup detaches it); a vdev is
-	 * removed so that its socket or interface is released now. */
-	if (p->profile->kind == PS_PROFILE_VDEV)
+	/* A PCI device stays probed (EAL cleanup detaches it); a vdev (ring
+	 * ports are vdevs too) is removed so that its socket, interface and
+	 * name are released now. */
+	if (p->profile->kind != PS_PROFILE_PCI)
 		rte_vdev_uninit(p->devname);
 }
