@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Install what podswitch needs to build and test (Debian 12), then give the
+# machine hugepages and bpffs. Safe to run again: it only installs what is
+# missing. Needs root.
+set -euo pipefail
+
+PKGS=(
+	# build
+	gcc pkg-config meson ninja-build dpdk-dev libnuma-dev libpcap-dev
+	libjansson-dev libcunit1-dev
+	# run and test peers
+	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup-deps: run as root (namespaces, hugepages and packages need it)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 1024 x 2 MiB hugepages for the daemons and testpmd; tests that can run
+# without them use --no-huge.
+if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 1024 ]; then
+	echo 1024 > /proc/sys/vm/nr_hugepages || true
+fi
+mkdir -p /dev/hugepages
+mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages
+# AF_XDP ports pin their XDP maps in bpffs.
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+echo "setup-deps: ready (hugepages: $(cat /proc/sys/vm/nr_hugepages))"
