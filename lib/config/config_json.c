@@ -19,6 +19,9 @@ ps_errors_add(struct ps_errors *errs, const char *path, const char *fmt, ...)
 	if (errs == NULL)
 		return;
 	n = snprintf(msg, sizeof(msg), "%s: ", path);
+	/* a path longer than msg (a directory name) must not move us past it */
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	va_end(ap);

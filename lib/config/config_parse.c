@@ -403,7 +403,7 @@ parse_cpu_list(const char *s, unsigned int *cpus, unsigned int max)
 					return -EINVAL;
 			cpus[n++] = (unsigned int)a;
 		}
-		if (*end == ',')
+		if (*end == ',' && end[1] != '\0')
 			end++;
 		else if (*end != '\0')
 			return -EINVAL;
@@ -519,9 +519,12 @@ parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 		const char *colon = strrchr(cfg->api_listen, ':');
 		char host[64];
 		uint32_t a;
-		long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+		char *end = NULL;
+		long port = colon ? strtol(colon + 1, &end, 10) : 0;
 
+		/* strtol alone takes " 80", "+80" and "80x" */
 		if (colon == NULL || (size_t)(colon - cfg->api_listen) >= sizeof(host) ||
+		    colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
 		    port < 1 || port > 65535) {
 			ps_errors_add(errs, "$.api.listen", "must be \"ip:port\"");
 		} else {
@@ -604,11 +607,8 @@ ps_config_load_string(const char *text, struct ps_config *cfg,
 
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		char p[64];
-
-		snprintf(p, sizeof(p), "$ (line %d, column %d)", jerr.line,
-			 jerr.column);
-		ps_errors_add(errs, p, "%s", jerr.text);
+		ps_errors_add(errs, "$", "line %d, column %d: %s", jerr.line,
+			      jerr.column, jerr.text);
 		return -EINVAL;
 	}
 	rc = parse_root(root, cfg, errs);
@@ -625,11 +625,8 @@ ps_config_load(const char *file, struct ps_config *cfg, struct ps_errors *errs)
 
 	root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		char p[64];
-
-		snprintf(p, sizeof(p), "$ (line %d, column %d)", jerr.line,
-			 jerr.column);
-		ps_errors_add(errs, p, "%s: %s", file, jerr.text);
+		ps_errors_add(errs, "$", "%s: line %d, column %d: %s", file,
+			      jerr.line, jerr.column, jerr.text);
 		return -EINVAL;
 	}
 	rc = parse_root(root, cfg, errs);

@@ -16,8 +16,10 @@ has_arg(char **argv, int argc, const char *const names[])
 		for (j = 0; names[j] != NULL; j++) {
 			size_t len = strlen(names[j]);
 
+			/* "--opt", "--opt=x", and the glued short form "-l1" */
 			if (strncmp(argv[i], names[j], len) == 0 &&
-			    (argv[i][len] == '\0' || argv[i][len] == '='))
+			    (argv[i][len] == '\0' || argv[i][len] == '=' ||
+			     (len == 2 && names[j][1] != '-')))
 				return true;
 		}
 	return false;
@@ -43,7 +45,7 @@ ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
 	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
 	static const char *const prefix_opts[] = { "--file-prefix", NULL };
 	static const char *const unlink_opts[] = { "--no-huge", "--in-memory",
-		"--huge-unlink", NULL };
+		"--huge-unlink", "--single-file-segments", NULL };
 	char buf[512];
 	int argc = 0, rc;
 	unsigned int i, j;
@@ -89,11 +91,6 @@ ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
 		if ((rc = push(argv, &argc, max, buf)) < 0)
 			return rc;
 	}
-	/* Hugepage files are unlinked once mapped, so none is left behind
-	 * whatever way the process ends. */
-	if (!has_arg(argv, argc, unlink_opts))
-		if ((rc = push(argv, &argc, max, "--huge-unlink")) < 0)
-			return rc;
 	for (i = 0; i < cfg->nb_ports; i++) {
 		const struct ps_profile *pr = ps_profile_find(cfg->ports[i].driver);
 
@@ -105,5 +102,12 @@ ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
 				return rc;
 		}
 	}
+	/* Hugepage files are unlinked once mapped, so none is left behind
+	 * whatever way the process ends. EAL refuses --huge-unlink with
+	 * --single-file-segments (vhost-user, virtio-user), so it is added
+	 * after the profiles' flags and only when none of them forbids it. */
+	if (!has_arg(argv, argc, unlink_opts))
+		if ((rc = push(argv, &argc, max, "--huge-unlink")) < 0)
+			return rc;
 	return argc;
 }
