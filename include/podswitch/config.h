@@ -55,6 +55,20 @@ struct ps_port_config {
 	struct rte_ether_addr pod_mac;
 };
 
+/* "routes": iproute2 JSON names; dev defaults to the uplink. */
+struct ps_route_config {
+	struct ps_prefix4 dst;
+	uint32_t gateway;		/* 0: on-link */
+	char dev[PS_NAME_MAX];		/* port name, "" = the uplink */
+};
+
+/* "neighbors": permanent entries, like `ip neigh add ... nud permanent`. */
+struct ps_neigh_config {
+	uint32_t ip;
+	struct rte_ether_addr mac;
+	char dev[PS_NAME_MAX];
+};
+
 struct ps_config {
 	/* node */
 	char node_name[PS_NAME_MAX];
@@ -87,8 +101,16 @@ struct ps_config {
 	uint32_t endpoints_size;
 	uint32_t conntrack_size;
 
+	struct ps_route_config *routes;	/* malloc'ed */
+	unsigned int nb_routes;
+	struct ps_neigh_config *neighbors;	/* malloc'ed */
+	unsigned int nb_neighbors;
+
 	/* timers (seconds) */
 	uint32_t fdb_age_s;
+	uint32_t neigh_age_s;
+	uint32_t arp_retry_ms;
+	uint32_t arp_retries;
 
 	char api_unix_socket[PS_PATH_MAX];
 	char api_listen[PS_NAME_MAX * 2];

@@ -483,20 +483,146 @@ parse_tables(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 		ps_json_unknown_keys(tab, "$.tables", keys, errs);
 }
 
+static int
+port_index(const struct ps_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nb_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+parse_routes(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
+{
+	static const char *const keys[] = { "dst", "gateway", "dev", NULL };
+	const json_t *arr = ps_json_array(root, "$", "routes", false, errs);
+	size_t i, j;
+	json_t *r;
+
+	if (arr == NULL || json_array_size(arr) == 0)
+		return;
+	if (json_array_size(arr) > cfg->routes_size) {
+		ps_errors_add(errs, "$.routes", "%zu routes exceed $.tables.routes (%u)",
+			      json_array_size(arr), cfg->routes_size);
+		return;
+	}
+	cfg->routes = calloc(json_array_size(arr), sizeof(*cfg->routes));
+	if (cfg->routes == NULL) {
+		ps_errors_add(errs, "$.routes", "out of memory");
+		return;
+	}
+	json_array_foreach(arr, i, r) {
+		struct ps_route_config *rc = &cfg->routes[cfg->nb_routes];
+		char path[PS_JPATH_MAX], p[PS_JPATH_MAX];
+		bool ok;
+
+		ps_jpath_idx(path, "$.routes", i);
+		if (!json_is_object(r)) {
+			ps_errors_add(errs, path, "must be an object");
+			continue;
+		}
+		ps_json_unknown_keys(r, path, keys, errs);
+		ok = get_prefix(r, path, "dst", true, &rc->dst, false, errs);
+		if (json_object_get(r, "gateway") != NULL)
+			ok &= get_ip(r, path, "gateway", true, &rc->gateway, errs);
+		if (json_object_get(r, "dev") != NULL &&
+		    ps_json_string(r, path, "dev", true, rc->dev, sizeof(rc->dev),
+				   errs) && port_index(cfg, rc->dev) < 0) {
+			ps_jpath_key(p, path, "dev");
+			ps_errors_add(errs, p, "no port named '%s'", rc->dev);
+			ok = false;
+		}
+		if (!ok)
+			continue;
+		/* Small sets are checked here; the route table refuses the
+		 * rest (it reports duplicates at start-up). */
+		for (j = 0; j < cfg->nb_routes && cfg->nb_routes < 4096; j++)
+			if (cfg->routes[j].dst.addr == rc->dst.addr &&
+			    cfg->routes[j].dst.len == rc->dst.len) {
+				ps_jpath_key(p, path, "dst");
+				ps_errors_add(errs, p, "same prefix as $.routes[%zu]", j);
+				ok = false;
+				break;
+			}
+		if (ok)
+			cfg->nb_routes++;
+	}
+}
+
+static void
+parse_neighbors(const json_t *root, struct ps_config *cfg,
+		struct ps_errors *errs)
+{
+	static const char *const keys[] = { "ip", "mac", "dev", NULL };
+	const json_t *arr = ps_json_array(root, "$", "neighbors", false, errs);
+	size_t i;
+	json_t *n;
+
+	if (arr == NULL || json_array_size(arr) == 0)
+		return;
+	if (json_array_size(arr) > cfg->neighbors_size) {
+		ps_errors_add(errs, "$.neighbors", "%zu entries exceed $.tables.neighbors (%u)",
+			      json_array_size(arr), cfg->neighbors_size);
+		return;
+	}
+	cfg->neighbors = calloc(json_array_size(arr), sizeof(*cfg->neighbors));
+	if (cfg->neighbors == NULL) {
+		ps_errors_add(errs, "$.neighbors", "out of memory");
+		return;
+	}
+	json_array_foreach(arr, i, n) {
+		struct ps_neigh_config *nc = &cfg->neighbors[cfg->nb_neighbors];
+		char path[PS_JPATH_MAX], p[PS_JPATH_MAX];
+		bool ok;
+
+		ps_jpath_idx(path, "$.neighbors", i);
+		if (!json_is_object(n)) {
+			ps_errors_add(errs, path, "must be an object");
+			continue;
+		}
+		ps_json_unknown_keys(n, path, keys, errs);
+		ok = get_ip(n, path, "ip", true, &nc->ip, errs);
+		ok &= get_mac(n, path, "mac", true, &nc->mac, errs);
+		if (ps_json_string(n, path, "dev", true, nc->dev, sizeof(nc->dev),
+				   errs) && port_index(cfg, nc->dev) < 0) {
+			ps_jpath_key(p, path, "dev");
+			ps_errors_add(errs, p, "no port named '%s'", nc->dev);
+			ok = false;
+		}
+		if (ok)
+			cfg->nb_neighbors++;
+	}
+}
+
 static void
 parse_timers(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
-	static const char *const keys[] = { "fdb_age_s", NULL };
+	static const char *const keys[] = { "fdb_age_s", "neigh_age_s",
+		"arp_retry_ms", "arp_retries", NULL };
 	const json_t *t = ps_json_object(root, "$", "timers", false, errs);
 	uint64_t u;
 
 	cfg->fdb_age_s = 300;
+	cfg->neigh_age_s = 300;
+	cfg->arp_retry_ms = 1000;
+	cfg->arp_retries = 3;
 	if (t == NULL)
 		return;
 	ps_json_unknown_keys(t, "$.timers", keys, errs);
 	if (ps_json_uint(t, "$.timers", "fdb_age_s", false, 1, 86400 * 7, &u,
 			 errs))
 		cfg->fdb_age_s = (uint32_t)u;
+	if (ps_json_uint(t, "$.timers", "neigh_age_s", false, 1, 86400 * 7, &u,
+			 errs))
+		cfg->neigh_age_s = (uint32_t)u;
+	if (ps_json_uint(t, "$.timers", "arp_retry_ms", false, 10, 60000, &u,
+			 errs))
+		cfg->arp_retry_ms = (uint32_t)u;
+	if (ps_json_uint(t, "$.timers", "arp_retries", false, 0, 100, &u, errs))
+		cfg->arp_retries = (uint32_t)u;
 }
 
 static void
@@ -573,7 +699,8 @@ static int
 parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "node", "overlay", "ports",
-		"workers", "tables", "timers", "api", "dpdk", NULL };
+		"routes", "neighbors", "workers", "tables", "timers", "api",
+		"dpdk", NULL };
 	unsigned int before = errs->count;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -587,6 +714,8 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	parse_ports(root, cfg, errs);
 	parse_workers(root, cfg, errs);
 	parse_tables(root, cfg, errs);
+	parse_routes(root, cfg, errs);
+	parse_neighbors(root, cfg, errs);
 	parse_timers(root, cfg, errs);
 	parse_api(root, cfg, errs);
 	parse_dpdk(root, cfg, errs);
@@ -642,4 +771,10 @@ ps_config_free(struct ps_config *cfg)
 	for (i = 0; i < cfg->nb_eal_args; i++)
 		free(cfg->eal_args[i]);
 	cfg->nb_eal_args = 0;
+	free(cfg->routes);
+	cfg->routes = NULL;
+	cfg->nb_routes = 0;
+	free(cfg->neighbors);
+	cfg->neighbors = NULL;
+	cfg->nb_neighbors = 0;
 }
