@@ -19,17 +19,67 @@
 
 #include <rte_ether.h>
 #include <rte_graph.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <podswitch/fdb.h>
+
+struct ps_route_table;
+struct ps_neigh_table;
 
 extern int ps_logtype_graph;
 
 #define PS_DROP_INFIX ".drop."
 
+/* "a.b.c.d" of an address in network order */
+#define PS_IP4_FMT "%u.%u.%u.%u"
+#define PS_IP4_BYTES(a)							\
+	((const uint8_t *)&(a))[0], ((const uint8_t *)&(a))[1],		\
+	((const uint8_t *)&(a))[2], ((const uint8_t *)&(a))[3]
+
+/* ICMP types and codes the graph sends */
+#define PS_ICMP_DEST_UNREACH 3
+#define PS_ICMP_SOURCE_QUENCH 4
+#define PS_ICMP_REDIRECT 5
+#define PS_ICMP_TIME_EXCEEDED 11
+#define PS_ICMP_PARAM_PROBLEM 12
+#define PS_ICMP_NET_UNREACH 0
+#define PS_ICMP_HOST_UNREACH 1
+#define PS_ICMP_PORT_UNREACH 3
+#define PS_ICMP_FRAG_NEEDED 4
+
+/*
+ * Per-packet metadata in the mbuf private area, written by the L3 nodes.
+ * ip4_input clears flags when a packet enters L3; the other fields are
+ * valid only where the node that sets them says so.
+ */
+struct ps_mbuf_meta {
+	uint32_t nh_ip;		/* next hop to resolve (network order) */
+	uint16_t nh_port;	/* its port, or PS_PORT_SEGMENT */
+	uint8_t icmp_type;	/* for icmp_error */
+	uint8_t icmp_code;
+	uint16_t mtu;		/* next-hop MTU for fragmentation needed */
+	uint8_t flags;
+	uint8_t pad;
+};
+#define PS_META_LOCAL_ORIGIN 0x1	/* built by us: keep its TTL, never an ICMP error about it */
+#define PS_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct ps_mbuf_meta), RTE_MBUF_PRIV_ALIGN)
+
+static inline struct ps_mbuf_meta *
+ps_mbuf_meta(void *m)
+{
+	return (struct ps_mbuf_meta *)rte_mbuf_to_priv((struct rte_mbuf *)m);
+}
+
 /* What the nodes read; set before the graphs are created, then read-only. */
 struct ps_graph_env {
 	struct ps_fdb *fdb;
+	struct ps_route_table *routes;
+	struct ps_neigh_table *neighbors;
 	struct rte_ether_addr node_mac;
+	/* host port (kernel of the node) or RTE_MAX_ETHPORTS if none */
+	uint16_t host_port;
+	struct rte_ether_addr host_mac;
 	uint32_t gateway_ip;	/* network order */
 	uint32_t node_ip;	/* network order */
 	uint16_t segment_ports[RTE_MAX_ETHPORTS];
@@ -38,6 +88,11 @@ struct ps_graph_env {
 	rte_edge_t l2_tx_edge[RTE_MAX_ETHPORTS];
 	rte_edge_t arp_tx_edge[RTE_MAX_ETHPORTS];
 	rte_edge_t ip4_local_tx_edge[RTE_MAX_ETHPORTS];
+	rte_edge_t rewrite_tx_edge[RTE_MAX_ETHPORTS];
+	rte_edge_t inject_tx_edge[RTE_MAX_ETHPORTS];
+	/* mbufs from the management thread for worker 0 to send; the port
+	 * is in the metadata's nh_port */
+	struct rte_ring *ctl_ring;
 	/* log one line per packet per node (debug; costs nothing when off) */
 	bool trace;
 };

@@ -33,6 +33,7 @@ struct ps_fdb {
 	struct rte_hash *hash;
 	struct ps_fdb_entry *entries;
 	uint32_t *free_idx;	/* stack of free entry slots, writer only */
+	struct ps_fdb_entry **victims;	/* flush/age scratch, writer only */
 	uint32_t nb_free;
 	uint32_t size;
 	bool rcu;
@@ -99,11 +100,13 @@ ps_fdb_create(const char *name, uint32_t size, int socket,
 					  RTE_CACHE_LINE_SIZE, socket);
 	fdb->free_idx = rte_malloc_socket("ps_fdb_f",
 					  sizeof(uint32_t) * nb_entries, 0, socket);
+	fdb->victims = rte_malloc_socket("ps_fdb_v",
+					 sizeof(*fdb->victims) * size, 0, socket);
 	snprintf(rname, sizeof(rname), "fdbl_%s", name);
 	fdb->learn = rte_ring_create(rname, LEARN_RING_SIZE, socket,
 				     RING_F_SC_DEQ);
 	if (fdb->hash == NULL || fdb->entries == NULL || fdb->free_idx == NULL ||
-	    fdb->learn == NULL) {
+	    fdb->victims == NULL || fdb->learn == NULL) {
 		FDB_LOG(ERR, "cannot create table %s of %u entries: %s\n", name,
 			size, rte_strerror(rte_errno));
 		ps_fdb_free(fdb);
@@ -139,6 +142,7 @@ ps_fdb_free(struct ps_fdb *fdb)
 	rte_ring_free(fdb->learn);
 	rte_free(fdb->entries);
 	rte_free(fdb->free_idx);
+	rte_free(fdb->victims);
 	rte_free(fdb);
 }
 
@@ -304,22 +308,39 @@ ps_fdb_del(struct ps_fdb *fdb, const struct rte_ether_addr *mac)
 	return fdb_remove(fdb, e);
 }
 
+/*
+ * Remove the n entries collected in fdb->victims. Collect first, remove
+ * after: a delete compacts the hash's extendable bucket chain, moving a key
+ * not yet visited into a slot already visited, so removing while iterating
+ * skips entries.
+ */
+static unsigned int
+fdb_remove_victims(struct ps_fdb *fdb, uint32_t n)
+{
+	unsigned int removed = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (fdb_remove(fdb, fdb->victims[i]) == 0)
+			removed++;
+	return removed;
+}
+
 unsigned int
 ps_fdb_flush_port(struct ps_fdb *fdb, uint16_t port)
 {
-	uint32_t next = 0;
+	uint32_t next = 0, n = 0;
 	const void *key;
 	void *data;
-	unsigned int n = 0;
 
-	while (rte_hash_iterate(fdb->hash, &key, &data, &next) >= 0) {
+	while (n < fdb->size &&
+	       rte_hash_iterate(fdb->hash, &key, &data, &next) >= 0) {
 		struct ps_fdb_entry *e = data;
 
-		if (e->port == port && !(e->flags & PS_FDB_F_STATIC) &&
-		    fdb_remove(fdb, e) == 0)
-			n++;
+		if (e->port == port && !(e->flags & PS_FDB_F_STATIC))
+			fdb->victims[n++] = e;
 	}
-	return n;
+	return fdb_remove_victims(fdb, n);
 }
 
 unsigned int
@@ -347,22 +368,23 @@ ps_fdb_process_learn(struct ps_fdb *fdb)
 unsigned int
 ps_fdb_age(struct ps_fdb *fdb, uint32_t max_age)
 {
-	uint32_t next = 0, now = fdb->now;
+	uint32_t next = 0, now = fdb->now, n = 0;
 	const void *key;
 	void *data;
-	unsigned int n = 0;
+	unsigned int removed;
 
-	while (rte_hash_iterate(fdb->hash, &key, &data, &next) >= 0) {
+	while (n < fdb->size &&
+	       rte_hash_iterate(fdb->hash, &key, &data, &next) >= 0) {
 		struct ps_fdb_entry *e = data;
 		uint32_t seen = __atomic_load_n(&e->last_seen, __ATOMIC_RELAXED);
 
 		if (e->flags & PS_FDB_F_STATIC || now - seen < max_age)
 			continue;
-		if (fdb_remove(fdb, e) == 0)
-			n++;
+		fdb->victims[n++] = e;
 	}
-	fdb->st.aged += n;
-	return n;
+	removed = fdb_remove_victims(fdb, n);
+	fdb->st.aged += removed;
+	return removed;
 }
 
 void

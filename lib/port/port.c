@@ -65,8 +65,10 @@ port_probe(const struct ps_port_config *pc, const struct ps_profile *pr,
 		/* Every worker's tx queue feeds the same (multi-producer) ring. */
 		for (i = 1; i < nb_queues && i < PS_MAX_WORKERS; i++)
 			tx[i] = tx[0];
+		/* rte_eth_from_rings creates the vdev "net_ring_<name>" itself;
+		 * ps_port_destroy removes it by that name. */
 		snprintf(devname, len, "net_ring_%s", pc->name);
-		rc = rte_eth_from_rings(devname, rx, 1, tx, nb_queues,
+		rc = rte_eth_from_rings(pc->name, rx, 1, tx, nb_queues,
 					(unsigned int)rte_socket_id());
 		if (rc < 0)
 			return -rte_errno ? -rte_errno : rc;

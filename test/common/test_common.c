@@ -50,7 +50,9 @@ ps_test_run_cunit(void)
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed();
+	/* A suite whose set-up failed ran no test: that is a failure too. */
+	failed = CU_get_number_of_tests_failed() +
+		 CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
 	return failed ? 1 : 0;
 }
