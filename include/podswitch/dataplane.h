@@ -17,6 +17,8 @@
 
 #include <podswitch/config.h>
 #include <podswitch/fdb.h>
+#include <podswitch/neighbor.h>
+#include <podswitch/route.h>
 #include <podswitch/worker.h>
 
 extern int ps_logtype_dp;
@@ -26,6 +28,11 @@ struct ps_dataplane {
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsv;
 	struct ps_fdb *fdb;
+	struct ps_route_table *routes;
+	struct ps_neigh_table *neighbors;
+	/* what the management thread sends, drained by worker 0 */
+	struct rte_ring *ctl_ring;
+	uint64_t ctl_ring_full;
 	struct ps_worker workers[PS_MAX_WORKERS];
 	unsigned int nb_workers;
 	uint16_t port_ids[PS_MAX_PORTS];	/* by config port index */
@@ -50,8 +57,9 @@ void ps_dataplane_stop(struct ps_dataplane *dp);
 void ps_dataplane_fini(struct ps_dataplane *dp);
 /* One pass of management work (learn, ageing); the thread loops on it. */
 void ps_mgmt_poll(struct ps_dataplane *dp);
-/* Monotonic seconds since init, the tables' clock. */
+/* Monotonic seconds (and milliseconds) since init, the tables' clocks. */
 uint32_t ps_dataplane_now(const struct ps_dataplane *dp);
+uint64_t ps_dataplane_now_ms(const struct ps_dataplane *dp);
 
 /*
  * EAL arguments from the configuration: dpdk.eal_args, plus --lcores for

@@ -14,6 +14,8 @@
 #include <podswitch/graph.h>
 #include <podswitch/port.h>
 
+#include "dp_private.h"
+
 RTE_LOG_REGISTER(ps_logtype_dp, podswitch.dataplane, INFO);
 #define DP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
@@ -122,7 +124,8 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 	}
 
 	n = pool_size(cfg, nb_lcores);
-	dp->pool = rte_pktmbuf_pool_create("ps_mbuf", n, POOL_CACHE, 0,
+	dp->pool = rte_pktmbuf_pool_create("ps_mbuf", n, POOL_CACHE,
+					   PS_MBUF_PRIV_SIZE,
 					   RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());
 	if (dp->pool == NULL) {
@@ -160,6 +163,9 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 	}
 
 	setup_env(dp);
+	rc = ps_l3_init(dp);
+	if (rc < 0)
+		goto fail;
 	rc = ps_graph_nodes_setup();
 	if (rc < 0)
 		goto fail;
@@ -241,12 +247,20 @@ ps_dataplane_fini(struct ps_dataplane *dp)
 	for (i = 0; i < dp->nb_ports; i++)
 		ps_port_destroy(dp->port_ids[i]);
 	dp->nb_ports = 0;
+	ps_l3_fini(dp);
 	ps_fdb_free(dp->fdb);
 	dp->fdb = NULL;
 	rte_mempool_free(dp->pool);
 	dp->pool = NULL;
 	rte_free(dp->qsv);
 	dp->qsv = NULL;
+}
+
+uint64_t
+ps_dataplane_now_ms(const struct ps_dataplane *dp)
+{
+	return (rte_get_timer_cycles() - dp->start_tsc) * 1000 /
+	       rte_get_timer_hz();
 }
 
 uint32_t

@@ -2,6 +2,8 @@
 /* Management work: the single writer of the tables and their timers. */
 #include <podswitch/dataplane.h>
 
+#include "dp_private.h"
+
 void
 ps_mgmt_poll(struct ps_dataplane *dp)
 {
@@ -12,4 +14,5 @@ ps_mgmt_poll(struct ps_dataplane *dp)
 		ps_fdb_age(dp->fdb, dp->cfg->fdb_age_s);
 	}
 	ps_fdb_process_learn(dp->fdb);
+	ps_l3_poll(dp);
 }

@@ -72,6 +72,8 @@ ps_graph_nodes_setup(void)
 		{ "l2_fdb", ps_genv.l2_tx_edge },
 		{ "arp", ps_genv.arp_tx_edge },
 		{ "ip4_local", ps_genv.ip4_local_tx_edge },
+		{ "ip4_rewrite", ps_genv.rewrite_tx_edge },
+		{ "ctl_inject", ps_genv.inject_tx_edge },
 	};
 	uint16_t pid;
 	unsigned int i;
@@ -119,9 +121,10 @@ int
 ps_graph_create_worker(struct ps_worker *w)
 {
 	static const char *const fixed[] = { "eth_input", "l2_fdb", "arp",
-		"ip4_input", "ip4_local", "port_tx-*", "*" PS_DROP_INFIX "*" };
+		"ip4_input", "ip4_local", "ip4_lookup", "ip4_rewrite",
+		"icmp_error", "port_tx-*", "*" PS_DROP_INFIX "*" };
 	char rx_names[PS_WORKER_MAX_RXQ][RTE_NODE_NAMESIZE];
-	const char *patterns[PS_WORKER_MAX_RXQ + RTE_DIM(fixed)];
+	const char *patterns[PS_WORKER_MAX_RXQ + RTE_DIM(fixed) + 1];
 	struct rte_graph_param gp = { 0 };
 	unsigned int i, n = 0;
 
@@ -134,6 +137,9 @@ ps_graph_create_worker(struct ps_worker *w)
 	}
 	for (i = 0; i < RTE_DIM(fixed); i++)
 		patterns[n++] = fixed[i];
+	/* Worker 0 sends what the management thread builds. */
+	if (w->idx == 0)
+		patterns[n++] = "ctl_inject";
 
 	snprintf(w->graph_name, sizeof(w->graph_name), "worker-%u", w->idx);
 	gp.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id);

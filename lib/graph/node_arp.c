@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * arp: answer requests for the pod gateway IP (pod ports) and the node IP
- * (uplink, host) with the node MAC, as cni0 does, back out the ingress
- * port. The requester's MAC is learned on the way.
+ * arp: answer requests for the pod gateway IP (pod ports), the node IP
+ * (uplink) and, as the kernel's router, any address asked on the host
+ * port, with the node MAC, back out the ingress port. Senders of requests
+ * and of replies to us feed the neighbor table; replies end here (their
+ * "drop" node counts them).
  */
 #include <rte_arp.h>
 #include <rte_ether.h>
+
+#include <podswitch/neighbor.h>
 
 #include "node_private.h"
 
 #define ARP_DROPS(X)							\
 	X(BAD_HEADER, "bad_header")					\
-	X(REPLY_IGNORED, "reply_ignored")				\
+	X(REPLY_CONSUMED, "reply_consumed")				\
 	X(GRATUITOUS, "gratuitous")
 
 enum arp_next {
@@ -31,16 +35,23 @@ arp_handle(struct rte_mbuf *m)
 
 	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
+	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4 ||
+	    !rte_is_valid_assigned_ether_addr(&d->arp_sha))
 		return ARP_DROP_BAD_HEADER;
-	/* Replies to us feed the neighbor table (L3); nothing to do yet. */
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
+		if (d->arp_sip == 0)
+			return ARP_DROP_BAD_HEADER;
+		ps_neigh_learn(ps_genv.neighbors, d->arp_sip, &d->arp_sha,
+			       m->port);
+		return ARP_DROP_REPLY_CONSUMED;
+	}
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
-		return ARP_DROP_REPLY_IGNORED;
+		return ARP_DROP_BAD_HEADER;
 	if (d->arp_sip == d->arp_tip || d->arp_sip == 0)
 		return ARP_DROP_GRATUITOUS;
-	if (!rte_is_unicast_ether_addr(&d->arp_sha))
-		return ARP_DROP_BAD_HEADER;
 
+	/* The asker is a neighbor too, as a kernel would note. */
+	ps_neigh_learn(ps_genv.neighbors, d->arp_sip, &d->arp_sha, m->port);
 	if (ps_ports[m->port].in_segment)
 		ps_fdb_learn_request(ps_genv.fdb, &eth->src_addr, m->port);
 
@@ -70,7 +81,7 @@ arp_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 				 nexts[i] >= ARP_NB_FIXED ? "replied" :
 				 nexts[i] == ARP_DROP_BAD_HEADER ? "drop bad_header" :
 				 nexts[i] == ARP_DROP_GRATUITOUS ? "drop gratuitous" :
-				 "drop reply_ignored");
+				 "reply consumed");
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;

@@ -35,21 +35,33 @@ static const char *const eth_input_next_names[] = {
 #undef X
 };
 
-/* ARP we answer or consume: for our address on this port, or a reply to us. */
+/*
+ * ARP we answer or consume: a reply to us (neighbor resolution), or a
+ * request for our address on this port: the gateway on the pod segment,
+ * the node IP on the uplink, and on the host port anything but the node
+ * IP (the kernel's own), since we are its router for every destination.
+ */
 static __rte_always_inline bool
 arp_is_ours(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 	    const struct ps_port *p)
 {
 	const struct rte_arp_hdr *arp;
+	uint32_t tip;
 
 	if (m->data_len < sizeof(*eth) + sizeof(*arp))
 		return false;
 	arp = (const struct rte_arp_hdr *)(eth + 1);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY))
 		return rte_is_same_ether_addr(&eth->dst_addr, &ps_genv.node_mac);
-	if (p->role == PS_ROLE_POD)
-		return arp->arp_data.arp_tip == ps_genv.gateway_ip;
-	return arp->arp_data.arp_tip == ps_genv.node_ip;
+	tip = arp->arp_data.arp_tip;
+	switch (p->role) {
+	case PS_ROLE_POD:
+		return tip == ps_genv.gateway_ip;
+	case PS_ROLE_HOST:
+		return tip != ps_genv.node_ip;
+	default:
+		return tip == ps_genv.node_ip;
+	}
 }
 
 static __rte_always_inline uint16_t

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ip4_input: IPv4 addressed to our MAC. Checks the header (version, IHL,
- * total length against the frame, checksum) and trims Ethernet padding.
- * Our own addresses go to ip4_local; routing comes with the L3 stage.
+ * total length against the frame, checksum) and trims Ethernet padding,
+ * then hands the packet to ip4_lookup. Options and fragments pass as they
+ * are: a router forwards them untouched.
  */
 #include <rte_ip.h>
 
@@ -13,11 +14,10 @@
 	X(BAD_VERSION, "bad_version")					\
 	X(BAD_IHL, "bad_ihl")						\
 	X(BAD_LENGTH, "bad_length")					\
-	X(BAD_CHECKSUM, "bad_checksum")					\
-	X(NO_ROUTE, "no_route")
+	X(BAD_CHECKSUM, "bad_checksum")
 
 enum ip4_input_next {
-	IP4_INPUT_NEXT_LOCAL,
+	IP4_INPUT_NEXT_LOOKUP,
 #define X(e, s) IP4_INPUT_DROP_##e,
 	IP4_INPUT_DROPS(X)
 #undef X
@@ -25,7 +25,7 @@ enum ip4_input_next {
 };
 
 static const char *const ip4_input_next_names[] = {
-	[IP4_INPUT_NEXT_LOCAL] = "local",
+	[IP4_INPUT_NEXT_LOOKUP] = "lookup",
 #define X(e, s) [IP4_INPUT_DROP_##e] = "drop " s,
 	IP4_INPUT_DROPS(X)
 #undef X
@@ -56,9 +56,9 @@ ip4_check(struct rte_mbuf *m)
 		return IP4_INPUT_DROP_BAD_CHECKSUM;
 	if (tlen < l3len)
 		rte_pktmbuf_trim(m, l3len - tlen);
-	if (ip->dst_addr == ps_genv.gateway_ip || ip->dst_addr == ps_genv.node_ip)
-		return IP4_INPUT_NEXT_LOCAL;
-	return IP4_INPUT_DROP_NO_ROUTE;
+	/* The metadata area is not cleared by the drivers. */
+	ps_mbuf_meta(m)->flags = 0;
+	return IP4_INPUT_NEXT_LOOKUP;
 }
 
 static __rte_always_inline uint16_t
@@ -92,7 +92,7 @@ static struct rte_node_register ip4_input_node = {
 	.process = ip4_input_process,
 	.nb_edges = IP4_INPUT_NB_NEXT,
 	.next_nodes = {
-		[IP4_INPUT_NEXT_LOCAL] = "ip4_local",
+		[IP4_INPUT_NEXT_LOOKUP] = "ip4_lookup",
 #define X(e, s) [IP4_INPUT_DROP_##e] = "ip4_input" PS_DROP_INFIX s,
 		IP4_INPUT_DROPS(X)
 #undef X

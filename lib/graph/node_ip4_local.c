@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ip4_local: IPv4 for one of our addresses (pod gateway, node IP). We answer
- * ICMP echo like cni0 would; anything else belongs to the host port, which
- * comes with the L3 stage.
+ * ip4_local: IPv4 for one of our addresses (pod gateway, node IP). The
+ * gateway answers ICMP echo like cni0 would. The node IP belongs to the
+ * node's kernel: with a host port, everything for it goes there (the kernel
+ * answers ping, runs SSH and the kubelet); without one we answer echo.
  */
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -32,6 +33,12 @@ ip4_local_handle(struct rte_mbuf *m)
 	uint32_t sum;
 	uint32_t a;
 
+	if (ps_genv.host_port != RTE_MAX_ETHPORTS &&
+	    ip->dst_addr != ps_genv.gateway_ip) {
+		eth->dst_addr = ps_genv.host_mac;
+		eth->src_addr = ps_genv.node_mac;
+		return ps_genv.ip4_local_tx_edge[ps_genv.host_port];
+	}
 	if (ip->next_proto_id != IPPROTO_ICMP)
 		return IP4_LOCAL_DROP_NOT_SERVED;
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
@@ -74,7 +81,7 @@ ip4_local_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		nexts[i] = ip4_local_handle(objs[i]);
 		if (trace)
 			PS_TRACE(node, (struct rte_mbuf *)objs[i], "%s",
-				 nexts[i] >= IP4_LOCAL_NB_FIXED ? "echo reply" :
+				 nexts[i] >= IP4_LOCAL_NB_FIXED ? "to a port" :
 				 nexts[i] == IP4_LOCAL_DROP_NOT_SERVED ? "drop not_served" :
 				 nexts[i] == IP4_LOCAL_DROP_FRAGMENT ? "drop fragment" :
 				 "drop bad_icmp");

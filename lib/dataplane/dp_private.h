@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PS_DP_PRIVATE_H
+#define PS_DP_PRIVATE_H
+
+#include <podswitch/dataplane.h>
+
+/* Route and neighbor tables, connected/static routes, the control ring. */
+int ps_l3_init(struct ps_dataplane *dp);
+void ps_l3_fini(struct ps_dataplane *dp);
+/* Neighbor timers and rings, route reclamation. */
+void ps_l3_poll(struct ps_dataplane *dp);
+
+#endif

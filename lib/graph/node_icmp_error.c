@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * icmp_error: turn the packet into the ICMP error that the metadata asks
+ * for (time exceeded, destination unreachable), quoting its IP header and
+ * first 8 payload bytes (RFC 792), and route it back to the sender.
+ * Rate-limited per worker; never about an ICMP error, a fragment other than
+ * the first, a broadcast/multicast, or a packet we built ourselves.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "node_private.h"
+
+/* Per worker: a burst of this many, refilled at this rate. */
+#define ICMP_ERR_BURST 100
+#define ICMP_ERR_PER_SEC 1000
+
+#define ICMP_ERROR_DROPS(X)						\
+	X(SUPPRESSED, "suppressed")					\
+	X(RATE_LIMITED, "rate_limited")
+
+enum icmp_error_next {
+	ICMP_ERROR_NEXT_LOOKUP,
+#define X(e, s) ICMP_ERROR_DROP_##e,
+	ICMP_ERROR_DROPS(X)
+#undef X
+	ICMP_ERROR_NB_NEXT
+};
+
+struct icmp_error_ctx {
+	uint64_t last_tsc;
+	uint32_t tokens;
+};
+_Static_assert(sizeof(struct icmp_error_ctx) <= RTE_NODE_CTX_SZ, "ctx");
+
+static bool
+is_error_type(uint8_t t)
+{
+	return t == PS_ICMP_DEST_UNREACH || t == PS_ICMP_SOURCE_QUENCH ||
+	       t == PS_ICMP_REDIRECT || t == PS_ICMP_TIME_EXCEEDED ||
+	       t == PS_ICMP_PARAM_PROBLEM;
+}
+
+static bool
+suppressed(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	uint16_t hlen = (ip->version_ihl & 0xf) * 4;
+	uint32_t src = rte_be_to_cpu_32(ip->src_addr);
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+
+	if (ps_mbuf_meta((struct rte_mbuf *)(uintptr_t)m)->flags &
+	    PS_META_LOCAL_ORIGIN)
+		return true;
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
+		return true;
+	if (src == 0 || src == UINT32_MAX || RTE_IS_IPV4_MCAST(src) ||
+	    dst == UINT32_MAX || RTE_IS_IPV4_MCAST(dst))
+		return true;
+	if (ip->next_proto_id == IPPROTO_ICMP &&
+	    rte_be_to_cpu_16(ip->total_length) >= hlen + 1) {
+		const uint8_t *type = (const uint8_t *)ip + hlen;
+
+		if (is_error_type(*type))
+			return true;
+	}
+	return false;
+}
+
+static bool
+rate_ok(struct icmp_error_ctx *ctx)
+{
+	uint64_t now = rte_get_timer_cycles();
+	uint64_t per = rte_get_timer_hz() / ICMP_ERR_PER_SEC;
+	uint64_t add = per ? (now - ctx->last_tsc) / per : ICMP_ERR_BURST;
+
+	if (add > 0) {
+		ctx->tokens = (uint32_t)RTE_MIN((uint64_t)ICMP_ERR_BURST,
+						ctx->tokens + add);
+		ctx->last_tsc += add * per;
+		if (ctx->tokens == ICMP_ERR_BURST)
+			ctx->last_tsc = now;
+	}
+	if (ctx->tokens == 0)
+		return false;
+	ctx->tokens--;
+	return true;
+}
+
+static rte_edge_t
+icmp_error_build(struct icmp_error_ctx *ctx, struct rte_mbuf *m)
+{
+	struct ps_mbuf_meta *meta = ps_mbuf_meta(m);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	uint16_t hlen = (ip->version_ihl & 0xf) * 4;
+	uint16_t quote_len = RTE_MIN(rte_be_to_cpu_16(ip->total_length),
+				     (uint16_t)(hlen + 8));
+	uint8_t quote[60 + 8];
+	struct rte_icmp_hdr *icmp;
+	uint32_t src = ip->src_addr;
+	uint16_t len;
+
+	if (suppressed(m, ip))
+		return ICMP_ERROR_DROP_SUPPRESSED;
+	if (!rate_ok(ctx))
+		return ICMP_ERROR_DROP_RATE_LIMITED;
+
+	memcpy(quote, ip, quote_len);
+	if (m->nb_segs > 1) {
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+		m->nb_segs = 1;
+	}
+	len = RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*icmp) + quote_len;
+	m->data_len = len;
+	m->pkt_len = len;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(len - RTE_ETHER_HDR_LEN);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	/* Answer from the address the sender knows us by on that side. */
+	ip->src_addr = ps_ports[m->port].role == PS_ROLE_POD ?
+		       ps_genv.gateway_ip : ps_genv.node_ip;
+	ip->dst_addr = src;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	icmp->icmp_type = meta->icmp_type;
+	icmp->icmp_code = meta->icmp_code;
+	icmp->icmp_cksum = 0;
+	/* "unused" (or next-hop MTU for fragmentation needed) */
+	icmp->icmp_ident = 0;
+	icmp->icmp_seq_nb = meta->icmp_type == PS_ICMP_DEST_UNREACH &&
+			    meta->icmp_code == PS_ICMP_FRAG_NEEDED ?
+			    rte_cpu_to_be_16(meta->mtu) : 0;
+	memcpy(icmp + 1, quote, quote_len);
+	icmp->icmp_cksum = ~rte_raw_cksum(icmp, sizeof(*icmp) + quote_len);
+
+	meta->flags |= PS_META_LOCAL_ORIGIN;
+	return ICMP_ERROR_NEXT_LOOKUP;
+}
+
+static __rte_always_inline uint16_t
+icmp_error_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		  uint16_t nb_objs, const bool trace)
+{
+	struct icmp_error_ctx *ctx = (struct icmp_error_ctx *)node->ctx;
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i++) {
+		struct ps_mbuf_meta *meta = ps_mbuf_meta(objs[i]);
+		uint8_t type = meta->icmp_type, code = meta->icmp_code;
+
+		nexts[i] = icmp_error_build(ctx, objs[i]);
+		if (trace)
+			PS_TRACE(node, (struct rte_mbuf *)objs[i],
+				 "type %u code %u %s", type, code,
+				 nexts[i] == ICMP_ERROR_NEXT_LOOKUP ? "sent" :
+				 nexts[i] == ICMP_ERROR_DROP_SUPPRESSED ?
+				 "suppressed" : "rate limited");
+	}
+	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+	return nb_objs;
+}
+
+static uint16_t
+icmp_error_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		   uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return icmp_error_inline(graph, node, objs, nb_objs, true);
+	return icmp_error_inline(graph, node, objs, nb_objs, false);
+}
+
+static int
+icmp_error_init(const struct rte_graph *graph, struct rte_node *node)
+{
+	struct icmp_error_ctx *ctx = (struct icmp_error_ctx *)node->ctx;
+
+	RTE_SET_USED(graph);
+	ctx->last_tsc = rte_get_timer_cycles();
+	ctx->tokens = ICMP_ERR_BURST;
+	return 0;
+}
+
+static struct rte_node_register icmp_error_node = {
+	.name = "icmp_error",
+	.process = icmp_error_process,
+	.init = icmp_error_init,
+	.nb_edges = ICMP_ERROR_NB_NEXT,
+	.next_nodes = {
+		[ICMP_ERROR_NEXT_LOOKUP] = "ip4_lookup",
+#define X(e, s) [ICMP_ERROR_DROP_##e] = "icmp_error" PS_DROP_INFIX s,
+		ICMP_ERROR_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(icmp_error_node);
+
+#define X(e, s) PS_DROP_NODE(icmp_error_drop_##e, "icmp_error", s)
+ICMP_ERROR_DROPS(X)
+#undef X

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ip4_rewrite: resolve the next hop in the neighbor table, decrement the
+ * TTL (incremental checksum), rewrite the Ethernet addresses and send.
+ * An unresolved next hop takes the packet to the management thread, which
+ * holds it while ARP resolves and sends it then.
+ */
+#include <rte_hash.h>
+#include <rte_ip.h>
+
+#include <podswitch/neighbor.h>
+
+#include "node_private.h"
+
+#define IP4_REWRITE_DROPS(X)						\
+	X(HOLD_FULL, "hold_full")
+
+enum ip4_rewrite_next {
+	IP4_REWRITE_NEXT_ICMP_ERROR,
+#define X(e, s) IP4_REWRITE_DROP_##e,
+	IP4_REWRITE_DROPS(X)
+#undef X
+	IP4_REWRITE_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+};
+
+/* Not an edge: the packet went to the neighbor hold queue. */
+#define IP4_REWRITE_HELD ((rte_edge_t)0xffff)
+
+static __rte_always_inline void
+ttl_decrement(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum;
+
+	/* RFC 1624: the (ttl, proto) word drops by 0x0100. */
+	ip->time_to_live--;
+	sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + 0xfeffu;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+}
+
+static __rte_always_inline rte_edge_t
+rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
+{
+	struct ps_mbuf_meta *meta = ps_mbuf_meta(m);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	uint8_t state = n ? __atomic_load_n(&n->state, __ATOMIC_ACQUIRE) :
+			    PS_NEIGH_INCOMPLETE;
+
+	if (unlikely(state == PS_NEIGH_FAILED)) {
+		meta->icmp_type = PS_ICMP_DEST_UNREACH;
+		meta->icmp_code = PS_ICMP_HOST_UNREACH;
+		return IP4_REWRITE_NEXT_ICMP_ERROR;
+	}
+	/* Before holding too: the writer that sends held packets only fills
+	 * in the MAC addresses. Our own packets leave with their TTL. */
+	if (!(meta->flags & PS_META_LOCAL_ORIGIN))
+		ttl_decrement(ip);
+	if (unlikely(state == PS_NEIGH_INCOMPLETE)) {
+		if (ps_neigh_hold(ps_genv.neighbors, m, meta->nh_ip,
+				  meta->nh_port) == 0)
+			return IP4_REWRITE_HELD;
+		return IP4_REWRITE_DROP_HOLD_FULL;
+	}
+	eth->dst_addr = n->mac;
+	eth->src_addr = ps_genv.node_mac;
+	return ps_genv.rewrite_tx_edge[n->port_id];
+}
+
+static __rte_always_inline uint16_t
+ip4_rewrite_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		   uint16_t nb_objs, const bool trace)
+{
+	const struct ps_neigh *nb[RTE_HASH_LOOKUP_BULK_MAX];
+	uint32_t nh_ip[RTE_HASH_LOOKUP_BULK_MAX];
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	bool held = false;
+	uint16_t i, j, n;
+
+	for (i = 0; i < nb_objs; i += n) {
+		n = RTE_MIN(nb_objs - i, RTE_HASH_LOOKUP_BULK_MAX);
+		for (j = 0; j < n; j++)
+			nh_ip[j] = ps_mbuf_meta(objs[i + j])->nh_ip;
+		ps_neigh_lookup_bulk(ps_genv.neighbors, nh_ip, n, nb);
+		for (j = 0; j < n; j++) {
+			struct rte_mbuf *m = objs[i + j];
+
+			nexts[i + j] = rewrite_one(m, nb[j]);
+			held |= nexts[i + j] == IP4_REWRITE_HELD;
+			if (trace)
+				PS_TRACE(node, m, "next hop " PS_IP4_FMT " %s",
+					 PS_IP4_BYTES(nh_ip[j]),
+					 nexts[i + j] == IP4_REWRITE_HELD ? "held" :
+					 nexts[i + j] < IP4_REWRITE_NB_FIXED ?
+					 "unresolvable" : "resolved");
+		}
+	}
+	if (likely(!held)) {
+		ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+		return nb_objs;
+	}
+	for (i = 0; i < nb_objs; i++)
+		if (nexts[i] != IP4_REWRITE_HELD)
+			rte_node_enqueue_x1(graph, node, nexts[i], objs[i]);
+	return nb_objs;
+}
+
+static uint16_t
+ip4_rewrite_process(struct rte_graph *graph, struct rte_node *node,
+		    void **objs, uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return ip4_rewrite_inline(graph, node, objs, nb_objs, true);
+	return ip4_rewrite_inline(graph, node, objs, nb_objs, false);
+}
+
+static struct rte_node_register ip4_rewrite_node = {
+	.name = "ip4_rewrite",
+	.process = ip4_rewrite_process,
+	.nb_edges = IP4_REWRITE_NB_FIXED,
+	.next_nodes = {
+		[IP4_REWRITE_NEXT_ICMP_ERROR] = "icmp_error",
+#define X(e, s) [IP4_REWRITE_DROP_##e] = "ip4_rewrite" PS_DROP_INFIX s,
+		IP4_REWRITE_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(ip4_rewrite_node);
+
+#define X(e, s) PS_DROP_NODE(ip4_rewrite_drop_##e, "ip4_rewrite", s)
+IP4_REWRITE_DROPS(X)
+#undef X
