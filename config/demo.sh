@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The main job: one podswitch node bridging three pods (network namespaces
-# with veth pairs, attached with af_packet). The pods ping each other and
-# their gateway through podswitch, then the counters are shown. Needs root;
-# installs what is missing and builds first.
+# The main job: two Kubernetes-style nodes in flannel host-gw mode, each a
+# network namespace running its own podswitch, joined by a fabric bridge.
+#
+#   pod a1 10.244.0.2, a2 .3 --[podswitch node-a]--uplink--+--uplink--[podswitch node-b]-- pod b1 10.244.1.2, b2 .3
+#   node-a kernel 192.168.60.10 (host port)                |          node-b kernel 192.168.60.11 (host port)
+#                                                client 192.168.60.1
+#
+# Pods ping their gateway, each other and the pods of the other node, curl
+# a page served in b1; the outside client pings and curls the node IP (the
+# node's kernel, through the host port). Then the counters of both nodes.
+# Needs root; installs what is missing and builds first.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -11,67 +18,120 @@ cd "$top"
 bash test/setup-deps.sh
 bash test/build.sh >/dev/null
 PS=$top/build/app/podswitch
-CONFIG=$top/config/node-a.json
-LOG=$(mktemp /tmp/psdemo.XXXXXX.log)
-pid=
+WORK=$(mktemp -d /tmp/psdemo.XXXXXX)
+NS=(psdemo-fab psdemo-ext psdemo-node-a psdemo-node-b psdemo-a1 psdemo-a2 psdemo-b1 psdemo-b2)
+declare -A PID=()
 
 cleanup() {
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	for i in 1 2 3; do
-		ip netns del "psdemo-pod$i" 2>/dev/null || true
-		ip link del "psdemo-v$i" 2>/dev/null || true
+	local n
+	for n in "${!PID[@]}"; do
+		kill -TERM "${PID[$n]}" 2>/dev/null && wait "${PID[$n]}" 2>/dev/null
 	done
+	pkill -f "http.server 80[0-9]* --bind .* --directory $WORK" 2>/dev/null || true
+	for n in "${NS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# Pod i: netns psdemo-pod<i>, eth0 = 10.244.0.<i+1>/24, MAC 02:00:0a:f4:00:0<i+1>,
-# default route via the gateway 10.244.0.1 that podswitch answers for.
-for i in 1 2 3; do
-	ns=psdemo-pod$i
-	ip netns del "$ns" 2>/dev/null || true
-	ip link del "psdemo-v$i" 2>/dev/null || true
-	ip netns add "$ns"
-	ip link add "psdemo-v$i" type veth peer name eth0 netns "$ns"
-	ip link set "psdemo-v$i" up
-	ip -n "$ns" link set eth0 address "02:00:0a:f4:00:0$((i + 1))"
-	ip -n "$ns" addr add "10.244.0.$((i + 1))/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" link set lo up
-	ip -n "$ns" route add default via 10.244.0.1
+for n in "${NS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+for n in "${NS[@]}"; do
+	ip netns add "$n"
+	ip -n "$n" link set lo up
+	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 done
 
-echo "== podswitch --config $CONFIG"
-"$PS" --config "$CONFIG" >"$LOG" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-	grep -q 'running' "$LOG" && break
-	kill -0 "$pid" 2>/dev/null || { cat "$LOG"; exit 1; }
-	sleep 0.1
+# Fabric: a bridge with both node uplinks and the outside client.
+ip -n psdemo-fab link add br0 type bridge
+ip -n psdemo-fab link set br0 up
+for node in a b; do
+	ip -n "psdemo-node-$node" link add uplink type veth peer name "up-$node" netns psdemo-fab
+	# podswitch owns the uplink: the node kernel must not answer ARP on it
+	ip -n "psdemo-node-$node" link set uplink arp off up
+	ip -n psdemo-fab link set "up-$node" master br0 up
 done
-grep -E '^(port|dataplane|podswitch):' "$LOG"
+ip -n psdemo-ext link add eth0 type veth peer name up-ext netns psdemo-fab
+ip -n psdemo-fab link set up-ext master br0 up
+ip -n psdemo-ext addr add 192.168.60.1/24 dev eth0
+ip -n psdemo-ext link set eth0 up
+ip -n psdemo-ext route add 10.244.0.0/16 via 192.168.60.10
+ip netns exec psdemo-ext ethtool -K eth0 tx off >/dev/null
+
+# Pods: eth0 in the pod, the peer named after the pod in its node.
+pod() {
+	local name=$1 node=$2 ip=$3 gw=$4 mac=$5
+	ip -n "psdemo-node-$node" link add "$name" type veth peer name eth0 netns "psdemo-$name"
+	ip -n "psdemo-node-$node" link set "$name" arp off up
+	ip -n "psdemo-$name" link set eth0 address "$mac"
+	ip -n "psdemo-$name" addr add "$ip/24" dev eth0
+	ip -n "psdemo-$name" link set eth0 up
+	ip -n "psdemo-$name" route add default via "$gw"
+	# as a CNI plugin would: no checksum offload towards the dataplane
+	ip netns exec "psdemo-$name" ethtool -K eth0 tx off >/dev/null
+}
+pod a1 a 10.244.0.2 10.244.0.1 02:00:0a:f4:00:02
+pod a2 a 10.244.0.3 10.244.0.1 02:00:0a:f4:00:03
+pod b1 b 10.244.1.2 10.244.1.1 02:00:0a:f4:01:02
+pod b2 b 10.244.1.3 10.244.1.1 02:00:0a:f4:01:03
+
+for node in a b; do
+	log=$WORK/node-$node.log
+	echo "== node-$node: podswitch --config config/demo-node-$node.json"
+	ip netns exec "psdemo-node-$node" "$PS" --config "$top/config/demo-node-$node.json" >"$log" 2>&1 &
+	PID[$node]=$!
+	for _ in $(seq 100); do
+		grep -q '^podswitch: node .* running' "$log" && break
+		kill -0 "${PID[$node]}" 2>/dev/null || { cat "$log"; exit 1; }
+		sleep 0.1
+	done
+	grep -E '^(port|dataplane|podswitch):' "$log" | sed 's/^/   /'
+	# the node's own kernel: its IP on the host port, podswitch as its router
+	ip -n "psdemo-node-$node" addr add "192.168.60.1$([ $node = a ] && echo 0 || echo 1)/24" dev pshost
+	ip -n "psdemo-node-$node" link set pshost up
+	ip -n "psdemo-node-$node" route add 10.244.0.0/16 dev pshost
+done
+
+mkdir -p "$WORK/www"
+echo "hello from pod b1" >"$WORK/www/index.html"
+echo "hello from node-a's kernel" >"$WORK/www/node.html"
+ip netns exec psdemo-b1 python3 -m http.server 8080 --bind 10.244.1.2 --directory "$WORK/www" >/dev/null 2>&1 &
+ip netns exec psdemo-node-a python3 -m http.server 8081 --bind 192.168.60.10 --directory "$WORK/www" >/dev/null 2>&1 &
+sleep 1
 
 fail=0
-for src in 1 2 3; do
-	for dst in 10.244.0.1 10.244.0.2 10.244.0.3 10.244.0.4; do
-		[ "$dst" = "10.244.0.$((src + 1))" ] && continue
-		if ip netns exec "psdemo-pod$src" ping -c 3 -i 0.2 -W 1 "$dst" >/dev/null; then
-			echo "pod$src -> $dst: ok"
-		else
-			echo "pod$src -> $dst: FAILED"
-			fail=1
-		fi
-	done
+try() {
+	local what=$1
+	shift
+	if "$@" >/dev/null 2>&1 || "$@" >/dev/null 2>&1; then
+		echo "ok    $what"
+	else
+		echo "FAIL  $what"
+		fail=1
+	fi
+}
+echo "== traffic"
+try "a1 -> gateway 10.244.0.1" ip netns exec psdemo-a1 ping -c 2 -i 0.2 -W 1 10.244.0.1
+try "a1 -> a2 10.244.0.3 (same node, bridged)" ip netns exec psdemo-a1 ping -c 2 -i 0.2 -W 1 10.244.0.3
+try "a1 -> b1 10.244.1.2 (other node, routed)" ip netns exec psdemo-a1 ping -c 2 -i 0.2 -W 1 10.244.1.2
+try "b2 -> a2 10.244.0.3 (other node, routed)" ip netns exec psdemo-b2 ping -c 2 -i 0.2 -W 1 10.244.0.3
+try "client -> node-a IP (kernel via host port)" ip netns exec psdemo-ext ping -c 2 -i 0.2 -W 1 192.168.60.10
+echo "   a1 curls b1:      $(ip netns exec psdemo-a1 curl -s -m 5 http://10.244.1.2:8080/index.html)"
+echo "   client curls node-a: $(ip netns exec psdemo-ext curl -s -m 5 http://192.168.60.10:8081/node.html)"
+echo "   traceroute a1 -> b1 (one routed hop per node):"
+for ttl in 1 2 3; do
+	echo "     ttl $ttl: $(ip netns exec psdemo-a1 ping -n -c 1 -W 1 -t $ttl 10.244.1.2 | grep -E '^From|bytes from' | head -n1)"
 done
 
-echo "== counters (SIGUSR1)"
-before=$(wc -l <"$LOG")
-kill -USR1 "$pid"
-sleep 0.5
-tail -n +"$((before + 1))" "$LOG"
-
-echo "== stopping (SIGTERM)"
-kill -TERM "$pid"
-wait "$pid"
-echo "podswitch exited with status $?"
-pid=
+for node in a b; do
+	echo "== counters of node-$node (SIGUSR1)"
+	log=$WORK/node-$node.log
+	before=$(wc -l <"$log")
+	kill -USR1 "${PID[$node]}"
+	sleep 0.5
+	tail -n +"$((before + 1))" "$log"
+done
+for node in a b; do
+	kill -TERM "${PID[$node]}"
+	wait "${PID[$node]}"
+	echo "node-$node podswitch exited with status $?"
+	unset "PID[$node]"
+done
 exit $fail
