@@ -1,0 +1,704 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# podswitch L2 benchmark rig: packets per second through the pod bridge
+# compared with testpmd io-forward, in the same run, on the same vhost-user
+# plumbing.
+#
+#   generator/sink : one dpdk-testpmd, two net_virtio_user ports (server=1,
+#                    queue_size=1024), main and forwarding lcore on CPU 0
+#   device under test, alone on CPU 1 (its main thread on CPU 0):
+#     io-forward   : a second dpdk-testpmd, two net_vhost ports (client=1),
+#                    --forward-mode=io
+#     l2-bridge    : podswitch, two vhost-user pod ports (client=1), one
+#                    worker on CPU 1, idle_sleep_max_us 0 (pure busy poll)
+#
+# Traffic (see perf/README.md for why):
+#   loop    (primary)   generator in io mode started with "start tx_first N":
+#                       N bursts per port of 64-byte frames, port 0 sends
+#                       A->B and port 1 sends B->A, and the generator sends
+#                       back unchanged whatever it receives. Both directions
+#                       are real bridge forwarding (A is the pod MAC of v0, B
+#                       that of v1). The DUT (vhost side) does the copies and
+#                       is the bottleneck: dut_busy ~97% against gen_busy
+#                       40-70% (both printed).
+#   flowgen (secondary) generator in flowgen mode, open loop, as fast as it
+#                       can; testpmd 22.11 sends 00:01:02:03:04:00 ->
+#                       00:01:02:03:04:01 from both ports, so the bridge
+#                       forwards v0->v1 and drops what enters v1
+#                       (l2_fdb same_port).
+#
+# Each case: start the generator, then the DUT, warm up, then read the
+# counters (generator and DUT ports, CPU time) once a second for the measured
+# window, stop everything. The rate of a case is the counter difference over
+# the whole window; the one-second samples give the best second and the mean
+# of the seconds in which no other process took CPU time from the rig
+# ("clean"), which matter on a shared machine. The busy share of the
+# forwarding cores (testpmd --record-core-cycles; podswitch: empty graph
+# walks times the empty-walk time calibrated before traffic) tells which
+# side was the bottleneck and gives the DUTs' cycles per frame.
+#
+# usage: perf/l2_rig.sh [-d SECONDS] [-w SECONDS] [-t loop,flowgen]
+#                       [-n BURSTS] [-r ROUNDS] [-q SECONDS] [-p] [-k] [-h]
+#   -d  measured window per case (default 10)
+#   -w  warm-up before the window (default 3)
+#   -t  traffic types to run, in order (default loop,flowgen)
+#   -n  bursts of 32 per port injected by tx_first in the loop (default 16)
+#   -p  profile: perf record of the DUT process during the window of each
+#       case (first round), print its worker's time by library and its
+#       hottest symbols (needs perf)
+#   -r  rounds: run the io-forward / l2-bridge pair this many times per
+#       traffic type, alternating, and print the median too (default 1)
+#   -q  wait up to SECONDS before each case for the two CPUs to be quiet
+#       (others using < 10% of a CPU over a second); default 0 = don't wait
+#   -k  keep the logs (printed path); otherwise they are removed (they are
+#       kept anyway when a case fails)
+# env:  PODSWITCH (binary, default build/app/podswitch), TESTPMD
+#       (default dpdk-testpmd), GEN_CPU (0), DUT_CPU (1)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+PODSWITCH=${PODSWITCH:-$top/build/app/podswitch}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+GEN_CPU=${GEN_CPU:-0}
+DUT_CPU=${DUT_CPU:-1}
+DURATION=10
+WARMUP=3
+TRAFFIC=loop,flowgen
+BURSTS=16
+PROFILE=0
+KEEP=0
+QUIET_WAIT=0
+ROUNDS=1
+
+# Frame addresses of the loop traffic: A is behind v0, B behind v1.
+MAC_A=02:00:00:00:0a:01
+MAC_B=02:00:00:00:0b:01
+# What testpmd 22.11 flowgen sends, whatever --eth-peer says.
+FG_SRC=00:01:02:03:04:00
+FG_DST=00:01:02:03:04:01
+MBUFS=32768
+# a one-second sample is "clean" when others took less than this % of a CPU
+# (the rig's own once-a-second sampling and kernel threads make ~3-5%)
+FOREIGN_MAX=10
+HZ=$(getconf CLK_TCK)
+
+usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+while getopts "d:w:t:n:r:q:pkh" o; do
+	case $o in
+	d) DURATION=$OPTARG ;;
+	w) WARMUP=$OPTARG ;;
+	t) TRAFFIC=$OPTARG ;;
+	n) BURSTS=$OPTARG ;;
+	q) QUIET_WAIT=$OPTARG ;;
+	r) ROUNDS=$OPTARG ;;
+	p) PROFILE=1 ;;
+	k) KEEP=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || { usage >&2; exit 2; }
+
+die() { echo "l2_rig: $*" >&2; exit 1; }
+log() { echo "[$(date +%T)] $*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "needs root (hugepages, vhost-user)"
+command -v "$TESTPMD" >/dev/null || die "no $TESTPMD"
+[ -x "$PODSWITCH" ] || die "no podswitch binary at $PODSWITCH (ninja -C build)"
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs"
+if ! grep -qs hugetlbfs /proc/mounts; then
+	die "no hugetlbfs mounted: echo 1024 > /proc/sys/vm/nr_hugepages; mount -t hugetlbfs nodev /dev/hugepages"
+fi
+HUGEDIR=$(awk '$3 == "hugetlbfs" { print $2; exit }' /proc/mounts)
+free_pages=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
+page_kb=$(awk '/Hugepagesize/ { print $2 }' /proc/meminfo)
+# two DPDK processes of ~150 MB each at most
+need_pages=$((400 * 1024 / page_kb))
+[ "$free_pages" -ge "$need_pages" ] ||
+	die "only $free_pages free hugepages, need $need_pages"
+if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
+	log "perf not found: -p ignored"
+	PROFILE=0
+fi
+
+TAG=psperf-$$
+WORK=$(mktemp -d /tmp/$TAG.XXXXXX)
+PIDS=()
+FIFO_FDS=()
+
+cleanup() {
+	local rc=$? p
+	set +e
+	for fd in "${FIFO_FDS[@]}"; do eval "exec $fd>&-"; done 2>/dev/null
+	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	# --single-file-segments keeps the hugepage files: remove ours only.
+	rm -f "$HUGEDIR"/$TAG-* 2>/dev/null
+	rm -rf /var/run/dpdk/$TAG-* 2>/dev/null
+	rm -f "$WORK"/*/*.sock "$WORK"/*/*.fifo 2>/dev/null
+	if [ "$KEEP" = 1 ]; then
+		echo "logs kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+
+# "busy ours": jiffies the rig's two CPUs were busy, and jiffies the
+# generator and the DUT ran. busy - ours is CPU time taken by anybody else
+# (other tests, builds, the rig's own perf) from the pinned pollers.
+cpu_snapshot() {
+	local busy ours=0 p f
+	busy=$(awk -v a="cpu$GEN_CPU" -v b="cpu$DUT_CPU" '
+		$1 == a || $1 == b { s += $2 + $3 + $4 + $7 + $8 + $9 } END { print s }' /proc/stat)
+	for p in "$@"; do
+		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		# after the command name: field 12 = utime, 13 = stime
+		ours=$((ours + $(echo "$f" | awk '{ print $12 + $13 }')))
+	done
+	echo "$busy $ours"
+}
+
+# wait_for FILE REGEX SECONDS [PID]: until REGEX appears in FILE.
+wait_for() {
+	local f=$1 re=$2 t=$3 pid=${4:-}
+	for _ in $(seq $((t * 10))); do
+		grep -qE "$re" "$f" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			KEEP=1
+			log "process $pid died; tail of $f:"
+			tail -20 "$f" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	KEEP=1
+	log "timeout waiting for /$re/ in $f; tail:"
+	tail -20 "$f" >&2
+	return 1
+}
+
+# stop_pid PID SECONDS: SIGINT, then SIGKILL after SECONDS.
+stop_pid() {
+	local p=$1 t=$2
+	kill -INT "$p" 2>/dev/null || return 0
+	for _ in $(seq $((t * 10))); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
+# open_fifo PATH: creates the FIFO, holds it open read-write (so the reader
+# never sees EOF) and sets FD to the descriptor.
+open_fifo() {
+	local f=$1
+	mkfifo "$f"
+	exec {FD}<>"$f"
+	FIFO_FDS+=("$FD")
+}
+
+# testpmd "show port stats all" blocks -> "snap port rx tx" lines
+# (snapshot numbers from 1, nports blocks per snapshot).
+parse_testpmd() {
+	awk -v nports=2 '
+	/NIC statistics for port/ {
+		for (i = 1; i <= NF; i++) if ($i == "port") port = $(i + 1)
+		blk++; snap = int((blk - 1) / nports) + 1; inblk = 1; next
+	}
+	inblk && /RX-packets:/ { rx = $2 }
+	inblk && /TX-packets:/ { print snap, port, rx, $2; inblk = 0 }
+	' "$1"
+}
+
+# podswitch counter dumps -> "snap port rx tx txdropped". The first
+# PS_PRE dumps are the idle calibration (numbered 1-PS_PRE .. 0), the
+# window's are 1..n.
+PS_PRE=2
+parse_podswitch_ports() {
+	awk -v snap="-$PS_PRE" '
+	/^--- podswitch counters/ { snap++; inp = 0; next }
+	/^port[ \t]+role/ { inp = 1; next }
+	inp && NF == 0 { inp = 0; next }
+	inp { print snap, $1, $3, $4, $7 }
+	' "$1"
+}
+
+# the last podswitch node table -> "node packets cycles_per_pkt cycles_per_call"
+parse_podswitch_nodes() {
+	awk '
+	/^--- podswitch counters/ { n = 0; delete rows }
+	/^node[ \t]/ { for (i = 1; i <= NF; i++) col[$i] = i; innode = 1; next }
+	innode && NF == 0 { innode = 0; next }
+	innode {
+		cpc = ("cycles/call" in col) ? $(col["cycles/call"]) : "-"
+		rows[++n] = $1 " " $(col["packets"]) " " $(col["cycles/pkt"]) " " cpc
+	}
+	END { for (i = 1; i <= n; i++) print rows[i] }
+	' "$1"
+}
+
+# busy_cycles LOG T0 T1: testpmd's --record-core-cycles cycles (22.11 counts
+# only the polls that got frames, whatever its "total cycles" label says) as a
+# share of the time from T0 to T1 (forwarding started and stopped), e.g. "97%"
+busy_cycles() {
+	awk -v t0="$2" -v t1="$3" '/CPU cycles\/packet=/ {
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^cycles=/) { v = $i; sub(/^cycles=/, "", v) }
+			if ($(i + 1) == "MHz") mhz = $i
+		}
+	}
+	END { if (v == "" || mhz == "" || t1 <= t0) print "-";
+		else { b = 100 * v / (mhz * 1e6 * (t1 - t0)); printf "%.0f%%", (b > 100 ? 100 : b) } }' "$1"
+}
+
+# burst_idle LOG: from testpmd's --record-burst-stats, the share of rx polls
+# of the first port that found nothing (whole run), e.g. "99%"
+burst_idle() {
+	local v
+	v=$(awk '/RX-bursts :/ { for (i = 1; i <= NF; i++)
+		if ($(i + 1) == "of" && $(i + 2) == "0") { v = $i; sub(/^\[/, "", v); print v; exit } }' "$1")
+	echo "${v:-0%}"
+}
+
+# every podswitch node table -> "snap node packets calls"
+parse_podswitch_calls() {
+	awk -v snap="-$PS_PRE" '
+	/^--- podswitch counters/ { snap++; next }
+	/^node[ \t]/ { for (i = 1; i <= NF; i++) col[$i] = i; innode = 1; next }
+	innode && NF == 0 { innode = 0; next }
+	innode { print snap, $1, $(col["packets"]), $(col["calls"]) }
+	' "$1"
+}
+
+# the last podswitch drop table -> "node reason packets"
+parse_podswitch_drops() {
+	awk '
+	/^--- podswitch counters/ { n = 0; delete rows }
+	/^drops: node/ { ind = 1; next }
+	ind && (NF == 0 || /^fdb:/) { ind = 0; next }
+	ind { rows[++n] = $0 }
+	END { for (i = 1; i <= n; i++) print rows[i] }
+	' "$1"
+}
+
+# wait_quiet SECONDS: until the rig's CPUs are used by others for less
+# than 10% of a CPU over one second (nothing of the rig runs then).
+wait_quiet() {
+	local end=$((SECONDS + $1)) a b used
+	while :; do
+		a=$(cpu_snapshot)
+		sleep 1
+		b=$(cpu_snapshot)
+		used=$(echo "$a $b" | awk -v hz="$HZ" '{ printf "%.0f", 100 * ($3 - $1) / hz }')
+		[ "$used" -lt 10 ] && return 0
+		if [ "$SECONDS" -ge "$end" ]; then
+			log "  CPUs still busy (others use ${used}% of a CPU): measuring anyway"
+			return 0
+		fi
+	done
+}
+
+# rates DIR STATS COLUMN [PORT]: from DIR/samples ("k time busy ours") and
+# DIR/STATS ("snap port counters..."), the rate of COLUMN summed over the
+# ports (or of one PORT) in Mpps: "mean best clean nclean" = over the whole
+# window, best one-second interval, mean of the intervals with less than
+# FOREIGN_MAX % foreign CPU and their count.
+rates() {
+	awk -v c="$3" -v p="${4:-}" -v hz="$HZ" -v lim="$FOREIGN_MAX" '
+	NR == FNR { t[$1] = $2; busy[$1] = $3; ours[$1] = $4; n = $1; next }
+	p != "" && $2 != p { next }
+	{ v[$1] += $c }
+	END {
+		if (n < 2 || t[n] <= t[1]) { print "0 0 - 0"; exit }
+		mean = (v[n] - v[1]) / (t[n] - t[1]) / 1e6
+		for (i = 1; i < n; i++) {
+			dt = t[i + 1] - t[i]
+			r = (v[i + 1] - v[i]) / dt / 1e6
+			f = 100 * ((busy[i + 1] - busy[i]) - (ours[i + 1] - ours[i])) / hz / dt
+			if (r > best) best = r
+			if (f < lim) { cs += r; cn++ }
+		}
+		printf "%.3f %.3f %s %d\n", mean, best, cn ? sprintf("%.3f", cs / cn) : "-", cn
+	}' "$1/samples" "$1/$2"
+}
+
+start_generator() {	# traffic dir
+	local traffic=$1 dir=$2 mode peer=""
+	if [ "$traffic" = loop ]; then
+		mode=io
+		peer="--eth-peer=0,$MAC_B --eth-peer=1,$MAC_A"
+	else
+		mode=flowgen
+	fi
+	open_fifo "$dir/gen.fifo"
+	GEN_FD=$FD
+	# The whole process on GEN_CPU, so that EAL's control threads
+	# (vhost-user socket events) stay off the DUT's CPU too.
+	# shellcheck disable=SC2086
+	taskset -c "$GEN_CPU" stdbuf -oL "$TESTPMD" \
+		--lcores "0@$GEN_CPU,1@$GEN_CPU" --no-pci --single-file-segments \
+		--file-prefix="$TAG-gen-$CASE" --log-level=lib.eal:warning \
+		--vdev "net_virtio_user0,path=$dir/p0.sock,server=1,queue_size=1024,mac=$MAC_A" \
+		--vdev "net_virtio_user1,path=$dir/p1.sock,server=1,queue_size=1024,mac=$MAC_B" \
+		-- -i --nb-cores=1 --forward-mode=$mode --burst=32 --record-burst-stats --record-core-cycles \
+		--total-num-mbufs=$MBUFS $peer \
+		<&"$GEN_FD" >"$dir/gen.log" 2>&1 &
+	GEN_PID=$!
+	PIDS+=("$GEN_PID")
+	# virtio-user in server mode blocks at probe until the client comes
+	wait_for "$dir/gen.log" "p0.sock.*waiting for client" 20 "$GEN_PID"
+}
+
+start_io_dut() {	# dir
+	local dir=$1
+	open_fifo "$dir/dut.fifo"
+	DUT_FD=$FD
+	stdbuf -oL "$TESTPMD" --lcores "0@$GEN_CPU,1@$DUT_CPU" --no-pci --single-file-segments \
+		--file-prefix="$TAG-dut-$CASE" --log-level=lib.eal:warning \
+		--vdev "net_vhost0,iface=$dir/p0.sock,client=1,queues=1" \
+		--vdev "net_vhost1,iface=$dir/p1.sock,client=1,queues=1" \
+		-- -i --nb-cores=1 --forward-mode=io --burst=32 --record-burst-stats --record-core-cycles \
+		--total-num-mbufs=$MBUFS \
+		<&"$DUT_FD" >"$dir/dut.log" 2>&1 &
+	DUT_PID=$!
+	PIDS+=("$DUT_PID")
+	wait_for "$dir/dut.log" "testpmd>" 20 "$DUT_PID"
+	echo "start" >&"$DUT_FD"
+}
+
+start_l2_dut() {	# traffic dir
+	local traffic=$1 dir=$2 mac0 mac1
+	if [ "$traffic" = loop ]; then
+		mac0=$MAC_A mac1=$MAC_B
+	else
+		mac0=$FG_SRC mac1=$FG_DST
+	fi
+	cat >"$dir/podswitch.json" <<EOF
+{
+  "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "02:00:00:00:00:0a",
+            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+  "ports": [
+    { "name": "v0", "role": "pod", "driver": "vhost-user",
+      "args": { "path": "$dir/p0.sock", "client": 1 },
+      "pod": { "ip": "10.244.0.2", "mac": "$mac0" } },
+    { "name": "v1", "role": "pod", "driver": "vhost-user",
+      "args": { "path": "$dir/p1.sock", "client": 1 },
+      "pod": { "ip": "10.244.0.3", "mac": "$mac1" } }
+  ],
+  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
+  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
+                         "--log-level=lib.eal:warning"] }
+}
+EOF
+	"$PODSWITCH" --config "$dir/podswitch.json" >"$dir/dut.log" 2>&1 &
+	DUT_PID=$!
+	PIDS+=("$DUT_PID")
+	wait_for "$dir/dut.log" "podswitch: node .* running" 20 "$DUT_PID"
+}
+
+dut_snapshot() {	# dut
+	if [ "$1" = io ]; then
+		echo "show port stats all" >&"$DUT_FD"
+	else
+		kill -USR1 "$DUT_PID"
+	fi
+}
+
+# run_case traffic dut: fills R_* globals
+run_case() {
+	local traffic=$1 dut=$2 round=$3 dir t0 k c n ta tb t_start t_stop mhz perfpid=""
+	CASE=$traffic-$dut-$round
+	dir=$WORK/$CASE
+	mkdir -p "$dir"
+	log "case $traffic / $dut, round $round/$ROUNDS"
+	[ "$QUIET_WAIT" -gt 0 ] && wait_quiet "$QUIET_WAIT"
+	start_generator "$traffic" "$dir"
+	if [ "$dut" = io ]; then start_io_dut "$dir"; else start_l2_dut "$traffic" "$dir"; fi
+	# the generator's prompt comes once both sockets are up and its
+	# ports are started
+	wait_for "$dir/gen.log" "testpmd>" 30 "$GEN_PID"
+	sleep 1
+	if [ "$dut" = l2 ]; then
+		# calibration, no traffic yet: how long an empty graph walk takes
+		# (PS_PRE = 2 counter dumps half a second apart)
+		ta=$(now)
+		kill -USR1 "$DUT_PID"
+		sleep 0.5
+		tb=$(now)
+		kill -USR1 "$DUT_PID"
+		echo "$ta $tb" >"$dir/calib"
+		sleep 0.1
+	fi
+	t_start=$(now)
+	if [ "$traffic" = loop ]; then
+		echo "start tx_first $BURSTS" >&"$GEN_FD"
+	else
+		echo "start" >&"$GEN_FD"
+	fi
+	sleep "$WARMUP"
+	if [ "$PROFILE" = 1 ] && [ "$round" = 1 ]; then
+		# the DUT process only (others may run on its CPU), no call
+		# graphs: the PMU may be absent (VMs) and cpu-clock sampling is
+		# enough for a flat profile
+		perf record -q -F 4999 -p "$DUT_PID" -o "$dir/perf.data" -- \
+			sleep "$DURATION" >/dev/null 2>&1 &
+		perfpid=$!
+		PIDS+=("$perfpid")
+	fi
+	# one snapshot a second: k time busy ours, then the counters
+	: >"$dir/samples"
+	t0=$(now)
+	for k in $(seq 1 $((DURATION + 1))); do
+		if [ "$k" -gt 1 ]; then
+			sleep "$(awk -v t0="$t0" -v k="$k" -v n="$(now)" \
+				'BEGIN { d = t0 + k - 1 - n; printf "%.3f", (d > 0 ? d : 0) }')"
+		fi
+		c=$(cpu_snapshot "$GEN_PID" "$DUT_PID")
+		echo "$k $(now) $c" >>"$dir/samples"
+		echo "show port stats all" >&"$GEN_FD"
+		dut_snapshot "$dut"
+	done
+	sleep 0.5
+	t_stop=$(now)
+	echo "stop" >&"$GEN_FD"
+	sleep 0.5
+	if [ -n "$perfpid" ]; then wait "$perfpid" 2>/dev/null || true; fi
+	if [ "$dut" = io ]; then
+		printf 'stop\nquit\n' >&"$DUT_FD"
+		for _ in $(seq 50); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.1; done
+	fi
+	stop_pid "$DUT_PID" 10
+	echo "quit" >&"$GEN_FD"
+	for _ in $(seq 50); do kill -0 "$GEN_PID" 2>/dev/null || break; sleep 0.1; done
+	stop_pid "$GEN_PID" 5
+	eval "exec $GEN_FD>&-"
+	[ "$dut" = io ] && eval "exec $DUT_FD>&-"
+	FIFO_FDS=()
+	PIDS=()
+	rm -f "$HUGEDIR"/$TAG-* 2>/dev/null || true
+
+	n=$((DURATION + 1))
+	parse_testpmd "$dir/gen.log" >"$dir/gen.stats"
+	if [ "$dut" = io ]; then
+		parse_testpmd "$dir/dut.log" >"$dir/dut.stats"
+	else
+		parse_podswitch_ports "$dir/dut.log" >"$dir/dut.stats"
+	fi
+	if [ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -ne 2 ]; then
+		KEEP=1
+		die "$CASE: generator counters missing (see $dir/gen.log)"
+	fi
+	if [ "$(awk -v n="$n" '$1 == n' "$dir/dut.stats" | wc -l)" -ne 2 ]; then
+		KEEP=1
+		log "$CASE: DUT counters missing (see $dir/dut.log)"
+	fi
+	# "mean best clean nclean"
+	read -r R_FWD R_BEST R_CLEAN R_NCLEAN < <(rates "$dir" gen.stats 3)
+	R_FWD0=$(rates "$dir" gen.stats 3 1 | cut -d' ' -f1)	# v0->v1 arrives on port 1
+	R_FWD1=$(rates "$dir" gen.stats 3 0 | cut -d' ' -f1)	# v1->v0
+	R_DUTRX=$(rates "$dir" dut.stats 3 | cut -d' ' -f1)
+	R_DUTTX=$(rates "$dir" dut.stats 4 | cut -d' ' -f1)
+	# share of the generator's rx polls that found nothing (whole run):
+	# near 100% means the generator waits for the DUT, the DUT is the
+	# bottleneck; low means the generator is (busy) and the DUT waits
+	R_GENIDLE=$(burst_idle "$dir/gen.log")
+	# Share of time the forwarding core worked on frames. testpmd
+	# (--record-core-cycles) counts the cycles of the polls that got
+	# frames: over the whole forwarding time. podswitch: the window minus
+	# its empty walks times the duration of an empty walk (calibrated
+	# before the traffic started).
+	R_GENBUSY=$(busy_cycles "$dir/gen.log" "$t_start" "$t_stop")
+	mhz=$(awk '/CPU cycles\/packet=/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "MHz") print $i }' \
+		"$dir/gen.log" | tail -1)
+	if [ "$dut" = io ]; then
+		R_DUTIDLE=$(burst_idle "$dir/dut.log")
+		R_DUTBUSY=$(busy_cycles "$dir/dut.log" "$t_start" "$t_stop")
+		# testpmd's own figure: busy cycles per received frame, whole run
+		R_DUTCPP=$(awk '/CPU cycles\/packet=/ { v = $0; sub(/.*packet=/, "", v); sub(/ .*/, "", v)
+			printf "%.0f", v }' "$dir/dut.log")
+	else
+		parse_podswitch_calls "$dir/dut.log" >"$dir/dut.calls"
+		R_DUTIDLE=$(awk -v n="$n" '
+			$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
+			$2 == "eth_input" { c[$1] = $4 }
+			END { walks = w[n] - w[1]; if (walks > 0)
+				printf "%.0f%%", 100 - 100 * (c[n] - c[1]) / walks; else print "-" }' \
+			"$dir/dut.calls")
+		R_DUTBUSY=$(awk -v n="$n" -v pre="$((1 - PS_PRE))" '
+			FILENAME ~ /calib$/ { ta = $1; tb = $2; next }
+			FILENAME ~ /samples$/ { t[$1] = $2; next }
+			$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
+			$2 == "eth_input" { c[$1] = $4 }
+			END {
+				cw = w[0] - w[pre]
+				if (cw <= 0 || t[n] <= t[1]) { print "-"; exit }
+				empty_walk = (tb - ta) / cw
+				empty = (w[n] - w[1]) - (c[n] - c[1])
+				b = 100 - 100 * empty * empty_walk / (t[n] - t[1])
+				printf "%.0f%%", b < 0 ? 0 : b
+			}' "$dir/calib" "$dir/samples" "$dir/dut.calls")
+		# busy cycles per received frame in the window
+		R_DUTCPP=$(awk -v b="${R_DUTBUSY%\%}" -v rx="$R_DUTRX" -v mhz="${mhz:-0}" \
+			'BEGIN { if (b == "-" || rx <= 0 || mhz <= 0) print "-";
+				else printf "%.0f", b / 100 * mhz / rx }')
+	fi
+	R_DUTCPP=${R_DUTCPP:--}
+	R_FOREIGN=$(awk -v hz="$HZ" 'NR == 1 { t = $2; b = $3; o = $4 }
+		END { printf "%.0f", 100 * (($3 - b) - ($4 - o)) / hz / ($2 - t) }' "$dir/samples")
+	if [ "$dut" = l2 ]; then
+		{
+			echo "podswitch nodes ($CASE, whole run incl. warm-up):"
+			printf '  %-24s %14s %12s %12s\n' node packets cycles/pkt cycles/call
+			parse_podswitch_nodes "$dir/dut.log" |
+				awk '{ printf "  %-24s %14s %12s %12s\n", $1, $2, $3, $4 }'
+			echo "  drops:"
+			parse_podswitch_drops "$dir/dut.log" | sed 's/^/  /'
+			grep '^fdb:' "$dir/dut.log" | tail -1 | sed 's/^/  /'
+			awk -v n="$n" '$1 == 1 { a += $5 } $1 == n { b += $5 } END {
+				printf "  port tx-dropped in the window: %d\n", b - a }' \
+				"$dir/dut.stats"
+			# a walk polls every rx queue; eth_input runs when one had frames
+			parse_podswitch_calls "$dir/dut.log" | awk -v n="$n" '
+				$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
+				$2 == "eth_input" { c[$1] = $4; o[$1] = $3 }
+				END {
+					walks = w[n] - w[1]; busy = c[n] - c[1]
+					if (walks > 0 && busy > 0)
+						printf "  in the window: %.1f%% of the worker'"'"'s walks found frames, %.1f frames per such walk (2 ports x burst 32 = 64 max)\n",
+							100 * busy / walks, (o[n] - o[1]) / busy
+				}'
+		} >"$dir/nodes.txt"
+	fi
+	if awk -v r="$R_FWD" 'BEGIN { exit !(r == 0) }'; then
+		KEEP=1
+		log "$CASE: nothing came back to the generator (see $dir)"
+	fi
+	if [ -f "$dir/perf.data" ]; then
+		{
+			echo "  worker thread by library:"
+			perf report -i "$dir/perf.data" --comms rte-worker-1 \
+				--no-children --sort dso -g none --stdio 2>/dev/null |
+				grep -E '^ +[0-9]' | head -12
+			echo "  worker thread, top symbols:"
+			perf report -i "$dir/perf.data" --comms rte-worker-1 \
+				--no-children --sort dso,sym -g none --stdio 2>/dev/null |
+				grep -E '^ +[0-9]' | head -25
+		} >"$dir/perf.txt" || true
+	fi
+	log "  generator rx $R_FWD Mpps (best second $R_BEST, clean seconds $R_CLEAN x$R_NCLEAN), DUT rx $R_DUTRX tx $R_DUTTX Mpps, foreign CPU ${R_FOREIGN}%, busy: generator $R_GENBUSY DUT $R_DUTBUSY, DUT cycles/frame $R_DUTCPP, empty polls: generator $R_GENIDLE DUT $R_DUTIDLE"
+}
+
+# Results, one line per case:
+# traffic dut fwd best clean nclean fwd0 fwd1 dutrx duttx foreign genbusy round dutbusy dutcpp
+RESULTS=$WORK/results
+: >"$RESULTS"
+log "rig $TAG: window ${DURATION}s after ${WARMUP}s warm-up; generator on CPU $GEN_CPU, DUT on CPU $DUT_CPU"
+log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+IFS=, read -r -a traffics <<<"$TRAFFIC"
+for tr in "${traffics[@]}"; do
+	case $tr in loop|flowgen) ;; *) die "unknown traffic '$tr'" ;; esac
+	for round in $(seq "$ROUNDS"); do
+		for d in io l2; do
+			run_case "$tr" "$d" "$round"
+			echo "$tr $d $R_FWD $R_BEST $R_CLEAN $R_NCLEAN $R_FWD0 $R_FWD1 $R_DUTRX $R_DUTTX $R_FOREIGN $R_GENBUSY $round $R_DUTBUSY $R_DUTCPP" >>"$RESULTS"
+		done
+	done
+done
+
+echo
+echo "=== podswitch L2 rig: 64-byte frames over vhost-user, DUT alone on CPU $DUT_CPU, ${DURATION}s window ==="
+for tr in "${traffics[@]}"; do
+	awk -v tr="$tr" -v rounds="$ROUNDS" '
+	function ratio(x, y) { return (y > 0 && x != "-" && x != "") ? sprintf("%.2f", x / y) : "-" }
+	function f2(x) { return (x == "-" || x == "") ? "-" : sprintf("%.2f", x) }
+	function median(arr, n,   i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
+				t = arr[j]; arr[j] = arr[j - 1]; arr[j - 1] = t
+			}
+		return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+	}
+	$1 != tr { next }
+	{ r[$2, $13] = $0 }
+	END {
+		if (tr == "loop")
+			print "\n[loop: generator io + tx_first, A->B and B->A, both directions bridged] (primary)"
+		else
+			print "\n[flowgen: open loop, same MACs from both ports; the bridge forwards v0->v1 only] (secondary)"
+		fmt = "%-15s %6s %12s   %7s %7s   %7s %9s\n"
+		printf fmt, "scenario", "Mpps", "ratio_vs_io", "v0->v1", "v1->v0", "dut_rx", "rx_ratio"
+		for (k = 1; k <= rounds; k++) {
+			split(r["io", k], a); split(r["l2", k], b)
+			sfx = rounds > 1 ? " #" k : ""
+			printf fmt, "io-forward" sfx, f2(a[3]), "1.00", f2(a[7]), f2(a[8]),
+				f2(a[9]), "1.00"
+			printf fmt, "l2-bridge" sfx, f2(b[3]), ratio(b[3], a[3]), f2(b[7]),
+				f2(b[8]), f2(b[9]), ratio(b[9], a[9])
+			mio[k] = a[3]; ml2[k] = b[3]; mr[k] = a[3] > 0 ? b[3] / a[3] : 0
+			mrx[k] = a[9] > 0 ? b[9] / a[9] : 0
+			mc[k] = b[15] > 0 ? a[15] / b[15] : 0
+		}
+		if (rounds > 1)
+			printf "median of %d rounds: io-forward %.2f Mpps, l2-bridge %.2f Mpps, ratio %.2f, rx_ratio %.2f, cycle ratio %.2f\n",
+				rounds, median(mio, rounds), median(ml2, rounds),
+				median(mr, rounds), median(mrx, rounds), median(mc, rounds)
+		print "  checks:"
+		fmt = "  %-15s %6s %5s   %6s %5s   %8s   %8s %8s   %9s %9s\n"
+		printf fmt, "", "best1s", "ratio", "clean", "ratio", "foreign%",
+			"gen_busy", "dut_busy", "cyc/frame", "cyc_ratio"
+		for (k = 1; k <= rounds; k++) {
+			split(r["io", k], a); split(r["l2", k], b)
+			sfx = rounds > 1 ? " #" k : ""
+			printf fmt, "io-forward" sfx, f2(a[4]), "1.00", f2(a[5]),
+				(a[5] == "-" ? "-" : "1.00"), a[11], a[12], a[14], a[15], "1.00"
+			printf fmt, "l2-bridge" sfx, f2(b[4]), ratio(b[4], a[4]), f2(b[5]),
+				ratio(b[5], a[5]), b[11], b[12], b[14], b[15], ratio(a[15], b[15])
+		}
+	}' "$RESULTS"
+done
+cat <<EOF
+
+Mpps: frames the generator got back per second over the window (= forwarded
+  by the DUT); ratio_vs_io = l2-bridge Mpps / io-forward Mpps of the same run.
+v0->v1, v1->v0: forwarded per direction. dut_rx: frames the DUT took in per
+  second (its own port counters); rx_ratio: the same ratio on them.
+checks:
+  best1s: best one-second interval; clean: mean of the one-second intervals
+    in which other processes took < ${FOREIGN_MAX}% of a CPU from the rig's CPUs.
+  foreign%: CPU time other processes took from the two rig CPUs over the
+    window, in percent of one CPU.
+  gen_busy, dut_busy: share of the time the forwarding core spent on frames
+    rather than on empty polls. The bottleneck is the one near 100%; a DUT
+    well below was starved (by the generator or by other processes) and its
+    Mpps is below its capacity.
+  cyc/frame: the DUT's busy TSC cycles per frame it received; cyc_ratio =
+    io-forward's / l2-bridge's = the ratio of their capacities, which does
+    not depend on starvation.
+EOF
+if awk -v m="$FOREIGN_MAX" '$11 > m { bad = 1 } END { exit !bad }' "$RESULTS"; then
+	echo "WARNING: other processes used the rig's CPUs (foreign% > $FOREIGN_MAX):"
+	echo "  the window means are disturbed; compare best1s / clean / cyc_ratio, or run again."
+fi
+for tr in "${traffics[@]}"; do
+	[ -f "$WORK/$tr-l2-1/nodes.txt" ] && { echo; cat "$WORK/$tr-l2-1/nodes.txt"; }
+	for d in io l2; do
+		if [ -s "$WORK/$tr-$d-1/perf.txt" ]; then
+			echo
+			echo "perf, the $d DUT during the $tr window (self % of its samples):"
+			cat "$WORK/$tr-$d-1/perf.txt"
+		fi
+	done
+done
