@@ -46,15 +46,40 @@ l2_flood(struct rte_graph *graph, struct rte_node *node, struct rte_mbuf *m)
 	}
 }
 
+/*
+ * Frames of a burst mostly come from one pod to one peer: look each
+ * distinct MAC up once (consecutive repeats share the previous result).
+ * uniq[] gets the distinct MACs, idx[i] which of them frame i has.
+ */
+static __rte_always_inline unsigned int
+l2_dedup(const struct rte_ether_addr *const *macs, uint16_t n,
+	 const struct rte_ether_addr **uniq, uint8_t *idx)
+{
+	unsigned int u = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (u == 0 || !rte_is_same_ether_addr(macs[i], uniq[u - 1]))
+			uniq[u++] = macs[i];
+		idx[i] = (uint8_t)(u - 1);
+	}
+	return u;
+}
+
 static __rte_always_inline void
 l2_classify(struct rte_node *node, struct rte_mbuf **pkts, uint16_t n,
 	    rte_edge_t *nexts, bool *flood, const bool trace)
 {
 	const struct rte_ether_addr *src[RTE_HASH_LOOKUP_BULK_MAX];
 	const struct rte_ether_addr *dst[RTE_HASH_LOOKUP_BULK_MAX];
+	const struct rte_ether_addr *usrc[RTE_HASH_LOOKUP_BULK_MAX];
+	const struct rte_ether_addr *udst[RTE_HASH_LOOKUP_BULK_MAX];
 	struct ps_fdb_entry *se[RTE_HASH_LOOKUP_BULK_MAX];
 	struct ps_fdb_entry *de[RTE_HASH_LOOKUP_BULK_MAX];
+	uint8_t sidx[RTE_HASH_LOOKUP_BULK_MAX], didx[RTE_HASH_LOOKUP_BULK_MAX];
 	struct ps_fdb *fdb = ps_genv.fdb;
+	unsigned int nsrc, ndst;
+	int last_src = -1;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -64,24 +89,31 @@ l2_classify(struct rte_node *node, struct rte_mbuf **pkts, uint16_t n,
 		src[i] = &eth->src_addr;
 		dst[i] = &eth->dst_addr;
 	}
-	ps_fdb_lookup_bulk(fdb, src, n, se);
-	ps_fdb_lookup_bulk(fdb, dst, n, de);
+	nsrc = l2_dedup(src, n, usrc, sidx);
+	ndst = l2_dedup(dst, n, udst, didx);
+	ps_fdb_lookup_bulk(fdb, usrc, nsrc, se);
+	ps_fdb_lookup_bulk(fdb, udst, ndst, de);
 
 	for (i = 0; i < n; i++) {
+		struct ps_fdb_entry *s_e = se[sidx[i]], *d_e = de[didx[i]];
 		uint16_t in = pkts[i]->port;
 		rte_edge_t next;
 
-		if (se[i] != NULL &&
-		    __atomic_load_n(&se[i]->port, __ATOMIC_RELAXED) == in)
-			ps_fdb_touch(fdb, se[i]);
-		else
-			ps_fdb_learn_request(fdb, src[i], in);
+		/* Learn or refresh once per run of frames from one MAC. */
+		if (sidx[i] != last_src || pkts[i]->port != pkts[i - 1]->port) {
+			last_src = sidx[i];
+			if (s_e != NULL &&
+			    __atomic_load_n(&s_e->port, __ATOMIC_RELAXED) == in)
+				ps_fdb_touch(fdb, s_e);
+			else
+				ps_fdb_learn_request(fdb, src[i], in);
+		}
 
-		if (rte_is_multicast_ether_addr(dst[i]) || de[i] == NULL) {
+		if (rte_is_multicast_ether_addr(dst[i]) || d_e == NULL) {
 			next = L2_FDB_FLOOD;
 			*flood = true;
 		} else {
-			uint16_t out = __atomic_load_n(&de[i]->port,
+			uint16_t out = __atomic_load_n(&d_e->port,
 						       __ATOMIC_RELAXED);
 
 			next = out == in ? L2_FDB_DROP_SAME_PORT :
@@ -98,7 +130,7 @@ l2_classify(struct rte_node *node, struct rte_mbuf **pkts, uint16_t n,
 				 "to port ",
 				 next == L2_FDB_FLOOD || next ==
 				 L2_FDB_DROP_SAME_PORT ? "" :
-				 ps_ports[de[i]->port].name);
+				 ps_ports[d_e->port].name);
 	}
 }
 
