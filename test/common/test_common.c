@@ -148,6 +148,31 @@ ps_test_drain(const char *ring)
 	return total;
 }
 
+void
+ps_test_expect_one(const char *ring, const void *frame, size_t len)
+{
+	struct rte_mbuf *out[8];
+	unsigned int n = ps_test_collect(ring, out, RTE_DIM(out));
+
+	CU_ASSERT_EQUAL(n, 1);
+	if (n >= 1 && !ps_test_frame_eq(out[0], frame, len)) {
+		fprintf(stderr, "  (on %s)\n", ring);
+		CU_FAIL("frame differs");
+	}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(out, n);
+}
+
+void
+ps_test_expect_none(const char *ring)
+{
+	unsigned int n = ps_test_drain(ring);
+
+	if (n != 0)
+		fprintf(stderr, "  %u unexpected frame(s) on %s\n", n, ring);
+	CU_ASSERT_EQUAL(n, 0);
+}
+
 bool
 ps_test_frame_eq(const struct rte_mbuf *m, const void *frame, size_t len)
 {

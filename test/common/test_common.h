@@ -44,6 +44,10 @@ unsigned int ps_test_collect(const char *ring, struct rte_mbuf **out,
 			     unsigned int max);
 /* Free every mbuf waiting on ring; returns how many. */
 unsigned int ps_test_drain(const char *ring);
+/* CUnit checks: ring holds exactly one frame, equal to frame (freed);
+ * ring holds nothing (what it holds is freed). */
+void ps_test_expect_one(const char *ring, const void *frame, size_t len);
+void ps_test_expect_none(const char *ring);
 /* true if m holds exactly len bytes equal to frame; prints a diff if not. */
 bool ps_test_frame_eq(const struct rte_mbuf *m, const void *frame, size_t len);
 

@@ -181,7 +181,7 @@ e2e_alive() {
 }
 
 e2e_cleanup() {
-	local rc=$? name pid p i
+	local rc=$? name pid p
 	trap - EXIT INT TERM
 	for pid in "${E2E_BG[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
@@ -190,7 +190,7 @@ e2e_cleanup() {
 		pid=${E2E_DPID[$name]}
 		if e2e_alive "$pid"; then
 			kill -TERM "$pid" 2>/dev/null
-			for i in $(seq 1 50); do
+			for _ in $(seq 1 50); do
 				e2e_alive "$pid" || break
 				sleep 0.1
 			done
@@ -366,8 +366,8 @@ e2e_dprefix() { echo "${E2E_DPREFIX[$1]}"; }
 # e2e_wait_running NAME [TIMEOUT_S]: until the daemon logs "podswitch: node X running"
 # (not just "running": libbpf says "while running as root" earlier).
 e2e_wait_running() {
-	local name=$1 tmo=${2:-20} pid=${E2E_DPID[$1]} log=${E2E_DLOG[$1]} i
-	for i in $(seq 1 $((tmo * 10))); do
+	local name=$1 tmo=${2:-20} pid=${E2E_DPID[$1]} log=${E2E_DLOG[$1]} _i
+	for _i in $(seq 1 $((tmo * 10))); do
 		if grep -qE '^podswitch: node .* running' "$log" 2>/dev/null; then
 			e2e_ok "daemon $name is running (pid $pid)"
 			return 0

@@ -45,7 +45,7 @@ xdp_attached() {
 }
 
 run_driver() {
-	local drv=$1 tag name cfg ports log p peer ip status pre_ok=1
+	local drv=$1 tag name cfg ports log p peer status pre_ok=1
 	tag=${drv//_/}
 	name="pse2e-ping-$tag-$E2E_ID"
 	e2e_log "=== driver $drv ==="
@@ -65,7 +65,7 @@ run_driver() {
 		for p in 1 2 3; do
 			local mtu q
 			mtu=$(e2e_in "p$p" cat /sys/class/net/eth0/mtu)
-			q=$(ls -d "/sys/class/net/$(e2e_pod_if "p$p")/queues/rx-"* | wc -l)
+			q=$(find "/sys/class/net/$(e2e_pod_if "p$p")/queues" -maxdepth 1 -name "rx-*" | wc -l)
 			if [ "$mtu" -gt 3498 ] || [ "$q" -ne 1 ]; then
 				pre_ok=0
 				e2e_fail "$drv: p$p veth unsuitable for AF_XDP (peer mtu $mtu > 3498 or $q rx queues)"

@@ -154,32 +154,6 @@ run(void)
 	ps_test_dp_run(&dp, 2);
 }
 
-/* ring holds exactly one frame, equal to frame. */
-static void
-expect_one(const char *ring, const void *frame, size_t len)
-{
-	struct rte_mbuf *out[8];
-	unsigned int n = ps_test_collect(ring, out, RTE_DIM(out));
-
-	CU_ASSERT_EQUAL(n, 1);
-	if (n >= 1 && !ps_test_frame_eq(out[0], frame, len)) {
-		fprintf(stderr, "  (on %s)\n", ring);
-		CU_FAIL("frame differs");
-	}
-	if (n > 0)
-		rte_pktmbuf_free_bulk(out, n);
-}
-
-static void
-expect_none(const char *ring)
-{
-	unsigned int n = ps_test_drain(ring);
-
-	if (n != 0)
-		fprintf(stderr, "  %u unexpected frame(s) on %s\n", n, ring);
-	CU_ASSERT_EQUAL(n, 0);
-}
-
 /* Every mbuf a test used is back in the pool once the tx rings are empty. */
 static void
 expect_no_leak(void)
@@ -239,19 +213,19 @@ test_flood_unknown_unicast(void)
 	len = build_l2(f, "02:00:0a:f4:00:99", "02:00:0a:f4:00:10", 0x21);
 	inject("p1_rx", f, len);
 	run();
-	expect_one("p2_tx", f, len);
-	expect_one("p3_tx", f, len);
-	expect_none("p1_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p2_tx", f, len);
+	ps_test_expect_one("p3_tx", f, len);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("up_tx");
 
 	/* the same from p2: p1 and p3 */
 	len = build_l2(f, "02:00:0a:f4:00:98", "02:00:0a:f4:00:11", 0x22);
 	inject("p2_rx", f, len);
 	run();
-	expect_one("p1_tx", f, len);
-	expect_one("p3_tx", f, len);
-	expect_none("p2_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p1_tx", f, len);
+	ps_test_expect_one("p3_tx", f, len);
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -264,10 +238,10 @@ test_flood_broadcast(void)
 	len = build_l2(f, BCAST, "02:00:0a:f4:00:12", 0x23);
 	inject("p3_rx", f, len);
 	run();
-	expect_one("p1_tx", f, len);
-	expect_one("p2_tx", f, len);
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p1_tx", f, len);
+	ps_test_expect_one("p2_tx", f, len);
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 
 	/* multicast too; a burst of several flooded frames keeps its order */
 	glen = build_l2(g, "01:00:5e:00:00:fb", "02:00:0a:f4:00:12", 0x24);
@@ -290,8 +264,8 @@ test_flood_broadcast(void)
 				rte_pktmbuf_free_bulk(out, n);
 		}
 	}
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -310,20 +284,20 @@ test_known_unicast(void)
 	len = build_l2(f, a, b, 0x25);
 	inject("p2_rx", f, len);
 	run();
-	expect_one("p1_tx", f, len);
-	expect_none("p2_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p1_tx", f, len);
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	CU_ASSERT_EQUAL(fdb_port(b), port_of(1));
 
 	/* the answer a -> b: only p2 */
 	len = build_l2(f, b, a, 0x26);
 	inject("p1_rx", f, len);
 	run();
-	expect_one("p2_tx", f, len);
-	expect_none("p1_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p2_tx", f, len);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -347,10 +321,10 @@ test_mac_move(void)
 	len = build_l2(f, m, c, 0x27);
 	inject("p3_rx", f, len);
 	run();
-	expect_one("p2_tx", f, len);
-	expect_none("p1_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p2_tx", f, len);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -369,10 +343,10 @@ test_same_port_dropped(void)
 	inject("p1_rx", f, len);
 	run();
 	CU_ASSERT_EQUAL(ps_stats_drops("l2_fdb", "same_port"), drops + 1);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -401,10 +375,10 @@ test_static_pod_mac_no_move(void)
 	len = build_l2(f, P3_MAC, c, 0x29);
 	inject("p2_rx", f, len);
 	run();
-	expect_one("p3_tx", f, len);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p3_tx", f, len);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -434,10 +408,10 @@ test_bad_src_mac(void)
 	run();
 	CU_ASSERT_EQUAL(ps_stats_drops("eth_input", "bad_src_mac"),
 			drops + RTE_DIM(bad) + 2);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	/* and nothing was learned from them */
 	CU_ASSERT_EQUAL(fdb_port("01:00:5e:00:00:01"), -1);
 	CU_ASSERT_EQUAL(fdb_port("00:00:00:00:00:00"), -1);
@@ -455,10 +429,10 @@ test_too_short(void)
 	inject("up_rx", f, 13);
 	run();
 	CU_ASSERT_EQUAL(ps_stats_drops("eth_input", "too_short"), drops + 2);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -479,10 +453,10 @@ test_uplink_not_for_us(void)
 	inject("up_rx", f, len);
 	run();
 	CU_ASSERT_EQUAL(ps_stats_drops("eth_input", "not_for_us"), drops + 2);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -501,10 +475,10 @@ test_arp_node_ip_uplink(void)
 			  ROUTER_MAC, "192.168.60.1");
 	inject("up_rx", req, rl);
 	run();
-	expect_one("up_tx", exp, el);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("p3_tx");
+	ps_test_expect_one("up_tx", exp, el);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
 	/* the uplink's peers are not learned into the pod segment */
 	CU_ASSERT_EQUAL(fdb_port(ROUTER_MAC), -1);
 	expect_no_leak();
@@ -522,10 +496,10 @@ test_arp_other_pod_flooded(void)
 			  "10.244.0.3");
 	inject("p1_rx", req, rl);
 	run();
-	expect_one("p2_tx", req, rl);
-	expect_one("p3_tx", req, rl);
-	expect_none("p1_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p2_tx", req, rl);
+	ps_test_expect_one("p3_tx", req, rl);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("up_tx");
 	CU_ASSERT_EQUAL(fdb_port(a), port_of(0));
 	expect_no_leak();
 }
@@ -547,10 +521,10 @@ test_icmp_echo_gateway(void)
 	CU_ASSERT_EQUAL_FATAL(rl, el);
 	inject("p1_rx", req, rl);
 	run();
-	expect_one("p1_tx", exp, el);
-	expect_none("p2_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p1_tx", exp, el);
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -569,10 +543,10 @@ test_icmp_echo_node_ip(void)
 				1000, 64, 0);
 	inject("up_rx", req, rl);
 	run();
-	expect_one("up_tx", exp, el);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("p3_tx");
+	ps_test_expect_one("up_tx", exp, el);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
 	expect_no_leak();
 }
 
@@ -595,10 +569,10 @@ test_icmp_echo_padding_trimmed(void)
 	memset(req + rl, 0xee, 60 - rl);
 	inject("p2_rx", req, 60);
 	run();
-	expect_one("p2_tx", exp, el);
-	expect_none("p1_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p2_tx", exp, el);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -634,10 +608,10 @@ bad_ip4(const char *reason, void (*fix)(uint8_t *f, size_t *len))
 	if (ps_stats_drops("ip4_input", reason) != drops + 1)
 		fprintf(stderr, "  ip4_input.drop.%s not counted\n", reason);
 	CU_ASSERT_EQUAL(ps_stats_drops("ip4_input", reason), drops + 1);
-	expect_none("p1_tx");
-	expect_none("p2_tx");
-	expect_none("p3_tx");
-	expect_none("up_tx");
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -805,8 +779,8 @@ test_fdb_full_floods(void)
 		if (!is_learned[i])
 			CU_ASSERT(ps_test_frame_eq(out[k++], f[i], len[i]));
 	rte_pktmbuf_free_bulk(out, n);
-	expect_none("p2_tx");
-	expect_none("up_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("up_tx");
 
 	/* the learned ones are untouched, the count of refusals grew */
 	ps_fdb_stats(dp.fdb, &st);

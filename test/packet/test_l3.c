@@ -89,25 +89,6 @@ inject(const char *ring, const void *frame, size_t len)
 }
 
 static void
-expect_one(const char *ring, const void *frame, size_t len)
-{
-	struct rte_mbuf *out[8];
-	unsigned int n = ps_test_collect(ring, out, RTE_DIM(out));
-
-	CU_ASSERT_EQUAL(n, 1);
-	if (n >= 1)
-		CU_ASSERT(ps_test_frame_eq(out[0], frame, len));
-	if (n > 0)
-		rte_pktmbuf_free_bulk(out, n);
-}
-
-static void
-expect_none(const char *ring)
-{
-	CU_ASSERT_EQUAL(ps_test_drain(ring), 0);
-}
-
-static void
 expect_no_leak(void)
 {
 	drain_all();
@@ -178,9 +159,9 @@ test_route_to_static_pod(void)
 	inject("up_rx", in, len);
 	run();
 	forwarded(exp, in, len, P1_MAC, NODE_MAC);
-	expect_one("p1_tx", exp, len);
-	expect_none("p2_tx");
-	expect_none("up_tx");
+	ps_test_expect_one("p1_tx", exp, len);
+	ps_test_expect_none("p2_tx");
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -200,18 +181,18 @@ test_route_via_gateway_resolves(void)
 	run();
 	alen = ps_build_arp(arp, RTE_ARP_OP_REQUEST, BCAST, NODE_MAC,
 			    "192.168.60.10", ZERO, "192.168.60.11");
-	expect_one("up_tx", arp, alen);
+	ps_test_expect_one("up_tx", arp, alen);
 
 	alen = ps_build_arp(arp, RTE_ARP_OP_REPLY, NODE_MAC, PEER_MAC,
 			    "192.168.60.11", NODE_MAC, "192.168.60.10");
 	inject("up_rx", arp, alen);
 	run();
 	forwarded(exp, in, len, PEER_MAC, NODE_MAC);
-	expect_one("up_tx", exp, len);
+	ps_test_expect_one("up_tx", exp, len);
 
 	inject("p1_rx", in, len);
 	run();
-	expect_one("up_tx", exp, len);
+	ps_test_expect_one("up_tx", exp, len);
 	ps_neigh_stats(dp.neighbors, &st1);
 	CU_ASSERT_EQUAL(st1.solicits - st0.solicits, 1);
 	CU_ASSERT_EQUAL(st1.released - st0.released, 1);
@@ -232,15 +213,15 @@ test_resolve_dynamic_pod(void)
 	run();
 	alen = ps_build_arp(arp, RTE_ARP_OP_REQUEST, BCAST, NODE_MAC,
 			    "10.244.0.1", ZERO, "10.244.0.3");
-	expect_one("p1_tx", arp, alen);
-	expect_one("p2_tx", arp, alen);
+	ps_test_expect_one("p1_tx", arp, alen);
+	ps_test_expect_one("p2_tx", arp, alen);
 	alen = ps_build_arp(arp, RTE_ARP_OP_REPLY, NODE_MAC, P2_MAC,
 			    "10.244.0.3", NODE_MAC, "10.244.0.1");
 	inject("p2_rx", arp, alen);
 	run();
 	forwarded(exp, in, len, P2_MAC, NODE_MAC);
-	expect_one("p2_tx", exp, len);
-	expect_none("p1_tx");
+	ps_test_expect_one("p2_tx", exp, len);
+	ps_test_expect_none("p1_tx");
 	expect_no_leak();
 }
 
@@ -321,8 +302,8 @@ test_ttl_exceeded(void)
 	run();
 	elen = icmp_error(exp, in, len, P1_MAC, "10.244.0.1",
 			  PS_ICMP_TIME_EXCEEDED, 0);
-	expect_one("p1_tx", exp, elen);
-	expect_none("up_tx");
+	ps_test_expect_one("p1_tx", exp, elen);
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -339,8 +320,8 @@ test_ttl_exceeded_uplink(void)
 	run();
 	elen = icmp_error(exp, in, len, PEER_MAC, "192.168.60.10",
 			  PS_ICMP_TIME_EXCEEDED, 0);
-	expect_one("up_tx", exp, elen);
-	expect_none("p1_tx");
+	ps_test_expect_one("up_tx", exp, elen);
+	ps_test_expect_none("p1_tx");
 	expect_no_leak();
 }
 
@@ -357,8 +338,8 @@ test_no_route(void)
 	run();
 	elen = icmp_error(exp, in, len, P1_MAC, "10.244.0.1",
 			  PS_ICMP_DEST_UNREACH, PS_ICMP_NET_UNREACH);
-	expect_one("p1_tx", exp, elen);
-	expect_none("up_tx");
+	ps_test_expect_one("p1_tx", exp, elen);
+	ps_test_expect_none("up_tx");
 	expect_no_leak();
 }
 
@@ -386,7 +367,7 @@ test_no_error_about_error(void)
 	}
 	inject("p1_rx", err, elen);
 	run();
-	expect_none("p1_tx");
+	ps_test_expect_none("p1_tx");
 	CU_ASSERT_EQUAL(drops("icmp_error", "suppressed") - before, 1);
 	expect_no_leak();
 }
@@ -443,7 +424,7 @@ test_options_and_fragments_forwarded(void)
 	inject("up_rx", in, len);
 	run();
 	forwarded(exp, in, len, P1_MAC, NODE_MAC);
-	expect_one("p1_tx", exp, len);
+	ps_test_expect_one("p1_tx", exp, len);
 	expect_no_leak();
 }
 
@@ -464,7 +445,7 @@ test_learn_from_request(void)
 	inject("p1_rx", in, len);
 	run();
 	forwarded(exp, in, len, "02:00:c0:a8:3c:0c", NODE_MAC);
-	expect_one("up_tx", exp, len);
+	ps_test_expect_one("up_tx", exp, len);
 	expect_no_leak();
 }
 
