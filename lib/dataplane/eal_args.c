@@ -57,25 +57,14 @@ ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
 			return rc;
 
 	if (!has_arg(argv, argc, lcore_opts)) {
-		/* lcore 0 is the main thread, free to run on any CPU that no
-		 * worker has; lcores 1..N are the workers on their CPUs. */
+		/* lcore 0 is the main thread, free to run on any CPU: it sleeps
+		 * nearly always, but at shutdown it must not starve behind
+		 * another process's poller pinned where it was confined.
+		 * lcores 1..N are the workers on their CPUs. */
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		int n = 0;
-		bool first = true;
+		int n;
 
-		n += snprintf(buf + n, sizeof(buf) - n, "0@(");
-		for (j = 0; j < (unsigned int)ncpu; j++) {
-			bool busy = false;
-
-			for (i = 0; i < cfg->nb_workers; i++)
-				busy |= cfg->worker_cpus[i] == j;
-			if (busy && cfg->nb_workers < ncpu)
-				continue;
-			n += snprintf(buf + n, sizeof(buf) - n, "%s%u",
-				      first ? "" : ",", j);
-			first = false;
-		}
-		n += snprintf(buf + n, sizeof(buf) - n, ")");
+		n = snprintf(buf, sizeof(buf), "0@(0-%ld)", ncpu > 0 ? ncpu - 1 : 0);
 		for (i = 0; i < cfg->nb_workers; i++)
 			n += snprintf(buf + n, sizeof(buf) - n, ",%u@%u", i + 1,
 				      cfg->worker_cpus[i]);

@@ -198,6 +198,9 @@ ps_port_destroy(uint16_t port_id)
 	if (!p->active)
 		return;
 	p->active = false;
+	/* Leave a kernel interface (af_packet, af_xdp) as we found it. */
+	if (p->profile->promiscuous)
+		rte_eth_promiscuous_disable(port_id);
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
 	/* A PCI device stays probed (EAL cleanup detaches it); a vdev (ring

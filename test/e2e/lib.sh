@@ -317,29 +317,15 @@ e2e_port_json() {
 	echo "$s }"
 }
 
-# EAL lcore placement for test daemons, as a JSON list fragment: the worker
-# (lcore 1) on CPU 1 as "workers.lcores" says, the main lcore free to run on
-# EVERY CPU. Left to itself the daemon keeps its main thread off the worker
-# CPUs ("--lcores 0@(0),1@1" on 2 CPUs); on this shared 2-CPU machine other
-# people's busy-polling DPDK processes sit on CPU 0, and the main thread,
-# runnable but starved there, then took 10-14 s to finish its shutdown in
-# 7 of 70 SIGTERMs (schedstat: ~1 s waiting for the CPU per 15 ms run). With
-# both CPUs allowed: 0 of 45 over 1 s. E2E_OWN_LCORES=1 keeps the daemon's
-# own placement (to test it).
-e2e_eal_lcores() {
-	[ "${E2E_OWN_LCORES:-0}" = 1 ] && return 0
-	echo ", \"--lcores\", \"0@(0-$(($(nproc) - 1))),1@1\""
-}
-
 # EAL args for a test daemon without hugepages (prefix $1).
 e2e_eal_nohuge() {
-	echo "[\"--no-huge\", \"-m\", \"512\", \"--no-pci\", \"--file-prefix=$1\"$(e2e_eal_lcores)]"
+	echo "[\"--no-huge\", \"-m\", \"512\", \"--no-pci\", \"--file-prefix=$1\"]"
 }
 
 # EAL args for a test daemon on hugepages (prefix $1); the daemon adds
 # --huge-unlink itself.
 e2e_eal_huge() {
-	echo "[\"--no-pci\", \"--file-prefix=$1\"$(e2e_eal_lcores)]"
+	echo "[\"--no-pci\", \"--file-prefix=$1\"]"
 }
 
 # ------------------------------------------------------------------ daemons

@@ -19,9 +19,9 @@
 #      a good file and 1 on a bad one listing every problem by JSON path;
 #      a missing file exits 1; unknown/incomplete CLI options exit 2.
 #
-# All ports are af_packet on veths; one worker on CPU 1, the main lcore may
-# use any CPU (see e2e_eal_lcores in lib.sh for why; E2E_OWN_LCORES=1 runs
-# the daemons with their own placement). If the exit in (a) takes over 2 s,
+# All ports are af_packet on veths; one worker on CPU 1, the main lcore on
+# any CPU (the daemon's own placement: confined to CPU 0, its main thread
+# starved behind other people's pollers at shutdown). If the exit in (a) takes over 2 s,
 # the daemon's threads (kernel stacks, scheduler statistics, gdb backtraces)
 # are dumped at the 2 s mark to tell a slow daemon from a starved one.
 . "$(dirname "$0")/lib.sh"
