@@ -88,8 +88,9 @@ last_coding_is_chunked(const char *v)
 	return n == 7 && strncasecmp(last, "chunked", 7) == 0;
 }
 
+/* A value beyond 64 bits is kept as UINT64_MAX: too large, not invalid. */
 static int
-parse_content_length(const char *v, uint64_t *out, bool *overflow)
+parse_content_length(const char *v, uint64_t *out)
 {
 	uint64_t n = 0;
 
@@ -99,7 +100,7 @@ parse_content_length(const char *v, uint64_t *out, bool *overflow)
 		if (*v < '0' || *v > '9')
 			return -1;
 		if (n > (UINT64_MAX - 9) / 10)
-			*overflow = true;
+			n = UINT64_MAX;
 		else
 			n = n * 10 + (uint64_t)(*v - '0');
 	}
@@ -123,7 +124,6 @@ parse_request_line(char *line, struct http_head *h, char *why, size_t wsz)
 	}
 	p[n] = '\0';
 	r->method = p;
-	h->is_head = strcmp(p, "HEAD") == 0;
 	target = p + n + 1;
 	if (*target != '/') {
 		/* absolute-form is for proxies, asterisk-form for OPTIONS *;
@@ -216,8 +216,7 @@ parse_field(char *line, struct http_head *h, bool *seen_host, bool *conn_close,
 			set_why(why, wsz, "%s", "duplicate Content-Length");
 			return 400;
 		}
-		if (parse_content_length(v, &r->content_length,
-					 &h->cl_overflow) < 0) {
+		if (parse_content_length(v, &r->content_length) < 0) {
 			set_why(why, wsz, "%s", "invalid Content-Length");
 			return 400;
 		}

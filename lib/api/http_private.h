@@ -53,12 +53,10 @@ void http_buf_free(struct http_buf *b);
 /* What http_parse_head() found besides the request fields. */
 struct http_head {
 	struct ps_http_request req;	/* pointers into the head copy */
-	bool is_head;			/* HEAD: headers only in the reply */
 	bool expect_continue;
 	bool expect_other;		/* an Expect we do not do: 417 */
 	bool has_te;
 	bool te_chunked;
-	bool cl_overflow;		/* Content-Length beyond 64 bits */
 };
 
 /*
@@ -91,9 +89,11 @@ struct http_conn {
 	bool pending;			/* on the server's pending list */
 	bool peer_eof;			/* client shut its sending side */
 	bool close_after;		/* close once the output is sent */
+	bool in_request;		/* bytes of a request have arrived */
 	struct http_buf in;
 	size_t scan;			/* http_head_end() resume point */
 	char *head;			/* copy of the current head */
+	bool is_head;			/* HEAD: headers only in the reply */
 	struct http_head h;
 	uint64_t body_len;		/* body bytes the request carries */
 	struct http_buf out;		/* status line and headers */
@@ -103,6 +103,7 @@ struct http_conn {
 	uint64_t req_start;		/* ms: request (or connection) began */
 	uint64_t body_start;		/* ms: headers complete */
 	uint64_t last_io;		/* ms: last byte in or out */
+	uint64_t linger_start;		/* ms */
 	uint64_t deadline;		/* ms: when conn_expire() is due */
 };
 
