@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# podswitch L2 benchmark rig: packets per second through the pod bridge
-# compared with testpmd io-forward, in the same run, on the same vhost-user
-# plumbing.
+# podswitch benchmark rig: packets per second through podswitch (L2 pod
+# bridge, L3 router) compared with testpmd io-forward, in the same run, on
+# the same vhost-user plumbing.
 #
 #   generator/sink : one dpdk-testpmd, two net_virtio_user ports (server=1,
 #                    queue_size=1024), main and forwarding lcore on CPU 0
@@ -12,21 +12,41 @@
 #                    --forward-mode=io
 #     l2-bridge    : podswitch, two vhost-user pod ports (client=1), one
 #                    worker on CPU 1, idle_sleep_max_us 0 (pure busy poll)
+#     l3-100k      : podswitch as a router: the same two vhost-user ports
+#                    (v0 pod, v1 uplink), node MAC = flowgen's destination
+#                    MAC, 100,000 generated prefixes plus the 2 routes that
+#                    split flowgen's destinations between a next hop behind
+#                    v0 and one behind v1 (permanent neighbors: the
+#                    generator's ports)
+#     l3-2routes   : the same router with only those 2 routes (same table
+#                    size); with -N 1, l3-1route: one route, one next hop,
+#                    everything out of v1
 #
 # Traffic (see perf/README.md for why):
-#   loop    (primary)   generator in io mode started with "start tx_first N":
-#                       N bursts per port of 64-byte frames, port 0 sends
+#   loop    (primary L2)  generator in io mode started with "start tx_first
+#                       N": N bursts per port of 64-byte frames, port 0 sends
 #                       A->B and port 1 sends B->A, and the generator sends
 #                       back unchanged whatever it receives. Both directions
 #                       are real bridge forwarding (A is the pod MAC of v0, B
 #                       that of v1). The DUT (vhost side) does the copies and
 #                       is the bottleneck: dut_busy ~97% against gen_busy
-#                       40-70% (both printed).
-#   flowgen (secondary) generator in flowgen mode, open loop, as fast as it
-#                       can; testpmd 22.11 sends 00:01:02:03:04:00 ->
+#                       40-70% (both printed). DUTs: io-forward, l2-bridge.
+#   flowgen (secondary L2) generator in flowgen mode, open loop, as fast as
+#                       it can; testpmd 22.11 sends 00:01:02:03:04:00 ->
 #                       00:01:02:03:04:01 from both ports, so the bridge
 #                       forwards v0->v1 and drops what enters v1
-#                       (l2_fdb same_port).
+#                       (l2_fdb same_port). DUTs: io-forward, l2-bridge.
+#   l3                  the same flowgen traffic (IPv4/UDP 10.254.0.0 ->
+#                       10.253.0.0 + flow, 1024 flows, TTL 64), routed: the
+#                       frames are addressed to the router's MAC and every
+#                       one, from either port, is routed (TTL decremented,
+#                       MACs rewritten): flows 0-511 out of v0, 512-1023 out
+#                       of v1, so that, as with io-forward, each generator
+#                       port sinks half of the frames (with -N 1 all go out
+#                       of v1 and the generator's single rx poll of port 1
+#                       per loop caps the rate). A loop cannot be used: each
+#                       pass through a router costs a TTL. DUTs: io-forward,
+#                       l3-100k, l3-2routes.
 #
 # Each case: start the generator, then the DUT, warm up, then read the
 # counters (generator and DUT ports, CPU time) once a second for the measured
@@ -38,17 +58,22 @@
 # walks times the empty-walk time calibrated before traffic) tells which
 # side was the bottleneck and gives the DUTs' cycles per frame.
 #
-# usage: perf/l2_rig.sh [-d SECONDS] [-w SECONDS] [-t loop,flowgen]
-#                       [-n BURSTS] [-r ROUNDS] [-q SECONDS] [-p] [-k] [-h]
+# usage: perf/rig.sh [-d SECONDS] [-w SECONDS] [-t loop,flowgen,l3]
+#                    [-n BURSTS] [-P PREFIXES] [-N 1|2] [-r ROUNDS]
+#                    [-q SECONDS] [-p] [-k] [-h]
 #   -d  measured window per case (default 10)
 #   -w  warm-up before the window (default 3)
-#   -t  traffic types to run, in order (default loop,flowgen)
+#   -t  scenarios (traffic types) to run, in order (default
+#       loop,flowgen,l3; perf/l2_rig.sh = -t loop,flowgen)
 #   -n  bursts of 32 per port injected by tx_first in the loop (default 16)
+#   -P  prefixes in the big L3 routing table (default 100000)
+#   -N  L3 next hops for flowgen's destinations: 2 (default; half out of
+#       each port) or 1 (everything out of v1)
 #   -p  profile: perf record of the DUT process during the window of each
 #       case (first round), print its worker's time by library and its
 #       hottest symbols (needs perf)
-#   -r  rounds: run the io-forward / l2-bridge pair this many times per
-#       traffic type, alternating, and print the median too (default 1)
+#   -r  rounds: run each scenario's DUTs (io-forward and podswitch) this
+#       many times, alternating, and print the medians too (default 1)
 #   -q  wait up to SECONDS before each case for the two CPUs to be quiet
 #       (others using < 10% of a CPU over a second); default 0 = don't wait
 #   -k  keep the logs (printed path); otherwise they are removed (they are
@@ -64,8 +89,10 @@ GEN_CPU=${GEN_CPU:-0}
 DUT_CPU=${DUT_CPU:-1}
 DURATION=10
 WARMUP=3
-TRAFFIC=loop,flowgen
+TRAFFIC=loop,flowgen,l3
 BURSTS=16
+PREFIXES=100000
+L3_NH=2
 PROFILE=0
 KEEP=0
 QUIET_WAIT=0
@@ -77,6 +104,18 @@ MAC_B=02:00:00:00:0b:01
 # What testpmd 22.11 flowgen sends, whatever --eth-peer says.
 FG_SRC=00:01:02:03:04:00
 FG_DST=00:01:02:03:04:01
+# flowgen's destinations: 10.253.0.0 + flow index, 1024 flows by default
+# (10.253.0.0-10.253.3.255). The L3 DUTs route the whole /16 via L3_GW1 (a
+# /24 would cover only a quarter of them) and, with 2 next hops, its first
+# /23 (flows 0-511) via L3_GW0.
+FG_DST_NET=10.253.0.0/16
+FG_DST_HALF=10.253.0.0/23
+# L3 next hops, permanent neighbors: L3_GW1 on the uplink v1 (in the node
+# subnet 192.168.60.0/24), MAC of the generator's port 1; L3_GW0 on the pod
+# port v0 (in the pod CIDR), MAC of the generator's port 0. Every generated
+# prefix goes via L3_GW1.
+L3_GW1=192.168.60.1
+L3_GW0=10.244.0.254
 MBUFS=32768
 # a one-second sample is "clean" when others took less than this % of a CPU
 # (the rig's own once-a-second sampling and kernel threads make ~3-5%)
@@ -85,12 +124,14 @@ HZ=$(getconf CLK_TCK)
 
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
-while getopts "d:w:t:n:r:q:pkh" o; do
+while getopts "d:w:t:n:P:N:r:q:pkh" o; do
 	case $o in
 	d) DURATION=$OPTARG ;;
 	w) WARMUP=$OPTARG ;;
 	t) TRAFFIC=$OPTARG ;;
 	n) BURSTS=$OPTARG ;;
+	P) PREFIXES=$OPTARG ;;
+	N) L3_NH=$OPTARG ;;
 	q) QUIET_WAIT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	p) PROFILE=1 ;;
@@ -102,8 +143,25 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 
-die() { echo "l2_rig: $*" >&2; exit 1; }
+die() { echo "rig: $*" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*" >&2; }
+
+IFS=, read -r -a traffics <<<"$TRAFFIC"
+for tr in "${traffics[@]}"; do
+	case $tr in loop|flowgen|l3) ;; *) die "unknown traffic '$tr' (loop, flowgen, l3)" ;; esac
+done
+if ! [[ "$PREFIXES" =~ ^[0-9]+$ ]] || [ "$PREFIXES" -lt 1 ] || [ "$PREFIXES" -gt 1000000 ]; then
+	die "-P: 1..1000000 prefixes"
+fi
+# tables.routes of both L3 DUTs: room for the prefixes, the flowgen routes
+# and the connected ones
+ROUTES_TABLE=$((PREFIXES + 64 > 131072 ? PREFIXES + 64 : 131072))
+if [ $((PREFIXES % 1000)) = 0 ]; then L3_BIG=l3-$((PREFIXES / 1000))k; else L3_BIG=l3-$PREFIXES; fi
+case $L3_NH in
+1) L3_SMALL=l3-1route ;;
+2) L3_SMALL=l3-2routes ;;
+*) die "-N: 1 or 2" ;;
+esac
 
 [ "$(id -u)" = 0 ] || die "needs root (hugepages, vhost-user)"
 command -v "$TESTPMD" >/dev/null || die "no $TESTPMD"
@@ -115,8 +173,11 @@ fi
 HUGEDIR=$(awk '$3 == "hugetlbfs" { print $2; exit }' /proc/mounts)
 free_pages=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
 page_kb=$(awk '/Hugepagesize/ { print $2 }' /proc/meminfo)
-# two DPDK processes of ~150 MB each at most
+# two DPDK processes: the generator ~150 MB, a DUT ~150 MB, the L3
+# podswitch ~200 MB (rte_lpm at 131072 routes: 64 MiB tbl24 + 64 MiB of
+# tbl8 groups)
 need_pages=$((400 * 1024 / page_kb))
+[[ ",$TRAFFIC," = *,l3,* ]] && need_pages=$(((500 + ROUTES_TABLE / 2048) * 1024 / page_kb))
 [ "$free_pages" -ge "$need_pages" ] ||
 	die "only $free_pages free hugepages, need $need_pages"
 if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
@@ -283,6 +344,41 @@ parse_podswitch_calls() {
 	' "$1"
 }
 
+# window_nodes LOG N: podswitch's graph nodes over the window (counter dumps
+# 1..N) -> "node packets cycles_per_pkt cycles_per_rx_frame", nodes that
+# ran in the window only, plus "port_rx" (all rx queues; it includes the
+# empty polls) and "total" (every node, per frame received). cycles come from
+# calls x cycles/call. cycles_per_rx_frame adds up to the total: the share of
+# each node in the worker's graph cycles per frame.
+window_nodes() {
+	awk -v snap="-$PS_PRE" -v n="$2" '
+	/^--- podswitch counters/ { snap++; next }
+	/^node[ \t]/ { for (i = 1; i <= NF; i++) col[$i] = i; innode = 1; next }
+	innode && NF == 0 { innode = 0; next }
+	innode && (snap == 1 || snap == n) {
+		k = $1
+		if (!(k in seen)) { seen[k] = 1; order[++no] = k }
+		s = snap == 1 ? -1 : 1
+		p[k] += s * $(col["packets"])
+		c[k] += s * $(col["calls"]) * $(col["cycles/call"])
+	}
+	END {
+		for (i = 1; i <= no; i++) {
+			k = order[i]; tc += c[k]
+			if (k ~ /^port_rx-/) { rxp += p[k]; rxc += c[k] }
+		}
+		if (rxp <= 0) exit
+		printf "port_rx %d %.1f %.1f\n", rxp, rxc / rxp, rxc / rxp
+		for (i = 1; i <= no; i++) {
+			k = order[i]
+			if (k ~ /^port_rx-/ || c[k] <= 0) continue
+			printf "%s %d %s %.1f\n", k, p[k],
+				(p[k] > 0 ? sprintf("%.1f", c[k] / p[k]) : "-"), c[k] / rxp
+		}
+		printf "total %d %.1f %.1f\n", rxp, tc / rxp, tc / rxp
+	}' "$1"
+}
+
 # the last podswitch drop table -> "node reason packets"
 parse_podswitch_drops() {
 	awk '
@@ -379,6 +475,11 @@ start_io_dut() {	# dir
 	echo "start" >&"$DUT_FD"
 }
 
+# The podswitch DUTs get the io-forward DUT's placement explicitly (EAL
+# "--lcores 0@GEN_CPU,1@DUT_CPU": main thread and, through it, EAL's control
+# threads and podswitch's management thread on the generator's CPU, the
+# worker alone on DUT_CPU), rather than the daemon's default, which lets the
+# main lcore run on any CPU, the worker's included.
 start_l2_dut() {	# traffic dir
 	local traffic=$1 dir=$2 mac0 mac1
 	if [ "$traffic" = loop ]; then
@@ -400,6 +501,7 @@ start_l2_dut() {	# traffic dir
   ],
   "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
   "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
+                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
                          "--log-level=lib.eal:warning"] }
 }
 EOF
@@ -407,6 +509,89 @@ EOF
 	DUT_PID=$!
 	PIDS+=("$DUT_PID")
 	wait_for "$dir/dut.log" "podswitch: node .* running" 20 "$DUT_PID"
+}
+
+# l3_routes FILE N: the "routes" entries (JSON, one a line, no trailing
+# comma) of N distinct prefixes, all via L3_GW1 on v1, generated
+# deterministically: about 85% /24, the rest /16../23 in equal shares, spread
+# over 11.0.0.0-126.255.255.255 (the /24 of the i-th prefix is number
+# i * 1000003 mod 116*65536 from 11.0.0.0/24: a permutation, since 1000003 is
+# prime to 2^18 * 29; shorter prefixes are that /24 masked, and a prefix
+# already produced is skipped). None of them covers flowgen's destinations,
+# 10.253.0.0/16, nor the node's own addresses and subnets.
+l3_routes() {
+	awk -v n="$2" -v gw="$L3_GW1" 'BEGIN {
+		N = 116 * 65536; P = 1000003; got = 0
+		for (i = 0; got < n; i++) {
+			k = (i * P) % N
+			len = (i % 20 < 17) ? 24 : 16 + int(i / 20) % 8
+			a = 11 + int(k / 65536); b = int(k / 256) % 256; c = k % 256
+			m = 2 ^ (24 - len); c = int(c / m) * m
+			key = a "." b "." c ".0/" len
+			if (key in seen) continue
+			seen[key] = 1; got++
+			printf "    { \"dst\": \"%s\", \"gateway\": \"%s\", \"dev\": \"v1\" },\n", key, gw
+		}
+	}' >"$1"
+}
+
+# start_l3_dut DUT DIR: podswitch as a router (DUT l3 = with the PREFIXES
+# routes, l3s = without them). flowgen's frames, from both ports, are
+# addressed to the node MAC. The routes to flowgen's destinations go via
+# L3_GW1 behind v1 and (2 next hops) via L3_GW0 behind v0, permanent
+# neighbors with the MACs of the generator's ports: every frame is routed,
+# out of v0 or v1 whatever port it came in on (a router may send back out
+# of the ingress interface). v0 is a pod port, v1 the uplink (the node
+# subnet 192.168.60.0/24 is connected there); the pod CIDR 10.244.0.0/24
+# holds only L3_GW0. The generated prefixes all go via L3_GW1 and none
+# covers flowgen's destinations: they cost memory and start-up time, and
+# lookups only if the LPM's cost depends on what else it holds.
+start_l3_dut() {
+	local dut=$1 dir=$2 routes=$WORK/routes-$PREFIXES.json t=20
+	local half="" nb0=""
+	if [ "$dut" = l3 ]; then
+		[ -s "$routes" ] || l3_routes "$routes" "$PREFIXES"
+		# rte_lpm adds are slow with many rules (3.5-7.5 s for 100k here)
+		t=$((20 + PREFIXES / 2500))
+	fi
+	if [ "$L3_NH" = 2 ]; then
+		half="    { \"dst\": \"$FG_DST_HALF\", \"gateway\": \"$L3_GW0\", \"dev\": \"v0\" },"
+		nb0="{ \"ip\": \"$L3_GW0\", \"mac\": \"$MAC_A\", \"dev\": \"v0\" },
+                 "
+	fi
+	{
+		cat <<EOF
+{
+  "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
+            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+  "ports": [
+    { "name": "v0", "role": "pod", "driver": "vhost-user",
+      "args": { "path": "$dir/p0.sock", "client": 1 } },
+    { "name": "v1", "role": "uplink", "driver": "vhost-user",
+      "args": { "path": "$dir/p1.sock", "client": 1 } }
+  ],
+  "routes": [
+EOF
+		if [ "$dut" = l3 ]; then cat "$routes"; fi
+		if [ -n "$half" ]; then echo "$half"; fi
+		cat <<EOF
+    { "dst": "$FG_DST_NET", "gateway": "$L3_GW1", "dev": "v1" }
+  ],
+  "neighbors": [ $nb0{ "ip": "$L3_GW1", "mac": "$MAC_B", "dev": "v1" } ],
+  "tables": { "routes": $ROUTES_TABLE },
+  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
+  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
+                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
+                         "--log-level=lib.eal:warning"] }
+}
+EOF
+	} >"$dir/podswitch.json"
+	T_DUT0=$(now)
+	"$PODSWITCH" --config "$dir/podswitch.json" >"$dir/dut.log" 2>&1 &
+	DUT_PID=$!
+	PIDS+=("$DUT_PID")
+	wait_for "$dir/dut.log" "podswitch: node .* running" "$t" "$DUT_PID"
+	R_STARTUP=$(awk -v a="$T_DUT0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 }
 
 dut_snapshot() {	# dut
@@ -426,12 +611,17 @@ run_case() {
 	log "case $traffic / $dut, round $round/$ROUNDS"
 	[ "$QUIET_WAIT" -gt 0 ] && wait_quiet "$QUIET_WAIT"
 	start_generator "$traffic" "$dir"
-	if [ "$dut" = io ]; then start_io_dut "$dir"; else start_l2_dut "$traffic" "$dir"; fi
+	R_STARTUP=-
+	case $dut in
+	io) start_io_dut "$dir" ;;
+	l2) start_l2_dut "$traffic" "$dir" ;;
+	*) start_l3_dut "$dut" "$dir" ;;
+	esac
 	# the generator's prompt comes once both sockets are up and its
 	# ports are started
 	wait_for "$dir/gen.log" "testpmd>" 30 "$GEN_PID"
 	sleep 1
-	if [ "$dut" = l2 ]; then
+	if [ "$dut" != io ]; then
 		# calibration, no traffic yet: how long an empty graph walk takes
 		# (PS_PRE = 2 counter dumps half a second apart)
 		ta=$(now)
@@ -558,7 +748,8 @@ run_case() {
 	R_DUTCPP=${R_DUTCPP:--}
 	R_FOREIGN=$(awk -v hz="$HZ" 'NR == 1 { t = $2; b = $3; o = $4 }
 		END { printf "%.0f", 100 * (($3 - b) - ($4 - o)) / hz / ($2 - t) }' "$dir/samples")
-	if [ "$dut" = l2 ]; then
+	if [ "$dut" != io ]; then
+		window_nodes "$dir/dut.log" "$n" >"$dir/dut.window"
 		{
 			echo "podswitch nodes ($CASE, whole run incl. warm-up):"
 			printf '  %-24s %14s %12s %12s\n' node packets cycles/pkt cycles/call
@@ -580,6 +771,14 @@ run_case() {
 						printf "  in the window: %.1f%% of the worker'"'"'s walks found frames, %.1f frames per such walk (2 ports x burst 32 = 64 max)\n",
 							100 * busy / walks, (o[n] - o[1]) / busy
 				}'
+			echo "  nodes in the window (cycles from calls x cycles/call; port_rx = all rx queues, empty polls included):"
+			printf '    %-24s %14s %12s %14s\n' node packets cycles/pkt "per rx frame"
+			awk '{ printf "    %-24s %14s %12s %14s\n", $1, $2, $3, $4 }' "$dir/dut.window"
+			if [ "$R_STARTUP" != - ]; then
+				echo "  start-up (process start to \"running\"): ${R_STARTUP} s"
+				{ grep -E '^dataplane: route|table full' "$dir/dut.log" || true; } |
+					head -5 | sed 's/^/  /'
+			fi
 		} >"$dir/nodes.txt"
 	fi
 	if awk -v r="$R_FWD" 'BEGIN { exit !(r == 0) }'; then
@@ -601,29 +800,37 @@ run_case() {
 	log "  generator rx $R_FWD Mpps (best second $R_BEST, clean seconds $R_CLEAN x$R_NCLEAN), DUT rx $R_DUTRX tx $R_DUTTX Mpps, foreign CPU ${R_FOREIGN}%, busy: generator $R_GENBUSY DUT $R_DUTBUSY, DUT cycles/frame $R_DUTCPP, empty polls: generator $R_GENIDLE DUT $R_DUTIDLE"
 }
 
+# duts_for TRAFFIC: the DUTs of a scenario, the baseline first
+duts_for() {
+	case $1 in
+	l3) echo "io l3 l3s" ;;
+	*) echo "io l2" ;;
+	esac
+}
+
 # Results, one line per case:
-# traffic dut fwd best clean nclean fwd0 fwd1 dutrx duttx foreign genbusy round dutbusy dutcpp
+# traffic dut fwd best clean nclean fwd0 fwd1 dutrx duttx foreign genbusy round dutbusy dutcpp startup
 RESULTS=$WORK/results
 : >"$RESULTS"
-log "rig $TAG: window ${DURATION}s after ${WARMUP}s warm-up; generator on CPU $GEN_CPU, DUT on CPU $DUT_CPU"
+log "rig $TAG: window ${DURATION}s after ${WARMUP}s warm-up; generator on CPU $GEN_CPU, DUT on CPU $DUT_CPU; scenarios $TRAFFIC"
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-IFS=, read -r -a traffics <<<"$TRAFFIC"
 for tr in "${traffics[@]}"; do
-	case $tr in loop|flowgen) ;; *) die "unknown traffic '$tr'" ;; esac
 	for round in $(seq "$ROUNDS"); do
-		for d in io l2; do
+		for d in $(duts_for "$tr"); do
 			run_case "$tr" "$d" "$round"
-			echo "$tr $d $R_FWD $R_BEST $R_CLEAN $R_NCLEAN $R_FWD0 $R_FWD1 $R_DUTRX $R_DUTTX $R_FOREIGN $R_GENBUSY $round $R_DUTBUSY $R_DUTCPP" >>"$RESULTS"
+			echo "$tr $d $R_FWD $R_BEST $R_CLEAN $R_NCLEAN $R_FWD0 $R_FWD1 $R_DUTRX $R_DUTTX $R_FOREIGN $R_GENBUSY $round $R_DUTBUSY $R_DUTCPP $R_STARTUP" >>"$RESULTS"
 		done
 	done
 done
 
 echo
-echo "=== podswitch L2 rig: 64-byte frames over vhost-user, DUT alone on CPU $DUT_CPU, ${DURATION}s window ==="
+echo "=== podswitch rig: 64-byte frames over vhost-user, DUT alone on CPU $DUT_CPU, ${DURATION}s window ==="
 for tr in "${traffics[@]}"; do
-	awk -v tr="$tr" -v rounds="$ROUNDS" '
+	awk -v tr="$tr" -v rounds="$ROUNDS" -v duts="$(duts_for "$tr")" -v big="$L3_BIG" \
+		-v small="$L3_SMALL" -v prefixes="$PREFIXES" -v fgnet="$FG_DST_NET" -v nh="$L3_NH" '
 	function ratio(x, y) { return (y > 0 && x != "-" && x != "") ? sprintf("%.2f", x / y) : "-" }
 	function f2(x) { return (x == "-" || x == "") ? "-" : sprintf("%.2f", x) }
+	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d }
 	function median(arr, n,   i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
@@ -634,47 +841,93 @@ for tr in "${traffics[@]}"; do
 	$1 != tr { next }
 	{ r[$2, $13] = $0 }
 	END {
+		nd = split(duts, D, " ")
 		if (tr == "loop")
-			print "\n[loop: generator io + tx_first, A->B and B->A, both directions bridged] (primary)"
+			print "\n[loop: generator io + tx_first, A->B and B->A, both directions bridged] (primary L2)"
+		else if (tr == "flowgen")
+			print "\n[flowgen: open loop, same MACs from both ports; the bridge forwards v0->v1 only] (secondary L2)"
 		else
-			print "\n[flowgen: open loop, same MACs from both ports; the bridge forwards v0->v1 only] (secondary)"
+			printf "\n[l3: flowgen from both ports to the router MAC, every frame routed to %s %s; %s = %d more prefixes]\n",
+				fgnet, nh == 2 ? "(half out of v0, half out of v1)" : "(all out of v1)", big, prefixes
 		fmt = "%-15s %6s %12s   %7s %7s   %7s %9s\n"
-		printf fmt, "scenario", "Mpps", "ratio_vs_io", "v0->v1", "v1->v0", "dut_rx", "rx_ratio"
+		if (tr == "l3")
+			printf fmt, "scenario", "Mpps", "ratio_vs_io", "->gen1", "->gen0", "dut_rx", "rx_ratio"
+		else
+			printf fmt, "scenario", "Mpps", "ratio_vs_io", "v0->v1", "v1->v0", "dut_rx", "rx_ratio"
 		for (k = 1; k <= rounds; k++) {
-			split(r["io", k], a); split(r["l2", k], b)
+			split(r["io", k], a)
 			sfx = rounds > 1 ? " #" k : ""
-			printf fmt, "io-forward" sfx, f2(a[3]), "1.00", f2(a[7]), f2(a[8]),
-				f2(a[9]), "1.00"
-			printf fmt, "l2-bridge" sfx, f2(b[3]), ratio(b[3], a[3]), f2(b[7]),
-				f2(b[8]), f2(b[9]), ratio(b[9], a[9])
-			mio[k] = a[3]; ml2[k] = b[3]; mr[k] = a[3] > 0 ? b[3] / a[3] : 0
-			mrx[k] = a[9] > 0 ? b[9] / a[9] : 0
-			mc[k] = b[15] > 0 ? a[15] / b[15] : 0
+			for (i = 1; i <= nd; i++) {
+				d = D[i]; split(r[d, k], b)
+				printf fmt, label(d) sfx, f2(b[3]), d == "io" ? "1.00" : ratio(b[3], a[3]),
+					f2(b[7]), f2(b[8]), f2(b[9]), d == "io" ? "1.00" : ratio(b[9], a[9])
+				mp[d, k] = b[3]; mr[d, k] = a[3] > 0 ? b[3] / a[3] : 0
+				mx[d, k] = a[9] > 0 ? b[9] / a[9] : 0
+				mc[d, k] = b[15] > 0 ? a[15] / b[15] : 0
+			}
 		}
-		if (rounds > 1)
-			printf "median of %d rounds: io-forward %.2f Mpps, l2-bridge %.2f Mpps, ratio %.2f, rx_ratio %.2f, cycle ratio %.2f\n",
-				rounds, median(mio, rounds), median(ml2, rounds),
-				median(mr, rounds), median(mrx, rounds), median(mc, rounds)
+		if (rounds > 1) {
+			printf "median of %d rounds:", rounds
+			for (i = 1; i <= nd; i++) {
+				d = D[i]
+				for (k = 1; k <= rounds; k++) { t1[k] = mp[d, k]; t2[k] = mr[d, k]; t3[k] = mx[d, k]; t4[k] = mc[d, k] }
+				if (d == "io")
+					printf " io-forward %.2f Mpps", median(t1, rounds)
+				else
+					printf "; %s %.2f Mpps, ratio %.2f, rx_ratio %.2f, cycle ratio %.2f",
+						label(d), median(t1, rounds), median(t2, rounds),
+						median(t3, rounds), median(t4, rounds)
+			}
+			printf "\n"
+		}
 		print "  checks:"
 		fmt = "  %-15s %6s %5s   %6s %5s   %8s   %8s %8s   %9s %9s\n"
 		printf fmt, "", "best1s", "ratio", "clean", "ratio", "foreign%",
 			"gen_busy", "dut_busy", "cyc/frame", "cyc_ratio"
 		for (k = 1; k <= rounds; k++) {
-			split(r["io", k], a); split(r["l2", k], b)
+			split(r["io", k], a)
 			sfx = rounds > 1 ? " #" k : ""
-			printf fmt, "io-forward" sfx, f2(a[4]), "1.00", f2(a[5]),
-				(a[5] == "-" ? "-" : "1.00"), a[11], a[12], a[14], a[15], "1.00"
-			printf fmt, "l2-bridge" sfx, f2(b[4]), ratio(b[4], a[4]), f2(b[5]),
-				ratio(b[5], a[5]), b[11], b[12], b[14], b[15], ratio(a[15], b[15])
+			for (i = 1; i <= nd; i++) {
+				d = D[i]; split(r[d, k], b)
+				if (d == "io")
+					printf fmt, label(d) sfx, f2(b[4]), "1.00", f2(b[5]),
+						(b[5] == "-" ? "-" : "1.00"), b[11], b[12], b[14], b[15], "1.00"
+				else
+					printf fmt, label(d) sfx, f2(b[4]), ratio(b[4], a[4]), f2(b[5]),
+						ratio(b[5], a[5]), b[11], b[12], b[14], b[15], ratio(a[15], b[15])
+			}
 		}
 	}' "$RESULTS"
+	# podswitch's nodes in the window, compact
+	first=1
+	for round in $(seq "$ROUNDS"); do
+		for d in $(duts_for "$tr"); do
+			f=$WORK/$tr-$d-$round/dut.window
+			if [ "$d" = io ] || [ ! -s "$f" ]; then continue; fi
+			if [ "$first" = 1 ]; then
+				echo "  podswitch nodes in the window, cycles per packet of each node (port_rx: per frame, empty polls included):"
+				first=0
+			fi
+			case $d in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; *) lb=$d ;; esac
+			[ "$ROUNDS" -gt 1 ] && lb="$lb #$round"
+			st=$(awk -v tr="$tr" -v d="$d" -v k="$round" '$1 == tr && $2 == d && $13 == k && $16 != "-" { printf "start-up %ss, ", $16 }' "$RESULTS")
+			awk -v lb="$lb" -v st="$st" '
+				$1 == "total" { tot = $3; next }
+				$3 != "-" { s = s sprintf(" %s %.0f", $1, $3) }
+				END { printf "  %-13s %sall nodes %.0f per frame:%s\n", lb, st, tot, s }' "$f"
+		done
+	done
 done
 cat <<EOF
 
 Mpps: frames the generator got back per second over the window (= forwarded
-  by the DUT); ratio_vs_io = l2-bridge Mpps / io-forward Mpps of the same run.
-v0->v1, v1->v0: forwarded per direction. dut_rx: frames the DUT took in per
-  second (its own port counters); rx_ratio: the same ratio on them.
+  by the DUT); ratio_vs_io = podswitch Mpps / io-forward Mpps of the same run.
+v0->v1, v1->v0 (->gen1, ->gen0 in l3): forwarded per direction (frames the
+  generator received on its port 1, its port 0). dut_rx: frames the DUT took
+  in per second (its own port counters); rx_ratio: the same ratio on them.
+flowgen and l3: the generator is near 100% busy building frames (gen_busy),
+  so Mpps is capped by it: a ratio near 1.00 means "keeps up with the
+  generator". cyc/frame and cyc_ratio are the capacity comparison there.
 checks:
   best1s: best one-second interval; clean: mean of the one-second intervals
     in which other processes took < ${FOREIGN_MAX}% of a CPU from the rig's CPUs.
@@ -685,7 +938,7 @@ checks:
     well below was starved (by the generator or by other processes) and its
     Mpps is below its capacity.
   cyc/frame: the DUT's busy TSC cycles per frame it received; cyc_ratio =
-    io-forward's / l2-bridge's = the ratio of their capacities, which does
+    io-forward's / podswitch's = the ratio of their capacities, which does
     not depend on starvation.
 EOF
 if awk -v m="$FOREIGN_MAX" '$11 > m { bad = 1 } END { exit !bad }' "$RESULTS"; then
@@ -693,8 +946,10 @@ if awk -v m="$FOREIGN_MAX" '$11 > m { bad = 1 } END { exit !bad }' "$RESULTS"; t
 	echo "  the window means are disturbed; compare best1s / clean / cyc_ratio, or run again."
 fi
 for tr in "${traffics[@]}"; do
-	[ -f "$WORK/$tr-l2-1/nodes.txt" ] && { echo; cat "$WORK/$tr-l2-1/nodes.txt"; }
-	for d in io l2; do
+	for d in $(duts_for "$tr"); do
+		[ "$d" != io ] && [ -f "$WORK/$tr-$d-1/nodes.txt" ] && { echo; cat "$WORK/$tr-$d-1/nodes.txt"; }
+	done
+	for d in $(duts_for "$tr"); do
 		if [ -s "$WORK/$tr-$d-1/perf.txt" ]; then
 			echo
 			echo "perf, the $d DUT during the $tr window (self % of its samples):"
