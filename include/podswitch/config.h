@@ -114,6 +114,8 @@ struct ps_config {
 
 	char api_unix_socket[PS_PATH_MAX];
 	char api_listen[PS_NAME_MAX * 2];
+	char api_socket_group[PS_NAME_MAX];	/* "" = the daemon's group */
+	char api_token[PS_PATH_MAX];		/* bearer token, "" = none */
 
 	char *eal_args[PS_MAX_EAL_ARGS];
 	unsigned int nb_eal_args;

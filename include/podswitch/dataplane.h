@@ -23,6 +23,8 @@
 
 extern int ps_logtype_dp;
 
+struct ps_rest;
+
 struct ps_dataplane {
 	const struct ps_config *cfg;
 	struct rte_mempool *pool;
@@ -40,6 +42,8 @@ struct ps_dataplane {
 	volatile bool quit;
 	bool mgmt_running;
 	pthread_t mgmt_thread;
+	/* the REST server, served by the management thread */
+	struct ps_rest *rest;
 	uint64_t start_tsc;
 };
 
@@ -49,9 +53,14 @@ struct ps_dataplane {
  */
 int ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 		      const unsigned int *lcores, unsigned int nb_lcores);
-/* Launch the workers on their lcores and the management thread. */
+/*
+ * Open the REST API (api.* of the configuration), then launch the workers
+ * on their lcores and the management thread, which serves the API. Fails
+ * (-errno, nothing started) when the API cannot listen.
+ */
 int ps_dataplane_start(struct ps_dataplane *dp);
-/* Stop workers and management thread; returns when they have exited. */
+/* Stop workers and management thread, close the API (its socket is
+ * unlinked); returns when they have exited. */
 void ps_dataplane_stop(struct ps_dataplane *dp);
 /* Close ports and free everything init built. */
 void ps_dataplane_fini(struct ps_dataplane *dp);

@@ -628,11 +628,14 @@ parse_timers(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 static void
 parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
-	static const char *const keys[] = { "unix_socket", "listen", NULL };
+	static const char *const keys[] = { "unix_socket", "listen",
+		"socket_group", "token", NULL };
 	const json_t *api = ps_json_object(root, "$", "api", false, errs);
 
 	strcpy(cfg->api_unix_socket, "/run/podswitch/api.sock");
 	cfg->api_listen[0] = '\0';
+	cfg->api_socket_group[0] = '\0';
+	cfg->api_token[0] = '\0';
 	if (api == NULL)
 		return;
 	ps_json_unknown_keys(api, "$.api", keys, errs);
@@ -660,6 +663,23 @@ parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 				ps_errors_add(errs, "$.api.listen",
 					      "'%s' is not an IPv4 address", host);
 		}
+	}
+	ps_json_string(api, "$.api", "socket_group", false,
+		       cfg->api_socket_group, sizeof(cfg->api_socket_group),
+		       errs);
+	/* The token travels in a header line: no spaces or controls, which
+	 * the client could not send back verbatim anyway. */
+	if (ps_json_string(api, "$.api", "token", false, cfg->api_token,
+			   sizeof(cfg->api_token), errs)) {
+		const unsigned char *t = (const unsigned char *)cfg->api_token;
+
+		for (; *t != '\0'; t++)
+			if (*t <= 0x20 || *t >= 0x7f) {
+				ps_errors_add(errs, "$.api.token",
+					      "must be printable ASCII without spaces");
+				cfg->api_token[0] = '\0';
+				break;
+			}
 	}
 }
 

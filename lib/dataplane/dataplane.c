@@ -13,6 +13,7 @@
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
 #include <podswitch/port.h>
+#include <podswitch/rest.h>
 
 #include "dp_private.h"
 
@@ -183,9 +184,14 @@ mgmt_thread(void *arg)
 {
 	struct ps_dataplane *dp = arg;
 
+	/* The API's wait is the loop's pacing: requests are answered at
+	 * once and the timers still run every millisecond. */
 	while (!dp->quit) {
 		ps_mgmt_poll(dp);
-		rte_delay_us_sleep(1000);
+		if (dp->rest != NULL)
+			ps_rest_poll(dp->rest, 1);
+		else
+			rte_delay_us_sleep(1000);
 	}
 	return NULL;
 }
@@ -197,11 +203,20 @@ ps_dataplane_start(struct ps_dataplane *dp)
 	int rc;
 
 	dp->quit = false;
+	/* Opened here, not in init: in-process tests build a dataplane
+	 * without threads and serve an API only when they ask for one. */
+	dp->rest = ps_rest_create(dp);
+	if (dp->rest == NULL) {
+		/* ps_rest_create() said which socket and why. */
+		return -rte_errno;
+	}
 	rc = rte_ctrl_thread_create(&dp->mgmt_thread, "ps-mgmt", NULL,
 				    mgmt_thread, dp);
 	if (rc != 0) {
 		DP_LOG(ERR, "cannot start the management thread: %s\n",
 		       strerror(rc));
+		ps_rest_free(dp->rest);
+		dp->rest = NULL;
 		return -rc;
 	}
 	dp->mgmt_running = true;
@@ -235,6 +250,8 @@ ps_dataplane_stop(struct ps_dataplane *dp)
 		pthread_join(dp->mgmt_thread, NULL);
 		dp->mgmt_running = false;
 	}
+	ps_rest_free(dp->rest);
+	dp->rest = NULL;
 }
 
 void

@@ -607,6 +607,8 @@ test_good_minimal(void)
 	CU_ASSERT_EQUAL(cfg.fdb_age_s, 300);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/run/podswitch/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "");
+	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "");
+	CU_ASSERT_STRING_EQUAL(cfg.api_token, "");
 	CU_ASSERT_EQUAL(cfg.nb_eal_args, 0);
 
 	CU_ASSERT_EQUAL_FATAL(cfg.nb_ports, 1);
@@ -663,6 +665,8 @@ test_good_full(void)
 	CU_ASSERT_EQUAL(cfg.fdb_age_s, 60);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/tmp/podswitch-test/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "127.0.0.1:9880");
+	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "podswitch");
+	CU_ASSERT_STRING_EQUAL(cfg.api_token, "0123-abcd.XYZ_~+/=");
 	CU_ASSERT_EQUAL_FATAL(cfg.nb_eal_args, 4);
 	CU_ASSERT_STRING_EQUAL(cfg.eal_args[0], "--no-pci");
 	CU_ASSERT_STRING_EQUAL(cfg.eal_args[1], "-m");

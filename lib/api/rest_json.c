@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Bodies, replies and the address and port helpers the handlers share. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+
+#include <podswitch/port.h>
+
+#include "rest_private.h"
+
+void
+rest_reply(struct ps_http_response *resp, int status, json_t *j)
+{
+	char *s;
+
+	if (j == NULL) {
+		ps_http_json_error(resp, 500, "internal_error", "out of memory");
+		return;
+	}
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		       JSON_REAL_PRECISION(7));
+	json_decref(j);
+	if (s == NULL) {
+		ps_http_json_error(resp, 500, "internal_error", "out of memory");
+		return;
+	}
+	resp->status = status;
+	/* One object per line reads well with curl and parses the same. */
+	if (ps_http_response_printf(resp, "%s\n", s) < 0)
+		ps_http_json_error(resp, 500, "internal_error", "out of memory");
+	free(s);
+}
+
+void
+rest_bad(struct ps_http_response *resp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ps_http_json_verror(resp, 400, "bad_request", fmt, ap);
+	va_end(ap);
+}
+
+json_t *
+rest_body(const struct ps_http_request *req, struct ps_http_response *resp)
+{
+	json_error_t err;
+	json_t *j;
+
+	if (req->body_len == 0) {
+		rest_bad(resp, "a JSON body is required");
+		return NULL;
+	}
+	/* A duplicate key would silently keep one of two values. */
+	j = json_loadb(req->body, req->body_len,
+		       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (j == NULL)
+		rest_bad(resp, "body is not valid JSON: line %d, column %d: %s",
+			 err.line, err.column, err.text);
+	return j;
+}
+
+void
+rest_fmt_ip(char *buf, size_t size, uint32_t addr)
+{
+	const uint8_t *b = (const uint8_t *)&addr;
+
+	snprintf(buf, size, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
+
+void
+rest_fmt_prefix(char *buf, size_t size, const struct ps_prefix4 *p)
+{
+	const uint8_t *b = (const uint8_t *)&p->addr;
+
+	snprintf(buf, size, "%u.%u.%u.%u/%u", b[0], b[1], b[2], b[3], p->len);
+}
+
+json_t *
+rest_json_ip(uint32_t addr)
+{
+	char s[16];
+
+	rest_fmt_ip(s, sizeof(s), addr);
+	return json_string(s);
+}
+
+json_t *
+rest_json_mac(const struct rte_ether_addr *mac)
+{
+	char s[RTE_ETHER_ADDR_FMT_SIZE];
+
+	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac->addr_bytes[0], mac->addr_bytes[1], mac->addr_bytes[2],
+		 mac->addr_bytes[3], mac->addr_bytes[4], mac->addr_bytes[5]);
+	return json_string(s);
+}
+
+int
+rest_parse_prefix(const char *s, struct ps_prefix4 *p, const char **why)
+{
+	uint32_t mask;
+
+	if (strcmp(s, "default") == 0) {
+		p->addr = 0;
+		p->len = 0;
+		return 0;
+	}
+	if (strchr(s, '/') == NULL) {
+		*why = "must be a prefix \"a.b.c.d/len\"";
+		return -EINVAL;
+	}
+	if (ps_parse_prefix4(s, p) < 0) {
+		*why = "not a valid IPv4 prefix \"a.b.c.d/len\" (len 0..32)";
+		return -EINVAL;
+	}
+	mask = p->len ? ~0u << (32 - p->len) : 0;
+	if ((rte_be_to_cpu_32(p->addr) & ~mask) != 0) {
+		*why = "host bits are set";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *
+rest_port_name(const struct ps_dataplane *dp, uint16_t port_id)
+{
+	unsigned int i;
+
+	if (port_id == PS_PORT_SEGMENT)
+		return REST_DEV_SEGMENT;
+	for (i = 0; i < dp->nb_ports; i++)
+		if (dp->port_ids[i] == port_id)
+			return dp->cfg->ports[i].name;
+	return NULL;
+}
+
+int
+rest_port_by_name(const struct ps_dataplane *dp, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nb_ports; i++)
+		if (strcmp(dp->cfg->ports[i].name, name) == 0)
+			return dp->port_ids[i];
+	return -ENOENT;
+}
+
+int
+rest_uplink(const struct ps_dataplane *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nb_ports; i++)
+		if (dp->cfg->ports[i].role == PS_ROLE_UPLINK)
+			return dp->port_ids[i];
+	return -ENOENT;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PS_REST_PRIVATE_H
+#define PS_REST_PRIVATE_H
+
+/*
+ * Inside the REST API. Files: rest_server.c (create, poll, free),
+ * rest_router.c (method + path to a handler, 404/405), rest_json.c (bodies,
+ * replies and the address and port helpers every handler shares),
+ * rest_routes.c, rest_tables.c (fdb, neighbors), rest_status.c (status,
+ * stats), rest_metrics.c (Prometheus text).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <rte_log.h>
+
+#include <podswitch/api.h>
+#include <podswitch/config.h>
+#include <podswitch/dataplane.h>
+#include <podswitch/rest.h>
+
+#define REST_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_api, "rest: " __VA_ARGS__)
+
+/* What GET /v1/routes calls the pod segment, which is no single port. */
+#define REST_DEV_SEGMENT "pod-segment"
+
+struct ps_rest {
+	struct ps_dataplane *dp;
+	struct ps_http_server *srv;
+};
+
+/* A handler; arg is the decoded last path segment of a "/.../{x}" route. */
+typedef void (*rest_fn)(struct ps_rest *r, const struct ps_http_request *req,
+			struct ps_http_response *resp, const char *arg);
+
+/* rest_router.c: the ps_http_handler of the server. */
+void rest_dispatch(const struct ps_http_request *req,
+		   struct ps_http_response *resp, void *ctx);
+
+/* rest_json.c */
+/* Send j (its reference is taken) as the body with status. */
+void rest_reply(struct ps_http_response *resp, int status, json_t *j);
+/* 400 with the error shape, message formatted. */
+void rest_bad(struct ps_http_response *resp, const char *fmt, ...)
+	__rte_format_printf(2, 3);
+/* Parse the request body as JSON; NULL after answering 400. */
+json_t *rest_body(const struct ps_http_request *req,
+		  struct ps_http_response *resp);
+/* "a.b.c.d" and "a.b.c.d/len" of network-order addresses. */
+void rest_fmt_ip(char *buf, size_t size, uint32_t addr);
+void rest_fmt_prefix(char *buf, size_t size, const struct ps_prefix4 *p);
+json_t *rest_json_ip(uint32_t addr);
+json_t *rest_json_mac(const struct rte_ether_addr *mac);
+/*
+ * Strict prefix: "a.b.c.d/len" (len <= 32, no host bits) or "default".
+ * Returns 0, or -EINVAL with the reason in why.
+ */
+int rest_parse_prefix(const char *s, struct ps_prefix4 *p, const char **why);
+/* Name of a DPDK port id, REST_DEV_SEGMENT, or NULL if unknown. */
+const char *rest_port_name(const struct ps_dataplane *dp, uint16_t port_id);
+/* DPDK port id of a configured port name, or -ENOENT. */
+int rest_port_by_name(const struct ps_dataplane *dp, const char *name);
+/* The first uplink's DPDK port id, or -ENOENT. */
+int rest_uplink(const struct ps_dataplane *dp);
+
+/* rest_status.c: counters shared by /v1/stats and /metrics. */
+struct rest_port_counters {
+	const char *name;
+	const char *role;
+	const char *driver;
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_missed, rx_errors, tx_errors;
+	uint64_t tx_dropped;	/* tx queue full, freed by the workers */
+};
+
+/* Counters of the idx-th configured port. */
+void rest_port_counters(const struct ps_dataplane *dp, unsigned int idx,
+			struct rest_port_counters *pc);
+/* Split a drop node name "<node>.drop.<reason>"; false if it is none. */
+bool rest_drop_node(const char *name, int *node_len, const char **reason);
+
+/* Handlers */
+void rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
+		     struct ps_http_response *resp, const char *arg);
+void rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
+		    struct ps_http_response *resp, const char *arg);
+void rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
+		      struct ps_http_response *resp, const char *arg);
+void rest_routes_get(struct ps_rest *r, const struct ps_http_request *req,
+		     struct ps_http_response *resp, const char *arg);
+void rest_routes_post(struct ps_rest *r, const struct ps_http_request *req,
+		      struct ps_http_response *resp, const char *arg);
+void rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
+		     struct ps_http_response *resp, const char *arg);
+void rest_route_delete(struct ps_rest *r, const struct ps_http_request *req,
+		       struct ps_http_response *resp, const char *arg);
+void rest_fdb_get(struct ps_rest *r, const struct ps_http_request *req,
+		  struct ps_http_response *resp, const char *arg);
+void rest_neighbors_get(struct ps_rest *r, const struct ps_http_request *req,
+			struct ps_http_response *resp, const char *arg);
+
+#endif

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* GET /v1/status (what runs) and GET /v1/stats (what it counted). */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include <podswitch/fdb.h>
+#include <podswitch/graph.h>
+#include <podswitch/neighbor.h>
+#include <podswitch/port.h>
+#include <podswitch/route.h>
+#include <podswitch/stats.h>
+
+#include "ps_build_config.h"
+#include "rest_private.h"
+
+#define MAX_NODES 512
+
+void
+rest_port_counters(const struct ps_dataplane *dp, unsigned int idx,
+		   struct rest_port_counters *pc)
+{
+	const struct ps_port_config *c = &dp->cfg->ports[idx];
+	const struct ps_port *p = &ps_ports[dp->port_ids[idx]];
+	struct rte_eth_stats es;
+	unsigned int w;
+
+	memset(pc, 0, sizeof(*pc));
+	memset(&es, 0, sizeof(es));
+	rte_eth_stats_get(dp->port_ids[idx], &es);
+	pc->name = c->name;
+	pc->role = ps_port_role_name(c->role);
+	pc->driver = c->driver;
+	pc->rx_packets = es.ipackets;
+	pc->tx_packets = es.opackets;
+	pc->rx_bytes = es.ibytes;
+	pc->tx_bytes = es.obytes;
+	pc->rx_missed = es.imissed;
+	pc->rx_errors = es.ierrors;
+	pc->tx_errors = es.oerrors;
+	for (w = 0; w < dp->nb_workers; w++)
+		pc->tx_dropped += p->sw[w].tx_dropped;
+}
+
+bool
+rest_drop_node(const char *name, int *node_len, const char **reason)
+{
+	const char *d = strstr(name, PS_DROP_INFIX);
+
+	if (d == NULL)
+		return false;
+	*node_len = (int)(d - name);
+	*reason = d + strlen(PS_DROP_INFIX);
+	return true;
+}
+
+static json_t *
+table_use(uint32_t entries, uint32_t size)
+{
+	return json_pack("{s:I, s:I}", "entries", (json_int_t)entries,
+			 "size", (json_int_t)size);
+}
+
+static json_t *
+tables_use(const struct ps_dataplane *dp)
+{
+	struct ps_fdb_stats fs;
+	struct ps_route_stats rs;
+	struct ps_neigh_stats ns;
+
+	ps_fdb_stats(dp->fdb, &fs);
+	ps_route_stats(dp->routes, &rs);
+	ps_neigh_stats(dp->neighbors, &ns);
+	return json_pack("{s:o, s:o, s:o, s:o}",
+			 "fdb", table_use(fs.entries, fs.size),
+			 "routes", table_use(rs.routes, rs.max_routes),
+			 "nexthops", table_use(rs.nexthops, rs.max_nexthops),
+			 "neighbors", table_use(ns.entries, ns.size));
+}
+
+static json_t *
+node_json(const struct ps_config *cfg)
+{
+	char ip[24], pod[24], cl[24], svc[24];
+	json_t *j;
+
+	rest_fmt_prefix(ip, sizeof(ip), &cfg->node_ip);
+	rest_fmt_prefix(pod, sizeof(pod), &cfg->pod_cidr);
+	rest_fmt_prefix(cl, sizeof(cl), &cfg->cluster_cidr);
+	rest_fmt_prefix(svc, sizeof(svc), &cfg->service_cidr);
+	j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s}",
+		      "name", cfg->node_name, "ip", ip,
+		      "mac", rest_json_mac(&cfg->node_mac), "pod_cidr", pod,
+		      "gateway_ip", rest_json_ip(cfg->gateway_ip),
+		      "cluster_cidr", cl, "service_cidr", svc,
+		      "overlay", cfg->overlay_mode == PS_OVERLAY_VXLAN ?
+		      "vxlan" : "host-gw");
+	return j;
+}
+
+void
+rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
+		struct ps_http_response *resp, const char *arg)
+{
+	const struct ps_dataplane *dp = r->dp;
+	json_t *lcores = json_array(), *cpus = json_array();
+	json_t *ports = json_array(), *j;
+	unsigned int i;
+
+	RTE_SET_USED(req);
+	RTE_SET_USED(arg);
+	for (i = 0; i < dp->nb_workers; i++) {
+		json_array_append_new(lcores,
+				      json_integer(dp->workers[i].lcore_id));
+		json_array_append_new(cpus, json_integer(rte_lcore_to_cpu_id(
+			(int)dp->workers[i].lcore_id)));
+	}
+	for (i = 0; i < dp->nb_ports; i++) {
+		const struct ps_port_config *c = &dp->cfg->ports[i];
+		struct rte_eth_link link;
+		json_t *p;
+
+		memset(&link, 0, sizeof(link));
+		rte_eth_link_get_nowait(dp->port_ids[i], &link);
+		p = json_pack("{s:s, s:s, s:s, s:i, s:b}", "name", c->name,
+			      "role", ps_port_role_name(c->role),
+			      "driver", c->driver, "port_id",
+			      (int)dp->port_ids[i], "link_up",
+			      link.link_status == RTE_ETH_LINK_UP);
+		if (c->has_pod)
+			json_object_set_new(p, "pod", json_pack("{s:o, s:o}",
+				"ip", rest_json_ip(c->pod_ip),
+				"mac", rest_json_mac(&c->pod_mac)));
+		json_array_append_new(ports, p);
+	}
+	j = json_pack("{s:s, s:o, s:I, s:{s:i, s:o, s:o}, s:o, s:o}",
+		      "version", PS_VERSION, "node", node_json(dp->cfg),
+		      "uptime_s", (json_int_t)ps_dataplane_now(dp),
+		      "workers", "count", (int)dp->nb_workers,
+		      "lcores", lcores, "cpus", cpus,
+		      "ports", ports, "tables", tables_use(dp));
+	rest_reply(resp, 200, j);
+}
+
+static json_t *
+ports_stats(const struct ps_dataplane *dp)
+{
+	json_t *arr = json_array();
+	unsigned int i;
+
+	for (i = 0; i < dp->nb_ports; i++) {
+		struct rest_port_counters pc;
+
+		rest_port_counters(dp, i, &pc);
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"name", pc.name, "role", pc.role,
+			"rx_packets", (json_int_t)pc.rx_packets,
+			"tx_packets", (json_int_t)pc.tx_packets,
+			"rx_bytes", (json_int_t)pc.rx_bytes,
+			"tx_bytes", (json_int_t)pc.tx_bytes,
+			"rx_missed", (json_int_t)pc.rx_missed,
+			"rx_errors", (json_int_t)pc.rx_errors,
+			"tx_errors", (json_int_t)pc.tx_errors,
+			"tx_dropped", (json_int_t)pc.tx_dropped));
+	}
+	return arr;
+}
+
+/* Nodes and drops from one snapshot of the graph counters. */
+static void
+graph_stats(json_t *j)
+{
+	static struct ps_node_stats st[MAX_NODES];
+	json_t *nodes = json_array(), *drops = json_array();
+	int i, n = ps_stats_nodes(st, RTE_DIM(st));
+
+	for (i = 0; i < n; i++) {
+		const char *reason;
+		int nl;
+
+		if (rest_drop_node(st[i].name, &nl, &reason)) {
+			json_array_append_new(drops, json_pack("{s:s%, s:s, s:I}",
+				"node", st[i].name, (size_t)nl,
+				"reason", reason,
+				"packets", (json_int_t)st[i].objs));
+			continue;
+		}
+		/* Source nodes run on every walk, packets or not. */
+		json_array_append_new(nodes, json_pack(
+			"{s:s, s:I, s:I, s:I, s:f, s:f}", "name", st[i].name,
+			"packets", (json_int_t)st[i].objs,
+			"calls", (json_int_t)st[i].calls,
+			"cycles", (json_int_t)st[i].cycles,
+			"cycles_per_packet", st[i].objs ?
+			(double)st[i].cycles / st[i].objs : 0.0,
+			"cycles_per_call", st[i].calls ?
+			(double)st[i].cycles / st[i].calls : 0.0));
+	}
+	json_object_set_new(j, "nodes", nodes);
+	json_object_set_new(j, "drops", drops);
+}
+
+static json_t *
+tables_stats(const struct ps_dataplane *dp)
+{
+	struct ps_fdb_stats fs;
+	struct ps_route_stats rs;
+	struct ps_neigh_stats ns;
+
+	ps_fdb_stats(dp->fdb, &fs);
+	ps_route_stats(dp->routes, &rs);
+	ps_neigh_stats(dp->neighbors, &ns);
+	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+			 " s:{s:I, s:I, s:I, s:I, s:I, s:I},"
+			 " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:I, s:I, s:I, s:I}}",
+			 "fdb", "entries", (json_int_t)fs.entries,
+			 "size", (json_int_t)fs.size,
+			 "learned", (json_int_t)fs.learned,
+			 "moved", (json_int_t)fs.moved,
+			 "aged", (json_int_t)fs.aged,
+			 "full", (json_int_t)fs.full,
+			 "static_move_refused",
+			 (json_int_t)fs.static_move_refused,
+			 "learn_queue_full", (json_int_t)fs.learn_queue_full,
+			 "routes", "entries", (json_int_t)rs.routes,
+			 "size", (json_int_t)rs.max_routes,
+			 "nexthops", (json_int_t)rs.nexthops,
+			 "nexthops_size", (json_int_t)rs.max_nexthops,
+			 "full", (json_int_t)rs.full,
+			 "generations", (json_int_t)rs.generations,
+			 "neighbors", "entries", (json_int_t)ns.entries,
+			 "size", (json_int_t)ns.size,
+			 "incomplete", (json_int_t)ns.incomplete,
+			 "solicits", (json_int_t)ns.solicits,
+			 "resolved", (json_int_t)ns.resolved,
+			 "failed", (json_int_t)ns.failed,
+			 "held", (json_int_t)ns.held,
+			 "released", (json_int_t)ns.released,
+			 "hold_dropped", (json_int_t)ns.hold_dropped,
+			 "unreachable", (json_int_t)ns.unreachable,
+			 "aged", (json_int_t)ns.aged,
+			 "full", (json_int_t)ns.full,
+			 "ring_full", (json_int_t)ns.ring_full);
+}
+
+void
+rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
+	       struct ps_http_response *resp, const char *arg)
+{
+	json_t *j = json_object();
+
+	RTE_SET_USED(req);
+	RTE_SET_USED(arg);
+	json_object_set_new(j, "ports", ports_stats(r->dp));
+	graph_stats(j);
+	json_object_set_new(j, "tables", tables_stats(r->dp));
+	json_object_set_new(j, "control", json_pack("{s:I}", "ctl_ring_full",
+			    (json_int_t)r->dp->ctl_ring_full));
+	rest_reply(resp, 200, j);
+}

@@ -1,0 +1,1142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The REST API (include/podswitch/rest.h) over its Unix socket, on the real
+ * dataplane built over ring ports. The test thread is the management
+ * thread: it serves the API (ps_rest_poll) while its blocking-style client
+ * waits, and walks the graph to see route changes take effect on packets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mempool.h>
+
+#include <podswitch/graph.h>
+#include <podswitch/rest.h>
+#include <podswitch/route.h>
+
+#include "test_common.h"
+
+#define NODE_MAC "02:00:00:00:00:0a"
+#define P1_MAC "02:00:0a:f4:00:02"	/* static pod 10.244.0.2 on p1 */
+#define PEER_MAC "02:00:c0:a8:3c:0b"	/* node B 192.168.60.11 */
+#define PEER2_MAC "02:00:c0:a8:3c:0c"	/* node C 192.168.60.12 */
+#define WAIT_MS 5000
+
+#define CHECK(cond, ...) check_at(!!(cond), __LINE__, __func__, __VA_ARGS__)
+
+static char tmp_dir[64];
+static char sock_path[128];
+static char config[4096];
+static struct ps_dataplane dp;
+static struct ps_config cfg;
+static struct ps_rest *rest;
+static unsigned int pool_base;
+
+static bool __attribute__((format(printf, 4, 5)))
+check_at(bool ok, unsigned int line, const char *func, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, msg, __FILE__,
+				func, CU_FALSE);
+	if (!ok)
+		fprintf(stderr, "%s:%u: %s\n", func, line, msg);
+	return ok;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Client ---------------------------------------------------------------- */
+
+struct resp {
+	int status;
+	char head[8192];
+	char *body;
+	size_t body_len;
+	json_t *json;	/* the body parsed, when it is JSON */
+};
+
+static void
+resp_free(struct resp *r)
+{
+	free(r->body);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Wait for the client or the server, then let the server work. */
+static void
+pump(struct ps_rest *srv, int fd, short events)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = ps_rest_fd(srv), .events = POLLIN },
+	};
+
+	poll(p, 2, 10);
+	ps_rest_poll(srv, 0);
+}
+
+static int
+client_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool
+head_complete(const char *buf, size_t len, size_t *hlen)
+{
+	const char *e = memmem(buf, len, "\r\n\r\n", 4);
+
+	if (e == NULL)
+		return false;
+	*hlen = (size_t)(e - buf) + 4;
+	return true;
+}
+
+/* Content-Length of a head, or -1 (none: 204, or read to EOF). */
+static long
+content_length(const char *head)
+{
+	const char *p = strcasestr(head, "\r\nContent-Length:");
+
+	return p != NULL ? strtol(p + 17, NULL, 10) : -1;
+}
+
+/*
+ * Send raw bytes on a new connection to path and read one response.
+ * Sending stops early if the server closes (it answers 413/431 before
+ * reading everything). Returns 0, or -1 when no response came.
+ */
+static int
+raw_exchange_at(struct ps_rest *srv, const char *path, const char *req,
+		size_t len, struct resp *r)
+{
+	uint64_t deadline = now_ms() + WAIT_MS;
+	size_t off = 0, got = 0, cap = 1 << 16, hlen = 0;
+	char *buf = malloc(cap);
+	bool eof = false;
+	long clen = -2;
+	int fd = client_connect(path);
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0 || buf == NULL) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (now_ms() < deadline) {
+		ssize_t n;
+
+		if (off < len) {
+			n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+			if (n > 0)
+				off += (size_t)n;
+			else if (n < 0 && errno != EAGAIN)
+				off = len;	/* closed: read what it said */
+		}
+		pump(srv, fd, off < len ? POLLIN | POLLOUT : POLLIN);
+		for (;;) {
+			if (got + 4096 > cap) {
+				cap *= 2;
+				buf = realloc(buf, cap);
+			}
+			n = recv(fd, buf + got, cap - got - 1, 0);
+			if (n > 0) {
+				got += (size_t)n;
+				continue;
+			}
+			if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				eof = true;
+			break;
+		}
+		buf[got] = '\0';
+		if (clen == -2 && head_complete(buf, got, &hlen)) {
+			memcpy(r->head, buf, RTE_MIN(hlen, sizeof(r->head) - 1));
+			r->head[RTE_MIN(hlen, sizeof(r->head) - 1)] = '\0';
+			clen = content_length(r->head);
+			if (clen < 0 && (strstr(r->head, " 204 ") != NULL ||
+					 strncmp(req, "HEAD ", 5) == 0))
+				clen = 0;
+		}
+		if (clen >= 0 && got >= hlen + (size_t)clen)
+			break;
+		if (eof)
+			break;
+	}
+	close(fd);
+	if (clen == -2) {
+		free(buf);
+		return -1;
+	}
+	r->status = atoi(buf + 9);
+	r->body_len = got - hlen;
+	if (clen >= 0 && r->body_len > (size_t)clen)
+		r->body_len = (size_t)clen;
+	r->body = malloc(r->body_len + 1);
+	memcpy(r->body, buf + hlen, r->body_len);
+	r->body[r->body_len] = '\0';
+	if (strcasestr(r->head, "Content-Type: application/json") != NULL)
+		r->json = json_loadb(r->body, r->body_len, 0, NULL);
+	free(buf);
+	return 0;
+}
+
+static int
+raw_exchange(const char *req, size_t len, struct resp *r)
+{
+	return raw_exchange_at(rest, sock_path, req, len, r);
+}
+
+/* One request with an optional JSON body. */
+static int
+request(const char *method, const char *path, const char *body,
+	struct resp *r)
+{
+	size_t blen = body != NULL ? strlen(body) : 0;
+	char *req = malloc(blen + 512);
+	int n, rc;
+
+	n = snprintf(req, 512, "%s %s HTTP/1.1\r\nHost: podswitch\r\n", method,
+		     path);
+	if (body != NULL)
+		n += snprintf(req + n, 512 - (size_t)n,
+			      "Content-Type: application/json\r\n"
+			      "Content-Length: %zu\r\n", blen);
+	n += snprintf(req + n, 512 - (size_t)n, "\r\n");
+	if (body != NULL)
+		memcpy(req + n, body, blen);
+	rc = raw_exchange(req, (size_t)n + blen, r);
+	free(req);
+	return rc;
+}
+
+static bool
+header_has(const struct resp *r, const char *name, const char *value)
+{
+	char pat[256];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\r\n%s: ", name);
+	p = strcasestr(r->head, pat);
+	return p != NULL && strncmp(p + strlen(pat), value, strlen(value)) == 0;
+}
+
+/* The error shape of DESIGN.md, with code and a message containing msg. */
+static bool
+is_error(const struct resp *r, const char *code, const char *msg)
+{
+	const json_t *e = json_object_get(r->json, "error");
+	const char *c = json_string_value(json_object_get(e, "code"));
+	const char *m = json_string_value(json_object_get(e, "message"));
+
+	return c != NULL && m != NULL && (code == NULL || strcmp(c, code) == 0) &&
+	       (msg == NULL || strstr(m, msg) != NULL);
+}
+
+/* The route with prefix dst in a GET /v1/routes list, or NULL. */
+static const json_t *
+find_route(const json_t *list, const char *dst)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "dst")), dst) == 0)
+			return v;
+	return NULL;
+}
+
+static bool
+route_is(const json_t *rt, const char *type, const char *gw, const char *dev,
+	 const char *proto)
+{
+	const char *g = json_string_value(json_object_get(rt, "gateway"));
+	const char *d = json_string_value(json_object_get(rt, "dev"));
+
+	return rt != NULL &&
+	       strcmp(json_string_value(json_object_get(rt, "type")), type) == 0 &&
+	       strcmp(json_string_value(json_object_get(rt, "protocol")),
+		      proto) == 0 &&
+	       (gw == NULL ? g == NULL : (g != NULL && strcmp(g, gw) == 0)) &&
+	       (dev == NULL ? d == NULL : (d != NULL && strcmp(d, dev) == 0));
+}
+
+/* GET /v1/routes as text, for before/after comparisons. */
+static char *
+routes_text(void)
+{
+	struct resp r;
+	char *s = NULL;
+
+	if (request("GET", "/v1/routes", NULL, &r) == 0 && r.status == 200)
+		s = strdup(r.body);
+	resp_free(&r);
+	return s;
+}
+
+/* Packets --------------------------------------------------------------- */
+
+static void
+run(void)
+{
+	ps_test_dp_run(&dp, 4);
+}
+
+static void
+drain_all(void)
+{
+	ps_test_drain("p1_tx");
+	ps_test_drain("p2_tx");
+	ps_test_drain("up_tx");
+}
+
+static size_t
+forwarded(uint8_t *buf, const uint8_t *in, size_t len, const char *dst)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+	memcpy(buf, in, len);
+	eth->dst_addr = ps_mac(dst);
+	eth->src_addr = ps_mac(NODE_MAC);
+	ip->time_to_live--;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return len;
+}
+
+/* The ICMP net unreachable the gateway sends to pod p1 about in. */
+static size_t
+net_unreachable(uint8_t *buf, const uint8_t *in, size_t in_len)
+{
+	const struct rte_ipv4_hdr *oip = (const struct rte_ipv4_hdr *)
+		(in + RTE_ETHER_HDR_LEN);
+	size_t quote = RTE_MIN(in_len - RTE_ETHER_HDR_LEN,
+			       (size_t)((oip->version_ihl & 0xf) * 4 + 8));
+	uint8_t l3[128];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+	memset(l3, 0, sizeof(l3));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = ps_ip("10.244.0.1");
+	ip->dst_addr = oip->src_addr;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp->icmp_type = PS_ICMP_DEST_UNREACH;
+	icmp->icmp_code = PS_ICMP_NET_UNREACH;
+	memcpy(icmp + 1, oip, quote);
+	icmp->icmp_cksum = ~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
+	return ps_build_eth(buf, P1_MAC, NODE_MAC, RTE_ETHER_TYPE_IPV4, l3,
+			    sizeof(*ip) + sizeof(*icmp) + quote);
+}
+
+/* A ping from pod p1 to dst goes out the uplink to next_mac. */
+static void
+expect_routed(const char *dst, const char *next_mac, uint16_t seq)
+{
+	uint8_t in[128], exp[128];
+	size_t len;
+
+	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2", dst, 8, 9,
+				 seq, 64, 16);
+	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
+	run();
+	forwarded(exp, in, len, next_mac);
+	ps_test_expect_one("up_tx", exp, len);
+	ps_test_expect_none("p1_tx");
+}
+
+/* A ping from pod p1 to dst comes back as net unreachable. */
+static void
+expect_unreachable(const char *dst, uint16_t seq)
+{
+	uint8_t in[128], exp[192];
+	size_t len, elen;
+
+	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2", dst, 8, 9,
+				 seq, 64, 16);
+	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
+	run();
+	elen = net_unreachable(exp, in, len);
+	ps_test_expect_one("p1_tx", exp, elen);
+	ps_test_expect_none("up_tx");
+}
+
+static void
+expect_no_leak(void)
+{
+	drain_all();
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
+}
+
+/* Tests ----------------------------------------------------------------- */
+
+static void
+test_status(void)
+{
+	struct resp r;
+	const json_t *j, *ports, *t;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
+	CHECK(r.status == 200, "status %d: %s", r.status, r.body);
+	j = r.json;
+	CHECK(json_is_string(json_object_get(j, "version")), "no version");
+	CHECK(strcmp(json_string_value(json_object_get(
+		json_object_get(j, "node"), "name")) ?: "", "tr") == 0,
+	      "node name: %s", r.body);
+	CHECK(json_is_integer(json_object_get(j, "uptime_s")), "no uptime");
+	CHECK(json_integer_value(json_object_get(json_object_get(j, "workers"),
+						 "count")) == 1, "workers");
+	CHECK(json_array_size(json_object_get(json_object_get(j, "workers"),
+					      "lcores")) == 1, "lcores");
+	ports = json_object_get(j, "ports");
+	CHECK(json_array_size(ports) == 3, "ports: %s", r.body);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(ports, 2),
+		"name")) ?: "", "up") == 0 &&
+	      strcmp(json_string_value(json_object_get(json_array_get(ports, 2),
+		"role")) ?: "", "uplink") == 0 &&
+	      strcmp(json_string_value(json_object_get(json_array_get(ports, 2),
+		"driver")) ?: "", "ring") == 0, "port up: %s", r.body);
+	t = json_object_get(j, "tables");
+	CHECK(json_integer_value(json_object_get(json_object_get(t, "routes"),
+						 "size")) == 16, "routes size");
+	CHECK(json_integer_value(json_object_get(json_object_get(t, "fdb"),
+						 "entries")) >= 1, "fdb use");
+	CHECK(json_integer_value(json_object_get(json_object_get(t,
+		"neighbors"), "size")) == 64, "neighbors size");
+	resp_free(&r);
+
+	/* HEAD: the same headers, no body */
+	CU_ASSERT_EQUAL_FATAL(request("HEAD", "/v1/status", NULL, &r), 0);
+	CHECK(r.status == 200 && r.body_len == 0, "HEAD: %d %zu", r.status,
+	      r.body_len);
+	resp_free(&r);
+}
+
+static void
+test_routes_list(void)
+{
+	struct resp r;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_array(r.json), "%d %s", r.status,
+	      r.body);
+	CHECK(route_is(find_route(r.json, "10.244.0.1/32"), "local", NULL,
+		       NULL, "kernel"), "gateway address: %s", r.body);
+	CHECK(route_is(find_route(r.json, "192.168.60.10/32"), "local", NULL,
+		       NULL, "kernel"), "node address: %s", r.body);
+	CHECK(route_is(find_route(r.json, "10.244.0.0/24"), "unicast", NULL,
+		       "pod-segment", "kernel"), "pod cidr: %s", r.body);
+	CHECK(route_is(find_route(r.json, "192.168.60.0/24"), "unicast", NULL,
+		       "up", "kernel"), "node subnet: %s", r.body);
+	CHECK(route_is(find_route(r.json, "10.244.1.0/24"), "unicast",
+		       "192.168.60.11", "up", "static"), "static: %s", r.body);
+	CHECK(json_array_size(r.json) == 5, "count: %s", r.body);
+	resp_free(&r);
+}
+
+/* POST a route, traffic follows it; DELETE it, traffic is refused. */
+static void
+test_route_add_del_traffic(void)
+{
+	struct resp r;
+
+	expect_unreachable("10.244.2.5", 1);
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes",
+		"{\"dst\": \"10.244.2.0/24\", \"gateway\": \"192.168.60.12\"}",
+		&r), 0);
+	CHECK(r.status == 201, "%d %s", r.status, r.body);
+	CHECK(route_is(r.json, "unicast", "192.168.60.12", "up", "api"),
+	      "created: %s", r.body);
+	CHECK(header_has(&r, "Location", "/v1/routes/10.244.2.0_24"),
+	      "location: %s", r.head);
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes", NULL, &r), 0);
+	CHECK(route_is(find_route(r.json, "10.244.2.0/24"), "unicast",
+		       "192.168.60.12", "up", "api"), "listed: %s", r.body);
+	resp_free(&r);
+
+	expect_routed("10.244.2.5", PEER2_MAC, 2);
+
+	/* on-link, on a named port, removed with the %2F spelling */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes",
+		"{\"dst\": \"10.244.3.0/24\", \"dev\": \"p2\"}", &r), 0);
+	CHECK(r.status == 201 && route_is(r.json, "unicast", NULL, "p2", "api"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/routes/10.244.3.0%2F24",
+				      NULL, &r), 0);
+	CHECK(r.status == 204 && r.body_len == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* blackhole: dropped, no ICMP */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes",
+		"{\"dst\": \"10.99.0.0/16\", \"type\": \"blackhole\"}", &r), 0);
+	CHECK(r.status == 201 && route_is(r.json, "blackhole", NULL, NULL,
+					  "api"), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/routes/10.99.0.0_16",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/routes/10.244.2.0_24",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* The next packet sees the route gone. */
+	expect_unreachable("10.244.2.5", 3);
+
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/routes/10.244.2.0_24",
+				      NULL, &r), 0);
+	CHECK(r.status == 404 && is_error(&r, "not_found", "10.244.2.0/24"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	expect_no_leak();
+}
+
+/* PUT replaces api and static routes at once; connected ones stay. */
+static void
+test_routes_replace(void)
+{
+	struct resp r;
+	char *before, *after;
+
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/routes",
+		"[{\"dst\": \"10.244.2.0/24\", \"gateway\": \"192.168.60.12\"},"
+		" {\"dst\": \"10.244.4.0/24\", \"dev\": \"p2\"},"
+		" {\"dst\": \"10.99.0.0/16\", \"type\": \"unreachable\"}]", &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	CHECK(json_array_size(r.json) == 7, "count: %s", r.body);
+	CHECK(find_route(r.json, "10.244.1.0/24") == NULL, "static kept: %s",
+	      r.body);
+	CHECK(route_is(find_route(r.json, "10.244.0.0/24"), "unicast", NULL,
+		       "pod-segment", "kernel"), "connected lost: %s", r.body);
+	CHECK(route_is(find_route(r.json, "10.244.2.0/24"), "unicast",
+		       "192.168.60.12", "up", "api"), "new: %s", r.body);
+	CHECK(route_is(find_route(r.json, "10.99.0.0/16"), "unreachable", NULL,
+		       NULL, "api"), "unreachable: %s", r.body);
+	resp_free(&r);
+	expect_routed("10.244.2.7", PEER2_MAC, 4);
+	expect_unreachable("10.244.1.7", 5);
+
+	/* A bad entry anywhere: 400 naming it, nothing changes. */
+	before = routes_text();
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/routes",
+		"{\"routes\": [{\"dst\": \"10.244.1.0/24\"},"
+		" {\"dst\": \"10.244.5.0/24\"}, {\"dst\": \"10.244.6.0/24\"},"
+		" {\"dst\": \"10.244.7.1/24\"}]}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request",
+					  "routes[3].dst: '10.244.7.1/24'"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	after = routes_text();
+	CHECK(before != NULL && after != NULL && strcmp(before, after) == 0,
+	      "changed by a refused PUT:\n%s\n%s", before, after);
+	free(after);
+
+	/* Back to the configuration's set (now owned by the API). */
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/routes",
+		"{\"routes\": [{\"dst\": \"10.244.1.0/24\", \"gateway\":"
+		" \"192.168.60.11\", \"dev\": \"up\"}]}", &r), 0);
+	CHECK(r.status == 200 && json_array_size(r.json) == 5 &&
+	      route_is(find_route(r.json, "10.244.1.0/24"), "unicast",
+		       "192.168.60.11", "up", "api"), "%d %s", r.status, r.body);
+	resp_free(&r);
+	expect_routed("10.244.1.7", PEER_MAC, 6);
+	expect_unreachable("10.244.2.7", 7);
+	free(before);
+	expect_no_leak();
+}
+
+static void
+test_table_full(void)
+{
+	struct resp r;
+	char body[128], path[64];
+	unsigned int i, added = 0;
+	int last = 0;
+
+	for (i = 0; i < 32; i++) {
+		snprintf(body, sizeof(body), "{\"dst\": \"10.250.%u.0/24\"}", i);
+		CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes", body, &r), 0);
+		last = r.status;
+		if (r.status == 201)
+			added++;
+		else
+			CHECK(r.status == 507 && is_error(&r, "table_full",
+							   NULL),
+			      "%d %s", r.status, r.body);
+		resp_free(&r);
+		if (last != 201)
+			break;
+	}
+	CHECK(last == 507 && added == 11, "full after %u: %d", added, last);
+	for (i = 0; i < added; i++) {
+		snprintf(path, sizeof(path), "/v1/routes/10.250.%u.0_24", i);
+		CU_ASSERT_EQUAL_FATAL(request("DELETE", path, NULL, &r), 0);
+		CHECK(r.status == 204, "%s: %d", path, r.status);
+		resp_free(&r);
+	}
+	/* a PUT of more routes than the table holds */
+	{
+		char big[4096];
+		size_t n = 0;
+
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "[");
+		for (i = 0; i < 20; i++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n,
+					      "%s{\"dst\": \"10.251.%u.0/24\"}",
+					      i ? "," : "", i);
+		snprintf(big + n, sizeof(big) - n, "]");
+		CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/routes", big, &r), 0);
+		CHECK(r.status == 507 && is_error(&r, "table_full", NULL),
+		      "%d %s", r.status, r.body);
+		resp_free(&r);
+	}
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes", NULL, &r), 0);
+	CHECK(json_array_size(r.json) == 5, "left: %s", r.body);
+	resp_free(&r);
+}
+
+static void
+test_fdb_neighbors(void)
+{
+	struct resp r;
+	const json_t *e;
+	size_t i;
+	bool found = false;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/fdb", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_array(r.json), "%d %s", r.status,
+	      r.body);
+	json_array_foreach(r.json, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "mac")) ?: "",
+			   P1_MAC) == 0)
+			found = json_is_true(json_object_get(e, "static")) &&
+				json_is_null(json_object_get(e, "age_s")) &&
+				strcmp(json_string_value(json_object_get(e,
+				"port")) ?: "", "p1") == 0;
+	CHECK(found, "static pod entry: %s", r.body);
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/neighbors", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_array(r.json), "%d %s", r.status,
+	      r.body);
+	found = false;
+	json_array_foreach(r.json, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "ip")) ?: "",
+			   "192.168.60.11") == 0)
+			found = strcmp(json_string_value(json_object_get(e,
+				"mac")) ?: "", PEER_MAC) == 0 &&
+				strcmp(json_string_value(json_object_get(e,
+				"port")) ?: "", "up") == 0 &&
+				strcmp(json_string_value(json_object_get(e,
+				"state")) ?: "", "PERMANENT") == 0;
+	CHECK(found, "permanent neighbor: %s", r.body);
+	CHECK(json_array_size(r.json) >= 3, "neighbors: %s", r.body);
+	resp_free(&r);
+}
+
+static void
+test_stats(void)
+{
+	struct resp r;
+	const json_t *e, *ports, *nodes, *drops;
+	bool lookup = false, drop_ok = true, up = false;
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	ports = json_object_get(r.json, "ports");
+	nodes = json_object_get(r.json, "nodes");
+	drops = json_object_get(r.json, "drops");
+	json_array_foreach(ports, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "name")) ?: "",
+			   "up") == 0)
+			up = json_integer_value(json_object_get(e,
+				"tx_packets")) > 0 &&
+			     json_is_integer(json_object_get(e, "tx_dropped")) &&
+			     json_is_integer(json_object_get(e, "rx_missed"));
+	CHECK(up, "port up: %s", r.body);
+	json_array_foreach(nodes, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "name")) ?: "",
+			   "ip4_lookup") == 0)
+			lookup = json_integer_value(json_object_get(e,
+				"packets")) > 0 &&
+				 json_is_number(json_object_get(e,
+				"cycles_per_packet"));
+	CHECK(lookup, "ip4_lookup: %s", r.body);
+	CHECK(json_array_size(drops) > 0, "no drop reasons");
+	json_array_foreach(drops, i, e)
+		drop_ok &= json_is_string(json_object_get(e, "node")) &&
+			   json_is_string(json_object_get(e, "reason")) &&
+			   strstr(json_string_value(json_object_get(e, "node")),
+				  ".drop.") == NULL;
+	CHECK(drop_ok, "drops: %s", r.body);
+	CHECK(json_integer_value(json_object_get(json_object_get(
+		json_object_get(r.json, "tables"), "fdb"), "size")) == 64,
+	      "tables: %s", r.body);
+	resp_free(&r);
+}
+
+/* Whether text is exposition format 0.0.4 as far as we use it. */
+static bool
+metrics_valid(char *text, char *why, size_t size)
+{
+	char *save = NULL, *line, fam[128] = "", seen[8192] = " ";
+	bool typed = false;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[128];
+		double v;
+
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			char key[140];
+
+			sscanf(line + 7, "%127s", fam);
+			snprintf(key, sizeof(key), " %s ", fam);
+			if (strstr(seen, key) != NULL) {
+				snprintf(why, size, "family %s twice", fam);
+				return false;
+			}
+			strncat(seen, key + 1, sizeof(seen) - strlen(seen) - 1);
+			typed = false;
+			continue;
+		}
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			typed = strncmp(line + 7, fam, strlen(fam)) == 0;
+			continue;
+		}
+		if (sscanf(line, "%127[a-zA-Z0-9_:]", name) != 1 ||
+		    strcmp(name, fam) != 0 || !typed) {
+			snprintf(why, size, "sample outside its family: %s",
+				 line);
+			return false;
+		}
+		if (sscanf(strrchr(line, ' ') + 1, "%lf", &v) != 1) {
+			snprintf(why, size, "bad value: %s", line);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+test_metrics(void)
+{
+	struct resp r;
+	char why[256] = "", *copy;
+	FILE *p;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/metrics", NULL, &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	CHECK(header_has(&r, "Content-Type", "text/plain; version=0.0.4"),
+	      "type: %s", r.head);
+	CHECK(strstr(r.body, "# TYPE podswitch_port_rx_packets_total counter\n")
+	      != NULL, "no port family");
+	CHECK(strstr(r.body, "podswitch_port_tx_packets_total{port=\"up\","
+		     "role=\"uplink\"} ") != NULL, "no uplink sample");
+	CHECK(strstr(r.body, "podswitch_node_packets_total{node=\"ip4_lookup\"} ")
+	      != NULL, "no node sample");
+	CHECK(strstr(r.body, "podswitch_drops_total{node=\"ip4_lookup\","
+		     "reason=\"") != NULL, "no drop sample");
+	CHECK(strstr(r.body, "podswitch_table_entries{table=\"routes\"} 5\n")
+	      != NULL, "no route gauge");
+	CHECK(strstr(r.body, "podswitch_table_size{table=\"fdb\"} 64\n")
+	      != NULL, "no fdb size");
+	copy = strdup(r.body);
+	CHECK(metrics_valid(copy, why, sizeof(why)), "%s", why);
+	free(copy);
+
+	/* promtool, when installed, has the last word. */
+	if (system("command -v promtool >/dev/null 2>&1") == 0) {
+		p = popen("promtool check metrics >/dev/null", "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		fwrite(r.body, 1, r.body_len, p);
+		CHECK(pclose(p) == 0, "promtool check metrics failed");
+	} else {
+		printf("(promtool not installed: skipped) ");
+	}
+	resp_free(&r);
+}
+
+static void
+test_not_found_and_methods(void)
+{
+	static const struct {
+		const char *method, *path;
+		int status;
+		const char *allow;
+	} cases[] = {
+		{ "GET", "/v1/nope", 404, NULL },
+		{ "GET", "/", 404, NULL },
+		{ "GET", "/v1/status/extra", 404, NULL },
+		{ "GET", "/v2/status", 404, NULL },
+		{ "DELETE", "/v1/status", 405, "GET, HEAD" },
+		{ "POST", "/metrics", 405, "GET, HEAD" },
+		{ "PATCH", "/v1/routes", 405, "GET, HEAD, POST, PUT" },
+		{ "GET", "/v1/routes/10.244.1.0_24", 405, "DELETE" },
+		{ "PUT", "/v1/fdb", 405, "GET, HEAD" },
+	};
+	struct resp r;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		CU_ASSERT_EQUAL_FATAL(request(cases[i].method, cases[i].path,
+					      NULL, &r), 0);
+		CHECK(r.status == cases[i].status &&
+		      is_error(&r, cases[i].status == 404 ? "not_found" :
+			       "method_not_allowed", NULL),
+		      "%s %s: %d %s", cases[i].method, cases[i].path, r.status,
+		      r.body);
+		if (cases[i].allow != NULL)
+			CHECK(header_has(&r, "Allow", cases[i].allow),
+			      "%s %s: %s", cases[i].method, cases[i].path,
+			      r.head);
+		resp_free(&r);
+	}
+}
+
+/* Malformed requests: refused with the right status, nothing changes. */
+static void
+test_malformed(void)
+{
+	static const struct {
+		const char *method, *path, *body;
+		int status;
+		const char *msg;
+	} cases[] = {
+		{ "POST", "/v1/routes", NULL, 400, "body is required" },
+		{ "POST", "/v1/routes", "{", 400, "not valid JSON" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\",}", 400,
+		  "not valid JSON" },
+		{ "POST", "/v1/routes", "[]", 400, "must be an object" },
+		{ "POST", "/v1/routes", "\"10.244.5.0/24\"", 400, "object" },
+		{ "POST", "/v1/routes", "null", 400, NULL },
+		{ "POST", "/v1/routes", "{\"dst\": 5}", 400,
+		  "dst: must be a string" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", \"foo\": 1}",
+		  400, "foo: unknown field" },
+		{ "POST", "/v1/routes", "{\"gateway\": \"192.168.60.11\"}", 400,
+		  "dst: required" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.1/24\"}", 400,
+		  "host bits" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/33\"}", 400,
+		  "not a valid IPv4 prefix" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0\"}", 400,
+		  "must be a prefix" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5/24\"}", 400,
+		  "not a valid" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"gateway\": \"300.1.1.1\"}", 400, "not an IPv4 address" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"gateway\": 7}", 400, "gateway: must be a string" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"gateway\": \"224.0.0.1\"}", 400, "not a unicast" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"gateway\": \"10.244.0.1\"}", 400, "own address" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"dev\": \"nope\"}", 400, "no port named 'nope'" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"dev\": [\"up\"]}", 400, "dev: must be a string" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"type\": \"blackhole\", \"gateway\": \"192.168.60.11\"}", 400,
+		  "has no gateway" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"type\": \"weird\"}", 400, "type: must be" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"dst\": \"10.244.6.0/24\"}", 400, "duplicate" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.1.0/24\", "
+		  "\"gateway\": \"192.168.60.11\"}", 409, "exists" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.0.0/24\"}", 409,
+		  "exists" },
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.0.1/32\"}", 409,
+		  "exists" },
+		{ "DELETE", "/v1/routes/10.244.0.0_24", NULL, 409, "connected" },
+		{ "DELETE", "/v1/routes/10.244.0.1_32", NULL, 409, "connected" },
+		{ "DELETE", "/v1/routes/192.168.60.0%2F24", NULL, 409,
+		  "connected" },
+		{ "DELETE", "/v1/routes/garbage", NULL, 400, "prefix" },
+		{ "DELETE", "/v1/routes/10.244.1.5_24", NULL, 400, "host bits" },
+		{ "DELETE", "/v1/routes/10.244.1.0_40", NULL, 400, "not a valid" },
+		{ "DELETE", "/v1/routes/10.244.1.0%2", NULL, 400, NULL },
+		{ "DELETE", "/v1/routes/10.244.77.0_24", NULL, 404, "no route" },
+		{ "DELETE", "/v1/routes/", NULL, 400, NULL },
+		{ "PUT", "/v1/routes", NULL, 400, "body is required" },
+		{ "PUT", "/v1/routes", "{}", 400, "routes: must be a list" },
+		{ "PUT", "/v1/routes", "{\"routes\": [], \"extra\": 1}", 400,
+		  "extra: unknown field" },
+		{ "PUT", "/v1/routes", "[{\"dst\": \"10.244.5.0/24\"}, 5]", 400,
+		  "routes[1]: must be an object" },
+		{ "PUT", "/v1/routes", "[{\"dst\": \"10.244.5.0/24\"}, "
+		  "{\"dst\": \"10.244.6.0/24\"}, {\"dst\": \"10.244.5.0/24\"}]",
+		  400, "routes[2].dst: same prefix as routes[0]" },
+		{ "PUT", "/v1/routes", "[{\"dst\": \"10.244.5.0/24\"}, "
+		  "{\"dst\": \"10.244.0.0/24\"}]", 409, "routes[1].dst" },
+		{ "PUT", "/v1/routes", "[{\"dst\": \"10.244.5.0/24\"}, {}, "
+		  "{\"dst\": \"10.244.6.0/24\"}]", 400, "routes[1].dst: required" },
+		{ "PUT", "/v1/routes", "[{\"dst\": \"10.244.5.0/24\"}, "
+		  "{\"dst\": \"10.244.6.0/24\"}, {\"dst\": \"10.244.7.0/24\"}, "
+		  "{\"dst\": \"10.244.9.0/24\", \"dev\": \"nope\"}]", 400,
+		  "routes[3].dev: no port named" },
+		{ "PUT", "/v1/routes", "[{\"dst\": \"10.244.5.0/24\", "
+		  "\"gateway\": \"1.2.3\"}]", 400, "routes[0].gateway" },
+	};
+	static const char *const raw[] = {
+		/* request line the server cannot parse */
+		"HELLO\r\n\r\n",
+		"GET /v1/status HTTP/9.9\r\n\r\n",
+		"POST /v1/routes HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+		"POST /v1/routes HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"0\r\n\r\n",
+	};
+	static const int raw_status[] = { 400, 505, 400, 411 };
+	struct resp r;
+	unsigned int i, total = 0;
+	char *before, *after, *big;
+	size_t n;
+
+	before = routes_text();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+	for (i = 0; i < RTE_DIM(cases); i++, total++) {
+		CU_ASSERT_EQUAL_FATAL(request(cases[i].method, cases[i].path,
+					      cases[i].body, &r), 0);
+		CHECK(r.status == cases[i].status &&
+		      is_error(&r, NULL, cases[i].msg),
+		      "case %u: %s %s %s: got %d %s", i, cases[i].method,
+		      cases[i].path, cases[i].body ? cases[i].body : "",
+		      r.status, r.body);
+		resp_free(&r);
+	}
+	for (i = 0; i < RTE_DIM(raw); i++, total++) {
+		CU_ASSERT_EQUAL_FATAL(raw_exchange(raw[i], strlen(raw[i]), &r),
+				      0);
+		CHECK(r.status == raw_status[i] && is_error(&r, NULL, NULL),
+		      "raw %u: got %d %s", i, r.status, r.body);
+		resp_free(&r);
+	}
+
+	/* A body over the limit: 413 from the head alone. */
+	big = malloc(64 * 1024);
+	n = (size_t)snprintf(big, 64 * 1024, "POST /v1/routes HTTP/1.1\r\n"
+			     "Content-Type: application/json\r\n"
+			     "Content-Length: %u\r\n\r\n[", 8u << 20);
+	memset(big + n, ' ', 16 * 1024);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange(big, n + 16 * 1024, &r), 0);
+	CHECK(r.status == 413 && is_error(&r, NULL, NULL), "413: %d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	total++;
+
+	/* A header too large: 431. */
+	n = (size_t)snprintf(big, 64 * 1024, "GET /v1/status HTTP/1.1\r\n"
+			     "X-Big: ");
+	memset(big + n, 'a', 32 * 1024);
+	n += 32 * 1024;
+	memcpy(big + n, "\r\n\r\n", 4);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange(big, n + 4, &r), 0);
+	CHECK(r.status == 431 && is_error(&r, NULL, NULL), "431: %d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	total++;
+
+	/* A big PUT just under the limit but not JSON. */
+	memset(big, 'x', 60 * 1024);
+	big[60 * 1024] = '\0';
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/routes", big, &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request", "not valid JSON"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	total++;
+	free(big);
+
+	printf("(%u malformed requests) ", total);
+	CHECK(total >= 25, "only %u cases", total);
+	after = routes_text();
+	CHECK(after != NULL && strcmp(before, after) == 0,
+	      "route table changed:\n%s\n%s", before, after ? after : "");
+	free(before);
+	free(after);
+
+	/* The dataplane still routes and the API still answers. */
+	expect_routed("10.244.1.9", PEER_MAC, 10);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
+	CHECK(r.status == 200, "%d", r.status);
+	resp_free(&r);
+	expect_no_leak();
+}
+
+/* Token, group and socket mode, on a second server for the same tables. */
+static void
+test_token_and_socket(void)
+{
+	struct ps_config cfg2 = cfg;
+	struct ps_dataplane dp2 = dp;
+	struct ps_rest *srv2;
+	struct resp r;
+	struct stat st;
+	char path2[160];
+	const char *req_ok = "GET /v1/status HTTP/1.1\r\n"
+		"Authorization: Bearer s3cret\r\n\r\n";
+	const char *req_bad = "GET /v1/status HTTP/1.1\r\n"
+		"Authorization: Bearer nope\r\n\r\n";
+	const char *req_none = "GET /v1/status HTTP/1.1\r\n\r\n";
+
+	snprintf(path2, sizeof(path2), "%s/sub/api2.sock", tmp_dir);
+	snprintf(cfg2.api_unix_socket, sizeof(cfg2.api_unix_socket), "%s",
+		 path2);
+	snprintf(cfg2.api_token, sizeof(cfg2.api_token), "s3cret");
+	snprintf(cfg2.api_socket_group, sizeof(cfg2.api_socket_group), "%u",
+		 (unsigned int)getgid());
+	dp2.cfg = &cfg2;
+	srv2 = ps_rest_create(&dp2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv2);
+	CHECK(stat(path2, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	      (st.st_mode & 0777) == 0660 && st.st_gid == getgid(),
+	      "socket mode %o", (unsigned int)st.st_mode);
+
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, path2, req_none,
+					      strlen(req_none), &r), 0);
+	CHECK(r.status == 401 && is_error(&r, "unauthorized", NULL), "%d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, path2, req_bad,
+					      strlen(req_bad), &r), 0);
+	CHECK(r.status == 401, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, path2, req_ok,
+					      strlen(req_ok), &r), 0);
+	CHECK(r.status == 200 && json_is_object(r.json), "%d %s", r.status,
+	      r.body);
+	resp_free(&r);
+
+	/* A second server on a live socket is refused; freeing unlinks
+	 * the socket. */
+	CHECK(ps_rest_create(&dp2) == NULL, "two servers on one socket");
+	ps_rest_free(srv2);
+	CHECK(access(path2, F_OK) != 0, "socket left behind");
+	snprintf(path2, sizeof(path2), "%s/sub", tmp_dir);
+	rmdir(path2);
+
+	/* An impossible group: refused. */
+	snprintf(cfg2.api_socket_group, sizeof(cfg2.api_socket_group),
+		 "no-such-group-ps");
+	CHECK(ps_rest_create(&dp2) == NULL, "unknown group accepted");
+}
+
+static int
+suite_init(void)
+{
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/ps-rest-XXXXXX");
+	if (mkdtemp(tmp_dir) == NULL)
+		return -1;
+	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", tmp_dir);
+	snprintf(config, sizeof(config),
+		"{ \"node\": { \"name\": \"tr\", \"ip\": \"192.168.60.10/24\","
+		"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
+		"  \"gateway_ip\": \"10.244.0.1\", \"cluster_cidr\": \"10.244.0.0/16\" },"
+		"  \"ports\": ["
+		"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
+		"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" },"
+		"    \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"" P1_MAC "\" } },"
+		"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
+		"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
+		"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
+		"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+		"  \"routes\": [ { \"dst\": \"10.244.1.0/24\", \"gateway\": \"192.168.60.11\" } ],"
+		"  \"neighbors\": ["
+		"    { \"ip\": \"192.168.60.11\", \"mac\": \"" PEER_MAC "\", \"dev\": \"up\" },"
+		"    { \"ip\": \"192.168.60.12\", \"mac\": \"" PEER2_MAC "\", \"dev\": \"up\" } ],"
+		"  \"tables\": { \"routes\": 16, \"fdb\": 64, \"neighbors\": 64 },"
+		"  \"api\": { \"unix_socket\": \"%s\" } }", sock_path);
+	if (ps_test_dp_start(config, &dp, &cfg) != 0)
+		return -1;
+	rest = ps_rest_create(&dp);
+	if (rest == NULL)
+		return -1;
+	pool_base = rte_mempool_in_use_count(dp.pool);
+	return 0;
+}
+
+static int
+suite_fini(void)
+{
+	drain_all();
+	ps_rest_free(rest);
+	if (access(sock_path, F_OK) == 0) {
+		fprintf(stderr, "socket %s not unlinked\n", sock_path);
+		return -1;
+	}
+	ps_test_dp_stop(&dp, &cfg);
+	rmdir(tmp_dir);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	CU_pSuite s;
+
+	RTE_SET_USED(argc);
+	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("rest", suite_init, suite_fini);
+	CU_add_test(s, "GET /v1/status", test_status);
+	CU_add_test(s, "GET /v1/routes: connected, static", test_routes_list);
+	CU_add_test(s, "POST and DELETE a route, traffic follows",
+		    test_route_add_del_traffic);
+	CU_add_test(s, "malformed requests change nothing", test_malformed);
+	CU_add_test(s, "PUT /v1/routes replaces atomically", test_routes_replace);
+	CU_add_test(s, "table full: 507", test_table_full);
+	CU_add_test(s, "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors);
+	CU_add_test(s, "GET /v1/stats", test_stats);
+	CU_add_test(s, "GET /metrics (Prometheus 0.0.4)", test_metrics);
+	CU_add_test(s, "404 and 405 with Allow", test_not_found_and_methods);
+	CU_add_test(s, "token, group, socket mode", test_token_and_socket);
+	return ps_test_run_cunit();
+}
