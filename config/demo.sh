@@ -120,6 +120,17 @@ for ttl in 1 2 3; do
 	echo "     ttl $ttl: $(ip netns exec psdemo-a1 ping -n -c 1 -W 1 -t $ttl 10.244.1.2 | grep -E '^From|bytes from' | head -n1)"
 done
 
+echo "== REST API of node-a (/run/podswitch/node-a.sock)"
+api() { curl -s -m 5 --unix-socket /run/podswitch/node-a.sock "$@"; echo; }
+echo "   GET /v1/routes:"
+api http://localhost/v1/routes | sed 's/},/},\n     /g; s/^/     /'
+echo "   POST /v1/routes 10.244.2.0/24 via 192.168.60.12:"
+api -X POST -d '{"dst": "10.244.2.0/24", "gateway": "192.168.60.12"}' http://localhost/v1/routes | sed 's/^/     /'
+echo "   DELETE /v1/routes/10.244.2.0_24: HTTP $(curl -s -o /dev/null -w '%{http_code}' \
+	--unix-socket /run/podswitch/node-a.sock -X DELETE http://localhost/v1/routes/10.244.2.0_24)"
+echo "   GET /v1/neighbors:"
+api http://localhost/v1/neighbors | sed 's/},/},\n     /g; s/^/     /'
+
 for node in a b; do
 	echo "== counters of node-$node (SIGUSR1)"
 	log=$WORK/node-$node.log
