@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * route list|add|del|replace, with ip route's words ("via", "dev",
+ * "blackhole") so that the commands read as they do on a Linux host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static int
+route_list(const struct ctl *c)
+{
+	json_t *j, *rt;
+	size_t i;
+	int rc = ctl_get_json(c, "/v1/routes", &j);
+
+	if (rc != CTL_EXIT_OK || j == NULL)
+		return rc;
+	json_array_foreach(j, i, rt) {
+		const char *type = json_string_value(json_object_get(rt, "type"));
+		const char *dst = json_string_value(json_object_get(rt, "dst"));
+		const char *gw = json_string_value(json_object_get(rt, "gateway"));
+		const char *dev = json_string_value(json_object_get(rt, "dev"));
+		const char *proto = json_string_value(json_object_get(rt,
+								     "protocol"));
+		const char *scope = json_string_value(json_object_get(rt,
+								     "scope"));
+
+		if (type != NULL && strcmp(type, "unicast") != 0)
+			printf("%s ", type);
+		printf("%s", dst == NULL ? "?" :
+		       strcmp(dst, "0.0.0.0/0") == 0 ? "default" : dst);
+		if (gw != NULL)
+			printf(" via %s", gw);
+		if (dev != NULL)
+			printf(" dev %s", dev);
+		if (proto != NULL)
+			printf(" proto %s", proto);
+		/* ip route leaves the default scope out, so do we. */
+		if (scope != NULL && strcmp(scope, "global") != 0)
+			printf(" scope %s", scope);
+		putchar('\n');
+	}
+	json_decref(j);
+	return CTL_EXIT_OK;
+}
+
+/* Send a request whose success has nothing to show but --json's body. */
+static int
+change(const struct ctl *c, const char *method, const char *path,
+       const char *body, size_t len)
+{
+	struct http_reply r;
+	int rc = CTL_EXIT_OK;
+
+	if (http_request(c, method, path, body, len, &r) < 0)
+		return CTL_EXIT_FAIL;
+	if (r.status >= 300)
+		rc = ctl_http_failed(&r);
+	else if (c->json && r.body_len > 0)
+		ctl_print_body(&r);
+	http_reply_free(&r);
+	return rc;
+}
+
+static int
+route_add(const struct ctl *c, int argc, char **argv)
+{
+	json_t *j = json_object();
+	char *body;
+	int i = 0, rc;
+
+	if (i < argc && (strcmp(argv[i], "blackhole") == 0 ||
+			 strcmp(argv[i], "unreachable") == 0)) {
+		json_object_set_new(j, "type", json_string(argv[i]));
+		i++;
+	}
+	if (i == argc) {
+		json_decref(j);
+		return ctl_usage_error("route add: PREFIX is required");
+	}
+	json_object_set_new(j, "dst", json_string(argv[i++]));
+	for (; i < argc; i += 2) {
+		const char *key;
+
+		if (strcmp(argv[i], "via") == 0)
+			key = "gateway";
+		else if (strcmp(argv[i], "dev") == 0)
+			key = "dev";
+		else {
+			json_decref(j);
+			return ctl_usage_error("route add: unexpected '%s' "
+					       "(expected via GW or dev PORT)",
+					       argv[i]);
+		}
+		if (i + 1 == argc) {
+			json_decref(j);
+			return ctl_usage_error("route add: '%s' needs a value",
+					       argv[i]);
+		}
+		if (json_object_get(j, key) != NULL) {
+			json_decref(j);
+			return ctl_usage_error("route add: '%s' given twice",
+					       argv[i]);
+		}
+		json_object_set_new(j, key, json_string(argv[i + 1]));
+	}
+	body = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (body == NULL) {
+		/* json_string refuses invalid UTF-8 and leaves a hole. */
+		ctl_err("route add: arguments are not valid UTF-8");
+		return CTL_EXIT_FAIL;
+	}
+	rc = change(c, "POST", "/v1/routes", body, strlen(body));
+	free(body);
+	return rc;
+}
+
+/* The path segment of a prefix: '/' as '_', anything unusual %-escaped. */
+static int
+route_del(const struct ctl *c, const char *prefix)
+{
+	char path[512];
+	size_t n = strlen("/v1/routes/");
+	const unsigned char *p;
+
+	memcpy(path, "/v1/routes/", n);
+	for (p = (const unsigned char *)prefix; *p != '\0'; p++) {
+		if (n + 4 >= sizeof(path)) {
+			ctl_err("route del: prefix too long");
+			return CTL_EXIT_FAIL;
+		}
+		if (*p == '/')
+			path[n++] = '_';
+		else if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+			 (*p >= 'A' && *p <= 'Z') || *p == '.' || *p == '-' ||
+			 *p == '_' || *p == ':')
+			path[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(path + n, 4, "%%%02X", *p);
+	}
+	path[n] = '\0';
+	return change(c, "DELETE", path, NULL, 0);
+}
+
+static char *
+read_file(const char *name, size_t *len)
+{
+	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
+	size_t cap = 65536, n = 0, r;
+	char *buf, *nb;
+
+	if (f == NULL) {
+		ctl_err("cannot open %s: %s", name, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(cap);
+	while (buf != NULL && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += r;
+		if (n == cap) {
+			nb = realloc(buf, cap * 2);
+			if (nb == NULL)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (buf == NULL)
+		ctl_err("%s: out of memory", name);
+	else if (ferror(f)) {
+		ctl_err("cannot read %s: %s", name, strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int
+route_replace(const struct ctl *c, int argc, char **argv)
+{
+	json_error_t err;
+	json_t *j;
+	size_t len;
+	char *body;
+	int rc;
+
+	if (argc != 2 || strcmp(argv[0], "-f") != 0)
+		return ctl_usage_error("route replace: usage: route replace "
+				       "-f FILE (or - for stdin)");
+	body = read_file(argv[1], &len);
+	if (body == NULL)
+		return CTL_EXIT_FAIL;
+	/* The server would refuse it too, but could not name the file. */
+	j = json_loadb(body, len, JSON_DECODE_ANY, &err);
+	if (j == NULL) {
+		ctl_err("%s: line %d, column %d: %s", argv[1], err.line,
+			err.column, err.text);
+		free(body);
+		return CTL_EXIT_FAIL;
+	}
+	json_decref(j);
+	rc = change(c, "PUT", "/v1/routes", body, len);
+	free(body);
+	return rc;
+}
+
+int
+cmd_route(const struct ctl *c, int argc, char **argv)
+{
+	if (argc == 0 || strcmp(argv[0], "list") == 0 ||
+	    strcmp(argv[0], "show") == 0) {
+		if (argc > 1)
+			return ctl_usage_error("route list: unexpected '%s'",
+					       argv[1]);
+		return route_list(c);
+	}
+	if (strcmp(argv[0], "add") == 0)
+		return route_add(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "del") == 0 || strcmp(argv[0], "delete") == 0) {
+		if (argc != 2)
+			return ctl_usage_error("route del: exactly one PREFIX "
+					       "is required");
+		return route_del(c, argv[1]);
+	}
+	if (strcmp(argv[0], "replace") == 0)
+		return route_replace(c, argc - 1, argv + 1);
+	return ctl_usage_error("route: unknown subcommand '%s' (list, add, "
+			       "del, replace)", argv[0]);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PODSWITCHCTL_CTL_H
+#define PODSWITCHCTL_CTL_H
+
+/*
+ * podswitchctl: a REST client of the daemon (DESIGN.md section 3). It links
+ * jansson and libc only, so that it runs where DPDK is not installed.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/*
+ * The daemon's default api.unix_socket (lib/config/config_parse.c): both
+ * must change together, or a bare "podswitchctl status" finds nothing.
+ */
+#define CTL_DEFAULT_SOCKET "/run/podswitch/api.sock"
+
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAIL 1
+#define CTL_EXIT_USAGE 2
+
+struct ctl {
+	const char *socket_path;	/* Unix socket, when tcp is NULL */
+	const char *tcp;		/* "host:port" */
+	const char *token;		/* bearer token or NULL */
+	bool json;			/* print the server's JSON as is */
+};
+
+struct http_reply {
+	int status;
+	char *body;			/* NUL-terminated, may hold NULs */
+	size_t body_len;
+	char *raw;			/* whole response, owns body */
+};
+
+/* http_client.c */
+/*
+ * Send one request (body may be NULL) and read the whole reply. Returns 0,
+ * or -1 having printed the one-line reason (connection, I/O, bad reply).
+ */
+int http_request(const struct ctl *c, const char *method, const char *path,
+		 const char *body, size_t body_len, struct http_reply *r);
+void http_reply_free(struct http_reply *r);
+
+/* output.c */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ctl_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+void ctl_usage(FILE *f);
+/* Status >= 300: print "<status> <code>: <message>", return 1. */
+int ctl_http_failed(const struct http_reply *r);
+/* GET path; on 2xx, the parsed body in *out (or, with --json, printed). */
+int ctl_get_json(const struct ctl *c, const char *path, json_t **out);
+/* Print a reply body verbatim (--json), ending with one newline. */
+void ctl_print_body(const struct http_reply *r);
+
+/* Columns aligned on their widest cell, like "ip -br" and ovs-appctl. */
+struct table;
+struct table *table_new(unsigned int ncols, ...);
+void table_row(struct table *t, ...);
+void table_print(struct table *t, const char *indent);
+void table_free(struct table *t);
+/* A JSON value as table text ("-" for null or missing). */
+const char *jstr(const json_t *o, const char *key, char *buf, size_t size);
+
+/* Command groups: argc/argv start after the command name. */
+int cmd_status(const struct ctl *c, int argc, char **argv);
+int cmd_route(const struct ctl *c, int argc, char **argv);
+int cmd_fdb(const struct ctl *c, int argc, char **argv);
+int cmd_neigh(const struct ctl *c, int argc, char **argv);
+int cmd_stats(const struct ctl *c, int argc, char **argv);
+int cmd_metrics(const struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * podswitchctl [--socket PATH | --tcp HOST:PORT] [--token TOKEN] [--json]
+ *              COMMAND [ARGS...]
+ *
+ * Options come before the command, as with ip(8), so that a command's own
+ * arguments (a prefix, "-f FILE") are never taken for ours.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+struct command {
+	const char *name;
+	int (*fn)(const struct ctl *c, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "status", cmd_status },
+	{ "route", cmd_route },
+	{ "fdb", cmd_fdb },
+	{ "neigh", cmd_neigh },
+	{ "neighbor", cmd_neigh },
+	{ "stats", cmd_stats },
+	{ "metrics", cmd_metrics },
+};
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : def;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "tcp", required_argument, NULL, 't' },
+		{ "token", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = {
+		.socket_path = env_or("PODSWITCH_SOCKET", CTL_DEFAULT_SOCKET),
+		.token = env_or("PODSWITCH_TOKEN", NULL),
+	};
+	bool have_socket = false;
+	unsigned int i;
+	int o;
+
+	/* "+": stop at the command, its arguments are its own. */
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+s:t:k:jh", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			c.socket_path = optarg;
+			have_socket = true;
+			break;
+		case 't':
+			c.tcp = optarg;
+			break;
+		case 'k':
+			c.token = optarg;
+			break;
+		case 'j':
+			c.json = true;
+			break;
+		case 'h':
+			ctl_usage(stdout);
+			return CTL_EXIT_OK;
+		case ':':
+			return ctl_usage_error("option '%s' needs an argument",
+					       argv[optind - 1]);
+		default:
+			if (optopt == 's' || optopt == 't' || optopt == 'k')
+				return ctl_usage_error("option '%s' needs an "
+						       "argument",
+						       argv[optind - 1]);
+			return ctl_usage_error("unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (have_socket && c.tcp != NULL)
+		return ctl_usage_error("--socket and --tcp exclude each other");
+	if (optind == argc)
+		return ctl_usage_error("a command is required");
+	if (strcmp(argv[optind], "help") == 0) {
+		ctl_usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, argv[optind]) == 0)
+			return commands[i].fn(&c, argc - optind - 1,
+					      argv + optind + 1);
+	return ctl_usage_error("unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# test_ctl.sh: podswitchctl against one running daemon (two af_packet pods
+# and an af_packet uplink whose peer sits in its own namespace): status,
+# route list/add/del/replace with their refusals, fdb and neigh after a
+# ping, stats, metrics, --json, and the exit codes of DESIGN.md section 3
+# (0 ok, 1 failure with one line on stderr, 2 usage).
+. "$(dirname "$0")/lib.sh"
+
+CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
+
+e2e_init ctl
+
+# Same reason as lib.sh's podswitch copy: the tree may be relinked meanwhile.
+if ! "$CTL" --help >/dev/null 2>&1 || ! cp "$CTL" "$E2E_TMP/bin/podswitchctl"; then
+	e2e_fail "podswitchctl not runnable at $CTL (build it, or set \$PODSWITCHCTL)"
+	e2e_finish
+fi
+CTL=$E2E_TMP/bin/podswitchctl
+
+# ctl ARGS...: run podswitchctl against the daemon; sets RC, OUT, ERR and
+# ERR_LINES (stderr line count).
+ctl() {
+	"$CTL" --socket "$SOCK" "$@" >"$E2E_TMP/ctl.out" 2>"$E2E_TMP/ctl.err"
+	RC=$?
+	OUT=$(cat "$E2E_TMP/ctl.out")
+	ERR=$(cat "$E2E_TMP/ctl.err")
+	ERR_LINES=$(wc -l <"$E2E_TMP/ctl.err")
+}
+
+# expect_fail DESC REGEX: the last ctl call exited 1 with one stderr line
+# matching REGEX.
+expect_fail() {
+	if [ "$RC" = 1 ] && [ "$ERR_LINES" = 1 ] && grep -qE -- "$2" <<<"$ERR"; then
+		e2e_ok "$1 -> exit 1: $ERR"
+	else
+		e2e_fail "$1: want exit 1 and one line matching /$2/, got exit $RC, stderr:"
+		sed 's/^/       | /' "$E2E_TMP/ctl.err"
+	fi
+}
+
+expect_ok() {
+	if [ "$RC" = 0 ] && [ -z "$ERR" ]; then
+		e2e_ok "$1"
+	else
+		e2e_fail "$1: exit $RC, stderr: $ERR"
+	fi
+}
+
+# route_listed PREFIX_LINE: whether "route list" prints that exact line.
+route_listed() {
+	ctl route list
+	[ "$RC" = 0 ] && grep -qxF -- "$1" <<<"$OUT"
+}
+
+name="pse2e-ctl-$E2E_ID"
+SOCK="$E2E_TMP/$name.sock"
+
+e2e_pod p1 10.244.0.2 || { e2e_fail "cannot create pod p1"; e2e_finish; }
+e2e_pod p2 10.244.0.3 || { e2e_fail "cannot create pod p2"; e2e_finish; }
+# The uplink: a veth to a namespace standing for the node's network, so
+# that routes have a default dev.
+e2e_netns "pse2e$E2E_ID-up" && e2e_veth "pse2e${E2E_ID}up" "pse2e$E2E_ID-up" eth0 02:00:00:00:00:0b ||
+	{ e2e_fail "cannot create the uplink veth"; e2e_finish; }
+
+ports="[ $(e2e_port_json p1 pod af_packet "$(e2e_pod_if p1)" 10.244.0.2 "$(e2e_pod_mac p1)"),
+    $(e2e_port_json p2 pod af_packet "$(e2e_pod_if p2)"),
+    $(e2e_port_json up0 uplink af_packet "pse2e${E2E_ID}up") ]"
+cfg="$E2E_TMP/$name.json"
+e2e_config "$cfg" "$name" "$(e2e_eal_nohuge "$name")" "$ports"
+e2e_start d "$cfg"
+e2e_wait_running d 20 || e2e_finish
+
+# ------------------------------------------------------------- usage
+"$CTL" --help >"$E2E_TMP/help" 2>&1
+e2e_assert_eq "--help exits 0" 0 "$?"
+e2e_assert_grep "--help lists route add" 'route add' "$E2E_TMP/help"
+ctl frobnicate
+e2e_assert_eq "unknown command exits 2" 2 "$RC"
+e2e_check "unknown command prints a usage line" grep -q '^usage: podswitchctl' "$E2E_TMP/ctl.err"
+ctl route
+e2e_assert_eq "route with no subcommand lists (exit 0)" 0 "$RC"
+ctl route add
+e2e_assert_eq "route add without PREFIX exits 2" 2 "$RC"
+ctl route add 10.244.9.0/24 via
+e2e_assert_eq "route add ... via without GW exits 2" 2 "$RC"
+"$CTL" --nope status >/dev/null 2>&1
+e2e_assert_eq "unknown option exits 2" 2 "$?"
+
+# ------------------------------------------------------------- no daemon
+"$CTL" --socket "$E2E_TMP/none.sock" status >"$E2E_TMP/ctl.out" 2>"$E2E_TMP/ctl.err"
+RC=$?; ERR=$(cat "$E2E_TMP/ctl.err"); ERR_LINES=$(wc -l <"$E2E_TMP/ctl.err")
+expect_fail "no daemon on the socket" "^podswitchctl: cannot connect to $E2E_TMP/none.sock: No such file or directory\$"
+PODSWITCH_SOCKET=$SOCK "$CTL" status >/dev/null 2>&1
+e2e_assert_eq "PODSWITCH_SOCKET selects the socket" 0 "$?"
+
+# ------------------------------------------------------------- status
+ctl status
+expect_ok "status exits 0"
+e2e_check "status names the node and the ports" \
+	bash -c 'grep -q "node '"$name"'" "$1" && grep -qE "^ +up0 +uplink +af_packet" "$1"' _ "$E2E_TMP/ctl.out"
+ctl --json status
+e2e_check "--json status is JSON" python3 -m json.tool "$E2E_TMP/ctl.out"
+
+# ------------------------------------------------------------- routes
+ctl route add 10.244.1.0/24 via 192.168.60.11
+expect_ok "route add 10.244.1.0/24 via 192.168.60.11"
+e2e_check "route list shows it (dev defaults to the uplink)" \
+	route_listed "10.244.1.0/24 via 192.168.60.11 dev up0 proto api"
+ctl route add 10.244.1.0/24 via 192.168.60.12
+expect_fail "route add of an existing prefix" '^podswitchctl: 409 exists: '
+ctl route add 10.244.1.1/24
+expect_fail "route add with host bits set" '^podswitchctl: 400 bad_request: .*host bits'
+ctl route add notaprefix dev up0
+expect_fail "route add of a bad prefix" '^podswitchctl: 400 bad_request: '
+ctl route add 10.244.3.0/24 dev nosuchport
+expect_fail "route add on an unknown port" "^podswitchctl: 400 bad_request: .*nosuchport"
+ctl route add blackhole 10.250.0.0/16
+expect_ok "route add blackhole 10.250.0.0/16"
+e2e_check "route list shows the blackhole" route_listed "blackhole 10.250.0.0/16 proto api"
+ctl route del 10.244.1.0/24
+expect_ok "route del 10.244.1.0/24"
+ctl route list
+e2e_check "route list no longer shows 10.244.1.0/24" bash -c '! grep -q "^10.244.1.0/24" "$1"' _ "$E2E_TMP/ctl.out"
+ctl route del 10.244.1.0/24
+expect_fail "route del of a missing route" '^podswitchctl: 404 not_found: '
+ctl route del 10.244.0.0/24
+expect_fail "route del of a connected route" '^podswitchctl: 409 connected_route: '
+
+cat >"$E2E_TMP/routes.json" <<'JSON'
+[ { "dst": "10.244.1.0/24", "gateway": "192.168.60.11", "dev": "up0" },
+  { "dst": "10.244.2.0/24", "gateway": "192.168.60.12" } ]
+JSON
+ctl route replace -f "$E2E_TMP/routes.json"
+expect_ok "route replace -f FILE"
+e2e_check "replaced set: 10.244.1.0/24" route_listed "10.244.1.0/24 via 192.168.60.11 dev up0 proto api"
+e2e_check "replaced set: 10.244.2.0/24" route_listed "10.244.2.0/24 via 192.168.60.12 dev up0 proto api"
+e2e_check "replaced set: the blackhole is gone" bash -c '! grep -q blackhole "$1"' _ "$E2E_TMP/ctl.out"
+e2e_check "replaced set: connected routes kept" grep -q 'proto kernel' "$E2E_TMP/ctl.out"
+ctl --json route list
+e2e_check "--json route list is JSON" python3 -m json.tool "$E2E_TMP/ctl.out"
+e2e_assert_eq "--json route list has 2 api routes" 2 \
+	"$(python3 -c 'import json,sys; print(sum(r["protocol"] == "api" for r in json.load(sys.stdin)))' <"$E2E_TMP/ctl.out")"
+echo '[ { "dst": "10.244.2.0/24", "bogus": 1 } ]' >"$E2E_TMP/bad.json"
+ctl route replace -f "$E2E_TMP/bad.json"
+expect_fail "route replace with an unknown field" '^podswitchctl: 400 bad_request: routes\[0\]\.bogus'
+echo '[ { "dst": ' >"$E2E_TMP/broken.json"
+ctl route replace -f "$E2E_TMP/broken.json"
+expect_fail "route replace with broken JSON (refused locally)" "^podswitchctl: $E2E_TMP/broken.json: line"
+ctl route replace -f "$E2E_TMP/missing.json"
+expect_fail "route replace with a missing file" "^podswitchctl: cannot open $E2E_TMP/missing.json"
+e2e_check "refused replaces changed nothing" route_listed "10.244.2.0/24 via 192.168.60.12 dev up0 proto api"
+"$CTL" --socket "$SOCK" route replace -f - <<<'[]' >/dev/null 2>"$E2E_TMP/ctl.err"
+e2e_assert_eq "route replace -f - (stdin, empty set)" 0 "$?"
+ctl route list
+e2e_check "empty set: no api route left" bash -c '! grep -q "proto api" "$1"' _ "$E2E_TMP/ctl.out"
+
+# ------------------------------------------------------------- tables
+e2e_ping p1 10.244.0.3
+e2e_ping p2 10.244.0.1
+ctl fdb
+expect_ok "fdb exits 0"
+e2e_check "fdb: p1's MAC is static on p1" \
+	grep -qE "^$(e2e_pod_mac p1) +p1 +static +-\$" "$E2E_TMP/ctl.out"
+e2e_check "fdb: p2's MAC was learned on p2" \
+	grep -qE "^$(e2e_pod_mac p2) +p2 +learned +[0-9]+s\$" "$E2E_TMP/ctl.out"
+ctl neigh
+expect_ok "neigh exits 0"
+e2e_check "neigh: p2 (10.244.0.3) has an entry with its MAC" \
+	grep -qE "^10\.244\.0\.3 +$(e2e_pod_mac p2) +p2 +" "$E2E_TMP/ctl.out"
+ctl --json fdb
+e2e_check "--json fdb is JSON" python3 -m json.tool "$E2E_TMP/ctl.out"
+
+ctl stats
+expect_ok "stats exits 0"
+e2e_check "stats shows the three ports" \
+	bash -c 'for p in p1 p2 up0; do grep -qE "^  $p +" "$1" || exit 1; done' _ "$E2E_TMP/ctl.out"
+e2e_check "stats has node and drop sections" \
+	bash -c 'grep -q "^nodes:" "$1" && grep -q "^drops:" "$1" && grep -q "CYCLES/PKT" "$1"' _ "$E2E_TMP/ctl.out"
+ctl --json stats
+e2e_check "--json stats is JSON" python3 -m json.tool "$E2E_TMP/ctl.out"
+ctl metrics
+expect_ok "metrics exits 0"
+e2e_check "metrics is the Prometheus text" \
+	grep -q '^podswitch_port_rx_packets_total{port="p1"' "$E2E_TMP/ctl.out"
+
+e2e_stop d TERM
+e2e_assert_eq "daemon exits 0 on SIGTERM" 0 "$(e2e_drc d)"
+e2e_finish
