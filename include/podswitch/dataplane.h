@@ -66,6 +66,9 @@ void ps_dataplane_stop(struct ps_dataplane *dp);
 void ps_dataplane_fini(struct ps_dataplane *dp);
 /* One pass of management work (learn, ageing); the thread loops on it. */
 void ps_mgmt_poll(struct ps_dataplane *dp);
+/* DPDK port id of the configured port NAME, or of the uplink; -ENOENT. */
+int ps_dataplane_port_by_name(const struct ps_dataplane *dp, const char *name);
+int ps_dataplane_uplink(const struct ps_dataplane *dp);
 /* Monotonic seconds (and milliseconds) since init, the tables' clocks. */
 uint32_t ps_dataplane_now(const struct ps_dataplane *dp);
 uint64_t ps_dataplane_now_ms(const struct ps_dataplane *dp);

@@ -140,24 +140,3 @@ rest_port_name(const struct ps_dataplane *dp, uint16_t port_id)
 	return NULL;
 }
 
-int
-rest_port_by_name(const struct ps_dataplane *dp, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < dp->nb_ports; i++)
-		if (strcmp(dp->cfg->ports[i].name, name) == 0)
-			return dp->port_ids[i];
-	return -ENOENT;
-}
-
-int
-rest_uplink(const struct ps_dataplane *dp)
-{
-	unsigned int i;
-
-	for (i = 0; i < dp->nb_ports; i++)
-		if (dp->cfg->ports[i].role == PS_ROLE_UPLINK)
-			return dp->port_ids[i];
-	return -ENOENT;
-}

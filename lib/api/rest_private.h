@@ -63,10 +63,6 @@ json_t *rest_json_mac(const struct rte_ether_addr *mac);
 int rest_parse_prefix(const char *s, struct ps_prefix4 *p, const char **why);
 /* Name of a DPDK port id, REST_DEV_SEGMENT, or NULL if unknown. */
 const char *rest_port_name(const struct ps_dataplane *dp, uint16_t port_id);
-/* DPDK port id of a configured port name, or -ENOENT. */
-int rest_port_by_name(const struct ps_dataplane *dp, const char *name);
-/* The first uplink's DPDK port id, or -ENOENT. */
-int rest_uplink(const struct ps_dataplane *dp);
 
 /* rest_status.c: counters shared by /v1/stats and /metrics. */
 struct rest_port_counters {

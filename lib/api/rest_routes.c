@@ -225,14 +225,14 @@ route_from_json(const struct ps_dataplane *dp, const json_t *j,
 			rest_bad(resp, "%sdev: must be a string", where);
 			return -EINVAL;
 		}
-		port = rest_port_by_name(dp, json_string_value(dev));
+		port = ps_dataplane_port_by_name(dp, json_string_value(dev));
 		if (port < 0) {
 			rest_bad(resp, "%sdev: no port named '%s'", where,
 				 json_string_value(dev));
 			return -EINVAL;
 		}
 	} else {
-		port = rest_uplink(dp);
+		port = ps_dataplane_uplink(dp);
 		if (port < 0) {
 			rest_bad(resp, "%sdev: required: this node has no "
 				 "uplink port", where);

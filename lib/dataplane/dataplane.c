@@ -273,6 +273,28 @@ ps_dataplane_fini(struct ps_dataplane *dp)
 	dp->qsv = NULL;
 }
 
+int
+ps_dataplane_port_by_name(const struct ps_dataplane *dp, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nb_ports; i++)
+		if (strcmp(dp->cfg->ports[i].name, name) == 0)
+			return dp->port_ids[i];
+	return -ENOENT;
+}
+
+int
+ps_dataplane_uplink(const struct ps_dataplane *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->nb_ports; i++)
+		if (dp->cfg->ports[i].role == PS_ROLE_UPLINK)
+			return dp->port_ids[i];
+	return -ENOENT;
+}
+
 uint64_t
 ps_dataplane_now_ms(const struct ps_dataplane *dp)
 {

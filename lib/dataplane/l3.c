@@ -105,19 +105,6 @@ neigh_unreachable(void *ctx, struct rte_mbuf *m, uint32_t ip)
 }
 
 static int
-port_by_name(const struct ps_dataplane *dp, const char *name, int fallback)
-{
-	unsigned int i;
-
-	if (name[0] == '\0')
-		return fallback;
-	for (i = 0; i < dp->nb_ports; i++)
-		if (strcmp(dp->cfg->ports[i].name, name) == 0)
-			return dp->port_ids[i];
-	return -ENOENT;
-}
-
-static int
 add_route(struct ps_dataplane *dp, struct ps_prefix4 dst, uint8_t type,
 	  uint16_t port, uint32_t gw, uint8_t origin)
 {
@@ -141,14 +128,10 @@ static int
 install_routes(struct ps_dataplane *dp)
 {
 	const struct ps_config *cfg = dp->cfg;
-	int uplink = -ENOENT;
+	int uplink = ps_dataplane_uplink(dp);
 	struct ps_prefix4 host = { .len = 32 };
 	unsigned int i;
 	int rc;
-
-	for (i = 0; i < dp->nb_ports; i++)
-		if (cfg->ports[i].role == PS_ROLE_UPLINK)
-			uplink = dp->port_ids[i];
 
 	/* Connected: our addresses, the pod segment, the node's subnet. */
 	host.addr = cfg->gateway_ip;
@@ -164,7 +147,8 @@ install_routes(struct ps_dataplane *dp)
 			       (uint16_t)uplink, 0, PS_ROUTE_CONNECTED);
 	for (i = 0; rc == 0 && i < cfg->nb_routes; i++) {
 		const struct ps_route_config *rc_ = &cfg->routes[i];
-		int port = port_by_name(dp, rc_->dev, uplink);
+		int port = rc_->dev[0] == '\0' ? uplink :
+			   ps_dataplane_port_by_name(dp, rc_->dev);
 
 		if (port < 0) {
 			DP_LOG(ERR, "route %u: no port %s\n", i,
@@ -195,7 +179,7 @@ install_neighbors(struct ps_dataplane *dp)
 	}
 	for (i = 0; i < cfg->nb_neighbors; i++) {
 		const struct ps_neigh_config *n = &cfg->neighbors[i];
-		int port = port_by_name(dp, n->dev, -ENOENT);
+		int port = ps_dataplane_port_by_name(dp, n->dev);
 
 		if (port < 0) {
 			DP_LOG(ERR, "neighbor %u: no port %s\n", i, n->dev);
