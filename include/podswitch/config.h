@@ -116,6 +116,7 @@ struct ps_config {
 	char api_listen[PS_NAME_MAX * 2];
 	char api_socket_group[PS_NAME_MAX];	/* "" = the daemon's group */
 	char api_token[PS_PATH_MAX];		/* bearer token, "" = none */
+	uint32_t api_max_body;			/* request bodies over it get 413 */
 
 	char *eal_args[PS_MAX_EAL_ARGS];
 	unsigned int nb_eal_args;

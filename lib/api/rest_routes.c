@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_rcu_qsbr.h>
 
 #include <podswitch/route.h>
 
@@ -459,6 +460,16 @@ rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
 		goto out;
 	}
 	rc = ps_route_replace_all(r->dp->routes, set, (unsigned int)n);
+	if (rc == -ENOMEM) {
+		/* Old generations wait for a worker that has not passed a
+		 * quiescent state yet (descheduled, say): wait for all of
+		 * them once (a graph walk, normally microseconds), free what
+		 * they held, and try again. */
+		rte_rcu_qsbr_synchronize(r->dp->qsv, RTE_QSBR_THRID_INVALID);
+		ps_route_reclaim(r->dp->routes);
+		rc = ps_route_replace_all(r->dp->routes, set,
+					  (unsigned int)n);
+	}
 	if (rc == -ENOSPC) {
 		ps_http_json_error(resp, 507, "table_full",
 				   "the route table is full");

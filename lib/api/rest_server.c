@@ -20,6 +20,7 @@ ps_rest_create(struct ps_dataplane *dp)
 			      cfg->api_socket_group : NULL,
 		.tcp_listen = cfg->api_listen[0] ? cfg->api_listen : NULL,
 		.bearer_token = cfg->api_token[0] ? cfg->api_token : NULL,
+		.max_body_bytes = cfg->api_max_body,
 	};
 	struct ps_rest *r = calloc(1, sizeof(*r));
 

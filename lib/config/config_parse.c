@@ -629,16 +629,22 @@ static void
 parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "unix_socket", "listen",
-		"socket_group", "token", NULL };
+		"socket_group", "token", "max_body_bytes", NULL };
 	const json_t *api = ps_json_object(root, "$", "api", false, errs);
+	uint64_t u;
 
 	strcpy(cfg->api_unix_socket, "/run/podswitch/api.sock");
 	cfg->api_listen[0] = '\0';
 	cfg->api_socket_group[0] = '\0';
 	cfg->api_token[0] = '\0';
+	/* A full route set of 100k entries with gateways is about 5 MB. */
+	cfg->api_max_body = 16u << 20;
 	if (api == NULL)
 		return;
 	ps_json_unknown_keys(api, "$.api", keys, errs);
+	if (ps_json_uint(api, "$.api", "max_body_bytes", false, 1024, 1u << 30,
+			 &u, errs))
+		cfg->api_max_body = (uint32_t)u;
 	if (ps_json_string(api, "$.api", "unix_socket", false,
 			   cfg->api_unix_socket, sizeof(cfg->api_unix_socket),
 			   errs) && cfg->api_unix_socket[0] != '/')

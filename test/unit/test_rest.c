@@ -963,7 +963,7 @@ test_malformed(void)
 	big = malloc(64 * 1024);
 	n = (size_t)snprintf(big, 64 * 1024, "POST /v1/routes HTTP/1.1\r\n"
 			     "Content-Type: application/json\r\n"
-			     "Content-Length: %u\r\n\r\n[", 8u << 20);
+			     "Content-Length: %u\r\n\r\n[", 32u << 20);
 	memset(big + n, ' ', 16 * 1024);
 	CU_ASSERT_EQUAL_FATAL(raw_exchange(big, n + 16 * 1024, &r), 0);
 	CHECK(r.status == 413 && is_error(&r, NULL, NULL), "413: %d %s",
