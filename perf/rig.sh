@@ -500,6 +500,7 @@ start_l2_dut() {	# traffic dir
       "pod": { "ip": "10.244.0.3", "mac": "$mac1" } }
   ],
   "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
+  "api": { "unix_socket": "$dir/api.sock" },
   "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
                          "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
                          "--log-level=lib.eal:warning"] }
@@ -580,6 +581,7 @@ EOF
   "neighbors": [ $nb0{ "ip": "$L3_GW1", "mac": "$MAC_B", "dev": "v1" } ],
   "tables": { "routes": $ROUTES_TABLE },
   "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
+  "api": { "unix_socket": "$dir/api.sock" },
   "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
                          "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
                          "--log-level=lib.eal:warning"] }
