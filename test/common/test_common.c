@@ -248,6 +248,22 @@ ps_build_arp(uint8_t *buf, uint16_t op, const char *eth_dst, const char *sha,
 }
 
 size_t
+ps_build_forwarded(uint8_t *buf, const uint8_t *in, size_t len,
+		   const char *dst_mac, const char *src_mac)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+	memcpy(buf, in, len);
+	eth->dst_addr = ps_mac(dst_mac);
+	eth->src_addr = ps_mac(src_mac);
+	ip->time_to_live--;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return len;
+}
+
+size_t
 ps_build_icmp_echo(uint8_t *buf, const char *eth_dst, const char *eth_src,
 		   const char *ip_src, const char *ip_dst, uint8_t type,
 		   uint16_t id, uint16_t seq, uint8_t ttl, size_t payload_len)

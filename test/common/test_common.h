@@ -63,6 +63,11 @@ size_t ps_build_icmp_echo(uint8_t *buf, const char *eth_dst,
 			  const char *ip_dst, uint8_t type, uint16_t id,
 			  uint16_t seq, uint8_t ttl, size_t payload_len);
 
+/* What a router sends on for the IPv4 frame `in`: new MACs, TTL one less,
+ * header checksum recomputed. Returns len. */
+size_t ps_build_forwarded(uint8_t *buf, const uint8_t *in, size_t len,
+			  const char *dst_mac, const char *src_mac);
+
 struct rte_ether_addr ps_mac(const char *s);
 uint32_t ps_ip(const char *s);
 

@@ -95,23 +95,6 @@ expect_no_leak(void)
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
 }
 
-/* The frame a router sends on: new MACs, TTL one less, checksum fixed. */
-static size_t
-forwarded(uint8_t *buf, const uint8_t *in, size_t len, const char *dst,
-	  const char *src)
-{
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-
-	memcpy(buf, in, len);
-	eth->dst_addr = ps_mac(dst);
-	eth->src_addr = ps_mac(src);
-	ip->time_to_live--;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	return len;
-}
-
 /* The ICMP error a router sends about `in` (an IPv4 frame). */
 static size_t
 icmp_error(uint8_t *buf, const uint8_t *in, size_t in_len, const char *dst_mac,
@@ -158,7 +141,7 @@ test_route_to_static_pod(void)
 				 "10.244.0.2", 8, 7, 1, 64, 16);
 	inject("up_rx", in, len);
 	run();
-	forwarded(exp, in, len, P1_MAC, NODE_MAC);
+	ps_build_forwarded(exp, in, len, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, len);
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("up_tx");
@@ -187,7 +170,7 @@ test_route_via_gateway_resolves(void)
 			    "192.168.60.11", NODE_MAC, "192.168.60.10");
 	inject("up_rx", arp, alen);
 	run();
-	forwarded(exp, in, len, PEER_MAC, NODE_MAC);
+	ps_build_forwarded(exp, in, len, PEER_MAC, NODE_MAC);
 	ps_test_expect_one("up_tx", exp, len);
 
 	inject("p1_rx", in, len);
@@ -219,7 +202,7 @@ test_resolve_dynamic_pod(void)
 			    "10.244.0.3", NODE_MAC, "10.244.0.1");
 	inject("p2_rx", arp, alen);
 	run();
-	forwarded(exp, in, len, P2_MAC, NODE_MAC);
+	ps_build_forwarded(exp, in, len, P2_MAC, NODE_MAC);
 	ps_test_expect_one("p2_tx", exp, len);
 	ps_test_expect_none("p1_tx");
 	expect_no_leak();
@@ -423,7 +406,7 @@ test_options_and_fragments_forwarded(void)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	inject("up_rx", in, len);
 	run();
-	forwarded(exp, in, len, P1_MAC, NODE_MAC);
+	ps_build_forwarded(exp, in, len, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, len);
 	expect_no_leak();
 }
@@ -444,7 +427,7 @@ test_learn_from_request(void)
 				 "192.168.60.12", 8, 1, 1, 64, 8);
 	inject("p1_rx", in, len);
 	run();
-	forwarded(exp, in, len, "02:00:c0:a8:3c:0c", NODE_MAC);
+	ps_build_forwarded(exp, in, len, "02:00:c0:a8:3c:0c", NODE_MAC);
 	ps_test_expect_one("up_tx", exp, len);
 	expect_no_leak();
 }

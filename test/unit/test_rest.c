@@ -327,21 +327,6 @@ drain_all(void)
 	ps_test_drain("up_tx");
 }
 
-static size_t
-forwarded(uint8_t *buf, const uint8_t *in, size_t len, const char *dst)
-{
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-
-	memcpy(buf, in, len);
-	eth->dst_addr = ps_mac(dst);
-	eth->src_addr = ps_mac(NODE_MAC);
-	ip->time_to_live--;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	return len;
-}
-
 /* The ICMP net unreachable the gateway sends to pod p1 about in. */
 static size_t
 net_unreachable(uint8_t *buf, const uint8_t *in, size_t in_len)
@@ -381,7 +366,7 @@ expect_routed(const char *dst, const char *next_mac, uint16_t seq)
 				 seq, 64, 16);
 	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
 	run();
-	forwarded(exp, in, len, next_mac);
+	ps_build_forwarded(exp, in, len, next_mac, NODE_MAC);
 	ps_test_expect_one("up_tx", exp, len);
 	ps_test_expect_none("p1_tx");
 }
