@@ -264,6 +264,35 @@ ps_build_forwarded(uint8_t *buf, const uint8_t *in, size_t len,
 }
 
 size_t
+ps_build_icmp_error(uint8_t *buf, const uint8_t *in, size_t in_len,
+		    const char *dst_mac, const char *src_mac,
+		    const char *from_ip, uint8_t type, uint8_t code)
+{
+	const struct rte_ipv4_hdr *oip = (const struct rte_ipv4_hdr *)
+		(in + RTE_ETHER_HDR_LEN);
+	size_t quote = RTE_MIN(in_len - RTE_ETHER_HDR_LEN,
+			       (size_t)((oip->version_ihl & 0xf) * 4 + 8));
+	uint8_t l3[128];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+
+	memset(l3, 0, sizeof(l3));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = ps_ip(from_ip);
+	ip->dst_addr = oip->src_addr;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp->icmp_type = type;
+	icmp->icmp_code = code;
+	memcpy(icmp + 1, oip, quote);
+	icmp->icmp_cksum = ~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
+	return ps_build_eth(buf, dst_mac, src_mac, RTE_ETHER_TYPE_IPV4, l3,
+			    sizeof(*ip) + sizeof(*icmp) + quote);
+}
+
+size_t
 ps_build_icmp_echo(uint8_t *buf, const char *eth_dst, const char *eth_src,
 		   const char *ip_src, const char *ip_dst, uint8_t type,
 		   uint16_t id, uint16_t seq, uint8_t ttl, size_t payload_len)

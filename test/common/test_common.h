@@ -68,6 +68,13 @@ size_t ps_build_icmp_echo(uint8_t *buf, const char *eth_dst,
 size_t ps_build_forwarded(uint8_t *buf, const uint8_t *in, size_t len,
 			  const char *dst_mac, const char *src_mac);
 
+/* The ICMP error (type, code) a router with MAC src_mac sends from
+ * from_ip to dst_mac about the IPv4 frame `in`, quoting its IP header and
+ * 8 more bytes (RFC 792), TTL 64. Returns the frame length. */
+size_t ps_build_icmp_error(uint8_t *buf, const uint8_t *in, size_t in_len,
+			   const char *dst_mac, const char *src_mac,
+			   const char *from_ip, uint8_t type, uint8_t code);
+
 struct rte_ether_addr ps_mac(const char *s);
 uint32_t ps_ip(const char *s);
 

@@ -95,35 +95,6 @@ expect_no_leak(void)
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
 }
 
-/* The ICMP error a router sends about `in` (an IPv4 frame). */
-static size_t
-icmp_error(uint8_t *buf, const uint8_t *in, size_t in_len, const char *dst_mac,
-	   const char *from_ip, uint8_t type, uint8_t code)
-{
-	const struct rte_ipv4_hdr *oip = (const struct rte_ipv4_hdr *)
-		(in + RTE_ETHER_HDR_LEN);
-	size_t quote = RTE_MIN(in_len - RTE_ETHER_HDR_LEN,
-			       (size_t)((oip->version_ihl & 0xf) * 4 + 8));
-	uint8_t l3[128];
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
-	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
-
-	memset(l3, 0, sizeof(l3));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = ps_ip(from_ip);
-	ip->dst_addr = oip->src_addr;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	icmp->icmp_type = type;
-	icmp->icmp_code = code;
-	memcpy(icmp + 1, oip, quote);
-	icmp->icmp_cksum = ~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
-	return ps_build_eth(buf, dst_mac, NODE_MAC, RTE_ETHER_TYPE_IPV4, l3,
-			    sizeof(*ip) + sizeof(*icmp) + quote);
-}
-
 static uint64_t
 drops(const char *node, const char *reason)
 {
@@ -283,7 +254,7 @@ test_ttl_exceeded(void)
 				 "10.244.1.5", 8, 3, 1, 1, 24);
 	inject("p1_rx", in, len);
 	run();
-	elen = icmp_error(exp, in, len, P1_MAC, "10.244.0.1",
+	elen = ps_build_icmp_error(exp, in, len, P1_MAC, NODE_MAC, "10.244.0.1",
 			  PS_ICMP_TIME_EXCEEDED, 0);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("up_tx");
@@ -301,7 +272,7 @@ test_ttl_exceeded_uplink(void)
 				 "10.244.0.2", 8, 3, 2, 1, 24);
 	inject("up_rx", in, len);
 	run();
-	elen = icmp_error(exp, in, len, PEER_MAC, "192.168.60.10",
+	elen = ps_build_icmp_error(exp, in, len, PEER_MAC, NODE_MAC, "192.168.60.10",
 			  PS_ICMP_TIME_EXCEEDED, 0);
 	ps_test_expect_one("up_tx", exp, elen);
 	ps_test_expect_none("p1_tx");
@@ -319,7 +290,7 @@ test_no_route(void)
 				 "8.8.8.8", 8, 4, 1, 64, 24);
 	inject("p1_rx", in, len);
 	run();
-	elen = icmp_error(exp, in, len, P1_MAC, "10.244.0.1",
+	elen = ps_build_icmp_error(exp, in, len, P1_MAC, NODE_MAC, "10.244.0.1",
 			  PS_ICMP_DEST_UNREACH, PS_ICMP_NET_UNREACH);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("up_tx");
@@ -337,7 +308,7 @@ test_no_error_about_error(void)
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "8.8.8.8", 8, 4, 1, 64, 24);
 	/* an unreachable from the pod to 8.8.8.8 (no route), TTL 64 */
-	elen = icmp_error(err, in, len, NODE_MAC, "10.244.0.2",
+	elen = ps_build_icmp_error(err, in, len, NODE_MAC, NODE_MAC, "10.244.0.2",
 			  PS_ICMP_DEST_UNREACH, PS_ICMP_PORT_UNREACH);
 	{
 		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)err;

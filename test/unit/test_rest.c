@@ -327,34 +327,6 @@ drain_all(void)
 	ps_test_drain("up_tx");
 }
 
-/* The ICMP net unreachable the gateway sends to pod p1 about in. */
-static size_t
-net_unreachable(uint8_t *buf, const uint8_t *in, size_t in_len)
-{
-	const struct rte_ipv4_hdr *oip = (const struct rte_ipv4_hdr *)
-		(in + RTE_ETHER_HDR_LEN);
-	size_t quote = RTE_MIN(in_len - RTE_ETHER_HDR_LEN,
-			       (size_t)((oip->version_ihl & 0xf) * 4 + 8));
-	uint8_t l3[128];
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
-	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
-
-	memset(l3, 0, sizeof(l3));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*icmp) + quote);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = ps_ip("10.244.0.1");
-	ip->dst_addr = oip->src_addr;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	icmp->icmp_type = PS_ICMP_DEST_UNREACH;
-	icmp->icmp_code = PS_ICMP_NET_UNREACH;
-	memcpy(icmp + 1, oip, quote);
-	icmp->icmp_cksum = ~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
-	return ps_build_eth(buf, P1_MAC, NODE_MAC, RTE_ETHER_TYPE_IPV4, l3,
-			    sizeof(*ip) + sizeof(*icmp) + quote);
-}
-
 /* A ping from pod p1 to dst goes out the uplink to next_mac. */
 static void
 expect_routed(const char *dst, const char *next_mac, uint16_t seq)
@@ -382,7 +354,8 @@ expect_unreachable(const char *dst, uint16_t seq)
 				 seq, 64, 16);
 	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
 	run();
-	elen = net_unreachable(exp, in, len);
+	elen = ps_build_icmp_error(exp, in, len, P1_MAC, NODE_MAC, "10.244.0.1",
+				    PS_ICMP_DEST_UNREACH, PS_ICMP_NET_UNREACH);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("up_tx");
 }
