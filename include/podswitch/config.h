@@ -120,6 +120,9 @@ struct ps_config {
 
 	char *eal_args[PS_MAX_EAL_ARGS];
 	unsigned int nb_eal_args;
+
+	/* pod ports the API may add at run time (mbufs reserved for them) */
+	uint32_t hot_ports_max;
 };
 
 /* A list of problems, each "<json path>: <message>". */
@@ -145,6 +148,17 @@ int ps_config_load(const char *file, struct ps_config *cfg,
 int ps_config_load_string(const char *text, struct ps_config *cfg,
 			  struct ps_errors *errs);
 void ps_config_free(struct ps_config *cfg);
+/*
+ * One port object (the shape of an entry of "ports"), as POST /v1/ports
+ * takes it: checked against cfg (pod_cidr, gateway) and against the ports
+ * others[0..nb_others) (names, pod addresses). Paths start at "$".
+ * Returns 0 and fills pc, or -EINVAL with the problems in errs.
+ */
+int ps_port_config_parse(const char *text, size_t len,
+			 const struct ps_config *cfg,
+			 const struct ps_port_config *others,
+			 unsigned int nb_others, struct ps_port_config *pc,
+			 struct ps_errors *errs);
 
 const char *ps_port_role_name(enum ps_port_role role);
 const char *ps_port_arg(const struct ps_port_config *pc, const char *key);

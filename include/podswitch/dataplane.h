@@ -37,8 +37,20 @@ struct ps_dataplane {
 	uint64_t ctl_ring_full;
 	struct ps_worker workers[PS_MAX_WORKERS];
 	unsigned int nb_workers;
-	uint16_t port_ids[PS_MAX_PORTS];	/* by config port index */
+	/*
+	 * The ports now present, by slot: the configured ones first, then
+	 * the ones added over the API. A slot's configuration and DPDK port
+	 * id stay together; deleting a port closes the gap. Changed by the
+	 * management thread only.
+	 */
+	struct ps_port_config ports[PS_MAX_PORTS];
+	uint16_t port_ids[PS_MAX_PORTS];
 	unsigned int nb_ports;
+	/* mbufs of the pool not yet promised to any port's descriptors */
+	unsigned int mbuf_spare;
+	/* RCU reader id of the thread that does management work when it is
+	 * also a reader (in-process tests), else RTE_QSBR_THRID_INVALID */
+	unsigned int mgmt_rcu_id;
 	volatile bool quit;
 	bool mgmt_running;
 	pthread_t mgmt_thread;
@@ -66,7 +78,26 @@ void ps_dataplane_stop(struct ps_dataplane *dp);
 void ps_dataplane_fini(struct ps_dataplane *dp);
 /* One pass of management work (learn, ageing); the thread loops on it. */
 void ps_mgmt_poll(struct ps_dataplane *dp);
-/* DPDK port id of the configured port NAME, or of the uplink; -ENOENT. */
+/*
+ * Hot plug (management thread): add a pod port while the workers run. The
+ * port is created and started, every worker switches to a graph that
+ * polls and sends to it, then it joins the pod segment (static FDB and
+ * neighbor entries for its pod). Returns the DPDK port id, or -EEXIST (name
+ * or pod address taken), -EINVAL (not a pod port), -ENOSPC (no free slot,
+ * rx queue or graph node), -ENOBUFS (the mbuf pool has no room for its
+ * descriptors) or the driver's error; on error nothing has changed.
+ */
+int ps_dataplane_port_add(struct ps_dataplane *dp,
+			  const struct ps_port_config *pc);
+/*
+ * Remove a pod port: it leaves the segment, its FDB and neighbor entries
+ * go, the workers switch to graphs without it, then the device is closed
+ * (a vhost-user socket is released). 0, -ENOENT or -EINVAL (not a pod port).
+ */
+int ps_dataplane_port_del(struct ps_dataplane *dp, const char *name);
+/* Slot of the port NAME in dp->ports, or -ENOENT. */
+int ps_dataplane_port_slot(const struct ps_dataplane *dp, const char *name);
+/* DPDK port id of the port NAME, or of the uplink; -ENOENT. */
 int ps_dataplane_port_by_name(const struct ps_dataplane *dp, const char *name);
 int ps_dataplane_uplink(const struct ps_dataplane *dp);
 /* Monotonic seconds (and milliseconds) since init, the tables' clocks. */

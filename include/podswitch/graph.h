@@ -71,7 +71,16 @@ ps_mbuf_meta(void *m)
 	return (struct ps_mbuf_meta *)rte_mbuf_to_priv((struct rte_mbuf *)m);
 }
 
-/* What the nodes read; set before the graphs are created, then read-only. */
+/* The ports of the pod segment (flooding); published whole, see segment. */
+struct ps_port_set {
+	uint16_t n;
+	uint16_t ports[RTE_MAX_ETHPORTS];
+};
+
+/*
+ * What the nodes read; set before the graphs are created, then read-only,
+ * except the members said to change with hot-plugged ports.
+ */
 struct ps_graph_env {
 	struct ps_fdb *fdb;
 	struct ps_route_table *routes;
@@ -82,9 +91,16 @@ struct ps_graph_env {
 	struct rte_ether_addr host_mac;
 	uint32_t gateway_ip;	/* network order */
 	uint32_t node_ip;	/* network order */
-	uint16_t segment_ports[RTE_MAX_ETHPORTS];
-	uint16_t nb_segment_ports;
-	/* edges to port_tx-<port>, by DPDK port id */
+	/*
+	 * Current pod segment: one of segment_buf, swapped by the management
+	 * thread when a port comes or goes; the other buffer is rewritten only
+	 * after a grace period. Read it once per burst with
+	 * ps_graph_segment().
+	 */
+	struct ps_port_set *segment;
+	struct ps_port_set segment_buf[2];
+	/* edges to port_tx-<port>, by DPDK port id; an entry is written
+	 * before any table can send a packet to that port */
 	rte_edge_t l2_tx_edge[RTE_MAX_ETHPORTS];
 	rte_edge_t arp_tx_edge[RTE_MAX_ETHPORTS];
 	rte_edge_t ip4_local_tx_edge[RTE_MAX_ETHPORTS];
@@ -99,6 +115,12 @@ struct ps_graph_env {
 
 extern struct ps_graph_env ps_genv;
 
+static inline const struct ps_port_set *
+ps_graph_segment(void)
+{
+	return __atomic_load_n(&ps_genv.segment, __ATOMIC_ACQUIRE);
+}
+
 struct ps_worker;
 
 /* Clone port_rx/port_tx for every active port and wire the edges. */
@@ -109,5 +131,12 @@ int ps_graph_nodes_setup(void);
  */
 int ps_graph_create_worker(struct ps_worker *w);
 void ps_graph_destroy_worker(struct ps_worker *w);
+/*
+ * A new graph for w over its current w->rxq (after ports came or went),
+ * named "worker-IDX.GEN"; the caller hands it over with
+ * ps_worker_switch_graph(). Returns 0 (graph in *g, its id in *id) or -errno.
+ */
+int ps_graph_rebuild_worker(struct ps_worker *w, struct rte_graph **g,
+			    rte_graph_t *id);
 
 #endif

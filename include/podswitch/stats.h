@@ -25,6 +25,11 @@ struct ps_node_stats {
 int ps_stats_nodes(struct ps_node_stats *out, unsigned int max);
 /* Objects that reached drop node "<node>.drop.<reason>" in every graph. */
 uint64_t ps_stats_drops(const char *node, const char *reason);
+/*
+ * Keep the counters of a graph about to be destroyed (a worker switched
+ * to a rebuilt one); ps_stats_nodes() adds them to the live ones.
+ */
+void ps_stats_retire_graph(const char *graph_name);
 /* Human-readable table of ports, nodes, drops and tables. */
 void ps_stats_print(FILE *f, const struct ps_dataplane *dp);
 

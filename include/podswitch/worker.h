@@ -35,6 +35,15 @@ struct ps_worker {
 	struct ps_rxq rxq[PS_WORKER_MAX_RXQ];
 	unsigned int nb_rxq;
 	volatile bool *quit;
+	/*
+	 * Set by the management thread to hand over a rebuilt graph (ports
+	 * added or removed); the worker switches between two walks and
+	 * clears it. running: the worker loop is on its lcore.
+	 */
+	struct rte_graph *next_graph;
+	rte_graph_t next_graph_id;
+	volatile bool running;
+	unsigned int graph_gen;
 
 	/* written by this worker only */
 	uint64_t rx_pkts;
@@ -48,6 +57,13 @@ struct ps_worker {
 /* Register the calling thread as this worker's RCU reader. */
 void ps_worker_attach(struct ps_worker *w);
 void ps_worker_detach(struct ps_worker *w);
+/*
+ * Give w the graph g (id) to walk from its next loop, and wait until it
+ * has: when this returns, w no longer touches its previous graph (whose
+ * id is returned for destruction).
+ */
+rte_graph_t ps_worker_switch_graph(struct ps_worker *w, struct rte_graph *g,
+				   rte_graph_t id);
 /* One graph walk and quiescent report; returns packets received. */
 unsigned int ps_worker_poll(struct ps_worker *w);
 /* lcore entry: attach, poll with idle back-off until *quit, detach. */

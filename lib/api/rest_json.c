@@ -136,7 +136,7 @@ rest_port_name(const struct ps_dataplane *dp, uint16_t port_id)
 		return REST_DEV_SEGMENT;
 	for (i = 0; i < dp->nb_ports; i++)
 		if (dp->port_ids[i] == port_id)
-			return dp->cfg->ports[i].name;
+			return dp->ports[i].name;
 	return NULL;
 }
 

@@ -6,7 +6,7 @@
  * Inside the REST API. Files: rest_server.c (create, poll, free),
  * rest_router.c (method + path to a handler, 404/405), rest_json.c (bodies,
  * replies and the address and port helpers every handler shares),
- * rest_routes.c, rest_tables.c (fdb, neighbors), rest_status.c (status,
+ * rest_routes.c, rest_ports.c, rest_tables.c (fdb, neighbors), rest_status.c (status,
  * stats), rest_metrics.c (Prometheus text).
  */
 
@@ -77,6 +77,9 @@ struct rest_port_counters {
 /* Counters of the idx-th configured port. */
 void rest_port_counters(const struct ps_dataplane *dp, unsigned int idx,
 			struct rest_port_counters *pc);
+/* rest_ports.c: the port at slot idx as JSON, with its counters or not. */
+json_t *rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
+		       bool counters);
 /* Split a drop node name "<node>.drop.<reason>"; false if it is none. */
 bool rest_drop_node(const char *name, int *node_len, const char **reason);
 
@@ -95,6 +98,14 @@ void rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
 		     struct ps_http_response *resp, const char *arg);
 void rest_route_delete(struct ps_rest *r, const struct ps_http_request *req,
 		       struct ps_http_response *resp, const char *arg);
+void rest_ports_get(struct ps_rest *r, const struct ps_http_request *req,
+		    struct ps_http_response *resp, const char *arg);
+void rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
+		     struct ps_http_response *resp, const char *arg);
+void rest_port_get(struct ps_rest *r, const struct ps_http_request *req,
+		   struct ps_http_response *resp, const char *arg);
+void rest_port_delete(struct ps_rest *r, const struct ps_http_request *req,
+		      struct ps_http_response *resp, const char *arg);
 void rest_fdb_get(struct ps_rest *r, const struct ps_http_request *req,
 		  struct ps_http_response *resp, const char *arg);
 void rest_neighbors_get(struct ps_rest *r, const struct ps_http_request *req,

@@ -29,6 +29,10 @@ static const struct rest_route routes[] = {
 	{ "POST", { "v1", "routes" }, rest_routes_post },
 	{ "PUT", { "v1", "routes" }, rest_routes_put },
 	{ "DELETE", { "v1", "routes", "*" }, rest_route_delete },
+	{ "GET", { "v1", "ports" }, rest_ports_get },
+	{ "POST", { "v1", "ports" }, rest_ports_post },
+	{ "GET", { "v1", "ports", "*" }, rest_port_get },
+	{ "DELETE", { "v1", "ports", "*" }, rest_port_delete },
 	{ "GET", { "v1", "fdb" }, rest_fdb_get },
 	{ "GET", { "v1", "neighbors" }, rest_neighbors_get },
 };

@@ -465,7 +465,7 @@ rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
 		 * quiescent state yet (descheduled, say): wait for all of
 		 * them once (a graph walk, normally microseconds), free what
 		 * they held, and try again. */
-		rte_rcu_qsbr_synchronize(r->dp->qsv, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_synchronize(r->dp->qsv, r->dp->mgmt_rcu_id);
 		ps_route_reclaim(r->dp->routes);
 		rc = ps_route_replace_all(r->dp->routes, set,
 					  (unsigned int)n);

@@ -22,7 +22,7 @@ void
 rest_port_counters(const struct ps_dataplane *dp, unsigned int idx,
 		   struct rest_port_counters *pc)
 {
-	const struct ps_port_config *c = &dp->cfg->ports[idx];
+	const struct ps_port_config *c = &dp->ports[idx];
 	const struct ps_port *p = &ps_ports[dp->port_ids[idx]];
 	struct rte_eth_stats es;
 	unsigned int w;
@@ -117,24 +117,8 @@ rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 		json_array_append_new(cpus, json_integer(rte_lcore_to_cpu_id(
 			(int)dp->workers[i].lcore_id)));
 	}
-	for (i = 0; i < dp->nb_ports; i++) {
-		const struct ps_port_config *c = &dp->cfg->ports[i];
-		struct rte_eth_link link;
-		json_t *p;
-
-		memset(&link, 0, sizeof(link));
-		rte_eth_link_get_nowait(dp->port_ids[i], &link);
-		p = json_pack("{s:s, s:s, s:s, s:i, s:b}", "name", c->name,
-			      "role", ps_port_role_name(c->role),
-			      "driver", c->driver, "port_id",
-			      (int)dp->port_ids[i], "link_up",
-			      link.link_status == RTE_ETH_LINK_UP);
-		if (c->has_pod)
-			json_object_set_new(p, "pod", json_pack("{s:o, s:o}",
-				"ip", rest_json_ip(c->pod_ip),
-				"mac", rest_json_mac(&c->pod_mac)));
-		json_array_append_new(ports, p);
-	}
+	for (i = 0; i < dp->nb_ports; i++)
+		json_array_append_new(ports, rest_port_json(dp, i, false));
 	j = json_pack("{s:s, s:o, s:I, s:{s:i, s:o, s:o}, s:o, s:o}",
 		      "version", PS_VERSION, "node", node_json(dp->cfg),
 		      "uptime_s", (json_int_t)ps_dataplane_now(dp),

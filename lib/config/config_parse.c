@@ -236,7 +236,7 @@ parse_port_args(const json_t *port, const char *path, struct ps_port_config *pc,
 }
 
 static void
-parse_pod(const json_t *port, const char *path, struct ps_config *cfg,
+parse_pod(const json_t *port, const char *path, const struct ps_config *cfg,
 	  struct ps_port_config *pc, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "ip", "mac", NULL };
@@ -274,11 +274,101 @@ parse_pod(const json_t *port, const char *path, struct ps_config *cfg,
 	pc->has_pod = true;
 }
 
-static void
-parse_ports(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
+/*
+ * One port object at path, without the checks against the other ports
+ * (the caller knows which those are). Returns false if anything was wrong.
+ */
+static bool
+parse_port(const json_t *port, const char *path, const struct ps_config *cfg,
+	   struct ps_port_config *pc, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "name", "role", "driver", "args",
 		"pod", "queues", NULL };
+	const struct ps_profile *pr = NULL;
+	unsigned int before = errs->count;
+	char role[16];
+	uint64_t u;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->rx_queues = 1;
+	if (!json_is_object(port)) {
+		ps_errors_add(errs, path, "must be an object");
+		return false;
+	}
+	ps_json_unknown_keys(port, path, keys, errs);
+	if (ps_json_string(port, path, "name", true, pc->name,
+			   sizeof(pc->name), errs) && !port_name_ok(pc->name)) {
+		char p[PS_JPATH_MAX];
+
+		ps_jpath_key(p, path, "name");
+		ps_errors_add(errs, p, "'%s' may hold only letters, "
+			      "digits, '-', '_' and '.'", pc->name);
+	}
+	if (ps_json_string(port, path, "role", true, role, sizeof(role),
+			   errs)) {
+		char p[PS_JPATH_MAX];
+
+		ps_jpath_key(p, path, "role");
+		if (strcmp(role, "pod") == 0)
+			pc->role = PS_ROLE_POD;
+		else if (strcmp(role, "uplink") == 0)
+			pc->role = PS_ROLE_UPLINK;
+		else if (strcmp(role, "host") == 0)
+			pc->role = PS_ROLE_HOST;
+		else
+			ps_errors_add(errs, p, "must be \"pod\", \"uplink\" or "
+				      "\"host\", got \"%s\"", role);
+	}
+	if (ps_json_string(port, path, "driver", true, pc->driver,
+			   sizeof(pc->driver), errs)) {
+		pr = ps_profile_find(pc->driver);
+		if (pr == NULL) {
+			char p[PS_JPATH_MAX];
+
+			ps_jpath_key(p, path, "driver");
+			ps_errors_add(errs, p, "unknown driver '%s' (no profile in %s)",
+				      pc->driver, ps_profiles_default_dir());
+		}
+	}
+	if (ps_json_uint(port, path, "queues", false, 1, 16, &u, errs))
+		pc->rx_queues = (uint16_t)u;
+	parse_port_args(port, path, pc, pr, errs);
+	parse_pod(port, path, cfg, pc, errs);
+	return errs->count == before;
+}
+
+/* Problems of pc against the ports others[0..n), reported at path. */
+static void
+check_port_against(const struct ps_port_config *pc, const char *path,
+		   const struct ps_port_config *others, unsigned int n,
+		   const char *others_path, struct ps_errors *errs)
+{
+	char p[PS_JPATH_MAX];
+	unsigned int j;
+
+	for (j = 0; j < n; j++) {
+		const struct ps_port_config *o = &others[j];
+
+		if (pc->name[0] != '\0' && strcmp(o->name, pc->name) == 0) {
+			ps_jpath_key(p, path, "name");
+			ps_errors_add(errs, p, "duplicate port name '%s'",
+				      pc->name);
+		}
+		if (!pc->has_pod || !o->has_pod)
+			continue;
+		ps_jpath_key(p, path, "pod");
+		if (o->pod_ip == pc->pod_ip)
+			ps_errors_add(errs, p, "pod ip already used by %s[%u] (%s)",
+				      others_path, j, o->name);
+		if (rte_is_same_ether_addr(&o->pod_mac, &pc->pod_mac))
+			ps_errors_add(errs, p, "pod mac already used by %s[%u] (%s)",
+				      others_path, j, o->name);
+	}
+}
+
+static void
+parse_ports(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
+{
 	const json_t *ports = ps_json_array(root, "$", "ports", true, errs);
 	unsigned int nb_uplink = 0, nb_host = 0;
 	size_t i;
@@ -294,81 +384,42 @@ parse_ports(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	}
 	json_array_foreach(ports, i, port) {
 		struct ps_port_config *pc = &cfg->ports[cfg->nb_ports];
-		const struct ps_profile *pr = NULL;
-		char path[PS_JPATH_MAX], role[16];
-		unsigned int j;
-		uint64_t u;
+		char path[PS_JPATH_MAX], p[PS_JPATH_MAX];
 
 		ps_jpath_idx(path, "$.ports", i);
-		if (!json_is_object(port)) {
-			ps_errors_add(errs, path, "must be an object");
+		parse_port(port, path, cfg, pc, errs);
+		if (!json_is_object(port))
 			continue;
-		}
-		memset(pc, 0, sizeof(*pc));
-		pc->rx_queues = 1;
-		ps_json_unknown_keys(port, path, keys, errs);
-		if (ps_json_string(port, path, "name", true, pc->name,
-				   sizeof(pc->name), errs)) {
-			char p[PS_JPATH_MAX];
-
-			ps_jpath_key(p, path, "name");
-			if (!port_name_ok(pc->name))
-				ps_errors_add(errs, p, "'%s' may hold only letters, "
-					      "digits, '-', '_' and '.'", pc->name);
-			for (j = 0; j < cfg->nb_ports; j++)
-				if (strcmp(cfg->ports[j].name, pc->name) == 0)
-					ps_errors_add(errs, p, "duplicate port name '%s'",
-						      pc->name);
-		}
-		if (ps_json_string(port, path, "role", true, role, sizeof(role),
-				   errs)) {
-			char p[PS_JPATH_MAX];
-
-			ps_jpath_key(p, path, "role");
-			if (strcmp(role, "pod") == 0) {
-				pc->role = PS_ROLE_POD;
-			} else if (strcmp(role, "uplink") == 0) {
-				pc->role = PS_ROLE_UPLINK;
-				if (++nb_uplink > 1)
-					ps_errors_add(errs, p, "only one uplink port is supported");
-			} else if (strcmp(role, "host") == 0) {
-				pc->role = PS_ROLE_HOST;
-				if (++nb_host > 1)
-					ps_errors_add(errs, p, "only one host port is supported");
-			} else {
-				ps_errors_add(errs, p, "must be \"pod\", \"uplink\" or "
-					      "\"host\", got \"%s\"", role);
-			}
-		}
-		if (ps_json_string(port, path, "driver", true, pc->driver,
-				   sizeof(pc->driver), errs)) {
-			pr = ps_profile_find(pc->driver);
-			if (pr == NULL) {
-				char p[PS_JPATH_MAX];
-
-				ps_jpath_key(p, path, "driver");
-				ps_errors_add(errs, p, "unknown driver '%s' (no profile in %s)",
-					      pc->driver, ps_profiles_default_dir());
-			}
-		}
-		if (ps_json_uint(port, path, "queues", false, 1, 16, &u, errs))
-			pc->rx_queues = (uint16_t)u;
-		parse_port_args(port, path, pc, pr, errs);
-		parse_pod(port, path, cfg, pc, errs);
-		for (j = 0; pc->has_pod && j < cfg->nb_ports; j++) {
-			char p[PS_JPATH_MAX];
-
-			ps_jpath_key(p, path, "pod");
-			if (!cfg->ports[j].has_pod)
-				continue;
-			if (cfg->ports[j].pod_ip == pc->pod_ip)
-				ps_errors_add(errs, p, "pod ip already used by $.ports[%u]", j);
-			if (rte_is_same_ether_addr(&cfg->ports[j].pod_mac,
-						   &pc->pod_mac))
-				ps_errors_add(errs, p, "pod mac already used by $.ports[%u]", j);
-		}
+		ps_jpath_key(p, path, "role");
+		if (pc->role == PS_ROLE_UPLINK && ++nb_uplink > 1)
+			ps_errors_add(errs, p, "only one uplink port is supported");
+		if (pc->role == PS_ROLE_HOST && ++nb_host > 1)
+			ps_errors_add(errs, p, "only one host port is supported");
+		check_port_against(pc, path, cfg->ports, cfg->nb_ports,
+				   "$.ports", errs);
 		cfg->nb_ports++;
 	}
+}
+
+int
+ps_port_config_parse(const char *text, size_t len, const struct ps_config *cfg,
+		     const struct ps_port_config *others, unsigned int nb_others,
+		     struct ps_port_config *pc, struct ps_errors *errs)
+{
+	json_error_t jerr;
+	json_t *root;
+	unsigned int before = errs->count;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		ps_errors_add(errs, "$", "invalid JSON at line %d column %d: %s",
+			      jerr.line, jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (parse_port(root, "$", cfg, pc, errs))
+		check_port_against(pc, "$", others, nb_others, "ports", errs);
+	json_decref(root);
+	return errs->count == before ? 0 : -EINVAL;
 }
 
 static int
@@ -625,6 +676,27 @@ parse_timers(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 		cfg->arp_retries = (uint32_t)u;
 }
 
+/*
+ * "hotplug": how many pod ports POST /v1/ports may add beyond the file's.
+ * The mbuf pool is sized once at start-up, so their descriptors are
+ * reserved up front.
+ */
+static void
+parse_hotplug(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
+{
+	static const char *const keys[] = { "max_ports", NULL };
+	const json_t *h = ps_json_object(root, "$", "hotplug", false, errs);
+	uint64_t u;
+
+	cfg->hot_ports_max = 4;
+	if (h == NULL)
+		return;
+	ps_json_unknown_keys(h, "$.hotplug", keys, errs);
+	if (ps_json_uint(h, "$.hotplug", "max_ports", false, 0, PS_MAX_PORTS,
+			 &u, errs))
+		cfg->hot_ports_max = (uint32_t)u;
+}
+
 static void
 parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
@@ -726,7 +798,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "node", "overlay", "ports",
 		"routes", "neighbors", "workers", "tables", "timers", "api",
-		"dpdk", NULL };
+		"dpdk", "hotplug", NULL };
 	unsigned int before = errs->count;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -745,6 +817,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	parse_timers(root, cfg, errs);
 	parse_api(root, cfg, errs);
 	parse_dpdk(root, cfg, errs);
+	parse_hotplug(root, cfg, errs);
 	if (errs->count != before) {
 		ps_config_free(cfg);
 		return -EINVAL;

@@ -24,12 +24,29 @@ RTE_LOG_REGISTER(ps_logtype_dp, podswitch.dataplane, INFO);
 #define POOL_CACHE 256
 
 static unsigned int
-pool_size(const struct ps_config *cfg, unsigned int nb_workers)
+pool_size(const struct ps_config *cfg, unsigned int nb_workers,
+	  unsigned int *spare)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < cfg->nb_ports; i++)
 		n += ps_port_mbuf_need(&cfg->ports[i], (uint16_t)nb_workers);
+	/* Room for the ports the API may add: as much as the hungriest
+	 * pod port of the configuration, or a vhost-user one. */
+	*spare = 0;
+	if (cfg->hot_ports_max > 0) {
+		struct ps_port_config vhost = { .driver = "vhost-user",
+						.rx_queues = 1 };
+		unsigned int one = ps_port_mbuf_need(&vhost,
+						     (uint16_t)nb_workers);
+
+		for (i = 0; i < cfg->nb_ports; i++)
+			if (cfg->ports[i].role == PS_ROLE_POD)
+				one = RTE_MAX(one, ps_port_mbuf_need(
+					&cfg->ports[i], (uint16_t)nb_workers));
+		*spare = one * cfg->hot_ports_max;
+		n += *spare;
+	}
 	/* In flight inside each graph: a few bursts per node stream, plus
 	 * the per-lcore caches. */
 	n += nb_workers * (RTE_GRAPH_BURST_SIZE * 16 + POOL_CACHE * 2);
@@ -49,6 +66,7 @@ setup_workers(struct ps_dataplane *dp, const unsigned int *lcores,
 		struct ps_worker *w = &dp->workers[i];
 
 		memset(w, 0, sizeof(*w));
+		w->graph_id = RTE_GRAPH_ID_INVALID;
 		w->idx = i;
 		w->lcore_id = lcores[i];
 		w->qsv = dp->qsv;
@@ -91,16 +109,32 @@ static void
 setup_env(struct ps_dataplane *dp)
 {
 	const struct ps_config *cfg = dp->cfg;
-	uint16_t pid;
 
 	ps_genv.fdb = dp->fdb;
 	ps_genv.node_mac = cfg->node_mac;
 	ps_genv.gateway_ip = cfg->gateway_ip;
 	ps_genv.node_ip = cfg->node_ip.addr;
-	ps_genv.nb_segment_ports = 0;
+	ps_genv.segment = &ps_genv.segment_buf[0];
+	ps_dp_segment_update(dp);
+}
+
+void
+ps_dp_segment_update(struct ps_dataplane *dp)
+{
+	struct ps_port_set *cur = ps_genv.segment;
+	struct ps_port_set *next = cur == &ps_genv.segment_buf[0] ?
+		&ps_genv.segment_buf[1] : &ps_genv.segment_buf[0];
+	uint16_t pid;
+
+	next->n = 0;
 	RTE_ETH_FOREACH_DEV(pid)
 		if (ps_ports[pid].active && ps_ports[pid].in_segment)
-			ps_genv.segment_ports[ps_genv.nb_segment_ports++] = pid;
+			next->ports[next->n++] = pid;
+	__atomic_store_n(&ps_genv.segment, next, __ATOMIC_RELEASE);
+	/* The buffer just retired is the next one rewritten: no worker may
+	 * still be reading it by then. */
+	if (dp->qsv != NULL)
+		rte_rcu_qsbr_synchronize(dp->qsv, dp->mgmt_rcu_id);
 }
 
 int
@@ -113,6 +147,7 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 
 	memset(dp, 0, sizeof(*dp));
 	dp->cfg = cfg;
+	dp->mgmt_rcu_id = RTE_QSBR_THRID_INVALID;
 	dp->start_tsc = rte_get_timer_cycles();
 	if (nb_lcores == 0 || nb_lcores > PS_MAX_WORKERS)
 		return -EINVAL;
@@ -124,7 +159,7 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 		goto fail;
 	}
 
-	n = pool_size(cfg, nb_lcores);
+	n = pool_size(cfg, nb_lcores, &dp->mbuf_spare);
 	dp->pool = rte_pktmbuf_pool_create("ps_mbuf", n, POOL_CACHE,
 					   PS_MBUF_PRIV_SIZE,
 					   RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -141,6 +176,7 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 		rc = ps_port_create(&cfg->ports[i], (uint16_t)nb_lcores, dp->pool);
 		if (rc < 0)
 			goto fail;
+		dp->ports[i] = cfg->ports[i];
 		dp->port_ids[i] = (uint16_t)rc;
 		dp->nb_ports++;
 	}
@@ -276,11 +312,19 @@ ps_dataplane_fini(struct ps_dataplane *dp)
 int
 ps_dataplane_port_by_name(const struct ps_dataplane *dp, const char *name)
 {
+	int slot = ps_dataplane_port_slot(dp, name);
+
+	return slot < 0 ? slot : dp->port_ids[slot];
+}
+
+int
+ps_dataplane_port_slot(const struct ps_dataplane *dp, const char *name)
+{
 	unsigned int i;
 
 	for (i = 0; i < dp->nb_ports; i++)
-		if (strcmp(dp->cfg->ports[i].name, name) == 0)
-			return dp->port_ids[i];
+		if (strcmp(dp->ports[i].name, name) == 0)
+			return (int)i;
 	return -ENOENT;
 }
 
@@ -290,7 +334,7 @@ ps_dataplane_uplink(const struct ps_dataplane *dp)
 	unsigned int i;
 
 	for (i = 0; i < dp->nb_ports; i++)
-		if (dp->cfg->ports[i].role == PS_ROLE_UPLINK)
+		if (dp->ports[i].role == PS_ROLE_UPLINK)
 			return dp->port_ids[i];
 	return -ENOENT;
 }

@@ -10,4 +10,8 @@ void ps_l3_fini(struct ps_dataplane *dp);
 /* Neighbor timers and rings, route reclamation. */
 void ps_l3_poll(struct ps_dataplane *dp);
 
+/* Publish the pod segment of the active ports; returns after a grace
+ * period (the retired set is then free to rewrite). */
+void ps_dp_segment_update(struct ps_dataplane *dp);
+
 #endif

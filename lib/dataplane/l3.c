@@ -71,6 +71,7 @@ solicit_one(struct ps_dataplane *dp, uint32_t ip, uint16_t port_id)
 static void
 neigh_solicit(void *ctx, uint32_t ip, uint16_t port_id)
 {
+	const struct ps_port_set *seg = ps_graph_segment();
 	struct ps_dataplane *dp = ctx;
 	unsigned int i;
 
@@ -79,8 +80,8 @@ neigh_solicit(void *ctx, uint32_t ip, uint16_t port_id)
 			solicit_one(dp, ip, port_id);
 		return;
 	}
-	for (i = 0; i < ps_genv.nb_segment_ports; i++)
-		solicit_one(dp, ip, ps_genv.segment_ports[i]);
+	for (i = 0; i < seg->n; i++)
+		solicit_one(dp, ip, seg->ports[i]);
 }
 
 static void
@@ -169,11 +170,11 @@ install_neighbors(struct ps_dataplane *dp)
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < cfg->nb_ports; i++) {
-		if (!cfg->ports[i].has_pod)
+	for (i = 0; i < dp->nb_ports; i++) {
+		if (!dp->ports[i].has_pod)
 			continue;
-		rc = ps_neigh_add_static(dp->neighbors, cfg->ports[i].pod_ip,
-					 &cfg->ports[i].pod_mac, dp->port_ids[i]);
+		rc = ps_neigh_add_static(dp->neighbors, dp->ports[i].pod_ip,
+					 &dp->ports[i].pod_mac, dp->port_ids[i]);
 		if (rc < 0)
 			return rc;
 	}

@@ -117,16 +117,18 @@ ps_graph_nodes_setup(void)
 	return 0;
 }
 
-int
-ps_graph_create_worker(struct ps_worker *w)
+static int
+graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
+	    struct rte_graph **gp)
 {
 	static const char *const fixed[] = { "eth_input", "l2_fdb", "arp",
 		"ip4_input", "ip4_local", "ip4_lookup", "ip4_rewrite",
 		"icmp_error", "port_tx-*", "*" PS_DROP_INFIX "*" };
 	char rx_names[PS_WORKER_MAX_RXQ][RTE_NODE_NAMESIZE];
 	const char *patterns[PS_WORKER_MAX_RXQ + RTE_DIM(fixed) + 1];
-	struct rte_graph_param gp = { 0 };
+	struct rte_graph_param gp_ = { 0 };
 	unsigned int i, n = 0;
+	rte_graph_t id;
 
 	if (w->nb_rxq == 0)
 		return -EINVAL;
@@ -141,22 +143,44 @@ ps_graph_create_worker(struct ps_worker *w)
 	if (w->idx == 0)
 		patterns[n++] = "ctl_inject";
 
-	snprintf(w->graph_name, sizeof(w->graph_name), "worker-%u", w->idx);
-	gp.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id);
-	if (gp.socket_id < 0 || w->lcore_id >= RTE_MAX_LCORE)
-		gp.socket_id = SOCKET_ID_ANY;
-	gp.nb_node_patterns = (uint16_t)n;
-	gp.node_patterns = patterns;
+	gp_.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id);
+	if (gp_.socket_id < 0 || w->lcore_id >= RTE_MAX_LCORE)
+		gp_.socket_id = SOCKET_ID_ANY;
+	gp_.nb_node_patterns = (uint16_t)n;
+	gp_.node_patterns = patterns;
 	/* Node init callbacks find the worker by the graph's name. */
 	ps_worker_register(w);
-	w->graph_id = rte_graph_create(w->graph_name, &gp);
-	if (w->graph_id == RTE_GRAPH_ID_INVALID) {
-		GRAPH_LOG(ERR, "cannot create graph %s: %s\n", w->graph_name,
+	id = rte_graph_create(name, &gp_);
+	if (id == RTE_GRAPH_ID_INVALID) {
+		GRAPH_LOG(ERR, "cannot create graph %s: %s\n", name,
 			  rte_strerror(rte_errno));
 		return -rte_errno ? -rte_errno : -EINVAL;
 	}
-	w->graph = rte_graph_lookup(w->graph_name);
-	return w->graph == NULL ? -ENOENT : 0;
+	*gp = rte_graph_lookup(name);
+	if (*gp == NULL) {
+		rte_graph_destroy(id);
+		return -ENOENT;
+	}
+	*idp = id;
+	return 0;
+}
+
+int
+ps_graph_create_worker(struct ps_worker *w)
+{
+	snprintf(w->graph_name, sizeof(w->graph_name), "worker-%u", w->idx);
+	return graph_build(w, w->graph_name, &w->graph_id, &w->graph);
+}
+
+int
+ps_graph_rebuild_worker(struct ps_worker *w, struct rte_graph **g,
+			rte_graph_t *id)
+{
+	char name[RTE_GRAPH_NAMESIZE];
+
+	/* Graph names cannot be reused while the old graph lives. */
+	snprintf(name, sizeof(name), "worker-%u.%u", w->idx, ++w->graph_gen);
+	return graph_build(w, name, id, g);
 }
 
 void

@@ -11,6 +11,12 @@
 
 #define CTL_INJECT_BURST 32
 
+enum ctl_inject_next {
+	/* built for a port that was removed before it went out */
+	CTL_INJECT_DROP_PORT_GONE,
+	CTL_INJECT_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+};
+
 static uint16_t
 ctl_inject_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		   uint16_t nb_objs)
@@ -25,10 +31,14 @@ ctl_inject_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		return 0;
 	n = rte_ring_sc_dequeue_burst(ps_genv.ctl_ring, (void **)pkts,
 				      CTL_INJECT_BURST, NULL);
-	for (i = 0; i < n; i++)
-		rte_node_enqueue_x1(graph, node,
-				    ps_genv.inject_tx_edge[ps_mbuf_meta(pkts[i])->nh_port],
-				    pkts[i]);
+	for (i = 0; i < n; i++) {
+		uint16_t port = ps_mbuf_meta(pkts[i])->nh_port;
+
+		rte_node_enqueue_x1(graph, node, port < RTE_MAX_ETHPORTS &&
+				    ps_ports[port].active ?
+				    ps_genv.inject_tx_edge[port] :
+				    CTL_INJECT_DROP_PORT_GONE, pkts[i]);
+	}
 	/* Counts as received so that an idle worker wakes up for it. */
 	ctx->w->rx_pkts += n;
 	return (uint16_t)n;
@@ -48,6 +58,11 @@ static struct rte_node_register ctl_inject_node = {
 	.flags = RTE_NODE_SOURCE_F,
 	.process = ctl_inject_process,
 	.init = ctl_inject_init,
-	.nb_edges = 0,	/* edges to port_tx-<port> are appended at setup */
+	.nb_edges = CTL_INJECT_NB_FIXED,
+	.next_nodes = {
+		[CTL_INJECT_DROP_PORT_GONE] = "ctl_inject" PS_DROP_INFIX "port_gone",
+	},
 };
 RTE_NODE_REGISTER(ctl_inject_node);
+
+PS_DROP_NODE(ctl_inject_drop_port_gone, "ctl_inject", "port_gone")

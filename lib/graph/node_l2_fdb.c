@@ -23,12 +23,13 @@ enum l2_fdb_next {
 #define L2_FDB_FLOOD ((rte_edge_t)0xffff)
 
 static __rte_always_inline void
-l2_flood(struct rte_graph *graph, struct rte_node *node, struct rte_mbuf *m)
+l2_flood(struct rte_graph *graph, struct rte_node *node, struct rte_mbuf *m,
+	 const struct ps_port_set *seg)
 {
 	uint16_t in = m->port, j, k = 0;
 
-	for (j = 0; j < ps_genv.nb_segment_ports; j++)
-		if (ps_genv.segment_ports[j] != in)
+	for (j = 0; j < seg->n; j++)
+		if (seg->ports[j] != in)
 			k++;
 	if (k == 0) {
 		rte_node_enqueue_x1(graph, node, L2_FDB_DROP_NO_FLOOD_PORTS, m);
@@ -37,8 +38,8 @@ l2_flood(struct rte_graph *graph, struct rte_node *node, struct rte_mbuf *m)
 	/* Every copy is the same frame, read-only downstream: share it. */
 	if (k > 1)
 		rte_mbuf_refcnt_update(m, (int16_t)(k - 1));
-	for (j = 0; j < ps_genv.nb_segment_ports; j++) {
-		uint16_t out = ps_genv.segment_ports[j];
+	for (j = 0; j < seg->n; j++) {
+		uint16_t out = seg->ports[j];
 
 		if (out != in)
 			rte_node_enqueue_x1(graph, node,
@@ -139,6 +140,7 @@ l2_fdb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	      uint16_t nb_objs, const bool trace)
 {
 	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	const struct ps_port_set *seg;
 	bool flood = false;
 	uint16_t i;
 
@@ -151,9 +153,10 @@ l2_fdb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		return nb_objs;
 	}
 	/* In order, so a flooded frame does not overtake unicast ones. */
+	seg = ps_graph_segment();
 	for (i = 0; i < nb_objs; i++) {
 		if (nexts[i] == L2_FDB_FLOOD)
-			l2_flood(graph, node, objs[i]);
+			l2_flood(graph, node, objs[i], seg);
 		else
 			rte_node_enqueue_x1(graph, node, nexts[i], objs[i]);
 	}

@@ -195,7 +195,8 @@ ps_port_destroy(uint16_t port_id)
 {
 	struct ps_port *p = &ps_ports[port_id];
 
-	if (!p->active)
+	/* Not "active": a port being removed is inactive before it closes. */
+	if (p->profile == NULL)
 		return;
 	p->active = false;
 	/* Leave a kernel interface (af_packet, af_xdp) as we found it. */
@@ -208,4 +209,5 @@ ps_port_destroy(uint16_t port_id)
 	 * name are released now. */
 	if (p->profile->kind != PS_PROFILE_PCI)
 		rte_vdev_uninit(p->devname);
+	p->profile = NULL;
 }

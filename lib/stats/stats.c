@@ -5,6 +5,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_graph.h>
+#include <rte_spinlock.h>
 
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
@@ -16,6 +17,71 @@ struct collect {
 	unsigned int max;
 	unsigned int n;
 };
+
+/*
+ * Counters of graphs replaced when ports came or went, by node name, so
+ * that totals never go backwards. Written by the management thread,
+ * read by whoever prints; never on the fast path.
+ */
+#define MAX_RETIRED 1024
+static struct ps_node_stats retired[MAX_RETIRED];
+static unsigned int nb_retired;
+static rte_spinlock_t retired_lock = RTE_SPINLOCK_INITIALIZER;
+
+static struct ps_node_stats *
+retired_slot(const char *name, bool add)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb_retired; i++)
+		if (strcmp(retired[i].name, name) == 0)
+			return &retired[i];
+	if (!add || nb_retired == MAX_RETIRED)
+		return NULL;
+	memset(&retired[nb_retired], 0, sizeof(retired[0]));
+	snprintf(retired[nb_retired].name, sizeof(retired[0].name), "%s", name);
+	return &retired[nb_retired++];
+}
+
+static int
+retire_cb(bool is_first, bool is_last, void *cookie,
+	  const struct rte_graph_cluster_node_stats *st)
+{
+	struct ps_node_stats *r;
+
+	RTE_SET_USED(is_first);
+	RTE_SET_USED(is_last);
+	RTE_SET_USED(cookie);
+	r = retired_slot(st->name, true);
+	if (r != NULL) {
+		r->calls += st->calls;
+		r->objs += st->objs;
+		r->cycles += st->cycles;
+	}
+	return 0;
+}
+
+void
+ps_stats_retire_graph(const char *graph_name)
+{
+	struct rte_graph_cluster_stats_param p = {
+		.socket_id = SOCKET_ID_ANY,
+		.fn = retire_cb,
+		.nb_graph_patterns = 1,
+		.graph_patterns = &graph_name,
+	};
+	struct rte_graph_cluster_stats *cs;
+
+	if (graph_name == NULL)
+		return;
+	rte_spinlock_lock(&retired_lock);
+	cs = rte_graph_cluster_stats_create(&p);
+	if (cs != NULL) {
+		rte_graph_cluster_stats_get(cs, false);
+		rte_graph_cluster_stats_destroy(cs);
+	}
+	rte_spinlock_unlock(&retired_lock);
+}
 
 static int
 collect_cb(bool is_first, bool is_last, void *cookie,
@@ -50,11 +116,31 @@ ps_stats_nodes(struct ps_node_stats *out, unsigned int max)
 	};
 	struct rte_graph_cluster_stats *cs;
 
+	unsigned int i, j, live;
+
+	rte_spinlock_lock(&retired_lock);
 	cs = rte_graph_cluster_stats_create(&p);
-	if (cs == NULL)
+	if (cs == NULL) {
+		rte_spinlock_unlock(&retired_lock);
 		return -ENOENT;
+	}
 	rte_graph_cluster_stats_get(cs, false);
 	rte_graph_cluster_stats_destroy(cs);
+	/* Add what replaced graphs counted; nodes only they had come last. */
+	live = c.n;
+	for (i = 0; i < nb_retired; i++) {
+		for (j = 0; j < live; j++)
+			if (strcmp(out[j].name, retired[i].name) == 0)
+				break;
+		if (j == live && c.n < max)
+			out[c.n++] = retired[i];
+		else if (j < live) {
+			out[j].calls += retired[i].calls;
+			out[j].objs += retired[i].objs;
+			out[j].cycles += retired[i].cycles;
+		}
+	}
+	rte_spinlock_unlock(&retired_lock);
 	return (int)c.n;
 }
 

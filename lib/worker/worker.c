@@ -4,6 +4,7 @@
 #include <rte_cycles.h>
 #include <rte_graph_worker.h>
 #include <rte_lcore.h>
+#include <rte_branch_prediction.h>
 
 #include <podswitch/worker.h>
 
@@ -44,10 +45,48 @@ ps_worker_detach(struct ps_worker *w)
 	rte_rcu_qsbr_thread_unregister(w->qsv, w->idx);
 }
 
+rte_graph_t
+ps_worker_switch_graph(struct ps_worker *w, struct rte_graph *g,
+		       rte_graph_t id)
+{
+	rte_graph_t old = w->graph_id;
+
+	if (!w->running) {
+		/* Nobody walks it (not launched, or a test polling from the
+		 * calling thread between walks): switch here. */
+		w->graph = g;
+		w->graph_id = id;
+		return old;
+	}
+	w->next_graph_id = id;
+	__atomic_store_n(&w->next_graph, g, __ATOMIC_RELEASE);
+	/* A sleeping worker wakes within idle_sleep_max_us. */
+	while (__atomic_load_n(&w->next_graph, __ATOMIC_ACQUIRE) != NULL &&
+	       w->running)
+		rte_delay_us_sleep(20);
+	if (__atomic_load_n(&w->next_graph, __ATOMIC_ACQUIRE) != NULL) {
+		/* It stopped meanwhile without taking it. */
+		w->graph = g;
+		w->graph_id = id;
+		w->next_graph = NULL;
+	}
+	return old;
+}
+
 unsigned int
 ps_worker_poll(struct ps_worker *w)
 {
 	uint64_t before = w->rx_pkts;
+	struct rte_graph *next = __atomic_load_n(&w->next_graph,
+						 __ATOMIC_ACQUIRE);
+
+	/* Between two walks nothing is in flight in the old graph: every
+	 * stream was drained by the walk that ended. */
+	if (unlikely(next != NULL)) {
+		w->graph = next;
+		w->graph_id = w->next_graph_id;
+		__atomic_store_n(&w->next_graph, NULL, __ATOMIC_RELEASE);
+	}
 
 	rte_graph_walk(w->graph);
 	/* Nothing read from a table survives past this point. */
@@ -84,8 +123,12 @@ ps_worker_main(void *arg)
 	struct ps_worker *w = arg;
 
 	ps_worker_attach(w);
+	w->running = true;
 	while (!*w->quit)
 		idle_backoff(w, ps_worker_poll(w));
+	/* A pending switch is taken before we say we stopped. */
+	ps_worker_poll(w);
+	w->running = false;
 	ps_worker_detach(w);
 	return 0;
 }

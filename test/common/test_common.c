@@ -21,7 +21,7 @@ int
 ps_test_eal_init(const char *name)
 {
 	char prefix[64], lvl[64];
-	char *argv[] = { (char *)(uintptr_t)name, "--no-huge", "-m", "256",
+	char *argv[] = { (char *)(uintptr_t)name, "--no-huge", "-m", "512",
 		"--no-pci", "--no-shconf", "-l", "0", prefix, lvl, NULL };
 	const char *env = getenv("PS_TEST_LOG_LEVEL");
 	const char *base = strrchr(name, '/');
@@ -77,6 +77,9 @@ ps_test_dp_start(const char *config_json, struct ps_dataplane *dp,
 		return rc;
 	}
 	ps_worker_attach(&dp->workers[0]);
+	/* This thread is worker 0 and does the management work too: a
+	 * writer waiting for a grace period reports for it. */
+	dp->mgmt_rcu_id = dp->workers[0].idx;
 	return 0;
 }
 

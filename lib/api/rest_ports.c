@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* GET/POST /v1/ports and DELETE /v1/ports/{name}: pod ports hot plugged. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include <podswitch/port.h>
+
+#include "rest_private.h"
+
+json_t *
+rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
+	       bool counters)
+{
+	const struct ps_port_config *c = &dp->ports[idx];
+	struct rte_eth_link link;
+	json_t *p, *args = json_object();
+	unsigned int i;
+
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get_nowait(dp->port_ids[idx], &link);
+	for (i = 0; i < c->nb_args; i++)
+		json_object_set_new(args, c->args[i].key,
+				    json_string(c->args[i].value));
+	p = json_pack("{s:s, s:s, s:s, s:o, s:i, s:i, s:b}", "name", c->name,
+		      "role", ps_port_role_name(c->role), "driver", c->driver,
+		      "args", args, "queues", (int)c->rx_queues,
+		      "port_id", (int)dp->port_ids[idx], "link_up",
+		      link.link_status == RTE_ETH_LINK_UP);
+	if (p == NULL)
+		return NULL;
+	if (c->has_pod)
+		json_object_set_new(p, "pod", json_pack("{s:o, s:o}",
+			"ip", rest_json_ip(c->pod_ip),
+			"mac", rest_json_mac(&c->pod_mac)));
+	json_object_set_new(p, "added_at_runtime",
+			    json_boolean(idx >= dp->cfg->nb_ports ||
+					 strcmp(dp->cfg->ports[idx].name,
+						c->name) != 0));
+	if (counters) {
+		struct rest_port_counters pc;
+
+		rest_port_counters(dp, idx, &pc);
+		json_object_set_new(p, "counters", json_pack(
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"rx_packets", (json_int_t)pc.rx_packets,
+			"tx_packets", (json_int_t)pc.tx_packets,
+			"rx_bytes", (json_int_t)pc.rx_bytes,
+			"tx_bytes", (json_int_t)pc.tx_bytes,
+			"rx_missed", (json_int_t)pc.rx_missed,
+			"rx_errors", (json_int_t)pc.rx_errors,
+			"tx_errors", (json_int_t)pc.tx_errors,
+			"tx_dropped", (json_int_t)pc.tx_dropped));
+	}
+	return p;
+}
+
+void
+rest_ports_get(struct ps_rest *r, const struct ps_http_request *req,
+	       struct ps_http_response *resp, const char *arg)
+{
+	const struct ps_dataplane *dp = r->dp;
+	json_t *arr = json_array();
+	unsigned int i;
+
+	RTE_SET_USED(req);
+	RTE_SET_USED(arg);
+	for (i = 0; i < dp->nb_ports; i++)
+		json_array_append_new(arr, rest_port_json(dp, i, true));
+	rest_reply(resp, 200, arr);
+}
+
+/* Every problem in one message, the way --check-config lists them. */
+static void
+reply_errors(struct ps_http_response *resp, const struct ps_errors *errs)
+{
+	char msg[2048];
+	size_t len = 0;
+	unsigned int i;
+
+	msg[0] = '\0';
+	for (i = 0; i < errs->count && len < sizeof(msg); i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
+					i ? "; " : "", errs->msgs[i]);
+	rest_bad(resp, "%s", msg);
+}
+
+void
+rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
+		struct ps_http_response *resp, const char *arg)
+{
+	struct ps_dataplane *dp = r->dp;
+	struct ps_errors errs = { 0 };
+	struct ps_port_config pc;
+	int rc, slot;
+
+	RTE_SET_USED(arg);
+	if (req->body_len == 0) {
+		rest_bad(resp, "a JSON body is required");
+		return;
+	}
+	rc = ps_port_config_parse(req->body, req->body_len, dp->cfg,
+				  dp->ports, dp->nb_ports, &pc, &errs);
+	if (rc < 0) {
+		reply_errors(resp, &errs);
+		ps_errors_free(&errs);
+		return;
+	}
+	if (pc.role != PS_ROLE_POD) {
+		rest_bad(resp, "$.role: only pod ports can be added at run "
+			 "time, this one is \"%s\"", ps_port_role_name(pc.role));
+		return;
+	}
+	rc = ps_dataplane_port_add(dp, &pc);
+	switch (rc) {
+	case -EEXIST:
+		ps_http_json_error(resp, 409, "exists", "port %s or its pod "
+				   "address is taken", pc.name);
+		return;
+	case -ENOSPC:
+	case -ENOBUFS:
+		ps_http_json_error(resp, 507, "no_room", "no room for port %s: "
+				   "%s (see hotplug.max_ports)", pc.name,
+				   rc == -ENOBUFS ? "the mbuf pool reserve for "
+				   "added ports is used up" : "no free port "
+				   "slot, rx queue or graph node");
+		return;
+	case -EBUSY:
+		ps_http_json_error(resp, 409, "busy", "port %s: a worker would "
+				   "be left without an rx queue", pc.name);
+		return;
+	default:
+		break;
+	}
+	if (rc < 0) {
+		ps_http_json_error(resp, 422, "port_failed", "cannot create %s "
+				   "port %s: %s", pc.driver, pc.name,
+				   rte_strerror(-rc));
+		return;
+	}
+	slot = ps_dataplane_port_slot(dp, pc.name);
+	{
+		char loc[64 + PS_NAME_MAX];
+
+		snprintf(loc, sizeof(loc), "/v1/ports/%s", pc.name);
+		ps_http_response_header(resp, "Location", loc);
+	}
+	rest_reply(resp, 201, rest_port_json(dp, (unsigned int)slot, false));
+}
+
+void
+rest_port_delete(struct ps_rest *r, const struct ps_http_request *req,
+		 struct ps_http_response *resp, const char *arg)
+{
+	struct ps_dataplane *dp = r->dp;
+	int slot = ps_dataplane_port_slot(dp, arg);
+	int rc;
+
+	RTE_SET_USED(req);
+	if (slot < 0) {
+		ps_http_json_error(resp, 404, "not_found", "no port %s", arg);
+		return;
+	}
+	if (dp->ports[slot].role != PS_ROLE_POD) {
+		ps_http_json_error(resp, 409, "not_a_pod_port", "%s is the %s "
+				   "port: only pod ports can be removed at run "
+				   "time", arg,
+				   ps_port_role_name(dp->ports[slot].role));
+		return;
+	}
+	rc = ps_dataplane_port_del(dp, arg);
+	if (rc == -EBUSY) {
+		ps_http_json_error(resp, 409, "busy", "removing %s would leave "
+				   "a worker without an rx queue", arg);
+		return;
+	}
+	if (rc < 0) {
+		ps_http_json_error(resp, 500, "internal_error", "cannot remove "
+				   "%s: %s", arg, rte_strerror(-rc));
+		return;
+	}
+	resp->status = 204;
+}
+
+void
+rest_port_get(struct ps_rest *r, const struct ps_http_request *req,
+	      struct ps_http_response *resp, const char *arg)
+{
+	int slot = ps_dataplane_port_slot(r->dp, arg);
+
+	RTE_SET_USED(req);
+	if (slot < 0) {
+		ps_http_json_error(resp, 404, "not_found", "no port %s", arg);
+		return;
+	}
+	rest_reply(resp, 200, rest_port_json(r->dp, (unsigned int)slot, true));
+}

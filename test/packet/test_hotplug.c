@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pod ports added and removed while the dataplane runs: the workers switch
+ * to rebuilt graphs, the new port bridges, answers and routes like a
+ * configured one, a removed one is forgotten by every table, and nothing
+ * counted or allocated is lost on the way.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include <podswitch/fdb.h>
+#include <podswitch/neighbor.h>
+#include <podswitch/port.h>
+#include <podswitch/stats.h>
+
+#include "test_common.h"
+
+#define NODE_MAC "02:00:00:00:00:0a"
+#define P1_MAC "02:00:0a:f4:00:02"
+#define P2_MAC "02:00:0a:f4:00:03"
+#define HOT_MAC "02:00:0a:f4:00:09"	/* the added port's pod */
+#define HOT_IP "10.244.0.9"
+#define ROUTER_MAC "02:00:c0:a8:3c:01"
+#define ETYPE_TEST 0x88b5
+
+static const char *const config =
+	"{ \"node\": { \"name\": \"t\", \"ip\": \"192.168.60.10/24\","
+	"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
+	"  \"gateway_ip\": \"10.244.0.1\" },"
+	"  \"hotplug\": { \"max_ports\": 2 },"
+	"  \"ports\": ["
+	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
+	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" } },"
+	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
+	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
+	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
+	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	"  \"neighbors\": [ { \"ip\": \"192.168.60.1\", \"mac\": \"" ROUTER_MAC "\","
+	"    \"dev\": \"up\" } ],"
+	"  \"routes\": [ { \"dst\": \"0.0.0.0/0\", \"gateway\": \"192.168.60.1\" } ] }";
+
+static const char *const hot_port =
+	"{ \"name\": \"hot\", \"role\": \"pod\", \"driver\": \"ring\","
+	"  \"args\": { \"rx_ring\": \"hot_rx\", \"tx_ring\": \"hot_tx\" },"
+	"  \"pod\": { \"ip\": \"" HOT_IP "\", \"mac\": \"" HOT_MAC "\" } }";
+
+static struct ps_dataplane dp;
+static struct ps_config cfg;
+static unsigned int pool_base;
+static bool setup_failed;
+
+static void
+drain_all(void)
+{
+	ps_test_drain("p1_tx");
+	ps_test_drain("p2_tx");
+	ps_test_drain("up_tx");
+	ps_test_drain("hot_tx");
+}
+
+static int
+setup(void)
+{
+	if (ps_test_dp_start(config, &dp, &cfg) != 0) {
+		fprintf(stderr, "cannot start the dataplane\n");
+		setup_failed = true;
+		return -1;
+	}
+	drain_all();
+	pool_base = rte_mempool_in_use_count(dp.pool);
+	return 0;
+}
+
+static int
+teardown(void)
+{
+	ps_test_dp_stop(&dp, &cfg);
+	return 0;
+}
+
+static int
+parse_port(const char *text, struct ps_port_config *pc)
+{
+	struct ps_errors errs = { 0 };
+	int rc = ps_port_config_parse(text, strlen(text), &cfg, dp.ports,
+				      dp.nb_ports, pc, &errs);
+
+	ps_errors_print(&errs, stderr);
+	ps_errors_free(&errs);
+	return rc;
+}
+
+static int
+add_hot(void)
+{
+	struct ps_port_config pc;
+
+	if (parse_port(hot_port, &pc) != 0)
+		return -EINVAL;
+	return ps_dataplane_port_add(&dp, &pc);
+}
+
+static uint64_t
+node_objs(const char *name)
+{
+	struct ps_node_stats st[512];
+	int i, n = ps_stats_nodes(st, RTE_DIM(st));
+
+	for (i = 0; i < n; i++)
+		if (strcmp(st[i].name, name) == 0)
+			return st[i].objs;
+	return 0;
+}
+
+/* One frame of an unknown ethertype from src on port ring in. */
+static size_t
+l2_frame(uint8_t *f, const char *dst, const char *src)
+{
+	static const uint8_t payload[46] = { 0x42 };
+
+	return ps_build_eth(f, dst, src, ETYPE_TEST, payload, sizeof(payload));
+}
+
+static void
+test_add_bridges_and_floods(void)
+{
+	uint8_t f[128];
+	size_t len;
+	uint64_t eth_before;
+	int pid;
+
+	/* Counted before the workers change graphs ... */
+	len = l2_frame(f, "ff:ff:ff:ff:ff:ff", P1_MAC);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	drain_all();
+	eth_before = node_objs("eth_input");
+	CU_ASSERT(eth_before >= 1);
+
+	pid = add_hot();
+	CU_ASSERT(pid >= 0);
+	CU_ASSERT_EQUAL(dp.nb_ports, 4);
+	CU_ASSERT(dp.workers[0].graph_gen >= 1);
+	/* ... are still counted after. */
+	CU_ASSERT(node_objs("eth_input") >= eth_before);
+
+	/* A broadcast from p1 now reaches the new port too. */
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("p2_tx", f, len);
+	ps_test_expect_one("hot_tx", f, len);
+	ps_test_expect_none("up_tx");
+
+	/* Its pod's MAC is static: unicast to it goes there alone. */
+	len = l2_frame(f, HOT_MAC, P1_MAC);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("hot_tx", f, len);
+	ps_test_expect_none("p2_tx");
+
+	/* And frames from it are bridged. */
+	len = l2_frame(f, P1_MAC, HOT_MAC);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("p1_tx", f, len);
+	ps_test_expect_none("p2_tx");
+}
+
+static void
+test_added_port_answers_and_routes(void)
+{
+	uint8_t req[128], exp[128];
+	size_t rl, el;
+
+	/* The gateway answers its pod's echo on it. */
+	rl = ps_build_icmp_echo(req, NODE_MAC, HOT_MAC, HOT_IP, "10.244.0.1",
+				8, 7, 1, 64, 16);
+	el = ps_build_icmp_echo(exp, HOT_MAC, NODE_MAC, "10.244.0.1", HOT_IP,
+				0, 7, 1, 64, 16);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", req, rl), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("hot_tx", exp, el);
+
+	/* Routed from the uplink to its pod with the pod's MAC (static
+	 * neighbor entry, no ARP). */
+	rl = ps_build_icmp_echo(req, NODE_MAC, ROUTER_MAC, "8.8.8.8", HOT_IP,
+				8, 9, 1, 60, 16);
+	el = ps_build_forwarded(exp, req, rl, HOT_MAC, NODE_MAC);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "up_rx", req, rl), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("hot_tx", exp, el);
+
+	/* And from it to the world through the default route. */
+	rl = ps_build_icmp_echo(req, NODE_MAC, HOT_MAC, HOT_IP, "8.8.8.8",
+				8, 9, 2, 64, 16);
+	el = ps_build_forwarded(exp, req, rl, ROUTER_MAC, NODE_MAC);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", req, rl), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("up_tx", exp, el);
+}
+
+static void
+test_add_refused(void)
+{
+	struct ps_port_config pc;
+	unsigned int before = dp.nb_ports, spare = dp.mbuf_spare;
+	struct ps_errors errs = { 0 };
+	static const char *const dup_pod =
+		"{ \"name\": \"other\", \"role\": \"pod\", \"driver\": \"ring\","
+		"  \"args\": { \"rx_ring\": \"o_rx\", \"tx_ring\": \"o_tx\" },"
+		"  \"pod\": { \"ip\": \"" HOT_IP "\", \"mac\": \"02:00:0a:f4:00:77\" } }";
+	static const char *const uplink =
+		"{ \"name\": \"up2\", \"role\": \"uplink\", \"driver\": \"ring\","
+		"  \"args\": { \"rx_ring\": \"u2_rx\", \"tx_ring\": \"u2_tx\" } }";
+	static const char *const bad[] = {
+		"{", "[]", "{ \"name\": \"x\" }",
+		"{ \"name\": \"x\", \"role\": \"pod\", \"driver\": \"nope\" }",
+		"{ \"name\": \"x y\", \"role\": \"pod\", \"driver\": \"ring\","
+		"  \"args\": { \"rx_ring\": \"a\", \"tx_ring\": \"b\" } }",
+		"{ \"name\": \"x\", \"role\": \"pod\", \"driver\": \"ring\","
+		"  \"args\": { \"rx_ring\": \"a\", \"tx_ring\": \"b\" },"
+		"  \"pod\": { \"ip\": \"10.9.0.1\", \"mac\": \"02:00:00:00:01:01\" } }",
+		"{ \"name\": \"x\", \"role\": \"pod\", \"driver\": \"ring\","
+		"  \"args\": { \"rx_ring\": \"a\" } }",
+		"{ \"name\": \"x\", \"role\": \"pod\", \"driver\": \"ring\","
+		"  \"args\": { \"rx_ring\": \"a\", \"tx_ring\": \"b\" }, \"extra\": 1 }",
+	};
+	unsigned int i;
+
+	/* The same name or pod address again: a parse error. */
+	CU_ASSERT_NOT_EQUAL(parse_port(hot_port, &pc), 0);
+	CU_ASSERT_NOT_EQUAL(parse_port(dup_pod, &pc), 0);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		int rc = ps_port_config_parse(bad[i], strlen(bad[i]), &cfg,
+					      dp.ports, dp.nb_ports, &pc, &errs);
+
+		CU_ASSERT_EQUAL(rc, -EINVAL);
+		CU_ASSERT(errs.count > 0);
+		ps_errors_free(&errs);
+		memset(&errs, 0, sizeof(errs));
+	}
+	/* Past the parser, the dataplane refuses them too. */
+	CU_ASSERT_EQUAL(parse_port(uplink, &pc), 0);
+	CU_ASSERT_EQUAL(ps_dataplane_port_add(&dp, &pc), -EINVAL);
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "nope"), -ENOENT);
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "up"), -EINVAL);
+	CU_ASSERT_EQUAL(dp.nb_ports, before);
+	CU_ASSERT_EQUAL(dp.mbuf_spare, spare);
+}
+
+static void
+test_reserve_used_up(void)
+{
+	struct ps_port_config pc;
+	unsigned int before = dp.nb_ports, spare = dp.mbuf_spare, added = 0;
+	unsigned int need, i;
+	char text[512], name[16];
+	int rc;
+
+	/* The reserve is counted in mbufs: ring ports are small, so several
+	 * fit where the configuration reserved for vhost-user ones. */
+	for (i = 0; i < PS_MAX_PORTS; i++) {
+		snprintf(name, sizeof(name), "x%u", i);
+		snprintf(text, sizeof(text),
+			 "{ \"name\": \"%s\", \"role\": \"pod\", \"driver\": \"ring\","
+			 "  \"args\": { \"rx_ring\": \"%s_rx\", \"tx_ring\": \"%s_tx\" } }",
+			 name, name, name);
+		CU_ASSERT_EQUAL_FATAL(parse_port(text, &pc), 0);
+		rc = ps_dataplane_port_add(&dp, &pc);
+		if (rc < 0)
+			break;
+		added++;
+	}
+	need = ps_port_mbuf_need(&pc, (uint16_t)dp.nb_workers);
+	CU_ASSERT_EQUAL(rc, -ENOBUFS);
+	CU_ASSERT_EQUAL(added, spare / need);
+	CU_ASSERT(dp.mbuf_spare < need);
+	CU_ASSERT_EQUAL(dp.nb_ports, before + added);
+	CU_ASSERT_EQUAL(ps_dataplane_port_slot(&dp, name), -ENOENT);
+	for (i = 0; i < added; i++) {
+		snprintf(name, sizeof(name), "x%u", i);
+		CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, name), 0);
+		snprintf(name, sizeof(name), "x%u_tx", i);
+		ps_test_drain(name);
+	}
+	CU_ASSERT_EQUAL(dp.nb_ports, before);
+	CU_ASSERT_EQUAL(dp.mbuf_spare, spare);
+}
+
+static void
+test_del_forgets_port(void)
+{
+	struct ps_fdb_entry fe;
+	struct ps_neigh ne;
+	uint8_t f[128];
+	size_t len;
+	uint64_t eth_before;
+	int pid = ps_dataplane_port_by_name(&dp, "hot");
+
+	CU_ASSERT_FATAL(pid >= 0);
+	/* Learned MAC behind the port, to see it forgotten. */
+	len = l2_frame(f, P1_MAC, "02:00:0a:f4:00:55");
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	drain_all();
+	CU_ASSERT_EQUAL(ps_fdb_get(dp.fdb, &(struct rte_ether_addr){
+		{ 0x02, 0, 0x0a, 0xf4, 0, 0x55 } }, &fe), 0);
+	eth_before = node_objs("eth_input");
+
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "hot"), 0);
+	CU_ASSERT_EQUAL(ps_dataplane_port_slot(&dp, "hot"), -ENOENT);
+	CU_ASSERT_EQUAL(dp.nb_ports, 3);
+	CU_ASSERT_FALSE(ps_ports[pid].active);
+	CU_ASSERT(node_objs("eth_input") >= eth_before);
+
+	/* FDB (learned and static) and neighbor entries are gone. */
+	CU_ASSERT_NOT_EQUAL(ps_fdb_get(dp.fdb, &(struct rte_ether_addr){
+		{ 0x02, 0, 0x0a, 0xf4, 0, 0x55 } }, &fe), 0);
+	{
+		struct rte_ether_addr hm = ps_mac(HOT_MAC);
+
+		CU_ASSERT_NOT_EQUAL(ps_fdb_get(dp.fdb, &hm, &fe), 0);
+	}
+	CU_ASSERT_NOT_EQUAL(ps_neigh_get(dp.neighbors, ps_ip(HOT_IP), &ne), 0);
+
+	/* Its pod's MAC is unknown now: flooded to the rest of the segment. */
+	len = l2_frame(f, HOT_MAC, P1_MAC);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("p2_tx", f, len);
+	ps_test_expect_none("hot_tx");
+	/* A frame left on its rx ring is not read by anyone. */
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("p2_tx");
+	ps_test_drain("hot_rx");
+}
+
+static void
+test_readd_same_name(void)
+{
+	uint8_t f[128];
+	size_t len;
+
+	/* Node clones and edges of the first life are reused. */
+	CU_ASSERT(add_hot() >= 0);
+	len = l2_frame(f, HOT_MAC, P2_MAC);
+	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p2_rx", f, len), 0);
+	ps_test_dp_run(&dp, 4);
+	ps_test_expect_one("hot_tx", f, len);
+	ps_test_expect_none("p1_tx");
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "hot"), 0);
+}
+
+static void
+test_no_mbuf_leak(void)
+{
+	ps_test_dp_run(&dp, 8);
+	drain_all();
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{ "added port bridges and floods", test_add_bridges_and_floods },
+		{ "added port answers and routes", test_added_port_answers_and_routes },
+		{ "bad or clashing ports refused, nothing changes", test_add_refused },
+		{ "reserve for added ports used up", test_reserve_used_up },
+		{ "deleted port forgotten by every table", test_del_forgets_port },
+		{ "same name added again", test_readd_same_name },
+		{ "no mbuf leak", test_no_mbuf_leak },
+	};
+	CU_pSuite s;
+	unsigned int i;
+
+	(void)argc;
+	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("hotplug", setup, teardown);
+	if (s == NULL)
+		return 1;
+	for (i = 0; i < RTE_DIM(tests); i++)
+		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
+			return 1;
+	return ps_test_run_cunit() != 0 || setup_failed ? 1 : 0;
+}
