@@ -48,24 +48,6 @@ route_list(const struct ctl *c)
 	return CTL_EXIT_OK;
 }
 
-/* Send a request whose success has nothing to show but --json's body. */
-static int
-change(const struct ctl *c, const char *method, const char *path,
-       const char *body, size_t len)
-{
-	struct http_reply r;
-	int rc = CTL_EXIT_OK;
-
-	if (http_request(c, method, path, body, len, &r) < 0)
-		return CTL_EXIT_FAIL;
-	if (r.status >= 300)
-		rc = ctl_http_failed(&r);
-	else if (c->json && r.body_len > 0)
-		ctl_print_body(&r);
-	http_reply_free(&r);
-	return rc;
-}
-
 static int
 route_add(const struct ctl *c, int argc, char **argv)
 {
@@ -115,7 +97,7 @@ route_add(const struct ctl *c, int argc, char **argv)
 		ctl_err("route add: arguments are not valid UTF-8");
 		return CTL_EXIT_FAIL;
 	}
-	rc = change(c, "POST", "/v1/routes", body, strlen(body));
+	rc = ctl_change(c, "POST", "/v1/routes", body, strlen(body));
 	free(body);
 	return rc;
 }
@@ -144,42 +126,7 @@ route_del(const struct ctl *c, const char *prefix)
 			n += (size_t)snprintf(path + n, 4, "%%%02X", *p);
 	}
 	path[n] = '\0';
-	return change(c, "DELETE", path, NULL, 0);
-}
-
-static char *
-read_file(const char *name, size_t *len)
-{
-	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
-	size_t cap = 65536, n = 0, r;
-	char *buf, *nb;
-
-	if (f == NULL) {
-		ctl_err("cannot open %s: %s", name, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(cap);
-	while (buf != NULL && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap) {
-			nb = realloc(buf, cap * 2);
-			if (nb == NULL)
-				free(buf);
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	if (buf == NULL)
-		ctl_err("%s: out of memory", name);
-	else if (ferror(f)) {
-		ctl_err("cannot read %s: %s", name, strerror(errno));
-		free(buf);
-		buf = NULL;
-	}
-	if (f != stdin)
-		fclose(f);
-	*len = n;
-	return buf;
+	return ctl_change(c, "DELETE", path, NULL, 0);
 }
 
 static int
@@ -194,7 +141,7 @@ route_replace(const struct ctl *c, int argc, char **argv)
 	if (argc != 2 || strcmp(argv[0], "-f") != 0)
 		return ctl_usage_error("route replace: usage: route replace "
 				       "-f FILE (or - for stdin)");
-	body = read_file(argv[1], &len);
+	body = ctl_read_file(argv[1], &len);
 	if (body == NULL)
 		return CTL_EXIT_FAIL;
 	/* The server would refuse it too, but could not name the file. */
@@ -206,7 +153,7 @@ route_replace(const struct ctl *c, int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	}
 	json_decref(j);
-	rc = change(c, "PUT", "/v1/routes", body, len);
+	rc = ctl_change(c, "PUT", "/v1/routes", body, len);
 	free(body);
 	return rc;
 }

@@ -67,9 +67,20 @@ void table_free(struct table *t);
 /* A JSON value as table text ("-" for null or missing). */
 const char *jstr(const json_t *o, const char *key, char *buf, size_t size);
 
+/* request.c */
+/*
+ * Send a request whose success has nothing to show but --json's body;
+ * returns the exit code (a failure printed as ctl_http_failed does).
+ */
+int ctl_change(const struct ctl *c, const char *method, const char *path,
+	       const char *body, size_t len);
+/* FILE ("-" = stdin) whole, malloc'ed; NULL having said why. */
+char *ctl_read_file(const char *name, size_t *len);
+
 /* Command groups: argc/argv start after the command name. */
 int cmd_status(const struct ctl *c, int argc, char **argv);
 int cmd_route(const struct ctl *c, int argc, char **argv);
+int cmd_port(const struct ctl *c, int argc, char **argv);
 int cmd_fdb(const struct ctl *c, int argc, char **argv);
 int cmd_neigh(const struct ctl *c, int argc, char **argv);
 int cmd_stats(const struct ctl *c, int argc, char **argv);

@@ -21,6 +21,7 @@ struct command {
 static const struct command commands[] = {
 	{ "status", cmd_status },
 	{ "route", cmd_route },
+	{ "port", cmd_port },
 	{ "fdb", cmd_fdb },
 	{ "neigh", cmd_neigh },
 	{ "neighbor", cmd_neigh },

@@ -761,6 +761,93 @@ test_metrics(void)
 	resp_free(&r);
 }
 
+/* The names of the ports GET /v1/ports lists, space separated. */
+static void
+port_names(char *buf, size_t size)
+{
+	struct resp r;
+	json_t *p;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	if (request("GET", "/v1/ports", NULL, &r) != 0)
+		return;
+	json_array_foreach(r.json, i, p)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? " " : "",
+			json_string_value(json_object_get(p, "name")));
+	resp_free(&r);
+}
+
+static void
+test_ports(void)
+{
+	static const char *const hot =
+		"{\"name\": \"p9\", \"role\": \"pod\", \"driver\": \"ring\","
+		" \"args\": {\"rx_ring\": \"p9_rx\", \"tx_ring\": \"p9_tx\"},"
+		" \"pod\": {\"ip\": \"10.244.0.9\", \"mac\": \"02:00:0a:f4:00:09\"}}";
+	static const struct {
+		const char *method, *path, *body;
+		int status;
+		const char *says;
+	} bad[] = {
+		{ "POST", "/v1/ports", NULL, 400, "body" },
+		{ "POST", "/v1/ports", "{\"name\": \"p1\", \"role\": \"pod\","
+		  " \"driver\": \"ring\", \"args\": {\"rx_ring\": \"a\","
+		  " \"tx_ring\": \"b\"}}", 400, "duplicate port name" },
+		{ "POST", "/v1/ports", "{\"name\": \"u2\", \"role\": \"uplink\","
+		  " \"driver\": \"ring\", \"args\": {\"rx_ring\": \"a\","
+		  " \"tx_ring\": \"b\"}}", 400, "only pod ports" },
+		{ "POST", "/v1/ports", "{\"name\": 7}", 400, "$.name" },
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"ring\", \"args\": {\"rx_ring\": \"a\","
+		  " \"tx_ring\": \"b\"}, \"pod\": {\"ip\": \"10.1.1.1\","
+		  " \"mac\": \"02:00:00:00:07:07\"}}", 400, "pod_cidr" },
+		{ "DELETE", "/v1/ports/up", NULL, 409, "uplink" },
+		{ "DELETE", "/v1/ports/p9", NULL, 404, "no port p9" },
+		{ "PATCH", "/v1/ports", NULL, 405, NULL },
+	};
+	char before[256], after[256];
+	struct resp r;
+	unsigned int i;
+
+	port_names(before, sizeof(before));
+	CHECK(strcmp(before, "p1 p2 up") == 0, "ports: %s", before);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		CU_ASSERT_EQUAL_FATAL(request(bad[i].method, bad[i].path,
+					      bad[i].body, &r), 0);
+		CHECK(r.status == bad[i].status, "%s %s: %d %s", bad[i].method,
+		      bad[i].path, r.status, r.body);
+		if (bad[i].says != NULL)
+			CHECK(r.body != NULL && strstr(r.body, bad[i].says),
+			      "%s %s: %s", bad[i].method, bad[i].path, r.body);
+		resp_free(&r);
+	}
+	port_names(after, sizeof(after));
+	CHECK(strcmp(before, after) == 0, "after refusals: %s", after);
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/ports", hot, &r), 0);
+	CHECK(r.status == 201, "%d %s", r.status, r.body);
+	CHECK(header_has(&r, "Location", "/v1/ports/p9"), "location: %s",
+	      r.head);
+	CHECK(json_is_true(json_object_get(r.json, "added_at_runtime")),
+	      "created: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/ports/p9", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_integer(json_object_get(
+		json_object_get(r.json, "counters"), "rx_packets")),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	port_names(after, sizeof(after));
+	CHECK(strcmp(after, "p1 p2 up p9") == 0, "ports: %s", after);
+
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/ports/p9", NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	port_names(after, sizeof(after));
+	CHECK(strcmp(before, after) == 0, "after delete: %s", after);
+	ps_test_drain("p9_tx");
+}
+
 static void
 test_not_found_and_methods(void)
 {
@@ -1092,6 +1179,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "PUT /v1/routes replaces atomically", test_routes_replace);
 	CU_add_test(s, "table full: 507", test_table_full);
 	CU_add_test(s, "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors);
+	CU_add_test(s, "GET, POST and DELETE /v1/ports", test_ports);
 	CU_add_test(s, "GET /v1/stats", test_stats);
 	CU_add_test(s, "GET /metrics (Prometheus 0.0.4)", test_metrics);
 	CU_add_test(s, "404 and 405 with Allow", test_not_found_and_methods);
