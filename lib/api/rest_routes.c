@@ -606,15 +606,6 @@ rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
 	n = build_set(r, list, set, json_array_size(list) + nconn_max, resp);
 	if (n < 0)
 		goto out;
-	dup = find_duplicate(set, (unsigned int)n, &first);
-	if (dup >= 0) {
-		unsigned int nconn = (unsigned int)n -
-				     (unsigned int)json_array_size(list);
-
-		rest_bad(resp, "routes[%ld].dst: same prefix as routes[%ld]",
-			 dup - (long)nconn, first - (long)nconn);
-		goto out;
-	}
 	ms_check = ms_since(t);
 	t = rte_get_timer_cycles();
 	rc = ps_route_replace_all(r->dp->routes, set, (unsigned int)n);
@@ -630,7 +621,16 @@ rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
 	}
 	ms_table = ms_since(t);
 	t = rte_get_timer_cycles();
-	if (rc == -ENOSPC) {
+	/* The table refuses a prefix twice (and changes nothing); only then
+	 * are the two looked for, to name them, so a good set pays no sort. */
+	if (rc == -EEXIST &&
+	    (dup = find_duplicate(set, (unsigned int)n, &first)) >= 0) {
+		unsigned int nconn = (unsigned int)n -
+				     (unsigned int)json_array_size(list);
+
+		rest_bad(resp, "routes[%ld].dst: same prefix as routes[%ld]",
+			 dup - (long)nconn, first - (long)nconn);
+	} else if (rc == -ENOSPC) {
 		ps_http_json_error(resp, 507, "table_full",
 				   "the route table is full");
 	} else if (rc < 0) {
