@@ -16,7 +16,11 @@ whole response is read (t1), on the same clock.
 For each call: the first datagram that took the new path and the last one
 that took the old path bracket the instant the change took effect, in
 send-time terms; the effect time is the first-new send time minus t0 (and
-minus t1). Datagrams lost or seen on the old path after the first one on
+minus t1). A datagram is looked up some time after it is sent (the path
+latency, also printed), so the send-time figure can be early by up to that
+latency (even negative); the first-new datagram's receive time minus t0
+(rx_ms) is late by the rest of the path: the change took effect between
+the two. Datagrams lost or seen on the old path after the first one on
 the new path are counted (a table change must not lose or mix packets).
 
 Only the Python standard library; needs root (setns, AF_PACKET).
@@ -214,9 +218,10 @@ def main():
               f"median {lat[len(lat) // 2] / 1e3:.0f} us, "
               f"p99 {lat[int(len(lat) * 0.99)] / 1e3:.0f} us")
     print(f"{'op':7} {'trial':>5} {'code':>4} {'api_ms':>8} "
-          f"{'effect_ms':>10} {'after_resp_ms':>13} {'bracket_us':>10} "
-          f"{'lost':>5} {'mixed':>5}")
+          f"{'effect_ms':>10} {'rx_ms':>7} {'after_resp_ms':>13} "
+          f"{'bracket_us':>10} {'lost':>5} {'mixed':>5}")
     res = {"post": [], "delete": []}
+    resrx = {"post": [], "delete": []}
     ok = True
     for i, (op, k, code, t0, t1, new) in enumerate(calls):
         # the datagrams sent from halfway since the previous call to
@@ -235,16 +240,20 @@ def main():
         seqs = [r[0] for r in win]
         lost = (seqs[-1] - seqs[0] + 1) - len(seqs)
         eff = (fn[2] - t0) / 1e6
+        effrx = (fn[3] - t0) / 1e6
         res[op].append(eff)
+        resrx[op].append(effrx)
         print(f"{op:7} {k:5} {code:4} {(t1 - t0) / 1e6:8.2f} {eff:10.3f} "
-              f"{(fn[2] - t1) / 1e6:13.3f} {(fn[2] - lo_old[2]) / 1e3:10.0f} "
-              f"{lost:5} {mixed:5}")
+              f"{effrx:7.3f} {(fn[2] - t1) / 1e6:13.3f} "
+              f"{(fn[2] - lo_old[2]) / 1e3:10.0f} {lost:5} {mixed:5}")
     for op in ("post", "delete"):
-        v = res[op]
+        v, w = res[op], resrx[op]
         if v:
-            print(f"{op.upper():7} effect after the request was sent: "
-                  f"median {statistics.median(v):.3f} ms, "
-                  f"min {min(v):.3f}, max {max(v):.3f} (n={len(v)})")
+            print(f"{op.upper():7} effect after the request was written: "
+                  f"median {statistics.median(v):.3f} ms "
+                  f"(min {min(v):.3f}, max {max(v):.3f}) by send time, "
+                  f"{statistics.median(w):.3f} ms (min {min(w):.3f}, "
+                  f"max {max(w):.3f}) by receive time, n={len(v)}")
     return 0 if ok else 1
 
 

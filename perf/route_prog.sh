@@ -208,14 +208,16 @@ put_set() {	# SET REPS
 		case $out in 2*) ;; *) log "    response: $(head -c 300 "$WORK/resp")"; break ;; esac
 	done
 }
-# Warm-up, not counted: the first generations of a fresh daemon fault in
-# the heap's pages (--no-huge: 4 KiB shmem pages; DPDK zeroes what it
-# frees, the never-touched part of a tbl8 array included), 0.3-0.9 s once
-# per daemon. With hugepages the EAL has touched them at start.
-log "A0: warm-up, 2 PUTs of mixed-100k (listed, not counted)"
-for k in 1 2; do
-	out=$(curl_api PUT /v1/routes "$WORK/mixed-100k.json")
-	echo "warmup-mixed-100k $k $out" >>"$RES"
+# Warm-up, listed but not counted: the first generations of a fresh
+# daemon fault in the DPDK heap's pages (--no-huge: 4 KiB shmem pages;
+# DPDK zeroes what it frees, the never-touched part of a tbl8 array too;
+# with hugepages the EAL has touched them at start), and the first big
+# body grows the C heap that jansson's objects live in: 0.3-1.5 s more,
+# once per daemon. The largest set (5.1 MB) and the most tbl8 groups.
+log "A0: warm-up, PUT gw-100k then mixed-100k (listed, not counted)"
+for s in gw-100k mixed-100k; do
+	out=$(curl_api PUT /v1/routes "$WORK/$s.json")
+	echo "warmup-$s 1 $out" >>"$RES"
 done
 log "A1: bulk PUT /v1/routes, $REPS times each"
 put_set gw-10k "$REPS"
@@ -376,10 +378,12 @@ if [ "$API_ONLY" = 0 ]; then
 	echo " UDP stream to 10.253.1.1 at $RATE/s; $LOAD_B]"
 	sed 's/^/  /' "$EFFECT"
 	echo "  effect_ms: send time of the first datagram that took the new path minus"
-	echo "  the time the request was written; after_resp_ms: the same minus the time"
-	echo "  the response was read (negative: in effect before the client saw the"
-	echo "  answer); bracket_us: gap to the last datagram on the old path (the"
-	echo "  resolution); lost/mixed: datagrams lost / on the old path after the switch."
+	echo "  the time the request was written (early by up to the path latency: it"
+	echo "  was looked up after it was sent; can be negative); rx_ms: its receive"
+	echo "  time minus the same (late by the rest of the path): the change took"
+	echo "  effect between the two. after_resp_ms: effect_ms from the time the"
+	echo "  response was read. bracket_us: gap to the last datagram on the old path"
+	echo "  (resolution); lost/mixed: datagrams lost / on the old path after the switch."
 	[ -n "${ROUTES_B:-}" ] && echo "  table: $ROUTES_B"
 fi
 if [ -s "$WORK/profile.txt" ]; then
