@@ -231,8 +231,11 @@ def main():
         win = [r for r in recs if lo <= r[2] < hi]
         first = next((j for j, r in enumerate(win) if r[1] == new), None)
         if code // 100 != 2 or first is None or first == 0:
+            seqs = [r[0] for r in win]
+            lost = (seqs[-1] - seqs[0] + 1) - len(seqs) if seqs else -1
             print(f"{op:7} {k:5} {code:4} {(t1 - t0) / 1e6:8.2f} "
-                  f"{'not seen':>10}")
+                  f"{'not seen':>10} ({len(win)} datagrams sent in the "
+                  f"window arrived, {lost} lost between them)")
             ok = False
             continue
         fn, lo_old = win[first], win[first - 1]

@@ -385,6 +385,9 @@ if [ "$API_ONLY" = 0 ]; then
 	echo "  response was read. bracket_us: gap to the last datagram on the old path"
 	echo "  (resolution); lost/mixed: datagrams lost / on the old path after the switch."
 	[ -n "${ROUTES_B:-}" ] && echo "  table: $ROUTES_B"
+	echo "  podswitch's own counters at its stop (where datagrams were lost: before"
+	echo "  podswitch = src rx-packets below what was sent; in podswitch = drops):"
+	sed -n '/^port  *role/,/^$/p; /^drops:/,/^$/p' "$B/podswitch.log" | sed '/^$/d; s/^/    /'
 fi
 if [ -s "$WORK/profile.txt" ]; then
 	echo
