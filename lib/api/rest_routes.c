@@ -222,7 +222,8 @@ list_cb(const struct ps_route *rt, void *arg)
 		}
 	}
 	LB_LIT(b, ",\"protocol\":\"");
-	lb_raw(b, route_protocol(rt->origin), strlen(route_protocol(rt->origin)));
+	lb_raw(b, route_protocol(rt->origin),
+	       strlen(route_protocol(rt->origin)));
 	LB_LIT(b, "\",\"scope\":\"");
 	lb_raw(b, route_scope(rt), strlen(route_scope(rt)));
 	LB_LIT(b, "\"}");

@@ -74,10 +74,10 @@ rt_dir24_init(struct rt_gen *g, uint32_t nb_tbl8, int socket)
 	if (g->tbl24 == NULL || g->tbl8 == NULL || p == NULL)
 		return -ENOMEM;
 	p->nb = nb_tbl8;
-	p->free = rte_malloc_socket("ps_route_tbl8f", sizeof(uint32_t) * nb_tbl8,
-				    0, socket);
-	p->next = rte_malloc_socket("ps_route_tbl8n", sizeof(uint32_t) * nb_tbl8,
-				    0, socket);
+	p->free = rte_malloc_socket("ps_route_tbl8f",
+				    sizeof(uint32_t) * nb_tbl8, 0, socket);
+	p->next = rte_malloc_socket("ps_route_tbl8n",
+				    sizeof(uint32_t) * nb_tbl8, 0, socket);
 	p->token = rte_malloc_socket("ps_route_tbl8t",
 				     sizeof(uint64_t) * nb_tbl8, 0, socket);
 	if (p->free == NULL || p->next == NULL || p->token == NULL)
@@ -257,7 +257,7 @@ rt_dir24_del(struct ps_route_table *rt, struct rt_gen *g, uint32_t ip,
 	}
 	o = g->tbl24[ip >> 8];
 	if (!(o & RT_E_EXT))
-		return;		/* cannot happen: the prefix is present */
+		return;	/* cannot happen: the prefix is present */
 	grp = o & RT_E_IDX;
 	t8 = &g->tbl8[grp * TBL8_ENTRIES];
 	lo = ip & 0xff;

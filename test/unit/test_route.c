@@ -589,8 +589,10 @@ test_mixed_lengths(void)
 	CU_ASSERT_EQUAL(stats(rt).routes, m.n);
 	/* down to nothing: every address misses again */
 	while (m.n > 0) {
-		struct ps_prefix4 p = { .addr = rte_cpu_to_be_32(m.addr[m.n - 1]),
-					.len = m.len[m.n - 1] };
+		struct ps_prefix4 p = {
+			.addr = rte_cpu_to_be_32(m.addr[m.n - 1]),
+			.len = m.len[m.n - 1],
+		};
 
 		CU_ASSERT_EQUAL(ps_route_del(rt, &p), 0);
 		m.n--;
