@@ -6,57 +6,54 @@
 #   A. API only: one podswitch (--no-huge, one ring uplink, tables.routes
 #      131072, API on a Unix socket in the work dir), no traffic.
 #      1. bulk PUT /v1/routes of generated sets, 3 times each, median:
-#           gw-10k, gw-50k   /24s in 11.0.0.0-126.255.255.255 via one gateway
-#           gw-100k          the same, 100k (over the API's 4 MiB body
-#                            limit with a gateway: tried once, expect 413)
-#           link-100k        100k /24s on-link on the uplink (no "gateway":
-#                            ~25 bytes a route, fits in 4 MiB)
+#           gw-10k, gw-50k, gw-100k  /24s in 11.0.0.0-126.255.255.255 via
+#                            one gateway (100k: 5.1 MB of JSON)
+#           link-100k        100k /24s on-link on the uplink
 #           mixed-100k       100k prefixes /16../28 (13 lengths in equal
 #                            shares), on-link
+#         curl's time_total (the whole request: upload, JSON parse,
+#         validation, table build and publication, the 8-11 MB answer),
+#         and the daemon's own split of it from its log.
 #      2. with link-100k installed: POST of a new /24 and DELETE of it, 20
 #         times each (curl time_total, median and max)
 #      3. profile (-p): perf record of the daemon during one more PUT of
 #         mixed-100k
-#   B. data path (only with -D; experimental: it could not be run to the
-#      end where it was written, as perf/rig.sh's vhost-user plumbing
-#      itself did not come up there at the time): the perf/rig.sh L3 setup (testpmd flowgen on
-#      two virtio-user ports <-> podswitch on two vhost-user ports, worker
-#      alone on CPU 1), link-100k + 10.253.0.0/16 via the next hop behind v1
-#      put through the API. Then, N times: POST 10.253.0.0/17 via the next
-#      hop behind v0 (all of flowgen's destinations, 10.253.0.0-10.253.3.255,
-#      move to v0), wait, DELETE it (they move back). The generator's port
-#      counters are sampled every ~10 ms ("show port stats all" through its
-#      stdin FIFO, each command time-stamped when sent): the effect time is
-#      the time from the API call's return to the first sample in which the
-#      generator's port 0 rx rose (POST) or stopped rising (DELETE).
+#   B. data path (-D): podswitch on af_packet ports of three network
+#      namespaces (a sender pod, an uplink peer, a second pod), 100k
+#      on-link /24s plus 10.253.0.0/16 via the uplink peer put through the
+#      API. perf/route_effect.py sends a numbered, time-stamped UDP stream
+#      to 10.253.1.1 and reads it behind both egress ports, while it POSTs
+#      10.253.0.0/17 via the second pod (the stream moves) and DELETEs it
+#      (the stream moves back), N times: the time from the request to the
+#      first datagram on the new path, and loss or mixing across the switch.
 #
-# usage: perf/route_prog.sh [-D] [-p] [-n TRIALS] [-k] [-h]
-#   -D  also part B (needs hugepages, dpdk-testpmd, 2 CPUs)
+# usage: perf/route_prog.sh [-D] [-p] [-n TRIALS] [-r RATE] [-k] [-h]
+#   -D  also part B (needs python3 and ip netns; no hugepages)
 #   -p  profile the daemon during a mixed-100k PUT (needs perf)
-#   -n  data-path trials (default 5)
-#   -k  keep the work directory (logs, samples, route sets)
-# env:  PODSWITCH (default build/app/podswitch), TESTPMD (dpdk-testpmd),
-#       GEN_CPU (0), DUT_CPU (1)
+#   -n  data-path trials (default 10)
+#   -r  data-path stream rate, datagrams/s (default 10000)
+#   -k  keep the work directory (logs, route sets, samples)
+# env:  PODSWITCH (default build/app/podswitch), DUT_CPU (worker CPU, 1)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 PODSWITCH=${PODSWITCH:-$top/build/app/podswitch}
-TESTPMD=${TESTPMD:-dpdk-testpmd}
-GEN_CPU=${GEN_CPU:-0}
 DUT_CPU=${DUT_CPU:-1}
 API_ONLY=1
 PROFILE=0
-TRIALS=5
+TRIALS=10
+RATE=10000
 KEEP=0
 REPS=3
 SMALL_N=20
 
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while getopts "Dpn:kh" o; do
+while getopts "Dpn:r:kh" o; do
 	case $o in
 	D) API_ONLY=0 ;;
 	p) PROFILE=1 ;;
 	n) TRIALS=$OPTARG ;;
+	r) RATE=$OPTARG ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -65,17 +62,13 @@ done
 
 die() { echo "psroute: $*" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*" >&2; }
-now() { date +%s.%N; }
 
 [ "$(id -u)" = 0 ] || die "needs root"
 [ -x "$PODSWITCH" ] || die "no podswitch binary at $PODSWITCH (ninja -C build)"
 command -v curl >/dev/null || die "no curl"
 if [ "$API_ONLY" = 0 ]; then
-	command -v "$TESTPMD" >/dev/null || die "no $TESTPMD (part B, -D)"
-	grep -qs hugetlbfs /proc/mounts || die "no hugetlbfs mounted (part B, -D)"
-	HUGEDIR=$(awk '$3 == "hugetlbfs" { print $2; exit }' /proc/mounts)
-	free_mb=$(awk '/HugePages_Free/ { f = $2 } /Hugepagesize/ { s = $2 } END { print int(f * s / 1024) }' /proc/meminfo)
-	[ "$free_mb" -ge 800 ] || die "only $free_mb MB of free hugepages, need 800 (part B, -D)"
+	command -v python3 >/dev/null || die "no python3 (part B, -D)"
+	ip netns list >/dev/null 2>&1 || die "no ip netns (part B, -D)"
 fi
 if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
 	log "perf not found: -p ignored"; PROFILE=0
@@ -84,18 +77,18 @@ fi
 TAG=psroute-$$
 WORK=$(mktemp -d /tmp/$TAG.XXXXXX)
 PIDS=()
-FIFO_FDS=()
+NETNS=()
 cleanup() {
-	local rc=$? p
+	local rc=$? p ns
 	set +e
-	for fd in "${FIFO_FDS[@]}"; do eval "exec $fd>&-"; done 2>/dev/null
 	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	[ -n "${HUGEDIR:-}" ] && rm -f "$HUGEDIR"/$TAG-* 2>/dev/null
+	# deleting a namespace deletes its veth pair
+	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf /var/run/dpdk/$TAG-* 2>/dev/null
 	if [ "$KEEP" = 1 ]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
 	exit $rc
@@ -215,10 +208,21 @@ put_set() {	# SET REPS
 		case $out in 2*) ;; *) log "    response: $(head -c 300 "$WORK/resp")"; break ;; esac
 	done
 }
+# Warm-up, listed but not counted: the first generations of a fresh
+# daemon fault in the DPDK heap's pages (--no-huge: 4 KiB shmem pages;
+# DPDK zeroes what it frees, the never-touched part of a tbl8 array too;
+# with hugepages the EAL has touched them at start), and the first big
+# body grows the C heap that jansson's objects live in: 0.3-1.5 s more,
+# once per daemon. The largest set (5.1 MB) and the most tbl8 groups.
+log "A0: warm-up, PUT gw-100k then mixed-100k (listed, not counted)"
+for s in gw-100k mixed-100k; do
+	out=$(curl_api PUT /v1/routes "$WORK/$s.json")
+	echo "warmup-$s 1 $out" >>"$RES"
+done
 log "A1: bulk PUT /v1/routes, $REPS times each"
 put_set gw-10k "$REPS"
 put_set gw-50k "$REPS"
-put_set gw-100k 1
+put_set gw-100k "$REPS"
 put_set link-100k "$REPS"
 put_set mixed-100k "$REPS"
 
@@ -263,122 +267,76 @@ stop_pid "$PS_PID"
 PIDS=()
 
 # ---------------------------------------------------------------- part B
-EFFECT=$WORK/effect	# "op trial api_s from_return_s from_start_s"
-: >"$EFFECT"
+EFFECT=$WORK/effect.txt
 if [ "$API_ONLY" = 0 ]; then
 	B=$WORK/b
 	mkdir -p "$B"
 	API=$B/api.sock
-	MAC_A=02:00:00:00:0a:01 MAC_B=02:00:00:00:0b:01 FG_DST=00:01:02:03:04:01
-	GW0=10.244.0.254 GW1=192.168.60.1
-	log "B: generator + podswitch (vhost-user), data path effect time, $TRIALS trials"
-	mkfifo "$B/gen.fifo"
-	exec {GEN_FD}<>"$B/gen.fifo"
-	FIFO_FDS+=("$GEN_FD")
-	taskset -c "$GEN_CPU" stdbuf -oL "$TESTPMD" \
-		--lcores "0@$GEN_CPU,1@$GEN_CPU" --no-pci --single-file-segments \
-		--file-prefix="$TAG-gen" --log-level=lib.eal:warning \
-		--vdev "net_virtio_user0,path=$B/p0.sock,server=1,queue_size=1024,mac=$MAC_A" \
-		--vdev "net_virtio_user1,path=$B/p1.sock,server=1,queue_size=1024,mac=$MAC_B" \
-		-- -i --nb-cores=1 --forward-mode=flowgen --burst=32 --total-num-mbufs=32768 \
-		<&"$GEN_FD" >"$B/gen.log" 2>&1 &
-	GEN_PID=$!
-	PIDS+=("$GEN_PID")
-	wait_for "$B/gen.log" "p0.sock.*waiting for client" 20 "$GEN_PID"
+	# three namespaces on veths, podswitch on the root-side ends (af_packet):
+	#   s (pod 10.244.0.2)           the sender
+	#   a (uplink peer 192.168.60.1) egress 0: 10.253.0.0/16 via it
+	#   b (pod 10.244.0.3)           egress 1: 10.253.0.0/17 via it, POSTed
+	MAC_S=02:00:0a:f4:00:02 MAC_B=02:00:0a:f4:00:03 MAC_A=02:00:c0:a8:3c:01
+	IFP=pr$$
+	log "B: data path effect of single changes (netns + af_packet, route_effect.py), $TRIALS trials"
+	mkns() {	# SUFFIX MAC IP/LEN [GATEWAY]
+		local ns=$TAG-$1 hif=$IFP$1
+		ip netns add "$ns" || return 1
+		NETNS+=("$ns")
+		ip -n "$ns" link set lo up
+		ip link add "$hif" numtxqueues 1 numrxqueues 1 type veth \
+			peer name eth0 netns "$ns" numtxqueues 1 numrxqueues 1 || return 1
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null
+		sysctl -qw "net.ipv6.conf.$hif.disable_ipv6=1" >/dev/null
+		ip -n "$ns" link set eth0 address "$2"
+		ip -n "$ns" addr add "$3" dev eth0
+		ip -n "$ns" link set eth0 up
+		ip link set "$hif" up
+		if [ -n "${4:-}" ]; then ip -n "$ns" route add default via "$4"; fi
+	}
+	mkns s "$MAC_S" 10.244.0.2/24 10.244.0.1 || die "netns set-up failed"
+	mkns a "$MAC_A" 192.168.60.1/24 || die "netns set-up failed"
+	mkns b "$MAC_B" 10.244.0.3/24 || die "netns set-up failed"
 	cat >"$B/podswitch.json" <<EOF
 {
-  "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
+  "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "02:00:00:00:00:0a",
             "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
   "ports": [
-    { "name": "v0", "role": "pod", "driver": "vhost-user",
-      "args": { "path": "$B/p0.sock", "client": 1 } },
-    { "name": "v1", "role": "uplink", "driver": "vhost-user",
-      "args": { "path": "$B/p1.sock", "client": 1 } }
+    { "name": "src", "role": "pod", "driver": "af_packet", "args": { "iface": "${IFP}s" },
+      "pod": { "ip": "10.244.0.2", "mac": "$MAC_S" } },
+    { "name": "pb", "role": "pod", "driver": "af_packet", "args": { "iface": "${IFP}b" },
+      "pod": { "ip": "10.244.0.3", "mac": "$MAC_B" } },
+    { "name": "up0", "role": "uplink", "driver": "af_packet", "args": { "iface": "${IFP}a" } }
   ],
-  "routes": [ { "dst": "10.253.0.0/16", "gateway": "$GW1", "dev": "v1" } ],
-  "neighbors": [ { "ip": "$GW0", "mac": "$MAC_A", "dev": "v0" },
-                 { "ip": "$GW1", "mac": "$MAC_B", "dev": "v1" } ],
+  "neighbors": [ { "ip": "192.168.60.1", "mac": "$MAC_A", "dev": "up0" },
+                 { "ip": "10.244.0.3", "mac": "$MAC_B", "dev": "pb" } ],
   "tables": { "routes": 131072 },
-  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
+  "workers": { "lcores": "$DUT_CPU" },
   "api": { "unix_socket": "$API" },
-  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut",
-                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
-                         "--log-level=lib.eal:warning"] }
+  "dpdk": { "eal_args": ["--no-huge", "-m", "1024", "--no-pci",
+                         "--file-prefix=$TAG-b", "--log-level=lib.eal:warning"] }
 }
 EOF
 	"$PODSWITCH" --config "$B/podswitch.json" >"$B/podswitch.log" 2>&1 &
 	PS_PID=$!
 	PIDS+=("$PS_PID")
 	wait_for "$B/podswitch.log" "podswitch: node .* running" 30 "$PS_PID"
-	wait_for "$B/gen.log" "testpmd>" 30 "$GEN_PID"
 	for _ in $(seq 50); do [ -S "$API" ] && break; sleep 0.1; done
-	# the 100k routes + flowgen's /16 via v1, through the API (PUT replaces
-	# the configuration's routes too)
+	# 100k on-link /24s + the stream's /16 via the uplink peer, through the
+	# API (PUT replaces the configuration's routes too)
 	gen_set "$B/routes.json" 100000 link24 \
-		"{\"dst\":\"10.253.0.0/16\",\"gateway\":\"$GW1\",\"dev\":\"v1\"}"
+		'{"dst":"10.253.0.0/16","gateway":"192.168.60.1","dev":"up0"}'
 	out=$(curl_api PUT /v1/routes "$B/routes.json")
-	log "  PUT 100k + 10.253.0.0/16 under traffic setup: $out"
+	log "  PUT 100k + 10.253.0.0/16: $out"
 	case $out in 2*) ;; *) die "PUT failed: $(head -c 300 "$WORK/resp")" ;; esac
-	echo "start" >&"$GEN_FD"
-	sleep 1
-	# sampler: one "show port stats all" every 10 ms, time-stamped
-	: >"$B/stamps"
-	(
-		i=0
-		while [ -e "$B/sampling" ]; do
-			i=$((i + 1))
-			echo "$i $(date +%s.%N)" >>"$B/stamps"
-			echo "show port stats all" >&"$GEN_FD"
-			sleep 0.01
-		done
-	) &
-	SAMPLER=$!
-	touch "$B/sampling"
-	PIDS+=("$SAMPLER")
-	sleep 0.5
-	: >"$B/calls"	# "op trial t_start t_return api_time code"
-	for k in $(seq "$TRIALS"); do
-		t0=$(now)
-		out=$(curl_api POST /v1/routes -d "{\"dst\": \"10.253.0.0/17\", \"gateway\": \"$GW0\", \"dev\": \"v0\"}")
-		t1=$(now)
-		echo "post $k $t0 $t1 $(echo "$out" | cut -d' ' -f2) $(echo "$out" | cut -d' ' -f1)" >>"$B/calls"
-		sleep 0.4
-		t0=$(now)
-		out=$(curl_api DELETE /v1/routes/10.253.0.0_17)
-		t1=$(now)
-		echo "delete $k $t0 $t1 $(echo "$out" | cut -d' ' -f2) $(echo "$out" | cut -d' ' -f1)" >>"$B/calls"
-		sleep 0.4
-	done
-	rm -f "$B/sampling"
-	wait "$SAMPLER" 2>/dev/null || true
-	sleep 0.2
-	echo "stop" >&"$GEN_FD"
-	sleep 0.3
-	# blocks of "show port stats all": sample i -> port 0 rx, port 1 rx
-	awk '/NIC statistics for port/ { for (i = 1; i <= NF; i++) if ($i == "port") p = $(i + 1); blk++; inb = 1; next }
-		inb && /RX-packets:/ { print int((blk - 1) / 2) + 1, p, $2; inb = 0 }' "$B/gen.log" |
-		awk '{ rx[$1, $2] = $3; if ($1 > n) n = $1 } END { for (i = 1; i <= n; i++) print i, rx[i, 0], rx[i, 1] }' \
-		>"$B/rx"
-	# join with the stamps: "t rx0 rx1"; for each call, the first sample
-	# sent after the call started in which port 0 rx rose (post) or did
-	# not rise (delete) since the previous sample
-	awk 'FILENAME ~ /stamps$/ { t[$1] = $2; next }
-		FILENAME ~ /rx$/ { if ($1 in t) { n++; ts[n] = t[$1]; r0[n] = $2; r1[n] = $3 }; next }
-		{
-			op = $1; t0 = $3; t1 = $4; hit = "-"
-			for (i = 2; i <= n; i++) {
-				if (ts[i] < t0) continue
-				d0 = r0[i] - r0[i - 1]
-				if ((op == "post" && d0 > 0) || (op == "delete" && d0 == 0)) { hit = i; break }
-			}
-			if (hit == "-") print op, $2, $5, "-", "-", $6
-			else printf "%s %s %s %.4f %.4f %s %.4f\n", op, $2, $5, ts[hit] - t1, ts[hit] - t0, $6, ts[hit] - ts[hit - 1]
-		}' "$B/stamps" "$B/rx" "$B/calls" >"$EFFECT"
-	NSAMP=$(wc -l <"$B/rx")
-	SPAN=$(awk 'NR == 1 { a = $2 } { b = $2 } END { printf "%.2f", b - a }' "$B/stamps")
+	LOAD_B=$(uptime)
+	python3 "$top/perf/route_effect.py" --api "$API" --src-ns "$TAG-s" \
+		--dst 10.253.1.1 --rx "$TAG-a:eth0" --rx "$TAG-b:eth0" \
+		--route '{"dst": "10.253.0.0/17", "gateway": "10.244.0.3", "dev": "pb"}' \
+		--rate "$RATE" --trials "$TRIALS" --work "$B" >"$EFFECT" 2>"$B/effect.err" ||
+		{ KEEP=1; log "route_effect.py failed: $(tail -3 "$B/effect.err")"; }
+	ROUTES_B=$(curl -sS --unix-socket "$API" http://localhost/v1/status | grep -o '"routes"[^}]*}' | head -1 || true)
 	stop_pid "$PS_PID"
-	echo "quit" >&"$GEN_FD"
-	stop_pid "$GEN_PID"
 	PIDS=()
 fi
 
@@ -386,23 +344,26 @@ fi
 echo
 echo "=== psroute: route programming (podswitch API, Unix socket, curl) ==="
 echo "[A1 bulk PUT /v1/routes, table size 131072, no traffic; median of the reps]"
-printf '%-12s %7s %5s %6s %9s %9s %10s %9s %9s %s\n' set routes reps code "median_s" "first_s" "routes/s" "req_MB" "resp_MB" ">=50k/s"
+printf '%-12s %7s %5s %6s %9s %10s %15s %7s %7s %s\n' set routes reps code "median_s" "routes/s" "range routes/s" "req_MB" "resp_MB" ">=50k/s"
 for s in gw-10k gw-50k gw-100k link-100k mixed-100k; do
 	n=$(grep -c '"dst"' "$WORK/$s.json")
 	reps=$(awk -v s="$s" '$1 == s' "$RES" | wc -l)
 	code=$(awk -v s="$s" '$1 == s { print $3 }' "$RES" | sort -u | tr '\n' ',' | sed 's/,$//')
 	tt=$(awk -v s="$s" '$1 == s && $3 ~ /^2/ { print $4 }' "$RES" | median)
-	tf=$(awk -v s="$s" '$1 == s && $3 ~ /^2/ { print $4; exit }' "$RES")
-	tf=${tf:--}
+	tf=$(awk -v s="$s" -v n="$n" '$1 == s && $3 ~ /^2/ { r = n / $4; if (!k++ || r < lo) lo = r; if (r > hi) hi = r }
+		END { if (k) printf "%.0f-%.0f", lo, hi; else print "-" }' "$RES")
 	up=$(awk -v s="$s" '$1 == s { printf "%.2f\n", $6 / 1e6 }' "$RES" | median)
 	dn=$(awk -v s="$s" '$1 == s && $3 ~ /^2/ { printf "%.2f\n", $7 / 1e6 }' "$RES" | median)
 	awk -v s="$s" -v n="$n" -v r="$reps" -v c="$code" -v tt="$tt" -v tf="$tf" -v up="$up" -v dn="$dn" 'BEGIN {
 		rate = tt == "-" ? "-" : sprintf("%.0f", n / tt)
 		ok = tt == "-" ? "n/a (" c ")" : (n / tt >= 50000 ? "yes" : "NO")
-		printf "%-12s %7d %5d %6s %9s %9s %10s %9s %9s %s\n", s, n, r, c, tt, tf, rate, up, dn, ok }'
+		printf "%-12s %7d %5d %6s %9s %10s %15s %7s %7s %s\n", s, n, r, c, tt, rate, tf, up, dn, ok }'
 done
 echo "  every rep:"
 awk '{ printf "    %-18s #%s code %s total %ss (%d routes/s), sent %d bytes, got %d bytes\n", $1, $2, $3, $4, ($4 > 0 ? ($1 ~ /10k/ ? 10000 : $1 ~ /50k/ ? 50000 : 100000) / $4 : 0), $6, $7 }' "$RES"
+echo "  the daemon's split of each successful PUT, in the same order (its log;"
+echo "  the rest of time_total is the upload, the answer's transfer and curl):"
+grep -o 'routes replaced: .*' "$A/podswitch.log" | sed 's/^/    /'
 echo
 echo "[A2 single route change with link-100k installed (+ connected routes), $SMALL_N each]"
 for op in post delete; do
@@ -412,20 +373,21 @@ done
 [ -n "${ROUTES_A:-}" ] && echo "  table after the runs: $ROUTES_A"
 if [ "$API_ONLY" = 0 ]; then
 	echo
-	echo "[B data path: 10.253.0.0/17 via v0 added/deleted over 100k on-link /24s + 10.253.0.0/16 via v1, flowgen running]"
-	echo "  generator counters sampled $NSAMP times over ${SPAN}s (~$(awk -v n="$NSAMP" -v s="$SPAN" 'BEGIN { printf "%.1f", n > 1 ? 1000 * s / (n - 1) : 0 }') ms apart)"
-	printf '  %-7s %5s %5s %10s %14s %14s %10s\n' op trial code "api_ms" "effect_ms" "from_start_ms" "sample_gap"
-	awk '{ printf "  %-7s %5s %5s %10.2f %14s %14s %10s\n", $1, $2, $6, 1000 * $3,
-		($4 == "-" ? "not seen" : sprintf("%.1f", 1000 * $4)), ($5 == "-" ? "-" : sprintf("%.1f", 1000 * $5)),
-		($7 == "" ? "-" : sprintf("%.1f", 1000 * $7)) }' "$EFFECT"
-	for op in post delete; do
-		awk -v op="$op" '$1 == op && $4 != "-" { print 1000 * $4 }' "$EFFECT" | median |
-			awk -v op="$op" '{ printf "  median effect after the %s returned: %s ms\n", toupper(op), $1 }'
-	done
-	echo "  effect_ms: first counter sample (sent after the call started) showing the"
-	echo "  change, minus the time curl returned; negative = seen before curl's exit"
-	echo "  was timed. Resolution = sample_gap (the change happened between the"
-	echo "  previous sample and this one)."
+	echo "[B data path: 100k on-link /24s + 10.253.0.0/16 via the uplink peer (egress 0);"
+	echo " POST 10.253.0.0/17 via the pod behind pb (egress 1), DELETE it, $TRIALS times;"
+	echo " UDP stream to 10.253.1.1 at $RATE/s; $LOAD_B]"
+	sed 's/^/  /' "$EFFECT"
+	echo "  effect_ms: send time of the first datagram that took the new path minus"
+	echo "  the time the request was written (early by up to the path latency: it"
+	echo "  was looked up after it was sent; can be negative); rx_ms: its receive"
+	echo "  time minus the same (late by the rest of the path): the change took"
+	echo "  effect between the two. after_resp_ms: effect_ms from the time the"
+	echo "  response was read. bracket_us: gap to the last datagram on the old path"
+	echo "  (resolution); lost/mixed: datagrams lost / on the old path after the switch."
+	[ -n "${ROUTES_B:-}" ] && echo "  table: $ROUTES_B"
+	echo "  podswitch's own counters at its stop (where datagrams were lost: before"
+	echo "  podswitch = src rx-packets below what was sent; in podswitch = drops):"
+	sed -n '/^port  *role/,/^$/p; /^drops:/,/^$/p' "$B/podswitch.log" | sed '/^$/d; s/^/    /'
 fi
 if [ -s "$WORK/profile.txt" ]; then
 	echo

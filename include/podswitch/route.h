@@ -3,9 +3,10 @@
 #define PODSWITCH_ROUTE_H
 
 /*
- * IPv4 routes: rte_lpm (with rte_lpm_rcu_qsbr_add) maps a prefix to a
- * next-hop index; next hops live in an array shared by every route that
- * uses the same one (deduplicated, reference counted).
+ * IPv4 routes: a DIR-24-8 table (as in rte_lpm, without its rule store;
+ * lib/route/route_dir24.c says why) maps a prefix to a next-hop index;
+ * next hops live in an array shared by every route that uses the same one
+ * (deduplicated, reference counted).
  *
  * Workers read lock-free; the management thread is the only writer.
  * Memory a worker might still read (tbl8 groups, next hops, a replaced
@@ -15,7 +16,7 @@
  * set or the new one, never a mix.
  *
  * Full: ps_route_add() returns -ENOSPC when the rule count or the next-hop
- * array is at its size, or when rte_lpm runs out of tbl8 groups; nothing
+ * array is at its size, or when the table runs out of tbl8 groups; nothing
  * already installed changes, and stats.full counts the refusal.
  */
 

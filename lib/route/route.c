@@ -2,8 +2,9 @@
 /*
  * The IPv4 route table (include/podswitch/route.h). Workers follow one
  * pointer to the current generation; the management thread changes that
- * generation in place (rte_lpm add/delete under RCU) or builds a new one
- * and swaps the pointer (replace_all). See route_gen.c for a generation.
+ * generation in place (route_dir24.c, tbl8 groups freed under RCU) or
+ * builds a new one and swaps the pointer (replace_all). See route_gen.c
+ * for a generation.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,11 +29,8 @@ RTE_LOG_REGISTER(ps_logtype_route, podswitch.route, INFO);
 #define RT_TBL8_MIN 64
 #define RT_TBL8S(max_routes) \
 	RTE_MIN(RTE_MAX((max_routes) / 2, (uint32_t)RT_TBL8_MIN), \
-		(uint32_t)RTE_LPM_MAX_TBL8_NUM_GROUPS)
+		RT_TBL8_MAX)
 #define RT_MAX_ROUTES (1u << 24)
-
-/* Workers look up in chunks: rte_lpm_lookup_bulk keeps a VLA of n. */
-#define RT_LOOKUP_CHUNK 64
 
 static uint32_t rt_table_seq;
 
@@ -126,17 +124,20 @@ ps_route_lookup_bulk(const struct ps_route_table *rt, const uint32_t *dst,
 	const struct rt_gen *g = __atomic_load_n(&rt->gen, __ATOMIC_ACQUIRE);
 	uint32_t dflt = __atomic_load_n(&g->dflt, __ATOMIC_ACQUIRE);
 	const struct ps_nexthop *miss = dflt == RT_NONE ? NULL : &g->nh[dflt];
-	uint32_t ips[RT_LOOKUP_CHUNK], res[RT_LOOKUP_CHUNK];
-	unsigned int i, k, c;
+	const uint32_t *tbl24 = g->tbl24, *tbl8 = g->tbl8;
+	unsigned int i;
+	uint32_t ip, e;
 
-	for (i = 0; i < n; i += c) {
-		c = RTE_MIN(n - i, (unsigned int)RT_LOOKUP_CHUNK);
-		for (k = 0; k < c; k++)
-			ips[k] = rte_be_to_cpu_32(dst[i + k]);
-		rte_lpm_lookup_bulk(g->lpm, ips, res, c);
-		for (k = 0; k < c; k++)
-			nh[i + k] = (res[k] & RTE_LPM_LOOKUP_SUCCESS) ?
-				&g->nh[res[k] & RT_NH_MASK] : miss;
+	/* One relaxed load per level: the writer stores whole entries and
+	 * links a tbl8 group only once it is filled (route_dir24.c). */
+	for (i = 0; i < n; i++) {
+		ip = rte_be_to_cpu_32(dst[i]);
+		e = __atomic_load_n(&tbl24[ip >> 8], __ATOMIC_RELAXED);
+		if (unlikely(e & RT_E_EXT))
+			e = __atomic_load_n(&tbl8[(e & RT_E_IDX) << 8 |
+						  (ip & 0xff)],
+					    __ATOMIC_RELAXED);
+		nh[i] = (e & RT_E_VALID) ? &g->nh[e & RT_E_IDX] : miss;
 	}
 }
 
@@ -192,6 +193,7 @@ ps_route_reclaim(struct ps_route_table *rt)
 	if (rt->qsv == NULL)
 		return;
 	rt_gen_reclaim_nh(rt, rt->gen);
+	rt_dir24_reclaim(rt, rt->gen);
 	while ((g = rt->retired_head) != NULL &&
 	       rte_rcu_qsbr_check(rt->qsv, g->retired_token, false) == 1) {
 		rt->retired_head = g->retired_next;

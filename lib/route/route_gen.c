@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One route generation: its rte_lpm, its next-hop array with the writer's
- * reference counts and dedup hash, and its route records. Only the
- * management thread calls these.
+ * One route generation: its DIR-24-8 tables (route_dir24.c), its
+ * next-hop array with the writer's reference counts and dedup hash, and
+ * its route records. Only the management thread calls these.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
@@ -54,11 +53,7 @@ gen_hash(const char *name, uint32_t entries, int socket)
 struct rt_gen *
 rt_gen_create(struct ps_route_table *rt)
 {
-	struct rte_lpm_config lc = {
-		.max_rules = rt->max_routes,
-		.number_tbl8s = rt->tbl8s,
-	};
-	char name[RTE_LPM_NAMESIZE];
+	char name[RTE_HASH_NAMESIZE];
 	struct rt_gen *g;
 	uint32_t seq = ++rt->gen_seq, i;
 
@@ -70,29 +65,13 @@ rt_gen_create(struct ps_route_table *rt)
 	g->head = g->tail = RT_NONE;
 	g->pend_head = g->pend_tail = RT_NONE;
 
-	/* Generations of one table live side by side until readers leave
-	 * the old one, so every DPDK object carries table id and sequence.
-	 * Kept short: rte_lpm derives a ring name "LPM_RCU_<name>" from it. */
-	snprintf(name, sizeof(name), "rt%x_%x", rt->id, seq);
-	g->lpm = rte_lpm_create(name, rt->socket, &lc);
-	if (g->lpm == NULL) {
-		RT_LOG(ERR, "%s: cannot create LPM of %u rules, %u tbl8 "
-		       "groups: %s\n", rt->name, lc.max_rules, lc.number_tbl8s,
-		       rte_strerror(rte_errno));
+	if (rt_dir24_init(g, rt->tbl8s, rt->socket) < 0) {
+		RT_LOG(ERR, "%s: no memory for a table of %u tbl8 groups\n",
+		       rt->name, rt->tbl8s);
 		goto fail;
 	}
-	if (rt->qsv != NULL) {
-		struct rte_lpm_rcu_config rc = {
-			.v = rt->qsv,
-			.mode = RTE_LPM_QSBR_MODE_DQ,
-		};
-
-		if (rte_lpm_rcu_qsbr_add(g->lpm, &rc) != 0) {
-			RT_LOG(ERR, "%s: cannot attach RCU to LPM: %s\n",
-			       rt->name, rte_strerror(rte_errno));
-			goto fail;
-		}
-	}
+	/* Generations of one table live side by side until readers leave
+	 * the old one, so every DPDK object carries table id and sequence. */
 	snprintf(name, sizeof(name), "rtr%x_%x", rt->id, seq);
 	g->rt_hash = gen_hash(name, rt->max_routes, rt->socket);
 	snprintf(name, sizeof(name), "rtn%x_%x", rt->id, seq);
@@ -138,7 +117,7 @@ rt_gen_free(struct rt_gen *g)
 {
 	if (g == NULL)
 		return;
-	rte_lpm_free(g->lpm);
+	rt_dir24_fini(g);
 	rte_hash_free(g->rt_hash);
 	rte_hash_free(g->nh_hash);
 	rte_free(g->nh);
@@ -186,8 +165,8 @@ nh_get(struct ps_route_table *rt, struct rt_gen *g,
 		return -ENOSPC;
 	i = g->nh_free[--g->nb_nh_free];
 	g->nh[i] = *nh;
-	/* rte_lpm stores some tbl8 entries relaxed: the next hop must be
-	 * visible before any entry that leads a reader to it. */
+	/* Table entries are stored relaxed: the next hop must be visible
+	 * before any entry that leads a reader to it. */
 	rte_atomic_thread_fence(__ATOMIC_RELEASE);
 	if (rte_hash_add_key_data(g->nh_hash, &key, (void *)(uintptr_t)i) < 0) {
 		g->nh_free[g->nb_nh_free++] = i;
@@ -267,8 +246,8 @@ rt_gen_add(struct ps_route_table *rt, struct rt_gen *g,
 	if (r->dst.len == 0) {
 		__atomic_store_n(&g->dflt, nh, __ATOMIC_RELEASE);
 	} else {
-		rc = rte_lpm_add(g->lpm, rte_be_to_cpu_32(r->dst.addr),
-				 r->dst.len, nh);
+		rc = rt_dir24_add(rt, g, rte_be_to_cpu_32(r->dst.addr),
+				  r->dst.len, nh);
 		if (rc < 0) {
 			rte_hash_del_key(g->rt_hash, &key);
 			goto undo;
@@ -290,27 +269,40 @@ undo:
 	return rc;
 }
 
+/*
+ * What the addresses of dst resolve to once dst is gone: the longest
+ * shorter prefix in the records that covers it (/0 lives outside the
+ * tables, so none is 0, "no route"). At most 31 exact lookups.
+ */
+static uint32_t
+parent_entry(const struct rt_gen *g, const struct ps_prefix4 *dst)
+{
+	uint32_t host = rte_be_to_cpu_32(dst->addr);
+	struct ps_prefix4 p;
+	int len, i;
+
+	for (len = dst->len - 1; len > 0; len--) {
+		p.addr = rte_cpu_to_be_32(host & (~0u << (32 - len)));
+		p.len = (uint8_t)len;
+		i = rt_gen_find(g, &p);
+		if (i >= 0)
+			return rt_dir24_entry(g->rec[i].nh, (uint8_t)len);
+	}
+	return 0;
+}
+
 int
 rt_gen_del(struct ps_route_table *rt, struct rt_gen *g, uint32_t i)
 {
 	struct rt_rec *rec = &g->rec[i];
 	uint64_t key = rt_key(&rec->r.dst);
 	uint32_t nh = rec->nh;
-	int rc;
 
-	if (rec->r.dst.len == 0) {
+	if (rec->r.dst.len == 0)
 		__atomic_store_n(&g->dflt, RT_NONE, __ATOMIC_RELEASE);
-	} else {
-		rc = rte_lpm_delete(g->lpm, rte_be_to_cpu_32(rec->r.dst.addr),
-				    rec->r.dst.len);
-		if (rc < 0) {
-			/* The rule may still be in the LPM: keep the record
-			 * and the next hop it points at. */
-			RT_LOG(ERR, "%s: LPM delete failed: %s\n", rt->name,
-			       rte_strerror(-rc));
-			return rc;
-		}
-	}
+	else
+		rt_dir24_del(rt, g, rte_be_to_cpu_32(rec->r.dst.addr),
+			     rec->r.dst.len, parent_entry(g, &rec->r.dst));
 	rte_hash_del_key(g->rt_hash, &key);
 	if (rec->prev == RT_NONE)
 		g->head = rec->next;

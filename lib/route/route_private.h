@@ -15,7 +15,6 @@
 #include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_log.h>
-#include <rte_lpm.h>
 #include <rte_rcu_qsbr.h>
 
 #include <podswitch/route.h>
@@ -25,9 +24,13 @@
 
 /* No index: end of a list, no default route. */
 #define RT_NONE UINT32_MAX
-/* rte_lpm keeps 24 bits of next hop in a table entry. */
+/* A table entry (route_dir24.c) keeps 24 bits of next hop or group. */
 #define RT_NH_MAX (1u << 24)
-#define RT_NH_MASK (RT_NH_MAX - 1)
+#define RT_TBL8_MAX (1u << 24)
+#define RT_E_IDX (RT_NH_MAX - 1)
+#define RT_E_VALID (1u << 24)
+#define RT_E_EXT (1u << 25)	/* low bits are a tbl8 group */
+#define RT_E_DEPTH_SHIFT 26
 
 struct rt_nh_meta {
 	uint32_t refcnt;
@@ -42,14 +45,28 @@ struct rt_rec {
 	uint32_t next;
 };
 
+/* tbl8 groups of one generation: the writer's books. */
+struct rt_tbl8_pool {
+	uint32_t nb;
+	uint32_t used;
+	uint32_t *free;		/* stack of reusable groups */
+	uint32_t nb_free;
+	uint32_t pend_head;	/* unlinked, waiting for a grace period */
+	uint32_t pend_tail;
+	uint32_t *next;		/* pending FIFO links, by group */
+	uint64_t *token;	/* RCU token taken when unlinked, by group */
+};
+
 struct rt_gen {
 	/* Read by workers. */
-	struct rte_lpm *lpm;
+	uint32_t *tbl24;
+	uint32_t *tbl8;
 	struct ps_nexthop *nh;
-	uint32_t dflt;		/* next hop of 0.0.0.0/0 (rte_lpm has no /0) */
+	uint32_t dflt;		/* next hop of 0.0.0.0/0 (tbl24 has no /0) */
 
 	/* Writer only, on lines the workers never load. */
-	struct rt_nh_meta *nhm __rte_cache_aligned;
+	struct rt_tbl8_pool *pool __rte_cache_aligned;
+	struct rt_nh_meta *nhm;
 	uint32_t *nh_free;	/* stack of reusable next-hop indexes */
 	uint32_t nb_nh_free;
 	uint32_t nb_nh;		/* next hops with refcnt > 0 */
@@ -95,5 +112,14 @@ int rt_gen_add(struct ps_route_table *rt, struct rt_gen *g,
 int rt_gen_find(const struct rt_gen *g, const struct ps_prefix4 *dst);
 int rt_gen_del(struct ps_route_table *rt, struct rt_gen *g, uint32_t idx);
 void rt_gen_reclaim_nh(struct ps_route_table *rt, struct rt_gen *g);
+
+int rt_dir24_init(struct rt_gen *g, uint32_t nb_tbl8, int socket);
+void rt_dir24_fini(struct rt_gen *g);
+int rt_dir24_add(struct ps_route_table *rt, struct rt_gen *g, uint32_t ip,
+		 uint8_t depth, uint32_t nh);
+void rt_dir24_del(struct ps_route_table *rt, struct rt_gen *g, uint32_t ip,
+		  uint8_t depth, uint32_t parent);
+uint32_t rt_dir24_entry(uint32_t nh, uint8_t depth);
+void rt_dir24_reclaim(struct ps_route_table *rt, struct rt_gen *g);
 
 #endif

@@ -430,6 +430,18 @@ test_routes_list(void)
 	CHECK(route_is(find_route(r.json, "10.244.1.0/24"), "unicast",
 		       "192.168.60.11", "up", "static"), "static: %s", r.body);
 	CHECK(json_array_size(r.json) == 5, "count: %s", r.body);
+	/* the list is written by hand, not by jansson: byte for byte what
+	 * jansson's compact dump of the same objects is */
+	{
+		char *re = json_dumps(r.json, JSON_COMPACT |
+				      JSON_PRESERVE_ORDER);
+
+		CHECK(re != NULL && r.body_len == strlen(re) + 1 &&
+		      strncmp(r.body, re, strlen(re)) == 0 &&
+		      r.body[r.body_len - 1] == '\n',
+		      "\n%.*s\nis not\n%s", (int)r.body_len, r.body, re);
+		free(re);
+	}
 	resp_free(&r);
 }
 
