@@ -26,8 +26,10 @@
  * that may still lose.
  *
  * Memory: `size` live (or deleted, not yet reclaimed) entries at most,
- * enforced by one counter; entries come from per-lcore caches over a ring
- * of free indexes, with spare entries for what caches hold. Deleted
+ * enforced by one counter taken just before the commit, so creators that
+ * lose a race never hold room; entries come from per-lcore caches over a
+ * ring of free indexes, with spare entries for what caches and creations
+ * in progress hold. Deleted
  * entries go through an RCU defer queue back to the ring.
  */
 #include <errno.h>
@@ -399,6 +401,37 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 	return RACE_NONE;
 }
 
+/*
+ * The live entry of t, after waiting for a creation of t in progress on
+ * another worker to finish (it holds a slot only for a few hundred ns).
+ */
+static struct ps_ct_entry *
+wait_creation(struct ps_ct *ct, const struct ps_ct_tuple *t,
+	      const struct ct_hash *h, uint8_t *dir)
+{
+	unsigned int k, i, w;
+
+	for (k = 0; k < 2; k++) {
+		struct ct_bucket *b = &ct->buckets[h->b[k]];
+
+		for (i = 0; i < BUCKET_SLOTS; i++) {
+			uint64_t v = slot_load(&b->slot[i]);
+			struct ps_ct_entry *o;
+
+			if (v == 0 || slot_sig(v) != h->sig)
+				continue;
+			o = &ct->entries[slot_idx(v)];
+			if (status_load(o) != ST_PENDING ||
+			    !tuple_eq(&o->tuple[v & 1], t))
+				continue;
+			for (w = 0; status_load(o) == ST_PENDING &&
+			     w < MAX_WAIT_SPINS; w++)
+				rte_pause();
+		}
+	}
+	return find_live(ct, t, h, dir);
+}
+
 bool
 ps_ct_pkt_can_create(uint8_t proto, const struct ps_ct_pkt *pkt)
 {
@@ -447,21 +480,17 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	if (e != NULL)
 		goto exists;
 	if (nk == 2 && find_live(ct, reply, &h[1], &rdir) != NULL) {
+		/* created by another worker since the orig lookup? */
+		e = find_live(ct, orig, &h[0], &rdir);
+		if (e != NULL)
+			goto exists;
 		ct_count(&ls->clash);
 		return -EEXIST;
 	}
-	if (__atomic_fetch_add(&ct->used, 1, __ATOMIC_ACQ_REL) >= ct->size) {
-		__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
-		ct_count(&ls->full);
-		return -ENOSPC;
-	}
-	idx = entry_alloc(ct);
-	if (idx == UINT32_MAX) {
-		/* not expected: spares cover every cache */
-		__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
-		ct_count(&ls->full);
-		return -ENOSPC;
-	}
+	idx = __atomic_load_n(&ct->used, __ATOMIC_RELAXED) < ct->size ?
+	      entry_alloc(ct) : UINT32_MAX;
+	if (idx == UINT32_MAX)
+		goto full;
 	e = &ct->entries[idx];
 	e->tuple[0] = *orig;
 	e->tuple[1] = *reply;
@@ -491,8 +520,13 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 			r = race_scan(ct, e, tup[k], &h[k], &rival, &rdir,
 				      &ls->contended);
 		if (r == RACE_LIVE) {
-			/* k - 1 is the tuple that met a live entry */
+			/* k - 1 is the tuple that met a live entry; on the
+			 * reply tuple it may be this very connection, created
+			 * by another worker after our orig scan */
 			if (k - 1 == 0)
+				goto lost;
+			rival = find_live(ct, orig, &h[0], &rdir);
+			if (rival != NULL)
 				goto lost;
 			rc = -EEXIST;
 			ct_count(&ls->clash);
@@ -501,12 +535,28 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 		if (r == RACE_NONE) {
 			uint32_t pend = ST_PENDING;
 
+			/* Count against the size only now: a loser never
+			 * holds room a winner needs. */
+			if (__atomic_fetch_add(&ct->used, 1, __ATOMIC_ACQ_REL) >=
+			    ct->size) {
+				__atomic_fetch_sub(&ct->used, 1,
+						   __ATOMIC_RELAXED);
+				__atomic_compare_exchange_n(&e->status, &pend,
+						ST_DEAD, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED);
+				for (k = 0; k < nk; k++)
+					slot_release(slot[k], val[k]);
+				entry_put(ct, idx);
+				goto full;
+			}
 			if (__atomic_compare_exchange_n(&e->status, &pend,
 							ST_LIVE, false,
 							__ATOMIC_ACQ_REL,
 							__ATOMIC_ACQUIRE))
 				break;
 			/* killed by a lower rival: start over */
+			__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
 		}
 		for (k = 0; k < nk; k++) {
 			slot_release(slot[k], val[k]);
@@ -524,6 +574,9 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 		if (rival != NULL)
 			goto lost_unclaimed;
 		if (nk == 2 && find_live(ct, reply, &h[1], &rdir) != NULL) {
+			rival = find_live(ct, orig, &h[0], &rdir);
+			if (rival != NULL)
+				goto lost_unclaimed;
 			rc = -EEXIST;
 			ct_count(&ls->clash);
 			goto unwind;
@@ -537,12 +590,19 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	*dir = PS_CT_DIR_ORIG;
 	return PS_CT_CREATED;
 
+full:
+	/* the last room may be taken by this very connection */
+	e = wait_creation(ct, orig, &h[0], &rdir);
+	if (e != NULL)
+		goto exists;
+	ct_count(&ls->full);
+	return -ENOSPC;
+
 lost:
 	for (k = 0; k < nk; k++)
 		slot_release(slot[k], val[k]);
 lost_unclaimed:
 	entry_put(ct, idx);
-	__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
 	e = rival;
 exists:
 	ct_count(&ls->races_lost);
@@ -554,7 +614,6 @@ unwind:
 	for (k = 0; k < nk; k++)
 		slot_release(slot[k], val[k]);
 	entry_put(ct, idx);
-	__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
 	return rc;
 }
 

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -276,16 +278,34 @@ struct race_arg {
 	uint32_t *arrived;
 	pthread_barrier_t *bar;
 	struct ps_ct_entry *got[RACE_FLOWS];
+	int rc[RACE_FLOWS];
 	unsigned int created;
 	int err;
 };
+
+/*
+ * Threads created after rte_eal_init inherit the main lcore's single-CPU
+ * affinity: spread them over the machine's CPUs so they really race.
+ */
+static void
+unpin(unsigned int id)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET((int)(id % (ncpu > 0 ? (unsigned long)ncpu : 1)), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
 
 static void *
 race_thread(void *p)
 {
 	struct race_arg *a = p;
+	unsigned int seed = a->id * 7919 + 1, k;
 	uint32_t n;
 
+	unpin(a->id);
 	if (rte_thread_register() != 0) {
 		a->err = -1;
 		pthread_barrier_wait(a->bar);
@@ -304,11 +324,20 @@ race_thread(void *p)
 		nat.endpoint_id = a->id;
 		if (a->lockstep) {
 			__atomic_fetch_add(a->arrived, 1, __ATOMIC_ACQ_REL);
-			while (__atomic_load_n(a->arrived, __ATOMIC_ACQUIRE) <
-			       a->nthreads * (n + 1))
+			for (k = 0; __atomic_load_n(a->arrived,
+						    __ATOMIC_ACQUIRE) <
+				    a->nthreads * (n + 1); k++)
+				if (k % 4096 == 4095)	/* a shared CPU */
+					sched_yield();
+				else
+					rte_pause();
+			/* a random head start, so the creations overlap at
+			 * every point of the protocol */
+			for (k = rand_r(&seed) % 48; k > 0; k--)
 				rte_pause();
 		}
 		rc = ps_ct_add(a->ct, &o, &r, &nat, &syn, &a->got[n], &dir);
+		a->rc[n] = rc;
 		if (rc == PS_CT_CREATED)
 			a->created++;
 		else if (rc != PS_CT_EXISTS || dir != PS_CT_DIR_ORIG)
@@ -372,6 +401,13 @@ race_round(unsigned int round, unsigned int nthreads, bool lockstep)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 		for (i = 0; i < nthreads; i++)
 			if (args[i].got[n] != e) {
+				printf("\n    flow %u thread %u: rc %d %p (%s), live %p",
+				       n, i, args[i].rc[n], (void *)args[i].got[n],
+				       args[i].got[n] == NULL ? "-" :
+				       memcmp(&args[i].got[n]->tuple[0],
+					      &e->tuple[0], 16) == 0 ?
+				       "same tuple" : "other tuple",
+				       (void *)e);
 				CU_FAIL("a thread kept its own entry");
 				break;
 			}
@@ -1070,6 +1106,7 @@ flush_worker(void *p)
 	struct flush_arg *a = p;
 	uint32_t n = 0;
 
+	unpin(a->qid);
 	if (rte_thread_register() != 0) {
 		a->bad++;
 		return NULL;
