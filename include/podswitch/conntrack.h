@@ -63,7 +63,6 @@ struct ps_ct_nat {
 	uint16_t snat_port;
 	uint32_t service_id;
 	uint32_t endpoint_id;	/* PS_CT_NO_ENDPOINT: not counted */
-	uint32_t flags;		/* the consumer's own bits */
 };
 
 enum ps_ct_state {
@@ -105,14 +104,16 @@ struct ps_ct_tcp_dir {
  * over several workers.
  */
 struct ps_ct_entry {
+	/* first cache line: what a lookup and the NAT need */
 	struct ps_ct_tuple tuple[2];	/* [PS_CT_DIR_ORIG], [PS_CT_DIR_REPLY] */
 	struct ps_ct_nat nat;
 	uint32_t last_seen;		/* seconds, ps_ct_now() clock */
-	uint32_t status;		/* private: publication state */
+	uint8_t status;			/* private: publication state */
 	uint8_t state;			/* enum ps_ct_state */
 	uint8_t proto;
+	uint8_t pad;
 	uint16_t flags;			/* PS_CT_F_* */
-	uint32_t idx;			/* private: own index */
+	uint16_t pad2;
 	/* second cache line: statistics and TCP tracking */
 	uint64_t packets[2] __rte_cache_aligned;
 	uint64_t bytes[2];

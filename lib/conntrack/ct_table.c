@@ -32,7 +32,9 @@
  * in progress hold. Deleted
  * entries go through an RCU defer queue back to the ring.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -65,6 +67,12 @@ struct ct_cache {
 	uint32_t n;
 	uint32_t idx[CT_CACHE];
 } __rte_cache_aligned;
+
+/* A lookup touches one line of the entry; the whole is two. */
+static_assert(offsetof(struct ps_ct_entry, packets) == RTE_CACHE_LINE_SIZE,
+	      "hot part of a conntrack entry exceeds a cache line");
+static_assert(sizeof(struct ps_ct_entry) == 2 * RTE_CACHE_LINE_SIZE,
+	      "conntrack entry is not two cache lines");
 
 struct ps_ct {
 	struct ct_bucket *buckets;
@@ -111,21 +119,30 @@ tuple_eq(const struct ps_ct_tuple *a, const struct ps_ct_tuple *b)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
+/*
+ * One CRC32 of the tuple, spread to 64 bits by a non-linear finaliser
+ * (murmur3's): two CRCs with different seeds would differ by a constant,
+ * pairing buckets for good and losing the two-choice balance.
+ */
 static inline struct ct_hash
 ct_hash(const struct ps_ct *ct, const struct ps_ct_tuple *t)
 {
 	struct ct_hash h;
-	uint64_t w[2];
-	uint32_t h1, h2;
+	uint64_t w[2], x;
 
 	ct_words(t, w);
-	h1 = rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x2d358dccu));
-	h2 = rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x8b1a6b2fu));
-	h.b[0] = h1 & ct->bucket_mask;
-	h.b[1] = h2 & ct->bucket_mask;
+	x = rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x2d358dccu));
+	x ^= x << 32;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	h.b[0] = (uint32_t)x & ct->bucket_mask;
+	h.b[1] = (uint32_t)(x >> 24) & ct->bucket_mask;
 	if (h.b[1] == h.b[0])
 		h.b[1] ^= 1;
-	h.sig = (h1 >> 16) | (h2 & 0xffff0000u);
+	h.sig = (uint32_t)(x >> 32);
 	return h;
 }
 
@@ -153,10 +170,16 @@ slot_load(const uint64_t *s)
 	return __atomic_load_n(s, __ATOMIC_ACQUIRE);
 }
 
-static inline uint32_t
+static inline uint8_t
 status_load(const struct ps_ct_entry *e)
 {
 	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t
+ct_idx(const struct ps_ct *ct, const struct ps_ct_entry *e)
+{
+	return (uint32_t)(e - ct->entries);
 }
 
 /* Lookup ---------------------------------------------------------------- */
@@ -198,11 +221,36 @@ ps_ct_lookup(struct ps_ct *ct, const struct ps_ct_tuple *t, uint8_t *dir)
 	return find_live(ct, t, &h, dir);
 }
 
+/* The first slot of t's buckets with t's signature, or 0. */
+static inline uint64_t
+first_sig_match(const struct ps_ct *ct, const struct ct_hash *h)
+{
+	unsigned int k, i;
+
+	for (k = 0; k < 2; k++) {
+		const struct ct_bucket *b = &ct->buckets[h->b[k]];
+
+		for (i = 0; i < BUCKET_SLOTS; i++) {
+			uint64_t v = slot_load(&b->slot[i]);
+
+			if (v != 0 && slot_sig(v) == h->sig)
+				return v;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Three passes so that each burst's memory accesses overlap: hash and
+ * prefetch the buckets, find the candidate slot and prefetch its entry,
+ * then verify (a rare second signature match falls back to a full scan).
+ */
 void
 ps_ct_lookup_bulk(struct ps_ct *ct, const struct ps_ct_tuple *const t[],
 		  unsigned int n, struct ps_ct_entry *out[], uint8_t dir[])
 {
 	struct ct_hash h[64];
+	uint64_t cand[64];
 	unsigned int i;
 
 	n = RTE_MIN(n, RTE_DIM(h));
@@ -212,9 +260,25 @@ ps_ct_lookup_bulk(struct ps_ct *ct, const struct ps_ct_tuple *const t[],
 		rte_prefetch0(&ct->buckets[h[i].b[1]]);
 	}
 	for (i = 0; i < n; i++) {
-		out[i] = find_live(ct, t[i], &h[i], &dir[i]);
-		if (out[i] != NULL)
-			rte_prefetch0(out[i]);
+		cand[i] = first_sig_match(ct, &h[i]);
+		if (cand[i] != 0)
+			rte_prefetch0(&ct->entries[slot_idx(cand[i])]);
+	}
+	for (i = 0; i < n; i++) {
+		struct ps_ct_entry *e;
+		uint8_t d;
+
+		out[i] = NULL;
+		if (cand[i] == 0)
+			continue;
+		e = &ct->entries[slot_idx(cand[i])];
+		d = (uint8_t)(cand[i] & 1);
+		if (status_load(e) == ST_LIVE && tuple_eq(&e->tuple[d], t[i])) {
+			out[i] = e;
+			dir[i] = d;
+		} else {
+			out[i] = find_live(ct, t[i], &h[i], &dir[i]);
+		}
 	}
 }
 
@@ -366,18 +430,18 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 		for (i = 0; i < BUCKET_SLOTS; i++) {
 			uint64_t v = slot_load(&b->slot[i]);
 			struct ps_ct_entry *o;
-			uint32_t st, pend = ST_PENDING;
+			uint8_t st, pend = ST_PENDING;
 			uint8_t d;
 
 			if (v == 0 || slot_sig(v) != h->sig ||
-			    slot_idx(v) == me->idx)
+			    slot_idx(v) == ct_idx(ct, me))
 				continue;
 			o = &ct->entries[slot_idx(v)];
 			d = (uint8_t)(v & 1);
 			st = status_load(o);
 			if (st == ST_PENDING && tuple_eq(&o->tuple[d], t))
 				ct_count(contended);
-			if (st == ST_PENDING && o->idx > me->idx &&
+			if (st == ST_PENDING && o > me &&
 			    tuple_eq(&o->tuple[d], t)) {
 				if (__atomic_compare_exchange_n(&o->status,
 						&pend, ST_DEAD, false,
@@ -391,7 +455,7 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 				*rdir = d;
 				return RACE_LIVE;
 			}
-			if (st == ST_PENDING && o->idx < me->idx &&
+			if (st == ST_PENDING && o < me &&
 			    tuple_eq(&o->tuple[d], t)) {
 				*rival = o;
 				return RACE_WAIT;
@@ -473,6 +537,11 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	}
 	h[0] = ct_hash(ct, orig);
 	h[1] = ct_hash(ct, reply);
+	/* the four buckets are read below one after the other: overlap */
+	for (k = 0; k < 2; k++) {
+		rte_prefetch0(&ct->buckets[h[k].b[0]]);
+		rte_prefetch0(&ct->buckets[h[k].b[1]]);
+	}
 	/* A connection to itself without NAT has one tuple. */
 	nk = tuple_eq(orig, reply) ? 1 : 2;
 
@@ -492,6 +561,8 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	if (idx == UINT32_MAX)
 		goto full;
 	e = &ct->entries[idx];
+	rte_prefetch0_write(e);
+	rte_prefetch0_write(&e->packets[0]);
 	e->tuple[0] = *orig;
 	e->tuple[1] = *reply;
 	e->nat = *nat;
@@ -533,7 +604,7 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 			goto unwind;
 		}
 		if (r == RACE_NONE) {
-			uint32_t pend = ST_PENDING;
+			uint8_t pend = ST_PENDING;
 
 			/* Count against the size only now: a loser never
 			 * holds room a winner needs. */
@@ -677,7 +748,8 @@ ps_ct_ttl(const struct ps_ct *ct, const struct ps_ct_entry *e)
 static int
 ct_delete(struct ps_ct *ct, struct ps_ct_entry *e)
 {
-	uint32_t live = ST_LIVE, idx = e->idx;
+	uint32_t idx = ct_idx(ct, e);
+	uint8_t live = ST_LIVE;
 	unsigned int k;
 
 	if (!__atomic_compare_exchange_n(&e->status, &live, ST_DEAD, false,
@@ -909,7 +981,6 @@ ps_ct_create(const struct ps_ct_params *p)
 		return NULL;
 	}
 	for (i = 0; i < ct->nb_entries; i++) {
-		ct->entries[i].idx = i;
 		rte_ring_enqueue_elem(ct->free_ring, &i, sizeof(i));
 	}
 	if (p->qsv != NULL) {

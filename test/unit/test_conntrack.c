@@ -1177,7 +1177,10 @@ test_flush_concurrent(void)
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, flush_worker,
 						     &args[i]), 0);
 	}
-	for (rounds = 0; rounds < 300; rounds++) {
+	/* at least 300 flushes, and until both workers really ran (the
+	 * CPUs are shared) */
+	for (rounds = 0; rounds < 300 || ((args[0].hits == 0 ||
+	     args[1].hits == 0) && rounds < 20000); rounds++) {
 		usleep(1000);
 		flushed += ps_ct_flush(ct);
 		/* the management loop: reclaim what the workers released */
@@ -1193,7 +1196,7 @@ test_flush_concurrent(void)
 		       " hits, %" PRIu64 " created", i, args[i].lookups,
 		       args[i].hits, args[i].created);
 	}
-	printf("\n    %u flushed in 300 flushes ", flushed);
+	printf("\n    %u flushed in %u flushes ", flushed, rounds);
 	CU_ASSERT(flushed > 0);
 	CU_ASSERT(args[0].hits > 0 && args[1].hits > 0);
 	ps_ct_flush(ct);
