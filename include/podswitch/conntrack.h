@@ -90,10 +90,9 @@ struct ps_ct_tcp_dir {
 	uint32_t end;		/* highest seq + len sent */
 	uint32_t maxend;	/* highest ack + window the peer allowed */
 	uint32_t maxwin;	/* largest window advertised (scaled) */
-	uint8_t wscale;		/* window scale, 0 when not negotiated */
+	uint16_t syn_len;	/* data carried by its SYN (Fast Open) */
+	uint8_t wscale;		/* as in its SYN: PS_CT_WSCALE*() */
 	uint8_t fin;		/* 1: FIN sent, 2: and acknowledged */
-	uint8_t seen;		/* any packet sent */
-	uint8_t pad;
 };
 
 /*
@@ -122,14 +121,15 @@ struct ps_ct_entry {
 
 /*
  * What the per-packet state machine needs from the L4 header. TCP fields
- * are host byte order; win is the raw header window; wscale is, on a SYN,
- * the window-scale option's shift, PS_CT_NO_WSCALE when the SYN has no such
- * option, or PS_CT_WSCALE_UNKNOWN when the options were not parsed (the
- * window check then assumes the largest shift, 14). Ignored on other
- * packets.
+ * are host byte order; win is the raw header window. wscale matters on
+ * SYNs only: PS_CT_WSCALE(shift) for a window-scale option, or
+ * PS_CT_WSCALE_NONE for a SYN parsed and found without one. Zero (not
+ * parsed) makes the window check assume the largest shift, 14: a
+ * zero-initialised packet never gets a real connection dropped.
  */
-#define PS_CT_NO_WSCALE 0xff
-#define PS_CT_WSCALE_UNKNOWN 0xfe
+#define PS_CT_WSCALE_UNKNOWN 0
+#define PS_CT_WSCALE_NONE 0x40
+#define PS_CT_WSCALE(shift) (0x80 | ((shift) & 0x3f))
 struct ps_ct_pkt {
 	uint32_t seq;
 	uint32_t ack;

@@ -89,11 +89,11 @@ static void
 tcp_dir_syn(struct ps_ct_tcp_dir *d, const struct ps_ct_pkt *pkt)
 {
 	d->end = seg_end(pkt);
+	d->syn_len = (uint16_t)RTE_MIN(pkt->payload_len, (uint32_t)UINT16_MAX);
 	d->maxend = d->end;
 	d->maxwin = RTE_MAX((uint32_t)pkt->win, 1u);
 	d->wscale = pkt->wscale;
 	d->fin = 0;
-	d->seen = 1;
 }
 
 static void
@@ -101,7 +101,6 @@ tcp_init(struct ps_ct_entry *e, const struct ps_ct_pkt *pkt)
 {
 	memset(e->tcp, 0, sizeof(e->tcp));
 	tcp_dir_syn(&e->tcp[0], pkt);
-	e->tcp[1].wscale = PS_CT_NO_WSCALE;
 }
 
 void
@@ -121,17 +120,19 @@ ct_state_init(struct ps_ct_entry *e, const struct ps_ct_pkt *pkt)
 	}
 }
 
-/* The shift of dir's windows: RFC 7323 scales only if both SYNs agreed. */
+/* The shift of dir's windows: RFC 7323 scales only if both SYNs had the
+ * option; shifts above 14 count as 14. */
 static uint8_t
 wscale(const struct ps_ct_entry *e, uint8_t dir)
 {
 	uint8_t a = e->tcp[0].wscale, b = e->tcp[1].wscale;
 
-	if (a == PS_CT_WSCALE_UNKNOWN || b == PS_CT_WSCALE_UNKNOWN)
-		return MAX_WSCALE;
-	if (a > MAX_WSCALE || b > MAX_WSCALE)
+	if (!(a & (0x80 | PS_CT_WSCALE_NONE)) ||
+	    !(b & (0x80 | PS_CT_WSCALE_NONE)))
+		return MAX_WSCALE;	/* not parsed */
+	if (!(a & 0x80) || !(b & 0x80))
 		return 0;
-	return e->tcp[dir].wscale;
+	return RTE_MIN(e->tcp[dir].wscale & 0x3f, (int)MAX_WSCALE);
 }
 
 /*
@@ -251,8 +252,11 @@ tcp_syn_sent(struct ps_ct_entry *e, uint8_t dir, enum pkt_class c,
 		}
 		return PS_CT_INVALID;
 	}
-	/* from the responder: it must acknowledge our SYN exactly */
-	if (!(pkt->tcp_flags & RTE_TCP_ACK_FLAG) || pkt->ack != e->tcp[0].end)
+	/* from the responder: it must acknowledge our SYN; with data on the
+	 * SYN (TCP Fast Open) it may acknowledge the SYN alone */
+	if (!(pkt->tcp_flags & RTE_TCP_ACK_FLAG) ||
+	    seq_after(pkt->ack, e->tcp[0].end) ||
+	    seq_before(pkt->ack, e->tcp[0].end - e->tcp[0].syn_len))
 		return PS_CT_INVALID;
 	if (c == C_RST) {
 		state_raise(e, PS_CT_TCP_CLOSE);

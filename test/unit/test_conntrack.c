@@ -59,7 +59,7 @@ tcp_pkt(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
 {
 	struct ps_ct_pkt p = {
 		.seq = seq, .ack = ack, .payload_len = len, .bytes = 54 + len,
-		.win = 65535, .tcp_flags = flags, .wscale = PS_CT_NO_WSCALE,
+		.win = 65535, .tcp_flags = flags, .wscale = PS_CT_WSCALE_NONE,
 	};
 
 	return p;
@@ -719,11 +719,52 @@ wscale_case(uint8_t cs, uint8_t ss, bool far_ok)
 static void
 test_tcp_window_scale(void)
 {
-	wscale_case(7, 7, true);
+	wscale_case(PS_CT_WSCALE(7), PS_CT_WSCALE(7), true);
+	/* shifts over 14 count as 14 */
+	wscale_case(PS_CT_WSCALE(30), PS_CT_WSCALE(30), true);
+	/* options not parsed, on either side: assume the largest */
 	wscale_case(PS_CT_WSCALE_UNKNOWN, PS_CT_WSCALE_UNKNOWN, true);
+	wscale_case(PS_CT_WSCALE(2), PS_CT_WSCALE_UNKNOWN, true);
 	/* one side without the option: no scaling at all (RFC 7323) */
-	wscale_case(7, PS_CT_NO_WSCALE, false);
-	wscale_case(PS_CT_NO_WSCALE, PS_CT_NO_WSCALE, false);
+	wscale_case(PS_CT_WSCALE(7), PS_CT_WSCALE_NONE, false);
+	wscale_case(PS_CT_WSCALE_NONE, PS_CT_WSCALE_NONE, false);
+	/* shift 0 on both: no scaling either */
+	wscale_case(PS_CT_WSCALE(0), PS_CT_WSCALE(0), false);
+}
+
+/* Data on the SYN: the server acknowledges all of it, or the SYN alone. */
+static void
+test_tcp_fast_open(void)
+{
+	static const struct {
+		uint32_t ack;
+		enum ps_ct_verdict v;
+	} acks[] = {
+		{ 1101, V }, { 1001, V }, { 1050, V },
+		{ 1102, X }, { 1000, X }, { 900, X },
+	};
+	struct ps_ct *ct = ct_new("tfo", 8, NULL);
+	struct ps_ct_tuple o, r;
+	struct ps_ct_nat nat;
+	struct ps_ct_entry *e;
+	struct ps_ct_pkt p;
+	unsigned int i;
+	uint8_t dir;
+
+	if (ct == NULL)
+		return;
+	conn_tuples(0, IPPROTO_TCP, &o, &r, &nat);
+	for (i = 0; i < RTE_DIM(acks); i++) {
+		p = tcp_pkt(SYN, 1000, 0, 100);
+		CU_ASSERT_EQUAL_FATAL(ps_ct_add(ct, &o, &r, &nat, &p, &e, &dir),
+				      PS_CT_CREATED);
+		p = tcp_pkt(SYN | ACK, 5000, acks[i].ack, 0);
+		CU_ASSERT_EQUAL(ps_ct_update(ct, e, R, &p), acks[i].v);
+		CU_ASSERT_EQUAL(e->state, acks[i].v == V ?
+				PS_CT_TCP_SYN_RECV : PS_CT_TCP_SYN_SENT);
+		CU_ASSERT_EQUAL(ps_ct_del(ct, e), 0);
+	}
+	ps_ct_free(ct);
 }
 
 static void
@@ -1288,6 +1329,7 @@ main(int argc, char **argv)
 		{ "TCP transitions and timeouts", test_tcp_scenarios },
 		{ "TCP assured flag and counters", test_tcp_assured_and_counters },
 		{ "TCP window scaling", test_tcp_window_scale },
+		{ "TCP Fast Open SYN-ACKs", test_tcp_fast_open },
 		{ "packets that cannot start a connection", test_invalid_new },
 		{ "UDP single -> stream", test_udp },
 		{ "ICMP echo", test_icmp },
