@@ -7,9 +7,9 @@
  *   ct_bench [-H] [size (default 1048576)] [lookups (default 20000000)]
  *
  * Runs EAL without hugepages, or with them (-H: what the daemon uses; a
- * random walk over 170 MB on 4 KB pages is mostly TLB misses). Numbers
- * are wall clock on whatever core the process gets: run it on an idle
- * machine and repeat.
+ * random walk over 170 MB on 4 KB pages is mostly TLB misses). Each line
+ * gives wall-clock rates and, since a shared machine may give the process
+ * a fraction of a core, rates per CPU second of this thread.
  */
 #include <inttypes.h>
 #include <netinet/in.h>

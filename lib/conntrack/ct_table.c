@@ -374,8 +374,11 @@ slot_claim(struct ps_ct *ct, const struct ct_hash *h, uint64_t val)
 
 			if (slot_load(s) != 0)
 				continue;
+			/* seq_cst: our claim must be visible before we
+			 * read the rivals' slots (race_scan), and theirs
+			 * before they read ours */
 			if (__atomic_compare_exchange_n(s, &zero, val, false,
-							__ATOMIC_RELEASE,
+							__ATOMIC_SEQ_CST,
 							__ATOMIC_RELAXED))
 				return s;
 		}
@@ -428,7 +431,8 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 		struct ct_bucket *b = &ct->buckets[h->b[k]];
 
 		for (i = 0; i < BUCKET_SLOTS; i++) {
-			uint64_t v = slot_load(&b->slot[i]);
+			uint64_t v = __atomic_load_n(&b->slot[i],
+						     __ATOMIC_SEQ_CST);
 			struct ps_ct_entry *o;
 			uint8_t st, pend = ST_PENDING;
 			uint8_t d;
@@ -438,15 +442,15 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 				continue;
 			o = &ct->entries[slot_idx(v)];
 			d = (uint8_t)(v & 1);
-			st = status_load(o);
+			st = __atomic_load_n(&o->status, __ATOMIC_SEQ_CST);
 			if (st == ST_PENDING && tuple_eq(&o->tuple[d], t))
 				ct_count(contended);
 			if (st == ST_PENDING && o > me &&
 			    tuple_eq(&o->tuple[d], t)) {
 				if (__atomic_compare_exchange_n(&o->status,
 						&pend, ST_DEAD, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
 					continue;
 				st = pend;
 			}
@@ -623,8 +627,8 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 			}
 			if (__atomic_compare_exchange_n(&e->status, &pend,
 							ST_LIVE, false,
-							__ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE))
+							__ATOMIC_SEQ_CST,
+							__ATOMIC_SEQ_CST))
 				break;
 			/* killed by a lower rival: start over */
 			__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
