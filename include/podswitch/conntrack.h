@@ -25,6 +25,20 @@
  *
  * Tuples are in network byte order, as in the packet headers. ICMP echo
  * carries the identifier in both ports (see ps_ct_tuple_icmp).
+ *
+ * A worker, per packet:
+ *   e = lookup(tuple)              (bulk; dir tells which way it goes)
+ *   if e: ps_ct_update(e, dir, pkt) == PS_CT_INVALID -> drop; else NAT
+ *         by e->nat for dir
+ *   else: ps_ct_pkt_can_create(pkt) or drop (e.g. a TCP ACK for an
+ *         unknown connection); choose the backend; reply = the tuple the
+ *         backend's answers will carry; ps_ct_add(orig, reply, nat, pkt):
+ *         CREATED -> NAT with our choice; EXISTS -> another worker won:
+ *         ps_ct_update and NAT with e->nat; -EEXIST -> another NAT port;
+ *         -ENOSPC -> drop (counted).
+ * The management thread, each pass: ps_ct_set_now(seconds),
+ * ps_ct_expire(budget) (it also reclaims).
+ * ps_ct_free only when no reader is online any more.
  */
 
 #include <stdbool.h>
