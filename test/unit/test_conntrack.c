@@ -1173,6 +1173,10 @@ test_delete_if_walk(void)
 /* --- flush under concurrent workers -------------------------------------- */
 
 #define FLUSH_FLOWS 512
+/* Operations between two quiescent states: more allocations than the
+ * free ring holds, so memory reused before the grace period would be
+ * reused within a round. */
+#define FLUSH_ROUND 16384
 
 struct flush_arg {
 	struct ps_ct *ct;
@@ -1183,18 +1187,22 @@ struct flush_arg {
 	uint64_t hits;
 	uint64_t created;
 	unsigned int bad;
+	struct {
+		struct ps_ct_entry *e;
+		uint32_t n;
+	} held[FLUSH_ROUND];
 };
 
 /*
- * A worker: looks up and creates flows, reports quiescence every round.
- * A found entry must keep its tuples until then: reuse before the grace
- * period would show as a tuple that is not the one looked up.
+ * A worker: looks up and creates flows, keeps every entry it got for a
+ * round, checks they still hold their tuples, then reports quiescence. An
+ * entry reused before the grace period shows as another flow's tuples.
  */
 static void *
 flush_worker(void *p)
 {
 	struct flush_arg *a = p;
-	uint32_t n = 0;
+	uint32_t n = a->qid * 7;
 
 	unpin(a->qid);
 	if (rte_thread_register() != 0) {
@@ -1204,16 +1212,17 @@ flush_worker(void *p)
 	rte_rcu_qsbr_thread_register(a->qsv, a->qid);
 	rte_rcu_qsbr_thread_online(a->qsv, a->qid);
 	while (!a->stop) {
-		unsigned int i;
+		unsigned int i, nheld = 0;
 
-		for (i = 0; i < 32; i++, n++) {
+		for (i = 0; i < FLUSH_ROUND; i++, n++) {
 			struct ps_ct_tuple o, r;
 			struct ps_ct_nat nat;
 			struct ps_ct_pkt pkt = udp_pkt();
 			struct ps_ct_entry *e;
 			uint8_t dir;
+			uint32_t f = n % FLUSH_FLOWS;
 
-			conn_tuples(n % FLUSH_FLOWS, IPPROTO_UDP, &o, &r, &nat);
+			conn_tuples(f, IPPROTO_UDP, &o, &r, &nat);
 			e = ps_ct_lookup(a->ct, (n & 1) ? &o : &r, &dir);
 			a->lookups++;
 			if (e == NULL) {
@@ -1225,11 +1234,19 @@ flush_worker(void *p)
 			} else {
 				a->hits++;
 			}
-			rte_pause();
+			ps_ct_update(a->ct, e, dir, &pkt);
+			a->held[nheld].e = e;
+			a->held[nheld++].n = f;
+		}
+		for (i = 0; i < nheld; i++) {
+			struct ps_ct_tuple o, r;
+			struct ps_ct_nat nat;
+			struct ps_ct_entry *e = a->held[i].e;
+
+			conn_tuples(a->held[i].n, IPPROTO_UDP, &o, &r, &nat);
 			if (memcmp(&e->tuple[0], &o, sizeof(o)) != 0 ||
 			    memcmp(&e->tuple[1], &r, sizeof(r)) != 0)
 				a->bad++;
-			ps_ct_update(a->ct, e, dir, &pkt);
 		}
 		rte_rcu_qsbr_quiescent(a->qsv, a->qid);
 	}
@@ -1267,14 +1284,16 @@ test_flush_concurrent(void)
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, flush_worker,
 						     &args[i]), 0);
 	}
-	/* at least 300 flushes, and until both workers really ran (the
-	 * CPUs are shared) */
-	for (rounds = 0; rounds < 300 || ((args[0].hits == 0 ||
-	     args[1].hits == 0) && rounds < 20000); rounds++) {
-		usleep(1000);
+	/* Flush as often as possible, so that a round of a worker sees
+	 * thousands of creations, for at least 20000 flushes and until both
+	 * workers really ran (the CPUs are shared). */
+	for (rounds = 0; rounds < 20000 || ((args[0].hits == 0 ||
+	     args[1].hits == 0) && rounds < 200000); rounds++) {
 		flushed += ps_ct_flush(ct);
 		/* the management loop: reclaim what the workers released */
 		ps_ct_reclaim(ct);
+		if (rounds % 64 == 0)
+			usleep(100);
 	}
 	for (i = 0; i < 2; i++) {
 		args[i].stop = true;
@@ -1283,8 +1302,9 @@ test_flush_concurrent(void)
 	for (i = 0; i < 2; i++) {
 		CU_ASSERT_EQUAL(args[i].bad, 0);
 		printf("\n    worker %u: %" PRIu64 " lookups, %" PRIu64
-		       " hits, %" PRIu64 " created", i, args[i].lookups,
-		       args[i].hits, args[i].created);
+		       " hits, %" PRIu64 " created, %u reused early", i,
+		       args[i].lookups, args[i].hits, args[i].created,
+		       args[i].bad);
 	}
 	printf("\n    %u flushed in %u flushes ", flushed, rounds);
 	CU_ASSERT(flushed > 0);
