@@ -566,6 +566,11 @@ static const struct scenario scenarios[] = {
 		{ O, ACK | PSH, 1001, 5001, 1000, V, PS_CT_TCP_ESTABLISHED },
 		{ O, ACK | PSH, 1001, 5001, 1000, V, PS_CT_TCP_ESTABLISHED },
 		{ R, ACK, 5001, 2001, 0, V, PS_CT_TCP_ESTABLISHED },
+		/* the server allowed 2001 + 65535 (+ 16384 of slack) */
+		{ O, ACK | PSH, 2001 + 65535 + 16384 + 1, 5001, 10, X,
+		  PS_CT_TCP_ESTABLISHED },
+		{ O, ACK | PSH, 2001 + 65535 + 16384, 5001, 10, V,
+		  PS_CT_TCP_ESTABLISHED },
 	} },
 	{ "TIME_WAIT reopened by a new SYN", {
 		HANDSHAKE,
@@ -1325,6 +1330,155 @@ test_flush_concurrent(void)
 	rte_free(qsv);
 }
 
+/* --- a real TCP trace ------------------------------------------------------ */
+
+struct trace_result {
+	unsigned int packets;
+	unsigned int invalid;
+	unsigned int conns;
+	uint8_t final_state[4];
+};
+
+/* The window-scale option of a SYN's TCP header, or PS_CT_WSCALE_NONE. */
+static uint8_t
+syn_wscale(const uint8_t *tcp, unsigned int hlen, unsigned int caplen)
+{
+	unsigned int i = 20;
+
+	hlen = RTE_MIN(hlen, caplen);
+	while (i < hlen) {
+		uint8_t kind = tcp[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen || tcp[i + 1] < 2)
+			break;
+		if (kind == 3 && tcp[i + 1] == 3 && i + 2 < hlen)
+			return PS_CT_WSCALE(tcp[i + 2]);
+		i += tcp[i + 1];
+	}
+	return PS_CT_WSCALE_NONE;
+}
+
+/*
+ * Feed every packet of a pcap (Ethernet, IPv4, TCP) through conntrack as
+ * a worker would: look up, update or create. wscale_mode: 1 parse the
+ * option, 0 pretend it was not parsed, -1 pretend SYNs had none.
+ */
+static int
+run_trace(const char *file, int wscale_mode, struct trace_result *res)
+{
+	struct ps_ct *ct = ct_new("trace", 64, NULL);
+	struct ps_ct_entry *conns[4];
+	uint8_t buf[2048];
+	FILE *f = fopen(file, "rb");
+
+	memset(res, 0, sizeof(*res));
+	if (f == NULL || ct == NULL || fread(buf, 24, 1, f) != 1) {
+		if (f != NULL)
+			fclose(f);
+		ps_ct_free(ct);
+		return -1;
+	}
+	for (;;) {
+		uint32_t rec[4], caplen;
+		const uint8_t *ip, *tcp;
+		struct ps_ct_tuple t, rt;
+		struct ps_ct_nat nat = { .endpoint_id = PS_CT_NO_ENDPOINT };
+		struct ps_ct_pkt p = { 0 };
+		struct ps_ct_entry *e;
+		unsigned int ihl, doff, iplen;
+		uint8_t dir;
+		int rc;
+
+		if (fread(rec, sizeof(rec), 1, f) != 1)
+			break;
+		caplen = rec[2];
+		if (caplen > sizeof(buf) || fread(buf, caplen, 1, f) != 1)
+			break;
+		if (caplen < 14 + 20 + 20 || buf[12] != 0x08 || buf[13] != 0)
+			continue;
+		ip = buf + 14;
+		ihl = (ip[0] & 0xf) * 4u;
+		if (ip[9] != IPPROTO_TCP || caplen < 14 + ihl + 20)
+			continue;
+		tcp = ip + ihl;
+		doff = (tcp[12] >> 4) * 4u;
+		iplen = (unsigned int)ip[2] << 8 | ip[3];
+		p.seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
+			(uint32_t)tcp[6] << 8 | tcp[7];
+		p.ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 |
+			(uint32_t)tcp[10] << 8 | tcp[11];
+		p.tcp_flags = tcp[13];
+		p.win = (uint16_t)(tcp[14] << 8 | tcp[15]);
+		p.payload_len = iplen - ihl - doff;
+		p.bytes = rec[3];
+		if (p.tcp_flags & SYN)
+			p.wscale = wscale_mode > 0 ?
+				syn_wscale(tcp, doff, caplen - 14 - ihl) :
+				wscale_mode < 0 ? PS_CT_WSCALE_NONE :
+				PS_CT_WSCALE_UNKNOWN;
+		ps_ct_tuple_set(&t, IPPROTO_TCP, *(const uint32_t *)&ip[12],
+				*(const uint32_t *)&ip[16],
+				*(const uint16_t *)&tcp[0],
+				*(const uint16_t *)&tcp[2]);
+		res->packets++;
+		e = ps_ct_lookup(ct, &t, &dir);
+		if (e != NULL) {
+			if (ps_ct_update(ct, e, dir, &p) != PS_CT_VALID)
+				res->invalid++;
+			continue;
+		}
+		ps_ct_tuple_reverse(&rt, &t);
+		rc = ps_ct_add(ct, &t, &rt, &nat, &p, &e, &dir);
+		if (rc == PS_CT_CREATED && res->conns < RTE_DIM(conns))
+			conns[res->conns++] = e;
+		else if (rc != PS_CT_CREATED)
+			res->invalid++;
+	}
+	fclose(f);
+	for (unsigned int i = 0; i < res->conns; i++)
+		res->final_state[i] = conns[i]->state;
+	ps_ct_free(ct);
+	return 0;
+}
+
+/*
+ * A real Linux conversation (test/data/pcap/make_ct_http.sh): a 1 MB
+ * download closed by the client, and an upload the server refuses and
+ * resets mid-stream with the client's window at zero.
+ */
+static void
+test_real_tcp_trace(void)
+{
+	const char *dir = getenv("PS_TEST_DATA");
+	struct trace_result r;
+	char file[512];
+
+	snprintf(file, sizeof(file), "%s/pcap/ct_http.pcap",
+		 dir != NULL ? dir : "test/data");
+	CU_ASSERT_EQUAL_FATAL(run_trace(file, 1, &r), 0);
+	printf("\n    %u packets, %u connections ", r.packets, r.conns);
+	CU_ASSERT_EQUAL(r.packets, 1205);
+	CU_ASSERT_EQUAL(r.invalid, 0);
+	CU_ASSERT_EQUAL_FATAL(r.conns, 2);
+	CU_ASSERT_EQUAL(r.final_state[0], PS_CT_TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(r.final_state[1], PS_CT_TCP_CLOSE);
+	/* options not parsed: still nothing dropped */
+	CU_ASSERT_EQUAL(run_trace(file, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.invalid, 0);
+	CU_ASSERT_EQUAL(r.final_state[0], PS_CT_TCP_TIME_WAIT);
+	/* the window check is live: without the scale the windows are 1/1024
+	 * of the real ones and the bulk data is out of window */
+	CU_ASSERT_EQUAL(run_trace(file, -1, &r), 0);
+	printf("(%u invalid without window scaling) ", r.invalid);
+	CU_ASSERT(r.invalid > 0);
+}
+
 static void
 test_state_names(void)
 {
@@ -1360,6 +1514,7 @@ main(int argc, char **argv)
 		{ "expiry in bounded slices", test_expire_slices },
 		{ "delete by predicate, walk with a limit", test_delete_if_walk },
 		{ "flush while workers look up and create", test_flush_concurrent },
+		{ "a real Linux TCP trace", test_real_tcp_trace },
 		{ "state names", test_state_names },
 	};
 	CU_pSuite s;
