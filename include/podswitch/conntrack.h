@@ -229,7 +229,7 @@ ps_ct_tuple_reverse(struct ps_ct_tuple *r, const struct ps_ct_tuple *t)
 /* Fast path ------------------------------------------------------------ */
 
 /*
- * Look up n (<= 64) tuples. out[i] is the live entry or NULL, dir[i] the
+ * Look up n tuples. out[i] is the live entry or NULL, dir[i] the
  * direction the tuple matched. Entries stay readable until this thread
  * reports a quiescent state.
  */

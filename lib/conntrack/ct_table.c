@@ -114,7 +114,13 @@ ps_ct_lookup_bulk(struct ps_ct *ct, const struct ps_ct_tuple *const t[],
 	uint64_t cand[64];
 	unsigned int i;
 
-	n = RTE_MIN(n, RTE_DIM(h));
+	while (n > RTE_DIM(h)) {
+		ps_ct_lookup_bulk(ct, t, RTE_DIM(h), out, dir);
+		t += RTE_DIM(h);
+		out += RTE_DIM(h);
+		dir += RTE_DIM(h);
+		n -= RTE_DIM(h);
+	}
 	for (i = 0; i < n; i++) {
 		h[i] = ct_hash(ct, t[i]);
 		rte_prefetch0(&ct->buckets[h[i].b[0]]);

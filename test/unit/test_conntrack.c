@@ -171,6 +171,22 @@ test_both_directions(void)
 	CU_ASSERT_EQUAL(dirs[2], PS_CT_DIR_ORIG);
 	CU_ASSERT_PTR_EQUAL(out[3], e);
 
+	/* more than one internal batch */
+	{
+		const struct ps_ct_tuple *many[150];
+		struct ps_ct_entry *mout[150];
+		uint8_t mdir[150];
+		unsigned int i, found = 0;
+
+		for (i = 0; i < RTE_DIM(many); i++)
+			many[i] = (i % 3 == 0) ? &o : (i % 3 == 1) ? &r : &other;
+		ps_ct_lookup_bulk(ct, many, RTE_DIM(many), mout, mdir);
+		for (i = 0; i < RTE_DIM(many); i++)
+			found += mout[i] == (i % 3 == 2 ? NULL : e) &&
+				 (i % 3 == 2 || mdir[i] == i % 3);
+		CU_ASSERT_EQUAL(found, RTE_DIM(many));
+	}
+
 	/* the same orig again: the existing entry, nothing created */
 	CU_ASSERT_EQUAL(ps_ct_add(ct, &o, &r, &nat, &syn, &e2, &dir),
 			PS_CT_EXISTS);
