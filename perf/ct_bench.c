@@ -136,9 +136,17 @@ main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < trace_len; i++)
 		trace[i] = (i & 1) ? reply[order[i]] : orig[order[i]];
-	printf("conntrack: %u entries, %zu B each, %s, TSC %" PRIu64 " Hz\n",
-	       size, sizeof(struct ps_ct_entry),
-	       ealv == eal ? "4 KB pages" : "hugepages", rte_get_tsc_hz());
+	{
+		struct rte_malloc_socket_stats ms;
+
+		rte_malloc_get_socket_stats((int)rte_socket_id(), &ms);
+		printf("conntrack: %u entries, %zu B each, %.1f MB in all "
+		       "(without RCU defer queue), %s, TSC %" PRIu64 " Hz\n",
+		       size, sizeof(struct ps_ct_entry),
+		       (double)ms.heap_allocsz_bytes / 1e6,
+		       ealv == eal ? "4 KB pages" : "hugepages",
+		       rte_get_tsc_hz());
+	}
 
 	/* keys read in memory order; their hashes land anywhere */
 	cpu0 = cpu_now();
