@@ -444,12 +444,16 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 				entry_put(ct, idx);
 				goto full;
 			}
+			/* before LIVE: a flush right after the commit must
+			 * find the count to take back */
+			ep_count(ct, e->nat.endpoint_id, 1);
 			if (__atomic_compare_exchange_n(&e->status, &pend,
 							ST_LIVE, false,
 							__ATOMIC_SEQ_CST,
 							__ATOMIC_SEQ_CST))
 				break;
 			/* killed by a lower rival: start over */
+			ep_count(ct, e->nat.endpoint_id, -1);
 			__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
 		}
 		for (k = 0; k < nk; k++) {
@@ -478,7 +482,6 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 		if (spins > 64)
 			rte_pause();
 	}
-	ep_count(ct, e->nat.endpoint_id, 1);
 	ct_count(&ls->created);
 	*ep = e;
 	*dir = PS_CT_DIR_ORIG;

@@ -26,6 +26,7 @@
 
 #include <podswitch/conntrack.h>
 
+#include "ps_build_config.h"
 #include "test_common.h"
 
 #define SYN RTE_TCP_SYN_FLAG
@@ -1475,8 +1476,12 @@ test_real_tcp_trace(void)
 	struct trace_result r;
 	char file[512];
 
-	snprintf(file, sizeof(file), "%s/pcap/ct_http.pcap",
-		 dir != NULL ? dir : "test/data");
+	/* run by hand from the build tree: the source tree's data */
+	if (dir != NULL && dir[0] != '\0')
+		snprintf(file, sizeof(file), "%s/pcap/ct_http.pcap", dir);
+	else
+		snprintf(file, sizeof(file), "%s/../test/data/pcap/ct_http.pcap",
+			 PS_DRIVERS_DIR_SOURCE);
 	CU_ASSERT_EQUAL_FATAL(run_trace(file, 1, &r), 0);
 	printf("\n    %u packets, %u connections ", r.packets, r.conns);
 	CU_ASSERT_EQUAL(r.packets, 1205);
