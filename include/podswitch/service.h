@@ -275,6 +275,7 @@ struct ps_svc_stats {
 struct ps_svc_table;
 
 struct ps_svc_table *ps_svc_create(const struct ps_svc_table_params *p);
+/* Waits for a grace period: readers must be stopped or offline. */
 void ps_svc_free(struct ps_svc_table *t);
 
 /* Fast path ------------------------------------------------------------ */
@@ -289,8 +290,12 @@ bool ps_svc_lookup(const struct ps_svc_table *t, uint32_t dst_ip,
 		   struct ps_svc_hit *hit);
 /*
  * Choose the endpoint for a new connection of flow through hit, on
- * worker (0..nb_workers-1). Affinity, source ranges, traffic policies,
- * endpoint conditions, then the service's scheduler.
+ * worker (0..nb_workers-1; its rr cursors and counters are its own).
+ * In order: loadBalancerSourceRanges (LB frontends), traffic policy
+ * (internal for the cluster IP, external for the others unless the
+ * client is a local pod), endpoint conditions (ready, else serving and
+ * terminating, else REJECT), ClientIP affinity, then the scheduler:
+ * rr/wrr/lc by per-worker cursor, sh by source IP, maglev by flow->hash.
  */
 enum ps_svc_verdict ps_svc_select(struct ps_svc_table *t,
 				  const struct ps_svc_hit *hit,
@@ -334,7 +339,9 @@ void ps_svc_reclaim(struct ps_svc_table *t);
 /*
  * Called on the management thread after a service port's endpoint set
  * changed, with the endpoints (ip network order, port host order) that
- * left it: the conntrack owner removes their UDP entries.
+ * were serving and now are gone or no longer serving (kube-proxy's
+ * "stale" endpoints; every endpoint when the port itself goes): the
+ * conntrack owner removes their UDP entries.
  */
 struct ps_svc_ep_addr {
 	uint32_t ip;

@@ -922,10 +922,18 @@ diff_eps(struct port_plan *pp)
 	pp->gone = malloc(sizeof(*pp->gone) * old->n);
 	if (pp->gone == NULL)
 		return -ENOMEM;
-	for (i = 0; i < old->n; i++)
-		if (svc_epset_find(pp->es, old->eps[i].key) < 0)
+	/* What kube-proxy calls stale: it was serving and now is gone or
+	 * no longer serving. Its UDP flows must not keep going there. */
+	for (i = 0; i < old->n; i++) {
+		int j;
+
+		if (!(old->eps[i].flags & PS_EP_SERVING))
+			continue;
+		j = svc_epset_find(pp->es, old->eps[i].key);
+		if (j < 0 || !(pp->es->eps[j].flags & PS_EP_SERVING))
 			pp->gone[pp->nb_gone++] = (struct ps_svc_ep_addr){
 				.ip = old->eps[i].ip, .port = old->eps[i].port };
+	}
 	return 0;
 }
 

@@ -1276,6 +1276,10 @@ test_draining_and_change_cb(void)
 	static const struct tep b[] = { EP("10.244.0.2", NODE) };
 	static const struct tep c[] = { EP("10.244.0.4", NODE),
 					EP("10.244.0.5", NODE) };
+	static const struct tep stopping[] = {
+		{ "10.244.0.4", NODE, 0, 0, 0 },	/* not serving */
+		{ "10.244.0.5", NODE, 0, 1, 1 },	/* terminating */
+	};
 	uint32_t ep3 = UINT32_MAX;
 	unsigned int i;
 
@@ -1307,6 +1311,14 @@ test_draining_and_change_cb(void)
 	ps_svc_stats(t, &st);
 	CU_ASSERT_EQUAL(st.draining, 1);
 	CU_ASSERT_EQUAL(st.endpoints, 3);
+	/* stopping to serve counts as gone for conntrack; terminating but
+	 * still serving does not */
+	memset(&g, 0, sizeof(g));
+	CU_ASSERT_EQUAL(slice_apply(t, "a-1", "a", "http", 8080, stopping, 2),
+			0);
+	CU_ASSERT_EQUAL(g.calls, 1);
+	CU_ASSERT_EQUAL(g.n, 1);
+	CU_ASSERT_EQUAL(g.ip[0], ps_ip("10.244.0.4"));
 	ps_svc_free(t);
 }
 
