@@ -887,15 +887,18 @@ claim_cmp(const void *a, const void *b)
 		      &((const struct fe_claim *)b)->k, sizeof(struct fe_key));
 }
 
+/* ns/name gives up its current frontends in this change (its spec is
+ * replaced or deleted); one affected only through its slices keeps
+ * them. */
 static bool
-plan_has(const struct svc_plan *sv, unsigned int n, const char *ns,
-	 const char *name)
+plan_releases(const struct svc_plan *sv, unsigned int n, const char *ns,
+	      const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		if (strcmp(sv[i].ns, ns) == 0 && strcmp(sv[i].name, name) == 0)
-			return true;
+			return sv[i].spec_changes;
 	return false;
 }
 
@@ -1202,7 +1205,7 @@ svc_change(struct ps_svc_table *t, const struct change *c,
 			const struct ps_svc_port *o =
 				t->ports[(uintptr_t)data >> 2];
 
-			if (!plan_has(sv, nsv, o->ns, o->name)) {
+			if (!plan_releases(sv, nsv, o->ns, o->name)) {
 				ps_errors_add(errs, path, "%s is already "
 					      "served by %s/%s", ks, o->ns,
 					      o->name);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <netinet/in.h>
 
@@ -56,13 +57,17 @@ apply_json(struct ps_svc_table *t, struct ps_errors *errs, const char *fmt,
 {
 	struct ps_errors local = { 0 };
 	struct ps_k8s_doc doc;
-	char *buf = malloc(1 << 20), *c;
+	char *buf, *c;
 	va_list ap;
-	int rc;
+	int rc, n;
 
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	buf = malloc(n + 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	va_start(ap, fmt);
-	vsnprintf(buf, 1 << 20, fmt, ap);
+	vsnprintf(buf, n + 1, fmt, ap);
 	va_end(ap);
 	for (c = buf; *c; c++)
 		if (*c == '\'')
@@ -1176,6 +1181,18 @@ test_frontend_conflicts(void)
 		"192.168.60.200:80/TCP is already served by default/a");
 	ps_errors_free(&errs);
 	CU_ASSERT_PTR_NULL(ps_svc_get(t, "default", "c"));
+	/* a's slices in the same change do not release a's frontends */
+	CU_ASSERT_EQUAL(apply_json(t, &errs, "{'kind':'List','items':["
+		"{'kind':'EndpointSlice','addressType':'IPv4','metadata':{"
+		"'name':'a-1','labels':{'kubernetes.io/service-name':'a'}},"
+		"'endpoints':[{'addresses':['10.244.0.2']}]},"
+		"{'kind':'Service','metadata':{'name':'b'},'spec':{'clusterIP':"
+		"'10.96.2.2','externalIPs':['192.168.60.200'],'ports':["
+		"{'port':80}]}}]}"), -EEXIST);
+	ps_errors_free(&errs);
+	CU_ASSERT(ps_svc_lookup(t, ps_ip("192.168.60.200"),
+				rte_cpu_to_be_16(80), IPPROTO_TCP, false, &h));
+	CU_ASSERT_STRING_EQUAL(h.sp->name, "a");
 	/* two new services on one node port */
 	CU_ASSERT_EQUAL(apply_json(t, &errs, "{'kind':'List','items':["
 		"{'kind':'Service','metadata':{'name':'n1'},'spec':{'type':"
@@ -1430,6 +1447,76 @@ test_rcu_reader(void)
 	rte_free(qsv);
 }
 
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A cluster-sized List applied twice (the second time every object is
+ * replaced): it must fit and be correct; the time is printed, not
+ * judged (benchmarks belong to perf/). */
+static void
+test_large_list(void)
+{
+	enum { N = 2000 };
+	struct ps_svc_table *t = mk(4 * N, 8 * N, 0, 1, NULL);
+	size_t cap = (size_t)N * 1024, len = 0;
+	char *b = malloc(cap);
+	struct ps_svc_stats st;
+	struct ps_svc_pick p;
+	double t0, t1, t2;
+	unsigned int i;
+	char vip[32];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	len += snprintf(b + len, cap - len, "{'kind':'List','items':[");
+	for (i = 0; i < N; i++) {
+		len += snprintf(b + len, cap - len, "%s"
+			"{'kind':'Service','metadata':{'name':'s%u','namespace':"
+			"'ns%u'},'spec':{'clusterIP':'10.96.%u.%u','ports':["
+			"{'name':'http','port':80,'targetPort':'web'},"
+			"{'name':'dns','port':53,'protocol':'UDP'}]}},"
+			"{'kind':'EndpointSlice','addressType':'IPv4','metadata':"
+			"{'name':'s%u-x','namespace':'ns%u','labels':{"
+			"'kubernetes.io/service-name':'s%u'}},'ports':[{'name':"
+			"'http','port':8080},{'name':'dns','port':53,'protocol':"
+			"'UDP'}],'endpoints':[{'addresses':['10.244.%u.%u']},"
+			"{'addresses':['10.244.%u.%u']},{'addresses':"
+			"['10.244.%u.%u'],'nodeName':'node-a'}]}",
+			i ? "," : "", i, i % 7, 10 + i / 250, i % 250,
+			i, i % 7, i, i / 200, i % 200, 50 + i / 200, i % 200,
+			100 + i / 200, i % 200);
+	}
+	snprintf(b + len, cap - len, "]}");
+	t0 = now_ms();
+	CU_ASSERT_EQUAL(apply_json(t, NULL, "%s", b), 0);
+	t1 = now_ms();
+	CU_ASSERT_EQUAL(apply_json(t, NULL, "%s", b), 0);
+	t2 = now_ms();
+	printf("\n  %u services + %u slices: first apply %.0f ms, "
+	       "re-apply %.0f ms (parse included)\n", N, N, t1 - t0, t2 - t1);
+	ps_svc_stats(t, &st);
+	CU_ASSERT_EQUAL(st.services, N);
+	CU_ASSERT_EQUAL(st.ports, 2 * N);
+	CU_ASSERT_EQUAL(st.frontends, 2 * N);
+	CU_ASSERT_EQUAL(st.endpoints, 6 * N);
+	CU_ASSERT_EQUAL(st.slices, N);
+	for (i = 0; i < N; i += 97) {
+		snprintf(vip, sizeof(vip), "10.96.%u.%u", 10 + i / 250,
+			 i % 250);
+		CU_ASSERT_EQUAL(pick(t, vip, 80, IPPROTO_TCP, &from_pod, &p),
+				PS_SVC_FORWARD);
+		CU_ASSERT_EQUAL(p.port, 8080);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(p.ip) & 0xff, i % 200);
+	}
+	free(b);
+	ps_svc_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1461,6 +1548,7 @@ main(int argc, char **argv)
 		{ "draining endpoints; change callback",
 		  test_draining_and_change_cb },
 		{ "RCU: reader during endpoint replacement", test_rcu_reader },
+		{ "a large List, applied twice", test_large_list },
 	};
 	CU_pSuite s;
 	unsigned int i;
