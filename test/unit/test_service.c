@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <rte_byteorder.h>
@@ -927,14 +928,16 @@ maglev_picks(struct ps_svc_table *t, const char *vip, uint32_t *out)
 }
 
 static void
-maglev_set(struct tep *eps, char ips[][16], unsigned int n, bool reverse)
+maglev_set(struct tep *eps, char ips[][INET_ADDRSTRLEN], unsigned int n,
+	   bool reverse)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		unsigned int k = reverse ? n - 1 - i : i;
 
-		snprintf(ips[k], 16, "10.244.%u.%u", k / 4, 10 + k);
+		snprintf(ips[k], INET_ADDRSTRLEN, "10.244.%u.%u", (k / 4) & 0xff,
+			 (10 + k) & 0xff);
 		eps[i] = (struct tep)EP(ips[k], NODE);
 	}
 }
@@ -947,7 +950,7 @@ test_maglev(void)
 	uint32_t *a = malloc(sizeof(uint32_t) * MAGLEV_KEYS);
 	uint32_t *b = malloc(sizeof(uint32_t) * MAGLEV_KEYS);
 	struct tep eps[10], nine[9];
-	char ips[10][16], ips2[10][16];
+	char ips[10][INET_ADDRSTRLEN], ips2[10][INET_ADDRSTRLEN];
 	unsigned int i, j, moved = 0, moved_other = 0, on_removed = 0;
 	struct tally ta;
 
@@ -1434,11 +1437,12 @@ static int
 slice_set(struct ps_svc_table *t, bool b, unsigned int n)
 {
 	struct tep eps[16];
-	char ips[16][16];
+	char ips[16][INET_ADDRSTRLEN];
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		snprintf(ips[i], 16, "10.0.%u.%u", b ? 2 : 1, i + 1);
+		snprintf(ips[i], INET_ADDRSTRLEN, "10.0.%u.%u", b ? 2 : 1,
+			 (i + 1) & 0xff);
 		eps[i] = (struct tep)EP(ips[i], NODE);
 	}
 	return slice_apply(t, "r-1", "r", "http", b ? 9090 : 8080, eps, n);
