@@ -22,6 +22,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -1592,6 +1593,54 @@ test_large_list(void)
 	ps_svc_free(t);
 }
 
+/* Cycles of one lookup + select per scheduler, printed for the report
+ * (not judged: the machine is shared). */
+static void
+test_select_cost(void)
+{
+	static const char *const anns[] = {
+		"'podswitch.io/scheduler':'rr'",
+		"'podswitch.io/scheduler':'wrr'",
+		"'podswitch.io/scheduler':'lc'",
+		"'podswitch.io/scheduler':'sh'",
+		"'podswitch.io/scheduler':'maglev'",
+	};
+	struct ps_svc_table *t = mk(64, 1024, 4096, 1, NULL);
+	struct tep eps[10];
+	char ips[10][INET_ADDRSTRLEN];
+	unsigned int s, i, n = 200000;
+
+	maglev_set(eps, ips, 10, false);
+	for (s = 0; s < RTE_DIM(anns) + 1; s++) {
+		struct flow_opts o = from_pod;
+		struct ps_svc_pick p;
+		uint64_t c0, c1;
+		unsigned int ok = 0;
+
+		/* the last round: rr with ClientIP affinity, 4096 clients */
+		CU_ASSERT_EQUAL_FATAL(svc_apply(t, "c", "10.96.6.1",
+			anns[s < RTE_DIM(anns) ? s : 0],
+			s < RTE_DIM(anns) ? "" :
+			"'sessionAffinity':'ClientIP'"), 0);
+		CU_ASSERT_EQUAL(slice_apply(t, "c-1", "c", "http", 8080, eps,
+					    10), 0);
+		c0 = rte_rdtsc();
+		for (i = 0; i < n; i++) {
+			o.src = rte_cpu_to_be_32(0x0a000000u + (i & 4095));
+			o.hash = key_hash(i);
+			ok += pick(t, "10.96.6.1", 80, IPPROTO_TCP, &o, &p) ==
+			      PS_SVC_FORWARD;
+		}
+		c1 = rte_rdtsc();
+		CU_ASSERT_EQUAL(ok, n);
+		printf("\n  %s: %.0f cycles per lookup+select",
+		       s < RTE_DIM(anns) ? ps_svc_sched_name(s) :
+		       "rr + ClientIP affinity", (double)(c1 - c0) / n);
+	}
+	printf("\n");
+	ps_svc_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1624,6 +1673,7 @@ main(int argc, char **argv)
 		  test_draining_and_change_cb },
 		{ "RCU: reader during endpoint replacement", test_rcu_reader },
 		{ "a large List, applied twice", test_large_list },
+		{ "cost of lookup + select", test_select_cost },
 	};
 	CU_pSuite s;
 	unsigned int i;
