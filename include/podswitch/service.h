@@ -120,6 +120,9 @@ struct ps_svc_spec {
 	uint32_t maglev_size;
 	struct ps_wrr_weight *weights;
 	unsigned int nb_weights;
+	bool proxy_label;		/* service.kubernetes.io/service-proxy-name */
+	char proxy_name[PS_K8S_PORT_NAME_MAX];
+	bool headless_label;		/* service.kubernetes.io/headless */
 	/* "" = programmed; else why the dataplane does not serve it */
 	char skip_reason[PS_SVC_REASON_MAX];
 };
@@ -148,6 +151,7 @@ struct ps_eps_spec {
 	char name[PS_K8S_NAME_MAX];
 	char service[PS_K8S_NAME_MAX];	/* kubernetes.io/service-name */
 	char path[48];
+	char address_type[8];		/* IPv4, IPv6, FQDN */
 	struct ps_eps_endpoint *endpoints;
 	unsigned int nb_endpoints;
 	struct ps_eps_port *ports;
@@ -177,6 +181,14 @@ int ps_k8s_parse(const char *text, size_t len, struct ps_k8s_doc *doc,
 int ps_k8s_parse_json(const json_t *root, struct ps_k8s_doc *doc,
 		      struct ps_errors *errs);
 void ps_k8s_doc_free(struct ps_k8s_doc *doc);
+
+/*
+ * Back to Kubernetes shapes (for GET and listing): the fields above, in
+ * the form the parser takes, so an object read back can be applied as
+ * is. A new reference, or NULL without memory.
+ */
+json_t *ps_k8s_svc_to_json(const struct ps_svc_spec *s);
+json_t *ps_k8s_slice_to_json(const struct ps_eps_spec *s);
 
 const char *ps_svc_type_name(enum ps_svc_type t);
 const char *ps_svc_sched_name(enum ps_svc_sched s);

@@ -1705,6 +1705,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 	const struct svc_epset *es;
 	const struct svc_cand *c;
 	const struct svc_ep *e = NULL;
+	uint32_t now = __atomic_load_n(&t->now, __ATOMIC_RELAXED);
 	unsigned int ci;
 	uint32_t k;
 	bool local;
@@ -1731,7 +1732,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 	}
 	if (sp->affinity) {
 		uint64_t v = svc_aff_get(&t->aff, sp->id, flow->src_ip,
-					 t->now);
+					 now);
 
 		if (v != 0) {
 			int i = svc_epset_find(es, svc_ep_key(
@@ -1768,7 +1769,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 			uint64_t mine = (uint64_t)rte_be_to_cpu_32(e->ip) << 16 |
 					e->port;
 			uint64_t v = svc_aff_put(&t->aff, sp->id, flow->src_ip,
-						 mine, t->now, false);
+						 mine, now, false);
 
 			if (v == 0) {
 				ws->affinity_full++;
@@ -1783,7 +1784,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 					e = &es->eps[i];
 				else
 					svc_aff_put(&t->aff, sp->id,
-						    flow->src_ip, mine, t->now,
+						    flow->src_ip, mine, now,
 						    true);
 			}
 		}

@@ -369,6 +369,99 @@ test_parse_kubectl_list(void)
 	ps_k8s_doc_free(&doc);
 }
 
+/* What is read back parses to the same objects: GET output can be PUT. */
+static void
+test_json_round_trip(void)
+{
+	struct ps_k8s_doc doc, again;
+	struct ps_errors errs = { 0 };
+	unsigned int i;
+
+	load_cluster(&doc);
+	for (i = 0; i < doc.nb_svcs + doc.nb_slices; i++) {
+		bool is_svc = i < doc.nb_svcs;
+		json_t *a = is_svc ? ps_k8s_svc_to_json(&doc.svcs[i]) :
+			ps_k8s_slice_to_json(&doc.slices[i - doc.nb_svcs]);
+		json_t *b;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_EQUAL_FATAL(ps_k8s_parse_json(a, &again, &errs), 0);
+		CU_ASSERT_EQUAL_FATAL(again.nb_svcs + again.nb_slices, 1);
+		b = is_svc ? ps_k8s_svc_to_json(&again.svcs[0]) :
+			ps_k8s_slice_to_json(&again.slices[0]);
+		CU_ASSERT(json_equal(a, b));
+		if (is_svc) {
+			const struct ps_svc_spec *x = &doc.svcs[i];
+			const struct ps_svc_spec *y = &again.svcs[0];
+
+			CU_ASSERT_STRING_EQUAL(y->skip_reason, x->skip_reason);
+			CU_ASSERT_EQUAL(y->type, x->type);
+			CU_ASSERT_EQUAL(y->cluster_ip, x->cluster_ip);
+			CU_ASSERT_EQUAL(y->sched, x->sched);
+			CU_ASSERT_EQUAL(y->affinity, x->affinity);
+			CU_ASSERT_EQUAL(y->affinity_timeout,
+					x->affinity_timeout);
+			CU_ASSERT_EQUAL(y->etp, x->etp);
+			CU_ASSERT_EQUAL(y->itp, x->itp);
+			CU_ASSERT_EQUAL(y->health_check_node_port,
+					x->health_check_node_port);
+			CU_ASSERT_EQUAL_FATAL(y->nb_ports, x->nb_ports);
+			CU_ASSERT(x->nb_ports == 0 || memcmp(y->ports, x->ports,
+				  sizeof(*x->ports) * x->nb_ports) == 0);
+			CU_ASSERT_EQUAL_FATAL(y->nb_lb_ips, x->nb_lb_ips);
+			CU_ASSERT(x->nb_lb_ips == 0 || memcmp(y->lb_ips,
+				  x->lb_ips, 4 * x->nb_lb_ips) == 0);
+			CU_ASSERT_EQUAL_FATAL(y->nb_external_ips,
+					      x->nb_external_ips);
+			CU_ASSERT_EQUAL_FATAL(y->nb_src_ranges,
+					      x->nb_src_ranges);
+			CU_ASSERT(x->nb_src_ranges == 0 || memcmp(
+				  y->src_ranges, x->src_ranges,
+				  sizeof(*x->src_ranges) *
+				  x->nb_src_ranges) == 0);
+		} else {
+			const struct ps_eps_spec *x =
+				&doc.slices[i - doc.nb_svcs];
+			const struct ps_eps_spec *y = &again.slices[0];
+			unsigned int k;
+
+			CU_ASSERT_STRING_EQUAL(y->skip_reason, x->skip_reason);
+			CU_ASSERT_STRING_EQUAL(y->service, x->service);
+			CU_ASSERT_EQUAL_FATAL(y->nb_ports, x->nb_ports);
+			CU_ASSERT(x->nb_ports == 0 || memcmp(y->ports, x->ports,
+				  sizeof(*x->ports) * x->nb_ports) == 0);
+			CU_ASSERT_EQUAL_FATAL(y->nb_endpoints,
+					      x->nb_endpoints);
+			for (k = 0; k < x->nb_endpoints; k++) {
+				CU_ASSERT_EQUAL(y->endpoints[k].flags,
+						x->endpoints[k].flags);
+				CU_ASSERT_STRING_EQUAL(y->endpoints[k].node,
+						       x->endpoints[k].node);
+				CU_ASSERT_EQUAL(y->endpoints[k].addrs[0],
+						x->endpoints[k].addrs[0]);
+			}
+		}
+		json_decref(a);
+		json_decref(b);
+		ps_k8s_doc_free(&again);
+	}
+	/* one spot check of the shape */
+	{
+		json_t *w = ps_k8s_svc_to_json(&doc.svcs[2]);
+		char *txt = json_dumps(w, JSON_SORT_KEYS | JSON_COMPACT);
+
+		CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"ports\":[{\"name\":"
+			"\"http\",\"nodePort\":30080,\"port\":80,"
+			"\"protocol\":\"TCP\",\"targetPort\":\"http\"}]"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"sessionAffinityConfig\":"
+			"{\"clientIP\":{\"timeoutSeconds\":600}}"));
+		free(txt);
+		json_decref(w);
+	}
+	ps_errors_free(&errs);
+	ps_k8s_doc_free(&doc);
+}
+
 /* Every document under test/data/k8s/bad fails with its expected text. */
 static void
 test_parse_bad_documents(void)
@@ -1650,6 +1743,7 @@ main(int argc, char **argv)
 	} tests[] = {
 		{ "parse a kubectl List", test_parse_kubectl_list },
 		{ "bad documents name their path", test_parse_bad_documents },
+		{ "JSON read back parses the same", test_json_round_trip },
 		{ "not JSON; nulls are absent", test_parse_not_json_and_nulls },
 		{ "a bad item applies nothing", test_all_or_nothing },
 		{ "apply the cluster List: frontends, named ports",
