@@ -94,6 +94,9 @@ struct ps_svc_table {
 	struct ps_eps_spec **slices;
 	uint32_t nb_slices, slice_addrs;
 	struct name_map slice_map;
+	/* the same slots chained by (namespace, service-name label): a
+	 * service's slices without a walk over every slot */
+	struct name_map slice_svc_map;
 	struct id_fifo slice_free;
 
 	struct ps_svc_port **ports;	/* current object per port id */
@@ -441,6 +444,7 @@ ps_svc_create(const struct ps_svc_table_params *p)
 	    t->wstats == NULL ||
 	    nm_init(&t->svc_map, t->max_svcs) < 0 ||
 	    nm_init(&t->slice_map, t->max_eps) < 0 ||
+	    nm_init(&t->slice_svc_map, t->max_eps) < 0 ||
 	    fifo_init(&t->svc_free, t->max_svcs) < 0 ||
 	    fifo_init(&t->slice_free, t->max_eps) < 0 ||
 	    fifo_init(&t->port_free, t->max_svcs) < 0 ||
@@ -498,6 +502,8 @@ ps_svc_free(struct ps_svc_table *t)
 	free(t->svc_map.next);
 	free(t->slice_map.head);
 	free(t->slice_map.next);
+	free(t->slice_svc_map.head);
+	free(t->slice_svc_map.next);
 	free(t->svc_free.ids);
 	free(t->slice_free.ids);
 	free(t->port_free.ids);
@@ -579,18 +585,18 @@ slices_after(const struct ps_svc_table *t, const struct change *c,
 	     const char *ns, const char *name,
 	     void (*fn)(const struct ps_eps_spec *s, void *arg), void *arg)
 {
-	uint32_t i, seen;
+	uint32_t i;
 
 	for (i = 0; i < c->nb_up_slices; i++)
 		if (c->up_slices[i].skip_reason[0] == '\0' &&
 		    strcmp(c->up_slices[i].ns, ns) == 0 &&
 		    strcmp(c->up_slices[i].service, name) == 0)
 			fn(&c->up_slices[i], arg);
-	for (i = 0, seen = 0; i < t->max_eps && seen < t->nb_slices; i++) {
+	for (i = t->slice_svc_map.head[name_hash(ns, name) &
+				       t->slice_svc_map.mask];
+	     i != SVC_NONE; i = t->slice_svc_map.next[i]) {
 		const struct ps_eps_spec *s = t->slices[i];
 
-		if (s != NULL)
-			seen++;
 		if (s == NULL || s->skip_reason[0] != '\0' ||
 		    strcmp(s->ns, ns) != 0 || strcmp(s->service, name) != 0 ||
 		    slice_deleted(c, i) || slice_upserted(c, s->ns, s->name))
@@ -1313,6 +1319,8 @@ svc_change(struct ps_svc_table *t, const struct change *c,
 			t->slice_addrs -= svc_slice_addrs(t->slices[s]);
 			nm_del(&t->slice_map, name_hash(t->slices[s]->ns,
 							t->slices[s]->name), s);
+			nm_del(&t->slice_svc_map, name_hash(t->slices[s]->ns,
+				t->slices[s]->service), s);
 			svc_slice_free(t->slices[s]);
 			free(t->slices[s]);
 			t->slices[s] = NULL;
@@ -1325,6 +1333,9 @@ svc_change(struct ps_svc_table *t, const struct change *c,
 
 			if (s != SVC_NONE) {
 				t->slice_addrs -= svc_slice_addrs(t->slices[s]);
+				nm_del(&t->slice_svc_map, name_hash(
+					t->slices[s]->ns,
+					t->slices[s]->service), s);
 				svc_slice_free(t->slices[s]);
 				free(t->slices[s]);
 			} else {
@@ -1334,6 +1345,8 @@ svc_change(struct ps_svc_table *t, const struct change *c,
 				t->nb_slices++;
 			}
 			t->slices[s] = copies[i];
+			nm_add(&t->slice_svc_map, name_hash(copies[i]->ns,
+					copies[i]->service), s);
 			t->slice_addrs += svc_slice_addrs(copies[i]);
 		}
 		free(copies);
@@ -1565,7 +1578,9 @@ ps_svc_replace_slices(struct ps_svc_table *t, const char *ns,
 	del = malloc(sizeof(*del) * (t->nb_slices + 1));
 	if (del == NULL)
 		return -ENOMEM;
-	for (i = 0; i < t->max_eps && n < t->nb_slices; i++) {
+	for (i = t->slice_svc_map.head[name_hash(ns, name) &
+				       t->slice_svc_map.mask];
+	     i != SVC_NONE; i = t->slice_svc_map.next[i]) {
 		const struct ps_eps_spec *s = t->slices[i];
 
 		if (s != NULL && strcmp(s->ns, ns) == 0 &&

@@ -728,6 +728,61 @@ test_reject_without_endpoints(void)
 	ps_svc_free(t);
 }
 
+static const struct tep three[] = {
+	EP("10.244.0.2", NODE), EP("10.244.0.3", NODE), EP("10.244.0.4", NODE),
+};
+
+/* A slice relabelled to another service moves its endpoints; replacing
+ * a service's slices removes the ones not given. */
+static void
+test_slice_moves(void)
+{
+	struct ps_svc_table *t = mk(16, 64, 0, 1, NULL);
+	struct ps_errors errs = { 0 };
+	struct ps_svc_stats st;
+	struct ps_k8s_doc doc;
+	struct ps_svc_pick p;
+	static const char *two = "{'kind':'EndpointSliceList','items':["
+		"{'addressType':'IPv4','metadata':{'name':'b-2','labels':"
+		"{'kubernetes.io/service-name':'b'}},'endpoints':[{'addresses':"
+		"['10.244.0.7']}],'ports':[{'name':'http','port':8080}]}]}";
+	char *txt = strdup(two), *c;
+
+	CU_ASSERT_EQUAL_FATAL(svc_apply(t, "a", "10.96.7.1", "", ""), 0);
+	CU_ASSERT_EQUAL_FATAL(svc_apply(t, "b", "10.96.7.2", "", ""), 0);
+	CU_ASSERT_EQUAL(slice_apply(t, "x", "a", "http", 8080, three, 3), 0);
+	CU_ASSERT_EQUAL(pick(t, "10.96.7.2", 80, IPPROTO_TCP, &from_pod, &p),
+			PS_SVC_REJECT);
+	CU_ASSERT_EQUAL(slice_apply(t, "x", "b", "http", 8080, three, 2), 0);
+	CU_ASSERT_EQUAL(pick(t, "10.96.7.1", 80, IPPROTO_TCP, &from_pod, &p),
+			PS_SVC_REJECT);
+	CU_ASSERT_EQUAL(pick(t, "10.96.7.2", 80, IPPROTO_TCP, &from_pod, &p),
+			PS_SVC_FORWARD);
+	ps_svc_stats(t, &st);
+	CU_ASSERT_EQUAL(st.endpoints, 2);
+	/* b's slices become exactly b-2: x goes */
+	for (c = txt; *c; c++)
+		if (*c == '\'')
+			*c = '"';
+	CU_ASSERT_EQUAL_FATAL(ps_k8s_parse(txt, strlen(txt), &doc, &errs), 0);
+	CU_ASSERT_EQUAL(ps_svc_replace_slices(t, "default", "b", &doc, &errs),
+			0);
+	/* and slices of another service are refused there */
+	CU_ASSERT_EQUAL(ps_svc_replace_slices(t, "default", "a", &doc, &errs),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs.msgs[0], "belongs to default/b"));
+	ps_k8s_doc_free(&doc);
+	ps_errors_free(&errs);
+	free(txt);
+	ps_svc_stats(t, &st);
+	CU_ASSERT_EQUAL(st.slices, 1);
+	CU_ASSERT_EQUAL(st.endpoints, 1);
+	CU_ASSERT_EQUAL(pick(t, "10.96.7.2", 80, IPPROTO_TCP, &from_pod, &p),
+			PS_SVC_FORWARD);
+	CU_ASSERT_EQUAL(p.ip, ps_ip("10.244.0.7"));
+	ps_svc_free(t);
+}
+
 static void
 test_conditions(void)
 {
@@ -857,9 +912,6 @@ test_source_ranges(void)
 
 /* Schedulers ---------------------------------------------------------------- */
 
-static const struct tep three[] = {
-	EP("10.244.0.2", NODE), EP("10.244.0.3", NODE), EP("10.244.0.4", NODE),
-};
 
 static void
 test_rr_even(void)
@@ -1749,6 +1801,7 @@ main(int argc, char **argv)
 		{ "apply the cluster List: frontends, named ports",
 		  test_apply_cluster },
 		{ "no endpoint rejects; live changes", test_reject_without_endpoints },
+		{ "slices move between services; replace", test_slice_moves },
 		{ "ready, serving, terminating", test_conditions },
 		{ "internal/external traffic policy Local", test_local_policies },
 		{ "loadBalancerSourceRanges", test_source_ranges },
