@@ -301,6 +301,18 @@ bool ps_svc_lookup(const struct ps_svc_table *t, uint32_t dst_ip,
 		   uint16_t dst_port, uint8_t proto, bool dst_is_local,
 		   struct ps_svc_hit *hit);
 /*
+ * The same for n (<= 64) destinations of a burst. Bit i of the result is
+ * set when hits[i] is valid; bit i of local_mask says dst_ip[i] is local.
+ */
+uint64_t ps_svc_lookup_bulk(const struct ps_svc_table *t,
+			    const uint32_t *dst_ip, const uint16_t *dst_port,
+			    const uint8_t *proto, uint64_t local_mask,
+			    unsigned int n, struct ps_svc_hit *hits);
+/* The current object of a service port id (e.g. kept in a conntrack
+ * entry), or NULL when the port is gone. Reader rules as for lookup. */
+const struct ps_svc_port *ps_svc_port_get(const struct ps_svc_table *t,
+					  uint32_t id);
+/*
  * Choose the endpoint for a new connection of flow through hit, on
  * worker (0..nb_workers-1; its rr cursors and counters are its own).
  * In order: loadBalancerSourceRanges (LB frontends), traffic policy

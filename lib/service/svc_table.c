@@ -1654,6 +1654,74 @@ ps_svc_lookup(const struct ps_svc_table *t, uint32_t dst_ip,
 	return true;
 }
 
+uint64_t
+ps_svc_lookup_bulk(const struct ps_svc_table *t, const uint32_t *dst_ip,
+		   const uint16_t *dst_port, const uint8_t *proto,
+		   uint64_t local_mask, unsigned int n, struct ps_svc_hit *hits)
+{
+	struct fe_key keys[RTE_HASH_LOOKUP_BULK_MAX];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint64_t found = 0, again = 0, out = 0;
+	unsigned int i, m = 0;
+	uint8_t idx[RTE_HASH_LOOKUP_BULK_MAX];
+
+	if (n == 0)
+		return 0;
+	n = RTE_MIN(n, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
+	for (i = 0; i < n; i++) {
+		keys[i] = (struct fe_key){ .ip = dst_ip[i], .port = dst_port[i],
+					   .proto = proto[i] };
+		kp[i] = &keys[i];
+	}
+	rte_hash_lookup_bulk_data(t->fe, kp, n, &found, data);
+	/* NodePort second chance for local destinations that missed */
+	for (i = 0; i < n; i++) {
+		if (dst_ip[i] == 0) {
+			found &= ~(1ULL << i);
+			continue;
+		}
+		if (!(found & (1ULL << i)) && (local_mask & (1ULL << i))) {
+			keys[i].ip = 0;
+			kp[m] = &keys[i];
+			idx[m++] = (uint8_t)i;
+		}
+	}
+	if (m > 0) {
+		void *d2[RTE_HASH_LOOKUP_BULK_MAX];
+
+		rte_hash_lookup_bulk_data(t->fe, kp, m, &again, d2);
+		for (i = 0; i < m; i++)
+			if (again & (1ULL << i)) {
+				data[idx[i]] = d2[i];
+				found |= 1ULL << idx[i];
+			}
+	}
+	for (i = 0; i < n; i++) {
+		const struct ps_svc_port *sp;
+
+		if (!(found & (1ULL << i)))
+			continue;
+		sp = __atomic_load_n(&t->ports[(uintptr_t)data[i] >> 2],
+				     __ATOMIC_ACQUIRE);
+		if (sp == NULL)
+			continue;
+		hits[i].sp = sp;
+		hits[i].kind = (enum ps_svc_fe_kind)((uintptr_t)data[i] &
+						     FE_KIND_MASK);
+		out |= 1ULL << i;
+	}
+	return out;
+}
+
+const struct ps_svc_port *
+ps_svc_port_get(const struct ps_svc_table *t, uint32_t id)
+{
+	if (id >= t->max_svcs)
+		return NULL;
+	return __atomic_load_n(&t->ports[id], __ATOMIC_ACQUIRE);
+}
+
 static bool
 src_allowed(const struct ps_svc_port *sp, uint32_t src)
 {

@@ -690,6 +690,55 @@ test_apply_cluster(void)
 
 /* Lookups and policies ---------------------------------------------------- */
 
+/* The burst lookup agrees with the single one, NodePorts included. */
+static void
+test_lookup_bulk(void)
+{
+	struct ps_svc_table *t = mk(64, 256, 0, 1, NULL);
+	struct ps_svc_hit hits[64], h;
+	uint32_t ip[64];
+	uint16_t port[64];
+	uint8_t proto[64];
+	uint64_t local = 0, got;
+	struct ps_k8s_doc doc;
+	struct ps_errors errs = { 0 };
+	unsigned int i, n = 0;
+
+	load_cluster(&doc);
+	CU_ASSERT_EQUAL_FATAL(ps_svc_apply(t, &doc, &errs), 0);
+	ps_k8s_doc_free(&doc);
+	for (i = 0; i < 64; i++) {
+		static const char *const ips[] = { "10.96.0.10", "10.96.0.1",
+			"192.168.60.10", "192.168.60.250", "10.96.12.34",
+			"0.0.0.0" };
+		static const uint16_t ports[] = { 53, 443, 30080, 80, 23456 };
+
+		ip[i] = ps_ip(ips[i % RTE_DIM(ips)]);
+		port[i] = rte_cpu_to_be_16(ports[(i / 3) % RTE_DIM(ports)]);
+		proto[i] = i % 4 == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+		if (i % 5 < 3)
+			local |= 1ULL << i;
+	}
+	got = ps_svc_lookup_bulk(t, ip, port, proto, local, 64, hits);
+	for (i = 0; i < 64; i++) {
+		bool one = ps_svc_lookup(t, ip[i], port[i], proto[i],
+					 !!(local & (1ULL << i)), &h);
+
+		CU_ASSERT_EQUAL(one, !!(got & (1ULL << i)));
+		if (one && (got & (1ULL << i))) {
+			CU_ASSERT_PTR_EQUAL(h.sp, hits[i].sp);
+			CU_ASSERT_EQUAL(h.kind, hits[i].kind);
+			CU_ASSERT_PTR_EQUAL(ps_svc_port_get(t, h.sp->id),
+					    h.sp);
+			n++;
+		}
+	}
+	CU_ASSERT(n >= 10);	/* the mix does hit: cluster, LB, NodePort */
+	CU_ASSERT_PTR_NULL(ps_svc_port_get(t, 63));
+	ps_errors_free(&errs);
+	ps_svc_free(t);
+}
+
 static void
 test_reject_without_endpoints(void)
 {
@@ -1800,6 +1849,7 @@ main(int argc, char **argv)
 		{ "a bad item applies nothing", test_all_or_nothing },
 		{ "apply the cluster List: frontends, named ports",
 		  test_apply_cluster },
+		{ "burst lookup", test_lookup_bulk },
 		{ "no endpoint rejects; live changes", test_reject_without_endpoints },
 		{ "slices move between services; replace", test_slice_moves },
 		{ "ready, serving, terminating", test_conditions },
