@@ -238,7 +238,9 @@ int ps_nat_icmp_error_tuple(const struct rte_mbuf *m, uint16_t l3_off,
  * (its addresses, its ports, its IP header checksum, and its L4 checksum
  * when the quote holds that field: always for UDP unless it is 0, for TCP
  * only if at least 18 bytes of TCP header are quoted, the ICMP echo
- * checksum always); the outer ICMP checksum follows every byte changed in
+ * checksum always; one byte of a TCP checksum, cut by the end of the
+ * quote, stays as it is, as the new value cannot be worked out from it);
+ * the outer ICMP checksum follows every byte changed in
  * the quote. outer (may be NULL; addresses only) is applied to the outer
  * IP header. Like Linux nf_nat_icmp_reply_translation, the quoted L4
  * checksum is updated incrementally: it covered the whole original
