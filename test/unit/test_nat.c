@@ -859,6 +859,18 @@ test_icmp_error_refusals(void)
 	CU_ASSERT(ps_test_frame_eq(m, f, len));
 	rte_pktmbuf_free(m);
 
+	/* 8 bytes quoted, but the quoted packet itself says it had only 4
+	 * bytes of UDP: the rest is not its header */
+	memcpy(f, g, ulen);
+	put16(f + 16, 24);
+	len = build_icmp_err(g, ip(E_IP), ip(C_IP), 3, 3, 0, f + 14, 28);
+	m = mk(g, len);
+	CU_ASSERT_EQUAL(ps_nat_icmp_error_tuple(m, 14, &t), -PS_NAT_ERR_TRUNCATED);
+	CU_ASSERT_EQUAL(ps_nat_icmp_error_rewrite(m, 14, &inner, NULL),
+			-PS_NAT_ERR_TRUNCATED);
+	rte_pktmbuf_free(m);
+	ulen = build(g, &udp);
+
 	/* a quoted header that is not IPv4 */
 	memcpy(f, g, ulen);
 	f[14] = 0x60;
