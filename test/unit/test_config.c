@@ -598,6 +598,8 @@ test_good_minimal(void)
 	CU_ASSERT_EQUAL(cfg.worker_cpus[0], 1);
 	CU_ASSERT_EQUAL(cfg.burst, 32);
 	CU_ASSERT_EQUAL(cfg.idle_sleep_max_us, 200);
+	CU_ASSERT_EQUAL(cfg.nat_port_min, 1024);
+	CU_ASSERT_EQUAL(cfg.nat_port_max, 65535);
 	CU_ASSERT_EQUAL(cfg.fdb_size, 65536);
 	CU_ASSERT_EQUAL(cfg.routes_size, 65536);
 	CU_ASSERT_EQUAL(cfg.neighbors_size, 16384);
@@ -663,6 +665,8 @@ test_good_full(void)
 	CU_ASSERT_EQUAL(cfg.endpoints_size, 4096);
 	CU_ASSERT_EQUAL(cfg.conntrack_size, 1u << 26);
 	CU_ASSERT_EQUAL(cfg.fdb_age_s, 60);
+	CU_ASSERT_EQUAL(cfg.nat_port_min, 1);
+	CU_ASSERT_EQUAL(cfg.nat_port_max, 29999);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/tmp/podswitch-test/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "127.0.0.1:9880");
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "podswitch");
