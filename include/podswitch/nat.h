@@ -240,15 +240,13 @@ int ps_nat_icmp_error_tuple(const struct rte_mbuf *m, uint16_t l3_off,
  * only if at least 18 bytes of TCP header are quoted, the ICMP echo
  * checksum always; one byte of a TCP checksum, cut by the end of the
  * quote, stays as it is, as the new value cannot be worked out from it);
- * the outer ICMP checksum follows every byte changed in
- * the quote. outer (may be NULL; addresses only) is applied to the outer
- * IP header. Like Linux nf_nat_icmp_reply_translation, the quoted L4
+ * the outer ICMP checksum follows every byte changed in the quote. outer
+ * (may be NULL; addresses only) is applied to the outer IP header. Like Linux nf_nat_icmp_reply_translation, the quoted L4
  * checksum is updated incrementally: it covered the whole original
  * datagram, most of it not quoted, and still does after translation, so
  * the quote is exactly the header the receiver sent.
  *
- * The translations, for a flow client C:c -> VIP:v DNATed to endpoint E:e
- * (quote E:e in the reply direction means "inner dst = E:e"):
+ * The translations, for a flow client C:c -> VIP:v DNATed to endpoint E:e:
  *   error from E or a router to C, quoting C:c -> E:e:
  *     inner = { dst := VIP:v }, outer = { src := VIP } when from E
  *     (Linux rewrites the outer source to VIP for routers too; either is
@@ -309,9 +307,10 @@ struct ps_nat_pool_stats {
 };
 
 /*
- * Ports port_min..port_max (host order, 1 <= min <= max) for nb_workers
- * workers (1..RTE_MAX_LCORE, at most one per port). Returns NULL with
- * rte_errno set (EINVAL, ENOMEM).
+ * Ports port_min..port_max (host order, 1 <= min <= max; the "nat" section
+ * of the configuration) for nb_workers workers (1..RTE_MAX_LCORE; more
+ * workers than 64-port words is allowed, some then start with no slice
+ * of their own). Returns NULL with rte_errno set (EINVAL, ENOMEM).
  */
 struct ps_nat_pool *ps_nat_pool_create(const char *name, uint16_t port_min,
 				       uint16_t port_max,

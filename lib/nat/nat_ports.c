@@ -25,9 +25,13 @@ struct pool_slot {
 	uint32_t first_word;	/* the worker's own slice */
 	uint32_t nb_words;
 	uint32_t cursor;	/* next bit to try in the slice */
+	/* pool->frees when a scan of every word found nothing, or NO_MARK */
+	uint64_t full_at;
 	uint64_t allocs;	/* written by the worker only */
 	uint64_t fails;
 } __rte_cache_aligned;
+
+#define NO_MARK UINT64_MAX
 
 struct ps_nat_pool {
 	uint16_t port_min;
@@ -35,7 +39,9 @@ struct ps_nat_pool {
 	uint32_t size;
 	uint32_t nb_words;
 	unsigned int nb_workers;
-	uint64_t frees;		/* atomic: frees may come from any thread */
+	/* atomic: frees may come from any thread; also tells workers that
+	 * found the pool full whether a new scan can find anything */
+	uint64_t frees;
 	uint64_t bad_frees;
 	struct pool_slot *slots;
 	uint64_t *bitmap;	/* 1 = in use; bits past port_max always 1 */
@@ -85,6 +91,7 @@ ps_nat_pool_create(const char *name, uint16_t port_min, uint16_t port_max,
 
 		pool->slots[w].first_word = a;
 		pool->slots[w].nb_words = b - a;
+		pool->slots[w].full_at = NO_MARK;
 	}
 	NAT_LOG(DEBUG, "pool %s: ports %u-%u, %u workers\n", name, port_min,
 		port_max, nb_workers);
@@ -142,12 +149,26 @@ int
 ps_nat_port_alloc(struct ps_nat_pool *pool, unsigned int worker)
 {
 	struct pool_slot *s;
+	uint64_t gen;
 	uint32_t i, k;
 	int b;
 
 	if (unlikely(worker >= pool->nb_workers))
 		return -EINVAL;
 	s = &pool->slots[worker];
+	/*
+	 * Only a free makes room. If none has completed since this worker
+	 * last found every word full, they still are: refuse without a scan
+	 * of the whole bitmap, which a flood of new flows against a full pool
+	 * would otherwise pay each time. A free whose count is not seen yet
+	 * is found on the next attempt.
+	 */
+	if (unlikely(s->full_at != NO_MARK)) {
+		if (__atomic_load_n(&pool->frees, __ATOMIC_ACQUIRE) ==
+		    s->full_at)
+			goto full;
+		s->full_at = NO_MARK;
+	}
 	/* Own slice, round-robin from the cursor: the words after it, then
 	 * the cursor's word again below the cursor. */
 	for (k = 0; k <= s->nb_words && s->nb_words != 0; k++) {
@@ -163,8 +184,10 @@ ps_nat_port_alloc(struct ps_nat_pool *pool, unsigned int worker)
 		}
 	}
 	/* The other slices, starting after ours so that workers that run
-	 * dry spread over the others. */
-	for (i = 0; i < pool->nb_words - s->nb_words; i++) {
+	 * dry spread over the others, and ours again: the count of frees is
+	 * read before the scan that may set the mark. */
+	gen = __atomic_load_n(&pool->frees, __ATOMIC_ACQUIRE);
+	for (i = 0; i < pool->nb_words; i++) {
 		uint32_t word = (s->first_word + s->nb_words + i) %
 				pool->nb_words;
 
@@ -172,6 +195,8 @@ ps_nat_port_alloc(struct ps_nat_pool *pool, unsigned int worker)
 		if (b >= 0)
 			return got(pool, s, word, (unsigned int)b);
 	}
+	s->full_at = gen;
+full:
 	__atomic_store_n(&s->fails, s->fails + 1, __ATOMIC_RELAXED);
 	return -ENOSPC;
 }
@@ -194,7 +219,8 @@ ps_nat_port_free(struct ps_nat_pool *pool, uint16_t port)
 		__atomic_fetch_add(&pool->bad_frees, 1, __ATOMIC_RELAXED);
 		return -ENOENT;
 	}
-	__atomic_fetch_add(&pool->frees, 1, __ATOMIC_RELAXED);
+	/* after the bit: a worker that sees this count sees the port free */
+	__atomic_fetch_add(&pool->frees, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -146,6 +146,15 @@ test_slices(void)
 	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 1), -ENOSPC);
 	for (i = 1024; i < 1024 + 128; i++)
 		CU_ASSERT(seen[i]);
+	/* a port freed in worker 0's slice reaches worker 1, which has
+	 * already seen the whole pool full (and marked it so) */
+	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 1), -ENOSPC);
+	CU_ASSERT_EQUAL(ps_nat_port_free(p, 1030), 0);
+	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 1), 1030);
+	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 1), -ENOSPC);
+	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 0), -ENOSPC);
+	CU_ASSERT_EQUAL(ps_nat_port_free(p, 1100), 0);
+	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 0), 1100);
 	ps_nat_pool_free(p);
 }
 
@@ -252,8 +261,9 @@ churn(uint16_t nb_ports)
 		snprintf(name, sizeof(name), "nat_free_%u", w);
 		c[w] = (struct churn){ .pool = p, .owner = owner, .worker = w,
 			.stop = &stop };
-		/* 15 ports in flight per worker at most */
-		c[w].to_free = rte_ring_create(name, 16, SOCKET_ID_ANY,
+		/* up to 31 ports in flight per worker: 124 in all, so a
+		 * 64-port pool runs dry and workers wait for frees */
+		c[w].to_free = rte_ring_create(name, 32, SOCKET_ID_ANY,
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(c[w].to_free);
 	}
