@@ -26,6 +26,7 @@
 
 struct ps_route_table;
 struct ps_neigh_table;
+struct ps_vxlan;
 
 extern int ps_logtype_graph;
 
@@ -63,6 +64,8 @@ struct ps_mbuf_meta {
 	uint8_t pad;
 };
 #define PS_META_LOCAL_ORIGIN 0x1	/* built by us: keep its TTL, never an ICMP error about it */
+#define PS_META_ENCAP 0x2		/* VXLAN-encapsulated by us: route the outer header */
+#define PS_META_INNER_DST 0x4		/* ...and give the inner frame the outer next hop's MAC */
 #define PS_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct ps_mbuf_meta), RTE_MBUF_PRIV_ALIGN)
 
 static inline struct ps_mbuf_meta *
@@ -84,6 +87,13 @@ struct ps_graph_env {
 	uint32_t node_ip;	/* network order */
 	uint16_t segment_ports[RTE_MAX_ETHPORTS];
 	uint16_t nb_segment_ports;
+	/* VXLAN: remote VTEPs; the UDP port (network order); whether we
+	 * decapsulate (overlay mode vxlan); the largest inner IPv4 packet
+	 * the tunnel carries */
+	struct ps_vxlan *vxlan;
+	uint16_t vxlan_port;
+	uint16_t tunnel_mtu;
+	bool vxlan_decap;
 	/* edges to port_tx-<port>, by DPDK port id */
 	rte_edge_t l2_tx_edge[RTE_MAX_ETHPORTS];
 	rte_edge_t arp_tx_edge[RTE_MAX_ETHPORTS];

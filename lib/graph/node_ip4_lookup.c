@@ -14,12 +14,14 @@
 #define LOOKUP_CHUNK 64
 
 #define IP4_LOOKUP_DROPS(X)						\
-	X(BLACKHOLE, "blackhole")
+	X(BLACKHOLE, "blackhole")					\
+	X(TUNNEL_LOOP, "tunnel_loop")
 
 enum ip4_lookup_next {
 	IP4_LOOKUP_NEXT_REWRITE,
 	IP4_LOOKUP_NEXT_LOCAL,
 	IP4_LOOKUP_NEXT_ICMP_ERROR,
+	IP4_LOOKUP_NEXT_VXLAN_ENCAP,
 #define X(e, s) IP4_LOOKUP_DROP_##e,
 	IP4_LOOKUP_DROPS(X)
 #undef X
@@ -30,6 +32,7 @@ static const char *const ip4_lookup_next_names[] = {
 	[IP4_LOOKUP_NEXT_REWRITE] = "rewrite",
 	[IP4_LOOKUP_NEXT_LOCAL] = "local",
 	[IP4_LOOKUP_NEXT_ICMP_ERROR] = "icmp error",
+	[IP4_LOOKUP_NEXT_VXLAN_ENCAP] = "vxlan",
 #define X(e, s) [IP4_LOOKUP_DROP_##e] = "drop " s,
 	IP4_LOOKUP_DROPS(X)
 #undef X
@@ -61,8 +64,12 @@ ip4_lookup_one(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		meta->icmp_code = 0;
 		return IP4_LOOKUP_NEXT_ICMP_ERROR;
 	}
-	meta->nh_ip = nh->type == PS_NH_GATEWAY ? nh->gateway : ip->dst_addr;
+	meta->nh_ip = nh->type == PS_NH_CONNECTED ? ip->dst_addr : nh->gateway;
 	meta->nh_port = nh->port_id;
+	if (unlikely(nh->type == PS_NH_VXLAN))
+		/* An outer header routed into a tunnel again would loop. */
+		return meta->flags & PS_META_ENCAP ?
+		       IP4_LOOKUP_DROP_TUNNEL_LOOP : IP4_LOOKUP_NEXT_VXLAN_ENCAP;
 	return IP4_LOOKUP_NEXT_REWRITE;
 }
 
@@ -115,6 +122,7 @@ static struct rte_node_register ip4_lookup_node = {
 		[IP4_LOOKUP_NEXT_REWRITE] = "ip4_rewrite",
 		[IP4_LOOKUP_NEXT_LOCAL] = "ip4_local",
 		[IP4_LOOKUP_NEXT_ICMP_ERROR] = "icmp_error",
+		[IP4_LOOKUP_NEXT_VXLAN_ENCAP] = "vxlan_encap",
 #define X(e, s) [IP4_LOOKUP_DROP_##e] = "ip4_lookup" PS_DROP_INFIX s,
 		IP4_LOOKUP_DROPS(X)
 #undef X
