@@ -574,9 +574,9 @@ static void
 mut_vni(uint8_t *f, size_t *len)
 {
 	RTE_SET_USED(len);
-	f[48] = 0;
-	f[49] = 0;
-	f[50] = 99;
+	f[46] = 0;		/* VNI 99: neither 42 nor any route's */
+	f[47] = 0;
+	f[48] = 99;
 }
 
 static void
