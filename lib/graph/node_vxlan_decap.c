@@ -47,8 +47,30 @@ _Static_assert(sizeof(struct vxlan_decap_ctx) <= RTE_NODE_CTX_SZ, "ctx");
 #define INNER_MIN (sizeof(struct rte_udp_hdr) + sizeof(struct rte_vxlan_hdr) + \
 		   RTE_ETHER_HDR_LEN)
 
+/* The last (remote, VNI) of a burst and its VTEP id: a burst mostly
+ * comes from one remote, and a hash lookup per packet costs more than the
+ * rest of decapsulation. */
+struct rx_cache {
+	uint64_t key;
+	int32_t id;
+};
+
+static __rte_always_inline int32_t
+rx_lookup(struct ps_vxlan *vx, struct rx_cache *rc, uint32_t remote,
+	  uint32_t vni)
+{
+	uint64_t key = (uint64_t)vni << 32 | remote;
+
+	if (key != rc->key) {
+		rc->key = key;
+		rc->id = ps_vxlan_rx_lookup(vx, remote, vni);
+	}
+	return rc->id;
+}
+
 static __rte_always_inline rte_edge_t
-decap_one(struct ps_vxlan *vx, uint32_t worker, struct rte_mbuf *m)
+decap_one(struct ps_vxlan *vx, uint32_t worker, struct rx_cache *rc,
+	  struct rte_mbuf *m)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 		const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
@@ -77,8 +99,8 @@ decap_one(struct ps_vxlan *vx, uint32_t worker, struct rte_mbuf *m)
 	vxh = (const struct rte_vxlan_hdr *)(udp + 1);
 	if (unlikely(!(vxh->vx_flags & PS_VXLAN_FLAG_I)))
 		return VXLAN_DECAP_DROP_BAD_FLAGS;
-	id = ps_vxlan_rx_lookup(vx, ip->src_addr,
-				rte_be_to_cpu_32(vxh->vx_vni) >> 8);
+	id = rx_lookup(vx, rc, ip->src_addr,
+		       rte_be_to_cpu_32(vxh->vx_vni) >> 8);
 	if (unlikely(id < 0))
 		return VXLAN_DECAP_DROP_UNKNOWN_VNI;
 	inner = (const struct rte_ether_hdr *)(vxh + 1);
@@ -104,23 +126,28 @@ vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 {
 	struct vxlan_decap_ctx *ctx = (struct vxlan_decap_ctx *)node->ctx;
 	struct ps_vxlan *vx = ps_genv.vxlan;
+	/* no VNI is 2^32 - 1: the first lookup always misses the cache */
+	struct rx_cache rc = { .key = UINT64_MAX };
 	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 
+		if (i + 1 < nb_objs)
+			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
+						       void *));
 		if (trace) {
 			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 				const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 			uint32_t src = ip->src_addr;
 
-			nexts[i] = decap_one(vx, ctx->worker, m);
+			nexts[i] = decap_one(vx, ctx->worker, &rc, m);
 			PS_TRACE(node, m, "from " PS_IP4_FMT " -> %s",
 				 PS_IP4_BYTES(src),
 				 vxlan_decap_next_names[nexts[i]]);
 		} else {
-			nexts[i] = decap_one(vx, ctx->worker, m);
+			nexts[i] = decap_one(vx, ctx->worker, &rc, m);
 		}
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);

@@ -514,6 +514,53 @@ test_decap_unknown_remote_checksum_padding(void)
 	expect_no_leak();
 }
 
+/* One burst mixing remotes and VNIs: each frame counted to its own VTEP,
+ * the unknown VNI dropped (the per-burst lookup cache must not leak a
+ * result from one remote to the next). */
+static void
+test_decap_mixed_burst(void)
+{
+	static const struct {
+		const char *src;
+		uint32_t vni;
+	} f[] = {
+		{ "192.168.60.11", 42 }, { "192.168.60.11", 42 },
+		{ "192.168.60.77", 42 }, { "192.168.60.11", 99 },
+		{ "192.168.60.11", 42 }, { "192.168.60.12", 42 },
+	};
+	struct ps_vtep_counters b0, u0, c0, b1, u1, c1;
+	uint64_t d0 = ps_stats_drops("vxlan_decap", "unknown_vni");
+	uint8_t inner[128], frame[256];
+	struct rte_mbuf *out[8];
+	unsigned int i, n;
+	size_t len, flen;
+
+	ps_vxlan_counters(dp.vxlan, 0, &b0);	/* .11 VNI 42: VTEP 0 */
+	ps_vxlan_counters(dp.vxlan, 1, &c0);	/* .12: VTEP 1 */
+	ps_vxlan_counters(dp.vxlan, dp.vxlan->max, &u0);
+	for (i = 0; i < RTE_DIM(f); i++) {
+		len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
+					 "10.244.0.2", 8, 30, (uint16_t)i, 63, 16);
+		flen = build_vxlan(frame, NODE_MAC, PEER_MAC, f[i].src,
+				   "192.168.60.10", 51234, 4789, f[i].vni, inner,
+				   len);
+		inject("up_rx", frame, flen);
+	}
+	run();
+	n = ps_test_collect("p1_tx", out, RTE_DIM(out));
+	CU_ASSERT_EQUAL(n, 5);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i]);
+	ps_vxlan_counters(dp.vxlan, 0, &b1);
+	ps_vxlan_counters(dp.vxlan, 1, &c1);
+	ps_vxlan_counters(dp.vxlan, dp.vxlan->max, &u1);
+	CU_ASSERT_EQUAL(b1.rx_packets - b0.rx_packets, 3);
+	CU_ASSERT_EQUAL(c1.rx_packets - c0.rx_packets, 1);
+	CU_ASSERT_EQUAL(u1.rx_packets - u0.rx_packets, 1);
+	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_decap", "unknown_vni") - d0, 1);
+	expect_no_leak();
+}
+
 /* One frame from the Linux VTEP spoiled by mutate, dropped for reason. */
 static void
 decap_drop(const char *reason, void (*mutate)(uint8_t *frame, size_t *len))
@@ -693,6 +740,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "encap: tunnel MTU, DF and not", test_encap_mtu);
 	CU_add_test(s, "decap: to a pod, counted", test_decap_to_pod);
 	CU_add_test(s, "decap: unknown remote, UDP checksum, padding", test_decap_unknown_remote_checksum_padding);
+	CU_add_test(s, "decap: mixed remotes in one burst", test_decap_mixed_burst);
 	CU_add_test(s, "decap drop: short", test_decap_drop_short);
 	CU_add_test(s, "decap drop: UDP length", test_decap_drop_udp_len);
 	CU_add_test(s, "decap drop: bad flags", test_decap_drop_flags);
