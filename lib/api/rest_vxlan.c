@@ -100,9 +100,11 @@ rest_vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
 				char mac[RTE_ETHER_ADDR_FMT_SIZE] = "";
 
 				rest_fmt_ip(ip, sizeof(ip), v->remote);
+				/* as /v1/routes writes it */
 				if (v->has_mac)
-					rte_ether_format_addr(mac, sizeof(mac),
-							      &v->mac);
+					snprintf(mac, sizeof(mac),
+						 "%02x:%02x:%02x:%02x:%02x:%02x",
+						 RTE_ETHER_ADDR_BYTES(&v->mac));
 				/* mac tells apart routes naming one VTEP
 				 * with different inner MACs */
 				fprintf(f, "%s{remote=\"%s\",vni=\"%u\","

@@ -238,7 +238,7 @@ rx_l=$(echo "$stats" | $PY -c 'import json,sys; t=[t for t in json.load(sys.stdi
 e2e_assert_ge "A: packets encapsulated to L" 10 "$tx_l"
 e2e_assert_ge "A: packets decapsulated from L" 10 "$rx_l"
 e2e_check "A: /metrics has the tunnel to B" bash -c \
-	"curl -s --unix-socket $E2E_TMP/$NAME_A.sock http://x/metrics | grep -qE '^podswitch_vxlan_rx_packets_total\\{remote=\"192.168.61.11\",vni=\"$VNI\",mac=\"[0-9A-F:]+\"\\} [1-9]'"
+	"curl -s --unix-socket $E2E_TMP/$NAME_A.sock http://x/metrics | grep -qE '^podswitch_vxlan_rx_packets_total\\{remote=\"192.168.61.11\",vni=\"$VNI\",mac=\"[0-9a-f:]+\"\\} [1-9]'"
 drops=$(echo "$stats" | $PY -c 'import json,sys; print(sum(d["packets"] for d in json.load(sys.stdin)["drops"] if d["node"].startswith("vxlan_decap")))')
 e2e_assert_eq "A: no decap drops" 0 "$drops"
 

@@ -1057,7 +1057,7 @@ test_vxlan_routes(void)
 	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/metrics", NULL, &r), 0);
 	CHECK(strstr(r.body, "podswitch_vxlan_tx_packets_total{remote="
-		     "\"192.168.60.11\",vni=\"5\",mac=\"0E:00:00:00:00:0B\"} 1\n")
+		     "\"192.168.60.11\",vni=\"5\",mac=\"0e:00:00:00:00:0b\"} 1\n")
 	      != NULL, "no tunnel sample");
 	resp_free(&r);
 
