@@ -524,7 +524,22 @@ get_encap(const json_t *r, const char *path, const struct ps_config *cfg,
 		ok &= ps_json_uint(e, p, "vni", true, 0, (1 << 24) - 1, &u, errs);
 		rc->vxlan_vni = (uint32_t)u;
 	}
-	ok &= get_ip(e, p, "remote", true, &rc->vxlan_remote, errs);
+	if (get_ip(e, p, "remote", true, &rc->vxlan_remote, errs)) {
+		uint32_t h = rte_be_to_cpu_32(rc->vxlan_remote);
+		char rp[PS_JPATH_MAX];
+
+		ps_jpath_key(rp, p, "remote");
+		if (h == 0 || h >= 0xe0000000u || (h >> 24) == 127) {
+			ps_errors_add(errs, rp, "must be a unicast address");
+			ok = false;
+		} else if (rc->vxlan_remote == cfg->node_ip.addr ||
+			   rc->vxlan_remote == cfg->gateway_ip) {
+			ps_errors_add(errs, rp, "is this node's own address");
+			ok = false;
+		}
+	} else {
+		ok = false;
+	}
 	if (json_object_get(e, "mac") != NULL) {
 		ok &= get_mac(e, p, "mac", true, &rc->vxlan_mac, errs);
 		rc->vxlan_has_mac = true;
