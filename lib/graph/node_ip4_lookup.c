@@ -14,8 +14,7 @@
 #define LOOKUP_CHUNK 64
 
 #define IP4_LOOKUP_DROPS(X)						\
-	X(BLACKHOLE, "blackhole")					\
-	X(TUNNEL_LOOP, "tunnel_loop")
+	X(BLACKHOLE, "blackhole")
 
 enum ip4_lookup_next {
 	IP4_LOOKUP_NEXT_REWRITE,
@@ -66,11 +65,8 @@ ip4_lookup_one(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	}
 	meta->nh_ip = nh->type == PS_NH_CONNECTED ? ip->dst_addr : nh->gateway;
 	meta->nh_port = nh->port_id;
-	if (unlikely(nh->type == PS_NH_VXLAN))
-		/* An outer header routed into a tunnel again would loop. */
-		return meta->flags & PS_META_ENCAP ?
-		       IP4_LOOKUP_DROP_TUNNEL_LOOP : IP4_LOOKUP_NEXT_VXLAN_ENCAP;
-	return IP4_LOOKUP_NEXT_REWRITE;
+	return unlikely(nh->type == PS_NH_VXLAN) ?
+	       IP4_LOOKUP_NEXT_VXLAN_ENCAP : IP4_LOOKUP_NEXT_REWRITE;
 }
 
 static __rte_always_inline uint16_t

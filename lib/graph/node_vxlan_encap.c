@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vxlan_encap: wrap a routed IPv4 packet for a remote VTEP (RFC 7348) the
- * way a Linux vxlan device does, then route the outer packet again
- * (ip4_lookup -> ip4_rewrite), so the outer next hop is resolved by the
- * neighbor table like any other and may sit behind a gateway.
+ * way a Linux vxlan device does, then route the outer packet: the route to
+ * the remote gives the outer next hop, which ip4_rewrite resolves in the
+ * neighbor table like any other (it may sit behind a gateway). A remote
+ * with no usable route (none, blackhole, unreachable, one of our own
+ * addresses) is a counted drop, no_route; one reachable only through a
+ * tunnel would loop: tunnel_loop.
  *
  * The inner TTL drops by one here (we are a router into the tunnel); the
  * outer header is ours (LOCAL_ORIGIN: its TTL is kept, no ICMP error is
@@ -13,16 +16,19 @@
  */
 #include <rte_ip.h>
 
+#include <podswitch/route.h>
 #include <podswitch/vxlan.h>
 
 #include "node_private.h"
 
 #define VXLAN_ENCAP_DROPS(X)						\
 	X(TOO_BIG, "too_big")						\
-	X(NO_HEADROOM, "no_headroom")
+	X(NO_HEADROOM, "no_headroom")					\
+	X(NO_ROUTE, "no_route")						\
+	X(TUNNEL_LOOP, "tunnel_loop")
 
 enum vxlan_encap_next {
-	VXLAN_ENCAP_NEXT_LOOKUP,
+	VXLAN_ENCAP_NEXT_REWRITE,
 	VXLAN_ENCAP_NEXT_ICMP_ERROR,
 #define X(e, s) VXLAN_ENCAP_DROP_##e,
 	VXLAN_ENCAP_DROPS(X)
@@ -31,7 +37,7 @@ enum vxlan_encap_next {
 };
 
 static const char *const vxlan_encap_next_names[] = {
-	[VXLAN_ENCAP_NEXT_LOOKUP] = "encapsulated",
+	[VXLAN_ENCAP_NEXT_REWRITE] = "encapsulated",
 	[VXLAN_ENCAP_NEXT_ICMP_ERROR] = "fragmentation needed",
 #define X(e, s) [VXLAN_ENCAP_DROP_##e] = "drop " s,
 	VXLAN_ENCAP_DROPS(X)
@@ -43,8 +49,38 @@ struct vxlan_encap_ctx {
 };
 _Static_assert(sizeof(struct vxlan_encap_ctx) <= RTE_NODE_CTX_SZ, "ctx");
 
+/* The outer route of the last VTEP of a burst: a burst mostly goes to a
+ * few remotes. Valid within one process call (RCU: no quiescent state in
+ * between). */
+struct outer_cache {
+	uint32_t vtep;
+	rte_edge_t next;
+	uint16_t port;
+	uint32_t nh_ip;
+};
+
+static __rte_always_inline void
+outer_route(const struct ps_vtep *vtep, uint32_t id, struct outer_cache *oc)
+{
+	const struct ps_nexthop *nh;
+
+	oc->vtep = id;
+	ps_route_lookup_bulk(ps_genv.routes, &vtep->remote, 1, &nh);
+	if (unlikely(nh == NULL || (nh->type != PS_NH_CONNECTED &&
+				    nh->type != PS_NH_GATEWAY))) {
+		oc->next = nh != NULL && nh->type == PS_NH_VXLAN ?
+			   VXLAN_ENCAP_DROP_TUNNEL_LOOP :
+			   VXLAN_ENCAP_DROP_NO_ROUTE;
+		return;
+	}
+	oc->next = VXLAN_ENCAP_NEXT_REWRITE;
+	oc->port = nh->port_id;
+	oc->nh_ip = nh->type == PS_NH_GATEWAY ? nh->gateway : vtep->remote;
+}
+
 static __rte_always_inline rte_edge_t
-encap_one(struct ps_vxlan *vx, uint32_t worker, struct rte_mbuf *m)
+encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
+	  struct rte_mbuf *m)
 {
 	struct ps_mbuf_meta *meta = ps_mbuf_meta(m);
 	const struct ps_vtep *vtep = &vx->vteps[meta->nh_port];
@@ -65,6 +101,10 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct rte_mbuf *m)
 	}
 	if (unlikely(rte_pktmbuf_headroom(m) < PS_VXLAN_OVERHEAD))
 		return VXLAN_ENCAP_DROP_NO_HEADROOM;
+	if (oc->vtep != meta->nh_port)
+		outer_route(vtep, meta->nh_port, oc);
+	if (unlikely(oc->next != VXLAN_ENCAP_NEXT_REWRITE))
+		return oc->next;
 	if (!(meta->flags & PS_META_LOCAL_ORIGIN))
 		ps_ip4_ttl_decrement(ip);
 	/* Inner MACs as a Linux VTEP expects them: from our VTEP (the node
@@ -80,11 +120,13 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct rte_mbuf *m)
 			   vtep->remote, ps_vxlan_src_port(ip, tlen),
 			   ps_genv.vxlan_port, vtep->vni, inner_len,
 			   ip->type_of_service);
-	meta->flags |= PS_META_LOCAL_ORIGIN | PS_META_ENCAP;
+	meta->flags |= PS_META_LOCAL_ORIGIN;
 	c = ps_vxlan_ctr(vx, worker, meta->nh_port);
 	c->tx_packets++;
 	c->tx_bytes += m->pkt_len;
-	return VXLAN_ENCAP_NEXT_LOOKUP;
+	meta->nh_ip = oc->nh_ip;
+	meta->nh_port = oc->port;
+	return VXLAN_ENCAP_NEXT_REWRITE;
 }
 
 static __rte_always_inline uint16_t
@@ -93,17 +135,22 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 {
 	struct vxlan_encap_ctx *ctx = (struct vxlan_encap_ctx *)node->ctx;
 	struct ps_vxlan *vx = ps_genv.vxlan;
+	struct outer_cache oc = { .vtep = UINT32_MAX };
 	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
+		const struct ps_vtep *v = trace ?
+			&vx->vteps[ps_mbuf_meta(m)->nh_port] : NULL;
 
-		nexts[i] = encap_one(vx, ctx->worker, m);
+		if (i + 1 < nb_objs)
+			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
+						       void *));
+		nexts[i] = encap_one(vx, ctx->worker, &oc, m);
 		if (trace)
 			PS_TRACE(node, m, "vtep " PS_IP4_FMT " vni %u -> %s",
-				 PS_IP4_BYTES(vx->vteps[ps_mbuf_meta(m)->nh_port].remote),
-				 vx->vteps[ps_mbuf_meta(m)->nh_port].vni,
+				 PS_IP4_BYTES(v->remote), v->vni,
 				 vxlan_encap_next_names[nexts[i]]);
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
@@ -137,7 +184,7 @@ static struct rte_node_register vxlan_encap_node = {
 	.init = vxlan_encap_init,
 	.nb_edges = VXLAN_ENCAP_NB_NEXT,
 	.next_nodes = {
-		[VXLAN_ENCAP_NEXT_LOOKUP] = "ip4_lookup",
+		[VXLAN_ENCAP_NEXT_REWRITE] = "ip4_rewrite",
 		[VXLAN_ENCAP_NEXT_ICMP_ERROR] = "icmp_error",
 #define X(e, s) [VXLAN_ENCAP_DROP_##e] = "vxlan_encap" PS_DROP_INFIX s,
 		VXLAN_ENCAP_DROPS(X)

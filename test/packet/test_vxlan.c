@@ -55,7 +55,9 @@ static const char *const config =
 	"      \"vni\": 7, \"remote\": \"172.16.0.4\", \"mac\": \"" VTEP_B "\" } },"
 	"    { \"dst\": \"172.16.0.0/16\", \"gateway\": \"192.168.60.1\" },"
 	"    { \"dst\": \"10.244.5.0/24\", \"encap\": { \"type\": \"vxlan\","
-	"      \"remote\": \"10.244.1.9\" } } ],"
+	"      \"remote\": \"10.244.1.9\" } },"
+	"    { \"dst\": \"10.244.6.0/24\", \"encap\": { \"type\": \"vxlan\","
+	"      \"remote\": \"10.99.0.1\" } } ],"
 	"  \"neighbors\": ["
 	"    { \"ip\": \"192.168.60.11\", \"mac\": \"" PEER_MAC "\", \"dev\": \"up\" },"
 	"    { \"ip\": \"192.168.60.12\", \"mac\": \"" PEER_C_MAC "\", \"dev\": \"up\" },"
@@ -398,7 +400,7 @@ static void
 test_encap_tunnel_loop(void)
 {
 	uint8_t in[128];
-	uint64_t d0 = ps_stats_drops("ip4_lookup", "tunnel_loop");
+	uint64_t d0 = ps_stats_drops("vxlan_encap", "tunnel_loop");
 	size_t len;
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
@@ -406,7 +408,25 @@ test_encap_tunnel_loop(void)
 	inject("p1_rx", in, len);
 	run();
 	ps_test_expect_none("up_tx");
-	CU_ASSERT_EQUAL(ps_stats_drops("ip4_lookup", "tunnel_loop") - d0, 1);
+	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_encap", "tunnel_loop") - d0, 1);
+	expect_no_leak();
+}
+
+/* A remote VTEP without a route: dropped and counted, no ICMP. */
+static void
+test_encap_no_route(void)
+{
+	uint8_t in[128];
+	uint64_t d0 = ps_stats_drops("vxlan_encap", "no_route");
+	size_t len;
+
+	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
+				 "10.244.6.5", 8, 14, 1, 64, 8);
+	inject("p1_rx", in, len);
+	run();
+	ps_test_expect_none("up_tx");
+	ps_test_expect_none("p1_tx");
+	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_encap", "no_route") - d0, 1);
 	expect_no_leak();
 }
 
@@ -737,6 +757,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "encap: outer next hop resolved by ARP", test_encap_outer_resolution);
 	CU_add_test(s, "encap: remote VTEP behind a router", test_encap_routed_remote);
 	CU_add_test(s, "encap: tunnel loop dropped", test_encap_tunnel_loop);
+	CU_add_test(s, "encap: remote without a route dropped", test_encap_no_route);
 	CU_add_test(s, "encap: tunnel MTU, DF and not", test_encap_mtu);
 	CU_add_test(s, "decap: to a pod, counted", test_decap_to_pod);
 	CU_add_test(s, "decap: unknown remote, UDP checksum, padding", test_decap_unknown_remote_checksum_padding);
