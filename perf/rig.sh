@@ -518,7 +518,8 @@ start_generator() {	# traffic dir
 	GEN_PID=$!
 	PIDS+=("$GEN_PID")
 	# virtio-user in server mode blocks at probe until the client comes
-	wait_for "$dir/gen.log" "p0.sock.*waiting for client" 20 "$GEN_PID"
+	# (its start can take tens of seconds on a loaded machine)
+	wait_for "$dir/gen.log" "p0.sock.*waiting for client" 60 "$GEN_PID"
 }
 
 start_io_dut() {	# dir

@@ -37,6 +37,7 @@
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
+#include <rte_memcpy.h>
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
@@ -57,6 +58,11 @@ extern int ps_logtype_vxlan;
 #define PS_VXLAN_MAX_VTEPS 4096u
 
 struct ps_vtep {
+	/* The outer headers for an empty inner frame, TOS 0 (built when the
+	 * VTEP is added): encap copies them and patches lengths, ECN, source
+	 * port and the IP checksum. */
+	uint8_t hdr[PS_VXLAN_OVERHEAD];
+	uint16_t pad0;
 	uint32_t remote;		/* network order */
 	uint32_t vni;			/* host order */
 	struct rte_ether_addr mac;	/* inner destination, if has_mac */
@@ -84,6 +90,10 @@ struct ps_vxlan {
 	/* (remote, vni) -> id, and (0, vni) for every VNI we know */
 	struct rte_hash *rx;
 	uint32_t overlay_vni;
+	/* our VTEP: source of the outer headers */
+	struct rte_ether_addr local_mac;
+	uint32_t local_ip;		/* network order */
+	uint16_t port;			/* UDP destination, network order */
 	char name[32];
 };
 
@@ -100,6 +110,10 @@ struct ps_vxlan *ps_vxlan_create(const char *name, uint32_t max,
 void ps_vxlan_free(struct ps_vxlan *vx);
 
 /* Writer side (management thread) --------------------------------------- */
+
+/* Our VTEP (node MAC and IP) and the UDP port; before any VTEP is added. */
+void ps_vxlan_set_local(struct ps_vxlan *vx, const struct rte_ether_addr *mac,
+			uint32_t ip, uint16_t port);
 
 /*
  * The id of VTEP (remote, vni, mac or NULL), added if new: >= 0, or
@@ -157,5 +171,36 @@ void ps_vxlan_encap_hdr(void *hdr, const struct rte_ether_addr *src_mac,
 			uint32_t src_ip, uint32_t dst_ip, uint16_t sport,
 			uint16_t dport, uint32_t vni, uint16_t inner_len,
 			uint8_t inner_tos);
+
+/*
+ * The same headers as ps_vxlan_encap_hdr() for this VTEP, from its
+ * template: a 50-byte copy, then the lengths, the ECN bits, the source
+ * port and an incremental IP checksum (RFC 1624).
+ */
+static inline void
+ps_vxlan_encap_fast(void *hdr, const struct ps_vtep *v, uint16_t sport,
+		    uint16_t inner_len, uint8_t inner_tos)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)
+		((uint8_t *)hdr + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t ecn = inner_tos & 0x3;
+	uint32_t sum;
+
+	ecn = ecn == 0x3 ? 0x2 : ecn;
+	rte_memcpy(hdr, v->hdr, PS_VXLAN_OVERHEAD);
+	ip->type_of_service = ecn;
+	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) +
+					    inner_len);
+	/* the template's words grew by inner_len (length) and ecn (TOS) */
+	sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) +
+	      (uint32_t)inner_len + ecn;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	udp->src_port = sport;
+	udp->dgram_len = rte_cpu_to_be_16(rte_be_to_cpu_16(udp->dgram_len) +
+					  inner_len);
+}
 
 #endif

@@ -222,6 +222,8 @@ vxlan_env(struct ps_dataplane *dp)
 	if (uplink >= 0 && rte_eth_dev_get_mtu((uint16_t)uplink, &mtu) != 0)
 		mtu = RTE_ETHER_MTU;
 	ps_genv.vxlan = dp->vxlan;
+	ps_vxlan_set_local(dp->vxlan, &dp->cfg->node_mac, dp->cfg->node_ip.addr,
+			   rte_cpu_to_be_16(dp->cfg->udp_port));
 	ps_genv.vxlan_port = rte_cpu_to_be_16(dp->cfg->udp_port);
 	ps_genv.vxlan_decap = dp->cfg->overlay_mode == PS_OVERLAY_VXLAN;
 	/* The pod MTU of overlay mode, 50 below the uplink's: the outer

@@ -116,10 +116,8 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
 		meta->flags |= PS_META_INNER_DST;
 	inner_len = (uint16_t)m->pkt_len;
 	hdr = rte_pktmbuf_prepend(m, PS_VXLAN_OVERHEAD);
-	ps_vxlan_encap_hdr(hdr, &ps_genv.node_mac, ps_genv.node_ip,
-			   vtep->remote, ps_vxlan_src_port(ip, tlen),
-			   ps_genv.vxlan_port, vtep->vni, inner_len,
-			   ip->type_of_service);
+	ps_vxlan_encap_fast(hdr, vtep, ps_vxlan_src_port(ip, tlen), inner_len,
+			    ip->type_of_service);
 	meta->flags |= PS_META_LOCAL_ORIGIN;
 	c = ps_vxlan_ctr(vx, worker, meta->nh_port);
 	c->tx_packets++;

@@ -86,6 +86,15 @@ ps_vxlan_free(struct ps_vxlan *vx)
 	rte_free(vx);
 }
 
+void
+ps_vxlan_set_local(struct ps_vxlan *vx, const struct rte_ether_addr *mac,
+		   uint32_t ip, uint16_t port)
+{
+	vx->local_mac = *mac;
+	vx->local_ip = ip;
+	vx->port = port;
+}
+
 int
 ps_vxlan_vtep_get(struct ps_vxlan *vx, uint32_t remote, uint32_t vni,
 		  const struct rte_ether_addr *mac)
@@ -120,6 +129,8 @@ ps_vxlan_vtep_get(struct ps_vxlan *vx, uint32_t remote, uint32_t vni,
 	v->has_mac = mac != NULL;
 	if (mac != NULL)
 		v->mac = *mac;
+	ps_vxlan_encap_hdr(v->hdr, &vx->local_mac, vx->local_ip, remote, 0,
+			   vx->port, vni, 0, 0);
 	if (rx_key_add(vx, remote, vni, vx->nb) < 0 ||
 	    rx_key_add(vx, 0, vni, 0) < 0) {
 		vx->full++;

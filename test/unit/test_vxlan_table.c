@@ -166,6 +166,37 @@ test_encap_hdr(void)
 	CU_ASSERT_EQUAL(PS_VXLAN_OVERHEAD, 50);
 }
 
+/* The template path writes what the reference builder writes, for every
+ * length and ECN value. */
+static void
+test_encap_fast(void)
+{
+	struct rte_ether_addr src = ps_mac("02:00:00:00:00:0a");
+	struct ps_vxlan *vx = ps_vxlan_create("fast", 4, 1, SOCKET_ID_ANY);
+	static const uint16_t lens[] = { 14, 64, 100, 1464, 9000, 65000 };
+	uint8_t a[50], b[50];
+	unsigned int i, t;
+	int id;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vx);
+	ps_vxlan_set_local(vx, &src, ps_ip("192.168.60.10"), RTE_BE16(4789));
+	id = ps_vxlan_vtep_get(vx, ps_ip("203.0.113.77"), 0xabcdef, NULL);
+	CU_ASSERT_EQUAL_FATAL(id, 0);
+	for (i = 0; i < RTE_DIM(lens); i++)
+		for (t = 0; t < 4; t++) {
+			uint8_t tos = (uint8_t)(0xa8 | t);
+
+			ps_vxlan_encap_hdr(a, &src, ps_ip("192.168.60.10"),
+					   ps_ip("203.0.113.77"), RTE_BE16(50001),
+					   RTE_BE16(4789), 0xabcdef, lens[i], tos);
+			memset(b, 0x55, sizeof(b));
+			ps_vxlan_encap_fast(b, ps_vxlan_vtep(vx, 0),
+					    RTE_BE16(50001), lens[i], tos);
+			CU_ASSERT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+		}
+	ps_vxlan_free(vx);
+}
+
 static void
 test_src_port(void)
 {
@@ -218,6 +249,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "receive lookup", test_rx_lookup);
 	CU_add_test(s, "per-worker counters summed", test_counters_sum);
 	CU_add_test(s, "outer header bytes", test_encap_hdr);
+	CU_add_test(s, "template path = reference builder", test_encap_fast);
 	CU_add_test(s, "source port from the inner flow", test_src_port);
 	return ps_test_run_cunit();
 }
