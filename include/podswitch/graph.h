@@ -64,7 +64,7 @@ struct ps_mbuf_meta {
 	uint8_t pad;
 };
 #define PS_META_LOCAL_ORIGIN 0x1	/* built by us: keep its TTL, never an ICMP error about it */
-#define PS_META_INNER_DST 0x4		/* VXLAN by us: give the inner frame the outer next hop's MAC */
+#define PS_META_INNER_DST 0x2		/* VXLAN by us: give the inner frame the outer next hop's MAC */
 #define PS_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct ps_mbuf_meta), RTE_MBUF_PRIV_ALIGN)
 
 static inline struct ps_mbuf_meta *
