@@ -11,7 +11,23 @@
 # a page served in b1; the outside client pings and curls the node IP (the
 # node's kernel, through the host port). Then the counters of both nodes.
 # Needs root; installs what is missing and builds first.
+#
+# usage: config/demo.sh [host-gw|vxlan]   (or DEMO_MODE=vxlan)
+#   host-gw (default): pod packets cross the fabric as they are, routed
+#            via the other node's IP (config/demo-node-?.json).
+#   vxlan:   flannel vxlan overlay (config/demo-node-?-vxlan.json): the
+#            nodes' only routes to each other's pods are VXLAN tunnels
+#            (VNI 1, UDP 4789, the peer's VTEP MAC from the neighbor
+#            table); pod MTU 1450; tshark, when installed, shows a packet
+#            on the wire. (test/e2e/test_vxlan.sh puts the nodes behind a
+#            router that cannot route pod IPs, with a Linux VTEP too.)
 set -euo pipefail
+MODE=${1:-${DEMO_MODE:-host-gw}}
+case $MODE in
+host-gw) SFX= ;;
+vxlan) SFX=-vxlan ;;
+*) echo "usage: $0 [host-gw|vxlan]" >&2; exit 2 ;;
+esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
@@ -54,13 +70,16 @@ ip -n psdemo-ext addr add 192.168.60.1/24 dev eth0
 ip -n psdemo-ext link set eth0 up
 ip -n psdemo-ext route add 10.244.0.0/16 via 192.168.60.10
 ip netns exec psdemo-ext ethtool -K eth0 tx off >/dev/null
+POD_MTU=1500
+[ "$MODE" = vxlan ] && POD_MTU=1450	# the uplink's 1500 less VXLAN's 50
 
 # Pods: eth0 in the pod, the peer named after the pod in its node.
 pod() {
 	local name=$1 node=$2 ip=$3 gw=$4 mac=$5
 	ip -n "psdemo-node-$node" link add "$name" type veth peer name eth0 netns "psdemo-$name"
 	ip -n "psdemo-node-$node" link set "$name" arp off up
-	ip -n "psdemo-$name" link set eth0 address "$mac"
+	ip -n "psdemo-$name" link set eth0 address "$mac" mtu "$POD_MTU"
+	ip -n "psdemo-node-$node" link set "$name" mtu "$POD_MTU"
 	ip -n "psdemo-$name" addr add "$ip/24" dev eth0
 	ip -n "psdemo-$name" link set eth0 up
 	ip -n "psdemo-$name" route add default via "$gw"
@@ -74,8 +93,8 @@ pod b2 b 10.244.1.3 10.244.1.1 02:00:0a:f4:01:03
 
 for node in a b; do
 	log=$WORK/node-$node.log
-	echo "== node-$node: podswitch --config config/demo-node-$node.json"
-	ip netns exec "psdemo-node-$node" "$PS" --config "$top/config/demo-node-$node.json" >"$log" 2>&1 &
+	echo "== node-$node ($MODE): podswitch --config config/demo-node-$node$SFX.json"
+	ip netns exec "psdemo-node-$node" "$PS" --config "$top/config/demo-node-$node$SFX.json" >"$log" 2>&1 &
 	PID[$node]=$!
 	for _ in $(seq 100); do
 		grep -q '^podswitch: node .* running' "$log" && break
@@ -110,8 +129,11 @@ try() {
 echo "== traffic"
 try "a1 -> gateway 10.244.0.1" ip netns exec psdemo-a1 ping -c 2 -i 0.2 -W 1 10.244.0.1
 try "a1 -> a2 10.244.0.3 (same node, bridged)" ip netns exec psdemo-a1 ping -c 2 -i 0.2 -W 1 10.244.0.3
-try "a1 -> b1 10.244.1.2 (other node, routed)" ip netns exec psdemo-a1 ping -c 2 -i 0.2 -W 1 10.244.1.2
-try "b2 -> a2 10.244.0.3 (other node, routed)" ip netns exec psdemo-b2 ping -c 2 -i 0.2 -W 1 10.244.0.3
+via="routed"
+[ "$MODE" = vxlan ] && via="routed over VXLAN"
+try "a1 -> b1 10.244.1.2 (other node, $via)" ip netns exec psdemo-a1 ping -c 2 -i 0.2 -W 1 10.244.1.2
+try "b2 -> a2 10.244.0.3 (other node, $via)" ip netns exec psdemo-b2 ping -c 2 -i 0.2 -W 1 10.244.0.3
+try "b1 -> a1 10.244.0.2 (other node, $via)" ip netns exec psdemo-b1 ping -c 2 -i 0.2 -W 1 10.244.0.2
 try "client -> node-a IP (kernel via host port)" ip netns exec psdemo-ext ping -c 2 -i 0.2 -W 1 192.168.60.10
 echo "   a1 curls b1:      $(ip netns exec psdemo-a1 curl -s -m 5 http://10.244.1.2:8080/index.html)"
 echo "   client curls node-a: $(ip netns exec psdemo-ext curl -s -m 5 http://192.168.60.10:8081/node.html)"
@@ -124,13 +146,37 @@ echo "== REST API of node-a (/run/podswitch/node-a.sock)"
 api() { curl -s -m 5 --unix-socket /run/podswitch/node-a.sock "$@"; echo; }
 echo "   GET /v1/routes:"
 api http://localhost/v1/routes | sed 's/},/},\n     /g; s/^/     /'
-echo "   POST /v1/routes 10.244.2.0/24 via 192.168.60.12:"
-api -X POST -d '{"dst": "10.244.2.0/24", "gateway": "192.168.60.12"}' http://localhost/v1/routes | sed 's/^/     /'
+if [ "$MODE" = vxlan ]; then
+	echo "   POST /v1/routes 10.244.2.0/24 over VXLAN to 192.168.60.12:"
+	api -X POST -d '{"dst": "10.244.2.0/24", "encap": {"type": "vxlan", "vni": 1, "remote": "192.168.60.12", "mac": "0e:00:00:00:00:0c"}}' \
+		http://localhost/v1/routes | sed 's/^/     /'
+else
+	echo "   POST /v1/routes 10.244.2.0/24 via 192.168.60.12:"
+	api -X POST -d '{"dst": "10.244.2.0/24", "gateway": "192.168.60.12"}' http://localhost/v1/routes | sed 's/^/     /'
+fi
 echo "   DELETE /v1/routes/10.244.2.0_24: HTTP $(curl -s -o /dev/null -w '%{http_code}' \
 	--unix-socket /run/podswitch/node-a.sock -X DELETE http://localhost/v1/routes/10.244.2.0_24)"
 echo "   GET /v1/neighbors:"
 api http://localhost/v1/neighbors | sed 's/},/},\n     /g; s/^/     /'
 
+if [ "$MODE" = vxlan ]; then
+	echo "   GET /v1/stats, the tunnels:"
+	api http://localhost/v1/stats | python3 -c 'import json, sys
+v = json.load(sys.stdin)["vxlan"]
+print("     mode %s vni %s udp_port %s tunnel_mtu %s" % (v["mode"], v["vni"], v["udp_port"], v["tunnel_mtu"]))
+for t in v["tunnels"]:
+    print("     remote %(remote)s vni %(vni)s: tx %(tx_packets)s pkts, rx %(rx_packets)s pkts" % t)'
+	if command -v tshark >/dev/null; then
+		echo "== the wire (tshark on the fabric side of node-a's uplink), a1 -> b1:"
+		timeout 10 ip netns exec psdemo-fab tshark -i up-a -c 1 -f "udp port 4789" -V \
+			2>/dev/null | grep -E '^(Ethernet|Internet|User Datagram|Virtual eXtensible)|VXLAN Network Identifier|Checksum: 0x0000' |
+			sed 's/^/   /' &
+		tpid=$!
+		sleep 3
+		ip netns exec psdemo-a1 ping -c 3 -i 0.3 -W 1 10.244.1.2 >/dev/null 2>&1 || true
+		wait "$tpid" || true
+	fi
+fi
 for node in a b; do
 	echo "== counters of node-$node (SIGUSR1)"
 	log=$WORK/node-$node.log

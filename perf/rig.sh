@@ -21,6 +21,16 @@
 #     l3-2routes   : the same router with only those 2 routes (same table
 #                    size); with -N 1, l3-1route: one route, one next hop,
 #                    everything out of v1
+#     vxlan-encap  : podswitch in overlay mode: v0 a pod port, v1 the
+#                    uplink; flowgen's destinations are 2 VXLAN routes
+#                    (remote VTEPs 192.168.60.1 and .2, permanent
+#                    neighbors: the generator's port 1 and port 0), so every
+#                    frame leaves encapsulated (64 -> 114 bytes), half out of
+#                    each port
+#     vxlan-decap  : the same node, v0 the uplink: the generator sends
+#                    VXLAN (VNI 1, 1024 inner flows, 114-byte frames) to the
+#                    node IP on v0; podswitch decapsulates and routes the
+#                    inner frame out of the pod port v1
 #
 # Traffic (see perf/README.md for why):
 #   loop    (primary L2)  generator in io mode started with "start tx_first
@@ -47,6 +57,14 @@
 #                       per loop caps the rate). A loop cannot be used: each
 #                       pass through a router costs a TTL. DUTs: io-forward,
 #                       l3-100k, l3-2routes.
+#   encap               flowgen as for l3; DUTs: io-forward, vxlan-encap.
+#   decap               the generator replays a pcap of VXLAN frames
+#                       (net_pcap infinite_rx) into v0 and sinks what comes
+#                       back on v1 (net_null); ports chained pcap -> v0,
+#                       v1 -> null. io-forward forwards the same frames
+#                       v0 -> v1 untouched; vxlan-decap delivers them
+#                       decapsulated (64 bytes). DUTs: io-forward,
+#                       vxlan-decap.
 #
 # Each case: start the generator, then the DUT, warm up, then read the
 # counters (generator and DUT ports, CPU time) once a second for the measured
@@ -58,13 +76,13 @@
 # walks times the empty-walk time calibrated before traffic) tells which
 # side was the bottleneck and gives the DUTs' cycles per frame.
 #
-# usage: perf/rig.sh [-d SECONDS] [-w SECONDS] [-t loop,flowgen,l3]
+# usage: perf/rig.sh [-d SECONDS] [-w SECONDS] [-t loop,flowgen,l3,encap,decap]
 #                    [-n BURSTS] [-P PREFIXES] [-N 1|2] [-r ROUNDS]
 #                    [-q SECONDS] [-p] [-k] [-h]
 #   -d  measured window per case (default 10)
 #   -w  warm-up before the window (default 3)
 #   -t  scenarios (traffic types) to run, in order (default
-#       loop,flowgen,l3; perf/l2_rig.sh = -t loop,flowgen)
+#       loop,flowgen,l3,encap,decap; perf/l2_rig.sh = -t loop,flowgen)
 #   -n  bursts of 32 per port injected by tx_first in the loop (default 16)
 #   -P  prefixes in the big L3 routing table (default 100000)
 #   -N  L3 next hops for flowgen's destinations: 2 (default; half out of
@@ -89,7 +107,7 @@ GEN_CPU=${GEN_CPU:-0}
 DUT_CPU=${DUT_CPU:-1}
 DURATION=10
 WARMUP=3
-TRAFFIC=loop,flowgen,l3
+TRAFFIC=loop,flowgen,l3,encap,decap
 BURSTS=16
 PREFIXES=100000
 L3_NH=2
@@ -117,6 +135,14 @@ FG_DST_HALF=10.253.0.0/23
 L3_GW1=192.168.60.1
 L3_GW0=10.244.0.254
 MBUFS=32768
+# VXLAN scenarios: the remote VTEPs (on the uplink subnet) and their VTEP
+# MAC, the VNI; the generator's VXLAN frames come from VX_REMOTE1.
+VX_REMOTE1=192.168.60.1
+VX_REMOTE0=192.168.60.2
+VX_VTEP_MAC=0e:00:00:00:00:01
+VX_VNI=1
+# generator ports: 2, or 4 for decap (pcap, v0, v1, null)
+GEN_NPORTS=2
 # a one-second sample is "clean" when others took less than this % of a CPU
 # (the rig's own once-a-second sampling and kernel threads make ~3-5%)
 FOREIGN_MAX=10
@@ -148,7 +174,7 @@ log() { echo "[$(date +%T)] $*" >&2; }
 
 IFS=, read -r -a traffics <<<"$TRAFFIC"
 for tr in "${traffics[@]}"; do
-	case $tr in loop|flowgen|l3) ;; *) die "unknown traffic '$tr' (loop, flowgen, l3)" ;; esac
+	case $tr in loop|flowgen|l3|encap|decap) ;; *) die "unknown traffic '$tr' (loop, flowgen, l3, encap, decap)" ;; esac
 done
 if ! [[ "$PREFIXES" =~ ^[0-9]+$ ]] || [ "$PREFIXES" -lt 1 ] || [ "$PREFIXES" -gt 1000000 ]; then
 	die "-P: 1..1000000 prefixes"
@@ -272,9 +298,9 @@ open_fifo() {
 }
 
 # testpmd "show port stats all" blocks -> "snap port rx tx" lines
-# (snapshot numbers from 1, nports blocks per snapshot).
-parse_testpmd() {
-	awk -v nports=2 '
+# (snapshot numbers from 1, NPORTS (default 2) blocks per snapshot).
+parse_testpmd() {	# LOG [NPORTS]
+	awk -v nports="${2:-2}" '
 	/NIC statistics for port/ {
 		for (i = 1; i <= NF; i++) if ($i == "port") port = $(i + 1)
 		blk++; snap = int((blk - 1) / nports) + 1; inblk = 1; next
@@ -431,11 +457,48 @@ rates() {
 	}' "$1/samples" "$1/$2"
 }
 
+# vxlan_pcap FILE: 1024 VXLAN frames (one per inner flow, as flowgen's:
+# UDP 10.254.0.0:9 -> 10.253.0.0+i:9, TTL 64, 64-byte inner frame) from
+# VX_REMOTE1 to the node IP, UDP source port per flow, checksum 0.
+vxlan_pcap() {
+	python3 - "$1" "$FG_DST" "$MAC_A" "$VX_REMOTE1" "$VX_VTEP_MAC" "$VX_VNI" <<'PY'
+import socket, struct, sys
+out, node_mac, src_mac, remote, vtep_mac, vni = sys.argv[1:7]
+mac = lambda s: bytes(int(x, 16) for x in s.split(':'))
+def csum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+def ip4(src, dst, proto, payload, ttl=64, df=0):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0, df, ttl,
+                    proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    return h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload
+with open(out, 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(1024):
+        dst = socket.inet_ntoa(struct.pack('!I', (10 << 24 | 253 << 16) + i))
+        udp = struct.pack('!HHHH', 9, 9, 8 + 18, 0) + bytes(18)
+        inner = mac(node_mac) + mac(vtep_mac) + b'\x08\x00' + ip4('10.254.0.0', dst, 17, udp)
+        vx = struct.pack('!II', 0x08000000, int(vni) << 8) + inner
+        outer_udp = struct.pack('!HHHH', 49152 + i * 13 % 16384, 4789, 8 + len(vx), 0) + vx
+        frame = mac(node_mac) + mac(src_mac) + b'\x08\x00' + \
+            ip4(remote, '192.168.60.10', 17, outer_udp, df=0x4000)
+        f.write(struct.pack('<IIII', 0, 0, len(frame), len(frame)) + frame)
+PY
+}
+
 start_generator() {	# traffic dir
-	local traffic=$1 dir=$2 mode peer=""
+	local traffic=$1 dir=$2 mode peer="" pre="" post="" topo=""
 	if [ "$traffic" = loop ]; then
 		mode=io
 		peer="--eth-peer=0,$MAC_B --eth-peer=1,$MAC_A"
+	elif [ "$traffic" = decap ]; then
+		mode=io
+		[ -s "$WORK/vxlan.pcap" ] || vxlan_pcap "$WORK/vxlan.pcap"
+		pre="--vdev net_pcap0,rx_pcap=$WORK/vxlan.pcap,infinite_rx=1"
+		post="--vdev net_null0,no-rx=1"
+		topo="--port-topology=chained"
 	else
 		mode=flowgen
 	fi
@@ -446,16 +509,17 @@ start_generator() {	# traffic dir
 	# shellcheck disable=SC2086
 	taskset -c "$GEN_CPU" stdbuf -oL "$TESTPMD" \
 		--lcores "0@$GEN_CPU,1@$GEN_CPU" --no-pci --single-file-segments \
-		--file-prefix="$TAG-gen-$CASE" --log-level=lib.eal:warning \
+		--file-prefix="$TAG-gen-$CASE" --log-level=lib.eal:warning $pre \
 		--vdev "net_virtio_user0,path=$dir/p0.sock,server=1,queue_size=1024,mac=$MAC_A" \
-		--vdev "net_virtio_user1,path=$dir/p1.sock,server=1,queue_size=1024,mac=$MAC_B" \
-		-- -i --nb-cores=1 --forward-mode=$mode --burst=32 --record-burst-stats --record-core-cycles \
+		--vdev "net_virtio_user1,path=$dir/p1.sock,server=1,queue_size=1024,mac=$MAC_B" $post \
+		-- -i --nb-cores=1 $topo --forward-mode=$mode --burst=32 --record-burst-stats --record-core-cycles \
 		--total-num-mbufs=$MBUFS $peer \
 		<&"$GEN_FD" >"$dir/gen.log" 2>&1 &
 	GEN_PID=$!
 	PIDS+=("$GEN_PID")
 	# virtio-user in server mode blocks at probe until the client comes
-	wait_for "$dir/gen.log" "p0.sock.*waiting for client" 20 "$GEN_PID"
+	# (its start can take tens of seconds on a loaded machine)
+	wait_for "$dir/gen.log" "p0.sock.*waiting for client" 60 "$GEN_PID"
 }
 
 start_io_dut() {	# dir
@@ -596,6 +660,53 @@ EOF
 	R_STARTUP=$(awk -v a="$T_DUT0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 }
 
+# start_vx_dut DUT DIR: podswitch in overlay mode. vxe: v0 pod, v1
+# uplink, flowgen's destinations routed into VXLAN tunnels to
+# VX_REMOTE1 (neighbor behind v1) and, for the first /23, VX_REMOTE0
+# (neighbor behind v0: a permanent entry may name any port). vxd: v0 the
+# uplink receiving VXLAN, the inner destinations routed via L3_GW0, a
+# neighbor behind the pod port v1.
+start_vx_dut() {
+	local dut=$1 dir=$2 r0=pod r1=uplink routes neigh
+	if [ "$dut" = vxe ]; then
+		routes="    { \"dst\": \"$FG_DST_HALF\", \"encap\": { \"type\": \"vxlan\", \"vni\": $VX_VNI, \"remote\": \"$VX_REMOTE0\", \"mac\": \"$VX_VTEP_MAC\" } },
+    { \"dst\": \"$FG_DST_NET\", \"encap\": { \"type\": \"vxlan\", \"vni\": $VX_VNI, \"remote\": \"$VX_REMOTE1\", \"mac\": \"$VX_VTEP_MAC\" } }"
+		neigh="{ \"ip\": \"$VX_REMOTE0\", \"mac\": \"$MAC_A\", \"dev\": \"v0\" },
+                 { \"ip\": \"$VX_REMOTE1\", \"mac\": \"$MAC_B\", \"dev\": \"v1\" }"
+	else
+		r0=uplink r1=pod
+		routes="    { \"dst\": \"$FG_DST_NET\", \"gateway\": \"$L3_GW0\", \"dev\": \"v1\" },
+    { \"dst\": \"10.244.9.0/24\", \"encap\": { \"type\": \"vxlan\", \"vni\": $VX_VNI, \"remote\": \"$VX_REMOTE1\", \"mac\": \"$VX_VTEP_MAC\" } }"
+		neigh="{ \"ip\": \"$L3_GW0\", \"mac\": \"$MAC_B\", \"dev\": \"v1\" }"
+	fi
+	cat >"$dir/podswitch.json" <<EOF
+{
+  "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
+            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+  "overlay": { "mode": "vxlan", "vni": $VX_VNI, "udp_port": 4789 },
+  "ports": [
+    { "name": "v0", "role": "$r0", "driver": "vhost-user",
+      "args": { "path": "$dir/p0.sock", "client": 1 } },
+    { "name": "v1", "role": "$r1", "driver": "vhost-user",
+      "args": { "path": "$dir/p1.sock", "client": 1 } }
+  ],
+  "routes": [
+$routes
+  ],
+  "neighbors": [ $neigh ],
+  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
+  "api": { "unix_socket": "$dir/api.sock" },
+  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
+                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
+                         "--log-level=lib.eal:warning"] }
+}
+EOF
+	"$PODSWITCH" --config "$dir/podswitch.json" >"$dir/dut.log" 2>&1 &
+	DUT_PID=$!
+	PIDS+=("$DUT_PID")
+	wait_for "$dir/dut.log" "podswitch: node .* running" 20 "$DUT_PID"
+}
+
 dut_snapshot() {	# dut
 	if [ "$1" = io ]; then
 		echo "show port stats all" >&"$DUT_FD"
@@ -609,6 +720,8 @@ run_case() {
 	local traffic=$1 dut=$2 round=$3 dir t0 k c n ta tb t_start t_stop mhz perfpid=""
 	CASE=$traffic-$dut-$round
 	dir=$WORK/$CASE
+	GEN_NPORTS=2
+	[ "$traffic" = decap ] && GEN_NPORTS=4
 	mkdir -p "$dir"
 	log "case $traffic / $dut, round $round/$ROUNDS"
 	[ "$QUIET_WAIT" -gt 0 ] && wait_quiet "$QUIET_WAIT"
@@ -617,6 +730,7 @@ run_case() {
 	case $dut in
 	io) start_io_dut "$dir" ;;
 	l2) start_l2_dut "$traffic" "$dir" ;;
+	vxe|vxd) start_vx_dut "$dut" "$dir" ;;
 	*) start_l3_dut "$dut" "$dir" ;;
 	esac
 	# the generator's prompt comes once both sockets are up and its
@@ -683,13 +797,13 @@ run_case() {
 	rm -f "$HUGEDIR"/$TAG-* 2>/dev/null || true
 
 	n=$((DURATION + 1))
-	parse_testpmd "$dir/gen.log" >"$dir/gen.stats"
+	parse_testpmd "$dir/gen.log" "$GEN_NPORTS" >"$dir/gen.stats"
 	if [ "$dut" = io ]; then
 		parse_testpmd "$dir/dut.log" >"$dir/dut.stats"
 	else
 		parse_podswitch_ports "$dir/dut.log" >"$dir/dut.stats"
 	fi
-	if [ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -ne 2 ]; then
+	if [ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -ne "$GEN_NPORTS" ]; then
 		KEEP=1
 		die "$CASE: generator counters missing (see $dir/gen.log)"
 	fi
@@ -698,9 +812,17 @@ run_case() {
 		log "$CASE: DUT counters missing (see $dir/dut.log)"
 	fi
 	# "mean best clean nclean"
-	read -r R_FWD R_BEST R_CLEAN R_NCLEAN < <(rates "$dir" gen.stats 3)
-	R_FWD0=$(rates "$dir" gen.stats 3 1 | cut -d' ' -f1)	# v0->v1 arrives on port 1
-	R_FWD1=$(rates "$dir" gen.stats 3 0 | cut -d' ' -f1)	# v1->v0
+	if [ "$traffic" = decap ]; then
+		# what comes back on v1 (generator port 2); port 1 (v0) for
+		# the record: nothing is sent back there
+		read -r R_FWD R_BEST R_CLEAN R_NCLEAN < <(rates "$dir" gen.stats 3 2)
+		R_FWD0=$R_FWD
+		R_FWD1=$(rates "$dir" gen.stats 3 1 | cut -d' ' -f1)
+	else
+		read -r R_FWD R_BEST R_CLEAN R_NCLEAN < <(rates "$dir" gen.stats 3)
+		R_FWD0=$(rates "$dir" gen.stats 3 1 | cut -d' ' -f1)	# v0->v1 arrives on port 1
+		R_FWD1=$(rates "$dir" gen.stats 3 0 | cut -d' ' -f1)	# v1->v0
+	fi
 	R_DUTRX=$(rates "$dir" dut.stats 3 | cut -d' ' -f1)
 	R_DUTTX=$(rates "$dir" dut.stats 4 | cut -d' ' -f1)
 	# share of the generator's rx polls that found nothing (whole run):
@@ -806,6 +928,8 @@ run_case() {
 duts_for() {
 	case $1 in
 	l3) echo "io l3 l3s" ;;
+	encap) echo "io vxe" ;;
+	decap) echo "io vxd" ;;
 	*) echo "io l2" ;;
 	esac
 }
@@ -832,7 +956,7 @@ for tr in "${traffics[@]}"; do
 		-v small="$L3_SMALL" -v prefixes="$PREFIXES" -v fgnet="$FG_DST_NET" -v nh="$L3_NH" '
 	function ratio(x, y) { return (y > 0 && x != "-" && x != "") ? sprintf("%.2f", x / y) : "-" }
 	function f2(x) { return (x == "-" || x == "") ? "-" : sprintf("%.2f", x) }
-	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d }
+	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d }
 	function median(arr, n,   i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
@@ -848,11 +972,15 @@ for tr in "${traffics[@]}"; do
 			print "\n[loop: generator io + tx_first, A->B and B->A, both directions bridged] (primary L2)"
 		else if (tr == "flowgen")
 			print "\n[flowgen: open loop, same MACs from both ports; the bridge forwards v0->v1 only] (secondary L2)"
+		else if (tr == "encap")
+			print "\n[encap: flowgen from both ports to the node MAC, every frame routed into VXLAN (64 -> 114 bytes), half out of each port]"
+		else if (tr == "decap")
+			print "\n[decap: VXLAN frames (114 bytes, 1024 inner flows) into v0, decapsulated and routed out of v1 (64 bytes); io-forward passes them unchanged]"
 		else
 			printf "\n[l3: flowgen from both ports to the router MAC, every frame routed to %s %s; %s = %d more prefixes]\n",
 				fgnet, nh == 2 ? "(half out of v0, half out of v1)" : "(all out of v1)", big, prefixes
 		fmt = "%-15s %6s %12s   %7s %7s   %7s %9s\n"
-		if (tr == "l3")
+		if (tr == "l3" || tr == "encap" || tr == "decap")
 			printf fmt, "scenario", "Mpps", "ratio_vs_io", "->gen1", "->gen0", "dut_rx", "rx_ratio"
 		else
 			printf fmt, "scenario", "Mpps", "ratio_vs_io", "v0->v1", "v1->v0", "dut_rx", "rx_ratio"
@@ -910,7 +1038,7 @@ for tr in "${traffics[@]}"; do
 				echo "  podswitch nodes in the window, cycles per packet of each node (port_rx: per frame, empty polls included):"
 				first=0
 			fi
-			case $d in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; *) lb=$d ;; esac
+			case $d in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; vxe) lb=vxlan-encap ;; vxd) lb=vxlan-decap ;; *) lb=$d ;; esac
 			[ "$ROUNDS" -gt 1 ] && lb="$lb #$round"
 			st=$(awk -v tr="$tr" -v d="$d" -v k="$round" '$1 == tr && $2 == d && $13 == k && $16 != "-" { printf "start-up %ss, ", $16 }' "$RESULTS")
 			awk -v lb="$lb" -v st="$st" '

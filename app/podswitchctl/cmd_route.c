@@ -33,6 +33,21 @@ route_list(const struct ctl *c)
 			printf("%s ", type);
 		printf("%s", dst == NULL ? "?" :
 		       strcmp(dst, "0.0.0.0/0") == 0 ? "default" : dst);
+		const json_t *encap = json_object_get(rt, "encap");
+
+		if (encap != NULL) {
+			/* ip route's lwtunnel words: encap TYPE id VNI ... */
+			const char *m = json_string_value(json_object_get(encap,
+									  "mac"));
+
+			printf(" encap %s id %lld remote %s",
+			       json_string_value(json_object_get(encap, "type")),
+			       (long long)json_integer_value(json_object_get(encap,
+									     "vni")),
+			       json_string_value(json_object_get(encap, "remote")));
+			if (m != NULL)
+				printf(" mac %s", m);
+		}
 		if (gw != NULL)
 			printf(" via %s", gw);
 		if (dev != NULL)
@@ -65,6 +80,44 @@ route_add(const struct ctl *c, int argc, char **argv)
 		return ctl_usage_error("route add: PREFIX is required");
 	}
 	json_object_set_new(j, "dst", json_string(argv[i++]));
+	/* encap vxlan [id VNI] remote IP [mac MAC]: the rest of the line */
+	if (i + 1 < argc && strcmp(argv[i], "encap") == 0) {
+		json_t *e = json_object();
+
+		if (strcmp(argv[i + 1], "vxlan") != 0) {
+			json_decref(e);
+			json_decref(j);
+			return ctl_usage_error("route add: encap: only vxlan");
+		}
+		json_object_set_new(e, "type", json_string("vxlan"));
+		for (i += 2; i < argc; i += 2) {
+			const char *k = strcmp(argv[i], "id") == 0 ? "vni" :
+					strcmp(argv[i], "remote") == 0 ? "remote" :
+					strcmp(argv[i], "mac") == 0 ? "mac" : NULL;
+			char *end;
+
+			if (k == NULL || i + 1 == argc) {
+				json_decref(e);
+				json_decref(j);
+				return ctl_usage_error("route add: encap vxlan "
+						       "[id VNI] remote IP [mac MAC]");
+			}
+			if (strcmp(k, "vni") == 0) {
+				long long v = strtoll(argv[i + 1], &end, 10);
+
+				if (*end != '\0' || end == argv[i + 1]) {
+					json_decref(e);
+					json_decref(j);
+					return ctl_usage_error("route add: id: "
+							       "not a number");
+				}
+				json_object_set_new(e, k, json_integer(v));
+			} else {
+				json_object_set_new(e, k, json_string(argv[i + 1]));
+			}
+		}
+		json_object_set_new(j, "encap", e);
+	}
 	for (; i < argc; i += 2) {
 		const char *key;
 

@@ -34,6 +34,7 @@ ctl_usage(FILE *f)
 	      "  route list                   routes, as \"ip route\" shows "
 	      "them\n"
 	      "  route add [blackhole|unreachable] PREFIX [via GW] [dev PORT]\n"
+	      "  route add PREFIX encap vxlan [id VNI] remote IP [mac MAC]\n"
 	      "  route del PREFIX\n"
 	      "  route replace -f FILE|-      replace the API and static "
 	      "routes by FILE's\n"

@@ -60,6 +60,12 @@ struct ps_route_config {
 	struct ps_prefix4 dst;
 	uint32_t gateway;		/* 0: on-link */
 	char dev[PS_NAME_MAX];		/* port name, "" = the uplink */
+	/* "encap": {"type": "vxlan", "vni", "remote", "mac"} */
+	bool vxlan;
+	bool vxlan_has_mac;
+	uint32_t vxlan_vni;		/* default: overlay.vni */
+	uint32_t vxlan_remote;		/* network order */
+	struct rte_ether_addr vxlan_mac;	/* inner destination */
 };
 
 /* "neighbors": permanent entries, like `ip neigh add ... nud permanent`. */

@@ -24,6 +24,7 @@
 extern int ps_logtype_dp;
 
 struct ps_rest;
+struct ps_vxlan;
 
 struct ps_dataplane {
 	const struct ps_config *cfg;
@@ -32,6 +33,7 @@ struct ps_dataplane {
 	struct ps_fdb *fdb;
 	struct ps_route_table *routes;
 	struct ps_neigh_table *neighbors;
+	struct ps_vxlan *vxlan;		/* remote VTEPs */
 	/* what the management thread sends, drained by worker 0 */
 	struct rte_ring *ctl_ring;
 	uint64_t ctl_ring_full;

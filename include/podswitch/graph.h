@@ -26,6 +26,7 @@
 
 struct ps_route_table;
 struct ps_neigh_table;
+struct ps_vxlan;
 
 extern int ps_logtype_graph;
 
@@ -63,6 +64,7 @@ struct ps_mbuf_meta {
 	uint8_t pad;
 };
 #define PS_META_LOCAL_ORIGIN 0x1	/* built by us: keep its TTL, never an ICMP error about it */
+#define PS_META_INNER_DST 0x2		/* VXLAN by us: give the inner frame the outer next hop's MAC */
 #define PS_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct ps_mbuf_meta), RTE_MBUF_PRIV_ALIGN)
 
 static inline struct ps_mbuf_meta *
@@ -99,6 +101,13 @@ struct ps_graph_env {
 	 */
 	struct ps_port_set *segment;
 	struct ps_port_set segment_buf[2];
+	/* VXLAN: remote VTEPs; the UDP port (network order); whether we
+	 * decapsulate (overlay mode vxlan); the largest inner IPv4 packet
+	 * the tunnel carries */
+	struct ps_vxlan *vxlan;
+	uint16_t vxlan_port;
+	uint16_t tunnel_mtu;
+	bool vxlan_decap;
 	/* edges to port_tx-<port>, by DPDK port id; an entry is written
 	 * before any table can send a packet to that port */
 	rte_edge_t l2_tx_edge[RTE_MAX_ETHPORTS];

@@ -38,14 +38,18 @@ enum ps_nh_type {
 	PS_NH_GATEWAY,		/* via a gateway on port_id */
 	PS_NH_BLACKHOLE,	/* drop silently (counted) */
 	PS_NH_UNREACHABLE,	/* drop with ICMP net unreachable */
+	PS_NH_VXLAN,		/* VXLAN tunnel: gateway is the remote VTEP IP,
+				 * port_id its id in the VTEP table (vxlan.h) */
 	PS_NH_TYPE_MAX,
 };
 
 struct ps_nexthop {
 	uint8_t type;		/* enum ps_nh_type */
 	uint8_t pad;
-	uint16_t port_id;	/* egress DPDK port, or PS_PORT_SEGMENT */
-	uint32_t gateway;	/* network order; PS_NH_GATEWAY only */
+	uint16_t port_id;	/* egress DPDK port, or PS_PORT_SEGMENT;
+				 * PS_NH_VXLAN: the VTEP id */
+	uint32_t gateway;	/* network order; PS_NH_GATEWAY, and the
+				 * remote VTEP of PS_NH_VXLAN */
 };
 
 enum ps_route_origin {

@@ -226,6 +226,7 @@ rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
 	ports(f, dp);
 	nodes(f);
 	tables(f, dp);
+	rest_vxlan_metrics(f, dp);
 	ps_http_server_stats(r->srv, &hs);
 	family(f, "podswitch_api_requests_total", "counter",
 	       "REST API requests handled.");

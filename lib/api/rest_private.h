@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -63,6 +64,10 @@ json_t *rest_json_mac(const struct rte_ether_addr *mac);
 int rest_parse_prefix(const char *s, struct ps_prefix4 *p, const char **why);
 /* Name of a DPDK port id, REST_DEV_SEGMENT, or NULL if unknown. */
 const char *rest_port_name(const struct ps_dataplane *dp, uint16_t port_id);
+
+/* rest_vxlan.c: the overlay's counters for /v1/stats and /metrics. */
+json_t *rest_vxlan_stats(const struct ps_dataplane *dp);
+void rest_vxlan_metrics(FILE *f, const struct ps_dataplane *dp);
 
 /* rest_status.c: counters shared by /v1/stats and /metrics. */
 struct rest_port_counters {

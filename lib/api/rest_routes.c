@@ -19,6 +19,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include <podswitch/route.h>
+#include <podswitch/vxlan.h>
 
 #include "rest_private.h"
 
@@ -74,6 +75,19 @@ route_json(const struct ps_dataplane *dp, const struct ps_route *rt)
 	json_object_set_new(j, "dst", json_string(dst));
 	if (rt->nh.type == PS_NH_GATEWAY)
 		json_object_set_new(j, "gateway", rest_json_ip(rt->nh.gateway));
+	if (rt->nh.type == PS_NH_VXLAN) {
+		const struct ps_vtep *v = ps_vxlan_vtep(dp->vxlan,
+							rt->nh.port_id);
+		json_t *e = json_object();
+
+		json_object_set_new(e, "type", json_string("vxlan"));
+		if (v != NULL)
+			json_object_set_new(e, "vni", json_integer(v->vni));
+		json_object_set_new(e, "remote", rest_json_ip(rt->nh.gateway));
+		if (v != NULL && v->has_mac)
+			json_object_set_new(e, "mac", rest_json_mac(&v->mac));
+		json_object_set_new(j, "encap", e);
+	}
 	if (rt->nh.type == PS_NH_GATEWAY || rt->nh.type == PS_NH_CONNECTED) {
 		const char *dev = rest_port_name(dp, rt->nh.port_id);
 
@@ -270,6 +284,84 @@ is_own_address(const struct ps_config *cfg, uint32_t addr)
 }
 
 /*
+ * A route's "encap" ({"type": "vxlan", "vni", "remote", "mac"}): the VTEP
+ * is added to the table if new (it stays, with zero counters, should the
+ * route itself be refused). 0, or answers 400 and returns -EINVAL.
+ */
+static int
+encap_from_json(const struct ps_dataplane *dp, const json_t *e,
+		const char *where, struct ps_route *out,
+		struct ps_http_response *resp)
+{
+	const json_t *type = json_object_get(e, "type");
+	const json_t *vni = json_object_get(e, "vni");
+	const json_t *remote = json_object_get(e, "remote");
+	const json_t *mac = json_object_get(e, "mac");
+	struct rte_ether_addr ea;
+	uint32_t a, h, n = dp->cfg->vni;
+	const char *key;
+	json_t *v;
+	int id;
+
+	if (!json_is_object(e)) {
+		rest_bad(resp, "%sencap: must be an object", where);
+		return -EINVAL;
+	}
+	json_object_foreach((json_t *)(uintptr_t)e, key, v) {
+		if (strcmp(key, "type") != 0 && strcmp(key, "vni") != 0 &&
+		    strcmp(key, "remote") != 0 && strcmp(key, "mac") != 0) {
+			rest_bad(resp, "%sencap.%s: unknown field (encap has "
+				 "type, vni, remote, mac)", where, key);
+			return -EINVAL;
+		}
+	}
+	if (!json_is_string(type) ||
+	    strcmp(json_string_value(type), "vxlan") != 0) {
+		rest_bad(resp, "%sencap.type: must be \"vxlan\"", where);
+		return -EINVAL;
+	}
+	if (vni != NULL) {
+		if (!json_is_integer(vni) || json_integer_value(vni) < 0 ||
+		    json_integer_value(vni) > PS_VXLAN_VNI_MAX) {
+			rest_bad(resp, "%sencap.vni: must be an integer "
+				 "0..%u", where, PS_VXLAN_VNI_MAX);
+			return -EINVAL;
+		}
+		n = (uint32_t)json_integer_value(vni);
+	}
+	if (remote == NULL || !json_is_string(remote) ||
+	    ps_parse_ip4(json_string_value(remote), &a) < 0) {
+		rest_bad(resp, "%sencap.remote: required, an IPv4 address",
+			 where);
+		return -EINVAL;
+	}
+	h = rte_be_to_cpu_32(a);
+	if (a == 0 || (h >> 28) >= 0xe || (h >> 24) == 127 ||
+	    is_own_address(dp->cfg, a)) {
+		rest_bad(resp, "%sencap.remote: '%s' is not a remote unicast "
+			 "address", where, json_string_value(remote));
+		return -EINVAL;
+	}
+	if (mac != NULL && (!json_is_string(mac) ||
+			    ps_parse_mac(json_string_value(mac), &ea) < 0 ||
+			    !rte_is_valid_assigned_ether_addr(&ea))) {
+		rest_bad(resp, "%sencap.mac: must be a unicast MAC "
+			 "(xx:xx:xx:xx:xx:xx)", where);
+		return -EINVAL;
+	}
+	id = ps_vxlan_vtep_get(dp->vxlan, a, n, mac != NULL ? &ea : NULL);
+	if (id < 0) {
+		rest_bad(resp, "%sencap: %s", where, id == -ENOSPC ?
+			 "the VTEP table is full" : "invalid VTEP");
+		return -EINVAL;
+	}
+	out->nh.type = PS_NH_VXLAN;
+	out->nh.port_id = (uint16_t)id;
+	out->nh.gateway = a;
+	return 0;
+}
+
+/*
  * One route object from a client. where is its place in error messages
  * ("" or "routes[3]."). Returns 0, or answers 400 and returns -EINVAL.
  */
@@ -282,6 +374,7 @@ route_from_json(const struct ps_dataplane *dp, const json_t *j,
 	const json_t *gw = json_object_get(j, "gateway");
 	const json_t *dev = json_object_get(j, "dev");
 	const json_t *type = json_object_get(j, "type");
+	const json_t *encap = json_object_get(j, "encap");
 	const char *key, *why;
 	uint8_t nh_type = PS_NH_CONNECTED;
 	json_t *v;
@@ -294,9 +387,10 @@ route_from_json(const struct ps_dataplane *dp, const json_t *j,
 	}
 	json_object_foreach((json_t *)(uintptr_t)j, key, v) {
 		if (strcmp(key, "dst") != 0 && strcmp(key, "gateway") != 0 &&
-		    strcmp(key, "dev") != 0 && strcmp(key, "type") != 0) {
+		    strcmp(key, "dev") != 0 && strcmp(key, "type") != 0 &&
+		    strcmp(key, "encap") != 0) {
 			rest_bad(resp, "%s%s: unknown field (a route has dst, "
-				 "gateway, dev, type)", where, key);
+				 "gateway, dev, type, encap)", where, key);
 			return -EINVAL;
 		}
 	}
@@ -330,16 +424,27 @@ route_from_json(const struct ps_dataplane *dp, const json_t *j,
 				 "\"blackhole\" or \"unreachable\"", where);
 			return -EINVAL;
 		}
-		if (nh_type != PS_NH_CONNECTED && (gw != NULL || dev != NULL)) {
+		if (nh_type != PS_NH_CONNECTED &&
+		    (gw != NULL || dev != NULL || encap != NULL)) {
+			const char *f = gw != NULL ? "gateway" :
+					dev != NULL ? "dev" : "encap";
+
 			rest_bad(resp, "%s%s: a %s route has no %s", where,
-				 gw != NULL ? "gateway" : "dev", t,
-				 gw != NULL ? "gateway" : "dev");
+				 f, t, f);
 			return -EINVAL;
 		}
 	}
 	out->nh.type = nh_type;
 	if (nh_type != PS_NH_CONNECTED)
 		return 0;
+	if (encap != NULL) {
+		if (gw != NULL || dev != NULL) {
+			rest_bad(resp, "%sencap: a route with encap has no "
+				 "gateway or dev", where);
+			return -EINVAL;
+		}
+		return encap_from_json(dp, encap, where, out, resp);
+	}
 
 	if (gw != NULL) {
 		uint32_t a;

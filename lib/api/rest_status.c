@@ -242,6 +242,7 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	json_object_set_new(j, "ports", ports_stats(r->dp));
 	graph_stats(j);
 	json_object_set_new(j, "tables", tables_stats(r->dp));
+	json_object_set_new(j, "vxlan", rest_vxlan_stats(r->dp));
 	json_object_set_new(j, "control", json_pack("{s:I}", "ctl_ring_full",
 			    (json_int_t)r->dp->ctl_ring_full));
 	rest_reply(resp, 200, j);

@@ -546,10 +546,69 @@ port_index(const struct ps_config *cfg, const char *name)
 	return -1;
 }
 
+/* A route's "encap" object: a VXLAN tunnel to a remote VTEP. */
+static bool
+get_encap(const json_t *r, const char *path, const struct ps_config *cfg,
+	  struct ps_route_config *rc, struct ps_errors *errs)
+{
+	static const char *const keys[] = { "type", "vni", "remote", "mac",
+		NULL };
+	const json_t *e = ps_json_object(r, path, "encap", true, errs);
+	char p[PS_JPATH_MAX], type[16];
+	uint64_t u;
+	bool ok;
+
+	if (e == NULL)
+		return false;
+	ps_jpath_key(p, path, "encap");
+	ps_json_unknown_keys(e, p, keys, errs);
+	ok = ps_json_string(e, p, "type", true, type, sizeof(type), errs);
+	if (ok && strcmp(type, "vxlan") != 0) {
+		char tp[PS_JPATH_MAX];
+
+		ps_jpath_key(tp, p, "type");
+		ps_errors_add(errs, tp, "must be \"vxlan\"");
+		ok = false;
+	}
+	rc->vxlan = true;
+	rc->vxlan_vni = cfg->vni;
+	if (json_object_get(e, "vni") != NULL) {
+		ok &= ps_json_uint(e, p, "vni", true, 0, (1 << 24) - 1, &u, errs);
+		rc->vxlan_vni = (uint32_t)u;
+	}
+	if (get_ip(e, p, "remote", true, &rc->vxlan_remote, errs)) {
+		uint32_t h = rte_be_to_cpu_32(rc->vxlan_remote);
+		char rp[PS_JPATH_MAX];
+
+		ps_jpath_key(rp, p, "remote");
+		if (h == 0 || h >= 0xe0000000u || (h >> 24) == 127) {
+			ps_errors_add(errs, rp, "must be a unicast address");
+			ok = false;
+		} else if (rc->vxlan_remote == cfg->node_ip.addr ||
+			   rc->vxlan_remote == cfg->gateway_ip) {
+			ps_errors_add(errs, rp, "is this node's own address");
+			ok = false;
+		}
+	} else {
+		ok = false;
+	}
+	if (json_object_get(e, "mac") != NULL) {
+		ok &= get_mac(e, p, "mac", true, &rc->vxlan_mac, errs);
+		rc->vxlan_has_mac = true;
+	}
+	if (json_object_get(r, "gateway") != NULL ||
+	    json_object_get(r, "dev") != NULL) {
+		ps_errors_add(errs, p, "a route with encap has no gateway or dev");
+		ok = false;
+	}
+	return ok;
+}
+
 static void
 parse_routes(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
-	static const char *const keys[] = { "dst", "gateway", "dev", NULL };
+	static const char *const keys[] = { "dst", "gateway", "dev", "encap",
+		NULL };
 	const json_t *arr = ps_json_array(root, "$", "routes", false, errs);
 	size_t i, j;
 	json_t *r;
@@ -587,6 +646,8 @@ parse_routes(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 			ps_errors_add(errs, p, "no port named '%s'", rc->dev);
 			ok = false;
 		}
+		if (json_object_get(r, "encap") != NULL)
+			ok &= get_encap(r, path, cfg, rc, errs);
 		if (!ok)
 			continue;
 		/* Small sets are checked here; the route table refuses the

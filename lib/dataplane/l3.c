@@ -20,6 +20,7 @@
 #include <podswitch/neighbor.h>
 #include <podswitch/port.h>
 #include <podswitch/route.h>
+#include <podswitch/vxlan.h>
 
 #include "dp_private.h"
 
@@ -93,6 +94,9 @@ neigh_xmit(void *ctx, struct rte_mbuf *m, const struct ps_neigh *n)
 	/* ip4_rewrite already decremented the TTL. */
 	eth->dst_addr = n->mac;
 	eth->src_addr = dp->cfg->node_mac;
+	if (ps_mbuf_meta(m)->flags & PS_META_INNER_DST)
+		rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *,
+					PS_VXLAN_OVERHEAD)->dst_addr = n->mac;
 	ctl_send(dp, m, n->port_id);
 }
 
@@ -151,6 +155,21 @@ install_routes(struct ps_dataplane *dp)
 		int port = rc_->dev[0] == '\0' ? uplink :
 			   ps_dataplane_port_by_name(dp, rc_->dev);
 
+		if (rc_->vxlan) {
+			int id = ps_vxlan_vtep_get(dp->vxlan, rc_->vxlan_remote,
+						   rc_->vxlan_vni,
+						   rc_->vxlan_has_mac ?
+						   &rc_->vxlan_mac : NULL);
+
+			if (id < 0) {
+				DP_LOG(ERR, "route %u: VTEP: %s\n", i,
+				       rte_strerror(-id));
+				return id;
+			}
+			rc = add_route(dp, rc_->dst, PS_NH_VXLAN, (uint16_t)id,
+				       rc_->vxlan_remote, PS_ROUTE_STATIC);
+			continue;
+		}
 		if (port < 0) {
 			DP_LOG(ERR, "route %u: no port %s\n", i,
 			       rc_->dev[0] ? rc_->dev : "(uplink)");
@@ -194,6 +213,29 @@ install_neighbors(struct ps_dataplane *dp)
 	return 0;
 }
 
+/* What the VXLAN nodes need: the VTEP table, the port, the tunnel MTU. */
+static void
+vxlan_env(struct ps_dataplane *dp)
+{
+	int uplink = ps_dataplane_uplink(dp);
+	uint16_t mtu = RTE_ETHER_MTU;
+
+	if (uplink >= 0 && rte_eth_dev_get_mtu((uint16_t)uplink, &mtu) != 0)
+		mtu = RTE_ETHER_MTU;
+	ps_genv.vxlan = dp->vxlan;
+	ps_vxlan_set_local(dp->vxlan, &dp->cfg->node_mac, dp->cfg->node_ip.addr,
+			   rte_cpu_to_be_16(dp->cfg->udp_port));
+	ps_genv.vxlan_port = rte_cpu_to_be_16(dp->cfg->udp_port);
+	ps_genv.vxlan_decap = dp->cfg->overlay_mode == PS_OVERLAY_VXLAN;
+	/* The pod MTU of overlay mode, 50 below the uplink's: the outer
+	 * IPv4/UDP/VXLAN headers and the inner Ethernet header count
+	 * against the uplink MTU (the outer Ethernet header does not). */
+	ps_genv.tunnel_mtu = mtu - PS_VXLAN_OVERHEAD;
+	DP_LOG(INFO, "overlay %s: VNI %u, UDP port %u, tunnel MTU %u\n",
+	       ps_genv.vxlan_decap ? "vxlan" : "host-gw", dp->cfg->vni,
+	       dp->cfg->udp_port, ps_genv.tunnel_mtu);
+}
+
 int
 ps_l3_init(struct ps_dataplane *dp)
 {
@@ -224,12 +266,17 @@ ps_l3_init(struct ps_dataplane *dp)
 				     (int)rte_socket_id(), dp->qsv);
 	snprintf(name, sizeof(name), "%s", cfg->node_name);
 	dp->neighbors = ps_neigh_create(name, &np);
-	if (dp->ctl_ring == NULL || dp->routes == NULL || dp->neighbors == NULL)
+	dp->vxlan = ps_vxlan_create(cfg->node_name,
+				    RTE_MIN(cfg->routes_size, PS_VXLAN_MAX_VTEPS),
+				    cfg->vni, (int)rte_socket_id());
+	if (dp->ctl_ring == NULL || dp->routes == NULL || dp->neighbors == NULL ||
+	    dp->vxlan == NULL)
 		return -ENOMEM;
 
 	ps_genv.routes = dp->routes;
 	ps_genv.neighbors = dp->neighbors;
 	ps_genv.ctl_ring = dp->ctl_ring;
+	vxlan_env(dp);
 	ps_genv.host_port = RTE_MAX_ETHPORTS;
 	RTE_ETH_FOREACH_DEV(pid) {
 		if (ps_ports[pid].active && ps_ports[pid].role == PS_ROLE_HOST) {
@@ -248,6 +295,10 @@ ps_l3_fini(struct ps_dataplane *dp)
 {
 	ps_neigh_free(dp->neighbors);
 	dp->neighbors = NULL;
+	ps_vxlan_free(dp->vxlan);
+	dp->vxlan = NULL;
+	ps_genv.vxlan = NULL;
+	ps_genv.vxlan_decap = false;
 	ps_route_free(dp->routes);
 	dp->routes = NULL;
 	if (dp->ctl_ring != NULL) {

@@ -7,6 +7,7 @@
  */
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "node_private.h"
 
@@ -19,6 +20,7 @@ enum ip4_local_next {
 #define X(e, s) IP4_LOCAL_DROP_##e,
 	IP4_LOCAL_DROPS(X)
 #undef X
+	IP4_LOCAL_NEXT_VXLAN_DECAP,
 	IP4_LOCAL_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
 };
 
@@ -33,6 +35,14 @@ ip4_local_handle(struct rte_mbuf *m)
 	uint32_t sum;
 	uint32_t a;
 
+	/* VXLAN to the node IP is ours, not the kernel's (overlay mode). */
+	if (ps_genv.vxlan_decap && ip->next_proto_id == IPPROTO_UDP &&
+	    ip->dst_addr == ps_genv.node_ip &&
+	    !(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) &&
+	    tlen >= hlen + sizeof(struct rte_udp_hdr) &&
+	    ((const struct rte_udp_hdr *)((uint8_t *)ip + hlen))->dst_port ==
+	    ps_genv.vxlan_port)
+		return IP4_LOCAL_NEXT_VXLAN_DECAP;
 	if (ps_genv.host_port != RTE_MAX_ETHPORTS &&
 	    ip->dst_addr != ps_genv.gateway_ip) {
 		eth->dst_addr = ps_genv.host_mac;
@@ -82,6 +92,7 @@ ip4_local_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		if (trace)
 			PS_TRACE(node, (struct rte_mbuf *)objs[i], "%s",
 				 nexts[i] >= IP4_LOCAL_NB_FIXED ? "to a port" :
+				 nexts[i] == IP4_LOCAL_NEXT_VXLAN_DECAP ? "vxlan" :
 				 nexts[i] == IP4_LOCAL_DROP_NOT_SERVED ? "drop not_served" :
 				 nexts[i] == IP4_LOCAL_DROP_FRAGMENT ? "drop fragment" :
 				 "drop bad_icmp");
@@ -107,6 +118,7 @@ static struct rte_node_register ip4_local_node = {
 #define X(e, s) [IP4_LOCAL_DROP_##e] = "ip4_local" PS_DROP_INFIX s,
 		IP4_LOCAL_DROPS(X)
 #undef X
+		[IP4_LOCAL_NEXT_VXLAN_DECAP] = "vxlan_decap",
 	},
 };
 RTE_NODE_REGISTER(ip4_local_node);

@@ -20,6 +20,7 @@ enum ip4_lookup_next {
 	IP4_LOOKUP_NEXT_REWRITE,
 	IP4_LOOKUP_NEXT_LOCAL,
 	IP4_LOOKUP_NEXT_ICMP_ERROR,
+	IP4_LOOKUP_NEXT_VXLAN_ENCAP,
 #define X(e, s) IP4_LOOKUP_DROP_##e,
 	IP4_LOOKUP_DROPS(X)
 #undef X
@@ -30,6 +31,7 @@ static const char *const ip4_lookup_next_names[] = {
 	[IP4_LOOKUP_NEXT_REWRITE] = "rewrite",
 	[IP4_LOOKUP_NEXT_LOCAL] = "local",
 	[IP4_LOOKUP_NEXT_ICMP_ERROR] = "icmp error",
+	[IP4_LOOKUP_NEXT_VXLAN_ENCAP] = "vxlan",
 #define X(e, s) [IP4_LOOKUP_DROP_##e] = "drop " s,
 	IP4_LOOKUP_DROPS(X)
 #undef X
@@ -61,9 +63,10 @@ ip4_lookup_one(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 		meta->icmp_code = 0;
 		return IP4_LOOKUP_NEXT_ICMP_ERROR;
 	}
-	meta->nh_ip = nh->type == PS_NH_GATEWAY ? nh->gateway : ip->dst_addr;
+	meta->nh_ip = nh->type == PS_NH_CONNECTED ? ip->dst_addr : nh->gateway;
 	meta->nh_port = nh->port_id;
-	return IP4_LOOKUP_NEXT_REWRITE;
+	return unlikely(nh->type == PS_NH_VXLAN) ?
+	       IP4_LOOKUP_NEXT_VXLAN_ENCAP : IP4_LOOKUP_NEXT_REWRITE;
 }
 
 static __rte_always_inline uint16_t
@@ -115,6 +118,7 @@ static struct rte_node_register ip4_lookup_node = {
 		[IP4_LOOKUP_NEXT_REWRITE] = "ip4_rewrite",
 		[IP4_LOOKUP_NEXT_LOCAL] = "ip4_local",
 		[IP4_LOOKUP_NEXT_ICMP_ERROR] = "icmp_error",
+		[IP4_LOOKUP_NEXT_VXLAN_ENCAP] = "vxlan_encap",
 #define X(e, s) [IP4_LOOKUP_DROP_##e] = "ip4_lookup" PS_DROP_INFIX s,
 		IP4_LOOKUP_DROPS(X)
 #undef X

@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 
 #include <podswitch/neighbor.h>
+#include <podswitch/vxlan.h>
 
 #include "node_private.h"
 
@@ -25,19 +26,6 @@ enum ip4_rewrite_next {
 
 /* Not an edge: the packet went to the neighbor hold queue. */
 #define IP4_REWRITE_HELD ((rte_edge_t)0xffff)
-
-static __rte_always_inline void
-ttl_decrement(struct rte_ipv4_hdr *ip)
-{
-	uint32_t sum;
-
-	/* RFC 1624: the (ttl, proto) word drops by 0x0100. */
-	ip->time_to_live--;
-	sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + 0xfeffu;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
-}
 
 static __rte_always_inline rte_edge_t
 rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
@@ -56,7 +44,7 @@ rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
 	/* Before holding too: the writer that sends held packets only fills
 	 * in the MAC addresses. Our own packets leave with their TTL. */
 	if (!(meta->flags & PS_META_LOCAL_ORIGIN))
-		ttl_decrement(ip);
+		ps_ip4_ttl_decrement(ip);
 	if (unlikely(state == PS_NEIGH_INCOMPLETE)) {
 		if (ps_neigh_hold(ps_genv.neighbors, m, meta->nh_ip,
 				  meta->nh_port) == 0)
@@ -65,6 +53,10 @@ rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
 	}
 	eth->dst_addr = n->mac;
 	eth->src_addr = ps_genv.node_mac;
+	/* A VXLAN frame to a VTEP whose MAC no route gave: its node MAC. */
+	if (unlikely(meta->flags & PS_META_INNER_DST))
+		rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *,
+					PS_VXLAN_OVERHEAD)->dst_addr = n->mac;
 	return ps_genv.rewrite_tx_edge[n->port_id];
 }
 

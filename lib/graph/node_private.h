@@ -4,6 +4,7 @@
 
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
+#include <rte_ip.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -53,6 +54,20 @@ ps_enqueue_nexts(struct rte_graph *graph, struct rte_node *node,
 		return;
 	}
 	rte_node_enqueue_next(graph, node, nexts, objs, n);
+}
+
+/* TTL one less, header checksum updated incrementally (RFC 1624: the
+ * (ttl, proto) word drops by 0x0100). */
+static __rte_always_inline void
+ps_ip4_ttl_decrement(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum;
+
+	ip->time_to_live--;
+	sum = (uint16_t)~rte_be_to_cpu_16(ip->hdr_checksum) + 0xfeffu;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
 /* Per-clone contexts (16 bytes each). */

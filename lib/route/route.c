@@ -43,6 +43,7 @@ ps_nh_type_name(enum ps_nh_type t)
 		[PS_NH_GATEWAY] = "gateway",
 		[PS_NH_BLACKHOLE] = "blackhole",
 		[PS_NH_UNREACHABLE] = "unreachable",
+		[PS_NH_VXLAN] = "vxlan",
 	};
 
 	if ((unsigned int)t >= PS_NH_TYPE_MAX)
@@ -162,14 +163,15 @@ route_check(const struct ps_route *in, struct ps_route *out)
 {
 	if (in == NULL || !prefix_ok(&in->dst) ||
 	    in->nh.type >= PS_NH_TYPE_MAX || in->origin > PS_ROUTE_API ||
-	    (in->nh.type == PS_NH_GATEWAY && in->nh.gateway == 0))
+	    ((in->nh.type == PS_NH_GATEWAY || in->nh.type == PS_NH_VXLAN) &&
+	     in->nh.gateway == 0))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->dst.addr = in->dst.addr;
 	out->dst.len = in->dst.len;
 	out->nh.type = in->nh.type;
 	out->nh.port_id = in->nh.port_id;
-	if (in->nh.type == PS_NH_GATEWAY)
+	if (in->nh.type == PS_NH_GATEWAY || in->nh.type == PS_NH_VXLAN)
 		out->nh.gateway = in->nh.gateway;
 	out->origin = in->origin;
 	return 0;

@@ -116,6 +116,14 @@ ctl route add notaprefix dev up0
 expect_fail "route add of a bad prefix" '^podswitchctl: 400 bad_request: '
 ctl route add 10.244.3.0/24 dev nosuchport
 expect_fail "route add on an unknown port" "^podswitchctl: 400 bad_request: .*nosuchport"
+ctl route add 10.244.5.0/24 encap vxlan id 7 remote 192.168.60.15 mac 0e:00:00:00:00:05
+expect_ok "route add 10.244.5.0/24 encap vxlan id 7 remote 192.168.60.15 mac ..."
+e2e_check "route list shows the VXLAN route" \
+	route_listed "10.244.5.0/24 encap vxlan id 7 remote 192.168.60.15 mac 0e:00:00:00:00:05 proto api"
+ctl route add 10.244.6.0/24 encap vxlan remote 192.168.60.10
+expect_fail "route add encap to our own node IP" '^podswitchctl: 400 bad_request: .*remote'
+ctl route add 10.244.6.0/24 encap vxlan id x remote 192.168.60.16
+e2e_assert_eq "route add encap with a bad id exits 2" 2 "$RC"
 ctl route add blackhole 10.250.0.0/16
 expect_ok "route add blackhole 10.250.0.0/16"
 e2e_check "route list shows the blackhole" route_listed "blackhole 10.250.0.0/16 proto api"

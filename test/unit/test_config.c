@@ -767,6 +767,18 @@ test_good_vxlan(void)
 	CU_ASSERT_TRUE(arg_is(pc, "tx_ring", "c2_tx"));
 	CU_ASSERT_EQUAL(pc->pod_ip, rte_cpu_to_be_32(0x0af40203));
 	CU_ASSERT_TRUE(mac_is(&pc->pod_mac, "02:00:0a:f4:02:03"));
+
+	CU_ASSERT_EQUAL_FATAL(cfg.nb_routes, 2);
+	CU_ASSERT_TRUE(cfg.routes[0].vxlan);
+	CU_ASSERT_EQUAL(cfg.routes[0].vxlan_vni, 1);
+	CU_ASSERT_EQUAL(cfg.routes[0].vxlan_remote, ps_ip("172.16.0.3"));
+	CU_ASSERT_TRUE(cfg.routes[0].vxlan_has_mac);
+	CU_ASSERT_TRUE(mac_is(&cfg.routes[0].vxlan_mac, "0e:6c:2b:00:00:03"));
+	/* the VNI defaults to the overlay's; no MAC given */
+	CU_ASSERT_TRUE(cfg.routes[1].vxlan);
+	CU_ASSERT_EQUAL(cfg.routes[1].vxlan_vni, (1u << 24) - 1);
+	CU_ASSERT_FALSE(cfg.routes[1].vxlan_has_mac);
+	CU_ASSERT_EQUAL(cfg.routes[1].gateway, 0);
 	ps_config_free(&cfg);
 }
 

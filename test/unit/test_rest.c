@@ -1066,6 +1066,107 @@ test_malformed(void)
 	expect_no_leak();
 }
 
+/* A VXLAN route through the API: shown with its encap, traffic leaves
+ * encapsulated, counted per tunnel in /v1/stats and /metrics; bad encap
+ * objects are refused and change nothing. */
+static void
+test_vxlan_routes(void)
+{
+	static const char *const bad[] = {
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"gre\",\"remote\":\"192.168.60.11\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"vxlan\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"192.168.60.11\",\"vni\":16777216}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"192.168.60.11\",\"vni\":\"1\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"192.168.60.10\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"224.0.0.1\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"192.168.60.11\",\"mac\":\"01:00:5e:00:00:01\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"192.168.60.11\",\"ttl\":3}}",
+		"{\"dst\":\"10.244.7.0/24\",\"gateway\":\"192.168.60.11\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"192.168.60.11\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"type\":\"blackhole\",\"encap\":{\"type\":\"vxlan\",\"remote\":\"192.168.60.11\"}}",
+		"{\"dst\":\"10.244.7.0/24\",\"encap\":[]}",
+	};
+	const char *body = "{\"dst\":\"10.244.7.0/24\",\"encap\":{\"type\":"
+		"\"vxlan\",\"vni\":5,\"remote\":\"192.168.60.11\","
+		"\"mac\":\"0e:00:00:00:00:0b\"}}";
+	const json_t *rt, *e, *t;
+	uint8_t in[128];
+	struct rte_mbuf *m;
+	struct resp r;
+	char *before;
+	unsigned int i;
+	size_t len;
+
+	before = routes_text();
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes", bad[i], &r), 0);
+		CHECK(r.status == 400 && is_error(&r, "bad_request", NULL),
+		      "%s: %d %s", bad[i], r.status, r.body);
+		resp_free(&r);
+	}
+	{
+		char *after = routes_text();
+
+		CHECK(before && after && strcmp(before, after) == 0,
+		      "refused encap routes changed the table");
+		free(after);
+	}
+	free(before);
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes", body, &r), 0);
+	CHECK(r.status == 201, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes", NULL, &r), 0);
+	rt = find_route(r.json, "10.244.7.0/24");
+	e = json_object_get(rt, "encap");
+	CHECK(e != NULL && strcmp(json_string_value(json_object_get(e, "type")),
+				  "vxlan") == 0 &&
+	      json_integer_value(json_object_get(e, "vni")) == 5 &&
+	      strcmp(json_string_value(json_object_get(e, "remote")),
+		     "192.168.60.11") == 0 &&
+	      strcmp(json_string_value(json_object_get(e, "mac")),
+		     "0e:00:00:00:00:0b") == 0 &&
+	      json_object_get(rt, "gateway") == NULL, "route: %s", r.body);
+	resp_free(&r);
+
+	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
+				 "10.244.7.5", 8, 9, 1, 64, 16);
+	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
+	run();
+	if (ps_test_collect("up_tx", &m, 1) == 1) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		/* to node B, UDP 4789, VNI 5, inner to its VTEP MAC */
+		CHECK(m->pkt_len == len + 50 && p[23] == 17 &&
+		      p[36] == 0x12 && p[37] == 0xb5 && p[46] == 0 &&
+		      p[47] == 0 && p[48] == 5 && p[55] == 0x0b &&
+		      memcmp(p, "\x02\x00\xc0\xa8\x3c\x0b", 6) == 0,
+		      "not the VXLAN frame expected (len %u)", m->pkt_len);
+		rte_pktmbuf_free(m);
+	} else {
+		CHECK(false, "nothing on the uplink");
+	}
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	t = json_array_get(json_object_get(json_object_get(r.json, "vxlan"),
+					   "tunnels"), 0);
+	CHECK(t != NULL && json_integer_value(json_object_get(t, "vni")) == 5 &&
+	      json_integer_value(json_object_get(t, "tx_packets")) == 1 &&
+	      json_integer_value(json_object_get(t, "tx_bytes")) ==
+	      (json_int_t)(len + 50), "stats: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/metrics", NULL, &r), 0);
+	CHECK(strstr(r.body, "podswitch_vxlan_tx_packets_total{remote="
+		     "\"192.168.60.11\",vni=\"5\",mac=\"0e:00:00:00:00:0b\"} 1\n")
+	      != NULL, "no tunnel sample");
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/routes/10.244.7.0_24",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d", r.status);
+	resp_free(&r);
+	expect_no_leak();
+}
+
 /* Token, group and socket mode, on a second server for the same tables. */
 static void
 test_token_and_socket(void)
@@ -1195,6 +1296,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "GET /v1/stats", test_stats);
 	CU_add_test(s, "GET /metrics (Prometheus 0.0.4)", test_metrics);
 	CU_add_test(s, "404 and 405 with Allow", test_not_found_and_methods);
+	CU_add_test(s, "VXLAN routes, counters", test_vxlan_routes);
 	CU_add_test(s, "token, group, socket mode", test_token_and_socket);
 	return ps_test_run_cunit();
 }

@@ -1018,6 +1018,37 @@ test_full_tbl8(void)
 	ps_route_free(rt);
 }
 
+/* A VXLAN next hop keeps its remote and VTEP id; two routes to the same
+ * VTEP share one next hop, another VTEP id is another next hop. */
+static void
+test_vxlan_nexthop(void)
+{
+	struct ps_route_table *rt = create("vx", 16, 4, NULL);
+	struct ps_route a = mkroute("10.244.1.0/24", PS_NH_VXLAN, 3, "192.168.60.11");
+	struct ps_route b = mkroute("10.244.2.0/24", PS_NH_VXLAN, 3, "192.168.60.11");
+	struct ps_route c = mkroute("10.244.3.0/24", PS_NH_VXLAN, 4, "192.168.60.11");
+	const struct ps_nexthop *nh;
+	struct ps_route got;
+	uint32_t dst = ps_ip("10.244.2.9");
+
+	if (rt == NULL)
+		return;
+	CU_ASSERT_EQUAL(ps_route_add(rt, &a), 0);
+	CU_ASSERT_EQUAL(ps_route_add(rt, &b), 0);
+	CU_ASSERT_EQUAL(stats(rt).nexthops, 1);
+	CU_ASSERT_EQUAL(ps_route_add(rt, &c), 0);
+	CU_ASSERT_EQUAL(stats(rt).nexthops, 2);
+	CU_ASSERT_EQUAL(ps_route_get(rt, &b.dst, &got), 0);
+	CU_ASSERT_EQUAL(got.nh.type, PS_NH_VXLAN);
+	CU_ASSERT_EQUAL(got.nh.port_id, 3);
+	CU_ASSERT_EQUAL(got.nh.gateway, ps_ip("192.168.60.11"));
+	ps_route_lookup_bulk(rt, &dst, 1, &nh);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nh);
+	CU_ASSERT_EQUAL(nh->type, PS_NH_VXLAN);
+	CU_ASSERT_EQUAL(nh->port_id, 3);
+	ps_route_free(rt);
+}
+
 static void
 test_bad_input(void)
 {
@@ -1046,6 +1077,9 @@ test_bad_input(void)
 	CU_ASSERT_EQUAL(ps_route_add(rt, &r), -EINVAL);
 	r = good;
 	r.nh.gateway = 0;
+	CU_ASSERT_EQUAL(ps_route_add(rt, &r), -EINVAL);
+	/* a VXLAN next hop needs its remote VTEP */
+	r = mkroute("10.244.1.0/24", PS_NH_VXLAN, 3, NULL);
 	CU_ASSERT_EQUAL(ps_route_add(rt, &r), -EINVAL);
 	r = good;
 	r.origin = PS_ROUTE_API + 1;
@@ -1089,6 +1123,7 @@ test_bad_input(void)
 	CU_ASSERT_STRING_EQUAL(ps_nh_type_name(PS_NH_BLACKHOLE), "blackhole");
 	CU_ASSERT_STRING_EQUAL(ps_nh_type_name(PS_NH_UNREACHABLE),
 			       "unreachable");
+	CU_ASSERT_STRING_EQUAL(ps_nh_type_name(PS_NH_VXLAN), "vxlan");
 	CU_ASSERT_STRING_EQUAL(ps_nh_type_name(PS_NH_TYPE_MAX), "unknown");
 	ps_route_free(rt);
 }
@@ -1518,6 +1553,7 @@ main(int argc, char **argv)
 		{ "full: next hops", test_full_nexthops },
 		{ "full: tbl8 groups", test_full_tbl8 },
 		{ "bad input -EINVAL", test_bad_input },
+		{ "VXLAN next hops", test_vxlan_nexthop },
 		{ "100k prefixes add, lookup, delete", test_100k },
 		{ "replace_all 100k atomic", test_replace_all },
 		{ "perf: writer rates by route shape", test_perf_shapes },

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vxlan_encap: wrap a routed IPv4 packet for a remote VTEP (RFC 7348) the
+ * way a Linux vxlan device does, then route the outer packet: the route to
+ * the remote gives the outer next hop, which ip4_rewrite resolves in the
+ * neighbor table like any other (it may sit behind a gateway). A remote
+ * with no usable route (none, blackhole, unreachable, one of our own
+ * addresses) is a counted drop, no_route; one reachable only through a
+ * tunnel would loop: tunnel_loop.
+ *
+ * The inner TTL drops by one here (we are a router into the tunnel); the
+ * outer header is ours (LOCAL_ORIGIN: its TTL is kept, no ICMP error is
+ * sent about it). A packet bigger than the tunnel MTU gets ICMP
+ * fragmentation needed with that MTU when DF is set, and is dropped and
+ * counted (too_big) when not: we never fragment (see vxlan.h).
+ */
+#include <rte_ip.h>
+
+#include <podswitch/route.h>
+#include <podswitch/vxlan.h>
+
+#include "node_private.h"
+
+#define VXLAN_ENCAP_DROPS(X)						\
+	X(TOO_BIG, "too_big")						\
+	X(NO_HEADROOM, "no_headroom")					\
+	X(NO_ROUTE, "no_route")						\
+	X(TUNNEL_LOOP, "tunnel_loop")
+
+enum vxlan_encap_next {
+	VXLAN_ENCAP_NEXT_REWRITE,
+	VXLAN_ENCAP_NEXT_ICMP_ERROR,
+#define X(e, s) VXLAN_ENCAP_DROP_##e,
+	VXLAN_ENCAP_DROPS(X)
+#undef X
+	VXLAN_ENCAP_NB_NEXT
+};
+
+static const char *const vxlan_encap_next_names[] = {
+	[VXLAN_ENCAP_NEXT_REWRITE] = "encapsulated",
+	[VXLAN_ENCAP_NEXT_ICMP_ERROR] = "fragmentation needed",
+#define X(e, s) [VXLAN_ENCAP_DROP_##e] = "drop " s,
+	VXLAN_ENCAP_DROPS(X)
+#undef X
+};
+
+struct vxlan_encap_ctx {
+	uint32_t worker;
+};
+_Static_assert(sizeof(struct vxlan_encap_ctx) <= RTE_NODE_CTX_SZ, "ctx");
+
+/* The outer route of the last VTEP of a burst: a burst mostly goes to a
+ * few remotes. Valid within one process call (RCU: no quiescent state in
+ * between). */
+struct outer_cache {
+	uint32_t vtep;
+	rte_edge_t next;
+	uint16_t port;
+	uint32_t nh_ip;
+};
+
+static __rte_always_inline void
+outer_route(const struct ps_vtep *vtep, uint32_t id, struct outer_cache *oc)
+{
+	const struct ps_nexthop *nh;
+
+	oc->vtep = id;
+	ps_route_lookup_bulk(ps_genv.routes, &vtep->remote, 1, &nh);
+	if (unlikely(nh == NULL || (nh->type != PS_NH_CONNECTED &&
+				    nh->type != PS_NH_GATEWAY))) {
+		oc->next = nh != NULL && nh->type == PS_NH_VXLAN ?
+			   VXLAN_ENCAP_DROP_TUNNEL_LOOP :
+			   VXLAN_ENCAP_DROP_NO_ROUTE;
+		return;
+	}
+	oc->next = VXLAN_ENCAP_NEXT_REWRITE;
+	oc->port = nh->port_id;
+	oc->nh_ip = nh->type == PS_NH_GATEWAY ? nh->gateway : vtep->remote;
+}
+
+static __rte_always_inline rte_edge_t
+encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
+	  struct rte_mbuf *m)
+{
+	struct ps_mbuf_meta *meta = ps_mbuf_meta(m);
+	const struct ps_vtep *vtep = &vx->vteps[meta->nh_port];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
+	struct ps_vtep_counters *c;
+	uint16_t inner_len;
+	void *hdr;
+
+	if (unlikely(tlen > ps_genv.tunnel_mtu)) {
+		if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
+			return VXLAN_ENCAP_DROP_TOO_BIG;
+		meta->icmp_type = PS_ICMP_DEST_UNREACH;
+		meta->icmp_code = PS_ICMP_FRAG_NEEDED;
+		meta->mtu = ps_genv.tunnel_mtu;
+		return VXLAN_ENCAP_NEXT_ICMP_ERROR;
+	}
+	if (unlikely(rte_pktmbuf_headroom(m) < PS_VXLAN_OVERHEAD))
+		return VXLAN_ENCAP_DROP_NO_HEADROOM;
+	if (oc->vtep != meta->nh_port)
+		outer_route(vtep, meta->nh_port, oc);
+	if (unlikely(oc->next != VXLAN_ENCAP_NEXT_REWRITE))
+		return oc->next;
+	if (!(meta->flags & PS_META_LOCAL_ORIGIN))
+		ps_ip4_ttl_decrement(ip);
+	/* Inner MACs as a Linux VTEP expects them: from our VTEP (the node
+	 * MAC) to its VTEP MAC; without one ip4_rewrite fills it in. */
+	eth->src_addr = ps_genv.node_mac;
+	if (vtep->has_mac)
+		eth->dst_addr = vtep->mac;
+	else
+		meta->flags |= PS_META_INNER_DST;
+	inner_len = (uint16_t)m->pkt_len;
+	hdr = rte_pktmbuf_prepend(m, PS_VXLAN_OVERHEAD);
+	ps_vxlan_encap_fast(hdr, vtep, ps_vxlan_src_port(ip, tlen), inner_len,
+			    ip->type_of_service);
+	meta->flags |= PS_META_LOCAL_ORIGIN;
+	c = ps_vxlan_ctr(vx, worker, meta->nh_port);
+	c->tx_packets++;
+	c->tx_bytes += m->pkt_len;
+	meta->nh_ip = oc->nh_ip;
+	meta->nh_port = oc->port;
+	return VXLAN_ENCAP_NEXT_REWRITE;
+}
+
+static __rte_always_inline uint16_t
+vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
+		   void **objs, uint16_t nb_objs, const bool trace)
+{
+	struct vxlan_encap_ctx *ctx = (struct vxlan_encap_ctx *)node->ctx;
+	struct ps_vxlan *vx = ps_genv.vxlan;
+	struct outer_cache oc = { .vtep = UINT32_MAX };
+	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i++) {
+		struct rte_mbuf *m = objs[i];
+		const struct ps_vtep *v = trace ?
+			&vx->vteps[ps_mbuf_meta(m)->nh_port] : NULL;
+
+		if (i + 1 < nb_objs)
+			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
+						       void *));
+		nexts[i] = encap_one(vx, ctx->worker, &oc, m);
+		if (trace)
+			PS_TRACE(node, m, "vtep " PS_IP4_FMT " vni %u -> %s",
+				 PS_IP4_BYTES(v->remote), v->vni,
+				 vxlan_encap_next_names[nexts[i]]);
+	}
+	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
+	return nb_objs;
+}
+
+static uint16_t
+vxlan_encap_process(struct rte_graph *graph, struct rte_node *node,
+		    void **objs, uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return vxlan_encap_inline(graph, node, objs, nb_objs, true);
+	return vxlan_encap_inline(graph, node, objs, nb_objs, false);
+}
+
+static int
+vxlan_encap_init(const struct rte_graph *graph, struct rte_node *node)
+{
+	struct vxlan_encap_ctx *ctx = (struct vxlan_encap_ctx *)node->ctx;
+	struct ps_worker *w = ps_worker_of_graph(graph);
+
+	if (w == NULL || w->idx >= PS_MAX_WORKERS)
+		return -EINVAL;
+	ctx->worker = w->idx;
+	return 0;
+}
+
+static struct rte_node_register vxlan_encap_node = {
+	.name = "vxlan_encap",
+	.process = vxlan_encap_process,
+	.init = vxlan_encap_init,
+	.nb_edges = VXLAN_ENCAP_NB_NEXT,
+	.next_nodes = {
+		[VXLAN_ENCAP_NEXT_REWRITE] = "ip4_rewrite",
+		[VXLAN_ENCAP_NEXT_ICMP_ERROR] = "icmp_error",
+#define X(e, s) [VXLAN_ENCAP_DROP_##e] = "vxlan_encap" PS_DROP_INFIX s,
+		VXLAN_ENCAP_DROPS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(vxlan_encap_node);
+
+#define X(e, s) PS_DROP_NODE(vxlan_encap_drop_##e, "vxlan_encap", s)
+VXLAN_ENCAP_DROPS(X)
+#undef X
