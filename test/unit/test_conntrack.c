@@ -466,7 +466,7 @@ test_race_create(void)
  * would share worker 0's CPU and keep the two from overlapping.
  */
 #define LAST_SIZE 64
-#define LAST_ROUNDS 4000
+#define LAST_ROUNDS 16000
 
 struct last_arg {
 	struct ps_ct *ct;
