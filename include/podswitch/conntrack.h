@@ -251,8 +251,8 @@ bool ps_ct_pkt_can_create(uint8_t proto, const struct ps_ct_pkt *pkt);
  * the winner's nat, and should run ps_ct_update with pkt), or -EINVAL
  * (pkt cannot start a connection: counted invalid), -ENOSPC (table full
  * of other connections: a worker racing another to create this one gets
- * PS_CT_EXISTS even when it took the last room), -EEXIST (reply is the tuple of another connection: pick another NAT
- * port), -EPROTONOSUPPORT.
+ * PS_CT_EXISTS even when it took the last room), -EEXIST (reply is the
+ * tuple of another connection: pick another NAT port), -EPROTONOSUPPORT.
  */
 int ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	      const struct ps_ct_tuple *reply, const struct ps_ct_nat *nat,

@@ -473,7 +473,7 @@ struct last_arg {
 	unsigned int id;
 	uint32_t *arrived;	/* workers at the start of a round */
 	uint32_t *done;		/* workers through a round's add */
-	struct ps_ct_entry **live;	/* the round's live entry (worker 0) */
+	struct ps_ct_entry **live;	/* each round's, found by worker 0 */
 	int rc[LAST_ROUNDS + 1];
 	struct ps_ct_entry *got[LAST_ROUNDS + 1];
 	int err;
