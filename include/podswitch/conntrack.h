@@ -249,9 +249,10 @@ bool ps_ct_pkt_can_create(uint8_t proto, const struct ps_ct_pkt *pkt);
  * entry (state set from pkt, endpoint counted), PS_CT_EXISTS with *e the
  * winner and *dir the direction orig matched in it (the caller must use
  * the winner's nat, and should run ps_ct_update with pkt), or -EINVAL
- * (pkt cannot start a connection: counted invalid), -ENOSPC (table full),
- * -EEXIST (reply is the tuple of another connection: pick another NAT
- * port), -EPROTONOSUPPORT.
+ * (pkt cannot start a connection: counted invalid), -ENOSPC (table full
+ * of other connections: a worker racing another to create this one gets
+ * PS_CT_EXISTS even when it took the last room), -EEXIST (reply is the
+ * tuple of another connection: pick another NAT port), -EPROTONOSUPPORT.
  */
 int ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	      const struct ps_ct_tuple *reply, const struct ps_ct_nat *nat,

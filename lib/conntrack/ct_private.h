@@ -61,9 +61,10 @@ ct_count(uint64_t *c)
 
 enum {
 	ST_FREE = 0,
-	ST_PENDING,
+	ST_PENDING,	/* creating: may still be killed by a rival */
 	ST_LIVE,
 	ST_DEAD,
+	ST_COMMIT,	/* won its tuples, taking room: LIVE or DEAD next */
 };
 
 struct ct_bucket {

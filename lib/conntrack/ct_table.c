@@ -18,20 +18,26 @@
  * Publication: an entry is PENDING while its creator claims slots for both
  * tuples (CAS from 0), then scans both tuples' buckets for another entry
  * with the same tuple: a LIVE one means it lost (it backs out and returns
- * the winner); a PENDING one is resolved by entry index: the lower index
- * kills the higher (CAS its status PENDING -> DEAD), the higher waits for
- * the lower to finish. Then PENDING -> LIVE by CAS, which fails if it was
- * killed (it then starts over). Of two creators of one tuple, the later to
- * claim always sees the other's slot in its scan, so two can never both
- * become LIVE. Lookups return LIVE entries only, so nobody uses a choice
- * that may still lose.
+ * the winner); a COMMIT one has won, so it waits for it; a PENDING one is
+ * resolved by entry index: the lower index kills the higher (CAS its
+ * status PENDING -> DEAD), the higher waits for the lower to finish. Then
+ * PENDING -> COMMIT by CAS, which fails if it was killed (it then starts
+ * over); from COMMIT nobody can kill it. Of two creators of one tuple, the
+ * later to claim always sees the other's slot in its scan, so two can
+ * never both reach COMMIT. Lookups return LIVE entries only, so nobody
+ * uses a choice that may still lose.
  *
  * Memory: `size` live (or deleted, not yet reclaimed) entries at most,
- * enforced by one counter taken just before the commit, so creators that
- * lose a race never hold room; entries come from per-lcore caches over a
- * ring of free indexes, with spare entries for what caches and creations
- * in progress hold. Deleted entries go through an RCU defer queue back to
- * the ring (ct_mgmt.c).
+ * enforced by one counter taken in COMMIT, then COMMIT -> LIVE (or DEAD if
+ * there was no room). Only a creator that can no longer lose holds room,
+ * and at most one per connection: the room a winner finds taken is taken
+ * by other connections, or by a rival of its own connection that is about
+ * to go LIVE and be returned. (Counted while still killable, a creator
+ * killed after counting held the last room while its killer counted; the
+ * killer said -ENOSPC and the victim started over and won.) Entries come
+ * from per-lcore caches over a ring of free indexes, with spare entries
+ * for what caches and creations in progress hold. Deleted entries go
+ * through an RCU defer queue back to the ring (ct_mgmt.c).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -240,8 +246,14 @@ slot_claim(struct ps_ct *ct, const struct ct_hash *h, uint64_t val)
 enum race {
 	RACE_NONE,
 	RACE_LIVE,	/* a live entry has the tuple: we lost */
-	RACE_WAIT,	/* a lower pending entry has it: let it finish */
+	RACE_WAIT,	/* a lower pending or a committing entry has it */
 };
+
+static inline bool
+creating(uint8_t st)
+{
+	return st == ST_PENDING || st == ST_COMMIT;
+}
 
 /*
  * Look for other entries with tuple t in its buckets while we (me,
@@ -270,7 +282,7 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 			o = &ct->entries[slot_idx(v)];
 			d = (uint8_t)(v & 1);
 			st = __atomic_load_n(&o->status, __ATOMIC_SEQ_CST);
-			if (st == ST_PENDING && tuple_eq(&o->tuple[d], t))
+			if (creating(st) && tuple_eq(&o->tuple[d], t))
 				ct_count(contended);
 			if (st == ST_PENDING && o > me &&
 			    tuple_eq(&o->tuple[d], t)) {
@@ -286,8 +298,8 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 				*rdir = d;
 				return RACE_LIVE;
 			}
-			if (st == ST_PENDING && o < me &&
-			    tuple_eq(&o->tuple[d], t)) {
+			if (((st == ST_PENDING && o < me) ||
+			     st == ST_COMMIT) && tuple_eq(&o->tuple[d], t)) {
 				*rival = o;
 				return RACE_WAIT;
 			}
@@ -297,14 +309,17 @@ race_scan(struct ps_ct *ct, struct ps_ct_entry *me, const struct ps_ct_tuple *t,
 }
 
 /*
- * The live entry of t, after waiting for a creation of t in progress on
- * another worker to finish (it holds a slot only for a few hundred ns).
+ * The live entry of t, after waiting for a commit of t in progress on
+ * another worker: the room we found taken may be its. No bound: COMMIT
+ * lasts a few straight-line instructions that wait on nobody, so this ends
+ * once that worker runs; giving up early would say -ENOSPC for a
+ * connection that is about to exist.
  */
 static struct ps_ct_entry *
 wait_creation(struct ps_ct *ct, const struct ps_ct_tuple *t,
 	      const struct ct_hash *h, uint8_t *dir)
 {
-	unsigned int k, i, w;
+	unsigned int k, i;
 
 	for (k = 0; k < 2; k++) {
 		struct ct_bucket *b = &ct->buckets[h->b[k]];
@@ -316,11 +331,10 @@ wait_creation(struct ps_ct *ct, const struct ps_ct_tuple *t,
 			if (v == 0 || slot_sig(v) != h->sig)
 				continue;
 			o = &ct->entries[slot_idx(v)];
-			if (status_load(o) != ST_PENDING ||
+			if (status_load(o) != ST_COMMIT ||
 			    !tuple_eq(&o->tuple[v & 1], t))
 				continue;
-			for (w = 0; status_load(o) == ST_PENDING &&
-			     w < MAX_WAIT_SPINS; w++)
+			while (status_load(o) == ST_COMMIT)
 				rte_pause();
 		}
 	}
@@ -379,7 +393,9 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 		ct_count(&ls->clash);
 		return -EEXIST;
 	}
-	idx = __atomic_load_n(&ct->used, __ATOMIC_RELAXED) < ct->size ?
+	/* acquire: if the last room went to a commit of this connection,
+	 * wait_creation sees that creator's slots */
+	idx = __atomic_load_n(&ct->used, __ATOMIC_ACQUIRE) < ct->size ?
 	      entry_alloc(ct) : UINT32_MAX;
 	if (idx == UINT32_MAX)
 		goto full;
@@ -429,32 +445,32 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 		if (r == RACE_NONE) {
 			uint8_t pend = ST_PENDING;
 
-			/* Count against the size only now: a loser never
-			 * holds room a winner needs. */
-			if (__atomic_fetch_add(&ct->used, 1, __ATOMIC_ACQ_REL) >=
-			    ct->size) {
-				__atomic_fetch_sub(&ct->used, 1,
-						   __ATOMIC_RELAXED);
-				__atomic_compare_exchange_n(&e->status, &pend,
-						ST_DEAD, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED);
-				for (k = 0; k < nk; k++)
-					slot_release(slot[k], val[k]);
-				entry_put(ct, idx);
-				goto full;
-			}
-			/* before LIVE: a flush right after the commit must
-			 * find the count to take back */
-			ep_count(ct, e->nat.endpoint_id, 1);
+			/* Won unless a lower rival killed us (then start
+			 * over); count against the size only now, when no
+			 * rival can take it from us. */
 			if (__atomic_compare_exchange_n(&e->status, &pend,
-							ST_LIVE, false,
+							ST_COMMIT, false,
 							__ATOMIC_SEQ_CST,
-							__ATOMIC_SEQ_CST))
+							__ATOMIC_SEQ_CST)) {
+				if (__atomic_fetch_add(&ct->used, 1,
+						       __ATOMIC_ACQ_REL) >=
+				    ct->size) {
+					__atomic_fetch_sub(&ct->used, 1,
+							   __ATOMIC_RELAXED);
+					__atomic_store_n(&e->status, ST_DEAD,
+							 __ATOMIC_RELEASE);
+					for (k = 0; k < nk; k++)
+						slot_release(slot[k], val[k]);
+					entry_put(ct, idx);
+					goto full;
+				}
+				/* before LIVE: a flush right after the
+				 * commit must find the count to take back */
+				ep_count(ct, e->nat.endpoint_id, 1);
+				__atomic_store_n(&e->status, ST_LIVE,
+						 __ATOMIC_RELEASE);
 				break;
-			/* killed by a lower rival: start over */
-			ep_count(ct, e->nat.endpoint_id, -1);
-			__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
+			}
 		}
 		for (k = 0; k < nk; k++) {
 			slot_release(slot[k], val[k]);
@@ -463,7 +479,9 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 		if (r == RACE_WAIT) {
 			unsigned int w = 0;
 
-			while (status_load(rival) == ST_PENDING &&
+			/* bounded: a pending rival may itself be waiting;
+			 * the next round looks again */
+			while (creating(status_load(rival)) &&
 			       w++ < MAX_WAIT_SPINS)
 				rte_pause();
 		}
@@ -488,7 +506,8 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	return PS_CT_CREATED;
 
 full:
-	/* the last room may be taken by this very connection */
+	/* the last room may be taken by this very connection (not when our
+	 * own commit found none: no rival of ours commits alongside) */
 	e = wait_creation(ct, orig, &h[0], &rdir);
 	if (e != NULL)
 		goto exists;

@@ -456,6 +456,149 @@ test_race_create(void)
 	race_round(2, 2, true);
 }
 
+/*
+ * Two workers create one connection when it takes the table's last room,
+ * over and over (worker 0 deletes it between rounds, the only writer then):
+ * one entry goes live, the other worker gets PS_CT_EXISTS with it, never
+ * -ENOSPC. The race test above meets that edge once per round (its last
+ * flow); here every round does. Then, with the table really full of other
+ * connections, both get -ENOSPC. The main thread only joins: spinning, it
+ * would share worker 0's CPU and keep the two from overlapping.
+ */
+#define LAST_SIZE 64
+#define LAST_ROUNDS 16000
+
+struct last_arg {
+	struct ps_ct *ct;
+	unsigned int id;
+	uint32_t *arrived;	/* workers at the start of a round */
+	uint32_t *done;		/* workers through a round's add */
+	struct ps_ct_entry **live;	/* each round's, found by worker 0 */
+	int rc[LAST_ROUNDS + 1];
+	struct ps_ct_entry *got[LAST_ROUNDS + 1];
+	int err;
+};
+
+static void
+spin_until(const uint32_t *v, uint32_t want)
+{
+	unsigned int k;
+
+	for (k = 1; __atomic_load_n(v, __ATOMIC_ACQUIRE) < want; k++)
+		if (k % 4096 == 0)	/* a shared CPU */
+			sched_yield();
+		else
+			rte_pause();
+}
+
+static void *
+last_thread(void *p)
+{
+	struct last_arg *a = p;
+	unsigned int seed = a->id * 7919 + 3, k;
+	uint32_t r;
+
+	unpin(a->id);
+	if (rte_thread_register() != 0) {
+		a->err = -1;
+		return NULL;
+	}
+	for (r = 0; r <= LAST_ROUNDS; r++) {
+		struct ps_ct_tuple o, t;
+		struct ps_ct_nat nat;
+		struct ps_ct_pkt syn = tcp_pkt(SYN, 1000 + a->id, 0, 0);
+		uint8_t dir = PS_CT_DIR_ORIG;
+
+		/* the last round: full of other connections */
+		if (r == LAST_ROUNDS && a->id == 0 &&
+		    add_conn(a->ct, LAST_SIZE - 1, IPPROTO_TCP, NULL) !=
+		    PS_CT_CREATED)
+			a->err = -EIO;
+		conn_tuples(100000 + r, IPPROTO_TCP, &o, &t, &nat);
+		nat.endpoint_id = a->id;
+		__atomic_fetch_add(a->arrived, 1, __ATOMIC_ACQ_REL);
+		spin_until(a->arrived, 2 * (r + 1));
+		for (k = rand_r(&seed) % 48; k > 0; k--)
+			rte_pause();
+		a->rc[r] = ps_ct_add(a->ct, &o, &t, &nat, &syn, &a->got[r],
+				     &dir);
+		if (a->rc[r] == PS_CT_EXISTS && dir != PS_CT_DIR_ORIG)
+			a->err = -EINVAL;
+		__atomic_fetch_add(a->done, 1, __ATOMIC_ACQ_REL);
+		if (a->id != 0 || r == LAST_ROUNDS)
+			continue;
+		spin_until(a->done, 2 * (r + 1));
+		a->live[r] = ps_ct_lookup(a->ct, &o, &dir);
+		if (a->live[r] != NULL && ps_ct_del(a->ct, a->live[r]) != 0)
+			a->err = -ENOENT;
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+static void
+test_race_last_room(void)
+{
+	struct ps_ct *ct = ct_new("lastroom", LAST_SIZE, NULL);
+	uint32_t arrived = 0, done = 0, r, i;
+	unsigned int bad = 0, enospc = 0, walked = 0;
+	struct ps_ct_entry **live;
+	struct last_arg *args;
+	struct ps_ct_stats st;
+	pthread_t th[2];
+
+	if (ct == NULL)
+		return;
+	args = calloc(2, sizeof(*args));
+	live = calloc(LAST_ROUNDS, sizeof(*live));
+	CU_ASSERT_FATAL(args != NULL && live != NULL);
+	for (i = 0; i < LAST_SIZE - 1; i++)
+		CU_ASSERT_EQUAL(add_conn(ct, i, IPPROTO_TCP, NULL),
+				PS_CT_CREATED);
+	for (i = 0; i < 2; i++) {
+		args[i].ct = ct;
+		args[i].id = i;
+		args[i].arrived = &arrived;
+		args[i].done = &done;
+		args[i].live = live;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, last_thread,
+						     &args[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(args[i].err, 0);
+		CU_ASSERT_EQUAL(args[i].rc[LAST_ROUNDS], -ENOSPC);
+	}
+	for (r = 0; r < LAST_ROUNDS; r++) {
+		int rc0 = args[0].rc[r], rc1 = args[1].rc[r];
+
+		enospc += (rc0 == -ENOSPC) + (rc1 == -ENOSPC);
+		if (live[r] != NULL && args[0].got[r] == live[r] &&
+		    args[1].got[r] == live[r] &&
+		    ((rc0 == PS_CT_CREATED && rc1 == PS_CT_EXISTS) ||
+		     (rc0 == PS_CT_EXISTS && rc1 == PS_CT_CREATED)))
+			continue;
+		if (bad++ < 3)
+			printf("\n    round %u: rc %d %d, entries %p %p, live %p",
+			       r, rc0, rc1, (void *)args[0].got[r],
+			       (void *)args[1].got[r], (void *)live[r]);
+	}
+	ps_ct_stats(ct, &st);
+	printf("\n    %u rounds at the last room: %u wrong (%u -ENOSPC), %"
+	       PRIu64 " met a creation in progress ", LAST_ROUNDS, bad,
+	       enospc, st.contended);
+	CU_ASSERT_EQUAL(bad, 0);
+	ps_ct_walk(ct, count_cb, &walked);
+	CU_ASSERT_EQUAL(walked, LAST_SIZE);
+	CU_ASSERT_EQUAL(st.entries, LAST_SIZE);
+	CU_ASSERT_EQUAL(st.created, LAST_SIZE + LAST_ROUNDS);
+	CU_ASSERT_EQUAL(st.races_lost, LAST_ROUNDS);
+	CU_ASSERT_EQUAL(st.full, 2);
+	free(live);
+	free(args);
+	ps_ct_free(ct);
+}
+
 /* --- TCP state machine ------------------------------------------------- */
 
 #define O PS_CT_DIR_ORIG
@@ -1521,6 +1664,7 @@ main(int argc, char **argv)
 		{ "connection to itself", test_self_connection },
 		{ "bad parameters", test_bad_params },
 		{ "racing creators get one entry", test_race_create },
+		{ "racing creators of the last room", test_race_last_room },
 		{ "TCP transitions and timeouts", test_tcp_scenarios },
 		{ "TCP assured flag and counters", test_tcp_assured_and_counters },
 		{ "TCP window scaling", test_tcp_window_scale },
