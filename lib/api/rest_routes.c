@@ -225,6 +225,21 @@ list_cb(const struct ps_route *rt, void *arg)
 		LB_LIT(b, ",\"gateway\":");
 		lb_addr(b, rt->nh.gateway, -1);
 	}
+	if (rt->nh.type == PS_NH_VXLAN) {
+		/* Few of these: route_json()'s own encap object, dumped. */
+		json_t *j = route_json(b->dp, rt);
+		char *e = json_dumps(json_object_get(j, "encap"),
+				     JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		json_decref(j);
+		if (e == NULL) {
+			b->oom = true;
+		} else {
+			LB_LIT(b, ",\"encap\":");
+			lb_raw(b, e, strlen(e));
+			free(e);
+		}
+	}
 	if (rt->nh.type == PS_NH_GATEWAY || rt->nh.type == PS_NH_CONNECTED) {
 		if (b->last_name == NULL || b->last_port != rt->nh.port_id) {
 			b->last_port = rt->nh.port_id;
