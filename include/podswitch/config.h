@@ -69,6 +69,30 @@ struct ps_neigh_config {
 	char dev[PS_NAME_MAX];
 };
 
+/*
+ * Conntrack timeouts in seconds ("conntrack": {"timeouts": {...}}); the
+ * names are the JSON keys. Defaults: PS_CT_TIMEOUTS_DEFAULT.
+ */
+struct ps_ct_timeouts {
+	uint32_t tcp_syn_sent;
+	uint32_t tcp_syn_recv;
+	uint32_t tcp_established;
+	uint32_t tcp_fin_wait;
+	uint32_t tcp_close_wait;
+	uint32_t tcp_last_ack;
+	uint32_t tcp_time_wait;
+	uint32_t tcp_close;
+	uint32_t udp_single;
+	uint32_t udp_stream;
+	uint32_t icmp;
+};
+/* Linux's nf_conntrack defaults, except established: kube-proxy's 24 h. */
+#define PS_CT_TIMEOUTS_DEFAULT { \
+	.tcp_syn_sent = 120, .tcp_syn_recv = 60, .tcp_established = 86400, \
+	.tcp_fin_wait = 120, .tcp_close_wait = 60, .tcp_last_ack = 30, \
+	.tcp_time_wait = 120, .tcp_close = 10, .udp_single = 30, \
+	.udp_stream = 120, .icmp = 30 }
+
 struct ps_config {
 	/* node */
 	char node_name[PS_NAME_MAX];
@@ -111,6 +135,8 @@ struct ps_config {
 	uint32_t neigh_age_s;
 	uint32_t arp_retry_ms;
 	uint32_t arp_retries;
+
+	struct ps_ct_timeouts ct_timeouts;
 
 	char api_unix_socket[PS_PATH_MAX];
 	char api_listen[PS_NAME_MAX * 2];

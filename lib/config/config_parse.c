@@ -697,6 +697,49 @@ parse_hotplug(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 		cfg->hot_ports_max = (uint32_t)u;
 }
 
+/* "conntrack": {"timeouts": {"tcp_established": 86400, ...}} (seconds) */
+static void
+parse_conntrack(const json_t *root, struct ps_config *cfg,
+		struct ps_errors *errs)
+{
+	static const char *const keys[] = { "timeouts", NULL };
+	static const struct {
+		const char *key;
+		size_t off;
+	} t[] = {
+#define TO(f) { #f, offsetof(struct ps_ct_timeouts, f) }
+		TO(tcp_syn_sent), TO(tcp_syn_recv), TO(tcp_established),
+		TO(tcp_fin_wait), TO(tcp_close_wait), TO(tcp_last_ack),
+		TO(tcp_time_wait), TO(tcp_close), TO(udp_single),
+		TO(udp_stream), TO(icmp),
+#undef TO
+	};
+	const char *to_keys[RTE_DIM(t) + 1];
+	const struct ps_ct_timeouts def = PS_CT_TIMEOUTS_DEFAULT;
+	const json_t *ct = ps_json_object(root, "$", "conntrack", false, errs);
+	const json_t *to;
+	unsigned int i;
+	uint64_t u;
+
+	cfg->ct_timeouts = def;
+	if (ct == NULL)
+		return;
+	ps_json_unknown_keys(ct, "$.conntrack", keys, errs);
+	to = ps_json_object(ct, "$.conntrack", "timeouts", false, errs);
+	if (to == NULL)
+		return;
+	for (i = 0; i < RTE_DIM(t); i++)
+		to_keys[i] = t[i].key;
+	to_keys[i] = NULL;
+	ps_json_unknown_keys(to, "$.conntrack.timeouts", to_keys, errs);
+	/* at least a second, at most a year */
+	for (i = 0; i < RTE_DIM(t); i++)
+		if (ps_json_uint(to, "$.conntrack.timeouts", t[i].key, false,
+				 1, 365 * 86400, &u, errs))
+			*(uint32_t *)RTE_PTR_ADD(&cfg->ct_timeouts,
+						 t[i].off) = (uint32_t)u;
+}
+
 static void
 parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
@@ -798,7 +841,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "node", "overlay", "ports",
 		"routes", "neighbors", "workers", "tables", "timers", "api",
-		"dpdk", "hotplug", NULL };
+		"dpdk", "hotplug", "conntrack", NULL };
 	unsigned int before = errs->count;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -815,6 +858,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	parse_routes(root, cfg, errs);
 	parse_neighbors(root, cfg, errs);
 	parse_timers(root, cfg, errs);
+	parse_conntrack(root, cfg, errs);
 	parse_api(root, cfg, errs);
 	parse_dpdk(root, cfg, errs);
 	parse_hotplug(root, cfg, errs);

@@ -605,6 +605,17 @@ test_good_minimal(void)
 	CU_ASSERT_EQUAL(cfg.endpoints_size, 262144);
 	CU_ASSERT_EQUAL(cfg.conntrack_size, 1048576);
 	CU_ASSERT_EQUAL(cfg.fdb_age_s, 300);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_syn_sent, 120);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_syn_recv, 60);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_established, 86400);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_fin_wait, 120);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_close_wait, 60);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_last_ack, 30);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_time_wait, 120);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_close, 10);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.udp_single, 30);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.udp_stream, 120);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.icmp, 30);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/run/podswitch/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "");
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "");
@@ -663,6 +674,12 @@ test_good_full(void)
 	CU_ASSERT_EQUAL(cfg.endpoints_size, 4096);
 	CU_ASSERT_EQUAL(cfg.conntrack_size, 1u << 26);
 	CU_ASSERT_EQUAL(cfg.fdb_age_s, 60);
+	/* given timeouts (at their bounds) replace defaults, others stay */
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_established, 3600);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.udp_single, 1);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.icmp, 31536000);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_syn_sent, 120);
+	CU_ASSERT_EQUAL(cfg.ct_timeouts.udp_stream, 120);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/tmp/podswitch-test/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "127.0.0.1:9880");
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "podswitch");
