@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PS_SVC_PRIVATE_H
+#define PS_SVC_PRIVATE_H
+
+/*
+ * Shared between the files of lib/service: the endpoint snapshot the
+ * fast path reads, the table, and the model copy helpers.
+ */
+
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_log.h>
+#include <rte_rcu_qsbr.h>
+
+#include <podswitch/service.h>
+
+#define SVC_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_svc, "service: " __VA_ARGS__)
+
+#define SVC_NONE UINT32_MAX
+
+/* One endpoint of a snapshot. */
+struct svc_ep {
+	uint64_t key;		/* host-order ip << 16 | port: sort order */
+	uint32_t ep_id;		/* conn-count record */
+	uint32_t ip;		/* network order */
+	uint16_t port;		/* host order */
+	uint16_t weight;
+	uint8_t flags;		/* PS_EP_* */
+	uint8_t cand;		/* bit c: in cand[c] */
+};
+
+static inline uint64_t
+svc_ep_key(uint32_t ip, uint16_t port)
+{
+	return (uint64_t)rte_be_to_cpu_32(ip) << 16 | port;
+}
+
+/*
+ * The endpoints a new connection may go to, for one locality: all of the
+ * set's usable endpoints (cand[SVC_ALL]) or those on this node
+ * (cand[SVC_LOCAL]). Usable = ready; when none is, serving and
+ * terminating (Kubernetes' fallback).
+ */
+struct svc_cand {
+	uint32_t n;
+	uint16_t *idx;		/* into svc_epset.eps */
+	/* wrr: cumulative weights over idx and a stride coprime with wsum
+	 * that walks every weight position once per cycle */
+	uint32_t *cum;
+	uint32_t wsum;
+	uint32_t stride;
+	uint16_t *maglev;	/* maglev_size entries of idx positions */
+	uint32_t maglev_size;
+};
+
+enum { SVC_ALL, SVC_LOCAL, SVC_NB_CAND };
+
+/* Immutable once published; one allocation with its arrays. */
+struct svc_epset {
+	uint32_t n;
+	struct svc_ep *eps;	/* sorted by (ip, port) */
+	struct svc_cand cand[SVC_NB_CAND];
+};
+
+struct svc_epset *svc_epset_alloc(uint32_t n);
+void svc_epset_free(struct svc_epset *es);
+/* Index of (ip, port) in es, or -1. */
+int svc_epset_find(const struct svc_epset *es, uint64_t key);
+
+/* Per worker and service port id: written only by that worker. */
+struct svc_wctr {
+	uint64_t new_conns;
+	uint64_t rejects;
+	uint32_t rr[SVC_NB_CAND];
+	uint32_t pad;
+};
+
+/* Fast-path stats per worker. */
+struct svc_wstats {
+	uint64_t new_conns;
+	uint64_t rejects;
+	uint64_t denied;
+	uint64_t affinity_hits;
+	uint64_t affinity_full;
+} __rte_cache_aligned;
+
+/* Affinity table: buckets of 8 slots, claimed by CAS (svc_affinity.c). */
+#define AFF_BUCKET 8
+struct aff_slot {
+	uint64_t key;		/* port id << 32 | client ip; 0 = empty */
+	uint64_t val;		/* ep ip << 16 | ep port; 0 = not yet set */
+	uint32_t last;		/* table clock */
+	uint32_t pad;
+};
+
+struct svc_aff {
+	struct aff_slot *slots;
+	uint32_t nb_buckets;	/* power of two */
+	uint32_t size;
+};
+
+int svc_aff_init(struct svc_aff *a, uint32_t size, int socket);
+void svc_aff_fini(struct svc_aff *a);
+/* Remembered endpoint of (port id, client) or 0; refreshes last use. */
+uint64_t svc_aff_get(struct svc_aff *a, uint32_t port_id, uint32_t client,
+		     uint32_t now);
+/* Remember val. Returns val, the value another worker stored first, or
+ * 0 when the bucket is full. */
+uint64_t svc_aff_put(struct svc_aff *a, uint32_t port_id, uint32_t client,
+		     uint64_t val, uint32_t now, bool replace);
+/* Remove entries for which expired(port id, last) is true. */
+unsigned int svc_aff_sweep(struct svc_aff *a,
+			   bool (*expired)(void *arg, uint32_t port_id,
+					   uint32_t last),
+			   void *arg);
+uint32_t svc_aff_count(const struct svc_aff *a);
+
+/* Model helpers (svc_model.c) */
+int svc_spec_copy(struct ps_svc_spec *dst, const struct ps_svc_spec *src);
+void svc_spec_free(struct ps_svc_spec *s);
+int svc_slice_copy(struct ps_eps_spec *dst, const struct ps_eps_spec *src);
+void svc_slice_free(struct ps_eps_spec *s);
+unsigned int svc_slice_addrs(const struct ps_eps_spec *s);
+
+/* Schedulers (svc_sched.c) */
+/* Fill cand (idx already set) for sched; 0 or -ENOMEM. */
+int svc_cand_build(struct svc_cand *c, const struct svc_epset *es,
+		   enum ps_svc_sched sched, uint32_t maglev_size);
+void svc_cand_free(struct svc_cand *c);
+uint32_t svc_flow_hash(const struct ps_svc_flow *f);
+
+#endif
