@@ -130,6 +130,10 @@ struct ps_config {
 	struct ps_neigh_config *neighbors;	/* malloc'ed */
 	unsigned int nb_neighbors;
 
+	/* nat: SNAT/masquerade source ports (host order) */
+	uint16_t nat_port_min;
+	uint16_t nat_port_max;
+
 	/* timers (seconds) */
 	uint32_t fdb_age_s;
 	uint32_t neigh_age_s;

@@ -4,6 +4,7 @@
  * that an operator sees every mistake at once, each named by its JSON path.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -738,6 +739,34 @@ parse_conntrack(const json_t *root, struct ps_config *cfg,
 				 1, 365 * 86400, &u, errs))
 			*(uint32_t *)RTE_PTR_ADD(&cfg->ct_timeouts,
 						 t[i].off) = (uint32_t)u;
+/* The ports SNAT and masquerade hand out, per node IP and protocol. */
+static void
+parse_nat(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
+{
+	static const char *const keys[] = { "port_min", "port_max", NULL };
+	const json_t *nat = ps_json_object(root, "$", "nat", false, errs);
+	bool have_min, have_max;
+	uint64_t min = 1024, max = 65535;
+
+	cfg->nat_port_min = 1024;
+	cfg->nat_port_max = 65535;
+	if (nat == NULL)
+		return;
+	ps_json_unknown_keys(nat, "$.nat", keys, errs);
+	have_min = ps_json_uint(nat, "$.nat", "port_min", false, 1, 65535,
+				&min, errs);
+	have_max = ps_json_uint(nat, "$.nat", "port_max", false, 1, 65535,
+				&max, errs);
+	if ((have_min || json_object_get(nat, "port_min") == NULL) &&
+	    (have_max || json_object_get(nat, "port_max") == NULL) &&
+	    min > max) {
+		ps_errors_add(errs, "$.nat.port_max",
+			      "%" PRIu64 " is below $.nat.port_min (%" PRIu64 ")",
+			      max, min);
+		return;
+	}
+	cfg->nat_port_min = (uint16_t)min;
+	cfg->nat_port_max = (uint16_t)max;
 }
 
 static void
@@ -841,7 +870,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "node", "overlay", "ports",
 		"routes", "neighbors", "workers", "tables", "timers", "api",
-		"dpdk", "hotplug", "conntrack", NULL };
+		"dpdk", "hotplug", "conntrack", "nat", NULL };
 	unsigned int before = errs->count;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -859,6 +888,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	parse_neighbors(root, cfg, errs);
 	parse_timers(root, cfg, errs);
 	parse_conntrack(root, cfg, errs);
+	parse_nat(root, cfg, errs);
 	parse_api(root, cfg, errs);
 	parse_dpdk(root, cfg, errs);
 	parse_hotplug(root, cfg, errs);

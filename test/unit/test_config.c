@@ -598,6 +598,8 @@ test_good_minimal(void)
 	CU_ASSERT_EQUAL(cfg.worker_cpus[0], 1);
 	CU_ASSERT_EQUAL(cfg.burst, 32);
 	CU_ASSERT_EQUAL(cfg.idle_sleep_max_us, 200);
+	CU_ASSERT_EQUAL(cfg.nat_port_min, 1024);
+	CU_ASSERT_EQUAL(cfg.nat_port_max, 65535);
 	CU_ASSERT_EQUAL(cfg.fdb_size, 65536);
 	CU_ASSERT_EQUAL(cfg.routes_size, 65536);
 	CU_ASSERT_EQUAL(cfg.neighbors_size, 16384);
@@ -680,6 +682,8 @@ test_good_full(void)
 	CU_ASSERT_EQUAL(cfg.ct_timeouts.icmp, 31536000);
 	CU_ASSERT_EQUAL(cfg.ct_timeouts.tcp_syn_sent, 120);
 	CU_ASSERT_EQUAL(cfg.ct_timeouts.udp_stream, 120);
+	CU_ASSERT_EQUAL(cfg.nat_port_min, 1);
+	CU_ASSERT_EQUAL(cfg.nat_port_max, 29999);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/tmp/podswitch-test/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "127.0.0.1:9880");
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "podswitch");
