@@ -739,6 +739,8 @@ parse_conntrack(const json_t *root, struct ps_config *cfg,
 				 1, 365 * 86400, &u, errs))
 			*(uint32_t *)RTE_PTR_ADD(&cfg->ct_timeouts,
 						 t[i].off) = (uint32_t)u;
+}
+
 /* The ports SNAT and masquerade hand out, per node IP and protocol. */
 static void
 parse_nat(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
