@@ -24,6 +24,9 @@
 extern int ps_logtype_dp;
 
 struct ps_rest;
+struct ps_ct;
+struct ps_svc_table;
+struct ps_nat_pool;
 
 struct ps_dataplane {
 	const struct ps_config *cfg;
@@ -32,6 +35,10 @@ struct ps_dataplane {
 	struct ps_fdb *fdb;
 	struct ps_route_table *routes;
 	struct ps_neigh_table *neighbors;
+	/* service load balancer (lib/dataplane/services.c) */
+	struct ps_ct *ct;
+	struct ps_svc_table *svcs;
+	struct ps_nat_pool *nat_pools[3];	/* by enum ps_nat_pool_id */
 	/* what the management thread sends, drained by worker 0 */
 	struct rte_ring *ctl_ring;
 	uint64_t ctl_ring_full;

@@ -26,6 +26,24 @@
 
 struct ps_route_table;
 struct ps_neigh_table;
+struct ps_ct;
+struct ps_svc_table;
+struct ps_nat_pool;
+
+/* SNAT port pools, one per protocol (TCP, UDP, ICMP echo identifiers). */
+enum ps_nat_pool_id {
+	PS_NAT_POOL_TCP,
+	PS_NAT_POOL_UDP,
+	PS_NAT_POOL_ICMP,
+	PS_NAT_NB_POOLS,
+};
+
+static inline int
+ps_nat_pool_of(uint8_t proto)
+{
+	return proto == 6 ? PS_NAT_POOL_TCP : proto == 17 ? PS_NAT_POOL_UDP :
+	       proto == 1 ? PS_NAT_POOL_ICMP : -1;
+}
 
 extern int ps_logtype_graph;
 
@@ -109,6 +127,15 @@ struct ps_graph_env {
 	/* mbufs from the management thread for worker 0 to send; the port
 	 * is in the metadata's nh_port */
 	struct rte_ring *ctl_ring;
+	/* service load balancer: conntrack, services, SNAT ports */
+	struct ps_ct *ct;
+	struct ps_svc_table *svcs;
+	struct ps_nat_pool *nat_pool[PS_NAT_NB_POOLS];
+	/* network order: in when (a & mask) == net; an absent prefix is
+	 * net 0, mask ~0 (only 0.0.0.0, never a real source/destination) */
+	uint32_t pod_net, pod_mask;
+	uint32_t cluster_net, cluster_mask;
+	uint32_t service_net, service_mask;
 	/* log one line per packet per node (debug; costs nothing when off) */
 	bool trace;
 };

@@ -87,6 +87,8 @@ struct ps_ct {
 	uint32_t max_endpoints;
 	volatile uint32_t now;
 	uint32_t timeout[PS_CT_STATE_MAX];
+	void (*release)(const struct ps_ct_entry *e, void *arg);
+	void *release_arg;
 	/* management thread only */
 	uint32_t expire_cursor;
 	uint32_t pending_free;
@@ -763,6 +765,8 @@ ct_delete(struct ps_ct *ct, struct ps_ct_entry *e)
 			     slot_val(h.sig, idx, (uint8_t)k));
 	}
 	ep_count(ct, e->nat.endpoint_id, -1);
+	if (ct->release != NULL)
+		ct->release(e, ct->release_arg);
 	ct->pending_free++;
 	if (ct->dq == NULL ||
 	    rte_rcu_qsbr_dq_enqueue(ct->dq, &idx) != 0) {
@@ -948,6 +952,8 @@ ps_ct_create(const struct ps_ct_params *p)
 	if (ct == NULL)
 		return NULL;
 	ct->size = p->size;
+	ct->release = p->release;
+	ct->release_arg = p->release_arg;
 	set_timeouts(ct, &p->timeouts);
 	/* Index at most half full: 2 tuples per entry, 2 slots per tuple. */
 	nb_slots = rte_align64pow2((uint64_t)p->size * 4);

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The tables of the service load balancer: conntrack, the service table
+ * and the SNAT port pools, the glue between them (what a deleted
+ * connection gives back, which connections an endpoint change ends) and
+ * their timers on the management thread.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include <podswitch/conntrack.h>
+#include <podswitch/dataplane.h>
+#include <podswitch/graph.h>
+#include <podswitch/nat.h>
+#include <podswitch/service.h>
+
+#include "dp_private.h"
+
+#define DP_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
+
+/*
+ * Entry slots ps_ct_expire visits per management pass. The loop runs
+ * every millisecond, so a table of 1M entries is swept in about a second
+ * while one pass stays in the microseconds.
+ */
+#define CT_EXPIRE_BUDGET 1024
+
+/* What a connection held goes back when its entry is deleted. */
+static void
+ct_release(const struct ps_ct_entry *e, void *arg)
+{
+	struct ps_dataplane *dp = arg;
+	int p;
+
+	/* snat_ip is set only when snat_port came from the pool. */
+	if (e->nat.snat_ip != 0) {
+		p = ps_nat_pool_of(e->proto);
+		if (p >= 0)
+			ps_nat_port_free(dp->nat_pools[p],
+					 rte_be_to_cpu_16(e->nat.snat_port));
+	}
+	if (e->nat.endpoint_id != PS_CT_NO_ENDPOINT)
+		ps_svc_ep_conn_dec(dp->svcs, e->nat.endpoint_id);
+}
+
+struct stale {
+	const struct ps_svc_port *sp;
+	const struct ps_svc_ep_addr *gone;
+	unsigned int nb_gone;
+	/* per gone endpoint: no longer in the set at all (not just unready) */
+	const bool *removed;
+};
+
+static bool
+stale_pred(const struct ps_ct_entry *e, void *arg)
+{
+	const struct stale *s = arg;
+	unsigned int i;
+
+	if (e->nat.endpoint_id == PS_CT_NO_ENDPOINT ||
+	    e->nat.service_id != s->sp->id)
+		return false;
+	for (i = 0; i < s->nb_gone; i++) {
+		if (e->nat.dnat_ip != s->gone[i].ip ||
+		    e->nat.dnat_port != rte_cpu_to_be_16(s->gone[i].port))
+			continue;
+		/* UDP has no end of its own: a client would keep sending to
+		 * a backend that stopped serving (kube-proxy clears these).
+		 * A TCP or ICMP connection ends only with the endpoint. */
+		return e->proto == IPPROTO_UDP || s->removed[i];
+	}
+	return false;
+}
+
+/*
+ * The service table reports endpoints that stopped serving or went away.
+ * Removing an endpoint ends its connections; one that merely turned
+ * not ready keeps them, except UDP's.
+ */
+static void
+svc_changed(const struct ps_svc_port *sp, const struct ps_svc_ep_addr *gone,
+	    unsigned int nb_gone, void *arg)
+{
+	struct ps_dataplane *dp = arg;
+	struct ps_svc_ep_view *cur = NULL;
+	unsigned int n, i, j;
+	struct stale s = { .sp = sp, .gone = gone, .nb_gone = nb_gone };
+	bool *removed = calloc(nb_gone, sizeof(*removed));
+	unsigned int deleted;
+
+	if (removed == NULL)
+		return;
+	n = ps_svc_port_endpoints(dp->svcs, sp, NULL, 0);
+	if (n > 0)
+		cur = calloc(n, sizeof(*cur));
+	if (n > 0 && cur == NULL) {
+		free(removed);
+		return;
+	}
+	n = ps_svc_port_endpoints(dp->svcs, sp, cur, n);
+	for (i = 0; i < nb_gone; i++) {
+		removed[i] = true;
+		for (j = 0; j < n; j++)
+			if (cur[j].ip == gone[i].ip && cur[j].port == gone[i].port)
+				removed[i] = false;
+	}
+	s.removed = removed;
+	deleted = ps_ct_delete_if(dp->ct, stale_pred, &s);
+	if (deleted > 0)
+		DP_LOG(DEBUG, "service %s/%s port %u: %u connections of %u "
+		       "stale endpoints ended\n", sp->ns, sp->name, sp->port,
+		       deleted, nb_gone);
+	free(cur);
+	free(removed);
+}
+
+static void
+prefix_mask(const struct ps_prefix4 *p, uint32_t *net, uint32_t *mask)
+{
+	uint32_t m;
+
+	if (p->len == 0) {
+		/* absent: matches only 0.0.0.0 */
+		*net = 0;
+		*mask = UINT32_MAX;
+		return;
+	}
+	m = ~0u << (32 - p->len);
+	*mask = rte_cpu_to_be_32(m);
+	*net = p->addr & *mask;
+}
+
+int
+ps_lb_init(struct ps_dataplane *dp)
+{
+	const struct ps_config *cfg = dp->cfg;
+	static const char *const pool_names[PS_NAT_NB_POOLS] = {
+		"tcp", "udp", "icmp" };
+	struct ps_ct_params cp = {
+		.name = cfg->node_name,
+		.size = cfg->conntrack_size,
+		/* the service table counts connections per endpoint */
+		.max_endpoints = 0,
+		.socket = (int)rte_socket_id(),
+		.qsv = dp->qsv,
+		.timeouts = cfg->ct_timeouts,
+		.release = ct_release,
+		.release_arg = dp,
+	};
+	struct ps_svc_table_params sp = {
+		.name = cfg->node_name,
+		.services = cfg->services_size,
+		.endpoints = cfg->endpoints_size,
+		/* one per client and service with ClientIP affinity */
+		.affinity = RTE_MIN(cfg->conntrack_size, 1u << 20),
+		.nb_workers = dp->nb_workers,
+		.node_name = cfg->node_name,
+		.socket = (int)rte_socket_id(),
+		.qsv = dp->qsv,
+	};
+	unsigned int i;
+
+	dp->ct = ps_ct_create(&cp);
+	if (dp->ct == NULL) {
+		DP_LOG(ERR, "cannot create the conntrack table (%u): %s\n",
+		       cfg->conntrack_size, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	dp->svcs = ps_svc_create(&sp);
+	if (dp->svcs == NULL) {
+		DP_LOG(ERR, "cannot create the service table (%u/%u): %s\n",
+		       cfg->services_size, cfg->endpoints_size,
+		       rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	ps_svc_set_change_cb(dp->svcs, svc_changed, dp);
+	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
+		dp->nat_pools[i] = ps_nat_pool_create(pool_names[i],
+						      cfg->nat_port_min,
+						      cfg->nat_port_max,
+						      dp->nb_workers,
+						      (int)rte_socket_id());
+		if (dp->nat_pools[i] == NULL)
+			return -ENOMEM;
+		ps_genv.nat_pool[i] = dp->nat_pools[i];
+	}
+	ps_genv.ct = dp->ct;
+	ps_genv.svcs = dp->svcs;
+	prefix_mask(&cfg->pod_cidr, &ps_genv.pod_net, &ps_genv.pod_mask);
+	prefix_mask(&cfg->cluster_cidr, &ps_genv.cluster_net,
+		    &ps_genv.cluster_mask);
+	prefix_mask(&cfg->service_cidr, &ps_genv.service_net,
+		    &ps_genv.service_mask);
+	return 0;
+}
+
+void
+ps_lb_fini(struct ps_dataplane *dp)
+{
+	unsigned int i;
+
+	/* Live entries hold ports and counts of the tables freed with
+	 * them: nothing to give back. */
+	ps_ct_free(dp->ct);
+	dp->ct = NULL;
+	ps_svc_free(dp->svcs);
+	dp->svcs = NULL;
+	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
+		ps_nat_pool_free(dp->nat_pools[i]);
+		dp->nat_pools[i] = NULL;
+		ps_genv.nat_pool[i] = NULL;
+	}
+	ps_genv.ct = NULL;
+	ps_genv.svcs = NULL;
+}
+
+void
+ps_lb_poll(struct ps_dataplane *dp, uint32_t now)
+{
+	if (dp->ct == NULL)
+		return;
+	if (now != ps_ct_now(dp->ct)) {
+		ps_ct_set_now(dp->ct, now);
+		ps_svc_set_now(dp->svcs, now);
+		ps_svc_age(dp->svcs);
+	}
+	/* reclaims what earlier passes deleted, too */
+	ps_ct_expire(dp->ct, CT_EXPIRE_BUDGET);
+	ps_svc_reclaim(dp->svcs);
+}
