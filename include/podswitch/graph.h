@@ -8,7 +8,7 @@
  *
  *   port_rx-<port>-q<n> -> eth_input --arp--> arp -> port_tx-<port>
  *                                    --l2---> l2_fdb -> port_tx-<port> (one or flooded)
- *                                    --ip4--> ip4_input -> ip4_local -> port_tx-<port>
+ *                                    --ip4--> ip4_input -> service_lb -> ip4_lookup -> ...
  *
  * Every drop goes to a node named "<node>.drop.<reason>", so the graph's
  * own per-node counters are the per-reason drop counters.
@@ -136,6 +136,10 @@ struct ps_graph_env {
 	uint32_t pod_net, pod_mask;
 	uint32_t cluster_net, cluster_mask;
 	uint32_t service_net, service_mask;
+	uint32_t node_net, node_mask;	/* the node subnet: the other nodes */
+	/* pods' egress to outside the cluster is masqueraded; off when
+	 * cluster_cidr is not configured (inside and outside unknown) */
+	bool masquerade;
 	/* log one line per packet per node (debug; costs nothing when off) */
 	bool trace;
 };

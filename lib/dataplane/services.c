@@ -199,6 +199,8 @@ ps_lb_init(struct ps_dataplane *dp)
 		    &ps_genv.cluster_mask);
 	prefix_mask(&cfg->service_cidr, &ps_genv.service_net,
 		    &ps_genv.service_mask);
+	prefix_mask(&cfg->node_ip, &ps_genv.node_net, &ps_genv.node_mask);
+	ps_genv.masquerade = cfg->cluster_cidr.len > 0;
 	return 0;
 }
 
