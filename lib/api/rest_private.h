@@ -110,5 +110,25 @@ void rest_fdb_get(struct ps_rest *r, const struct ps_http_request *req,
 		  struct ps_http_response *resp, const char *arg);
 void rest_neighbors_get(struct ps_rest *r, const struct ps_http_request *req,
 			struct ps_http_response *resp, const char *arg);
+/* rest_services.c */
+void rest_services_get(struct ps_rest *r, const struct ps_http_request *req,
+		       struct ps_http_response *resp, const char *arg);
+void rest_service_get(struct ps_rest *r, const struct ps_http_request *req,
+		      struct ps_http_response *resp, const char *arg);
+void rest_service_put(struct ps_rest *r, const struct ps_http_request *req,
+		      struct ps_http_response *resp, const char *arg);
+void rest_service_delete(struct ps_rest *r, const struct ps_http_request *req,
+			 struct ps_http_response *resp, const char *arg);
+void rest_service_endpoints_put(struct ps_rest *r,
+				const struct ps_http_request *req,
+				struct ps_http_response *resp,
+				const char *arg);
+void rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
+		     struct ps_http_response *resp, const char *arg);
+void rest_conntrack_get(struct ps_rest *r, const struct ps_http_request *req,
+			struct ps_http_response *resp, const char *arg);
+void rest_conntrack_delete(struct ps_rest *r,
+			   const struct ps_http_request *req,
+			   struct ps_http_response *resp, const char *arg);
 
 #endif
