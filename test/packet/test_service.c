@@ -572,6 +572,61 @@ test_icmp_error_from_endpoint(void)
 	expect_no_leak();
 }
 
+/* A router's time exceeded about a masqueraded datagram reaches the pod
+ * about the datagram the pod sent. */
+static void
+test_icmp_error_masquerade(void)
+{
+	struct l4 q = udp(P1, 40020, "8.8.8.8", 53, 16);
+	uint8_t fr[256], out[256], err[256], qt[256], ee[256], exp[256];
+	size_t len, olen, elen, qlen, xlen;
+	uint16_t port;
+	struct l4 e;
+
+	flush();
+	len = build(fr, NODE_MAC, P1_MAC, &q);
+	inject("p1_rx", fr, len);
+	run();
+	port = snat_port_of(&q);
+	e = xl(q, NODE_IP, port, "8.8.8.8", 53);
+	olen = build(out, ROUTER_MAC, NODE_MAC, &e);
+	ps_test_expect_one("up_tx", out, olen);
+
+	elen = ps_build_icmp_error(err, out, olen, NODE_MAC, ROUTER_MAC,
+				   "192.168.60.1", PS_ICMP_TIME_EXCEEDED, 0);
+	inject("up_rx", err, elen);
+	run();
+	e = q;
+	e.ttl--;
+	qlen = build(qt, NODE_MAC, P1_MAC, &e);
+	xlen = ps_build_icmp_error(ee, qt, qlen, NODE_MAC, ROUTER_MAC,
+				   "192.168.60.1", PS_ICMP_TIME_EXCEEDED, 0);
+	xlen = ps_build_forwarded(exp, ee, xlen, P1_MAC, NODE_MAC);
+	ps_test_expect_one("p1_tx", exp, xlen);
+	expect_no_leak();
+}
+
+/* TTL 1 to a ClusterIP: our own time exceeded is about the DNATed packet
+ * but the client must see its own: icmp_error goes through service_lb. */
+static void
+test_ttl_exceeded_after_dnat(void)
+{
+	struct l4 syn = tcp(P1, 40021, "10.96.0.11", 80, SYN, 1, 0, 0);
+	uint8_t fr[256], exp[256];
+	size_t len, elen;
+
+	flush();
+	syn.ttl = 1;
+	len = build(fr, NODE_MAC, P1_MAC, &syn);
+	inject("p1_rx", fr, len);
+	run();
+	elen = ps_build_icmp_error(exp, fr, len, P1_MAC, NODE_MAC, "10.244.0.1",
+				   PS_ICMP_TIME_EXCEEDED, 0);
+	ps_test_expect_one("p1_tx", exp, elen);
+	ps_test_expect_none("up_tx");
+	expect_no_leak();
+}
+
 /* No endpoint: the client gets port unreachable at once, TCP and UDP. */
 static void
 test_no_endpoint_rejects(void)
@@ -768,6 +823,10 @@ main(int argc, char **argv)
 		{ "UDP zero checksum kept", test_udp_zero_checksum },
 		{ "ICMP error from an endpoint un-NATed",
 		  test_icmp_error_from_endpoint },
+		{ "ICMP error about a masqueraded datagram",
+		  test_icmp_error_masquerade },
+		{ "time exceeded after DNAT un-NATed",
+		  test_ttl_exceeded_after_dnat },
 		{ "no endpoint: port unreachable", test_no_endpoint_rejects },
 		{ "TCP non-SYN without a flow dropped", test_non_syn_invalid },
 		{ "rr 300 over 3 endpoints", test_rr_300 },
