@@ -122,7 +122,8 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 	    struct rte_graph **gp)
 {
 	static const char *const fixed[] = { "eth_input", "l2_fdb", "arp",
-		"ip4_input", "service_lb", "ip4_local", "ip4_lookup", "ip4_rewrite",
+		"ip4_input", "ip4_local", "ip4_lookup", "ip4_rewrite",
+		"service_lb", "service_l2",
 		"icmp_error", "port_tx-*", "*" PS_DROP_INFIX "*" };
 	char rx_names[PS_WORKER_MAX_RXQ][RTE_NODE_NAMESIZE];
 	const char *patterns[PS_WORKER_MAX_RXQ + RTE_DIM(fixed) + 1];

@@ -12,6 +12,13 @@
  * connection are translated back, quote and outer header. Anything else
  * (other protocols, non-first fragments, untracked traffic) passes
  * untouched.
+ *
+ * service_l2 does the tracked-connection half for frames bridged between
+ * pods (like br_netfilter under kube-proxy): a ClusterIP client and its
+ * endpoint on this node share the pod subnet, so the endpoint's reply
+ * goes straight to the client's MAC and never reaches the router; it
+ * must still be un-DNATed (and conntrack must see it). It creates no
+ * connection: a first packet to a service is addressed to the gateway.
  */
 #include <netinet/in.h>
 
@@ -428,9 +435,29 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	return lb_create(m, p, worker, 0, 0, true, NULL, PS_CT_NO_ENDPOINT);
 }
 
+/* ip4_input's checks, for frames that are bridged and skipped it. */
+static __rte_always_inline bool
+l2_is_ip4(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m,
+		const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	unsigned int l3len, hlen, tlen;
+
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip))
+		return false;
+	l3len = m->data_len - RTE_ETHER_HDR_LEN;
+	hlen = (ip->version_ihl & 0xf) * 4u;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	return (ip->version_ihl >> 4) == 4 && hlen >= sizeof(*ip) &&
+	       hlen <= l3len && tlen >= hlen && tlen <= l3len;
+}
+
 static __rte_always_inline void
 lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
-	 uint16_t n, const bool trace)
+	 uint16_t n, const bool trace, const bool l2)
 {
 	struct service_lb_ctx *ctx = (struct service_lb_ctx *)node->ctx;
 	const struct ps_ct_tuple *keys[LB_CHUNK];
@@ -441,7 +468,8 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	uint16_t i, nk = 0;
 
 	for (i = 0; i < n; i++) {
-		pk[i].kind = lb_classify(objs[i], &pk[i]);
+		pk[i].kind = l2 && !l2_is_ip4(objs[i]) ? LB_PASS :
+			     lb_classify(objs[i], &pk[i]);
 		if (pk[i].kind != LB_PASS) {
 			keys[nk] = &pk[i].key;
 			ki[nk++] = (uint8_t)i;
@@ -457,7 +485,8 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 		enum lb_action act = LB_A_PASS;
 
 		if (e == NULL) {
-			nexts[ki[i]] = lb_miss(m, p, ctx->worker, &act);
+			if (!l2)
+				nexts[ki[i]] = lb_miss(m, p, ctx->worker, &act);
 		} else if (p->kind == LB_ICMP_ERR) {
 			act = LB_A_ICMP_HIT;
 			nexts[ki[i]] = lb_translate_icmp(m, p, e, dirs[i]);
@@ -484,13 +513,13 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 static __rte_always_inline uint16_t
 service_lb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
-		  uint16_t nb_objs, const bool trace)
+		  uint16_t nb_objs, const bool trace, const bool l2)
 {
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i += LB_CHUNK)
 		lb_chunk(graph, node, objs + i, RTE_MIN(nb_objs - i, LB_CHUNK),
-			 trace);
+			 trace, l2);
 	return nb_objs;
 }
 
@@ -499,8 +528,19 @@ service_lb_process(struct rte_graph *graph, struct rte_node *node,
 		   void **objs, uint16_t nb_objs)
 {
 	if (unlikely(ps_genv.trace))
-		return service_lb_inline(graph, node, objs, nb_objs, true);
-	return service_lb_inline(graph, node, objs, nb_objs, false);
+		return service_lb_inline(graph, node, objs, nb_objs, true,
+					 false);
+	return service_lb_inline(graph, node, objs, nb_objs, false, false);
+}
+
+static uint16_t
+service_l2_process(struct rte_graph *graph, struct rte_node *node,
+		   void **objs, uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return service_lb_inline(graph, node, objs, nb_objs, true,
+					 true);
+	return service_lb_inline(graph, node, objs, nb_objs, false, true);
 }
 
 static int
@@ -538,5 +578,32 @@ RTE_NODE_REGISTER(service_lb_node);
 SERVICE_LB_DROPS(X)
 #undef X
 #define X(e, s) PS_DROP_NODE(service_lb_drop_nat_##e, "service_lb", "nat_" s)
+PS_NAT_ERRORS(X)
+#undef X
+
+/* Same edges; "lookup" is the bridge, a REJECT never happens here. */
+static struct rte_node_register service_l2_node = {
+	.name = "service_l2",
+	.process = service_l2_process,
+	.init = service_lb_init,
+	.nb_edges = LB_NB_NEXT,
+	.next_nodes = {
+		[LB_NEXT_LOOKUP] = "l2_fdb",
+		[LB_NEXT_ICMP_ERROR] = "icmp_error",
+#define X(e, s) [LB_DROP_##e] = "service_l2" PS_DROP_INFIX s,
+		SERVICE_LB_DROPS(X)
+#undef X
+#define X(e, s) [LB_DROP_NAT_FIRST + PS_NAT_ERR_##e - 1] = \
+		"service_l2" PS_DROP_INFIX "nat_" s,
+		PS_NAT_ERRORS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(service_l2_node);
+
+#define X(e, s) PS_DROP_NODE(service_l2_drop_##e, "service_l2", s)
+SERVICE_LB_DROPS(X)
+#undef X
+#define X(e, s) PS_DROP_NODE(service_l2_drop_nat_##e, "service_l2", "nat_" s)
 PS_NAT_ERRORS(X)
 #undef X

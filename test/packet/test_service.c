@@ -364,6 +364,42 @@ test_clusterip_local(void)
 	expect_no_leak();
 }
 
+/* The endpoint shares the client's subnet: its reply is bridged (sent to
+ * the client's MAC), and must be un-DNATed all the same, TTL untouched;
+ * conntrack sees it (the client's ACK is then valid). */
+static void
+test_bridged_reply(void)
+{
+	struct l4 syn = tcp(P1, 40030, "10.96.0.10", 80, SYN, 1000, 0, 0);
+	struct l4 sa = tcp(P2, 8080, P1, 40030, SYN | ACK, 5000, 1001, 0);
+	struct l4 ack = tcp(P1, 40030, "10.96.0.10", 80, ACK, 1001, 5001, 0);
+	uint8_t fr[256], ef[256];
+	size_t len, elen;
+	struct l4 e;
+
+	flush();
+	e = xl(syn, P1, 40030, P2, 8080);
+	send_expect("p1_rx", P1_MAC, &syn, "p2_tx", P2_MAC, &e);
+	len = build(fr, P1_MAC, P2_MAC, &sa);
+	e = sa;
+	e.src = "10.96.0.10";
+	e.sport = 80;
+	elen = build(ef, P1_MAC, P2_MAC, &e);
+	inject("p2_rx", fr, len);
+	run();
+	ps_test_expect_one("p1_tx", ef, elen);
+	ps_test_expect_none("p3_tx");
+	e = xl(ack, P1, 40030, P2, 8080);
+	send_expect("p1_rx", P1_MAC, &ack, "p2_tx", P2_MAC, &e);
+	/* untracked bridged traffic is left alone */
+	len = build(fr, P1_MAC, P2_MAC, &(struct l4){ .src = P2, .dst = P1,
+		.sport = 7, .dport = 7, .proto = IPPROTO_UDP, .ttl = 9 });
+	inject("p2_rx", fr, len);
+	run();
+	ps_test_expect_one("p1_tx", fr, len);
+	expect_no_leak();
+}
+
 /* Pod -> ClusterIP, endpoint on node B: DNAT, routed to the uplink. */
 static void
 test_clusterip_remote(void)
@@ -814,6 +850,7 @@ main(int argc, char **argv)
 		CU_TestFunc fn;
 	} tests[] = {
 		{ "ClusterIP to a local pod and back", test_clusterip_local },
+		{ "ClusterIP reply bridged between pods", test_bridged_reply },
 		{ "ClusterIP to a remote endpoint", test_clusterip_remote },
 		{ "NodePort, policy Cluster: SNAT", test_nodeport_cluster },
 		{ "NodePort, policy Local: source kept", test_nodeport_local },
