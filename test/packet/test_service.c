@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -68,7 +69,8 @@ static const char *const config =
 	"    { \"ip\": \"192.168.60.50\", \"mac\": \"" CLIENT_MAC "\", \"dev\": \"up\" } ],"
 	"  \"tables\": { \"routes\": 1024, \"conntrack\": 512, \"services\": 64,"
 	"              \"endpoints\": 256 },"
-	"  \"nat\": { \"port_min\": 20000, \"port_max\": 20999 } }";
+	"  \"nat\": { \"port_min\": 20000, \"port_max\": 20999 },"
+	"  \"conntrack\": { \"timeouts\": { \"icmp\": 2 } } }";
 
 /*
  * The services (single quotes become double ones):
@@ -556,6 +558,56 @@ test_masquerade_icmp(void)
 	expect_no_leak();
 }
 
+/* The management thread ages connections out: an expired masquerade
+ * gives its identifier back to the pool; a deleted service connection
+ * its endpoint's count (least-connections). */
+static void
+test_expiry_gives_back(void)
+{
+	struct l4 syn = tcp(P1, 40031, "10.96.0.10", 80, SYN, 1, 0, 0);
+	struct ps_ct_stats st0, st1;
+	struct ps_ct_tuple t;
+	struct ps_ct_entry *e;
+	uint8_t in[128], dir;
+	uint32_t ep;
+	uint16_t id;
+	size_t len;
+	int i;
+
+	flush();
+	ps_ct_stats(dp.ct, &st0);
+	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, P1, "8.8.8.8", 8, 99, 1,
+				 64, 8);
+	inject("p1_rx", in, len);
+	run();
+	ps_ct_tuple_icmp(&t, ps_ip(P1), ps_ip("8.8.8.8"), rte_cpu_to_be_16(99));
+	e = ps_ct_lookup(dp.ct, &t, &dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	id = rte_be_to_cpu_16(e->nat.snat_port);
+	CU_ASSERT(ps_nat_port_in_use(dp.nat_pools[PS_NAT_POOL_ICMP], id));
+	/* ICMP lives 2 s here */
+	sleep(3);
+	for (i = 0; i < 1000 && ps_ct_lookup(dp.ct, &t, &dir) != NULL; i++)
+		run();
+	CU_ASSERT_PTR_NULL(ps_ct_lookup(dp.ct, &t, &dir));
+	CU_ASSERT(!ps_nat_port_in_use(dp.nat_pools[PS_NAT_POOL_ICMP], id));
+	ps_ct_stats(dp.ct, &st1);
+	CU_ASSERT_EQUAL(st1.expired - st0.expired, 1);
+
+	len = build(in, NODE_MAC, P1_MAC, &syn);
+	inject("p1_rx", in, len);
+	run();
+	ps_ct_tuple_set(&t, IPPROTO_TCP, ps_ip(P1), ps_ip("10.96.0.10"),
+			rte_cpu_to_be_16(40031), RTE_BE16(80));
+	e = ps_ct_lookup(dp.ct, &t, &dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	ep = e->nat.endpoint_id;
+	CU_ASSERT_EQUAL(ps_svc_ep_conns(dp.svcs, ep), 1);
+	flush();
+	CU_ASSERT_EQUAL(ps_svc_ep_conns(dp.svcs, ep), 0);
+	expect_no_leak();
+}
+
 /* A UDP datagram without checksum stays without one, both ways. */
 static void
 test_udp_zero_checksum(void)
@@ -858,6 +910,8 @@ main(int argc, char **argv)
 		{ "masquerade to outside", test_masquerade },
 		{ "masquerade of ICMP echo", test_masquerade_icmp },
 		{ "UDP zero checksum kept", test_udp_zero_checksum },
+		{ "expiry gives back SNAT ports and endpoint counts",
+		  test_expiry_gives_back },
 		{ "ICMP error from an endpoint un-NATed",
 		  test_icmp_error_from_endpoint },
 		{ "ICMP error about a masqueraded datagram",
