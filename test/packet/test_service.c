@@ -163,6 +163,9 @@ setup(void)
 		return -1;
 	if (apply(services) != 0)
 		return -1;
+	ps_genv.trace = getenv("PS_TRACE") != NULL;
+	if (ps_genv.trace)
+		rte_log_set_level_pattern("podswitch.*", RTE_LOG_DEBUG);
 	pool_base = rte_mempool_in_use_count(dp.pool);
 	return 0;
 }
