@@ -21,6 +21,7 @@
  * connection: a first packet to a service is addressed to the gateway.
  */
 #include <netinet/in.h>
+#include <string.h>
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -155,6 +156,9 @@ lb_classify(struct rte_mbuf *m, struct lb_pkt *p)
 
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
 		return LB_PASS;
+	/* the state machine reads only its protocol's fields, but a stale
+	 * value of another packet must never be one of them */
+	memset(&p->pkt, 0, sizeof(p->pkt));
 	p->pkt.bytes = m->pkt_len;
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP: {
