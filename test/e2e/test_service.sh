@@ -182,6 +182,15 @@ e2e_check "conntrack flush" "$CTL" --socket "$sock" conntrack flush
 ct=$("$CTL" --socket "$sock" conntrack list 2>&1)
 e2e_assert_grep "conntrack empty after flush" '^0 connections' <(printf '%s\n' "$ct")
 
+show=$("$CTL" --socket "$sock" service show default/web 2>&1)
+e2e_assert_eq "service show lists the 3 endpoints of web" 3 \
+	"$(printf '%s\n' "$show" | grep -cE '^ +10\.244\.0\.[345] +8080 +yes')"
+e2e_check "service del default/none" "$CTL" --socket "$sock" service del default/none
+e2e_assert_eq "service list shows 4 services after del" 4 \
+	"$("$CTL" --socket "$sock" service list 2>&1 | grep -c '^default ')"
+"$CTL" --socket "$sock" service del default/none 2>/dev/null
+e2e_assert_eq "service del of a missing service: exit 1" 1 "$?"
+
 e2e_stop d TERM
 e2e_assert_eq "daemon exits 0 on SIGTERM" 0 "$(e2e_drc d)"
 e2e_finish
