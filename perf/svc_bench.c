@@ -5,9 +5,11 @@
  * ports, one worker polled here). FLOWS UDP flows (default 100000) from
  * pod p1 to a ClusterIP of 3 local endpoints: first packets (backend
  * choice, conntrack create, DNAT), then the same flows again (conntrack
- * hit, DNAT). Frames are injected and collected outside the measured
+ * hit, DNAT), then frames bridged between two pods (the conntrack check
+ * of service_l2, a miss). Frames are injected and collected outside the measured
  * nodes.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,8 @@ static const char *const services =
 	"{\"addresses\":[\"10.244.0.4\"],\"nodeName\":\"sb\"},"
 	"{\"addresses\":[\"10.244.0.5\"],\"nodeName\":\"sb\"}]}]}";
 
+static bool bridged;
+
 static size_t
 frame(uint8_t *buf, uint32_t flow)
 {
@@ -61,7 +65,8 @@ frame(uint8_t *buf, uint32_t flow)
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
 
 	memset(buf, 0, 64);
-	eth->dst_addr = ps_mac(NODE_MAC);
+	/* bridged: pod p1 to pod p2's MAC, not a service */
+	eth->dst_addr = ps_mac(bridged ? "02:00:0a:f4:00:03" : NODE_MAC);
 	eth->src_addr = ps_mac("02:00:0a:f4:00:02");
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
@@ -70,7 +75,7 @@ frame(uint8_t *buf, uint32_t flow)
 	ip->next_proto_id = IPPROTO_UDP;
 	/* 10.244.0.2..201, ports 1024.. */
 	ip->src_addr = rte_cpu_to_be_32(0x0af40002 + flow / 60000);
-	ip->dst_addr = ps_ip("10.96.0.10");
+	ip->dst_addr = ps_ip(bridged ? "10.244.0.3" : "10.96.0.10");
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	uh->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000));
 	uh->dst_port = RTE_BE16(53);
@@ -97,8 +102,8 @@ static void
 pass(struct ps_dataplane *dp, uint32_t flows, const char *what)
 {
 	static const char *const nodes[] = { "service_lb", "ip4_input",
-		"ip4_lookup", "ip4_rewrite" };
-	uint64_t o0[4], c0[4], o1[4], c1[4], t0, t1;
+		"ip4_lookup", "ip4_rewrite", "service_l2", "l2_fdb" };
+	uint64_t o0[6], c0[6], o1[6], c1[6], t0, t1;
 	uint8_t buf[128];
 	uint32_t f = 0;
 	unsigned int i;
@@ -158,6 +163,8 @@ main(int argc, char **argv)
 	printf("TSC %.2f GHz\n", rte_get_tsc_hz() / 1e9);
 	pass(&dp, flows, "new flows (choice, create, DNAT)");
 	pass(&dp, flows, "established flows (hit, DNAT)");
+	bridged = true;
+	pass(&dp, flows, "bridged pod to pod, untracked (miss)");
 	ps_ct_stats(dp.ct, &st);
 	printf("conntrack: %u entries, %lu full\n", st.entries,
 	       (unsigned long)st.full);

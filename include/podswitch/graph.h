@@ -140,11 +140,38 @@ struct ps_graph_env {
 	/* pods' egress to outside the cluster is masqueraded; off when
 	 * cluster_cidr is not configured (inside and outside unknown) */
 	bool masquerade;
+	/*
+	 * Live connections DNATed, without SNAT, from a pod of this node to
+	 * an endpoint in the pod subnet, per endpoint address (indexed by
+	 * ps_lb_l2_slot()): the endpoint's replies are bridged, and only
+	 * frames from an address counted here need service_l2's conntrack
+	 * lookup. Workers increment when they create such a connection, the
+	 * management thread decrements when it is deleted.
+	 */
+	uint32_t *l2_ep_conns;
+	uint32_t l2_ep_mask;
 	/* log one line per packet per node (debug; costs nothing when off) */
 	bool trace;
 };
 
 extern struct ps_graph_env ps_genv;
+
+/* Slot of pod address ip (network order) in ps_genv.l2_ep_conns. */
+static inline uint32_t
+ps_lb_l2_slot(uint32_t ip)
+{
+	return rte_be_to_cpu_32(ip) & ps_genv.l2_ep_mask;
+}
+
+/* Whether connection orig, DNATed to dnat_ip without SNAT, has its
+ * replies bridged (client and endpoint both in the pod subnet). */
+static inline bool
+ps_lb_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
+{
+	return dnat_ip != 0 && snat_ip == 0 &&
+	       (client_ip & ps_genv.pod_mask) == ps_genv.pod_net &&
+	       (dnat_ip & ps_genv.pod_mask) == ps_genv.pod_net;
+}
 
 static inline const struct ps_port_set *
 ps_graph_segment(void)

@@ -14,6 +14,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include <podswitch/conntrack.h>
 #include <podswitch/dataplane.h>
@@ -49,6 +50,10 @@ ct_release(const struct ps_ct_entry *e, void *arg)
 	}
 	if (e->nat.endpoint_id != PS_CT_NO_ENDPOINT)
 		ps_svc_ep_conn_dec(dp->svcs, e->nat.endpoint_id);
+	if (ps_lb_l2_counted(e->tuple[PS_CT_DIR_ORIG].src_ip, e->nat.dnat_ip,
+			     e->nat.snat_ip))
+		__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+			e->nat.dnat_ip)], 1, __ATOMIC_RELAXED);
 }
 
 struct stale {
@@ -201,6 +206,14 @@ ps_lb_init(struct ps_dataplane *dp)
 		    &ps_genv.service_mask);
 	prefix_mask(&cfg->node_ip, &ps_genv.node_net, &ps_genv.node_mask);
 	ps_genv.masquerade = cfg->cluster_cidr.len > 0;
+	/* a slot per pod address; a pod CIDR over 64k addresses shares
+	 * slots, which only costs bridged frames a needless lookup */
+	ps_genv.l2_ep_mask = (1u << RTE_MIN(32u - cfg->pod_cidr.len, 16u)) - 1;
+	ps_genv.l2_ep_conns = rte_zmalloc("ps_l2_ep",
+		sizeof(uint32_t) * (ps_genv.l2_ep_mask + 1u),
+		RTE_CACHE_LINE_SIZE);
+	if (ps_genv.l2_ep_conns == NULL)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -222,6 +235,8 @@ ps_lb_fini(struct ps_dataplane *dp)
 	}
 	ps_genv.ct = NULL;
 	ps_genv.svcs = NULL;
+	rte_free(ps_genv.l2_ep_conns);
+	ps_genv.l2_ep_conns = NULL;
 }
 
 void

@@ -362,6 +362,11 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	case PS_CT_CREATED:
 		if (ep_id != PS_CT_NO_ENDPOINT)
 			ps_svc_ep_conn_inc(ps_genv.svcs, ep_id);
+		/* before the first packet reaches the endpoint, so its
+		 * bridged reply is looked at */
+		if (ps_lb_l2_counted(k->src_ip, dnat_ip, nat.snat_ip))
+			__atomic_fetch_add(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+				dnat_ip)], 1, __ATOMIC_RELEASE);
 		return lb_translate(m, e, PS_CT_DIR_ORIG);
 	case PS_CT_EXISTS:
 		/* Another worker created it first: its choice stands. */
@@ -439,9 +444,10 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	return lb_create(m, p, worker, 0, 0, true, NULL, PS_CT_NO_ENDPOINT);
 }
 
-/* ip4_input's checks, for frames that are bridged and skipped it. */
+/* ip4_input's checks, for frames that are bridged and skipped it, and
+ * whether the sender may be an endpoint answering a tracked client. */
 static __rte_always_inline bool
-l2_is_ip4(const struct rte_mbuf *m)
+l2_candidate(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m,
 		const struct rte_ether_hdr *);
@@ -455,8 +461,14 @@ l2_is_ip4(const struct rte_mbuf *m)
 	l3len = m->data_len - RTE_ETHER_HDR_LEN;
 	hlen = (ip->version_ihl & 0xf) * 4u;
 	tlen = rte_be_to_cpu_16(ip->total_length);
-	return (ip->version_ihl >> 4) == 4 && hlen >= sizeof(*ip) &&
-	       hlen <= l3len && tlen >= hlen && tlen <= l3len;
+	if ((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) ||
+	    hlen > l3len || tlen < hlen || tlen > l3len)
+		return false;
+	/* only an endpoint serving a client of its subnet has bridged
+	 * replies to translate */
+	return (ip->src_addr & ps_genv.pod_mask) == ps_genv.pod_net &&
+	       __atomic_load_n(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+			ip->src_addr)], __ATOMIC_ACQUIRE) != 0;
 }
 
 static __rte_always_inline void
@@ -472,7 +484,7 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	uint16_t i, nk = 0;
 
 	for (i = 0; i < n; i++) {
-		pk[i].kind = l2 && !l2_is_ip4(objs[i]) ? LB_PASS :
+		pk[i].kind = l2 && !l2_candidate(objs[i]) ? LB_PASS :
 			     lb_classify(objs[i], &pk[i]);
 		if (pk[i].kind != LB_PASS) {
 			keys[nk] = &pk[i].key;

@@ -385,6 +385,10 @@ test_bridged_reply(void)
 	flush();
 	e = xl(syn, P1, 40030, P2, 8080);
 	send_expect("p1_rx", P1_MAC, &syn, "p2_tx", P2_MAC, &e);
+	/* P2 now has a client of its subnet: its bridged frames are looked
+	 * at, P3's are not */
+	CU_ASSERT_EQUAL(ps_genv.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 1);
+	CU_ASSERT_EQUAL(ps_genv.l2_ep_conns[ps_lb_l2_slot(ps_ip(P3))], 0);
 	len = build(fr, P1_MAC, P2_MAC, &sa);
 	e = sa;
 	e.src = "10.96.0.10";
@@ -402,6 +406,8 @@ test_bridged_reply(void)
 	inject("p2_rx", fr, len);
 	run();
 	ps_test_expect_one("p1_tx", fr, len);
+	flush();
+	CU_ASSERT_EQUAL(ps_genv.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 0);
 	expect_no_leak();
 }
 
