@@ -476,6 +476,49 @@ test_nodeport_local(void)
 	expect_no_leak();
 }
 
+/* A load-balancer ingress IP: SNAT+DNAT like a NodePort (policy Cluster);
+ * a client outside loadBalancerSourceRanges is dropped and counted. */
+static void
+test_load_balancer(void)
+{
+	struct l4 syn = tcp(CLIENT, 50010, "192.168.60.240", 80, SYN, 9, 0, 0);
+	struct l4 bad = tcp("192.168.60.100", 50011, "192.168.60.240", 80, SYN,
+			    9, 0, 0);
+	uint64_t denied = ps_stats_drops("service_lb", "denied");
+	uint8_t fr[256];
+	size_t len;
+	uint16_t port;
+	struct l4 e, sa;
+
+	CU_ASSERT_EQUAL_FATAL(apply("{'kind':'List','items':["
+		"{'kind':'Service','metadata':{'name':'lb','namespace':'default'},"
+		"'spec':{'type':'LoadBalancer','clusterIP':'10.96.0.17',"
+		"'loadBalancerSourceRanges':['192.168.60.0/26'],'ports':[{"
+		"'name':'p','protocol':'TCP','port':80,'targetPort':'p'}]},"
+		"'status':{'loadBalancer':{'ingress':[{'ip':'192.168.60.240'}]}}},"
+		SLICE("lb", "TCP", "8080", EP(P3, "t5")) "]}"), 0);
+	flush();
+	len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
+	inject("up_rx", fr, len);
+	run();
+	port = snat_port_of(&syn);
+	CU_ASSERT(port >= PORT_MIN && port <= PORT_MAX);
+	e = xl(syn, NODE_IP, port, P3, 8080);
+	len = build(fr, P3_MAC, NODE_MAC, &e);
+	ps_test_expect_one("p3_tx", fr, len);
+	sa = tcp(P3, 8080, NODE_IP, port, SYN | ACK, 70, 10, 0);
+	e = xl(sa, "192.168.60.240", 80, CLIENT, 50010);
+	send_expect("p3_rx", P3_MAC, &sa, "up_tx", CLIENT_MAC, &e);
+
+	len = build(fr, NODE_MAC, CLIENT_MAC, &bad);
+	inject("up_rx", fr, len);
+	run();
+	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("up_tx");
+	CU_ASSERT_EQUAL(ps_stats_drops("service_lb", "denied") - denied, 1);
+	expect_no_leak();
+}
+
 /* A pod reaches its own service and gets itself: SNAT to the node IP so
  * the reply comes back through us. */
 static void
@@ -915,6 +958,7 @@ main(int argc, char **argv)
 		{ "ClusterIP to a remote endpoint", test_clusterip_remote },
 		{ "NodePort, policy Cluster: SNAT", test_nodeport_cluster },
 		{ "NodePort, policy Local: source kept", test_nodeport_local },
+		{ "LoadBalancer IP, source ranges", test_load_balancer },
 		{ "hairpin", test_hairpin },
 		{ "masquerade to outside", test_masquerade },
 		{ "masquerade of ICMP echo", test_masquerade_icmp },
