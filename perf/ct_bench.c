@@ -7,14 +7,15 @@
  *   ct_bench [-H] [size (default 1048576)] [lookups (default 20000000)]
  *
  * Runs EAL without hugepages, or with them (-H: what the daemon uses; a
- * random walk over 170 MB on 4 KB pages is mostly TLB misses). Numbers
- * are wall clock on whatever core the process gets: run it on an idle
- * machine and repeat.
+ * random walk over 170 MB on 4 KB pages is mostly TLB misses). Each line
+ * gives wall-clock rates and, since a shared machine may give the process
+ * a fraction of a core, rates per CPU second of this thread.
  */
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,12 +49,27 @@ tuples(uint32_t i, struct ps_ct_tuple *o, struct ps_ct_tuple *r)
 			sport);
 }
 
+/* CPU time of this thread: on a shared machine, what the core did. */
+static double cpu0;
+
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 report(const char *what, uint64_t n, uint64_t cycles)
 {
-	printf("%-34s %10" PRIu64 " ops %8.3f s %8.2f Mops/s %7.1f cycles/op\n",
-	       what, n, secs(cycles), (double)n / secs(cycles) / 1e6,
-	       (double)cycles / (double)n);
+	double cpu = cpu_now() - cpu0;
+
+	printf("%-34s %9" PRIu64 " ops  wall %6.3f s %6.2f Mops/s  "
+	       "cpu %6.3f s %6.2f Mops/s %6.0f ns/op\n",
+	       what, n, secs(cycles), (double)n / secs(cycles) / 1e6, cpu,
+	       (double)n / cpu / 1e6, cpu * 1e9 / (double)n);
 }
 
 int
@@ -120,15 +136,25 @@ main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < trace_len; i++)
 		trace[i] = (i & 1) ? reply[order[i]] : orig[order[i]];
-	printf("conntrack: %u entries, %zu B each, %s, TSC %" PRIu64 " Hz\n",
-	       size, sizeof(struct ps_ct_entry),
-	       ealv == eal ? "4 KB pages" : "hugepages", rte_get_tsc_hz());
+	{
+		struct rte_malloc_socket_stats ms;
 
+		rte_malloc_get_socket_stats((int)rte_socket_id(), &ms);
+		printf("conntrack: %u entries, %zu B each, %.1f MB in all "
+		       "(without RCU defer queue), %s, TSC %" PRIu64 " Hz\n",
+		       size, sizeof(struct ps_ct_entry),
+		       (double)ms.heap_allocsz_bytes / 1e6,
+		       ealv == eal ? "4 KB pages" : "hugepages",
+		       rte_get_tsc_hz());
+	}
+
+	/* keys read in memory order; their hashes land anywhere */
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	for (i = 0; i < size; i++) {
 		struct ps_ct_entry *e;
 		uint8_t dir;
-		uint32_t n = order[i];
+		uint32_t n = i;
 
 		if (ps_ct_add(ct, &orig[n], &reply[n], &nat, &pkt, &e, &dir) !=
 		    PS_CT_CREATED) {
@@ -139,6 +165,7 @@ main(int argc, char **argv)
 	t1 = rte_rdtsc_precise();
 	report("insert (empty to full)", size, t1 - t0);
 
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	for (j = 0; j < nlook / BURST; j++) {
 		const struct ps_ct_tuple *keys[BURST];
@@ -158,6 +185,7 @@ main(int argc, char **argv)
 	if (hits != (uint64_t)j * BURST)
 		fprintf(stderr, "lost entries: %" PRIu64 " hits\n", hits);
 
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	for (j = 0; j < nlook / 4; j++) {
 		uint8_t dir;
@@ -169,6 +197,7 @@ main(int argc, char **argv)
 
 	for (i = 0; i < trace_len; i++)
 		trace[i].dst_port ^= 0x5555;	/* none of these exist */
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	for (j = 0; j < nlook / BURST / 4; j++) {
 		const struct ps_ct_tuple *keys[BURST];
@@ -187,6 +216,7 @@ main(int argc, char **argv)
 	for (i = 0; i < trace_len; i++)
 		trace[i].dst_port ^= 0x5555;
 
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	for (j = 0; j < nlook / BURST / 2; j++) {
 		const struct ps_ct_tuple *keys[BURST];
@@ -204,11 +234,13 @@ main(int argc, char **argv)
 	report("lookup_bulk + update, 32/burst", (uint64_t)j * BURST, t1 - t0);
 
 	/* nothing is due: the cost of visiting */
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	i = ps_ct_expire(ct, UINT32_MAX);
 	t1 = rte_rdtsc_precise();
 	report("expire pass, nothing due", size, t1 - t0);
 	ps_ct_set_now(ct, 1000000);
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	for (j = 0, i = 0; j < 1000 && i < size; j++)
 		i += ps_ct_expire(ct, 65536);
@@ -221,6 +253,7 @@ main(int argc, char **argv)
 
 		ps_ct_add(ct, &orig[i], &reply[i], &nat, &pkt, &e, &dir);
 	}
+	cpu0 = cpu_now();
 	t0 = rte_rdtsc_precise();
 	i = ps_ct_flush(ct);
 	t1 = rte_rdtsc_precise();

@@ -25,6 +25,20 @@
  *
  * Tuples are in network byte order, as in the packet headers. ICMP echo
  * carries the identifier in both ports (see ps_ct_tuple_icmp).
+ *
+ * A worker, per packet:
+ *   e = lookup(tuple)              (bulk; dir tells which way it goes)
+ *   if e: ps_ct_update(e, dir, pkt) == PS_CT_INVALID -> drop; else NAT
+ *         by e->nat for dir
+ *   else: ps_ct_pkt_can_create(pkt) or drop (e.g. a TCP ACK for an
+ *         unknown connection); choose the backend; reply = the tuple the
+ *         backend's answers will carry; ps_ct_add(orig, reply, nat, pkt):
+ *         CREATED -> NAT with our choice; EXISTS -> another worker won:
+ *         ps_ct_update and NAT with e->nat; -EEXIST -> another NAT port;
+ *         -ENOSPC -> drop (counted).
+ * The management thread, each pass: ps_ct_set_now(seconds),
+ * ps_ct_expire(budget) (it also reclaims).
+ * ps_ct_free only when no reader is online any more.
  */
 
 #include <stdbool.h>
@@ -225,7 +239,7 @@ ps_ct_tuple_reverse(struct ps_ct_tuple *r, const struct ps_ct_tuple *t)
 /* Fast path ------------------------------------------------------------ */
 
 /*
- * Look up n (<= 64) tuples. out[i] is the live entry or NULL, dir[i] the
+ * Look up n tuples. out[i] is the live entry or NULL, dir[i] the
  * direction the tuple matched. Entries stay readable until this thread
  * reports a quiescent state.
  */
@@ -245,9 +259,10 @@ bool ps_ct_pkt_can_create(uint8_t proto, const struct ps_ct_pkt *pkt);
  * entry (state set from pkt, endpoint counted), PS_CT_EXISTS with *e the
  * winner and *dir the direction orig matched in it (the caller must use
  * the winner's nat, and should run ps_ct_update with pkt), or -EINVAL
- * (pkt cannot start a connection: counted invalid), -ENOSPC (table full),
- * -EEXIST (reply is the tuple of another connection: pick another NAT
- * port), -EPROTONOSUPPORT.
+ * (pkt cannot start a connection: counted invalid), -ENOSPC (table full
+ * of other connections: a worker racing another to create this one gets
+ * PS_CT_EXISTS even when it took the last room), -EEXIST (reply is the
+ * tuple of another connection: pick another NAT port), -EPROTONOSUPPORT.
  */
 int ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	      const struct ps_ct_tuple *reply, const struct ps_ct_nat *nat,

@@ -2,11 +2,22 @@
 #ifndef PS_CT_PRIVATE_H
 #define PS_CT_PRIVATE_H
 
-/* Shared between the table (ct_table.c) and the state machine (ct_state.c). */
+/*
+ * Shared by the conntrack files: the fast path (ct_table.c), the state
+ * machines (ct_state.c), the management side (ct_mgmt.c) and creation
+ * (ct_create.c).
+ */
+
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
 
 #include <rte_common.h>
+#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring_elem.h>
 
 #include <podswitch/conntrack.h>
 
@@ -44,6 +55,177 @@ ct_count(uint64_t *c)
 	else
 		__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
+
+#define BUCKET_SLOTS 8
+#define CT_CACHE 32
+
+enum {
+	ST_FREE = 0,
+	ST_PENDING,	/* creating: may still be killed by a rival */
+	ST_LIVE,
+	ST_DEAD,
+	ST_COMMIT,	/* won its tuples, taking room: LIVE or DEAD next */
+};
+
+struct ct_bucket {
+	uint64_t slot[BUCKET_SLOTS];
+} __rte_cache_aligned;
+
+struct ct_cache {
+	uint32_t n;
+	uint32_t idx[CT_CACHE];
+} __rte_cache_aligned;
+
+/* A lookup touches one line of the entry; the whole is two. */
+static_assert(offsetof(struct ps_ct_entry, packets) == RTE_CACHE_LINE_SIZE,
+	      "hot part of a conntrack entry exceeds a cache line");
+static_assert(sizeof(struct ps_ct_entry) == 2 * RTE_CACHE_LINE_SIZE,
+	      "conntrack entry is not two cache lines");
+
+struct ps_ct {
+	struct ct_bucket *buckets;
+	uint32_t bucket_mask;
+	struct ps_ct_entry *entries;
+	uint32_t nb_entries;		/* size + spares for caches */
+	uint32_t size;
+	uint32_t used;			/* atomic: live + pending + not reclaimed */
+	struct rte_ring *free_ring;	/* of uint32_t entry indexes */
+	struct rte_rcu_qsbr_dq *dq;
+	uint32_t *ep_conns;		/* atomic counters by endpoint id */
+	uint32_t max_endpoints;
+	volatile uint32_t now;
+	uint32_t timeout[PS_CT_STATE_MAX];
+	void (*release)(const struct ps_ct_entry *e, void *arg);
+	void *release_arg;
+	/* management thread only */
+	uint32_t expire_cursor;
+	uint32_t pending_free;
+	uint64_t expired;
+	uint64_t deleted;
+	struct ct_cache cache[RTE_MAX_LCORE];
+	struct ct_lstats lst[RTE_MAX_LCORE + 1];
+};
+
+/* Hashing -------------------------------------------------------------- */
+
+struct ct_hash {
+	uint32_t b[2];
+	uint32_t sig;
+};
+
+static inline void
+ct_words(const struct ps_ct_tuple *t, uint64_t w[2])
+{
+	memcpy(w, t, sizeof(*t));
+}
+
+static inline bool
+tuple_eq(const struct ps_ct_tuple *a, const struct ps_ct_tuple *b)
+{
+	uint64_t x[2], y[2];
+
+	ct_words(a, x);
+	ct_words(b, y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/*
+ * One CRC32 of the tuple, spread to 64 bits by a non-linear finaliser
+ * (murmur3's): two CRCs with different seeds would differ by a constant,
+ * pairing buckets for good and losing the two-choice balance.
+ */
+static inline struct ct_hash
+ct_hash(const struct ps_ct *ct, const struct ps_ct_tuple *t)
+{
+	struct ct_hash h;
+	uint64_t w[2], x;
+
+	ct_words(t, w);
+	x = rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x2d358dccu));
+	x ^= x << 32;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	h.b[0] = (uint32_t)x & ct->bucket_mask;
+	h.b[1] = (uint32_t)(x >> 24) & ct->bucket_mask;
+	if (h.b[1] == h.b[0])
+		h.b[1] ^= 1;
+	h.sig = (uint32_t)(x >> 32);
+	return h;
+}
+
+static inline uint64_t
+slot_val(uint32_t sig, uint32_t idx, uint8_t dir)
+{
+	return (uint64_t)sig << 32 | (uint64_t)(idx + 1) << 1 | dir;
+}
+
+static inline uint32_t
+slot_idx(uint64_t v)
+{
+	return ((uint32_t)v >> 1) - 1;
+}
+
+static inline uint32_t
+slot_sig(uint64_t v)
+{
+	return (uint32_t)(v >> 32);
+}
+
+static inline uint64_t
+slot_load(const uint64_t *s)
+{
+	return __atomic_load_n(s, __ATOMIC_ACQUIRE);
+}
+
+static inline uint8_t
+status_load(const struct ps_ct_entry *e)
+{
+	return __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t
+ct_idx(const struct ps_ct *ct, const struct ps_ct_entry *e)
+{
+	return (uint32_t)(e - ct->entries);
+}
+
+static inline void
+slot_release(uint64_t *s, uint64_t val)
+{
+	if (s != NULL)
+		__atomic_compare_exchange_n(s, &val, 0, false, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED);
+}
+
+/* The slot holding val (management thread: delete). */
+static inline uint64_t *
+slot_find(struct ps_ct *ct, const struct ct_hash *h, uint64_t val)
+{
+	unsigned int k, i;
+
+	for (k = 0; k < 2; k++) {
+		struct ct_bucket *b = &ct->buckets[h->b[k]];
+
+		for (i = 0; i < BUCKET_SLOTS; i++)
+			if (slot_load(&b->slot[i]) == val)
+				return &b->slot[i];
+	}
+	return NULL;
+}
+
+static inline void
+ep_count(struct ps_ct *ct, uint32_t ep, int delta)
+{
+	if (ep < ct->max_endpoints)
+		__atomic_fetch_add(&ct->ep_conns[ep], (uint32_t)delta,
+				   __ATOMIC_RELAXED);
+}
+
+/* ct_mgmt.c: the defer queue's free function */
+void ct_entry_reclaimed(void *p, void *data, unsigned int n);
 
 /* ct_state.c */
 void ct_state_init(struct ps_ct_entry *e, const struct ps_ct_pkt *pkt);

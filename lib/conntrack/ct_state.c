@@ -21,6 +21,10 @@
  * window may still have an ack or segment this far out. */
 #define MIN_WIN 66000u
 #define MAX_WSCALE 14
+/* How far past the receiver's window a segment may start: a little, as
+ * the window update that allows it may have been handled by another
+ * worker a moment later. */
+#define SEQ_SLACK 16384u
 
 enum pkt_class {
 	C_SYN,
@@ -149,10 +153,8 @@ tcp_in_window(const struct ps_ct_entry *e, uint8_t s,
 	uint32_t end = seg_end(pkt);
 	uint32_t rwin = RTE_MAX(rcv->maxwin, MIN_WIN);
 	uint32_t swin = RTE_MAX(snd->maxwin, MIN_WIN);
-	uint32_t maxend = seq_after(snd->end, snd->maxend) ? snd->end :
-			  snd->maxend;
 
-	if (seq_after(pkt->seq, maxend + MIN_WIN))
+	if (seq_after(pkt->seq, snd->maxend + SEQ_SLACK))
 		return false;
 	if (seq_before(end, snd->end - rwin))
 		return false;
@@ -265,8 +267,10 @@ tcp_syn_sent(struct ps_ct_entry *e, uint8_t dir, enum pkt_class c,
 	if (c != C_SYNACK)
 		return PS_CT_INVALID;
 	tcp_dir_syn(&e->tcp[1], pkt);
-	/* windows of SYN segments are never scaled */
+	/* windows of SYN segments are never scaled; each side may send as
+	 * far as the other's SYN window allows */
 	e->tcp[0].maxend = pkt->ack + pkt->win;
+	e->tcp[1].maxend = e->tcp[1].end + e->tcp[0].maxwin;
 	state_raise(e, PS_CT_TCP_SYN_RECV);
 	return PS_CT_VALID;
 }

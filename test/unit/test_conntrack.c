@@ -26,6 +26,7 @@
 
 #include <podswitch/conntrack.h>
 
+#include "ps_build_config.h"
 #include "test_common.h"
 
 #define SYN RTE_TCP_SYN_FLAG
@@ -170,6 +171,22 @@ test_both_directions(void)
 	CU_ASSERT_PTR_EQUAL(out[2], e);
 	CU_ASSERT_EQUAL(dirs[2], PS_CT_DIR_ORIG);
 	CU_ASSERT_PTR_EQUAL(out[3], e);
+
+	/* more than one internal batch */
+	{
+		const struct ps_ct_tuple *many[150];
+		struct ps_ct_entry *mout[150];
+		uint8_t mdir[150];
+		unsigned int i, found = 0;
+
+		for (i = 0; i < RTE_DIM(many); i++)
+			many[i] = (i % 3 == 0) ? &o : (i % 3 == 1) ? &r : &other;
+		ps_ct_lookup_bulk(ct, many, RTE_DIM(many), mout, mdir);
+		for (i = 0; i < RTE_DIM(many); i++)
+			found += mout[i] == (i % 3 == 2 ? NULL : e) &&
+				 (i % 3 == 2 || mdir[i] == i % 3);
+		CU_ASSERT_EQUAL(found, RTE_DIM(many));
+	}
 
 	/* the same orig again: the existing entry, nothing created */
 	CU_ASSERT_EQUAL(ps_ct_add(ct, &o, &r, &nat, &syn, &e2, &dir),
@@ -439,6 +456,149 @@ test_race_create(void)
 	race_round(2, 2, true);
 }
 
+/*
+ * Two workers create one connection when it takes the table's last room,
+ * over and over (worker 0 deletes it between rounds, the only writer then):
+ * one entry goes live, the other worker gets PS_CT_EXISTS with it, never
+ * -ENOSPC. The race test above meets that edge once per round (its last
+ * flow); here every round does. Then, with the table really full of other
+ * connections, both get -ENOSPC. The main thread only joins: spinning, it
+ * would share worker 0's CPU and keep the two from overlapping.
+ */
+#define LAST_SIZE 64
+#define LAST_ROUNDS 16000
+
+struct last_arg {
+	struct ps_ct *ct;
+	unsigned int id;
+	uint32_t *arrived;	/* workers at the start of a round */
+	uint32_t *done;		/* workers through a round's add */
+	struct ps_ct_entry **live;	/* each round's, found by worker 0 */
+	int rc[LAST_ROUNDS + 1];
+	struct ps_ct_entry *got[LAST_ROUNDS + 1];
+	int err;
+};
+
+static void
+spin_until(const uint32_t *v, uint32_t want)
+{
+	unsigned int k;
+
+	for (k = 1; __atomic_load_n(v, __ATOMIC_ACQUIRE) < want; k++)
+		if (k % 4096 == 0)	/* a shared CPU */
+			sched_yield();
+		else
+			rte_pause();
+}
+
+static void *
+last_thread(void *p)
+{
+	struct last_arg *a = p;
+	unsigned int seed = a->id * 7919 + 3, k;
+	uint32_t r;
+
+	unpin(a->id);
+	if (rte_thread_register() != 0) {
+		a->err = -1;
+		return NULL;
+	}
+	for (r = 0; r <= LAST_ROUNDS; r++) {
+		struct ps_ct_tuple o, t;
+		struct ps_ct_nat nat;
+		struct ps_ct_pkt syn = tcp_pkt(SYN, 1000 + a->id, 0, 0);
+		uint8_t dir = PS_CT_DIR_ORIG;
+
+		/* the last round: full of other connections */
+		if (r == LAST_ROUNDS && a->id == 0 &&
+		    add_conn(a->ct, LAST_SIZE - 1, IPPROTO_TCP, NULL) !=
+		    PS_CT_CREATED)
+			a->err = -EIO;
+		conn_tuples(100000 + r, IPPROTO_TCP, &o, &t, &nat);
+		nat.endpoint_id = a->id;
+		__atomic_fetch_add(a->arrived, 1, __ATOMIC_ACQ_REL);
+		spin_until(a->arrived, 2 * (r + 1));
+		for (k = rand_r(&seed) % 48; k > 0; k--)
+			rte_pause();
+		a->rc[r] = ps_ct_add(a->ct, &o, &t, &nat, &syn, &a->got[r],
+				     &dir);
+		if (a->rc[r] == PS_CT_EXISTS && dir != PS_CT_DIR_ORIG)
+			a->err = -EINVAL;
+		__atomic_fetch_add(a->done, 1, __ATOMIC_ACQ_REL);
+		if (a->id != 0 || r == LAST_ROUNDS)
+			continue;
+		spin_until(a->done, 2 * (r + 1));
+		a->live[r] = ps_ct_lookup(a->ct, &o, &dir);
+		if (a->live[r] != NULL && ps_ct_del(a->ct, a->live[r]) != 0)
+			a->err = -ENOENT;
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+static void
+test_race_last_room(void)
+{
+	struct ps_ct *ct = ct_new("lastroom", LAST_SIZE, NULL);
+	uint32_t arrived = 0, done = 0, r, i;
+	unsigned int bad = 0, enospc = 0, walked = 0;
+	struct ps_ct_entry **live;
+	struct last_arg *args;
+	struct ps_ct_stats st;
+	pthread_t th[2];
+
+	if (ct == NULL)
+		return;
+	args = calloc(2, sizeof(*args));
+	live = calloc(LAST_ROUNDS, sizeof(*live));
+	CU_ASSERT_FATAL(args != NULL && live != NULL);
+	for (i = 0; i < LAST_SIZE - 1; i++)
+		CU_ASSERT_EQUAL(add_conn(ct, i, IPPROTO_TCP, NULL),
+				PS_CT_CREATED);
+	for (i = 0; i < 2; i++) {
+		args[i].ct = ct;
+		args[i].id = i;
+		args[i].arrived = &arrived;
+		args[i].done = &done;
+		args[i].live = live;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, last_thread,
+						     &args[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(args[i].err, 0);
+		CU_ASSERT_EQUAL(args[i].rc[LAST_ROUNDS], -ENOSPC);
+	}
+	for (r = 0; r < LAST_ROUNDS; r++) {
+		int rc0 = args[0].rc[r], rc1 = args[1].rc[r];
+
+		enospc += (rc0 == -ENOSPC) + (rc1 == -ENOSPC);
+		if (live[r] != NULL && args[0].got[r] == live[r] &&
+		    args[1].got[r] == live[r] &&
+		    ((rc0 == PS_CT_CREATED && rc1 == PS_CT_EXISTS) ||
+		     (rc0 == PS_CT_EXISTS && rc1 == PS_CT_CREATED)))
+			continue;
+		if (bad++ < 3)
+			printf("\n    round %u: rc %d %d, entries %p %p, live %p",
+			       r, rc0, rc1, (void *)args[0].got[r],
+			       (void *)args[1].got[r], (void *)live[r]);
+	}
+	ps_ct_stats(ct, &st);
+	printf("\n    %u rounds at the last room: %u wrong (%u -ENOSPC), %"
+	       PRIu64 " met a creation in progress ", LAST_ROUNDS, bad,
+	       enospc, st.contended);
+	CU_ASSERT_EQUAL(bad, 0);
+	ps_ct_walk(ct, count_cb, &walked);
+	CU_ASSERT_EQUAL(walked, LAST_SIZE);
+	CU_ASSERT_EQUAL(st.entries, LAST_SIZE);
+	CU_ASSERT_EQUAL(st.created, LAST_SIZE + LAST_ROUNDS);
+	CU_ASSERT_EQUAL(st.races_lost, LAST_ROUNDS);
+	CU_ASSERT_EQUAL(st.full, 2);
+	free(live);
+	free(args);
+	ps_ct_free(ct);
+}
+
 /* --- TCP state machine ------------------------------------------------- */
 
 #define O PS_CT_DIR_ORIG
@@ -566,6 +726,11 @@ static const struct scenario scenarios[] = {
 		{ O, ACK | PSH, 1001, 5001, 1000, V, PS_CT_TCP_ESTABLISHED },
 		{ O, ACK | PSH, 1001, 5001, 1000, V, PS_CT_TCP_ESTABLISHED },
 		{ R, ACK, 5001, 2001, 0, V, PS_CT_TCP_ESTABLISHED },
+		/* the server allowed 2001 + 65535 (+ 16384 of slack) */
+		{ O, ACK | PSH, 2001 + 65535 + 16384 + 1, 5001, 10, X,
+		  PS_CT_TCP_ESTABLISHED },
+		{ O, ACK | PSH, 2001 + 65535 + 16384, 5001, 10, V,
+		  PS_CT_TCP_ESTABLISHED },
 	} },
 	{ "TIME_WAIT reopened by a new SYN", {
 		HANDSHAKE,
@@ -1235,6 +1400,10 @@ test_release_hook(void)
 /* --- flush under concurrent workers -------------------------------------- */
 
 #define FLUSH_FLOWS 512
+/* Operations between two quiescent states: more allocations than the
+ * free ring holds, so memory reused before the grace period would be
+ * reused within a round. */
+#define FLUSH_ROUND 16384
 
 struct flush_arg {
 	struct ps_ct *ct;
@@ -1245,18 +1414,22 @@ struct flush_arg {
 	uint64_t hits;
 	uint64_t created;
 	unsigned int bad;
+	struct {
+		struct ps_ct_entry *e;
+		uint32_t n;
+	} held[FLUSH_ROUND];
 };
 
 /*
- * A worker: looks up and creates flows, reports quiescence every round.
- * A found entry must keep its tuples until then: reuse before the grace
- * period would show as a tuple that is not the one looked up.
+ * A worker: looks up and creates flows, keeps every entry it got for a
+ * round, checks they still hold their tuples, then reports quiescence. An
+ * entry reused before the grace period shows as another flow's tuples.
  */
 static void *
 flush_worker(void *p)
 {
 	struct flush_arg *a = p;
-	uint32_t n = 0;
+	uint32_t n = a->qid * 7;
 
 	unpin(a->qid);
 	if (rte_thread_register() != 0) {
@@ -1266,16 +1439,17 @@ flush_worker(void *p)
 	rte_rcu_qsbr_thread_register(a->qsv, a->qid);
 	rte_rcu_qsbr_thread_online(a->qsv, a->qid);
 	while (!a->stop) {
-		unsigned int i;
+		unsigned int i, nheld = 0;
 
-		for (i = 0; i < 32; i++, n++) {
+		for (i = 0; i < FLUSH_ROUND; i++, n++) {
 			struct ps_ct_tuple o, r;
 			struct ps_ct_nat nat;
 			struct ps_ct_pkt pkt = udp_pkt();
 			struct ps_ct_entry *e;
 			uint8_t dir;
+			uint32_t f = n % FLUSH_FLOWS;
 
-			conn_tuples(n % FLUSH_FLOWS, IPPROTO_UDP, &o, &r, &nat);
+			conn_tuples(f, IPPROTO_UDP, &o, &r, &nat);
 			e = ps_ct_lookup(a->ct, (n & 1) ? &o : &r, &dir);
 			a->lookups++;
 			if (e == NULL) {
@@ -1287,11 +1461,19 @@ flush_worker(void *p)
 			} else {
 				a->hits++;
 			}
-			rte_pause();
+			ps_ct_update(a->ct, e, dir, &pkt);
+			a->held[nheld].e = e;
+			a->held[nheld++].n = f;
+		}
+		for (i = 0; i < nheld; i++) {
+			struct ps_ct_tuple o, r;
+			struct ps_ct_nat nat;
+			struct ps_ct_entry *e = a->held[i].e;
+
+			conn_tuples(a->held[i].n, IPPROTO_UDP, &o, &r, &nat);
 			if (memcmp(&e->tuple[0], &o, sizeof(o)) != 0 ||
 			    memcmp(&e->tuple[1], &r, sizeof(r)) != 0)
 				a->bad++;
-			ps_ct_update(a->ct, e, dir, &pkt);
 		}
 		rte_rcu_qsbr_quiescent(a->qsv, a->qid);
 	}
@@ -1329,14 +1511,16 @@ test_flush_concurrent(void)
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, flush_worker,
 						     &args[i]), 0);
 	}
-	/* at least 300 flushes, and until both workers really ran (the
-	 * CPUs are shared) */
-	for (rounds = 0; rounds < 300 || ((args[0].hits == 0 ||
-	     args[1].hits == 0) && rounds < 20000); rounds++) {
-		usleep(1000);
+	/* Flush as often as possible, so that a round of a worker sees
+	 * thousands of creations, for at least 20000 flushes and until both
+	 * workers really ran (the CPUs are shared). */
+	for (rounds = 0; rounds < 20000 || ((args[0].hits == 0 ||
+	     args[1].hits == 0) && rounds < 200000); rounds++) {
 		flushed += ps_ct_flush(ct);
 		/* the management loop: reclaim what the workers released */
 		ps_ct_reclaim(ct);
+		if (rounds % 64 == 0)
+			usleep(100);
 	}
 	for (i = 0; i < 2; i++) {
 		args[i].stop = true;
@@ -1345,8 +1529,9 @@ test_flush_concurrent(void)
 	for (i = 0; i < 2; i++) {
 		CU_ASSERT_EQUAL(args[i].bad, 0);
 		printf("\n    worker %u: %" PRIu64 " lookups, %" PRIu64
-		       " hits, %" PRIu64 " created", i, args[i].lookups,
-		       args[i].hits, args[i].created);
+		       " hits, %" PRIu64 " created, %u reused early", i,
+		       args[i].lookups, args[i].hits, args[i].created,
+		       args[i].bad);
 	}
 	printf("\n    %u flushed in %u flushes ", flushed, rounds);
 	CU_ASSERT(flushed > 0);
@@ -1365,6 +1550,159 @@ test_flush_concurrent(void)
 		CU_ASSERT_EQUAL(ps_ct_endpoint_conns(ct, i), 0);
 	ps_ct_free(ct);
 	rte_free(qsv);
+}
+
+/* --- a real TCP trace ------------------------------------------------------ */
+
+struct trace_result {
+	unsigned int packets;
+	unsigned int invalid;
+	unsigned int conns;
+	uint8_t final_state[4];
+};
+
+/* The window-scale option of a SYN's TCP header, or PS_CT_WSCALE_NONE. */
+static uint8_t
+syn_wscale(const uint8_t *tcp, unsigned int hlen, unsigned int caplen)
+{
+	unsigned int i = 20;
+
+	hlen = RTE_MIN(hlen, caplen);
+	while (i < hlen) {
+		uint8_t kind = tcp[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen || tcp[i + 1] < 2)
+			break;
+		if (kind == 3 && tcp[i + 1] == 3 && i + 2 < hlen)
+			return PS_CT_WSCALE(tcp[i + 2]);
+		i += tcp[i + 1];
+	}
+	return PS_CT_WSCALE_NONE;
+}
+
+/*
+ * Feed every packet of a pcap (Ethernet, IPv4, TCP) through conntrack as
+ * a worker would: look up, update or create. wscale_mode: 1 parse the
+ * option, 0 pretend it was not parsed, -1 pretend SYNs had none.
+ */
+static int
+run_trace(const char *file, int wscale_mode, struct trace_result *res)
+{
+	struct ps_ct *ct = ct_new("trace", 64, NULL);
+	struct ps_ct_entry *conns[4];
+	uint8_t buf[2048];
+	FILE *f = fopen(file, "rb");
+
+	memset(res, 0, sizeof(*res));
+	if (f == NULL || ct == NULL || fread(buf, 24, 1, f) != 1) {
+		if (f != NULL)
+			fclose(f);
+		ps_ct_free(ct);
+		return -1;
+	}
+	for (;;) {
+		uint32_t rec[4], caplen;
+		const uint8_t *ip, *tcp;
+		struct ps_ct_tuple t, rt;
+		struct ps_ct_nat nat = { .endpoint_id = PS_CT_NO_ENDPOINT };
+		struct ps_ct_pkt p = { 0 };
+		struct ps_ct_entry *e;
+		unsigned int ihl, doff, iplen;
+		uint8_t dir;
+		int rc;
+
+		if (fread(rec, sizeof(rec), 1, f) != 1)
+			break;
+		caplen = rec[2];
+		if (caplen > sizeof(buf) || fread(buf, caplen, 1, f) != 1)
+			break;
+		if (caplen < 14 + 20 + 20 || buf[12] != 0x08 || buf[13] != 0)
+			continue;
+		ip = buf + 14;
+		ihl = (ip[0] & 0xf) * 4u;
+		if (ip[9] != IPPROTO_TCP || caplen < 14 + ihl + 20)
+			continue;
+		tcp = ip + ihl;
+		doff = (tcp[12] >> 4) * 4u;
+		iplen = (unsigned int)ip[2] << 8 | ip[3];
+		p.seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
+			(uint32_t)tcp[6] << 8 | tcp[7];
+		p.ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 |
+			(uint32_t)tcp[10] << 8 | tcp[11];
+		p.tcp_flags = tcp[13];
+		p.win = (uint16_t)(tcp[14] << 8 | tcp[15]);
+		p.payload_len = iplen - ihl - doff;
+		p.bytes = rec[3];
+		if (p.tcp_flags & SYN)
+			p.wscale = wscale_mode > 0 ?
+				syn_wscale(tcp, doff, caplen - 14 - ihl) :
+				wscale_mode < 0 ? PS_CT_WSCALE_NONE :
+				PS_CT_WSCALE_UNKNOWN;
+		ps_ct_tuple_set(&t, IPPROTO_TCP, *(const uint32_t *)&ip[12],
+				*(const uint32_t *)&ip[16],
+				*(const uint16_t *)&tcp[0],
+				*(const uint16_t *)&tcp[2]);
+		res->packets++;
+		e = ps_ct_lookup(ct, &t, &dir);
+		if (e != NULL) {
+			if (ps_ct_update(ct, e, dir, &p) != PS_CT_VALID)
+				res->invalid++;
+			continue;
+		}
+		ps_ct_tuple_reverse(&rt, &t);
+		rc = ps_ct_add(ct, &t, &rt, &nat, &p, &e, &dir);
+		if (rc == PS_CT_CREATED && res->conns < RTE_DIM(conns))
+			conns[res->conns++] = e;
+		else if (rc != PS_CT_CREATED)
+			res->invalid++;
+	}
+	fclose(f);
+	for (unsigned int i = 0; i < res->conns; i++)
+		res->final_state[i] = conns[i]->state;
+	ps_ct_free(ct);
+	return 0;
+}
+
+/*
+ * A real Linux conversation (test/data/pcap/make_ct_http.sh): a 1 MB
+ * download closed by the client, and an upload the server refuses and
+ * resets mid-stream with the client's window at zero.
+ */
+static void
+test_real_tcp_trace(void)
+{
+	const char *dir = getenv("PS_TEST_DATA");
+	struct trace_result r;
+	char file[512];
+
+	/* run by hand from the build tree: the source tree's data */
+	if (dir != NULL && dir[0] != '\0')
+		snprintf(file, sizeof(file), "%s/pcap/ct_http.pcap", dir);
+	else
+		snprintf(file, sizeof(file), "%s/../test/data/pcap/ct_http.pcap",
+			 PS_DRIVERS_DIR_SOURCE);
+	CU_ASSERT_EQUAL_FATAL(run_trace(file, 1, &r), 0);
+	printf("\n    %u packets, %u connections ", r.packets, r.conns);
+	CU_ASSERT_EQUAL(r.packets, 1205);
+	CU_ASSERT_EQUAL(r.invalid, 0);
+	CU_ASSERT_EQUAL_FATAL(r.conns, 2);
+	CU_ASSERT_EQUAL(r.final_state[0], PS_CT_TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(r.final_state[1], PS_CT_TCP_CLOSE);
+	/* options not parsed: still nothing dropped */
+	CU_ASSERT_EQUAL(run_trace(file, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.invalid, 0);
+	CU_ASSERT_EQUAL(r.final_state[0], PS_CT_TCP_TIME_WAIT);
+	/* the window check is live: without the scale the windows are 1/1024
+	 * of the real ones and the bulk data is out of window */
+	CU_ASSERT_EQUAL(run_trace(file, -1, &r), 0);
+	printf("(%u invalid without window scaling) ", r.invalid);
+	CU_ASSERT(r.invalid > 0);
 }
 
 static void
@@ -1388,6 +1726,7 @@ main(int argc, char **argv)
 		{ "connection to itself", test_self_connection },
 		{ "bad parameters", test_bad_params },
 		{ "racing creators get one entry", test_race_create },
+		{ "racing creators of the last room", test_race_last_room },
 		{ "TCP transitions and timeouts", test_tcp_scenarios },
 		{ "TCP assured flag and counters", test_tcp_assured_and_counters },
 		{ "TCP window scaling", test_tcp_window_scale },
@@ -1403,6 +1742,7 @@ main(int argc, char **argv)
 		{ "delete by predicate, walk with a limit", test_delete_if_walk },
 		{ "flush while workers look up and create", test_flush_concurrent },
 		{ "release hook on every delete", test_release_hook },
+		{ "a real Linux TCP trace", test_real_tcp_trace },
 		{ "state names", test_state_names },
 	};
 	CU_pSuite s;
