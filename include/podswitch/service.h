@@ -120,6 +120,9 @@ struct ps_svc_spec {
 	uint32_t maglev_size;
 	struct ps_wrr_weight *weights;
 	unsigned int nb_weights;
+	bool proxy_label;		/* service.kubernetes.io/service-proxy-name */
+	char proxy_name[PS_K8S_PORT_NAME_MAX];
+	bool headless_label;		/* service.kubernetes.io/headless */
 	/* "" = programmed; else why the dataplane does not serve it */
 	char skip_reason[PS_SVC_REASON_MAX];
 };
@@ -148,6 +151,7 @@ struct ps_eps_spec {
 	char name[PS_K8S_NAME_MAX];
 	char service[PS_K8S_NAME_MAX];	/* kubernetes.io/service-name */
 	char path[48];
+	char address_type[8];		/* IPv4, IPv6, FQDN */
 	struct ps_eps_endpoint *endpoints;
 	unsigned int nb_endpoints;
 	struct ps_eps_port *ports;
@@ -177,6 +181,14 @@ int ps_k8s_parse(const char *text, size_t len, struct ps_k8s_doc *doc,
 int ps_k8s_parse_json(const json_t *root, struct ps_k8s_doc *doc,
 		      struct ps_errors *errs);
 void ps_k8s_doc_free(struct ps_k8s_doc *doc);
+
+/*
+ * Back to Kubernetes shapes (for GET and listing): the fields above, in
+ * the form the parser takes, so an object read back can be applied as
+ * is. A new reference, or NULL without memory.
+ */
+json_t *ps_k8s_svc_to_json(const struct ps_svc_spec *s);
+json_t *ps_k8s_slice_to_json(const struct ps_eps_spec *s);
 
 const char *ps_svc_type_name(enum ps_svc_type t);
 const char *ps_svc_sched_name(enum ps_svc_sched s);
@@ -288,6 +300,18 @@ void ps_svc_free(struct ps_svc_table *t);
 bool ps_svc_lookup(const struct ps_svc_table *t, uint32_t dst_ip,
 		   uint16_t dst_port, uint8_t proto, bool dst_is_local,
 		   struct ps_svc_hit *hit);
+/*
+ * The same for n (<= 64) destinations of a burst. Bit i of the result is
+ * set when hits[i] is valid; bit i of local_mask says dst_ip[i] is local.
+ */
+uint64_t ps_svc_lookup_bulk(const struct ps_svc_table *t,
+			    const uint32_t *dst_ip, const uint16_t *dst_port,
+			    const uint8_t *proto, uint64_t local_mask,
+			    unsigned int n, struct ps_svc_hit *hits);
+/* The current object of a service port id (e.g. kept in a conntrack
+ * entry), or NULL when the port is gone. Reader rules as for lookup. */
+const struct ps_svc_port *ps_svc_port_get(const struct ps_svc_table *t,
+					  uint32_t id);
 /*
  * Choose the endpoint for a new connection of flow through hit, on
  * worker (0..nb_workers-1; its rr cursors and counters are its own).

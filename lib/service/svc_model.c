@@ -694,6 +694,13 @@ parse_service(const json_t *item, const char *path, struct ps_svc_spec *sp,
 	}
 	parse_meta(item, path, sp->ns, sp->name, &labels, &ann, &bad, errs);
 	parse_annotations(ann, path, sp, &bad, errs);
+	/* presence is what counts (kube-proxy selects on it) */
+	sp->proxy_label = labels != NULL && get(labels, LBL_PROXY) != NULL;
+	if (sp->proxy_label)
+		meta_str(labels, path, "labels", LBL_PROXY, sp->proxy_name,
+			 sizeof(sp->proxy_name), &bad, errs);
+	sp->headless_label = labels != NULL &&
+			     json_object_get(labels, LBL_HEADLESS) != NULL;
 	spec = get_obj(item, path, "spec", true, &bad, errs);
 	if (spec == NULL)
 		return -EINVAL;
@@ -774,10 +781,10 @@ parse_service(const json_t *item, const char *path, struct ps_svc_spec *sp,
 	if (sp->type == PS_SVC_EXTERNAL_NAME)
 		snprintf(sp->skip_reason, sizeof(sp->skip_reason),
 			 "ExternalName: DNS only");
-	else if (labels != NULL && get(labels, LBL_PROXY) != NULL)
+	else if (sp->proxy_label)
 		snprintf(sp->skip_reason, sizeof(sp->skip_reason),
 			 "label %s: another proxy's", LBL_PROXY);
-	else if (labels != NULL && json_object_get(labels, LBL_HEADLESS))
+	else if (sp->headless_label)
 		snprintf(sp->skip_reason, sizeof(sp->skip_reason),
 			 "label %s", LBL_HEADLESS);
 	else if (sp->headless)
@@ -928,6 +935,10 @@ parse_slice(const json_t *item, const char *path, struct ps_eps_spec *es,
 			 "no label %s", LBL_SVC_NAME);
 	if (get_str(item, path, "addressType", true, s, sizeof(s), &bad,
 		    errs)) {
+		/* longer values are errors below; a cut copy is harmless */
+		if (snprintf(es->address_type, sizeof(es->address_type), "%s",
+			     s) >= (int)sizeof(es->address_type))
+			es->address_type[0] = '\0';
 		if (strcmp(s, "IPv6") == 0 || strcmp(s, "FQDN") == 0) {
 			snprintf(es->skip_reason, sizeof(es->skip_reason),
 				 "addressType %s: IPv4 only", s);

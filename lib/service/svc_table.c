@@ -94,6 +94,9 @@ struct ps_svc_table {
 	struct ps_eps_spec **slices;
 	uint32_t nb_slices, slice_addrs;
 	struct name_map slice_map;
+	/* the same slots chained by (namespace, service-name label): a
+	 * service's slices without a walk over every slot */
+	struct name_map slice_svc_map;
 	struct id_fifo slice_free;
 
 	struct ps_svc_port **ports;	/* current object per port id */
@@ -441,6 +444,7 @@ ps_svc_create(const struct ps_svc_table_params *p)
 	    t->wstats == NULL ||
 	    nm_init(&t->svc_map, t->max_svcs) < 0 ||
 	    nm_init(&t->slice_map, t->max_eps) < 0 ||
+	    nm_init(&t->slice_svc_map, t->max_eps) < 0 ||
 	    fifo_init(&t->svc_free, t->max_svcs) < 0 ||
 	    fifo_init(&t->slice_free, t->max_eps) < 0 ||
 	    fifo_init(&t->port_free, t->max_svcs) < 0 ||
@@ -498,6 +502,8 @@ ps_svc_free(struct ps_svc_table *t)
 	free(t->svc_map.next);
 	free(t->slice_map.head);
 	free(t->slice_map.next);
+	free(t->slice_svc_map.head);
+	free(t->slice_svc_map.next);
 	free(t->svc_free.ids);
 	free(t->slice_free.ids);
 	free(t->port_free.ids);
@@ -579,18 +585,18 @@ slices_after(const struct ps_svc_table *t, const struct change *c,
 	     const char *ns, const char *name,
 	     void (*fn)(const struct ps_eps_spec *s, void *arg), void *arg)
 {
-	uint32_t i, seen;
+	uint32_t i;
 
 	for (i = 0; i < c->nb_up_slices; i++)
 		if (c->up_slices[i].skip_reason[0] == '\0' &&
 		    strcmp(c->up_slices[i].ns, ns) == 0 &&
 		    strcmp(c->up_slices[i].service, name) == 0)
 			fn(&c->up_slices[i], arg);
-	for (i = 0, seen = 0; i < t->max_eps && seen < t->nb_slices; i++) {
+	for (i = t->slice_svc_map.head[name_hash(ns, name) &
+				       t->slice_svc_map.mask];
+	     i != SVC_NONE; i = t->slice_svc_map.next[i]) {
 		const struct ps_eps_spec *s = t->slices[i];
 
-		if (s != NULL)
-			seen++;
 		if (s == NULL || s->skip_reason[0] != '\0' ||
 		    strcmp(s->ns, ns) != 0 || strcmp(s->service, name) != 0 ||
 		    slice_deleted(c, i) || slice_upserted(c, s->ns, s->name))
@@ -1314,6 +1320,8 @@ svc_change(struct ps_svc_table *t, const struct change *c,
 			t->slice_addrs -= svc_slice_addrs(t->slices[s]);
 			nm_del(&t->slice_map, name_hash(t->slices[s]->ns,
 							t->slices[s]->name), s);
+			nm_del(&t->slice_svc_map, name_hash(t->slices[s]->ns,
+				t->slices[s]->service), s);
 			svc_slice_free(t->slices[s]);
 			free(t->slices[s]);
 			t->slices[s] = NULL;
@@ -1326,6 +1334,9 @@ svc_change(struct ps_svc_table *t, const struct change *c,
 
 			if (s != SVC_NONE) {
 				t->slice_addrs -= svc_slice_addrs(t->slices[s]);
+				nm_del(&t->slice_svc_map, name_hash(
+					t->slices[s]->ns,
+					t->slices[s]->service), s);
 				svc_slice_free(t->slices[s]);
 				free(t->slices[s]);
 			} else {
@@ -1335,6 +1346,8 @@ svc_change(struct ps_svc_table *t, const struct change *c,
 				t->nb_slices++;
 			}
 			t->slices[s] = copies[i];
+			nm_add(&t->slice_svc_map, name_hash(copies[i]->ns,
+					copies[i]->service), s);
 			t->slice_addrs += svc_slice_addrs(copies[i]);
 		}
 		free(copies);
@@ -1566,7 +1579,9 @@ ps_svc_replace_slices(struct ps_svc_table *t, const char *ns,
 	del = malloc(sizeof(*del) * (t->nb_slices + 1));
 	if (del == NULL)
 		return -ENOMEM;
-	for (i = 0; i < t->max_eps && n < t->nb_slices; i++) {
+	for (i = t->slice_svc_map.head[name_hash(ns, name) &
+				       t->slice_svc_map.mask];
+	     i != SVC_NONE; i = t->slice_svc_map.next[i]) {
 		const struct ps_eps_spec *s = t->slices[i];
 
 		if (s != NULL && strcmp(s->ns, ns) == 0 &&
@@ -1640,6 +1655,74 @@ ps_svc_lookup(const struct ps_svc_table *t, uint32_t dst_ip,
 	return true;
 }
 
+uint64_t
+ps_svc_lookup_bulk(const struct ps_svc_table *t, const uint32_t *dst_ip,
+		   const uint16_t *dst_port, const uint8_t *proto,
+		   uint64_t local_mask, unsigned int n, struct ps_svc_hit *hits)
+{
+	struct fe_key keys[RTE_HASH_LOOKUP_BULK_MAX];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint64_t found = 0, again = 0, out = 0;
+	unsigned int i, m = 0;
+	uint8_t idx[RTE_HASH_LOOKUP_BULK_MAX];
+
+	if (n == 0)
+		return 0;
+	n = RTE_MIN(n, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
+	for (i = 0; i < n; i++) {
+		keys[i] = (struct fe_key){ .ip = dst_ip[i], .port = dst_port[i],
+					   .proto = proto[i] };
+		kp[i] = &keys[i];
+	}
+	rte_hash_lookup_bulk_data(t->fe, kp, n, &found, data);
+	/* NodePort second chance for local destinations that missed */
+	for (i = 0; i < n; i++) {
+		if (dst_ip[i] == 0) {
+			found &= ~(1ULL << i);
+			continue;
+		}
+		if (!(found & (1ULL << i)) && (local_mask & (1ULL << i))) {
+			keys[i].ip = 0;
+			kp[m] = &keys[i];
+			idx[m++] = (uint8_t)i;
+		}
+	}
+	if (m > 0) {
+		void *d2[RTE_HASH_LOOKUP_BULK_MAX];
+
+		rte_hash_lookup_bulk_data(t->fe, kp, m, &again, d2);
+		for (i = 0; i < m; i++)
+			if (again & (1ULL << i)) {
+				data[idx[i]] = d2[i];
+				found |= 1ULL << idx[i];
+			}
+	}
+	for (i = 0; i < n; i++) {
+		const struct ps_svc_port *sp;
+
+		if (!(found & (1ULL << i)))
+			continue;
+		sp = __atomic_load_n(&t->ports[(uintptr_t)data[i] >> 2],
+				     __ATOMIC_ACQUIRE);
+		if (sp == NULL)
+			continue;
+		hits[i].sp = sp;
+		hits[i].kind = (enum ps_svc_fe_kind)((uintptr_t)data[i] &
+						     FE_KIND_MASK);
+		out |= 1ULL << i;
+	}
+	return out;
+}
+
+const struct ps_svc_port *
+ps_svc_port_get(const struct ps_svc_table *t, uint32_t id)
+{
+	if (id >= t->max_svcs)
+		return NULL;
+	return __atomic_load_n(&t->ports[id], __ATOMIC_ACQUIRE);
+}
+
 static bool
 src_allowed(const struct ps_svc_port *sp, uint32_t src)
 {
@@ -1706,6 +1789,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 	const struct svc_epset *es;
 	const struct svc_cand *c;
 	const struct svc_ep *e = NULL;
+	uint32_t now = __atomic_load_n(&t->now, __ATOMIC_RELAXED);
 	unsigned int ci;
 	uint32_t k;
 	bool local;
@@ -1732,7 +1816,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 	}
 	if (sp->affinity) {
 		uint64_t v = svc_aff_get(&t->aff, sp->id, flow->src_ip,
-					 t->now);
+					 now);
 
 		if (v != 0) {
 			int i = svc_epset_find(es, svc_ep_key(
@@ -1769,7 +1853,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 			uint64_t mine = (uint64_t)rte_be_to_cpu_32(e->ip) << 16 |
 					e->port;
 			uint64_t v = svc_aff_put(&t->aff, sp->id, flow->src_ip,
-						 mine, t->now, false);
+						 mine, now, false);
 
 			if (v == 0) {
 				ws->affinity_full++;
@@ -1784,7 +1868,7 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 					e = &es->eps[i];
 				else
 					svc_aff_put(&t->aff, sp->id,
-						    flow->src_ip, mine, t->now,
+						    flow->src_ip, mine, now,
 						    true);
 			}
 		}
