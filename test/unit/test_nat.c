@@ -451,6 +451,7 @@ test_udp_checksum_zero_becomes_ffff(void)
 		.plen = 2, .seed = 1 };
 	struct ps_nat_xlate x = { .dst_ip = ip("10.244.1.9"),
 		.dst_port = htons(53), .flags = PS_NAT_DST_ADDR };
+	struct ps_nat_xlate back = { .flags = PS_NAT_DST_ADDR };
 	uint8_t e[256];
 	struct spec t;
 	uint32_t sp;
@@ -476,6 +477,9 @@ test_udp_checksum_zero_becomes_ffff(void)
 	build(e, &t);
 	CU_ASSERT_EQUAL(e[14 + 20 + 6], 0xff);
 	CU_ASSERT_EQUAL(e[14 + 20 + 7], 0xff);
+	/* and back: an all-ones checksum is a checksum, not "none" */
+	back.dst_ip = s.dst_ip;
+	check_rewrite(&t, &back, PS_NAT_OK, "udp checksum 0xffff back");
 }
 
 static void
