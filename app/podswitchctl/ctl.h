@@ -85,5 +85,8 @@ int cmd_fdb(const struct ctl *c, int argc, char **argv);
 int cmd_neigh(const struct ctl *c, int argc, char **argv);
 int cmd_stats(const struct ctl *c, int argc, char **argv);
 int cmd_metrics(const struct ctl *c, int argc, char **argv);
+int cmd_service(const struct ctl *c, int argc, char **argv);
+int cmd_apply(const struct ctl *c, int argc, char **argv);
+int cmd_conntrack(const struct ctl *c, int argc, char **argv);
 
 #endif

@@ -27,6 +27,9 @@ static const struct command commands[] = {
 	{ "neighbor", cmd_neigh },
 	{ "stats", cmd_stats },
 	{ "metrics", cmd_metrics },
+	{ "service", cmd_service },
+	{ "apply", cmd_apply },
+	{ "conntrack", cmd_conntrack },
 };
 
 static const char *

@@ -162,6 +162,16 @@ struct ps_ct_params {
 	int socket;
 	struct rte_rcu_qsbr *qsv;	/* NULL: no concurrent readers */
 	struct ps_ct_timeouts timeouts;	/* zero fields take the defaults */
+	/*
+	 * Optional: called on the management thread for every live entry
+	 * deleted (expiry, ps_ct_del, delete_if, flush), once both of its
+	 * keys are out of the index, so its owner can give back what the
+	 * entry held (a SNAT port, an endpoint's connection count): no
+	 * lookup can find the entry any more, though its memory waits for
+	 * the grace period.
+	 */
+	void (*release)(const struct ps_ct_entry *e, void *arg);
+	void *release_arg;
 };
 
 enum ps_ct_verdict {

@@ -7,8 +7,8 @@
  * rte_graph per worker.
  *
  *   port_rx-<port>-q<n> -> eth_input --arp--> arp -> port_tx-<port>
- *                                    --l2---> l2_fdb -> port_tx-<port> (one or flooded)
- *                                    --ip4--> ip4_input -> ip4_local -> port_tx-<port>
+ *                                    --l2---> service_l2 -> l2_fdb -> port_tx-<port> (one or flooded)
+ *                                    --ip4--> ip4_input -> service_lb -> ip4_lookup -> ...
  *
  * Every drop goes to a node named "<node>.drop.<reason>", so the graph's
  * own per-node counters are the per-reason drop counters.
@@ -27,6 +27,24 @@
 struct ps_route_table;
 struct ps_neigh_table;
 struct ps_vxlan;
+struct ps_ct;
+struct ps_svc_table;
+struct ps_nat_pool;
+
+/* SNAT port pools, one per protocol (TCP, UDP, ICMP echo identifiers). */
+enum ps_nat_pool_id {
+	PS_NAT_POOL_TCP,
+	PS_NAT_POOL_UDP,
+	PS_NAT_POOL_ICMP,
+	PS_NAT_NB_POOLS,
+};
+
+static inline int
+ps_nat_pool_of(uint8_t proto)
+{
+	return proto == 6 ? PS_NAT_POOL_TCP : proto == 17 ? PS_NAT_POOL_UDP :
+	       proto == 1 ? PS_NAT_POOL_ICMP : -1;
+}
 
 extern int ps_logtype_graph;
 
@@ -118,11 +136,51 @@ struct ps_graph_env {
 	/* mbufs from the management thread for worker 0 to send; the port
 	 * is in the metadata's nh_port */
 	struct rte_ring *ctl_ring;
+	/* service load balancer: conntrack, services, SNAT ports */
+	struct ps_ct *ct;
+	struct ps_svc_table *svcs;
+	struct ps_nat_pool *nat_pool[PS_NAT_NB_POOLS];
+	/* network order: in when (a & mask) == net; an absent prefix is
+	 * net 0, mask ~0 (only 0.0.0.0, never a real source/destination) */
+	uint32_t pod_net, pod_mask;
+	uint32_t cluster_net, cluster_mask;
+	uint32_t service_net, service_mask;
+	uint32_t node_net, node_mask;	/* the node subnet: the other nodes */
+	/* pods' egress to outside the cluster is masqueraded; off when
+	 * cluster_cidr is not configured (inside and outside unknown) */
+	bool masquerade;
+	/*
+	 * Live connections DNATed, without SNAT, from a pod of this node to
+	 * an endpoint in the pod subnet, per endpoint address (indexed by
+	 * ps_lb_l2_slot()): the endpoint's replies are bridged, and only
+	 * frames from an address counted here need service_l2's conntrack
+	 * lookup. Workers increment when they create such a connection, the
+	 * management thread decrements when it is deleted.
+	 */
+	uint32_t *l2_ep_conns;
+	uint32_t l2_ep_mask;
 	/* log one line per packet per node (debug; costs nothing when off) */
 	bool trace;
 };
 
 extern struct ps_graph_env ps_genv;
+
+/* Slot of pod address ip (network order) in ps_genv.l2_ep_conns. */
+static inline uint32_t
+ps_lb_l2_slot(uint32_t ip)
+{
+	return rte_be_to_cpu_32(ip) & ps_genv.l2_ep_mask;
+}
+
+/* Whether connection orig, DNATed to dnat_ip without SNAT, has its
+ * replies bridged (client and endpoint both in the pod subnet). */
+static inline bool
+ps_lb_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
+{
+	return dnat_ip != 0 && snat_ip == 0 &&
+	       (client_ip & ps_genv.pod_mask) == ps_genv.pod_net &&
+	       (dnat_ip & ps_genv.pod_mask) == ps_genv.pod_net;
+}
 
 static inline const struct ps_port_set *
 ps_graph_segment(void)

@@ -364,8 +364,9 @@ void ps_svc_reclaim(struct ps_svc_table *t);
  * Called on the management thread after a service port's endpoint set
  * changed, with the endpoints (ip network order, port host order) that
  * were serving and now are gone or no longer serving (kube-proxy's
- * "stale" endpoints; every endpoint when the port itself goes): the
- * conntrack owner removes their UDP entries.
+ * "stale" endpoints; every endpoint when the port itself goes), and the
+ * ones removed while not serving: the conntrack owner removes their UDP
+ * entries, and every entry of those no longer in the set.
  */
 struct ps_svc_ep_addr {
 	uint32_t ip;

@@ -35,6 +35,15 @@ static const struct rest_route routes[] = {
 	{ "DELETE", { "v1", "ports", "*" }, rest_port_delete },
 	{ "GET", { "v1", "fdb" }, rest_fdb_get },
 	{ "GET", { "v1", "neighbors" }, rest_neighbors_get },
+	{ "GET", { "v1", "services" }, rest_services_get },
+	{ "GET", { "v1", "services", "*", "*" }, rest_service_get },
+	{ "PUT", { "v1", "services", "*", "*" }, rest_service_put },
+	{ "DELETE", { "v1", "services", "*", "*" }, rest_service_delete },
+	{ "PUT", { "v1", "services", "*", "*", "endpoints" },
+	  rest_service_endpoints_put },
+	{ "POST", { "v1", "apply" }, rest_apply_post },
+	{ "GET", { "v1", "conntrack" }, rest_conntrack_get },
+	{ "DELETE", { "v1", "conntrack" }, rest_conntrack_delete },
 };
 
 /* Whether seg[0..n) matches rt; *arg is the segment taken by "*". */

@@ -60,6 +60,8 @@ ps_ct_create(const struct ps_ct_params *p)
 	if (ct == NULL)
 		return NULL;
 	ct->size = p->size;
+	ct->release = p->release;
+	ct->release_arg = p->release_arg;
 	set_timeouts(ct, &p->timeouts);
 	/* Index at most half full: 2 tuples per entry, 2 slots per tuple. */
 	nb_slots = rte_align64pow2((uint64_t)p->size * 4);

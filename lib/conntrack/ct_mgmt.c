@@ -71,6 +71,8 @@ ct_delete(struct ps_ct *ct, struct ps_ct_entry *e)
 			     slot_val(h.sig, idx, (uint8_t)k));
 	}
 	ep_count(ct, e->nat.endpoint_id, -1);
+	if (ct->release != NULL)
+		ct->release(e, ct->release_arg);
 	ct->pending_free++;
 	if (ct->dq == NULL ||
 	    rte_rcu_qsbr_dq_enqueue(ct->dq, &idx) != 0) {

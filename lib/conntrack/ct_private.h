@@ -95,6 +95,8 @@ struct ps_ct {
 	uint32_t max_endpoints;
 	volatile uint32_t now;
 	uint32_t timeout[PS_CT_STATE_MAX];
+	void (*release)(const struct ps_ct_entry *e, void *arg);
+	void *release_arg;
 	/* management thread only */
 	uint32_t expire_cursor;
 	uint32_t pending_free;

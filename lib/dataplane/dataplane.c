@@ -203,6 +203,10 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 	rc = ps_l3_init(dp);
 	if (rc < 0)
 		goto fail;
+	dp->nb_workers = nb_lcores;
+	rc = ps_lb_init(dp);
+	if (rc < 0)
+		goto fail;
 	rc = ps_graph_nodes_setup();
 	if (rc < 0)
 		goto fail;
@@ -300,6 +304,7 @@ ps_dataplane_fini(struct ps_dataplane *dp)
 	for (i = 0; i < dp->nb_ports; i++)
 		ps_port_destroy(dp->port_ids[i]);
 	dp->nb_ports = 0;
+	ps_lb_fini(dp);
 	ps_l3_fini(dp);
 	ps_fdb_free(dp->fdb);
 	dp->fdb = NULL;

@@ -10,6 +10,11 @@ void ps_l3_fini(struct ps_dataplane *dp);
 /* Neighbor timers and rings, route reclamation. */
 void ps_l3_poll(struct ps_dataplane *dp);
 
+/* Conntrack, services and SNAT pools (services.c); their timers. */
+int ps_lb_init(struct ps_dataplane *dp);
+void ps_lb_fini(struct ps_dataplane *dp);
+void ps_lb_poll(struct ps_dataplane *dp, uint32_t now);
+
 /* Publish the pod segment of the active ports; returns after a grace
  * period (the retired set is then free to rewrite). */
 void ps_dp_segment_update(struct ps_dataplane *dp);

@@ -15,4 +15,5 @@ ps_mgmt_poll(struct ps_dataplane *dp)
 	}
 	ps_fdb_process_learn(dp->fdb);
 	ps_l3_poll(dp);
+	ps_lb_poll(dp, now);
 }

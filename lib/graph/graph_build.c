@@ -123,7 +123,9 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 {
 	static const char *const fixed[] = { "eth_input", "l2_fdb", "arp",
 		"ip4_input", "ip4_local", "ip4_lookup", "ip4_rewrite",
-		"icmp_error", "vxlan_encap", "vxlan_decap", "port_tx-*", "*" PS_DROP_INFIX "*" };
+		"service_lb", "service_l2",
+		"icmp_error", "vxlan_encap", "vxlan_decap", "port_tx-*",
+		"*" PS_DROP_INFIX "*" };
 	char rx_names[PS_WORKER_MAX_RXQ][RTE_NODE_NAMESIZE];
 	const char *patterns[PS_WORKER_MAX_RXQ + RTE_DIM(fixed) + 1];
 	struct rte_graph_param gp_ = { 0 };

@@ -121,7 +121,8 @@ static struct rte_node_register eth_input_node = {
 	.process = eth_input_process,
 	.nb_edges = ETH_INPUT_NB_NEXT,
 	.next_nodes = {
-		[ETH_INPUT_NEXT_L2] = "l2_fdb",
+		/* via the tracked-connection check of bridged IPv4 */
+		[ETH_INPUT_NEXT_L2] = "service_l2",
 		[ETH_INPUT_NEXT_ARP] = "arp",
 		[ETH_INPUT_NEXT_IP4] = "ip4_input",
 #define X(e, s) [ETH_INPUT_DROP_##e] = "eth_input" PS_DROP_INFIX s,

@@ -3,6 +3,9 @@
  * icmp_error: turn the packet into the ICMP error that the metadata asks
  * for (time exceeded, destination unreachable), quoting its IP header and
  * first 8 payload bytes (RFC 792), and route it back to the sender.
+ * It goes through service_lb first: an error about a packet we already
+ * translated (DNAT, masquerade) is translated back like any other ICMP
+ * error of the connection, so its sender recognises its own packet.
  * Rate-limited per worker; never about an ICMP error, a fragment other than
  * the first, a broadcast/multicast, or a packet we built ourselves.
  */
@@ -195,7 +198,7 @@ static struct rte_node_register icmp_error_node = {
 	.init = icmp_error_init,
 	.nb_edges = ICMP_ERROR_NB_NEXT,
 	.next_nodes = {
-		[ICMP_ERROR_NEXT_LOOKUP] = "ip4_lookup",
+		[ICMP_ERROR_NEXT_LOOKUP] = "service_lb",
 #define X(e, s) [ICMP_ERROR_DROP_##e] = "icmp_error" PS_DROP_INFIX s,
 		ICMP_ERROR_DROPS(X)
 #undef X

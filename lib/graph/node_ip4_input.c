@@ -2,7 +2,7 @@
 /*
  * ip4_input: IPv4 addressed to our MAC. Checks the header (version, IHL,
  * total length against the frame, checksum) and trims Ethernet padding,
- * then hands the packet to ip4_lookup. Options and fragments pass as they
+ * then hands the packet to service_lb (then ip4_lookup). Options and fragments pass as they
  * are: a router forwards them untouched.
  */
 #include <rte_ip.h>
@@ -92,7 +92,7 @@ static struct rte_node_register ip4_input_node = {
 	.process = ip4_input_process,
 	.nb_edges = IP4_INPUT_NB_NEXT,
 	.next_nodes = {
-		[IP4_INPUT_NEXT_LOOKUP] = "ip4_lookup",
+		[IP4_INPUT_NEXT_LOOKUP] = "service_lb",
 #define X(e, s) [IP4_INPUT_DROP_##e] = "ip4_input" PS_DROP_INFIX s,
 		IP4_INPUT_DROPS(X)
 #undef X

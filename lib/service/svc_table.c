@@ -932,13 +932,14 @@ diff_eps(struct port_plan *pp)
 	if (pp->gone == NULL)
 		return -ENOMEM;
 	/* What kube-proxy calls stale: it was serving and now is gone or
-	 * no longer serving. Its UDP flows must not keep going there. */
+	 * no longer serving. Its UDP flows must not keep going there. An
+	 * endpoint removed while not serving is reported too: its
+	 * remaining connections end with it. */
 	for (i = 0; i < old->n; i++) {
-		int j;
+		int j = svc_epset_find(pp->es, old->eps[i].key);
 
-		if (!(old->eps[i].flags & PS_EP_SERVING))
+		if (!(old->eps[i].flags & PS_EP_SERVING) && j >= 0)
 			continue;
-		j = svc_epset_find(pp->es, old->eps[i].key);
 		if (j < 0 || !(pp->es->eps[j].flags & PS_EP_SERVING))
 			pp->gone[pp->nb_gone++] = (struct ps_svc_ep_addr){
 				.ip = old->eps[i].ip, .port = old->eps[i].port };

@@ -1335,6 +1335,68 @@ test_delete_if_walk(void)
 	ps_ct_free(ct);
 }
 
+/* --- release hook ----------------------------------------------------------- */
+
+struct release_arg {
+	struct ps_ct *ct;
+	unsigned int calls;
+	unsigned int still_found;	/* keys still in the index at the call */
+	uint32_t ep_sum;
+};
+
+static void
+release_cb(const struct ps_ct_entry *e, void *arg)
+{
+	struct release_arg *r = arg;
+	uint8_t dir;
+
+	r->calls++;
+	r->ep_sum += e->nat.endpoint_id;
+	if (ps_ct_lookup(r->ct, &e->tuple[0], &dir) != NULL ||
+	    ps_ct_lookup(r->ct, &e->tuple[1], &dir) != NULL)
+		r->still_found++;
+}
+
+/* Every way an entry is deleted calls the owner's release once, after
+ * both keys left the index (a NAT port may be reused at once). */
+static void
+test_release_hook(void)
+{
+	struct release_arg r = { 0 };
+	struct ps_ct_params p = {
+		.name = "rel", .size = 64, .socket = SOCKET_ID_ANY,
+		.release = release_cb, .release_arg = &r,
+	};
+	struct ps_ct_entry *e;
+	uint32_t i;
+
+	r.ct = ps_ct_create(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.ct);
+	ps_ct_set_now(r.ct, 100);
+	for (i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(add_conn(r.ct, i, i < 5 ? IPPROTO_TCP :
+					 IPPROTO_UDP, NULL), PS_CT_CREATED);
+	/* ps_ct_del: connection 3 (endpoint 3) */
+	e = find_conn(r.ct, 3, IPPROTO_TCP, 0, &(uint8_t){ 0 });
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(ps_ct_del(r.ct, e), 0);
+	CU_ASSERT_EQUAL(r.calls, 1);
+	CU_ASSERT_EQUAL(r.ep_sum, 3);
+	/* deleting it again releases nothing */
+	CU_ASSERT_EQUAL(ps_ct_del(r.ct, e), -ENOENT);
+	CU_ASSERT_EQUAL(r.calls, 1);
+	/* expiry: the UDP ones (30 s unreplied) go, SYN_SENT (120 s) stay */
+	ps_ct_set_now(r.ct, 100 + 31);
+	CU_ASSERT_EQUAL(ps_ct_expire(r.ct, 1u << 20), 5);
+	CU_ASSERT_EQUAL(r.calls, 6);
+	/* flush: the 4 TCP left */
+	CU_ASSERT_EQUAL(ps_ct_flush(r.ct), 4);
+	CU_ASSERT_EQUAL(r.calls, 10);
+	CU_ASSERT_EQUAL(r.ep_sum, 0 + 1 + 2 + 3 + 0 + 1 + 2 + 3 + 0 + 1);
+	CU_ASSERT_EQUAL(r.still_found, 0);
+	ps_ct_free(r.ct);
+}
+
 /* --- flush under concurrent workers -------------------------------------- */
 
 #define FLUSH_FLOWS 512
@@ -1679,6 +1741,7 @@ main(int argc, char **argv)
 		{ "expiry in bounded slices", test_expire_slices },
 		{ "delete by predicate, walk with a limit", test_delete_if_walk },
 		{ "flush while workers look up and create", test_flush_concurrent },
+		{ "release hook on every delete", test_release_hook },
 		{ "a real Linux TCP trace", test_real_tcp_trace },
 		{ "state names", test_state_names },
 	};

@@ -25,6 +25,7 @@
 #include <rte_ip.h>
 #include <rte_mempool.h>
 
+#include <podswitch/conntrack.h>
 #include <podswitch/graph.h>
 #include <podswitch/rest.h>
 #include <podswitch/route.h>
@@ -646,6 +647,203 @@ test_fdb_neighbors(void)
 				"state")) ?: "", "PERMANENT") == 0;
 	CHECK(found, "permanent neighbor: %s", r.body);
 	CHECK(json_array_size(r.json) >= 3, "neighbors: %s", r.body);
+	resp_free(&r);
+}
+
+/* A service of the List bodies below: default/<name> on vip:80/TCP. */
+#define SVC_JSON(name, vip, port)					\
+	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"name\":\"" name "\",\"namespace\":\"default\"},\"spec\":"	\
+	"{\"clusterIP\":\"" vip "\",\"ports\":[{\"name\":\"http\","	\
+	"\"protocol\":\"TCP\",\"port\":" port ",\"targetPort\":8080}]}}"
+#define SLICE_JSON(name, label, eps)					\
+	"{\"kind\":\"EndpointSlice\",\"apiVersion\":\"discovery.k8s.io/v1\","\
+	"\"addressType\":\"IPv4\",\"metadata\":{\"name\":\"" name "\","	\
+	"\"namespace\":\"default\"" label "},\"ports\":[{\"name\":"	\
+	"\"http\",\"port\":8080,\"protocol\":\"TCP\"}],\"endpoints\":["	\
+	eps "]}"
+#define WEB_LABEL ",\"labels\":{\"kubernetes.io/service-name\":\"web\"}"
+#define EPJ(ip) "{\"addresses\":[\"" ip "\"],\"conditions\":{\"ready\":true}}"
+
+static const json_t *
+find_svc(const json_t *list, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "name")) ?: "",
+			   name) == 0)
+			return v;
+	return NULL;
+}
+
+/* Number of endpoints GET /v1/services/default/<name> shows on port 0. */
+static int
+svc_eps(const char *name)
+{
+	char path[128];
+	struct resp r;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "/v1/services/default/%s", name);
+	if (request("GET", path, NULL, &r) == 0 && r.status == 200)
+		n = (int)json_array_size(json_object_get(json_array_get(
+			json_object_get(r.json, "endpoints"), 0), "endpoints"));
+	resp_free(&r);
+	return n;
+}
+
+static void
+test_services(void)
+{
+	struct resp r;
+	char *before;
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("web", "10.96.0.20",
+		"80") "," SLICE_JSON("web-1", WEB_LABEL, EPJ("10.244.0.2") ","
+		EPJ("10.244.1.7")) "]}", &r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "services")) == 1, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services", NULL, &r), 0);
+	CHECK(r.status == 200 && find_svc(r.json, "web") != NULL &&
+	      strcmp(json_string_value(json_object_get(find_svc(r.json, "web"),
+	      "clusterIP")) ?: "", "10.96.0.20") == 0 &&
+	      json_is_true(json_object_get(find_svc(r.json, "web"),
+	      "programmed")), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(svc_eps("web") == 2, "endpoints %d", svc_eps("web"));
+
+	/* endpoints replaced; a slice without the label is the path's */
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services/default/web/endpoints",
+		SLICE_JSON("web-1", "", EPJ("10.244.1.7")), &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(svc_eps("web") == 1, "endpoints %d", svc_eps("web"));
+
+	/* a bad item: the error names the field, nothing is applied */
+	before = NULL;
+	if (request("GET", "/v1/services", NULL, &r) == 0)
+		before = strdup(r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("web2", "10.96.0.21",
+		"80") "," SVC_JSON("web3", "10.96.0.22", "70000") "]}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request",
+	      "items[1].spec.ports[0].port"), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services", NULL, &r), 0);
+	CHECK(before != NULL && strcmp(before, r.body) == 0, "changed: %s",
+	      r.body);
+	resp_free(&r);
+	free(before);
+	/* a frontend another service holds: 409, nothing applied */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		SVC_JSON("web9", "10.96.0.20", "80"), &r), 0);
+	CHECK(r.status == 409, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* PUT one service: created, then replaced; the path must match */
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services/default/web2",
+		SVC_JSON("web2", "10.96.0.21", "80"), &r), 0);
+	CHECK(r.status == 201, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services/default/web2",
+		SVC_JSON("web2", "10.96.0.21", "81"), &r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(
+	      json_array_get(json_object_get(r.json, "ports"), 0), "port")) ==
+	      81, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services/default/other",
+		SVC_JSON("web2", "10.96.0.21", "80"), &r), 0);
+	CHECK(r.status == 400 && is_error(&r, NULL, "does not match"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services/default/web2",
+		"{\"kind\":\"Service\"", &r), 0);
+	CHECK(r.status == 400, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* DELETE: 204, then 404 */
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/services/default/web2",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/services/default/web2",
+				      NULL, &r), 0);
+	CHECK(r.status == 404, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/web2",
+				      NULL, &r), 0);
+	CHECK(r.status == 404, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/services/default/web",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+}
+
+static void
+test_conntrack_api(void)
+{
+	struct resp r;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		struct ps_ct_tuple o, rp;
+		struct ps_ct_nat nat = { .endpoint_id = PS_CT_NO_ENDPOINT };
+		struct ps_ct_pkt pkt = { .bytes = 60 };
+		struct ps_ct_entry *e;
+		uint8_t dir;
+
+		ps_ct_tuple_set(&o, IPPROTO_UDP, ps_ip("10.244.0.2"),
+				ps_ip("10.96.0.10"), rte_cpu_to_be_16(1000 + i),
+				RTE_BE16(53));
+		ps_ct_tuple_set(&rp, IPPROTO_UDP, ps_ip("10.244.1.7"),
+				ps_ip("10.244.0.2"), RTE_BE16(5353),
+				rte_cpu_to_be_16(1000 + i));
+		CU_ASSERT_EQUAL(ps_ct_add(dp.ct, &o, &rp, &nat, &pkt, &e, &dir),
+				PS_CT_CREATED);
+	}
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/conntrack?limit=2", NULL,
+				      &r), 0);
+	CHECK(r.status == 200 &&
+	      json_integer_value(json_object_get(r.json, "count")) == 3 &&
+	      json_array_size(json_object_get(r.json, "entries")) == 2 &&
+	      json_is_true(json_object_get(r.json, "truncated")),
+	      "%d %s", r.status, r.body);
+	CHECK(strcmp(json_string_value(json_object_get(json_object_get(
+	      json_array_get(json_object_get(r.json, "entries"), 0), "reply"),
+	      "src")) ?: "", "10.244.1.7") == 0, "%s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	      json_object_get(r.json, "tables"), "conntrack"), "entries")) == 3,
+	      "%s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	      json_object_get(r.json, "tables"), "conntrack"), "created")) >= 3 &&
+	      json_integer_value(json_object_get(json_object_get(json_object_get(
+	      json_object_get(r.json, "tables"), "nat_ports"), "udp"), "size")) >
+	      0, "%s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/conntrack?limit=x", NULL,
+				      &r), 0);
+	CHECK(r.status == 400 && is_error(&r, NULL, "limit"), "%d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/conntrack", NULL, &r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "deleted")) == 3, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/conntrack", NULL, &r), 0);
+	CHECK(r.status == 200 &&
+	      json_integer_value(json_object_get(r.json, "count")) == 0,
+	      "%d %s", r.status, r.body);
 	resp_free(&r);
 }
 
@@ -1294,6 +1492,9 @@ main(int argc, char **argv)
 	CU_add_test(s, "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors);
 	CU_add_test(s, "GET, POST and DELETE /v1/ports", test_ports);
 	CU_add_test(s, "GET /v1/stats", test_stats);
+	CU_add_test(s, "services: apply, list, put, delete, endpoints",
+		    test_services);
+	CU_add_test(s, "GET and DELETE /v1/conntrack", test_conntrack_api);
 	CU_add_test(s, "GET /metrics (Prometheus 0.0.4)", test_metrics);
 	CU_add_test(s, "404 and 405 with Allow", test_not_found_and_methods);
 	CU_add_test(s, "VXLAN routes, counters", test_vxlan_routes);

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * service list|show|apply|del, apply -f, conntrack list|flush: Kubernetes
+ * services as "kubectl get svc,endpointslices -o json" prints them, and
+ * the connections the load balancer tracks (in the spirit of ipvsadm -L
+ * and conntrack -L).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* "/v1/services/NS/NAME" from "NS/NAME" or "NS NAME"; names are DNS
+ * labels, anything else is escaped. Returns argv consumed, or -1. */
+static int
+svc_path(int argc, char **argv, const char *verb, char *buf, size_t size)
+{
+	char ns[256], name[256], *slash;
+	const char *a, *b;
+	size_t len;
+	int used;
+
+	if (argc >= 1 && (slash = strchr(argv[0], '/')) != NULL) {
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - argv[0]),
+			 argv[0]);
+		snprintf(name, sizeof(name), "%s", slash + 1);
+		used = 1;
+	} else if (argc >= 2) {
+		snprintf(ns, sizeof(ns), "%s", argv[0]);
+		snprintf(name, sizeof(name), "%s", argv[1]);
+		used = 2;
+	} else {
+		ctl_usage_error("service %s: NAMESPACE/NAME is required", verb);
+		return -1;
+	}
+	if (ns[0] == '\0' || name[0] == '\0') {
+		ctl_usage_error("service %s: NAMESPACE/NAME is required", verb);
+		return -1;
+	}
+	len = (size_t)snprintf(buf, size, "/v1/services");
+	for (a = ns, b = name; a != NULL; a = b, b = NULL) {
+		len += (size_t)snprintf(buf + len, size - len, "/");
+		for (; *a && len + 4 < size; a++) {
+			unsigned char ch = (unsigned char)*a;
+
+			if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+			    ch == '_')
+				buf[len++] = (char)ch;
+			else
+				len += (size_t)snprintf(buf + len, size - len,
+							"%%%02X", ch);
+		}
+		buf[len] = '\0';
+	}
+	return used;
+}
+
+static void
+ports_text(const json_t *svc, char *buf, size_t size)
+{
+	const json_t *p;
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(svc, "ports"), i, p) {
+		const json_t *np = json_object_get(p, "nodePort");
+		char t[32];
+
+		if (json_is_integer(np))
+			snprintf(t, sizeof(t), ":%" JSON_INTEGER_FORMAT,
+				 json_integer_value(np));
+		else
+			t[0] = '\0';
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+			"%s%" JSON_INTEGER_FORMAT "%s/%s", i ? "," : "",
+			json_integer_value(json_object_get(p, "port")), t,
+			jstr(p, "protocol", NULL, 0));
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, size, "-");
+}
+
+static int
+service_list(const struct ctl *c)
+{
+	struct table *tb;
+	json_t *j, *s;
+	size_t i;
+	int rc = ctl_get_json(c, "/v1/services", &j);
+
+	if (rc != CTL_EXIT_OK || j == NULL)
+		return rc;
+	tb = table_new(7, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS",
+		       "SCHEDULER", "PROGRAMMED");
+	json_array_foreach(j, i, s) {
+		char ports[256];
+
+		ports_text(s, ports, sizeof(ports));
+		table_row(tb, jstr(s, "namespace", NULL, 0),
+			  jstr(s, "name", NULL, 0), jstr(s, "type", NULL, 0),
+			  jstr(s, "clusterIP", NULL, 0), ports,
+			  jstr(s, "scheduler", NULL, 0),
+			  json_is_true(json_object_get(s, "programmed")) ?
+			  "yes" : jstr(s, "reason", NULL, 0));
+	}
+	table_print(tb, "");
+	table_free(tb);
+	json_decref(j);
+	return CTL_EXIT_OK;
+}
+
+static int
+service_show(const struct ctl *c, const char *path)
+{
+	json_t *j, *p, *e;
+	size_t i, k;
+	int rc = ctl_get_json(c, path, &j);
+
+	if (rc != CTL_EXIT_OK || j == NULL)
+		return rc;
+	printf("%s/%s %s %s scheduler %s\n", jstr(j, "namespace", NULL, 0),
+	       jstr(j, "name", NULL, 0), jstr(j, "type", NULL, 0),
+	       jstr(j, "clusterIP", NULL, 0), jstr(j, "scheduler", NULL, 0));
+	json_array_foreach(json_object_get(j, "endpoints"), i, p) {
+		struct table *tb = table_new(6, "ENDPOINT", "PORT", "READY",
+					     "SERVING", "LOCAL", "CONNS");
+
+		printf("  port %" JSON_INTEGER_FORMAT "/%s: %"
+		       JSON_INTEGER_FORMAT " new connections, %"
+		       JSON_INTEGER_FORMAT " rejected\n",
+		       json_integer_value(json_object_get(p, "port")),
+		       jstr(p, "protocol", NULL, 0),
+		       json_integer_value(json_object_get(p, "newConnections")),
+		       json_integer_value(json_object_get(p, "rejects")));
+		json_array_foreach(json_object_get(p, "endpoints"), k, e) {
+			char port[16], conns[24];
+
+			table_row(tb, jstr(e, "ip", NULL, 0),
+				  jstr(e, "port", port, sizeof(port)),
+				  json_is_true(json_object_get(e, "ready")) ?
+				  "yes" : "no",
+				  json_is_true(json_object_get(e, "serving")) ?
+				  "yes" : "no",
+				  json_is_true(json_object_get(e, "local")) ?
+				  "yes" : "no",
+				  jstr(e, "connections", conns, sizeof(conns)));
+		}
+		table_print(tb, "    ");
+		table_free(tb);
+	}
+	json_decref(j);
+	return CTL_EXIT_OK;
+}
+
+/* POST the Kubernetes JSON of FILE to /v1/apply. */
+static int
+apply_file(const struct ctl *c, const char *what, int argc, char **argv)
+{
+	size_t len;
+	char *body;
+	int rc;
+
+	if (argc != 2 || strcmp(argv[0], "-f") != 0)
+		return ctl_usage_error("%s: -f FILE (or - for stdin) is "
+				       "required", what);
+	body = ctl_read_file(argv[1], &len);
+	if (body == NULL)
+		return CTL_EXIT_FAIL;
+	rc = ctl_change(c, "POST", "/v1/apply", body, len);
+	free(body);
+	return rc;
+}
+
+int
+cmd_service(const struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+	int n;
+
+	if (argc == 0 || strcmp(argv[0], "list") == 0) {
+		if (argc > 1)
+			return ctl_usage_error("service list: unexpected '%s'",
+					       argv[1]);
+		return service_list(c);
+	}
+	if (strcmp(argv[0], "apply") == 0)
+		return apply_file(c, "service apply", argc - 1, argv + 1);
+	if (strcmp(argv[0], "show") == 0 || strcmp(argv[0], "del") == 0 ||
+	    strcmp(argv[0], "delete") == 0) {
+		n = svc_path(argc - 1, argv + 1, argv[0], path, sizeof(path));
+		if (n < 0)
+			return CTL_EXIT_USAGE;
+		if (argc - 1 > n)
+			return ctl_usage_error("service %s: unexpected '%s'",
+					       argv[0], argv[1 + n]);
+		if (argv[0][0] == 's')
+			return service_show(c, path);
+		return ctl_change(c, "DELETE", path, NULL, 0);
+	}
+	return ctl_usage_error("service: unknown subcommand '%s'", argv[0]);
+}
+
+int
+cmd_apply(const struct ctl *c, int argc, char **argv)
+{
+	return apply_file(c, "apply", argc, argv);
+}
+
+static void
+tuple_text(const json_t *t, const char *proto, char *buf, size_t size)
+{
+	if (strcmp(proto, "ICMP") == 0)
+		snprintf(buf, size, "%s > %s id %s", jstr(t, "src", NULL, 0),
+			 jstr(t, "dst", NULL, 0), jstr(t, "id", NULL, 0));
+	else {
+		char sp[16], dp[16];
+
+		snprintf(buf, size, "%s:%s > %s:%s", jstr(t, "src", NULL, 0),
+			 jstr(t, "sport", sp, sizeof(sp)),
+			 jstr(t, "dst", NULL, 0),
+			 jstr(t, "dport", dp, sizeof(dp)));
+	}
+}
+
+static int
+conntrack_list(const struct ctl *c, int argc, char **argv)
+{
+	char path[64] = "/v1/conntrack";
+	struct table *tb;
+	json_t *j, *e;
+	size_t i;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[0], "--limit") == 0) {
+		char *end;
+		unsigned long n = strtoul(argv[1], &end, 10);
+
+		if (*end != '\0' || n == 0)
+			return ctl_usage_error("conntrack list: --limit N "
+					       "needs a positive number");
+		snprintf(path, sizeof(path), "/v1/conntrack?limit=%lu", n);
+	} else if (argc != 0) {
+		return ctl_usage_error("conntrack list: unexpected '%s'",
+				       argv[0]);
+	}
+	rc = ctl_get_json(c, path, &j);
+	if (rc != CTL_EXIT_OK || j == NULL)
+		return rc;
+	tb = table_new(5, "PROTO", "STATE", "TTL", "ORIGINAL", "REPLY");
+	json_array_foreach(json_object_get(j, "entries"), i, e) {
+		const char *proto = jstr(e, "protocol", NULL, 0);
+		char o[96], r[96], ttl[16];
+
+		tuple_text(json_object_get(e, "original"), proto, o, sizeof(o));
+		tuple_text(json_object_get(e, "reply"), proto, r, sizeof(r));
+		table_row(tb, proto, jstr(e, "state", NULL, 0),
+			  jstr(e, "ttl", ttl, sizeof(ttl)), o, r);
+	}
+	table_print(tb, "");
+	table_free(tb);
+	printf("%" JSON_INTEGER_FORMAT " connections (table of %"
+	       JSON_INTEGER_FORMAT ")%s\n",
+	       json_integer_value(json_object_get(j, "count")),
+	       json_integer_value(json_object_get(j, "size")),
+	       json_is_true(json_object_get(j, "truncated")) ?
+	       ", list truncated" : "");
+	json_decref(j);
+	return CTL_EXIT_OK;
+}
+
+int
+cmd_conntrack(const struct ctl *c, int argc, char **argv)
+{
+	if (argc == 0 || strcmp(argv[0], "list") == 0)
+		return conntrack_list(c, argc > 0 ? argc - 1 : 0, argv + 1);
+	if (strcmp(argv[0], "flush") == 0) {
+		if (argc > 1)
+			return ctl_usage_error("conntrack flush: unexpected "
+					       "'%s'", argv[1]);
+		return ctl_change(c, "DELETE", "/v1/conntrack", NULL, 0);
+	}
+	return ctl_usage_error("conntrack: unknown subcommand '%s'", argv[0]);
+}

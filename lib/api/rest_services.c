@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Services and conntrack over REST: GET /v1/services,
+ * GET|PUT|DELETE /v1/services/{ns}/{name}, PUT .../endpoints,
+ * POST /v1/apply (Kubernetes JSON, all or nothing), GET /v1/conntrack
+ * and DELETE /v1/conntrack.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <podswitch/conntrack.h>
+#include <podswitch/nat.h>
+#include <podswitch/service.h>
+
+#include "rest_private.h"
+
+#define CT_LIST_DEFAULT 1000
+#define CT_LIST_MAX 1000000
+#define EP_VIEW_MAX 4096
+#define PORT_VIEW_MAX 64
+
+static const char *
+proto_name(uint8_t p)
+{
+	return p == IPPROTO_TCP ? "TCP" : p == IPPROTO_UDP ? "UDP" :
+	       p == IPPROTO_ICMP ? "ICMP" : "?";
+}
+
+static json_t *
+ip_array(const uint32_t *a, unsigned int n)
+{
+	json_t *arr = json_array();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, rest_json_ip(a[i]));
+	return arr;
+}
+
+static json_t *
+svc_json(const struct ps_svc_spec *s)
+{
+	json_t *o = json_object(), *ports = json_array();
+	unsigned int i;
+
+	json_object_set_new(o, "namespace", json_string(s->ns));
+	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "type", json_string(ps_svc_type_name(s->type)));
+	json_object_set_new(o, "clusterIP", s->headless ? json_string("None") :
+			    s->cluster_ip ? rest_json_ip(s->cluster_ip) :
+			    json_null());
+	for (i = 0; i < s->nb_ports; i++) {
+		const struct ps_svc_port_spec *p = &s->ports[i];
+		json_t *po = json_object();
+
+		json_object_set_new(po, "name", json_string(p->name));
+		json_object_set_new(po, "protocol",
+				    json_string(proto_name(p->proto)));
+		json_object_set_new(po, "port", json_integer(p->port));
+		json_object_set_new(po, "targetPort", p->target_port ?
+				    json_integer(p->target_port) :
+				    json_string(p->target_name));
+		if (p->node_port)
+			json_object_set_new(po, "nodePort",
+					    json_integer(p->node_port));
+		json_array_append_new(ports, po);
+	}
+	json_object_set_new(o, "ports", ports);
+	json_object_set_new(o, "externalIPs",
+			    ip_array(s->external_ips, s->nb_external_ips));
+	json_object_set_new(o, "loadBalancerIPs",
+			    ip_array(s->lb_ips, s->nb_lb_ips));
+	json_object_set_new(o, "externalTrafficPolicy",
+			    json_string(ps_svc_policy_name(s->etp)));
+	json_object_set_new(o, "internalTrafficPolicy",
+			    json_string(ps_svc_policy_name(s->itp)));
+	json_object_set_new(o, "sessionAffinity",
+			    json_string(s->affinity ? "ClientIP" : "None"));
+	if (s->affinity)
+		json_object_set_new(o, "sessionAffinityTimeoutSeconds",
+				    json_integer(s->affinity_timeout));
+	json_object_set_new(o, "scheduler",
+			    json_string(ps_svc_sched_name(s->sched)));
+	if (s->external_name != NULL)
+		json_object_set_new(o, "externalName",
+				    json_string(s->external_name));
+	json_object_set_new(o, "programmed",
+			    json_boolean(s->skip_reason[0] == '\0'));
+	if (s->skip_reason[0] != '\0')
+		json_object_set_new(o, "reason", json_string(s->skip_reason));
+	return o;
+}
+
+/* The endpoints the dataplane serves for each port of ns/name. */
+static json_t *
+svc_endpoints_json(const struct ps_svc_table *t, const char *ns,
+		   const char *name)
+{
+	struct ps_svc_port_view pv[PORT_VIEW_MAX];
+	struct ps_svc_ep_view *ev = malloc(sizeof(*ev) * EP_VIEW_MAX);
+	json_t *arr = json_array();
+	unsigned int np, i, j, ne;
+
+	if (ev == NULL)
+		return arr;
+	np = ps_svc_ports(t, ns, name, pv, PORT_VIEW_MAX);
+	for (i = 0; i < RTE_MIN(np, (unsigned int)PORT_VIEW_MAX); i++) {
+		json_t *po = json_object(), *eps = json_array();
+
+		json_object_set_new(po, "port", json_integer(pv[i].sp->port));
+		json_object_set_new(po, "protocol",
+				    json_string(proto_name(pv[i].sp->proto)));
+		json_object_set_new(po, "name",
+				    json_string(pv[i].sp->port_name));
+		json_object_set_new(po, "newConnections",
+				    json_integer((json_int_t)pv[i].new_conns));
+		json_object_set_new(po, "rejects",
+				    json_integer((json_int_t)pv[i].rejects));
+		ne = ps_svc_port_endpoints(t, pv[i].sp, ev, EP_VIEW_MAX);
+		for (j = 0; j < RTE_MIN(ne, (unsigned int)EP_VIEW_MAX); j++) {
+			json_t *e = json_object();
+
+			json_object_set_new(e, "ip", rest_json_ip(ev[j].ip));
+			json_object_set_new(e, "port", json_integer(ev[j].port));
+			json_object_set_new(e, "ready", json_boolean(
+				ev[j].flags & PS_EP_READY));
+			json_object_set_new(e, "serving", json_boolean(
+				ev[j].flags & PS_EP_SERVING));
+			json_object_set_new(e, "terminating", json_boolean(
+				ev[j].flags & PS_EP_TERMINATING));
+			json_object_set_new(e, "local", json_boolean(
+				ev[j].flags & PS_EP_LOCAL));
+			json_object_set_new(e, "weight",
+					    json_integer(ev[j].weight));
+			json_object_set_new(e, "connections",
+					    json_integer(ev[j].conns));
+			json_array_append_new(eps, e);
+		}
+		json_object_set_new(po, "endpoints", eps);
+		json_array_append_new(arr, po);
+	}
+	free(ev);
+	return arr;
+}
+
+static int
+svc_list_cb(const struct ps_svc_spec *s, void *arg)
+{
+	json_array_append_new(arg, svc_json(s));
+	return 0;
+}
+
+void
+rest_services_get(struct ps_rest *r, const struct ps_http_request *req,
+		  struct ps_http_response *resp, const char *arg)
+{
+	json_t *arr = json_array();
+
+	RTE_SET_USED(req);
+	RTE_SET_USED(arg);
+	ps_svc_walk(r->dp->svcs, svc_list_cb, arr);
+	rest_reply(resp, 200, arr);
+}
+
+/* {ns} and {name} of /v1/services/{ns}/{name}[/endpoints]. */
+static bool
+ns_name(const struct ps_http_request *req, struct ps_http_response *resp,
+	char *buf, size_t size, const char **ns, const char **name)
+{
+	const char *seg[6];
+	int n = ps_http_path_segments(req->path, buf, size, seg, RTE_DIM(seg));
+
+	if (n < 4 || seg[2][0] == '\0' || seg[3][0] == '\0') {
+		rest_bad(resp, "expected /v1/services/{namespace}/{name}");
+		return false;
+	}
+	*ns = seg[2];
+	*name = seg[3];
+	return true;
+}
+
+static void
+svc_reply(struct ps_rest *r, struct ps_http_response *resp, int status,
+	  const char *ns, const char *name)
+{
+	const struct ps_svc_spec *s = ps_svc_get(r->dp->svcs, ns, name);
+	json_t *o;
+
+	if (s == NULL) {
+		ps_http_json_error(resp, 404, "not_found", "no service %s/%s",
+				   ns, name);
+		return;
+	}
+	o = svc_json(s);
+	json_object_set_new(o, "endpoints",
+			    svc_endpoints_json(r->dp->svcs, ns, name));
+	rest_reply(resp, status, o);
+}
+
+void
+rest_service_get(struct ps_rest *r, const struct ps_http_request *req,
+		 struct ps_http_response *resp, const char *arg)
+{
+	const char *ns, *name;
+	char buf[1024];
+
+	RTE_SET_USED(arg);
+	if (ns_name(req, resp, buf, sizeof(buf), &ns, &name))
+		svc_reply(r, resp, 200, ns, name);
+}
+
+/* Every problem in one message; each names its JSON path. */
+static void
+reply_errors(struct ps_http_response *resp, int rc,
+	     const struct ps_errors *errs)
+{
+	char msg[2048];
+	size_t len = 0;
+	unsigned int i;
+
+	msg[0] = '\0';
+	for (i = 0; i < errs->count && len < sizeof(msg); i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
+					i ? "; " : "", errs->msgs[i]);
+	if (errs->count == 0)
+		snprintf(msg, sizeof(msg), "%s", strerror(-rc));
+	if (rc == -ENOSPC)
+		ps_http_json_error(resp, 507, "no_room", "%s", msg);
+	else if (rc == -EEXIST)
+		ps_http_json_error(resp, 409, "conflict", "%s", msg);
+	else
+		rest_bad(resp, "%s", msg);
+}
+
+/* Parse the body as Kubernetes JSON; false after answering. */
+static bool
+parse_doc(const struct ps_http_request *req, struct ps_http_response *resp,
+	  struct ps_k8s_doc *doc)
+{
+	struct ps_errors errs = { 0 };
+	int rc;
+
+	if (req->body_len == 0) {
+		rest_bad(resp, "a JSON body is required");
+		return false;
+	}
+	rc = ps_k8s_parse(req->body, req->body_len, doc, &errs);
+	if (rc < 0)
+		reply_errors(resp, rc, &errs);
+	ps_errors_free(&errs);
+	return rc == 0;
+}
+
+void
+rest_service_put(struct ps_rest *r, const struct ps_http_request *req,
+		 struct ps_http_response *resp, const char *arg)
+{
+	struct ps_errors errs = { 0 };
+	struct ps_k8s_doc doc;
+	const char *ns, *name;
+	char buf[1024];
+	bool existed;
+	int rc;
+
+	RTE_SET_USED(arg);
+	if (!ns_name(req, resp, buf, sizeof(buf), &ns, &name) ||
+	    !parse_doc(req, resp, &doc))
+		return;
+	if (doc.nb_svcs != 1 || doc.nb_slices != 0) {
+		rest_bad(resp, "$: expected one Service (got %u services and "
+			 "%u EndpointSlices)", doc.nb_svcs, doc.nb_slices);
+		ps_k8s_doc_free(&doc);
+		return;
+	}
+	if (strcmp(doc.svcs[0].ns, ns) != 0 ||
+	    strcmp(doc.svcs[0].name, name) != 0) {
+		rest_bad(resp, "$.metadata: %s/%s does not match the path "
+			 "%s/%s", doc.svcs[0].ns, doc.svcs[0].name, ns, name);
+		ps_k8s_doc_free(&doc);
+		return;
+	}
+	existed = ps_svc_get(r->dp->svcs, ns, name) != NULL;
+	rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
+	ps_k8s_doc_free(&doc);
+	if (rc < 0)
+		reply_errors(resp, rc, &errs);
+	else
+		svc_reply(r, resp, existed ? 200 : 201, ns, name);
+	ps_errors_free(&errs);
+}
+
+void
+rest_service_delete(struct ps_rest *r, const struct ps_http_request *req,
+		    struct ps_http_response *resp, const char *arg)
+{
+	struct ps_errors errs = { 0 };
+	struct ps_k8s_doc none = { 0 };
+	const char *ns, *name;
+	char buf[1024];
+
+	RTE_SET_USED(arg);
+	if (!ns_name(req, resp, buf, sizeof(buf), &ns, &name))
+		return;
+	if (ps_svc_delete(r->dp->svcs, ns, name) < 0) {
+		ps_http_json_error(resp, 404, "not_found", "no service %s/%s",
+				   ns, name);
+		return;
+	}
+	/* Its EndpointSlices go with it, as Kubernetes garbage-collects
+	 * them with their service. */
+	ps_svc_replace_slices(r->dp->svcs, ns, name, &none, &errs);
+	ps_errors_free(&errs);
+	resp->status = 204;
+}
+
+void
+rest_service_endpoints_put(struct ps_rest *r,
+			   const struct ps_http_request *req,
+			   struct ps_http_response *resp, const char *arg)
+{
+	struct ps_errors errs = { 0 };
+	struct ps_k8s_doc doc;
+	const char *ns, *name;
+	char buf[1024];
+	unsigned int i;
+	int rc;
+
+	RTE_SET_USED(arg);
+	if (!ns_name(req, resp, buf, sizeof(buf), &ns, &name) ||
+	    !parse_doc(req, resp, &doc))
+		return;
+	/* A slice without the service-name label is the path's (the
+	 * parser stored it as unusable for want of the label). */
+	for (i = 0; i < doc.nb_slices; i++)
+		if (doc.slices[i].service[0] == '\0') {
+			snprintf(doc.slices[i].service,
+				 sizeof(doc.slices[i].service), "%s", name);
+			if (strncmp(doc.slices[i].skip_reason, "no label ",
+				    9) == 0)
+				doc.slices[i].skip_reason[0] = '\0';
+		}
+	rc = ps_svc_replace_slices(r->dp->svcs, ns, name, &doc, &errs);
+	ps_k8s_doc_free(&doc);
+	if (rc < 0)
+		reply_errors(resp, rc, &errs);
+	else if (ps_svc_get(r->dp->svcs, ns, name) != NULL)
+		svc_reply(r, resp, 200, ns, name);
+	else
+		/* slices wait for their service */
+		rest_reply(resp, 202, json_pack("{s:s}", "status",
+						"stored, no such service yet"));
+	ps_errors_free(&errs);
+}
+
+void
+rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
+		struct ps_http_response *resp, const char *arg)
+{
+	struct ps_errors errs = { 0 };
+	struct ps_k8s_doc doc;
+	int rc;
+
+	RTE_SET_USED(arg);
+	if (!parse_doc(req, resp, &doc))
+		return;
+	rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
+	if (rc < 0)
+		reply_errors(resp, rc, &errs);
+	else
+		rest_reply(resp, 200, json_pack("{s:i,s:i}", "services",
+						(int)doc.nb_svcs,
+						"endpointSlices",
+						(int)doc.nb_slices));
+	ps_k8s_doc_free(&doc);
+	ps_errors_free(&errs);
+}
+
+/* Conntrack ------------------------------------------------------------- */
+
+struct ct_list {
+	const struct ps_ct *ct;
+	json_t *arr;
+	unsigned long limit;
+	unsigned long seen;
+};
+
+static json_t *
+tuple_json(const struct ps_ct_tuple *t)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "src", rest_json_ip(t->src_ip));
+	json_object_set_new(o, "dst", rest_json_ip(t->dst_ip));
+	if (t->proto == IPPROTO_ICMP) {
+		json_object_set_new(o, "id",
+				    json_integer(rte_be_to_cpu_16(t->src_port)));
+	} else {
+		json_object_set_new(o, "sport",
+				    json_integer(rte_be_to_cpu_16(t->src_port)));
+		json_object_set_new(o, "dport",
+				    json_integer(rte_be_to_cpu_16(t->dst_port)));
+	}
+	return o;
+}
+
+static int
+ct_list_cb(const struct ps_ct_entry *e, void *arg)
+{
+	struct ct_list *c = arg;
+	uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+	json_t *o;
+
+	if (c->seen++ >= c->limit)
+		return 0;	/* keep counting */
+	o = json_object();
+	json_object_set_new(o, "protocol", json_string(proto_name(e->proto)));
+	json_object_set_new(o, "state", json_string(ps_ct_state_name(
+		__atomic_load_n(&e->state, __ATOMIC_RELAXED))));
+	json_object_set_new(o, "ttl", json_integer(ps_ct_ttl(c->ct, e)));
+	json_object_set_new(o, "assured",
+			    json_boolean(flags & PS_CT_F_ASSURED));
+	json_object_set_new(o, "original", tuple_json(&e->tuple[0]));
+	json_object_set_new(o, "reply", tuple_json(&e->tuple[1]));
+	json_object_set_new(o, "packets", json_pack("[I,I]",
+		(json_int_t)e->packets[0], (json_int_t)e->packets[1]));
+	json_object_set_new(o, "bytes", json_pack("[I,I]",
+		(json_int_t)e->bytes[0], (json_int_t)e->bytes[1]));
+	json_array_append_new(c->arr, o);
+	return 0;
+}
+
+void
+rest_conntrack_get(struct ps_rest *r, const struct ps_http_request *req,
+		   struct ps_http_response *resp, const char *arg)
+{
+	struct ct_list c = { .ct = r->dp->ct, .limit = CT_LIST_DEFAULT };
+	struct ps_ct_stats st;
+	char v[32], *end;
+	ssize_t n;
+	json_t *o;
+
+	RTE_SET_USED(arg);
+	n = ps_http_query_get(req->query, "limit", v, sizeof(v));
+	if (n != -ENOENT) {
+		if (n <= 0) {
+			rest_bad(resp, "limit: must be an integer 1..%u",
+				 CT_LIST_MAX);
+			return;
+		}
+		c.limit = strtoul(v, &end, 10);
+		if (*end != '\0' || v[0] < '0' || v[0] > '9' || c.limit < 1 ||
+		    c.limit > CT_LIST_MAX) {
+			rest_bad(resp, "limit: '%s' must be an integer 1..%u",
+				 v, CT_LIST_MAX);
+			return;
+		}
+	}
+	c.arr = json_array();
+	ps_ct_walk(r->dp->ct, ct_list_cb, &c);
+	ps_ct_stats(r->dp->ct, &st);
+	o = json_object();
+	json_object_set_new(o, "count", json_integer((json_int_t)c.seen));
+	json_object_set_new(o, "size", json_integer(st.size));
+	json_object_set_new(o, "full", json_integer((json_int_t)st.full));
+	json_object_set_new(o, "truncated", json_boolean(c.seen > c.limit));
+	json_object_set_new(o, "entries", c.arr);
+	rest_reply(resp, 200, o);
+}
+
+void
+rest_conntrack_delete(struct ps_rest *r, const struct ps_http_request *req,
+		      struct ps_http_response *resp, const char *arg)
+{
+	unsigned int n;
+
+	RTE_SET_USED(req);
+	RTE_SET_USED(arg);
+	n = ps_ct_flush(r->dp->ct);
+	rest_reply(resp, 200, json_pack("{s:i}", "deleted", (int)n));
+}
+
+/* Tables of the load balancer ------------------------------------------- */
+
+void
+rest_lb_tables(const struct ps_dataplane *dp, json_t *tables, bool detail)
+{
+	static const char *const pools[] = { "tcp", "udp", "icmp" };
+	struct ps_ct_stats cs;
+	struct ps_svc_stats ss;
+	json_t *nat;
+	unsigned int i;
+
+	if (dp->ct == NULL || dp->svcs == NULL)
+		return;
+	ps_ct_stats(dp->ct, &cs);
+	ps_svc_stats(dp->svcs, &ss);
+	if (!detail) {
+		json_object_set_new(tables, "conntrack", json_pack("{s:I,s:I}",
+			"entries", (json_int_t)cs.entries,
+			"size", (json_int_t)cs.size));
+		json_object_set_new(tables, "services", json_pack("{s:I,s:I}",
+			"entries", (json_int_t)ss.services,
+			"size", (json_int_t)ss.max_services));
+		json_object_set_new(tables, "endpoints", json_pack("{s:I,s:I}",
+			"entries", (json_int_t)ss.endpoints,
+			"size", (json_int_t)ss.max_endpoints));
+		return;
+	}
+	json_object_set_new(tables, "conntrack", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"entries", (json_int_t)cs.entries, "size", (json_int_t)cs.size,
+		"created", (json_int_t)cs.created, "full", (json_int_t)cs.full,
+		"index_full", (json_int_t)cs.index_full,
+		"clash", (json_int_t)cs.clash,
+		"invalid", (json_int_t)cs.invalid,
+		"expired", (json_int_t)cs.expired,
+		"deleted", (json_int_t)cs.deleted,
+		"pending_free", (json_int_t)cs.pending_free));
+	json_object_set_new(tables, "services", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"entries", (json_int_t)ss.services,
+		"size", (json_int_t)ss.max_services,
+		"programmed", (json_int_t)ss.programmed,
+		"frontends", (json_int_t)ss.frontends,
+		"endpoints", (json_int_t)ss.endpoints,
+		"endpoints_size", (json_int_t)ss.max_endpoints,
+		"full", (json_int_t)ss.full,
+		"new_conns", (json_int_t)ss.new_conns,
+		"rejects", (json_int_t)ss.rejects,
+		"denied", (json_int_t)ss.denied,
+		"affinity", (json_int_t)ss.affinity));
+	nat = json_object();
+	for (i = 0; i < RTE_DIM(pools); i++) {
+		struct ps_nat_pool_stats ps;
+
+		if (dp->nat_pools[i] == NULL)
+			continue;
+		ps_nat_pool_stats(dp->nat_pools[i], &ps);
+		json_object_set_new(nat, pools[i], json_pack(
+			"{s:I,s:I,s:I,s:I}", "in_use", (json_int_t)ps.in_use,
+			"size", (json_int_t)ps.size,
+			"allocs", (json_int_t)ps.allocs,
+			"alloc_fails", (json_int_t)ps.alloc_fails));
+	}
+	json_object_set_new(tables, "nat_ports", nat);
+}

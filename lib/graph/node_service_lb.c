@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * service_lb: the client-side load balancer between ip4_input and
+ * ip4_lookup (DESIGN.md section 2). A packet of a tracked connection is
+ * translated the way its conntrack entry says: the original direction
+ * to the reverse of the reply tuple, the reply direction back to the
+ * reverse of the original one. A first packet to a service frontend gets
+ * an endpoint from the service table, DNAT (plus SNAT to the node IP for
+ * NodePort/external traffic with policy Cluster, and for hairpin) and a
+ * conntrack entry; a first packet from a local pod to outside the
+ * cluster is masqueraded to the node IP. ICMP errors about a tracked
+ * connection are translated back, quote and outer header. Anything else
+ * (other protocols, non-first fragments, untracked traffic) passes
+ * untouched.
+ *
+ * service_l2 does the tracked-connection half for frames bridged between
+ * pods (like br_netfilter under kube-proxy): a ClusterIP client and its
+ * endpoint on this node share the pod subnet, so the endpoint's reply
+ * goes straight to the client's MAC and never reaches the router; it
+ * must still be un-DNATed (and conntrack must see it). It creates no
+ * connection: a first packet to a service is addressed to the gateway.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include <podswitch/conntrack.h>
+#include <podswitch/nat.h>
+#include <podswitch/service.h>
+
+#include "node_private.h"
+
+#define LB_CHUNK 64
+/* SNAT ports tried when the reply tuple of the first one is taken */
+#define LB_PORT_TRIES 4
+
+#define LB_ICMP_ECHO_REPLY 0
+#define LB_ICMP_ECHO_REQUEST 8
+
+#define SERVICE_LB_DROPS(X)						\
+	/* conntrack said invalid (out of window, cannot start a flow) */\
+	X(INVALID, "invalid")						\
+	/* source not in loadBalancerSourceRanges */			\
+	X(DENIED, "denied")						\
+	/* conntrack table full: new connection refused */		\
+	X(CT_FULL, "ct_full")						\
+	/* the reply tuple belongs to another connection */		\
+	X(CT_CLASH, "ct_clash")						\
+	/* no SNAT port left */						\
+	X(NAT_PORTS_FULL, "nat_ports_full")
+
+enum service_lb_next {
+	LB_NEXT_LOOKUP,
+	LB_NEXT_ICMP_ERROR,
+#define X(e, s) LB_DROP_##e,
+	SERVICE_LB_DROPS(X)
+#undef X
+	/* one per PS_NAT_ERR_*, in that order */
+	LB_DROP_NAT_FIRST,
+	LB_NB_NEXT = LB_DROP_NAT_FIRST + PS_NAT_ERR_COUNT - 1,
+};
+
+static const char *const lb_next_names[] = {
+	[LB_NEXT_LOOKUP] = "lookup",
+	[LB_NEXT_ICMP_ERROR] = "icmp error",
+#define X(e, s) [LB_DROP_##e] = "drop " s,
+	SERVICE_LB_DROPS(X)
+#undef X
+#define X(e, s) [LB_DROP_NAT_FIRST + PS_NAT_ERR_##e - 1] = "drop nat_" s,
+	PS_NAT_ERRORS(X)
+#undef X
+};
+
+struct service_lb_ctx {
+	uint32_t worker;
+};
+_Static_assert(sizeof(struct service_lb_ctx) <= RTE_NODE_CTX_SZ, "ctx");
+
+enum lb_kind {
+	LB_PASS,	/* not ours to look at */
+	LB_FLOW,	/* TCP, UDP, ICMP echo: key is its own tuple */
+	LB_ICMP_ERR,	/* key is the reverse of the quoted tuple */
+};
+
+struct lb_pkt {
+	struct ps_ct_tuple key;
+	struct ps_ct_pkt pkt;
+	struct ps_nat_tuple quoted;	/* LB_ICMP_ERR */
+	uint8_t kind;
+};
+
+/* What the trace says was done. */
+enum lb_action {
+	LB_A_PASS,
+	LB_A_HIT,
+	LB_A_ICMP_HIT,
+	LB_A_NEW,
+	LB_A_MASQ,
+	LB_A_REJECT,
+	LB_A_DROP,
+};
+static const char *const lb_action_names[] = {
+	[LB_A_PASS] = "pass", [LB_A_HIT] = "tracked",
+	[LB_A_ICMP_HIT] = "icmp error of tracked", [LB_A_NEW] = "new service flow",
+	[LB_A_MASQ] = "masquerade", [LB_A_REJECT] = "no endpoint",
+	[LB_A_DROP] = "drop",
+};
+
+static __rte_always_inline bool
+in_net(uint32_t a, uint32_t net, uint32_t mask)
+{
+	return (a & mask) == net;
+}
+
+static __rte_always_inline rte_edge_t
+nat_drop(int rc)
+{
+	return (rte_edge_t)(LB_DROP_NAT_FIRST - 1 + -rc);
+}
+
+static uint8_t
+tcp_wscale(const struct rte_tcp_hdr *th, unsigned int hl)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	const uint8_t *end = (const uint8_t *)th + hl;
+
+	while (o < end) {
+		if (*o == 0)
+			break;
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;
+		if (o[0] == 3 && o[1] == 3)
+			return PS_CT_WSCALE(RTE_MIN(o[2], 14));
+		o += o[1];
+	}
+	return PS_CT_WSCALE_NONE;
+}
+
+/* Fill p for m; returns its kind. The frame was checked by ip4_input. */
+static __rte_always_inline uint8_t
+lb_classify(struct rte_mbuf *m, struct lb_pkt *p)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	unsigned int hlen = (ip->version_ihl & 0xf) * 4;
+	unsigned int l4len = rte_be_to_cpu_16(ip->total_length) - hlen;
+	const uint8_t *l4 = (const uint8_t *)ip + hlen;
+
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
+		return LB_PASS;
+	/* the state machine reads only its protocol's fields, but a stale
+	 * value of another packet must never be one of them */
+	memset(&p->pkt, 0, sizeof(p->pkt));
+	p->pkt.bytes = m->pkt_len;
+	switch (ip->next_proto_id) {
+	case IPPROTO_TCP: {
+		const struct rte_tcp_hdr *th = (const void *)l4;
+		unsigned int thl;
+
+		if (l4len < sizeof(*th))
+			return LB_PASS;
+		thl = (th->data_off >> 4) * 4;
+		if (thl < sizeof(*th) || thl > l4len)
+			return LB_PASS;
+		ps_ct_tuple_set(&p->key, IPPROTO_TCP, ip->src_addr,
+				ip->dst_addr, th->src_port, th->dst_port);
+		p->pkt.seq = rte_be_to_cpu_32(th->sent_seq);
+		p->pkt.ack = rte_be_to_cpu_32(th->recv_ack);
+		p->pkt.payload_len = l4len - thl;
+		p->pkt.win = rte_be_to_cpu_16(th->rx_win);
+		p->pkt.tcp_flags = th->tcp_flags;
+		p->pkt.wscale = (th->tcp_flags & RTE_TCP_SYN_FLAG) ?
+				tcp_wscale(th, thl) : PS_CT_WSCALE_UNKNOWN;
+		return LB_FLOW;
+	}
+	case IPPROTO_UDP: {
+		const struct rte_udp_hdr *uh = (const void *)l4;
+
+		if (l4len < sizeof(*uh))
+			return LB_PASS;
+		ps_ct_tuple_set(&p->key, IPPROTO_UDP, ip->src_addr,
+				ip->dst_addr, uh->src_port, uh->dst_port);
+		p->pkt.payload_len = l4len - sizeof(*uh);
+		return LB_FLOW;
+	}
+	case IPPROTO_ICMP: {
+		const struct rte_icmp_hdr *ih = (const void *)l4;
+
+		if (l4len < sizeof(*ih))
+			return LB_PASS;
+		p->pkt.icmp_type = ih->icmp_type;
+		if (ih->icmp_type == LB_ICMP_ECHO_REQUEST ||
+		    ih->icmp_type == LB_ICMP_ECHO_REPLY) {
+			ps_ct_tuple_icmp(&p->key, ip->src_addr, ip->dst_addr,
+					 ih->icmp_ident);
+			p->pkt.payload_len = l4len - sizeof(*ih);
+			return LB_FLOW;
+		}
+		if (!ps_nat_icmp_is_error(ih->icmp_type) ||
+		    ps_nat_icmp_error_tuple(m, RTE_ETHER_HDR_LEN,
+					    &p->quoted) != PS_NAT_OK)
+			return LB_PASS;
+		if (p->quoted.proto != IPPROTO_TCP &&
+		    p->quoted.proto != IPPROTO_UDP &&
+		    p->quoted.proto != IPPROTO_ICMP)
+			return LB_PASS;
+		/* The quote travelled the other way. */
+		ps_ct_tuple_set(&p->key, p->quoted.proto, p->quoted.dst_ip,
+				p->quoted.src_ip, p->quoted.dst_port,
+				p->quoted.src_port);
+		return LB_ICMP_ERR;
+	}
+	default:
+		return LB_PASS;
+	}
+}
+
+/* The fields of x that differ from cur (ICMP echo: one identifier). */
+static __rte_always_inline uint8_t
+xlate_flags(const struct ps_nat_xlate *x, uint32_t src_ip, uint32_t dst_ip,
+	    uint16_t src_port, uint16_t dst_port, uint8_t proto)
+{
+	uint8_t f = 0;
+
+	if (x->src_ip != src_ip)
+		f |= PS_NAT_SRC_ADDR;
+	if (x->dst_ip != dst_ip)
+		f |= PS_NAT_DST_ADDR;
+	if (proto == IPPROTO_ICMP) {
+		if (x->src_port != src_port)
+			f |= PS_NAT_SRC_PORT;
+		return f;
+	}
+	if (x->src_port != src_port)
+		f |= PS_NAT_SRC_PORT;
+	if (x->dst_port != dst_port)
+		f |= PS_NAT_DST_PORT;
+	return f;
+}
+
+/* A packet of e in direction d becomes the reverse of the other tuple. */
+static __rte_always_inline rte_edge_t
+lb_translate(struct rte_mbuf *m, const struct ps_ct_entry *e, uint8_t d)
+{
+	const struct ps_ct_tuple *o = &e->tuple[!d];
+	const struct ps_ct_tuple *t = &e->tuple[d];
+	struct ps_nat_xlate x = {
+		.src_ip = o->dst_ip, .dst_ip = o->src_ip,
+		.src_port = o->dst_port, .dst_port = o->src_port,
+	};
+	int rc;
+
+	x.flags = xlate_flags(&x, t->src_ip, t->dst_ip, t->src_port,
+			      t->dst_port, t->proto);
+	if (x.flags == 0)
+		return LB_NEXT_LOOKUP;
+	rc = ps_nat_rewrite(m, RTE_ETHER_HDR_LEN, &x);
+	return rc < 0 ? nat_drop(rc) : LB_NEXT_LOOKUP;
+}
+
+/*
+ * An ICMP error quoting a packet of e that went the other way: the quote
+ * becomes that packet as its sender sent it (tuple[!d]), the error goes
+ * to that sender, and comes from the address it sent to when the far end
+ * itself complains.
+ */
+static __rte_always_inline rte_edge_t
+lb_translate_icmp(struct rte_mbuf *m, const struct lb_pkt *p,
+		  const struct ps_ct_entry *e, uint8_t d)
+{
+	const struct ps_ct_tuple *o = &e->tuple[!d];
+	const struct ps_nat_tuple *q = &p->quoted;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	struct ps_nat_xlate in = {
+		.src_ip = o->src_ip, .dst_ip = o->dst_ip,
+		.src_port = o->src_port, .dst_port = o->dst_port,
+	};
+	struct ps_nat_xlate out = { .dst_ip = o->src_ip };
+	int rc;
+
+	in.flags = xlate_flags(&in, q->src_ip, q->dst_ip, q->src_port,
+			       q->dst_port, q->proto);
+	if (ip->src_addr == q->dst_ip)
+		out.src_ip = o->dst_ip;
+	else
+		out.src_ip = ip->src_addr;
+	out.flags = xlate_flags(&out, ip->src_addr, ip->dst_addr, 0, 0,
+				IPPROTO_ICMP) & PS_NAT_ADDRS;
+	if (in.flags == 0 && out.flags == 0)
+		return LB_NEXT_LOOKUP;
+	rc = ps_nat_icmp_error_rewrite(m, RTE_ETHER_HDR_LEN, &in, &out);
+	return rc < 0 ? nat_drop(rc) : LB_NEXT_LOOKUP;
+}
+
+/*
+ * Create the connection key -> (dnat_ip:dnat_port, or unchanged when
+ * dnat_ip is 0) with the source SNATed to the node IP and a pool port
+ * when snat, then translate the packet. sp/ep_id: the service choice,
+ * NULL/PS_CT_NO_ENDPOINT for masquerade.
+ */
+static rte_edge_t
+lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
+	  uint32_t dnat_ip, uint16_t dnat_port, bool snat,
+	  const struct ps_svc_port *sp, uint32_t ep_id)
+{
+	const struct ps_ct_tuple *k = &p->key;
+	struct ps_ct_tuple reply;
+	struct ps_ct_nat nat = {
+		.dnat_ip = dnat_ip, .dnat_port = dnat_port,
+		.service_id = sp != NULL ? sp->id : UINT32_MAX,
+		.endpoint_id = ep_id,
+	};
+	struct ps_nat_pool *pool = NULL;
+	struct ps_ct_entry *e;
+	unsigned int tries;
+	uint8_t dir;
+	bool l2;
+	int rc = -EEXIST;
+
+	if (snat) {
+		int pi = ps_nat_pool_of(k->proto);
+
+		if (pi < 0)
+			return LB_DROP_INVALID;
+		pool = ps_genv.nat_pool[pi];
+		nat.snat_ip = ps_genv.node_ip;
+	}
+	/*
+	 * Counted before the entry can exist: the management thread may
+	 * delete it (flush) and take the counts back the moment it is
+	 * published. The l2 count also precedes the first packet to the
+	 * endpoint, so its bridged reply is looked at.
+	 */
+	l2 = ps_lb_l2_counted(k->src_ip, dnat_ip, nat.snat_ip);
+	if (ep_id != PS_CT_NO_ENDPOINT)
+		ps_svc_ep_conn_inc(ps_genv.svcs, ep_id);
+	if (l2)
+		__atomic_fetch_add(&ps_genv.l2_ep_conns[ps_lb_l2_slot(dnat_ip)],
+				   1, __ATOMIC_RELEASE);
+	for (tries = 0; tries < LB_PORT_TRIES && rc == -EEXIST; tries++) {
+		uint32_t rdst = k->src_ip;
+		uint16_t rdport = k->src_port;
+
+		if (snat) {
+			int port = ps_nat_port_alloc(pool, worker);
+
+			if (port < 0) {
+				rc = -EADDRNOTAVAIL;
+				break;
+			}
+			nat.snat_port = rte_cpu_to_be_16((uint16_t)port);
+			rdst = nat.snat_ip;
+			rdport = nat.snat_port;
+		}
+		if (k->proto == IPPROTO_ICMP)
+			ps_ct_tuple_icmp(&reply, dnat_ip ? dnat_ip : k->dst_ip,
+					 rdst, rdport);
+		else
+			ps_ct_tuple_set(&reply, k->proto,
+					dnat_ip ? dnat_ip : k->dst_ip, rdst,
+					dnat_ip ? dnat_port : k->dst_port,
+					rdport);
+		rc = ps_ct_add(ps_genv.ct, k, &reply, &nat, &p->pkt, &e, &dir);
+		if (rc != PS_CT_CREATED && snat)
+			ps_nat_port_free(pool, rte_be_to_cpu_16(nat.snat_port));
+	}
+	if (rc != PS_CT_CREATED) {
+		if (ep_id != PS_CT_NO_ENDPOINT)
+			ps_svc_ep_conn_dec(ps_genv.svcs, ep_id);
+		if (l2)
+			__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+				dnat_ip)], 1, __ATOMIC_RELAXED);
+	}
+	switch (rc) {
+	case PS_CT_CREATED:
+		return lb_translate(m, e, PS_CT_DIR_ORIG);
+	case PS_CT_EXISTS:
+		/* Another worker created it first: its choice stands. */
+		if (ps_ct_update(ps_genv.ct, e, dir, &p->pkt) != PS_CT_VALID)
+			return LB_DROP_INVALID;
+		return lb_translate(m, e, dir);
+	case -EADDRNOTAVAIL:
+		return LB_DROP_NAT_PORTS_FULL;
+	case -ENOSPC:
+		return LB_DROP_CT_FULL;
+	case -EEXIST:
+		return LB_DROP_CT_CLASH;
+	default:
+		return LB_DROP_INVALID;
+	}
+}
+
+static __rte_always_inline rte_edge_t
+lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
+	enum lb_action *act)
+{
+	const struct ps_ct_tuple *k = &p->key;
+	bool src_pod = in_net(k->src_ip, ps_genv.pod_net, ps_genv.pod_mask);
+	struct ps_svc_hit hit;
+
+	if (p->kind == LB_ICMP_ERR)
+		return LB_NEXT_LOOKUP;
+	if (k->proto != IPPROTO_ICMP &&
+	    ps_svc_lookup(ps_genv.svcs, k->dst_ip, k->dst_port, k->proto,
+			  k->dst_ip == ps_genv.node_ip, &hit)) {
+		struct ps_svc_flow flow = {
+			.src_ip = k->src_ip, .dst_ip = k->dst_ip,
+			.src_port = k->src_port, .dst_port = k->dst_port,
+			.proto = k->proto, .src_local_pod = src_pod,
+		};
+		struct ps_svc_pick pick;
+		struct ps_mbuf_meta *meta;
+		bool snat;
+
+		if (!ps_ct_pkt_can_create(k->proto, &p->pkt))
+			return LB_DROP_INVALID;
+		switch (ps_svc_select(ps_genv.svcs, &hit, &flow, worker,
+				      &pick)) {
+		case PS_SVC_FORWARD:
+			break;
+		case PS_SVC_REJECT:
+			/* kube-proxy's REJECT: port unreachable */
+			*act = LB_A_REJECT;
+			meta = ps_mbuf_meta(m);
+			meta->icmp_type = PS_ICMP_DEST_UNREACH;
+			meta->icmp_code = PS_ICMP_PORT_UNREACH;
+			return LB_NEXT_ICMP_ERROR;
+		default:
+			return LB_DROP_DENIED;
+		}
+		snat = (hit.kind != PS_FE_CLUSTER &&
+			hit.sp->etp == PS_POLICY_CLUSTER && !src_pod) ||
+		       k->src_ip == pick.ip;
+		*act = LB_A_NEW;
+		return lb_create(m, p, worker, pick.ip,
+				 rte_cpu_to_be_16(pick.port), snat, hit.sp,
+				 pick.ep_id);
+	}
+	/* Egress of a local pod to outside the cluster (pods, services
+	 * and the nodes' own subnet): masquerade. */
+	if (!ps_genv.masquerade || !src_pod ||
+	    in_net(k->dst_ip, ps_genv.node_net, ps_genv.node_mask) ||
+	    in_net(k->dst_ip, ps_genv.cluster_net,
+			       ps_genv.cluster_mask) ||
+	    in_net(k->dst_ip, ps_genv.pod_net, ps_genv.pod_mask) ||
+	    in_net(k->dst_ip, ps_genv.service_net, ps_genv.service_mask) ||
+	    k->dst_ip == ps_genv.node_ip || k->dst_ip == ps_genv.gateway_ip)
+		return LB_NEXT_LOOKUP;
+	if (!ps_ct_pkt_can_create(k->proto, &p->pkt))
+		return LB_DROP_INVALID;
+	*act = LB_A_MASQ;
+	return lb_create(m, p, worker, 0, 0, true, NULL, PS_CT_NO_ENDPOINT);
+}
+
+/* ip4_input's checks, for frames that are bridged and skipped it, and
+ * whether the sender may be an endpoint answering a tracked client. */
+static __rte_always_inline bool
+l2_candidate(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m,
+		const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	unsigned int l3len, hlen, tlen;
+
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    rte_is_multicast_ether_addr(&eth->dst_addr) ||
+	    m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip))
+		return false;
+	l3len = m->data_len - RTE_ETHER_HDR_LEN;
+	hlen = (ip->version_ihl & 0xf) * 4u;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	if ((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) ||
+	    hlen > l3len || tlen < hlen || tlen > l3len)
+		return false;
+	/* only an endpoint serving a client of its subnet has bridged
+	 * replies to translate */
+	return (ip->src_addr & ps_genv.pod_mask) == ps_genv.pod_net &&
+	       __atomic_load_n(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+			ip->src_addr)], __ATOMIC_ACQUIRE) != 0;
+}
+
+static __rte_always_inline void
+lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
+	 uint16_t n, const bool trace, const bool l2)
+{
+	struct service_lb_ctx *ctx = (struct service_lb_ctx *)node->ctx;
+	const struct ps_ct_tuple *keys[LB_CHUNK];
+	struct ps_ct_entry *ents[LB_CHUNK];
+	rte_edge_t nexts[LB_CHUNK];
+	struct lb_pkt pk[LB_CHUNK];
+	uint8_t dirs[LB_CHUNK], ki[LB_CHUNK];
+	uint16_t i, nk = 0;
+
+	for (i = 0; i < n; i++) {
+		pk[i].kind = l2 && !l2_candidate(objs[i]) ? LB_PASS :
+			     lb_classify(objs[i], &pk[i]);
+		if (pk[i].kind != LB_PASS) {
+			keys[nk] = &pk[i].key;
+			ki[nk++] = (uint8_t)i;
+		}
+		nexts[i] = LB_NEXT_LOOKUP;
+	}
+	if (nk > 0)
+		ps_ct_lookup_bulk(ps_genv.ct, keys, nk, ents, dirs);
+	for (i = 0; i < nk; i++) {
+		struct rte_mbuf *m = objs[ki[i]];
+		struct lb_pkt *p = &pk[ki[i]];
+		struct ps_ct_entry *e = ents[i];
+		enum lb_action act = LB_A_PASS;
+
+		if (e == NULL) {
+			if (!l2)
+				nexts[ki[i]] = lb_miss(m, p, ctx->worker, &act);
+		} else if (p->kind == LB_ICMP_ERR) {
+			act = LB_A_ICMP_HIT;
+			nexts[ki[i]] = lb_translate_icmp(m, p, e, dirs[i]);
+		} else if (ps_ct_update(ps_genv.ct, e, dirs[i], &p->pkt) !=
+			   PS_CT_VALID) {
+			act = LB_A_HIT;
+			nexts[ki[i]] = LB_DROP_INVALID;
+		} else {
+			act = LB_A_HIT;
+			nexts[ki[i]] = lb_translate(m, e, dirs[i]);
+		}
+		if (trace)
+			PS_TRACE(node, m, "%u " PS_IP4_FMT ":%u > " PS_IP4_FMT
+				 ":%u %s -> %s", p->key.proto,
+				 PS_IP4_BYTES(p->key.src_ip),
+				 rte_be_to_cpu_16(p->key.src_port),
+				 PS_IP4_BYTES(p->key.dst_ip),
+				 rte_be_to_cpu_16(p->key.dst_port),
+				 lb_action_names[act],
+				 lb_next_names[nexts[ki[i]]]);
+	}
+	ps_enqueue_nexts(graph, node, nexts, objs, n);
+}
+
+static __rte_always_inline uint16_t
+service_lb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		  uint16_t nb_objs, const bool trace, const bool l2)
+{
+	uint16_t i;
+
+	for (i = 0; i < nb_objs; i += LB_CHUNK)
+		lb_chunk(graph, node, objs + i, RTE_MIN(nb_objs - i, LB_CHUNK),
+			 trace, l2);
+	return nb_objs;
+}
+
+static uint16_t
+service_lb_process(struct rte_graph *graph, struct rte_node *node,
+		   void **objs, uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return service_lb_inline(graph, node, objs, nb_objs, true,
+					 false);
+	return service_lb_inline(graph, node, objs, nb_objs, false, false);
+}
+
+static uint16_t
+service_l2_process(struct rte_graph *graph, struct rte_node *node,
+		   void **objs, uint16_t nb_objs)
+{
+	if (unlikely(ps_genv.trace))
+		return service_lb_inline(graph, node, objs, nb_objs, true,
+					 true);
+	return service_lb_inline(graph, node, objs, nb_objs, false, true);
+}
+
+static int
+service_lb_init(const struct rte_graph *graph, struct rte_node *node)
+{
+	struct service_lb_ctx *ctx = (struct service_lb_ctx *)node->ctx;
+	struct ps_worker *w = ps_worker_of_graph(graph);
+
+	if (w == NULL)
+		return -EINVAL;
+	ctx->worker = w->idx;
+	return 0;
+}
+
+static struct rte_node_register service_lb_node = {
+	.name = "service_lb",
+	.process = service_lb_process,
+	.init = service_lb_init,
+	.nb_edges = LB_NB_NEXT,
+	.next_nodes = {
+		[LB_NEXT_LOOKUP] = "ip4_lookup",
+		[LB_NEXT_ICMP_ERROR] = "icmp_error",
+#define X(e, s) [LB_DROP_##e] = "service_lb" PS_DROP_INFIX s,
+		SERVICE_LB_DROPS(X)
+#undef X
+#define X(e, s) [LB_DROP_NAT_FIRST + PS_NAT_ERR_##e - 1] = \
+		"service_lb" PS_DROP_INFIX "nat_" s,
+		PS_NAT_ERRORS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(service_lb_node);
+
+#define X(e, s) PS_DROP_NODE(service_lb_drop_##e, "service_lb", s)
+SERVICE_LB_DROPS(X)
+#undef X
+#define X(e, s) PS_DROP_NODE(service_lb_drop_nat_##e, "service_lb", "nat_" s)
+PS_NAT_ERRORS(X)
+#undef X
+
+/* Same edges; "lookup" is the bridge, a REJECT never happens here. */
+static struct rte_node_register service_l2_node = {
+	.name = "service_l2",
+	.process = service_l2_process,
+	.init = service_lb_init,
+	.nb_edges = LB_NB_NEXT,
+	.next_nodes = {
+		[LB_NEXT_LOOKUP] = "l2_fdb",
+		[LB_NEXT_ICMP_ERROR] = "icmp_error",
+#define X(e, s) [LB_DROP_##e] = "service_l2" PS_DROP_INFIX s,
+		SERVICE_LB_DROPS(X)
+#undef X
+#define X(e, s) [LB_DROP_NAT_FIRST + PS_NAT_ERR_##e - 1] = \
+		"service_l2" PS_DROP_INFIX "nat_" s,
+		PS_NAT_ERRORS(X)
+#undef X
+	},
+};
+RTE_NODE_REGISTER(service_l2_node);
+
+#define X(e, s) PS_DROP_NODE(service_l2_drop_##e, "service_l2", s)
+SERVICE_LB_DROPS(X)
+#undef X
+#define X(e, s) PS_DROP_NODE(service_l2_drop_nat_##e, "service_l2", "nat_" s)
+PS_NAT_ERRORS(X)
+#undef X

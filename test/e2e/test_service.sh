@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# test_service.sh: the service load balancer with real kernels at both ends.
+#
+#   p1 10.244.0.2 (client)          \
+#   b1..b3 10.244.0.3..5 (servers)   > podswitch (af_packet) == uplink == ext 192.168.60.50
+#                                   /                                     (8.8.8.8 on lo)
+#
+# The servers answer HTTP on 8080 with "<name> <client address>" and UDP on
+# 5353 with their name. Services come from a kubectl-shaped List applied
+# with "podswitchctl apply -f":
+#   web   10.96.0.10:80 NodePort 30080 (policy Cluster) -> b1,b2,b3:8080, rr
+#   local 10.96.0.14:80 NodePort 30081 (policy Local)   -> b2:8080
+#   self  10.96.0.11:80 -> b1:8080 (b1 reaching it is hairpin)
+#   dns   10.96.0.12:53/UDP -> b1,b2,b3:5353
+#   none  10.96.0.13:80, no endpoint (rejects)
+# Checked: 30 curls to the ClusterIP reach b1/b2/b3 10/10/10 with the pod's
+# address kept; NodePort from ext answers with the node IP as client
+# (SNAT), the Local one with ext's own address; hairpin; UDP; a service
+# without endpoint refuses at once; a pod reaches 8.8.8.8 (masquerade: ext
+# has no route back to pods); podswitchctl service list / conntrack
+# list|flush; clean exit.
+. "$(dirname "$0")/lib.sh"
+
+e2e_init service
+CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
+EXT="pse2e$E2E_ID-ext"
+UP="pse2e${E2E_ID}up"
+
+SERVER='
+import http.server, socket, sys, threading
+name = sys.argv[1]
+def udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", 5353))
+    while True:
+        d, a = s.recvfrom(2048)
+        s.sendto(name.encode(), a)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        b = ("%s %s\n" % (name, self.client_address[0])).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+threading.Thread(target=udp, daemon=True).start()
+http.server.ThreadingHTTPServer((sys.argv[2], 8080), H).serve_forever()
+'
+UDP_CLIENT='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b"q", (sys.argv[1], int(sys.argv[2])))
+print(s.recvfrom(2048)[0].decode())
+'
+
+for p in p1:2 b1:3 b2:4 b3:5; do
+	e2e_pod "${p%%:*}" "10.244.0.${p#*:}" || { e2e_fail "pod ${p%%:*}"; e2e_finish; }
+	e2e_in "${p%%:*}" ethtool -K eth0 tx off >/dev/null
+done
+e2e_netns "$EXT" && e2e_veth "$UP" "$EXT" eth0 02:00:c0:a8:3c:32 ||
+	{ e2e_fail "ext namespace"; e2e_finish; }
+ip -n "$EXT" addr add 192.168.60.50/24 dev eth0
+ip -n "$EXT" addr add 8.8.8.8/32 dev lo
+ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
+
+for b in b1 b2 b3; do
+	e2e_bg ip netns exec "$(e2e_pod_ns $b)" python3 -c "$SERVER" "$b" 0.0.0.0
+done
+e2e_bg ip netns exec "$EXT" python3 -c "$SERVER" ext 8.8.8.8
+
+name="pse2e-svc-$E2E_ID"
+ports="[ $(e2e_port_json p1 pod af_packet "$(e2e_pod_if p1)" 10.244.0.2 "$(e2e_pod_mac p1)"),
+    $(e2e_port_json b1 pod af_packet "$(e2e_pod_if b1)" 10.244.0.3 "$(e2e_pod_mac b1)"),
+    $(e2e_port_json b2 pod af_packet "$(e2e_pod_if b2)" 10.244.0.4 "$(e2e_pod_mac b2)"),
+    $(e2e_port_json b3 pod af_packet "$(e2e_pod_if b3)" 10.244.0.5 "$(e2e_pod_mac b3)"),
+    $(e2e_port_json uplink0 uplink af_packet "$UP") ]"
+cfg="$E2E_TMP/$name.json"
+e2e_config "$cfg" "$name" "$(e2e_eal_nohuge "$name")" "$ports" \
+	'"routes": [ { "dst": "0.0.0.0/0", "gateway": "192.168.60.50" } ]'
+sock="$E2E_TMP/$name.sock"
+
+svc() { # name vip type port nodeport etp proto
+	local np=""
+	[ -n "$5" ] && np=", \"nodePort\": $5"
+	echo "{ \"kind\": \"Service\", \"apiVersion\": \"v1\",
+	  \"metadata\": { \"name\": \"$1\", \"namespace\": \"default\" },
+	  \"spec\": { \"type\": \"$3\", \"clusterIP\": \"$2\",
+	    \"externalTrafficPolicy\": \"$6\",
+	    \"ports\": [ { \"name\": \"p\", \"protocol\": \"$7\", \"port\": $4$np,
+	                   \"targetPort\": \"p\" } ] } }"
+}
+slice() { # service proto port ip...
+	local s=$1 proto=$2 port=$3 eps="" ip
+	shift 3
+	for ip in "$@"; do
+		eps="$eps${eps:+, }{ \"addresses\": [ \"$ip\" ], \"nodeName\": \"$name\",
+		  \"conditions\": { \"ready\": true } }"
+	done
+	echo "{ \"kind\": \"EndpointSlice\", \"apiVersion\": \"discovery.k8s.io/v1\",
+	  \"addressType\": \"IPv4\", \"metadata\": { \"name\": \"$s-x\",
+	  \"namespace\": \"default\", \"labels\": { \"kubernetes.io/service-name\": \"$s\" } },
+	  \"ports\": [ { \"name\": \"p\", \"protocol\": \"$proto\", \"port\": $port } ],
+	  \"endpoints\": [ $eps ] }"
+}
+cat >"$E2E_TMP/services.json" <<EOF
+{ "kind": "List", "apiVersion": "v1", "items": [
+  $(svc web 10.96.0.10 NodePort 80 30080 Cluster TCP),
+  $(slice web TCP 8080 10.244.0.3 10.244.0.4 10.244.0.5),
+  $(svc local 10.96.0.14 NodePort 80 30081 Local TCP),
+  $(slice local TCP 8080 10.244.0.4),
+  $(svc self 10.96.0.11 ClusterIP 80 "" Cluster TCP),
+  $(slice self TCP 8080 10.244.0.3),
+  $(svc dns 10.96.0.12 ClusterIP 53 "" Cluster UDP),
+  $(slice dns UDP 5353 10.244.0.3 10.244.0.4 10.244.0.5),
+  $(svc none 10.96.0.13 ClusterIP 80 "" Cluster TCP)
+] }
+EOF
+
+e2e_start d "$cfg"
+if ! e2e_wait_running d 20; then
+	e2e_stop d
+	e2e_finish
+fi
+e2e_check "podswitchctl apply -f services.json" \
+	"$CTL" --socket "$sock" apply -f "$E2E_TMP/services.json"
+list=$("$CTL" --socket "$sock" service list 2>&1)
+e2e_assert_eq "service list shows the 5 services" 5 \
+	"$(printf '%s\n' "$list" | grep -c '^default ')"
+[ "$E2E_VERBOSE" = 1 ] && printf '%s\n' "$list"
+
+# Servers up (python takes a moment).
+for _i in $(seq 1 50); do
+	e2e_in p1 curl -s --max-time 1 http://10.244.0.5:8080/ >/dev/null && break
+	sleep 0.2
+done
+
+# rr: 30 connections, 10 each, client address kept.
+declare -A seen=()
+kept=0
+for i in $(seq 1 30); do
+	out=$(e2e_in p1 curl -s --max-time 3 http://10.96.0.10/)
+	seen[${out%% *}]=$((${seen[${out%% *}]:-0} + 1))
+	[ "${out#* }" = 10.244.0.2 ] && kept=$((kept + 1))
+done
+e2e_assert_eq "ClusterIP rr: b1 answered 10 of 30" 10 "${seen[b1]:-0}"
+e2e_assert_eq "ClusterIP rr: b2 answered 10 of 30" 10 "${seen[b2]:-0}"
+e2e_assert_eq "ClusterIP rr: b3 answered 10 of 30" 10 "${seen[b3]:-0}"
+e2e_assert_eq "ClusterIP: the server saw the pod's own address" 30 "$kept"
+
+out=$(ip netns exec "$EXT" curl -s --max-time 3 http://192.168.60.10:30080/)
+e2e_assert_eq "NodePort (Cluster) from outside: SNAT to the node IP" \
+	192.168.60.10 "${out#* }"
+out=$(ip netns exec "$EXT" curl -s --max-time 3 http://192.168.60.10:30081/)
+e2e_assert_eq "NodePort (Local) from outside: b2 saw the client's address" \
+	"b2 192.168.60.50" "$out"
+out=$(e2e_in b1 curl -s --max-time 3 http://10.96.0.11/)
+e2e_assert_eq "hairpin: b1 reaches itself through its service (as the node IP)" \
+	"b1 192.168.60.10" "$out"
+out=$(e2e_in p1 python3 -c "$UDP_CLIENT" 10.96.0.12 53 2>&1)
+case $out in
+b1 | b2 | b3) e2e_ok "UDP service answered ($out)" ;;
+*) e2e_fail "UDP service: $out" ;;
+esac
+t0=$(date +%s%N)
+e2e_in p1 curl -s --max-time 3 http://10.96.0.13/ >/dev/null
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+e2e_assert_eq "no endpoint: connection refused (curl exit 7, in $ms ms)" 7 "$rc"
+out=$(e2e_in p1 curl -s --max-time 3 http://8.8.8.8:8080/)
+e2e_assert_eq "masquerade: a pod reaches 8.8.8.8 as the node IP" \
+	"ext 192.168.60.10" "$out"
+e2e_ping p1 8.8.8.8
+
+ct=$("$CTL" --socket "$sock" conntrack list 2>&1)
+n=$(printf '%s\n' "$ct" | sed -n 's/^\([0-9]*\) connections.*/\1/p')
+e2e_assert_ge "conntrack list shows the connections" 30 "${n:-0}"
+e2e_check "conntrack flush" "$CTL" --socket "$sock" conntrack flush
+ct=$("$CTL" --socket "$sock" conntrack list 2>&1)
+e2e_assert_grep "conntrack empty after flush" '^0 connections' <(printf '%s\n' "$ct")
+
+show=$("$CTL" --socket "$sock" service show default/web 2>&1)
+e2e_assert_eq "service show lists the 3 endpoints of web" 3 \
+	"$(printf '%s\n' "$show" | grep -cE '^ +10\.244\.0\.[345] +8080 +yes')"
+e2e_check "service del default/none" "$CTL" --socket "$sock" service del default/none
+e2e_assert_eq "service list shows 4 services after del" 4 \
+	"$("$CTL" --socket "$sock" service list 2>&1 | grep -c '^default ')"
+"$CTL" --socket "$sock" service del default/none 2>/dev/null
+e2e_assert_eq "service del of a missing service: exit 1" 1 "$?"
+
+e2e_stop d TERM
+e2e_assert_eq "daemon exits 0 on SIGTERM" 0 "$(e2e_drc d)"
+e2e_finish
