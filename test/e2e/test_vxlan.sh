@@ -22,8 +22,9 @@
 # A and L (kernel), tshark on R's side of A's uplink decodes VXLAN with the
 # VNI, outer checksum 0 and the inner ICMP; the tunnel MTU (1450 passes
 # with DF, 1451 gets fragmentation needed with mtu 1450); per-tunnel
-# counters in /v1/stats and /metrics. Services over the overlay are not
-# tested here: they depend on the service issue.
+# counters in /v1/stats and /metrics; services across the overlay: a
+# ClusterIP on A whose endpoints are b1 (podswitch B) and l1 (Linux node)
+# answers a1 from both, and one on B whose endpoint is a1 answers b1.
 . "$(dirname "$0")/lib.sh"
 
 e2e_init vxlan
@@ -121,7 +122,7 @@ node_config() {
     $8
   ],
   "workers": { "lcores": "1", "idle_sleep_max_us": 200 },
-  "tables": { "routes": 1024, "neighbors": 1024 },
+  "tables": { "routes": 1024, "neighbors": 1024, "conntrack": 4096 },
   "api": { "unix_socket": "$E2E_TMP/$2.sock" },
   "dpdk": { "eal_args": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=$2"] }
 }
@@ -230,6 +231,49 @@ e2e_assert_grep "wire: a1->l1 echo request, VXLAN VNI $VNI, outer A->L, udp csum
 	"^192\.168\.60\.10,10\.244\.0\.2	192\.168\.62\.12,10\.244\.2\.2	4789	0x0000	0x0800	$VNI	$MAC_A,$MAC_A	[0-9a-f:]+,$VTEP_L	8$" "$cap"
 e2e_assert_grep "wire: l1->a1 echo reply from the kernel VTEP, VNI $VNI" \
 	"^192\.168\.62\.12,10\.244\.2\.2	192\.168\.60\.10,10\.244\.0\.2	4789	0x[0-9a-f]{4}	0x0800	$VNI	[0-9a-f:]+,$VTEP_L	$MAC_A,$MAC_A	0$" "$cap"
+
+# Services across the overlay: DNAT on the client's node, the endpoint
+# reached through the tunnel, its reply un-DNATed on the way back.
+svc_list() { # VIP ENDPOINT...
+	local eps="" ip
+	local vip=$1
+	shift
+	for ip in "$@"; do
+		eps="$eps${eps:+, }{ \"addresses\": [ \"$ip\" ], \"conditions\": { \"ready\": true } }"
+	done
+	cat <<EOF3
+{ "kind": "List", "apiVersion": "v1", "items": [
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "over", "namespace": "default" },
+    "spec": { "type": "ClusterIP", "clusterIP": "$vip",
+              "ports": [ { "name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080 } ] } },
+  { "kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1", "addressType": "IPv4",
+    "metadata": { "name": "over-1", "namespace": "default",
+                  "labels": { "kubernetes.io/service-name": "over" } },
+    "ports": [ { "name": "http", "protocol": "TCP", "port": 8080 } ],
+    "endpoints": [ $eps ] } ] }
+EOF3
+}
+apply_on() { # SOCK FILE
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$1" -X POST \
+		--data-binary @"$2" http://x/v1/apply)" = 200 ]
+}
+svc_list 10.96.0.60 10.244.1.2 10.244.2.2 >"$E2E_TMP/svc-a.json"
+svc_list 10.96.0.61 10.244.0.2 >"$E2E_TMP/svc-b.json"
+e2e_check "A: service 10.96.0.60 -> b1 (node B), l1 (Linux node) applied" \
+	apply_on "$E2E_TMP/$NAME_A.sock" "$E2E_TMP/svc-a.json"
+e2e_check "B: service 10.96.0.61 -> a1 (node A) applied" \
+	apply_on "$E2E_TMP/$NAME_B.sock" "$E2E_TMP/svc-b.json"
+ok=0
+for i in 1 2 3 4 5 6; do
+	curl_ok a1 http://10.96.0.60/a1.html "hello from a1" && ok=$((ok + 1))
+done
+e2e_assert_eq "a1 -> ClusterIP 10.96.0.60 over the overlay: 6 of 6 answered" 6 "$ok"
+backends=$(curl -s --unix-socket "$E2E_TMP/$NAME_A.sock" "http://x/v1/conntrack?limit=100" |
+	$PY -c 'import json,sys; print(" ".join(sorted({e["reply"]["src"] for e in json.load(sys.stdin)["entries"] if e["original"]["dst"] == "10.96.0.60"})))')
+e2e_assert_eq "A: connections to 10.96.0.60 went to both endpoints (rr)" "10.244.1.2 10.244.2.2" "$backends"
+e2e_check "b1 -> ClusterIP 10.96.0.61 (endpoint a1 on node A)" \
+	curl_ok b1 http://10.96.0.61/b1.html "hello from b1"
 
 # Per-tunnel counters.
 stats=$(curl -s --unix-socket "$E2E_TMP/$NAME_A.sock" http://x/v1/stats)
