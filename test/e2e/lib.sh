@@ -34,6 +34,7 @@ E2E_VERBOSE=${E2E_VERBOSE:-0}
 declare -a E2E_NETNS=()     # namespaces to delete
 declare -a E2E_LINKS=()     # root-namespace links to delete
 declare -a E2E_BG=()        # background helper pids (pings, ...)
+declare -a E2E_EXTRA_PREFIXES=()  # EAL file prefixes of other DPDK processes
 declare -A E2E_DPID=()      # daemon name -> pid
 declare -A E2E_DLOG=()      # daemon name -> log file
 declare -A E2E_DPREFIX=()   # daemon name -> EAL file prefix
@@ -204,6 +205,11 @@ e2e_cleanup() {
 		fi
 	done
 	wait 2>/dev/null
+	# Other DPDK processes of the test (testpmd peers), killed above.
+	for p in "${E2E_EXTRA_PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$p"
+		rm -f /dev/hugepages/"$p"map_* /dev/hugepages/"$p"mapseg_* 2>/dev/null
+	done
 	for p in "${E2E_LINKS[@]}"; do
 		ip link del "$p" 2>/dev/null
 	done
@@ -319,7 +325,7 @@ e2e_port_json() {
 
 # EAL args for a test daemon without hugepages (prefix $1).
 e2e_eal_nohuge() {
-	echo "[\"--no-huge\", \"-m\", \"512\", \"--no-pci\", \"--file-prefix=$1\"]"
+	echo "[\"--no-huge\", \"-m\", \"1024\", \"--no-pci\", \"--file-prefix=$1\"]"
 }
 
 # EAL args for a test daemon on hugepages (prefix $1); the daemon adds

@@ -110,12 +110,13 @@ e2e_check "the daemon listens on $VSOCK" test -S "$VSOCK"
 
 # The pod's virtio side: testpmd joins the socket and the pod's veth.
 tp_prefix="pse2e-tp-$E2E_ID"
+E2E_EXTRA_PREFIXES+=("$tp_prefix")
 e2e_bg "$TESTPMD" --lcores '0@0,1@0' --file-prefix="$tp_prefix" --no-pci -m 256 \
 	--single-file-segments \
 	--vdev "net_virtio_user0,path=$VSOCK,mac=$(e2e_pod_mac v1),queue_size=256" \
 	--vdev "net_af_packet0,iface=$(e2e_pod_if v1),qpairs=1" \
 	-- --forward-mode=io --auto-start --stats-period 30 --nb-cores=1 \
-	--rxd=256 --txd=256 >"$E2E_TMP/testpmd.log" 2>&1
+	--rxd=256 --txd=256 --total-num-mbufs=4096 >"$E2E_TMP/testpmd.log" 2>&1
 TP_PID=$E2E_LAST_BG
 # The vhost link comes up when the frontend has set its rings up.
 link=false

@@ -94,7 +94,7 @@ node_config() {
   "workers": { "lcores": "1", "idle_sleep_max_us": 200 },
   "tables": { "routes": 1024, "neighbors": 1024 },
   "api": { "unix_socket": "$E2E_TMP/$name.sock" },
-  "dpdk": { "eal_args": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=$name"] }
+  "dpdk": { "eal_args": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=$name"] }
 }
 EOF2
 }

@@ -124,7 +124,7 @@ node_config() {
   "workers": { "lcores": "1", "idle_sleep_max_us": 200 },
   "tables": { "routes": 1024, "neighbors": 1024, "conntrack": 4096 },
   "api": { "unix_socket": "$E2E_TMP/$2.sock" },
-  "dpdk": { "eal_args": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=$2"] }
+  "dpdk": { "eal_args": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=$2"] }
 }
 EOF2
 }
