@@ -235,7 +235,7 @@ printf '%-40s %9.3f %9.3f %9.3f   %.0f services/s, %.0f endpoints/s (%d fresh da
 	"$(awk -v n="$NSVC" -v t="$amed" 'BEGIN { print n / t }')" \
 	"$(awk -v n="$((NSVC * NEPS))" -v t="$amed" 'BEGIN { print n / t }')" "$an"
 awk '$1 == "reapply" { printf "%-40s %9s %9.3f\n", "POST /v1/apply again, unchanged", "", $4 }
-     $1 == "list" { printf "%-40s %9s %9.3f   (%d bytes)\n", "GET /v1/services (all)", "", $4, $7 }' "$RES"
+     $1 == "list" { printf "%-40s %9s %9.3f   (%d bytes)\n", "GET /v1/services (all)", "", $4, $6 }' "$RES"
 echo
 echo "one change with $NSVC services installed (curl time_total, ms; svc-$M):"
 printf '  %-52s %7s %7s %7s %4s\n' "" min median max n
