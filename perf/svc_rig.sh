@@ -31,16 +31,26 @@
 #   steady after a warm-up, the measured window: every frame belongs to an
 #          established connection (udp_single timeout 3600 s, nothing
 #          expires); FLOWS entries live, the generator cycles through all of
-#          them, so the conntrack lookups walk a table of FLOWS entries.
+#          them, so the conntrack lookups walk a table of FLOWS entries;
+#   effect (-E) after the window: PUT /v1/services/default/bench/endpoints
+#          replaces the 10 endpoints with 10 others, 10.244.2.1-10, routed
+#          out of v0 (via 10.244.0.254, a permanent neighbor with the MAC of
+#          the generator's port on p0). The old endpoints' connections end,
+#          the flows' next packets make new ones to the new endpoints. The
+#          generator's port counters are read every ~20 ms from the PUT on:
+#          time to the first frame back on p0 (the change's first effect)
+#          and until nothing comes back on p1 any more (all FLOWS flows
+#          moved).
 #
 # usage: perf/svc_rig.sh [-f FLOWS] [-d SECONDS] [-w SECONDS] [-r ROUNDS]
-#                        [-q SECONDS] [-C SIZE] [-k] [-h]
+#                        [-q SECONDS] [-C SIZE] [-E] [-k] [-h]
 #   -f  concurrent flows (default 1000000)
 #   -d  measured window (default 10)
 #   -w  warm-up after the fill (default 3)
 #   -r  rounds (io-forward and svc alternately; default 1)
 #   -q  wait up to SECONDS before each case for quiet CPUs (default 0)
 #   -C  tables.conntrack of the DUT (default 2097152)
+#   -E  after each svc window, the endpoint change and its effect (above)
 #   -k  keep the logs
 # env:  PODSWITCH (build/app/podswitch), TESTPMD (dpdk-testpmd), GEN_CPU (0),
 #       DUT_CPU (1)
@@ -58,17 +68,19 @@ ROUNDS=1
 QUIET_WAIT=0
 CT_SIZE=2097152
 KEEP=0
+EFFECT=0
 FILL_STEP=0.1
 MAC_A=02:00:00:00:0a:01
 MAC_B=02:00:00:00:0b:01
 NODE_MAC=00:01:02:03:04:01
 VIP=10.96.0.10
 GW1=192.168.60.1
+GW0=10.244.0.254
 FOREIGN_MAX=10
 HZ=$(getconf CLK_TCK)
 
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-while getopts "f:d:w:r:q:C:kh" o; do
+while getopts "f:d:w:r:q:C:Ekh" o; do
 	case $o in
 	f) FLOWS=$OPTARG ;;
 	d) DURATION=$OPTARG ;;
@@ -76,6 +88,7 @@ while getopts "f:d:w:r:q:C:kh" o; do
 	r) ROUNDS=$OPTARG ;;
 	q) QUIET_WAIT=$OPTARG ;;
 	C) CT_SIZE=$OPTARG ;;
+	E) EFFECT=1 ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -287,6 +300,59 @@ cat >"$WORK/service.json" <<EOF
 		"$([ "$i" = 1 ] || echo ", ")" "$i"; done) ] } ] }
 EOF
 
+cat >"$WORK/moved.json" <<EOF
+{ "kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1", "addressType": "IPv4",
+  "metadata": { "name": "bench-x", "namespace": "default",
+    "labels": { "kubernetes.io/service-name": "bench" } },
+  "ports": [ { "name": "dns", "protocol": "UDP", "port": 5353 } ],
+  "endpoints": [ $(for i in $(seq 1 10); do
+	printf '%s{ "addresses": [ "10.244.2.%d" ], "nodeName": "other", "conditions": { "ready": true } }' \
+		"$([ "$i" = 1 ] || echo ", ")" "$i"; done) ] }
+EOF
+
+# effect DIR: the endpoint change under traffic; "k time" of each
+# generator counter read in DIR/effect.t (0 = before the PUT), the PUT's
+# "code time_total t_start t_return" in DIR/effect.put
+effect() {
+	local dir=$1 k put_pid
+	: >"$dir/effect.t"
+	echo "0 $(now)" >>"$dir/effect.t"
+	echo "show port stats all" >&"$GEN_FD"
+	sleep 0.05
+	(
+		a=$(now)
+		r=$(curl -sS --unix-socket "$API" -X PUT --data-binary "@$WORK/moved.json" \
+			-H 'Content-Type: application/json' -o /dev/null \
+			-w '%{http_code} %{time_total}' http://localhost/v1/services/default/bench/endpoints)
+		echo "$r $a $(now)" >"$dir/effect.put"
+	) &
+	put_pid=$!
+	for k in $(seq 1 200); do
+		echo "$k $(now)" >>"$dir/effect.t"
+		echo "show port stats all" >&"$GEN_FD"
+		sleep 0.02
+	done
+	wait "$put_pid"
+}
+
+# effect_times DIR FIRST: from the generator's snapshots FIRST.. (the
+# effect's) -> "code put_ms first_ms all_ms", times from the PUT's start:
+# its round trip, the first read with more frames back on p0 (port 1)
+# than before it, the first read after which p1 (port 2) got nothing more
+effect_times() {
+	awk -v first="$2" '
+	FILENAME ~ /effect.put$/ { code = $1; tt = $2; ta = $3; next }
+	FILENAME ~ /effect.t$/ { t[$1] = $2; n = $1; next }
+	$1 >= first { k = $1 - first; if ($2 == 1) p0[k] = $3; if ($2 == 2) p1[k] = $3 }
+	END {
+		f = "-"; a = "-"
+		for (k = 1; k <= n; k++) if (f == "-" && p0[k] > p0[0]) f = sprintf("%.0f", 1000 * (t[k] - ta))
+		for (k = n - 1; k >= 1; k--) if (p1[k + 1] > p1[k]) break
+		if (k < n - 1) a = sprintf("%.0f", 1000 * (t[k + 1] - ta))
+		printf "%s %.1f %s %s\n", code, 1000 * tt, f, a
+	}' "$1/effect.put" "$1/effect.t" "$1/gen.stats"
+}
+
 start_generator() {	# DIR
 	local dir=$1
 	open_fifo "$dir/gen.fifo"
@@ -339,8 +405,10 @@ start_svc_dut() {	# DIR
     { "name": "v1", "role": "uplink", "driver": "vhost-user",
       "args": { "path": "$dir/p1.sock", "client": 1 } }
   ],
-  "routes": [ { "dst": "10.244.1.0/24", "gateway": "$GW1", "dev": "v1" } ],
-  "neighbors": [ { "ip": "$GW1", "mac": "$MAC_B", "dev": "v1" } ],
+  "routes": [ { "dst": "10.244.1.0/24", "gateway": "$GW1", "dev": "v1" },
+              { "dst": "10.244.2.0/24", "gateway": "$GW0", "dev": "v0" } ],
+  "neighbors": [ { "ip": "$GW1", "mac": "$MAC_B", "dev": "v1" },
+                 { "ip": "$GW0", "mac": "$MAC_A", "dev": "v0" } ],
   "tables": { "conntrack": $CT_SIZE },
   "conntrack": { "timeouts": { "udp_single": 3600, "udp_stream": 3600 } },
   "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
@@ -400,7 +468,7 @@ run_case() {	# DUT ROUND
 	if [ "$dut" = io ]; then start_io_dut "$dir"; else start_svc_dut "$dir"; fi
 	wait_for "$dir/gen.log" "testpmd>" 120 "$GEN_PID"
 	sleep 1
-	R_FILL=- R_FILL_T=- R_CT=- R_CTFULL=-
+	R_FILL0=- R_FILL=- R_FILL_T=- R_CT=- R_CTFULL=-
 	t_start=$(now)
 	if [ "$dut" = svc ]; then
 		# calibration: an empty graph walk's duration (2 dumps 0.5 s apart)
@@ -410,13 +478,19 @@ run_case() {	# DUT ROUND
 		sleep 0.1
 		t_start=$(now)
 		fill "$dir"
-		# connections/s between 10% and 90% of FLOWS (linear between samples)
-		read -r R_FILL R_FILL_T < <(awk -v n="$FLOWS" '
+		# connections/s: from the first sample with entries to the
+		# first at 25% of FLOWS (the first pass of the pcap: nearly
+		# every frame is new), and from 10% to 90% (linear between
+		# samples; later passes mix in established flows)
+		read -r R_FILL0 R_FILL R_FILL_T < <(awk -v n="$FLOWS" '
 			function at(x,   i) { for (i = 2; i <= m; i++) if (c[i] >= x)
 				return t[i - 1] + (t[i] - t[i - 1]) * (x - c[i - 1]) / (c[i] - c[i - 1]); return -1 }
 			{ m++; t[m] = $1; c[m] = $2 }
 			END { a = at(0.1 * n); b = at(0.9 * n); full = at(n)
-				if (a < 0 || b <= a) print "- -"; else printf "%.0f %s\n", 0.8 * n / (b - a), (full < 0 ? "-" : sprintf("%.2f", full)) }' "$dir/fill")
+				for (i = 1; i <= m && c[i] == 0; i++) ;
+				for (j = i + 1; j <= m && c[j] < 0.25 * n; j++) ;
+				r0 = (j <= m && i <= m && t[j] > t[i]) ? sprintf("%.0f", (c[j] - c[i]) / (t[j] - t[i])) : "-"
+				if (a < 0 || b <= a) print r0, "- -"; else printf "%s %.0f %s\n", r0, 0.8 * n / (b - a), (full < 0 ? "-" : sprintf("%.2f", full)) }' "$dir/fill")
 		pre=3
 		kill -USR1 "$DUT_PID"
 	else
@@ -438,6 +512,7 @@ run_case() {	# DUT ROUND
 	sleep 0.5
 	if [ "$dut" = svc ]; then
 		read -r R_CT R_CTFULL < <(ct_count)
+		if [ "$EFFECT" = 1 ]; then effect "$dir"; fi
 	fi
 	t_stop=$(now)
 	echo "stop" >&"$GEN_FD"
@@ -468,6 +543,8 @@ run_case() {	# DUT ROUND
 	fi
 	[ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -eq 4 ] ||
 		{ KEEP=1; die "$CASE: generator counters missing (see $dir/gen.log)"; }
+	R_EFFECT="- - - -"
+	if [ -s "$dir/effect.put" ]; then R_EFFECT=$(effect_times "$dir" $((n + 1))); fi
 	# what comes back on p1 (generator port 2)
 	read -r R_FWD R_BEST R_CLEAN R_NCLEAN < <(rates "$dir" gen.stats 3 2)
 	R_SENT=$(rates "$dir" gen.stats 4 1 | cut -d' ' -f1)
@@ -501,7 +578,7 @@ run_case() {	# DUT ROUND
 	R_DUTCPP=${R_DUTCPP:--}
 	R_FOREIGN=$(awk -v hz="$HZ" 'NR == 1 { t = $2; b = $3; o = $4 }
 		END { printf "%.0f", 100 * (($3 - b) - ($4 - o)) / hz / ($2 - t) }' "$dir/samples")
-	log "  back on p1 $R_FWD Mpps (best second $R_BEST, clean $R_CLEAN x$R_NCLEAN), sent into p0 $R_SENT, DUT rx $R_DUTRX, foreign ${R_FOREIGN}%, busy: generator $R_GENBUSY DUT $R_DUTBUSY, DUT cycles/frame $R_DUTCPP; fill: $R_FILL conn/s (all in ${R_FILL_T}s), conntrack after the window: $R_CT (full $R_CTFULL)"
+	log "  back on p1 $R_FWD Mpps (best second $R_BEST, clean $R_CLEAN x$R_NCLEAN), sent into p0 $R_SENT, DUT rx $R_DUTRX, foreign ${R_FOREIGN}%, busy: generator $R_GENBUSY DUT $R_DUTBUSY, DUT cycles/frame $R_DUTCPP; fill: first pass $R_FILL0 conn/s, 10-90% $R_FILL conn/s (all in ${R_FILL_T}s), conntrack after the window: $R_CT (full $R_CTFULL); endpoint change (code, PUT ms, first on p0 ms, all moved ms): $R_EFFECT"
 }
 
 RESULTS=$WORK/results
@@ -510,7 +587,7 @@ log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
 	for d in io svc; do
 		run_case "$d" "$round"
-		echo "$d $round $R_FWD $R_BEST $R_CLEAN $R_NCLEAN $R_SENT $R_DUTRX $R_FOREIGN $R_GENBUSY $R_DUTBUSY $R_DUTCPP $R_FILL $R_FILL_T $R_CT $R_CTFULL" >>"$RESULTS"
+		echo "$d $round $R_FWD $R_BEST $R_CLEAN $R_NCLEAN $R_SENT $R_DUTRX $R_FOREIGN $R_GENBUSY $R_DUTBUSY $R_DUTCPP $R_FILL $R_FILL_T $R_CT $R_CTFULL $R_FILL0 $R_EFFECT" >>"$RESULTS"
 	done
 done
 
@@ -524,20 +601,27 @@ function median(arr, n,   i, j, t) {
 }
 { r[$1, $2] = $0 }
 END {
-	fmt = "%-12s %6s %6s %6s %6s %8s %8s %8s %9s %9s %12s %8s %10s\n"
-	printf fmt, "case", "Mpps", "ratio", "best1s", "clean", "foreign%", "gen_busy", "dut_busy", "cyc/frame", "cyc_ratio", "new conn/s", "fill s", "ct entries"
+	fmt = "%-12s %6s %6s %6s %6s %8s %8s %8s %9s %9s\n"
+	printf fmt, "case", "Mpps", "ratio", "best1s", "clean", "foreign%", "gen_busy", "dut_busy", "cyc/frame", "cyc_ratio"
 	for (k = 1; k <= rounds; k++) {
 		split(r["io", k], a); split(r["svc", k], b)
-		printf fmt, "io-forward#" k, a[3], "1.00", a[4], a[5], a[9], a[10], a[11], a[12], "1.00", "-", "-", "-"
+		printf fmt, "io-forward#" k, a[3], "1.00", a[4], a[5], a[9], a[10], a[11], a[12], "1.00"
 		ratio = a[3] > 0 ? b[3] / a[3] : 0
 		cr = (b[12] > 0 && a[12] > 0) ? a[12] / b[12] : 0
-		printf fmt, "svc#" k, b[3], sprintf("%.2f", ratio), b[4], b[5], b[9], b[10], b[11], b[12], sprintf("%.2f", cr), b[13], b[14], b[15]
-		io[k] = a[3]; sv[k] = b[3]; ra[k] = ratio; cy[k] = cr; nc[k] = b[13]
+		printf fmt, "svc#" k, b[3], sprintf("%.2f", ratio), b[4], b[5], b[9], b[10], b[11], b[12], sprintf("%.2f", cr)
+		io[k] = a[3]; sv[k] = b[3]; ra[k] = ratio; cy[k] = cr; nc[k] = b[17]
 	}
 	if (rounds > 1) {
-		printf "median of %d rounds: io-forward %.2f Mpps, svc %.2f Mpps, ratio %.2f (range %.2f-%.2f), cycle ratio %.2f, new connections %.0f/s\n",
+		printf "median of %d rounds: io-forward %.2f Mpps, svc %.2f Mpps, ratio %.2f, cycle ratio %.2f (ratio range %.2f-%.2f)\n",
 			rounds, median(io, rounds), median(sv, rounds), median(ra, rounds),
-			ra[1], ra[rounds], median(cy, rounds), median(nc, rounds)
+			median(cy, rounds), ra[1], ra[rounds]
+	}
+	fmt = "%-12s %14s %14s %8s %10s   %5s %8s %10s %12s\n"
+	printf "\n" fmt, "", "new conn/s", "new conn/s", "fill s", "ct entries", "", "PUT", "first on", "all moved"
+	printf fmt, "", "first pass", "10-90%", "", "", "code", "ms", "p0 ms", "ms"
+	for (k = 1; k <= rounds; k++) {
+		split(r["svc", k], b)
+		printf fmt, "svc#" k, b[17], b[13], b[14], b[15], b[18], b[19], b[20], b[21]
 	}
 }' "$RESULTS"
 for round in $(seq "$ROUNDS"); do
@@ -565,10 +649,17 @@ Mpps: frames back at the generator's p1 per second over the window (=
   best second, mean of the seconds with < ${FOREIGN_MAX}% foreign CPU.
 cyc/frame: the DUT's busy cycles per frame received; cyc_ratio =
   io-forward's / svc's (capacity ratio, not affected by starvation).
-new conn/s: conntrack entries created per second while the table filled
-  from 10% to 90% of the flows (first packets of the first pass of the
-  pcap, then mixed with the already established); fill s: time from
-  the generator's start to all flows tracked.
+new conn/s: conntrack entries created per second while the table filled,
+  from the first sample with entries to the first at 25% of the flows
+  (first pass of the pcap: nearly every frame is a first packet), and
+  from 10% to 90% (later passes mix in established flows; frames the
+  generator could not send in the first pass come later); fill s: from
+  the generator's start to all flows tracked. Sampled every ${FILL_STEP} s
+  with GET /v1/conntrack (a walk of the table on the management thread).
+PUT ms, first on p0 ms, all moved ms (-E): the endpoint change's round
+  trip, and from its start the first counter read (every ~20 ms) with
+  frames to a new endpoint, and the one after which none went to the old
+  ones.
 ct entries: conntrack count after the window (must be the flow count:
   nothing expired, nothing refused).
 EOF
