@@ -11,6 +11,8 @@ PKGS=(
 	libjansson-dev libcunit1-dev
 	# run and test peers
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
+	# the ingress pod of test_services_two_nodes (the course's scenario)
+	nginx-light
 	# promtool checks the /metrics output in test_rest
 	prometheus
 )
