@@ -180,9 +180,10 @@ e2e_assert_eq "conntrack: table of $CT_SIZE, empty after a flush" "$CT_SIZE 0" \
 
 # Three established connections, for the whole test.
 HOLD_S=40
+declare -a HOLD_PID=()
 for i in 1 2 3; do
 	e2e_bg ip netns exec "$(e2e_pod_ns p1)" $PY -c "$HOLD" 10.96.0.10 9000 $HOLD_S "$E2E_TMP/hold$i"
-	eval "hold_pid$i=$E2E_LAST_BG"
+	HOLD_PID[i]=$E2E_LAST_BG
 done
 sleep 1.5
 e2e_assert_eq "3 established connections, nothing else tracked" 3 "$(ct_field count)"
@@ -221,9 +222,8 @@ e2e_assert_eq "still full" $CT_SIZE "$(ct_field count)"
 
 # The established connections did not miss a beat.
 for i in 1 2 3; do
-	eval "pid=\$hold_pid$i"
 	st=$(cat "$E2E_TMP/hold$i" 2>/dev/null)
-	if e2e_alive "$pid" && [[ "$st" =~ ^sent\ ([0-9]+)\ echoed\ ([0-9]+)$ ]] &&
+	if e2e_alive "${HOLD_PID[i]}" && [[ "$st" =~ ^sent\ ([0-9]+)\ echoed\ ([0-9]+)$ ]] &&
 	   [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
 		e2e_ok "established connection $i kept working while full ($st)"
 	else
@@ -244,8 +244,7 @@ ans=$(e2e_in p1 $PY -c "$FLOOD" 10.96.0.12 53 20 1)
 e2e_assert_eq "20 new UDP flows answered again" 20 "$ans"
 
 for i in 1 2 3; do
-	eval "pid=\$hold_pid$i"
-	kill "$pid" 2>/dev/null
+	kill "${HOLD_PID[i]}" 2>/dev/null
 	st=$(cat "$E2E_TMP/hold$i" 2>/dev/null)
 	n=${st#sent }
 	n=${n%% *}

@@ -317,10 +317,13 @@ wait_up() {
 up=1
 for i in $(seq 1 10); do
 	cl=$([ "$i" -le 5 ] && echo c2 || echo c1)
-	wait_up "$(e2e_pod_ns $cl)" "${POD_IP[s$i]}" 8080 "s$i" || up=0
+	wait_up "$(e2e_pod_ns "$cl")" "${POD_IP[s$i]}" 8080 "s$i" || up=0
 done
-[ $up = 1 ] && e2e_ok "the 10 servers answer across nodes" ||
+if [ $up = 1 ]; then
+	e2e_ok "the 10 servers answer across nodes"
+else
 	e2e_fail "servers not all reachable"
+fi
 
 # count FILE: "name count" lines, by name.
 count() { awk '{ n[$1]++ } END { for (k in n) print k, n[k] }' "$1" | sort; }
