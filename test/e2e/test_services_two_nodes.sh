@@ -110,6 +110,21 @@ for i in range(n):
         s.close()
     sys.stdout.flush()
 '
+# UDP_STREAM HOST PORT SECONDS: one socket (one flow), a datagram every
+# 0.1 s; each answer, or "-" when none came within 0.5 s, on its own line.
+UDP_STREAM='
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+end = time.time() + float(sys.argv[3])
+while time.time() < end:
+    s.sendto(b"q", (sys.argv[1], int(sys.argv[2])))
+    try:
+        print(s.recvfrom(2048)[0].decode(), flush=True)
+        time.sleep(0.1)
+    except socket.timeout:
+        print("-", flush=True)
+'
 UDP_GET='
 import socket, sys
 for i in range(int(sys.argv[3])):
@@ -472,6 +487,26 @@ e2e_assert_eq "the course's stack: s4, s9, s10 answered 10 each" "10 s4,10 s9,10
 
 out=$(e2e_in c1 $PY -c "$UDP_GET" 10.96.0.12 53 4 | sort | tr '\n' ' ')
 e2e_assert_eq "UDP service from node A's c1 to s6, s7 on node B (rr)" "s6 s6 s7 s7 " "$out"
+# One UDP flow whose endpoint goes away: its stale entry is removed and
+# the flow's next datagrams reach the other endpoint (kube-proxy's
+# conntrack cleanup), across nodes.
+e2e_bg ip netns exec "$(e2e_pod_ns c1)" $PY -c "$UDP_STREAM" 10.96.0.12 53 4 >"$E2E_TMP/udp.txt"
+udp_pid=$E2E_LAST_BG
+sleep 1.5
+first=$(head -n 1 "$E2E_TMP/udp.txt" 2>/dev/null)
+other=$([ "$first" = s6 ] && echo s7 || echo s6)
+slice dns UDP 5353 "$other" >"$E2E_TMP/dns1.json"
+for sk in "$SOCK_A" "$SOCK_B"; do
+	curl -sf -m 5 --unix-socket "$sk" -X PUT --data-binary @"$E2E_TMP/dns1.json" \
+		http://localhost/v1/services/default/dns/endpoints >/dev/null ||
+		e2e_fail "PUT dns endpoints ($sk)"
+done
+wait "$udp_pid" 2>/dev/null
+seq_=$(uniq -c <"$E2E_TMP/udp.txt" | awk '{ printf "%s%s*%s", sep, $2, $1; sep = " " }')
+e2e_log "UDP flow while its endpoint $first goes: $seq_"
+e2e_assert_eq "UDP flow: answered by $first, then by $other once $first is gone" \
+	"$first $other" "$(grep -v '^-$' "$E2E_TMP/udp.txt" | uniq | tr '\n' ' ' | sed 's/ $//')"
+e2e_assert_lt "UDP flow: datagrams lost at the switch" 3 "$(grep -c '^-$' "$E2E_TMP/udp.txt")"
 out=$(e2e_in s8 $PY -c "$GET" 10.96.0.11 80 3 | sort -u)
 e2e_assert_eq "hairpin: s8 reaches itself through its service (as its node's IP)" \
 	"s8 $IP_B" "$out"
