@@ -65,6 +65,15 @@ struct stale {
 };
 
 static bool
+tcp_finished(const struct ps_ct_entry *e)
+{
+	uint8_t st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+
+	return e->proto == IPPROTO_TCP &&
+	       (st == PS_CT_TCP_TIME_WAIT || st == PS_CT_TCP_CLOSE);
+}
+
+static bool
 stale_pred(const struct ps_ct_entry *e, void *arg)
 {
 	const struct stale *s = arg;
@@ -79,8 +88,12 @@ stale_pred(const struct ps_ct_entry *e, void *arg)
 			continue;
 		/* UDP has no end of its own: a client would keep sending to
 		 * a backend that stopped serving (kube-proxy clears these).
-		 * A TCP or ICMP connection ends only with the endpoint. */
-		return e->proto == IPPROTO_UDP || s->removed[i];
+		 * A TCP or ICMP connection ends only with the endpoint, but
+		 * a finished one goes now: a SYN from its client port would
+		 * reopen it, a new connection on a backend that takes no
+		 * new ones (Linux gives a reopened tuple a new NAT). */
+		return e->proto == IPPROTO_UDP || s->removed[i] ||
+		       tcp_finished(e);
 	}
 	return false;
 }
@@ -88,7 +101,7 @@ stale_pred(const struct ps_ct_entry *e, void *arg)
 /*
  * The service table reports endpoints that stopped serving or went away.
  * Removing an endpoint ends its connections; one that merely turned
- * not ready keeps them, except UDP's.
+ * not ready keeps them, except UDP's and finished TCP ones.
  */
 static void
 svc_changed(const struct ps_svc_port *sp, const struct ps_svc_ep_addr *gone,
