@@ -20,6 +20,8 @@
 #   local2  10.96.0.23:80  NodePort 30082 Local          -> s7
 #   self    10.96.0.11:80                                -> s8 (hairpin)
 #   dns     10.96.0.12:53/UDP                            -> s6, s7
+#   drain   10.96.0.24:80  rr                            -> s3, s9 (s3 turns
+#           not ready)
 #   backend 10.96.0.30:80  rr                            -> s4, s9, s10
 #   ingress 10.96.0.31:80  NodePort 23456 Cluster        -> ing:80 (nginx,
 #           proxy_pass http://10.96.0.30: the course's closing scenario)
@@ -301,14 +303,16 @@ svc() {
 	    \"ports\": [ { \"name\": \"p\", \"protocol\": \"$7\", \"port\": $4$np,
 	                   \"targetPort\": \"p\" } ]$aff } }"
 }
-# slice SERVICE PROTO PORT POD...
+# slice SERVICE PROTO PORT POD... (!POD: not ready)
 slice() {
-	local s=$1 proto=$2 port=$3 eps="" p ip
+	local s=$1 proto=$2 port=$3 eps="" p ip ready
 	shift 3
 	for p in "$@"; do
-		ip=${POD_IP[$p]}
+		ready=true
+		[ "${p#!}" != "$p" ] && ready=false
+		ip=${POD_IP[${p#!}]}
 		eps="$eps${eps:+, }{ \"addresses\": [ \"$ip\" ], \"nodeName\": \"$(node_of "$ip")\",
-		  \"conditions\": { \"ready\": true } }"
+		  \"conditions\": { \"ready\": $ready } }"
 	done
 	echo "{ \"kind\": \"EndpointSlice\", \"apiVersion\": \"discovery.k8s.io/v1\",
 	  \"addressType\": \"IPv4\", \"metadata\": { \"name\": \"$s-x\",
@@ -328,7 +332,8 @@ cat >"$E2E_TMP/services.json" <<EOF
   $(svc self 10.96.0.11 ClusterIP 80 "" "" TCP), $(slice self TCP 8080 s8),
   $(svc dns 10.96.0.12 ClusterIP 53 "" "" UDP), $(slice dns UDP 5353 s6 s7),
   $(svc backend 10.96.0.30 ClusterIP 80 "" "" TCP), $(slice backend TCP 8080 s4 s9 s10),
-  $(svc ingress 10.96.0.31 NodePort 80 23456 Cluster TCP), $(slice ingress TCP 80 ing)
+  $(svc ingress 10.96.0.31 NodePort 80 23456 Cluster TCP), $(slice ingress TCP 80 ing),
+  $(svc drain 10.96.0.24 ClusterIP 80 "" "" TCP), $(slice drain TCP 8080 s3 s9)
 ] }
 EOF
 e2e_check "node A: podswitchctl apply -f services.json" \
@@ -432,6 +437,32 @@ s[0-9]*" "s[0-9]*) e2e_assert_eq "affinity: after the timeout c1 moved, and stic
 	"${after%% *}" "$(echo "$after" | cut -d' ' -f2)" ;;
 *) e2e_fail "affinity: after the timeout: '$after'" ;;
 esac
+
+# ------------------------------------------------------ not ready endpoint
+
+# s3 turns not ready: no new connection reaches it, neither from a new
+# client port nor from a port whose earlier connection to s3 has finished
+# (its conntrack entry in TIME_WAIT must not be reopened).
+e2e_in c1 $PY -c "$GET" 10.96.0.24 80 4 10.244.0.2 43001 >"$E2E_TMP/drain1.txt"
+e2e_assert_eq "drain: 4 connections from ports 43001-43004 alternate s3, s9" \
+	"s3 s9 s3 s9" "$(awk '{ print $2 }' "$E2E_TMP/drain1.txt" | tr '\n' ' ' | sed 's/ $//')"
+slice drain TCP 8080 '!s3' s9 >"$E2E_TMP/drain.json"
+for sk in "$SOCK_A" "$SOCK_B"; do
+	curl -sf -m 5 --unix-socket "$sk" -X PUT --data-binary @"$E2E_TMP/drain.json" \
+		http://localhost/v1/services/default/drain/endpoints >/dev/null ||
+		e2e_fail "PUT drain endpoints ($sk)"
+done
+out=$(curl -s -m 5 --unix-socket "$SOCK_A" http://localhost/v1/services/default/drain |
+	$PY -c 'import json, sys
+for p in json.load(sys.stdin)["endpoints"]:
+    for e in p["endpoints"]:
+        print(e["ip"], e["ready"])' | tr '\n' ' ')
+e2e_assert_eq "drain: node A has s3 not ready, s9 ready" \
+	"10.244.0.5 False 10.244.1.6 True " "$out"
+e2e_in c1 $PY -c "$GET" 10.96.0.24 80 4 10.244.0.2 43001 >"$E2E_TMP/drain2.txt"
+e2e_in c1 $PY -c "$GET" 10.96.0.24 80 4 >>"$E2E_TMP/drain2.txt"
+e2e_assert_eq "drain: the same 4 ports and 4 new ones all reach s9" \
+	"8 s9" "$(awk '{ print $NF == "10.244.0.2" ? $(NF - 1) : "?" }' "$E2E_TMP/drain2.txt" | sort | uniq -c | awk '{ print $1, $2 }' | tr '\n' ' ' | sed 's/ $//')"
 
 # ----------------------------------------------------- NodePort from outside
 
