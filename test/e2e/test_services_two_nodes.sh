@@ -34,7 +34,10 @@
 # Local (only the node with a local endpoint answers, the backend sees the
 # client); the outside client reaches all 3 backends through nginx on port
 # 23456 of either node, and through the load balancer in front of both;
-# UDP across nodes; hairpin; masquerade.
+# a not-ready endpoint gets no new connection (not even from a client port
+# whose finished connection to it is in TIME_WAIT); UDP across nodes, and
+# a UDP flow moving when its endpoint goes; hairpin; masquerade; no
+# unexpected drops. The conntrack table filling up: test_conntrack_full.sh.
 . "$(dirname "$0")/lib.sh"
 
 e2e_init services-two-nodes
