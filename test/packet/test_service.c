@@ -946,6 +946,66 @@ test_endpoint_change(void)
 	expect_no_leak();
 }
 
+/* Which of p1/p2/p3 got frames (index, -1 if none or several), drained. */
+static int
+rr3_target(unsigned int *frames)
+{
+	static const char *const rings[3] = { "p1_tx", "p2_tx", "p3_tx" };
+	int who = -1;
+	unsigned int r, n;
+
+	*frames = 0;
+	for (r = 0; r < 3; r++) {
+		n = ps_test_drain(rings[r]);
+		*frames += n;
+		if (n > 0)
+			who = who == -1 ? (int)r : -2;
+	}
+	return who < 0 ? -1 : who;
+}
+
+/*
+ * A SYN and its retransmission in one burst (a worker that was off the
+ * CPU for a second): one connection, one scheduler pick. The second SYN
+ * missed the burst's lookup too; scheduled again, it used up an rr turn
+ * (and counted a second new connection) before finding the first's entry.
+ */
+static void
+test_syn_twice_one_burst(void)
+{
+	struct ps_svc_stats st0, st1;
+	struct ps_ct_stats ct;
+	int who[3];
+	unsigned int f, i, frames[3];
+
+	flush();
+	ps_svc_stats(dp.svcs, &st0);
+	for (f = 0; f < 3; f++) {
+		struct l4 syn = tcp(CLIENT, (uint16_t)(43000 + f),
+				    "10.96.0.15", 80, SYN, 7000 + f, 0, 0);
+		uint8_t fr[128];
+		size_t len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
+
+		/* the middle flow's SYN twice before the worker runs */
+		for (i = 0; i < (f == 1 ? 2u : 1u); i++)
+			inject("up_rx", fr, len);
+		run();
+		who[f] = rr3_target(&frames[f]);
+	}
+	ps_svc_stats(dp.svcs, &st1);
+	ps_ct_stats(dp.ct, &ct);
+	CU_ASSERT_EQUAL(frames[0], 1);
+	CU_ASSERT_EQUAL(frames[1], 2);
+	CU_ASSERT_EQUAL(frames[2], 1);
+	CU_ASSERT(who[0] >= 0 && who[1] >= 0 && who[2] >= 0);
+	/* rr: three connections, three different endpoints */
+	CU_ASSERT(who[0] != who[1] && who[1] != who[2] && who[0] != who[2]);
+	CU_ASSERT_EQUAL(st1.new_conns - st0.new_conns, 3);
+	CU_ASSERT_EQUAL(ct.entries, 3);
+	flush();
+	expect_no_leak();
+}
+
 #define FIN RTE_TCP_FIN_FLAG
 
 /*
@@ -1046,6 +1106,8 @@ main(int argc, char **argv)
 		{ "endpoint not ready / removed", test_endpoint_change },
 		{ "TIME_WAIT to an endpoint turned not ready: no reopen",
 		  test_reopen_unready },
+		{ "a SYN twice in one burst: one pick",
+		  test_syn_twice_one_burst },
 	};
 	CU_pSuite s;
 	unsigned int i;
