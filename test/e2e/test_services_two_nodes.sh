@@ -94,7 +94,7 @@ p0 = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 for i in range(n):
     tag = "%d " % (p0 + i) if p0 else ""
     s = socket.socket()
-    s.settimeout(3)
+    s.settimeout(10)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         if src:
