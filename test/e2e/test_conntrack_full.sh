@@ -84,16 +84,20 @@ while time.time() < end:
     time.sleep(0.1)
 status(" done")
 '
-# FLOOD HOST PORT N WAIT_S [ROUNDS GAP_S]: N new UDP flows at once (N
-# sockets, one datagram each), then how many were answered within
-# WAIT_S; ROUNDS times (default 1), GAP_S apart; a line per round.
+# FLOOD HOST PORT N WAIT_S SRC_PORT [ROUNDS GAP_S]: N new UDP flows at
+# once (N sockets from SRC_PORT on, one datagram each), then how many were
+# answered within WAIT_S; ROUNDS times (default 1), GAP_S apart; a line
+# per round. Source ports are explicit: a port that the kernel reused
+# from an earlier flow would be that flow, found in conntrack.
 FLOOD='
 import select, socket, sys, time
-rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+n = int(sys.argv[3])
+rounds = int(sys.argv[6]) if len(sys.argv) > 6 else 1
 for k in range(rounds):
     socks = []
-    for i in range(int(sys.argv[3])):
+    for i in range(n):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", int(sys.argv[5]) + k * n + i))
         s.setblocking(False)
         s.sendto(b"q", (sys.argv[1], int(sys.argv[2])))
         socks.append(s)
@@ -108,7 +112,7 @@ for k in range(rounds):
     for s in socks:
         s.close()
     if k + 1 < rounds:
-        time.sleep(float(sys.argv[6]))
+        time.sleep(float(sys.argv[7]))
 '
 GET='
 import socket, sys
@@ -203,7 +207,7 @@ full0=$(ct_field full)
 drops0=$(ct_full_drops)
 
 # Fill: 200 new UDP flows at once.
-ans=$(e2e_in p1 $PY -c "$FLOOD" 10.96.0.12 53 200 1)
+ans=$(e2e_in p1 $PY -c "$FLOOD" 10.96.0.12 53 200 1 30000)
 e2e_assert_eq "200 new UDP flows: the $((CT_SIZE - 3)) that fit are answered" \
 	$((CT_SIZE - 3)) "$ans"
 e2e_assert_eq "conntrack count is the table size" $CT_SIZE "$(ct_field count)"
@@ -211,7 +215,7 @@ e2e_assert_eq "conntrack count is the table size" $CT_SIZE "$(ct_field count)"
 # Under traffic: 6 rounds of 20 new flows 0.3 s apart, and meanwhile a
 # new TCP connection (its SYN and one retransmission refused).
 t_fill=$(date +%s)
-e2e_bg ip netns exec "$(e2e_pod_ns p1)" $PY -c "$FLOOD" 10.96.0.12 53 20 0.3 6 0.3 \
+e2e_bg ip netns exec "$(e2e_pod_ns p1)" $PY -c "$FLOOD" 10.96.0.12 53 20 0.3 31000 6 0.3 \
 	>"$E2E_TMP/flood.txt"
 flood_pid=$E2E_LAST_BG
 out=$(e2e_in p1 $PY -c "$GET" 10.96.0.11 80 2.5)
@@ -251,7 +255,7 @@ done
 e2e_assert_eq "after the UDP timeout only the 3 connections are left" 3 "$(ct_field count)"
 out=$(e2e_in p1 $PY -c "$GET" 10.96.0.11 80 3)
 e2e_assert_eq "a new TCP connection works again" "b1 10.244.0.2" "$out"
-ans=$(e2e_in p1 $PY -c "$FLOOD" 10.96.0.12 53 20 1)
+ans=$(e2e_in p1 $PY -c "$FLOOD" 10.96.0.12 53 20 1 32000)
 e2e_assert_eq "20 new UDP flows answered again" 20 "$ans"
 
 for i in 1 2 3; do
