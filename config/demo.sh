@@ -120,7 +120,7 @@ for ttl in 1 2 3; do
 	echo "     ttl $ttl: $(ip netns exec psdemo-a1 ping -n -c 1 -W 1 -t $ttl 10.244.1.2 | grep -E '^From|bytes from' | head -n1)"
 done
 
-# A service (config/demo-services.json, the shape kubectl prints): web,
+# A service (config/k8s/demo-services.json, the shape kubectl prints): web,
 # ClusterIP 10.96.0.10:80 and NodePort 30080, rr over a2 (node-a), b1 and
 # b2 (node-b), each serving a page with its own name. Both nodes get it.
 echo "== service web: ClusterIP 10.96.0.10:80, NodePort 30080 -> a2, b1, b2 :8080"
@@ -132,7 +132,7 @@ for p in a2:10.244.0.3 b2:10.244.1.3; do
 done
 for node in a b; do
 	"$top/build/app/podswitchctl" --socket "/run/podswitch/node-$node.sock" \
-		apply -f "$top/config/demo-services.json" | sed "s/^/   node-$node: /"
+		apply -f "$top/config/k8s/demo-services.json" | sed "s/^/   node-$node: /"
 done
 "$top/build/app/podswitchctl" --socket /run/podswitch/node-a.sock service list | sed 's/^/   /'
 for _ in $(seq 50); do
