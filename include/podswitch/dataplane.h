@@ -27,6 +27,7 @@ struct ps_rest;
 struct ps_ct;
 struct ps_svc_table;
 struct ps_nat_pool;
+struct ps_lb_stale;
 
 struct ps_dataplane {
 	const struct ps_config *cfg;
@@ -39,6 +40,8 @@ struct ps_dataplane {
 	struct ps_ct *ct;
 	struct ps_svc_table *svcs;
 	struct ps_nat_pool *nat_pools[3];	/* by enum ps_nat_pool_id */
+	/* endpoints whose connections the next management pass ends */
+	struct ps_lb_stale *lb_stale;
 	/* what the management thread sends, drained by worker 0 */
 	struct rte_ring *ctl_ring;
 	uint64_t ctl_ring_full;

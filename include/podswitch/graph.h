@@ -7,7 +7,7 @@
  * rte_graph per worker.
  *
  *   port_rx-<port>-q<n> -> eth_input --arp--> arp -> port_tx-<port>
- *                                    --l2---> l2_fdb -> port_tx-<port> (one or flooded)
+ *                                    --l2---> service_l2 -> l2_fdb -> port_tx-<port> (one or flooded)
  *                                    --ip4--> ip4_input -> service_lb -> ip4_lookup -> ...
  *
  * Every drop goes to a node named "<node>.drop.<reason>", so the graph's

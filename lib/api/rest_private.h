@@ -111,6 +111,10 @@ void rest_fdb_get(struct ps_rest *r, const struct ps_http_request *req,
 void rest_neighbors_get(struct ps_rest *r, const struct ps_http_request *req,
 			struct ps_http_response *resp, const char *arg);
 /* rest_services.c */
+/* Conntrack, services and NAT ports into a "tables" object (detail: the
+ * counters of /v1/stats, else entries and size as /v1/status has them). */
+void rest_lb_tables(const struct ps_dataplane *dp, json_t *tables,
+		    bool detail);
 void rest_services_get(struct ps_rest *r, const struct ps_http_request *req,
 		       struct ps_http_response *resp, const char *arg);
 void rest_service_get(struct ps_rest *r, const struct ps_http_request *req,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <podswitch/conntrack.h>
+#include <podswitch/nat.h>
 #include <podswitch/service.h>
 
 #include "rest_private.h"
@@ -479,4 +480,70 @@ rest_conntrack_delete(struct ps_rest *r, const struct ps_http_request *req,
 	RTE_SET_USED(arg);
 	n = ps_ct_flush(r->dp->ct);
 	rest_reply(resp, 200, json_pack("{s:i}", "deleted", (int)n));
+}
+
+/* Tables of the load balancer ------------------------------------------- */
+
+void
+rest_lb_tables(const struct ps_dataplane *dp, json_t *tables, bool detail)
+{
+	static const char *const pools[] = { "tcp", "udp", "icmp" };
+	struct ps_ct_stats cs;
+	struct ps_svc_stats ss;
+	json_t *nat;
+	unsigned int i;
+
+	if (dp->ct == NULL || dp->svcs == NULL)
+		return;
+	ps_ct_stats(dp->ct, &cs);
+	ps_svc_stats(dp->svcs, &ss);
+	if (!detail) {
+		json_object_set_new(tables, "conntrack", json_pack("{s:I,s:I}",
+			"entries", (json_int_t)cs.entries,
+			"size", (json_int_t)cs.size));
+		json_object_set_new(tables, "services", json_pack("{s:I,s:I}",
+			"entries", (json_int_t)ss.services,
+			"size", (json_int_t)ss.max_services));
+		json_object_set_new(tables, "endpoints", json_pack("{s:I,s:I}",
+			"entries", (json_int_t)ss.endpoints,
+			"size", (json_int_t)ss.max_endpoints));
+		return;
+	}
+	json_object_set_new(tables, "conntrack", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"entries", (json_int_t)cs.entries, "size", (json_int_t)cs.size,
+		"created", (json_int_t)cs.created, "full", (json_int_t)cs.full,
+		"index_full", (json_int_t)cs.index_full,
+		"clash", (json_int_t)cs.clash,
+		"invalid", (json_int_t)cs.invalid,
+		"expired", (json_int_t)cs.expired,
+		"deleted", (json_int_t)cs.deleted,
+		"pending_free", (json_int_t)cs.pending_free));
+	json_object_set_new(tables, "services", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"entries", (json_int_t)ss.services,
+		"size", (json_int_t)ss.max_services,
+		"programmed", (json_int_t)ss.programmed,
+		"frontends", (json_int_t)ss.frontends,
+		"endpoints", (json_int_t)ss.endpoints,
+		"endpoints_size", (json_int_t)ss.max_endpoints,
+		"full", (json_int_t)ss.full,
+		"new_conns", (json_int_t)ss.new_conns,
+		"rejects", (json_int_t)ss.rejects,
+		"denied", (json_int_t)ss.denied,
+		"affinity", (json_int_t)ss.affinity));
+	nat = json_object();
+	for (i = 0; i < RTE_DIM(pools); i++) {
+		struct ps_nat_pool_stats ps;
+
+		if (dp->nat_pools[i] == NULL)
+			continue;
+		ps_nat_pool_stats(dp->nat_pools[i], &ps);
+		json_object_set_new(nat, pools[i], json_pack(
+			"{s:I,s:I,s:I,s:I}", "in_use", (json_int_t)ps.in_use,
+			"size", (json_int_t)ps.size,
+			"allocs", (json_int_t)ps.allocs,
+			"alloc_fails", (json_int_t)ps.alloc_fails));
+	}
+	json_object_set_new(tables, "nat_ports", nat);
 }

@@ -66,6 +66,7 @@ table_use(uint32_t entries, uint32_t size)
 static json_t *
 tables_use(const struct ps_dataplane *dp)
 {
+	json_t *t;
 	struct ps_fdb_stats fs;
 	struct ps_route_stats rs;
 	struct ps_neigh_stats ns;
@@ -73,11 +74,14 @@ tables_use(const struct ps_dataplane *dp)
 	ps_fdb_stats(dp->fdb, &fs);
 	ps_route_stats(dp->routes, &rs);
 	ps_neigh_stats(dp->neighbors, &ns);
-	return json_pack("{s:o, s:o, s:o, s:o}",
-			 "fdb", table_use(fs.entries, fs.size),
-			 "routes", table_use(rs.routes, rs.max_routes),
-			 "nexthops", table_use(rs.nexthops, rs.max_nexthops),
-			 "neighbors", table_use(ns.entries, ns.size));
+	t = json_pack("{s:o, s:o, s:o, s:o}",
+		      "fdb", table_use(fs.entries, fs.size),
+		      "routes", table_use(rs.routes, rs.max_routes),
+		      "nexthops", table_use(rs.nexthops, rs.max_nexthops),
+		      "neighbors", table_use(ns.entries, ns.size));
+	if (t != NULL)
+		rest_lb_tables(dp, t, false);
+	return t;
 }
 
 static json_t *
@@ -242,6 +246,7 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	json_object_set_new(j, "ports", ports_stats(r->dp));
 	graph_stats(j);
 	json_object_set_new(j, "tables", tables_stats(r->dp));
+	rest_lb_tables(r->dp, json_object_get(j, "tables"), true);
 	json_object_set_new(j, "control", json_pack("{s:I}", "ctl_ring_full",
 			    (json_int_t)r->dp->ctl_ring_full));
 	rest_reply(resp, 200, j);

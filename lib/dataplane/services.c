@@ -56,13 +56,37 @@ ct_release(const struct ps_ct_entry *e, void *arg)
 			e->nat.dnat_ip)], 1, __ATOMIC_RELAXED);
 }
 
-struct stale {
-	const struct ps_svc_port *sp;
-	const struct ps_svc_ep_addr *gone;
-	unsigned int nb_gone;
-	/* per gone endpoint: no longer in the set at all (not just unready) */
-	const bool *removed;
+/*
+ * Endpoints whose connections must end, gathered from the service
+ * table's change callbacks and ended together by the next management
+ * pass: one walk of the conntrack table however many service ports one
+ * apply changed (a walk of 1M entries takes milliseconds).
+ */
+struct stale_ep {
+	uint32_t svc_id;	/* ps_svc_port id */
+	uint32_t ip;		/* network order */
+	uint16_t port;		/* network order */
+	bool removed;		/* gone from the set: every protocol ends */
 };
+
+struct ps_lb_stale {
+	struct stale_ep *v;
+	unsigned int n, cap;
+};
+
+static int
+stale_cmp(const void *a, const void *b)
+{
+	const struct stale_ep *x = a, *y = b;
+
+	if (x->svc_id != y->svc_id)
+		return x->svc_id < y->svc_id ? -1 : 1;
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return 0;
+}
 
 static bool
 tcp_finished(const struct ps_ct_entry *e)
@@ -76,68 +100,106 @@ tcp_finished(const struct ps_ct_entry *e)
 static bool
 stale_pred(const struct ps_ct_entry *e, void *arg)
 {
-	const struct stale *s = arg;
-	unsigned int i;
+	const struct ps_lb_stale *s = arg;
+	struct stale_ep key = { .svc_id = e->nat.service_id,
+				.ip = e->nat.dnat_ip,
+				.port = e->nat.dnat_port };
+	const struct stale_ep *hit;
 
-	if (e->nat.endpoint_id == PS_CT_NO_ENDPOINT ||
-	    e->nat.service_id != s->sp->id)
+	if (e->nat.endpoint_id == PS_CT_NO_ENDPOINT)
 		return false;
-	for (i = 0; i < s->nb_gone; i++) {
-		if (e->nat.dnat_ip != s->gone[i].ip ||
-		    e->nat.dnat_port != rte_cpu_to_be_16(s->gone[i].port))
-			continue;
-		/* UDP has no end of its own: a client would keep sending to
-		 * a backend that stopped serving (kube-proxy clears these).
-		 * A TCP or ICMP connection ends only with the endpoint, but
-		 * a finished one goes now: a SYN from its client port would
-		 * reopen it, a new connection on a backend that takes no
-		 * new ones (Linux gives a reopened tuple a new NAT). */
-		return e->proto == IPPROTO_UDP || s->removed[i] ||
-		       tcp_finished(e);
+	hit = bsearch(&key, s->v, s->n, sizeof(*s->v), stale_cmp);
+	/* UDP has no end of its own: a client would keep sending to a
+	 * backend that stopped serving (kube-proxy clears these). A TCP or
+	 * ICMP connection ends only with the endpoint, but a finished one
+	 * goes now: a SYN from its client port would reopen it, a new
+	 * connection on a backend that takes no new ones (Linux gives a
+	 * reopened tuple a new NAT). */
+	return hit != NULL && (e->proto == IPPROTO_UDP || hit->removed ||
+			       tcp_finished(e));
+}
+
+static void
+stale_flush(struct ps_dataplane *dp)
+{
+	struct ps_lb_stale *s = dp->lb_stale;
+	unsigned int i, j, deleted;
+
+	if (s == NULL || s->n == 0)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), stale_cmp);
+	/* one record per endpoint: removed wins over not serving */
+	for (i = 1, j = 0; i < s->n; i++) {
+		if (stale_cmp(&s->v[i], &s->v[j]) == 0)
+			s->v[j].removed |= s->v[i].removed;
+		else
+			s->v[++j] = s->v[i];
 	}
-	return false;
+	s->n = j + 1;
+	deleted = ps_ct_delete_if(dp->ct, stale_pred, s);
+	if (deleted > 0)
+		DP_LOG(DEBUG, "%u connections of %u stale endpoints ended\n",
+		       deleted, s->n);
+	s->n = 0;
+}
+
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct ps_svc_ep_view *x = a, *y = b;
+
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
 }
 
 /*
  * The service table reports endpoints that stopped serving or went away.
  * Removing an endpoint ends its connections; one that merely turned
- * not ready keeps them, except UDP's and finished TCP ones.
+ * not ready keeps them, except UDP's and finished TCP ones. sp is the
+ * port's current object.
  */
 static void
 svc_changed(const struct ps_svc_port *sp, const struct ps_svc_ep_addr *gone,
 	    unsigned int nb_gone, void *arg)
 {
 	struct ps_dataplane *dp = arg;
+	struct ps_lb_stale *s = dp->lb_stale;
 	struct ps_svc_ep_view *cur = NULL;
-	unsigned int n, i, j;
-	struct stale s = { .sp = sp, .gone = gone, .nb_gone = nb_gone };
-	bool *removed = calloc(nb_gone, sizeof(*removed));
-	unsigned int deleted;
+	unsigned int n, i;
 
-	if (removed == NULL)
-		return;
+	if (s->n + nb_gone > s->cap) {
+		unsigned int cap = RTE_MAX(s->cap * 2, s->n + nb_gone);
+		struct stale_ep *v = realloc(s->v, sizeof(*v) * cap);
+
+		if (v == NULL) {
+			DP_LOG(ERR, "no memory to end the connections of %u "
+			       "stale endpoints\n", nb_gone);
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
 	n = ps_svc_port_endpoints(dp->svcs, sp, NULL, 0);
-	if (n > 0)
-		cur = calloc(n, sizeof(*cur));
-	if (n > 0 && cur == NULL) {
-		free(removed);
-		return;
+	if (n > 0) {
+		cur = malloc(sizeof(*cur) * n);
+		if (cur == NULL)
+			return;
+		n = RTE_MIN(n, ps_svc_port_endpoints(dp->svcs, sp, cur, n));
+		qsort(cur, n, sizeof(*cur), addr_cmp);
 	}
-	n = ps_svc_port_endpoints(dp->svcs, sp, cur, n);
 	for (i = 0; i < nb_gone; i++) {
-		removed[i] = true;
-		for (j = 0; j < n; j++)
-			if (cur[j].ip == gone[i].ip && cur[j].port == gone[i].port)
-				removed[i] = false;
+		struct ps_svc_ep_view key = { .ip = gone[i].ip,
+					      .port = gone[i].port };
+
+		s->v[s->n++] = (struct stale_ep){
+			.svc_id = sp->id, .ip = gone[i].ip,
+			.port = rte_cpu_to_be_16(gone[i].port),
+			.removed = n == 0 || bsearch(&key, cur, n, sizeof(*cur),
+						     addr_cmp) == NULL,
+		};
 	}
-	s.removed = removed;
-	deleted = ps_ct_delete_if(dp->ct, stale_pred, &s);
-	if (deleted > 0)
-		DP_LOG(DEBUG, "service %s/%s port %u: %u connections of %u "
-		       "stale endpoints ended\n", sp->ns, sp->name, sp->port,
-		       deleted, nb_gone);
 	free(cur);
-	free(removed);
 }
 
 static void
@@ -199,6 +261,9 @@ ps_lb_init(struct ps_dataplane *dp)
 		       rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	dp->lb_stale = calloc(1, sizeof(*dp->lb_stale));
+	if (dp->lb_stale == NULL)
+		return -ENOMEM;
 	ps_svc_set_change_cb(dp->svcs, svc_changed, dp);
 	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
 		dp->nat_pools[i] = ps_nat_pool_create(pool_names[i],
@@ -239,6 +304,10 @@ ps_lb_fini(struct ps_dataplane *dp)
 	 * them: nothing to give back. */
 	ps_ct_free(dp->ct);
 	dp->ct = NULL;
+	if (dp->lb_stale != NULL)
+		free(dp->lb_stale->v);
+	free(dp->lb_stale);
+	dp->lb_stale = NULL;
 	ps_svc_free(dp->svcs);
 	dp->svcs = NULL;
 	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
@@ -262,6 +331,7 @@ ps_lb_poll(struct ps_dataplane *dp, uint32_t now)
 		ps_svc_set_now(dp->svcs, now);
 		ps_svc_age(dp->svcs);
 	}
+	stale_flush(dp);
 	/* reclaims what earlier passes deleted, too */
 	ps_ct_expire(dp->ct, CT_EXPIRE_BUDGET);
 	ps_svc_reclaim(dp->svcs);

@@ -20,6 +20,7 @@
  * must still be un-DNATed (and conntrack must see it). It creates no
  * connection: a first packet to a service is addressed to the gateway.
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -323,6 +324,7 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	struct ps_ct_entry *e;
 	unsigned int tries;
 	uint8_t dir;
+	bool l2;
 	int rc = -EEXIST;
 
 	if (snat) {
@@ -333,6 +335,18 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		pool = ps_genv.nat_pool[pi];
 		nat.snat_ip = ps_genv.node_ip;
 	}
+	/*
+	 * Counted before the entry can exist: the management thread may
+	 * delete it (flush) and take the counts back the moment it is
+	 * published. The l2 count also precedes the first packet to the
+	 * endpoint, so its bridged reply is looked at.
+	 */
+	l2 = ps_lb_l2_counted(k->src_ip, dnat_ip, nat.snat_ip);
+	if (ep_id != PS_CT_NO_ENDPOINT)
+		ps_svc_ep_conn_inc(ps_genv.svcs, ep_id);
+	if (l2)
+		__atomic_fetch_add(&ps_genv.l2_ep_conns[ps_lb_l2_slot(dnat_ip)],
+				   1, __ATOMIC_RELEASE);
 	for (tries = 0; tries < LB_PORT_TRIES && rc == -EEXIST; tries++) {
 		uint32_t rdst = k->src_ip;
 		uint16_t rdport = k->src_port;
@@ -340,8 +354,10 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		if (snat) {
 			int port = ps_nat_port_alloc(pool, worker);
 
-			if (port < 0)
-				return LB_DROP_NAT_PORTS_FULL;
+			if (port < 0) {
+				rc = -EADDRNOTAVAIL;
+				break;
+			}
 			nat.snat_port = rte_cpu_to_be_16((uint16_t)port);
 			rdst = nat.snat_ip;
 			rdport = nat.snat_port;
@@ -358,21 +374,23 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		if (rc != PS_CT_CREATED && snat)
 			ps_nat_port_free(pool, rte_be_to_cpu_16(nat.snat_port));
 	}
+	if (rc != PS_CT_CREATED) {
+		if (ep_id != PS_CT_NO_ENDPOINT)
+			ps_svc_ep_conn_dec(ps_genv.svcs, ep_id);
+		if (l2)
+			__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+				dnat_ip)], 1, __ATOMIC_RELAXED);
+	}
 	switch (rc) {
 	case PS_CT_CREATED:
-		if (ep_id != PS_CT_NO_ENDPOINT)
-			ps_svc_ep_conn_inc(ps_genv.svcs, ep_id);
-		/* before the first packet reaches the endpoint, so its
-		 * bridged reply is looked at */
-		if (ps_lb_l2_counted(k->src_ip, dnat_ip, nat.snat_ip))
-			__atomic_fetch_add(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
-				dnat_ip)], 1, __ATOMIC_RELEASE);
 		return lb_translate(m, e, PS_CT_DIR_ORIG);
 	case PS_CT_EXISTS:
 		/* Another worker created it first: its choice stands. */
 		if (ps_ct_update(ps_genv.ct, e, dir, &p->pkt) != PS_CT_VALID)
 			return LB_DROP_INVALID;
 		return lb_translate(m, e, dir);
+	case -EADDRNOTAVAIL:
+		return LB_DROP_NAT_PORTS_FULL;
 	case -ENOSPC:
 		return LB_DROP_CT_FULL;
 	case -EEXIST:

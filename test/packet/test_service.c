@@ -892,6 +892,21 @@ test_ct_full(void)
 	CU_ASSERT_EQUAL(st1.entries, CT_SIZE);
 	CU_ASSERT_EQUAL(st1.full - st0.full, 10);
 	CU_ASSERT_EQUAL(ps_stats_drops("service_lb", "ct_full") - drops0, 10);
+	/* refused connections leave the endpoint's count as it was */
+	{
+		struct l4 q = udp(CLIENT, 42000, "10.96.0.13", 53, 8);
+		struct ps_ct_tuple t;
+		struct ps_ct_entry *ce;
+		uint8_t dir;
+
+		ps_ct_tuple_set(&t, IPPROTO_UDP, ps_ip(q.src), ps_ip(q.dst),
+				rte_cpu_to_be_16(q.sport),
+				rte_cpu_to_be_16(q.dport));
+		ce = ps_ct_lookup(dp.ct, &t, &dir);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ce);
+		CU_ASSERT_EQUAL(ps_svc_ep_conns(dp.svcs, ce->nat.endpoint_id),
+				CT_SIZE - 1);
+	}
 	/* the established connection goes on */
 	e = xl(ack, P1, 40011, P2, 8080);
 	send_expect("p1_rx", P1_MAC, &ack, "p2_tx", P2_MAC, &e);

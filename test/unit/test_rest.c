@@ -807,6 +807,18 @@ test_conntrack_api(void)
 	      json_array_get(json_object_get(r.json, "entries"), 0), "reply"),
 	      "src")) ?: "", "10.244.1.7") == 0, "%s", r.body);
 	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	      json_object_get(r.json, "tables"), "conntrack"), "entries")) == 3,
+	      "%s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(json_integer_value(json_object_get(json_object_get(
+	      json_object_get(r.json, "tables"), "conntrack"), "created")) >= 3 &&
+	      json_integer_value(json_object_get(json_object_get(json_object_get(
+	      json_object_get(r.json, "tables"), "nat_ports"), "udp"), "size")) >
+	      0, "%s", r.body);
+	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/conntrack?limit=x", NULL,
 				      &r), 0);
 	CHECK(r.status == 400 && is_error(&r, NULL, "limit"), "%d %s",
