@@ -142,6 +142,52 @@ for ttl in 1 2 3; do
 	echo "     ttl $ttl: $(ip netns exec psdemo-a1 ping -n -c 1 -W 1 -t $ttl 10.244.1.2 | grep -E '^From|bytes from' | head -n1)"
 done
 
+# A service (config/k8s/demo-services.json, the shape kubectl prints): web,
+# ClusterIP 10.96.0.10:80 and NodePort 30080, rr over a2 (node-a), b1 and
+# b2 (node-b), each serving a page with its own name. Both nodes get it.
+echo "== service web: ClusterIP 10.96.0.10:80, NodePort 30080 -> a2, b1, b2 :8080"
+for p in a2:10.244.0.3 b2:10.244.1.3; do
+	mkdir -p "$WORK/www-${p%%:*}"
+	echo "hello from pod ${p%%:*}" >"$WORK/www-${p%%:*}/index.html"
+	ip netns exec "psdemo-${p%%:*}" python3 -m http.server 8080 --bind "${p#*:}" \
+		--directory "$WORK/www-${p%%:*}" >/dev/null 2>&1 &
+done
+for node in a b; do
+	"$top/build/app/podswitchctl" --socket "/run/podswitch/node-$node.sock" \
+		apply -f "$top/config/k8s/demo-services.json" | sed "s/^/   node-$node: /"
+done
+"$top/build/app/podswitchctl" --socket /run/podswitch/node-a.sock service list | sed 's/^/   /'
+for _ in $(seq 50); do
+	ip netns exec psdemo-a1 curl -s -m 1 -o /dev/null http://10.244.1.3:8080/ &&
+		ip netns exec psdemo-a1 curl -s -m 1 -o /dev/null http://10.244.0.3:8080/ && break
+	sleep 0.1
+done
+# backends NS URL N: the pages N connections got, one line
+backends() {
+	local i
+	for i in $(seq "$3"); do
+		ip netns exec "$1" curl -s -m 3 "$2" || echo "(no answer)"
+	done | sed 's/^hello from //' | sort | uniq -c | tr -s ' ' | tr '\n' ',' | sed 's/,$//'
+}
+svc_try() { # what ns url n
+	local out
+	out=$(backends "$2" "$3" "$4")
+	echo "   $1:$out"
+	if [ "$(echo "$out" | grep -o 'pod [ab][12]' | sort -u | wc -l)" -ge 2 ] &&
+	   ! echo "$out" | grep -q 'no answer'; then
+		echo "ok    $1: several backends"
+	else
+		echo "FAIL  $1: several backends"
+		fail=1
+	fi
+}
+svc_try "a1 curls the ClusterIP 10.96.0.10 6 times" psdemo-a1 http://10.96.0.10/ 6
+svc_try "b2 curls the ClusterIP 10.96.0.10 6 times" psdemo-b2 http://10.96.0.10/ 6
+svc_try "client curls node-a:30080 6 times" psdemo-ext http://192.168.60.10:30080/ 6
+svc_try "client curls node-b:30080 6 times" psdemo-ext http://192.168.60.11:30080/ 6
+echo "   podswitchctl conntrack list --limit 4 (node-a):"
+"$top/build/app/podswitchctl" --socket /run/podswitch/node-a.sock conntrack list --limit 4 | sed 's/^/     /'
+
 echo "== REST API of node-a (/run/podswitch/node-a.sock)"
 api() { curl -s -m 5 --unix-socket /run/podswitch/node-a.sock "$@"; echo; }
 echo "   GET /v1/routes:"

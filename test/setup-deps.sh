@@ -11,6 +11,8 @@ PKGS=(
 	libjansson-dev libcunit1-dev
 	# run and test peers
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
+	# the ingress pod of test_services_two_nodes (the course's scenario)
+	nginx-light
 	# promtool checks the /metrics output in test_rest
 	prometheus
 )
@@ -30,6 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+	# The tests run their own nginx in network namespaces; the package's
+	# service, started on port 80 where systemd runs, is not wanted.
+	if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v systemctl >/dev/null &&
+	   systemctl is-active -q nginx 2>/dev/null; then
+		systemctl disable -q --now nginx || true
+	fi
 fi
 
 # 1024 x 2 MiB hugepages for the daemons and testpmd; tests that can run

@@ -89,6 +89,15 @@ stale_cmp(const void *a, const void *b)
 }
 
 static bool
+tcp_finished(const struct ps_ct_entry *e)
+{
+	uint8_t st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+
+	return e->proto == IPPROTO_TCP &&
+	       (st == PS_CT_TCP_TIME_WAIT || st == PS_CT_TCP_CLOSE);
+}
+
+static bool
 stale_pred(const struct ps_ct_entry *e, void *arg)
 {
 	const struct ps_lb_stale *s = arg;
@@ -102,8 +111,12 @@ stale_pred(const struct ps_ct_entry *e, void *arg)
 	hit = bsearch(&key, s->v, s->n, sizeof(*s->v), stale_cmp);
 	/* UDP has no end of its own: a client would keep sending to a
 	 * backend that stopped serving (kube-proxy clears these). A TCP or
-	 * ICMP connection ends only with the endpoint. */
-	return hit != NULL && (e->proto == IPPROTO_UDP || hit->removed);
+	 * ICMP connection ends only with the endpoint, but a finished one
+	 * goes now: a SYN from its client port would reopen it, a new
+	 * connection on a backend that takes no new ones (Linux gives a
+	 * reopened tuple a new NAT). */
+	return hit != NULL && (e->proto == IPPROTO_UDP || hit->removed ||
+			       tcp_finished(e));
 }
 
 static void
@@ -143,7 +156,8 @@ addr_cmp(const void *a, const void *b)
 /*
  * The service table reports endpoints that stopped serving or went away.
  * Removing an endpoint ends its connections; one that merely turned
- * not ready keeps them, except UDP's. sp is the port's current object.
+ * not ready keeps them, except UDP's and finished TCP ones. sp is the
+ * port's current object.
  */
 static void
 svc_changed(const struct ps_svc_port *sp, const struct ps_svc_ep_addr *gone,

@@ -500,6 +500,7 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	struct lb_pkt pk[LB_CHUNK];
 	uint8_t dirs[LB_CHUNK], ki[LB_CHUNK];
 	uint16_t i, nk = 0;
+	bool created = false;
 
 	for (i = 0; i < n; i++) {
 		pk[i].kind = l2 && !l2_candidate(objs[i]) ? LB_PASS :
@@ -518,9 +519,15 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 		struct ps_ct_entry *e = ents[i];
 		enum lb_action act = LB_A_PASS;
 
+		/* An earlier packet of this burst may have created it (a SYN
+		 * and its retransmission after the worker was off the CPU):
+		 * scheduled again, it would use up a pick. */
+		if (e == NULL && created)
+			e = ps_ct_lookup(ps_genv.ct, &p->key, &dirs[i]);
 		if (e == NULL) {
 			if (!l2)
 				nexts[ki[i]] = lb_miss(m, p, ctx->worker, &act);
+			created |= act == LB_A_NEW || act == LB_A_MASQ;
 		} else if (p->kind == LB_ICMP_ERR) {
 			act = LB_A_ICMP_HIT;
 			nexts[ki[i]] = lb_translate_icmp(m, p, e, dirs[i]);

@@ -961,6 +961,134 @@ test_endpoint_change(void)
 	expect_no_leak();
 }
 
+/* Which of p1/p2/p3 got frames (index, -1 if none or several), drained. */
+static int
+rr3_target(unsigned int *frames)
+{
+	static const char *const rings[3] = { "p1_tx", "p2_tx", "p3_tx" };
+	int who = -1;
+	unsigned int r, n;
+
+	*frames = 0;
+	for (r = 0; r < 3; r++) {
+		n = ps_test_drain(rings[r]);
+		*frames += n;
+		if (n > 0)
+			who = who == -1 ? (int)r : -2;
+	}
+	return who < 0 ? -1 : who;
+}
+
+/*
+ * A SYN and its retransmission in one burst (a worker that was off the
+ * CPU for a second): one connection, one scheduler pick. The second SYN
+ * missed the burst's lookup too; scheduled again, it used up an rr turn
+ * (and counted a second new connection) before finding the first's entry.
+ */
+static void
+test_syn_twice_one_burst(void)
+{
+	struct ps_svc_stats st0, st1;
+	struct ps_ct_stats ct;
+	int who[3];
+	unsigned int f, i, frames[3];
+
+	flush();
+	ps_svc_stats(dp.svcs, &st0);
+	for (f = 0; f < 3; f++) {
+		struct l4 syn = tcp(CLIENT, (uint16_t)(43000 + f),
+				    "10.96.0.15", 80, SYN, 7000 + f, 0, 0);
+		uint8_t fr[128];
+		size_t len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
+
+		/* the middle flow's SYN twice before the worker runs */
+		for (i = 0; i < (f == 1 ? 2u : 1u); i++)
+			inject("up_rx", fr, len);
+		run();
+		who[f] = rr3_target(&frames[f]);
+	}
+	ps_svc_stats(dp.svcs, &st1);
+	ps_ct_stats(dp.ct, &ct);
+	CU_ASSERT_EQUAL(frames[0], 1);
+	CU_ASSERT_EQUAL(frames[1], 2);
+	CU_ASSERT_EQUAL(frames[2], 1);
+	CU_ASSERT(who[0] >= 0 && who[1] >= 0 && who[2] >= 0);
+	/* rr: three connections, three different endpoints */
+	CU_ASSERT(who[0] != who[1] && who[1] != who[2] && who[0] != who[2]);
+	CU_ASSERT_EQUAL(st1.new_conns - st0.new_conns, 3);
+	CU_ASSERT_EQUAL(ct.entries, 3);
+	flush();
+	expect_no_leak();
+}
+
+#define FIN RTE_TCP_FIN_FLAG
+
+/*
+ * A finished connection (TIME_WAIT) to an endpoint that then turns not
+ * ready goes: a new SYN from the same client port is a new connection,
+ * which a not-ready endpoint must not get (the entry would otherwise be
+ * reopened, DNAT and all, for 120 s).
+ */
+static void
+test_reopen_unready(void)
+{
+#define VIP "10.96.0.10"	/* service local -> P2:8080 */
+	const struct {
+		bool from_client;
+		struct l4 f;
+	} steps[] = {
+		{ true, tcp(P1, 40013, VIP, 80, SYN, 1000, 0, 0) },
+		{ false, tcp(P2, 8080, P1, 40013, SYN | ACK, 5000, 1001, 0) },
+		{ true, tcp(P1, 40013, VIP, 80, ACK, 1001, 5001, 0) },
+		/* the server closes first, then the client */
+		{ false, tcp(P2, 8080, P1, 40013, FIN | ACK, 5001, 1001, 0) },
+		{ true, tcp(P1, 40013, VIP, 80, ACK, 1001, 5002, 0) },
+		{ true, tcp(P1, 40013, VIP, 80, FIN | ACK, 1001, 5002, 0) },
+		{ false, tcp(P2, 8080, P1, 40013, ACK, 5002, 1002, 0) },
+	};
+	const struct ps_ct_tuple t = {
+		.src_ip = ps_ip(P1), .dst_ip = ps_ip(VIP),
+		.src_port = rte_cpu_to_be_16(40013),
+		.dst_port = rte_cpu_to_be_16(80), .proto = IPPROTO_TCP };
+	struct l4 syn = tcp(P1, 40013, VIP, 80, SYN, 90000, 0, 0);
+	struct ps_ct_entry *e;
+	uint8_t fr[128], dir;
+	unsigned int i;
+	size_t len;
+
+	flush();
+	for (i = 0; i < RTE_DIM(steps); i++) {
+		const struct l4 *f = &steps[i].f;
+		struct l4 x;
+
+		if (steps[i].from_client) {
+			x = xl(*f, P1, 40013, P2, 8080);
+			send_expect("p1_rx", P1_MAC, f, "p2_tx", P2_MAC, &x);
+		} else {
+			x = xl(*f, VIP, 80, P1, 40013);
+			send_expect("p2_rx", P2_MAC, f, "p1_tx", P1_MAC, &x);
+		}
+	}
+	e = ps_ct_lookup(dp.ct, &t, &dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->state, PS_CT_TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(apply(SLICE("local", "TCP", "8080",
+		"{'addresses':['" P2 "'],'nodeName':'t5','conditions':"
+		"{'ready':false,'serving':false,'terminating':false}}")), 0);
+	run();
+	CU_ASSERT_PTR_NULL(ps_ct_lookup(dp.ct, &t, &dir));
+	/* the new SYN finds no ready endpoint: refused, not sent to P2 */
+	len = build(fr, NODE_MAC, P1_MAC, &syn);
+	inject("p1_rx", fr, len);
+	run();
+	CU_ASSERT_EQUAL(ps_test_drain("p2_tx"), 0);
+	CU_ASSERT_EQUAL(ps_test_drain("p1_tx"), 1);
+	CU_ASSERT_EQUAL(apply(services), 0);
+	flush();
+	expect_no_leak();
+#undef VIP
+}
+
 int
 main(int argc, char **argv)
 {
@@ -991,6 +1119,10 @@ main(int argc, char **argv)
 		{ "rr 300 over 3 endpoints", test_rr_300 },
 		{ "conntrack full", test_ct_full },
 		{ "endpoint not ready / removed", test_endpoint_change },
+		{ "TIME_WAIT to an endpoint turned not ready: no reopen",
+		  test_reopen_unready },
+		{ "a SYN twice in one burst: one pick",
+		  test_syn_twice_one_burst },
 	};
 	CU_pSuite s;
 	unsigned int i;
