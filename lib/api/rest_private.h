@@ -23,6 +23,7 @@
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
 #include <podswitch/rest.h>
+#include <podswitch/service.h>
 
 #define REST_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_api, "rest: " __VA_ARGS__)
@@ -30,10 +31,28 @@
 /* What GET /v1/routes calls the pod segment, which is no single port. */
 #define REST_DEV_SEGMENT "pod-segment"
 
+/* healthCheckNodePort listeners (rest_healthz.c) */
+#define REST_MAX_HEALTHZ 32
+struct rest_healthz {
+	struct ps_rest *rest;
+	struct ps_http_server *srv;	/* NULL: slot free */
+	uint16_t port;
+	char ns[PS_K8S_NAME_MAX];
+	char name[PS_K8S_NAME_MAX];
+};
+
 struct ps_rest {
 	struct ps_dataplane *dp;
 	struct ps_http_server *srv;
+	struct rest_healthz healthz[REST_MAX_HEALTHZ];
+	uint64_t healthz_checked;	/* TSC of the last sync */
+	uint16_t healthz_failed;	/* port last refused, logged once */
 };
+
+/* rest_healthz.c: follow the Local services' health check ports and
+ * answer on them; called on every poll of the API. */
+void rest_healthz_poll(struct ps_rest *r);
+void rest_healthz_free(struct ps_rest *r);
 
 /* A handler; arg is the decoded last path segment of a "/.../{x}" route. */
 typedef void (*rest_fn)(struct ps_rest *r, const struct ps_http_request *req,

@@ -53,7 +53,10 @@ ps_rest_create(struct ps_dataplane *dp)
 int
 ps_rest_poll(struct ps_rest *r, int timeout_ms)
 {
-	return ps_http_server_poll(r->srv, timeout_ms);
+	int rc = ps_http_server_poll(r->srv, timeout_ms);
+
+	rest_healthz_poll(r);
+	return rc;
 }
 
 void
@@ -61,6 +64,7 @@ ps_rest_free(struct ps_rest *r)
 {
 	if (r == NULL)
 		return;
+	rest_healthz_free(r);
 	ps_http_server_free(r->srv);
 	free(r);
 }

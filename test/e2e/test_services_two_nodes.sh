@@ -300,6 +300,7 @@ svc() {
 	    \"sessionAffinityConfig\": { \"clientIP\": { \"timeoutSeconds\": $9 } }"
 	local etp=""
 	[ "$3" != ClusterIP ] && etp="\"externalTrafficPolicy\": \"$6\","
+	[ -n "${10:-}" ] && etp="$etp \"healthCheckNodePort\": ${10},"
 	echo "{ \"kind\": \"Service\", \"apiVersion\": \"v1\",
 	  \"metadata\": { \"name\": \"$1\", \"namespace\": \"default\"$ann },
 	  \"spec\": { \"type\": \"$3\", \"clusterIP\": \"$2\", $etp
@@ -331,7 +332,7 @@ cat >"$E2E_TMP/services.json" <<EOF
   $(svc mag 10.96.0.20 ClusterIP 80 "" "" TCP maglev), $(slice mag TCP 8080 $ALL10),
   $(svc sticky 10.96.0.21 ClusterIP 80 "" "" TCP rr 3), $(slice sticky TCP 8080 s2 s3 s8),
   $(svc local1 10.96.0.22 NodePort 80 30081 Local TCP), $(slice local1 TCP 8080 s1 s6),
-  $(svc local2 10.96.0.23 NodePort 80 30082 Local TCP), $(slice local2 TCP 8080 s7),
+  $(svc local2 10.96.0.23 NodePort 80 30082 Local TCP "" "" 32001), $(slice local2 TCP 8080 s7),
   $(svc self 10.96.0.11 ClusterIP 80 "" "" TCP), $(slice self TCP 8080 s8),
   $(svc dns 10.96.0.12 ClusterIP 53 "" "" UDP), $(slice dns UDP 5353 s6 s7),
   $(svc backend 10.96.0.30 ClusterIP 80 "" "" TCP), $(slice backend TCP 8080 s4 s9 s10),
@@ -491,6 +492,15 @@ case "$out" in
 ERR*) e2e_ok "NodePort Local via node A (no local endpoint): no answer ($out)" ;;
 *) e2e_fail "NodePort Local via node A (no local endpoint) answered: $out" ;;
 esac
+
+# healthCheckNodePort of a Local service, answered by each node's podswitch
+# through its kernel (host port): 200 where an endpoint is local, 503 where not.
+hc() { ip netns exec "$EXT" curl -s -m 5 -o "$E2E_TMP/hc.body" -w '%{http_code}' "http://$1:32001/healthz"; }
+e2e_assert_eq "healthCheckNodePort 32001 on node B (s7 local): 200" 200 "$(hc $IP_B)"
+e2e_assert_grep "node B's health check counts 1 local endpoint of default/local2" \
+	'"localEndpoints":1' "$E2E_TMP/hc.body"
+e2e_assert_eq "healthCheckNodePort 32001 on node A (no local endpoint): 503" 503 "$(hc $IP_A)"
+e2e_assert_grep "node A's health check counts 0" '"localEndpoints":0' "$E2E_TMP/hc.body"
 
 # ------------------------------------------------ the course: nginx on 23456
 
