@@ -140,3 +140,25 @@ rest_port_name(const struct ps_dataplane *dp, uint16_t port_id)
 	return NULL;
 }
 
+
+void
+rest_reply_errors(struct ps_http_response *resp, int rc,
+		  const struct ps_errors *errs)
+{
+	char msg[2048];
+	size_t len = 0;
+	unsigned int i;
+
+	msg[0] = '\0';
+	for (i = 0; i < errs->count && len < sizeof(msg); i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
+					i ? "; " : "", errs->msgs[i]);
+	if (errs->count == 0)
+		snprintf(msg, sizeof(msg), "%s", strerror(-rc));
+	if (rc == -ENOSPC)
+		ps_http_json_error(resp, 507, "no_room", "%s", msg);
+	else if (rc == -EEXIST)
+		ps_http_json_error(resp, 409, "conflict", "%s", msg);
+	else
+		rest_bad(resp, "%s", msg);
+}

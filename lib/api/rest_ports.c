@@ -43,16 +43,7 @@ rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 		struct rest_port_counters pc;
 
 		rest_port_counters(dp, idx, &pc);
-		json_object_set_new(p, "counters", json_pack(
-			"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"rx_packets", (json_int_t)pc.rx_packets,
-			"tx_packets", (json_int_t)pc.tx_packets,
-			"rx_bytes", (json_int_t)pc.rx_bytes,
-			"tx_bytes", (json_int_t)pc.tx_bytes,
-			"rx_missed", (json_int_t)pc.rx_missed,
-			"rx_errors", (json_int_t)pc.rx_errors,
-			"tx_errors", (json_int_t)pc.tx_errors,
-			"tx_dropped", (json_int_t)pc.tx_dropped));
+		json_object_set_new(p, "counters", rest_port_counters_json(&pc));
 	}
 	return p;
 }
@@ -72,21 +63,6 @@ rest_ports_get(struct ps_rest *r, const struct ps_http_request *req,
 	rest_reply(resp, 200, arr);
 }
 
-/* Every problem in one message, the way --check-config lists them. */
-static void
-reply_errors(struct ps_http_response *resp, const struct ps_errors *errs)
-{
-	char msg[2048];
-	size_t len = 0;
-	unsigned int i;
-
-	msg[0] = '\0';
-	for (i = 0; i < errs->count && len < sizeof(msg); i++)
-		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
-					i ? "; " : "", errs->msgs[i]);
-	rest_bad(resp, "%s", msg);
-}
-
 void
 rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
@@ -104,7 +80,7 @@ rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 	rc = ps_port_config_parse(req->body, req->body_len, dp->cfg,
 				  dp->ports, dp->nb_ports, &pc, &errs);
 	if (rc < 0) {
-		reply_errors(resp, &errs);
+		rest_reply_errors(resp, rc, &errs);
 		ps_errors_free(&errs);
 		return;
 	}

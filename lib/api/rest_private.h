@@ -68,6 +68,12 @@ void rest_reply(struct ps_http_response *resp, int status, json_t *j);
 /* 400 with the error shape, message formatted. */
 void rest_bad(struct ps_http_response *resp, const char *fmt, ...)
 	__rte_format_printf(2, 3);
+/*
+ * Every problem of errs in one message (each names its JSON path): 507 for
+ * -ENOSPC, 409 for -EEXIST, else 400; strerror(-rc) when errs is empty.
+ */
+void rest_reply_errors(struct ps_http_response *resp, int rc,
+		       const struct ps_errors *errs);
 /* Parse the request body as JSON; NULL after answering 400. */
 json_t *rest_body(const struct ps_http_request *req,
 		  struct ps_http_response *resp);
@@ -104,6 +110,8 @@ void rest_port_counters(const struct ps_dataplane *dp, unsigned int idx,
 /* rest_ports.c: the port at slot idx as JSON, with its counters or not. */
 json_t *rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 		       bool counters);
+/* The counters of pc as a JSON object ("rx_packets" ... "tx_dropped"). */
+json_t *rest_port_counters_json(const struct rest_port_counters *pc);
 /* Split a drop node name "<node>.drop.<reason>"; false if it is none. */
 bool rest_drop_node(const char *name, int *node_len, const char **reason);
 

@@ -212,29 +212,6 @@ rest_service_get(struct ps_rest *r, const struct ps_http_request *req,
 		svc_reply(r, resp, 200, ns, name);
 }
 
-/* Every problem in one message; each names its JSON path. */
-static void
-reply_errors(struct ps_http_response *resp, int rc,
-	     const struct ps_errors *errs)
-{
-	char msg[2048];
-	size_t len = 0;
-	unsigned int i;
-
-	msg[0] = '\0';
-	for (i = 0; i < errs->count && len < sizeof(msg); i++)
-		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
-					i ? "; " : "", errs->msgs[i]);
-	if (errs->count == 0)
-		snprintf(msg, sizeof(msg), "%s", strerror(-rc));
-	if (rc == -ENOSPC)
-		ps_http_json_error(resp, 507, "no_room", "%s", msg);
-	else if (rc == -EEXIST)
-		ps_http_json_error(resp, 409, "conflict", "%s", msg);
-	else
-		rest_bad(resp, "%s", msg);
-}
-
 /* Parse the body as Kubernetes JSON; false after answering. */
 static bool
 parse_doc(const struct ps_http_request *req, struct ps_http_response *resp,
@@ -249,7 +226,7 @@ parse_doc(const struct ps_http_request *req, struct ps_http_response *resp,
 	}
 	rc = ps_k8s_parse(req->body, req->body_len, doc, &errs);
 	if (rc < 0)
-		reply_errors(resp, rc, &errs);
+		rest_reply_errors(resp, rc, &errs);
 	ps_errors_free(&errs);
 	return rc == 0;
 }
@@ -286,7 +263,7 @@ rest_service_put(struct ps_rest *r, const struct ps_http_request *req,
 	rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
 	ps_k8s_doc_free(&doc);
 	if (rc < 0)
-		reply_errors(resp, rc, &errs);
+		rest_reply_errors(resp, rc, &errs);
 	else
 		svc_reply(r, resp, existed ? 200 : 201, ns, name);
 	ps_errors_free(&errs);
@@ -345,7 +322,7 @@ rest_service_endpoints_put(struct ps_rest *r,
 	rc = ps_svc_replace_slices(r->dp->svcs, ns, name, &doc, &errs);
 	ps_k8s_doc_free(&doc);
 	if (rc < 0)
-		reply_errors(resp, rc, &errs);
+		rest_reply_errors(resp, rc, &errs);
 	else if (ps_svc_get(r->dp->svcs, ns, name) != NULL)
 		svc_reply(r, resp, 200, ns, name);
 	else
@@ -368,7 +345,7 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 		return;
 	rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
 	if (rc < 0)
-		reply_errors(resp, rc, &errs);
+		rest_reply_errors(resp, rc, &errs);
 	else
 		rest_reply(resp, 200, json_pack("{s:i,s:i}", "services",
 						(int)doc.nb_svcs,

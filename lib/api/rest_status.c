@@ -132,6 +132,20 @@ rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 	rest_reply(resp, 200, j);
 }
 
+json_t *
+rest_port_counters_json(const struct rest_port_counters *pc)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "rx_packets", (json_int_t)pc->rx_packets,
+			 "tx_packets", (json_int_t)pc->tx_packets,
+			 "rx_bytes", (json_int_t)pc->rx_bytes,
+			 "tx_bytes", (json_int_t)pc->tx_bytes,
+			 "rx_missed", (json_int_t)pc->rx_missed,
+			 "rx_errors", (json_int_t)pc->rx_errors,
+			 "tx_errors", (json_int_t)pc->tx_errors,
+			 "tx_dropped", (json_int_t)pc->tx_dropped);
+}
+
 static json_t *
 ports_stats(const struct ps_dataplane *dp)
 {
@@ -140,19 +154,14 @@ ports_stats(const struct ps_dataplane *dp)
 
 	for (i = 0; i < dp->nb_ports; i++) {
 		struct rest_port_counters pc;
+		json_t *o, *c;
 
 		rest_port_counters(dp, i, &pc);
-		json_array_append_new(arr, json_pack(
-			"{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"name", pc.name, "role", pc.role,
-			"rx_packets", (json_int_t)pc.rx_packets,
-			"tx_packets", (json_int_t)pc.tx_packets,
-			"rx_bytes", (json_int_t)pc.rx_bytes,
-			"tx_bytes", (json_int_t)pc.tx_bytes,
-			"rx_missed", (json_int_t)pc.rx_missed,
-			"rx_errors", (json_int_t)pc.rx_errors,
-			"tx_errors", (json_int_t)pc.tx_errors,
-			"tx_dropped", (json_int_t)pc.tx_dropped));
+		o = json_pack("{s:s, s:s}", "name", pc.name, "role", pc.role);
+		c = rest_port_counters_json(&pc);
+		json_object_update(o, c);
+		json_decref(c);
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
