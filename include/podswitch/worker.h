@@ -16,7 +16,8 @@
 
 #include <podswitch/config.h>
 
-#define PS_WORKER_MAX_RXQ 64
+/* rx queues one worker polls: a node of a few hundred pods on one core */
+#define PS_WORKER_MAX_RXQ 1024
 
 struct ps_rxq {
 	uint16_t port_id;

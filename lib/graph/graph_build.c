@@ -126,14 +126,22 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 		"service_lb", "service_l2",
 		"icmp_error", "vxlan_encap", "vxlan_decap", "port_tx-*",
 		"*" PS_DROP_INFIX "*" };
-	char rx_names[PS_WORKER_MAX_RXQ][RTE_NODE_NAMESIZE];
-	const char *patterns[PS_WORKER_MAX_RXQ + RTE_DIM(fixed) + 1];
+	/* a node with hundreds of pod ports: too large for the stack */
+	char (*rx_names)[RTE_NODE_NAMESIZE];
+	const char **patterns;
 	struct rte_graph_param gp_ = { 0 };
 	unsigned int i, n = 0;
 	rte_graph_t id;
 
 	if (w->nb_rxq == 0)
 		return -EINVAL;
+	rx_names = calloc(w->nb_rxq, sizeof(*rx_names));
+	patterns = calloc(w->nb_rxq + RTE_DIM(fixed) + 1, sizeof(*patterns));
+	if (rx_names == NULL || patterns == NULL) {
+		free(rx_names);
+		free(patterns);
+		return -ENOMEM;
+	}
 	for (i = 0; i < w->nb_rxq; i++) {
 		snprintf(rx_names[i], sizeof(rx_names[i]), "port_rx-%s-q%u",
 			 ps_ports[w->rxq[i].port_id].name, w->rxq[i].queue_id);
@@ -153,6 +161,8 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 	/* Node init callbacks find the worker by the graph's name. */
 	ps_worker_register(w);
 	id = rte_graph_create(name, &gp_);
+	free(patterns);
+	free(rx_names);
 	if (id == RTE_GRAPH_ID_INVALID) {
 		GRAPH_LOG(ERR, "cannot create graph %s: %s\n", name,
 			  rte_strerror(rte_errno));

@@ -71,7 +71,7 @@ static __rte_always_inline uint16_t
 arp_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	   uint16_t nb_objs, const bool trace)
 {
-	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i++) {
@@ -87,14 +87,7 @@ arp_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	return nb_objs;
 }
 
-static uint16_t
-arp_process(struct rte_graph *graph, struct rte_node *node, void **objs,
-	    uint16_t nb_objs)
-{
-	if (unlikely(ps_genv.trace))
-		return arp_inline(graph, node, objs, nb_objs, true);
-	return arp_inline(graph, node, objs, nb_objs, false);
-}
+PS_NODE_PROCESS(arp)
 
 static struct rte_node_register arp_node = {
 	.name = "arp",

@@ -153,7 +153,7 @@ icmp_error_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		  uint16_t nb_objs, const bool trace)
 {
 	struct icmp_error_ctx *ctx = (struct icmp_error_ctx *)node->ctx;
-	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i++) {
@@ -172,14 +172,7 @@ icmp_error_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	return nb_objs;
 }
 
-static uint16_t
-icmp_error_process(struct rte_graph *graph, struct rte_node *node, void **objs,
-		   uint16_t nb_objs)
-{
-	if (unlikely(ps_genv.trace))
-		return icmp_error_inline(graph, node, objs, nb_objs, true);
-	return icmp_error_inline(graph, node, objs, nb_objs, false);
-}
+PS_NODE_PROCESS(icmp_error)
 
 static int
 icmp_error_init(const struct rte_graph *graph, struct rte_node *node)

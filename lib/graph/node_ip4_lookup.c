@@ -76,7 +76,7 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	const struct ps_nexthop *nh[LOOKUP_CHUNK];
 	const struct rte_ipv4_hdr *ip[LOOKUP_CHUNK];
 	uint32_t dst[LOOKUP_CHUNK];
-	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i, j, n;
 
 	for (i = 0; i < nb_objs; i += n) {
@@ -101,14 +101,7 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	return nb_objs;
 }
 
-static uint16_t
-ip4_lookup_process(struct rte_graph *graph, struct rte_node *node, void **objs,
-		   uint16_t nb_objs)
-{
-	if (unlikely(ps_genv.trace))
-		return ip4_lookup_inline(graph, node, objs, nb_objs, true);
-	return ip4_lookup_inline(graph, node, objs, nb_objs, false);
-}
+PS_NODE_PROCESS(ip4_lookup)
 
 static struct rte_node_register ip4_lookup_node = {
 	.name = "ip4_lookup",

@@ -66,7 +66,7 @@ ip4_rewrite_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 {
 	const struct ps_neigh *nb[RTE_HASH_LOOKUP_BULK_MAX];
 	uint32_t nh_ip[RTE_HASH_LOOKUP_BULK_MAX];
-	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	rte_edge_t nexts[PS_NODE_CHUNK];
 	bool held = false;
 	uint16_t i, j, n;
 
@@ -98,14 +98,7 @@ ip4_rewrite_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	return nb_objs;
 }
 
-static uint16_t
-ip4_rewrite_process(struct rte_graph *graph, struct rte_node *node,
-		    void **objs, uint16_t nb_objs)
-{
-	if (unlikely(ps_genv.trace))
-		return ip4_rewrite_inline(graph, node, objs, nb_objs, true);
-	return ip4_rewrite_inline(graph, node, objs, nb_objs, false);
-}
+PS_NODE_PROCESS(ip4_rewrite)
 
 static struct rte_node_register ip4_rewrite_node = {
 	.name = "ip4_rewrite",

@@ -139,7 +139,7 @@ static __rte_always_inline uint16_t
 l2_fdb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	      uint16_t nb_objs, const bool trace)
 {
-	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	rte_edge_t nexts[PS_NODE_CHUNK];
 	const struct ps_port_set *seg;
 	bool flood = false;
 	uint16_t i;
@@ -163,14 +163,7 @@ l2_fdb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	return nb_objs;
 }
 
-static uint16_t
-l2_fdb_process(struct rte_graph *graph, struct rte_node *node, void **objs,
-	       uint16_t nb_objs)
-{
-	if (unlikely(ps_genv.trace))
-		return l2_fdb_inline(graph, node, objs, nb_objs, true);
-	return l2_fdb_inline(graph, node, objs, nb_objs, false);
-}
+PS_NODE_PROCESS(l2_fdb)
 
 static struct rte_node_register l2_fdb_node = {
 	.name = "l2_fdb",

@@ -33,6 +33,38 @@ uint16_t ps_drop_process(struct rte_graph *graph, struct rte_node *node,
 		(m)->port, (m)->pkt_len, ##__VA_ARGS__)
 
 /*
+ * rte_graph hands a node everything its parents enqueued in one walk, so
+ * a stream outgrows one burst (9 ports x 32 frames into eth_input, or two
+ * ports at burst 256). Node bodies keep per-object state on the stack
+ * (next edges, keys); they are given at most PS_NODE_CHUNK objects at a
+ * time by the one process function every node gets from
+ * PS_NODE_PROCESS(prefix), which calls
+ *   prefix_inline(graph, node, objs, n, trace)   with n <= PS_NODE_CHUNK
+ * in its traced or untraced variant.
+ */
+#define PS_NODE_CHUNK RTE_GRAPH_BURST_SIZE
+
+#define PS_NODE_PROCESS(prefix)						\
+	static uint16_t							\
+	prefix##_process(struct rte_graph *graph, struct rte_node *node, \
+			 void **objs, uint16_t nb_objs)			\
+	{								\
+		uint16_t i, n;						\
+									\
+		for (i = 0; i < nb_objs; i += n) {			\
+			n = RTE_MIN((uint16_t)(nb_objs - i),		\
+				    (uint16_t)PS_NODE_CHUNK);		\
+			if (unlikely(ps_genv.trace))			\
+				prefix##_inline(graph, node, objs + i, n, \
+						true);			\
+			else						\
+				prefix##_inline(graph, node, objs + i, n, \
+						false);			\
+		}							\
+		return nb_objs;						\
+	}
+
+/*
  * Hand each object to its edge. When every object goes to the same edge
  * (the usual case), move the whole stream at once.
  */

@@ -552,37 +552,35 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	ps_enqueue_nexts(graph, node, nexts, objs, n);
 }
 
-static __rte_always_inline uint16_t
-service_lb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
-		  uint16_t nb_objs, const bool trace, const bool l2)
+/* Conntrack bulk lookups take LB_CHUNK keys; the stream comes in
+ * PS_NODE_CHUNK pieces. */
+static __rte_always_inline void
+lb_stream(struct rte_graph *graph, struct rte_node *node, void **objs,
+	  uint16_t nb_objs, const bool trace, const bool l2)
 {
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i += LB_CHUNK)
 		lb_chunk(graph, node, objs + i, RTE_MIN(nb_objs - i, LB_CHUNK),
 			 trace, l2);
-	return nb_objs;
 }
 
-static uint16_t
-service_lb_process(struct rte_graph *graph, struct rte_node *node,
-		   void **objs, uint16_t nb_objs)
+static __rte_always_inline void
+service_lb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		  uint16_t nb_objs, const bool trace)
 {
-	if (unlikely(ps_genv.trace))
-		return service_lb_inline(graph, node, objs, nb_objs, true,
-					 false);
-	return service_lb_inline(graph, node, objs, nb_objs, false, false);
+	lb_stream(graph, node, objs, nb_objs, trace, false);
 }
 
-static uint16_t
-service_l2_process(struct rte_graph *graph, struct rte_node *node,
-		   void **objs, uint16_t nb_objs)
+static __rte_always_inline void
+service_l2_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
+		  uint16_t nb_objs, const bool trace)
 {
-	if (unlikely(ps_genv.trace))
-		return service_lb_inline(graph, node, objs, nb_objs, true,
-					 true);
-	return service_lb_inline(graph, node, objs, nb_objs, false, true);
+	lb_stream(graph, node, objs, nb_objs, trace, true);
 }
+
+PS_NODE_PROCESS(service_lb)
+PS_NODE_PROCESS(service_l2)
 
 static int
 service_lb_init(const struct rte_graph *graph, struct rte_node *node)

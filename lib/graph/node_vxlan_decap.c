@@ -128,7 +128,7 @@ vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 	struct ps_vxlan *vx = ps_genv.vxlan;
 	/* no VNI is 2^32 - 1: the first lookup always misses the cache */
 	struct rx_cache rc = { .key = UINT64_MAX };
-	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i++) {
@@ -154,14 +154,7 @@ vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 	return nb_objs;
 }
 
-static uint16_t
-vxlan_decap_process(struct rte_graph *graph, struct rte_node *node,
-		    void **objs, uint16_t nb_objs)
-{
-	if (unlikely(ps_genv.trace))
-		return vxlan_decap_inline(graph, node, objs, nb_objs, true);
-	return vxlan_decap_inline(graph, node, objs, nb_objs, false);
-}
+PS_NODE_PROCESS(vxlan_decap)
 
 static int
 vxlan_decap_init(const struct rte_graph *graph, struct rte_node *node)

@@ -134,7 +134,7 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 	struct vxlan_encap_ctx *ctx = (struct vxlan_encap_ctx *)node->ctx;
 	struct ps_vxlan *vx = ps_genv.vxlan;
 	struct outer_cache oc = { .vtep = UINT32_MAX };
-	rte_edge_t nexts[RTE_GRAPH_BURST_SIZE];
+	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i++) {
@@ -155,14 +155,7 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 	return nb_objs;
 }
 
-static uint16_t
-vxlan_encap_process(struct rte_graph *graph, struct rte_node *node,
-		    void **objs, uint16_t nb_objs)
-{
-	if (unlikely(ps_genv.trace))
-		return vxlan_encap_inline(graph, node, objs, nb_objs, true);
-	return vxlan_encap_inline(graph, node, objs, nb_objs, false);
-}
+PS_NODE_PROCESS(vxlan_encap)
 
 static int
 vxlan_encap_init(const struct rte_graph *graph, struct rte_node *node)
