@@ -16,7 +16,11 @@
 
 #define PS_NAME_MAX 32
 #define PS_PATH_MAX 256
-#define PS_MAX_PORTS 32
+/* podswitch port ids (lib/port); ethdev-backed ones are further bounded
+ * by DPDK's RTE_MAX_ETHPORTS */
+#define PS_MAX_PORTS 1024
+/* ports a configuration file lists; more are added over the API */
+#define PS_MAX_CONFIG_PORTS 64
 #define PS_MAX_WORKERS 16
 #define PS_MAX_PORT_ARGS 16
 #define PS_MAX_EAL_ARGS 64
@@ -114,7 +118,7 @@ struct ps_config {
 	uint32_t vni;
 	uint16_t udp_port;
 
-	struct ps_port_config ports[PS_MAX_PORTS];
+	struct ps_port_config ports[PS_MAX_CONFIG_PORTS];
 	unsigned int nb_ports;
 
 	/* workers: CPUs the worker lcores are pinned to */
@@ -212,8 +216,9 @@ bool ps_prefix4_contains(const struct ps_prefix4 *p, uint32_t addr);
  */
 enum ps_profile_kind {
 	PS_PROFILE_VDEV,	/* created with rte_vdev_init from a devargs string */
-	PS_PROFILE_RING,	/* created with rte_eth_from_rings */
+	PS_PROFILE_RING,	/* native rte_ring pair, no ethdev */
 	PS_PROFILE_PCI,		/* probed by PCI address */
+	PS_PROFILE_AF_PACKET,	/* native TPACKET_V2 socket, no ethdev */
 };
 
 struct ps_profile_arg {

@@ -51,8 +51,8 @@ struct ps_dataplane {
 	unsigned int nb_workers;
 	/*
 	 * The ports now present, by slot: the configured ones first, then
-	 * the ones added over the API. A slot's configuration and DPDK port
-	 * id stay together; deleting a port closes the gap. Changed by the
+	 * the ones added over the API. A slot's configuration and podswitch
+	 * port id stay together; deleting a port closes the gap. Changed by the
 	 * management thread only.
 	 */
 	struct ps_port_config ports[PS_MAX_PORTS];
@@ -60,6 +60,9 @@ struct ps_dataplane {
 	unsigned int nb_ports;
 	/* mbufs of the pool not yet promised to any port's descriptors */
 	unsigned int mbuf_spare;
+	/* why the last ps_dataplane_port_add() found no room (-ENOSPC,
+	 * -ENOBUFS): which resource ran out, for the API's 507 */
+	char port_error[192];
 	/* RCU reader id of the thread that does management work when it is
 	 * also a reader (in-process tests), else RTE_QSBR_THRID_INVALID */
 	unsigned int mgmt_rcu_id;
@@ -94,10 +97,12 @@ void ps_mgmt_poll(struct ps_dataplane *dp);
  * Hot plug (management thread): add a pod port while the workers run. The
  * port is created and started, every worker switches to a graph that
  * polls and sends to it, then it joins the pod segment (static FDB and
- * neighbor entries for its pod). Returns the DPDK port id, or -EEXIST (name
- * or pod address taken), -EINVAL (not a pod port), -ENOSPC (no free slot,
- * rx queue or graph node), -ENOBUFS (the mbuf pool has no room for its
- * descriptors) or the driver's error; on error nothing has changed.
+ * neighbor entries for its pod). Returns the podswitch port id, or -EEXIST
+ * (name or pod address taken), -EINVAL (not a pod port), -ENOSPC (no free
+ * port id, DPDK ethdev id, rx queue or graph node), -ENOBUFS (the mbuf
+ * pool has no room for its descriptors) or the driver's error; on
+ * -ENOSPC/-ENOBUFS dp->port_error says what ran out. On error nothing has
+ * changed.
  */
 int ps_dataplane_port_add(struct ps_dataplane *dp,
 			  const struct ps_port_config *pc);
@@ -109,7 +114,7 @@ int ps_dataplane_port_add(struct ps_dataplane *dp,
 int ps_dataplane_port_del(struct ps_dataplane *dp, const char *name);
 /* Slot of the port NAME in dp->ports, or -ENOENT. */
 int ps_dataplane_port_slot(const struct ps_dataplane *dp, const char *name);
-/* DPDK port id of the port NAME, or of the uplink; -ENOENT. */
+/* Podswitch port id of the port NAME, or of the uplink; -ENOENT. */
 int ps_dataplane_port_by_name(const struct ps_dataplane *dp, const char *name);
 int ps_dataplane_uplink(const struct ps_dataplane *dp);
 /* Monotonic seconds (and milliseconds) since init, the tables' clocks. */

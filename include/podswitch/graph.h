@@ -6,8 +6,8 @@
  * The packet graph: node registration, per-port node clones and one
  * rte_graph per worker.
  *
- *   port_rx-<port>-q<n> -> eth_input --arp--> arp -> port_tx-<port>
- *                                    --l2---> service_l2 -> l2_fdb -> port_tx-<port> (one or flooded)
+ *   port_rx-p<id>-q<n> -> eth_input --arp--> arp -> port_tx-p<id>
+ *                                    --l2---> service_l2 -> l2_fdb -> port_tx-p<id> (one or flooded)
  *                                    --ip4--> ip4_input -> service_lb -> ip4_lookup -> ...
  *
  * Every drop goes to a node named "<node>.drop.<reason>", so the graph's
@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <podswitch/config.h>
 #include <podswitch/fdb.h>
 
 struct ps_route_table;
@@ -94,7 +95,7 @@ ps_mbuf_meta(void *m)
 /* The ports of the pod segment (flooding); published whole, see segment. */
 struct ps_port_set {
 	uint16_t n;
-	uint16_t ports[RTE_MAX_ETHPORTS];
+	uint16_t ports[PS_MAX_PORTS];
 };
 
 /*
@@ -106,7 +107,7 @@ struct ps_graph_env {
 	struct ps_route_table *routes;
 	struct ps_neigh_table *neighbors;
 	struct rte_ether_addr node_mac;
-	/* host port (kernel of the node) or RTE_MAX_ETHPORTS if none */
+	/* host port (kernel of the node) or PS_PORT_NONE if none */
 	uint16_t host_port;
 	struct rte_ether_addr host_mac;
 	uint32_t gateway_ip;	/* network order */
@@ -126,13 +127,13 @@ struct ps_graph_env {
 	uint16_t vxlan_port;
 	uint16_t tunnel_mtu;
 	bool vxlan_decap;
-	/* edges to port_tx-<port>, by DPDK port id; an entry is written
+	/* edges to port_tx-p<id>, by podswitch port id; an entry is written
 	 * before any table can send a packet to that port */
-	rte_edge_t l2_tx_edge[RTE_MAX_ETHPORTS];
-	rte_edge_t arp_tx_edge[RTE_MAX_ETHPORTS];
-	rte_edge_t ip4_local_tx_edge[RTE_MAX_ETHPORTS];
-	rte_edge_t rewrite_tx_edge[RTE_MAX_ETHPORTS];
-	rte_edge_t inject_tx_edge[RTE_MAX_ETHPORTS];
+	rte_edge_t l2_tx_edge[PS_MAX_PORTS];
+	rte_edge_t arp_tx_edge[PS_MAX_PORTS];
+	rte_edge_t ip4_local_tx_edge[PS_MAX_PORTS];
+	rte_edge_t rewrite_tx_edge[PS_MAX_PORTS];
+	rte_edge_t inject_tx_edge[PS_MAX_PORTS];
 	/* mbufs from the management thread for worker 0 to send; the port
 	 * is in the metadata's nh_port */
 	struct rte_ring *ctl_ring;
@@ -190,7 +191,13 @@ ps_graph_segment(void)
 
 struct ps_worker;
 
-/* Clone port_rx/port_tx for every active port and wire the edges. */
+/* The port a port_rx/port_tx clone now serves (its id), or -ENOENT. */
+int ps_graph_node_port(const char *node);
+
+/*
+ * Clone port_rx/port_tx for every active port (named by port id:
+ * port_rx-p<id>-q<n>, port_tx-p<id>) and wire the edges.
+ */
 int ps_graph_nodes_setup(void);
 /*
  * Create worker w's graph over the rx queues in w->rxq. Returns 0 or

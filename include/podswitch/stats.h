@@ -19,6 +19,12 @@ struct ps_node_stats {
 };
 
 /*
+ * Nodes a snapshot can hold: the base nodes and their drop nodes, and two
+ * clones (port_rx, port_tx) per port.
+ */
+#define PS_STATS_MAX_NODES 4096
+
+/*
  * Sum every node's counters over all worker graphs. Returns the number of
  * nodes written to out (at most max) or -errno.
  */
@@ -30,6 +36,12 @@ uint64_t ps_stats_drops(const char *node, const char *reason);
  * to a rebuilt one); ps_stats_nodes() adds them to the live ones.
  */
 void ps_stats_retire_graph(const char *graph_name);
+/*
+ * Forget what retired graphs counted in the clones of port id (called when
+ * the port is removed), so that the next port given that id and its
+ * clones starts from zero.
+ */
+void ps_stats_forget_port(uint16_t port_id);
 /* Human-readable table of ports, nodes, drops and tables. */
 void ps_stats_print(FILE *f, const struct ps_dataplane *dp);
 

@@ -18,7 +18,7 @@
 #include "ps_build_config.h"
 #include "rest_private.h"
 
-#define MAX_NODES 512
+#define MAX_NODES PS_STATS_MAX_NODES
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* A label value: backslash, double quote and newline are escaped. */
@@ -67,7 +67,8 @@ static const struct port_metric port_metrics[] = {
 static void
 ports(FILE *f, const struct ps_dataplane *dp)
 {
-	struct rest_port_counters pc[PS_MAX_PORTS];
+	/* the management thread's, like every handler's */
+	static struct rest_port_counters pc[PS_MAX_PORTS];
 	unsigned int i, m;
 
 	for (i = 0; i < dp->nb_ports; i++)

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_ethdev.h>
+
+#include <rte_errno.h>
 
 #include <podswitch/port.h>
 
@@ -15,12 +16,10 @@ rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 	       bool counters)
 {
 	const struct ps_port_config *c = &dp->ports[idx];
-	struct rte_eth_link link;
+	const struct ps_port *pp = &ps_ports[dp->port_ids[idx]];
 	json_t *p, *args = json_object();
 	unsigned int i;
 
-	memset(&link, 0, sizeof(link));
-	rte_eth_link_get_nowait(dp->port_ids[idx], &link);
 	for (i = 0; i < c->nb_args; i++)
 		json_object_set_new(args, c->args[i].key,
 				    json_string(c->args[i].value));
@@ -28,9 +27,15 @@ rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 		      "role", ps_port_role_name(c->role), "driver", c->driver,
 		      "args", args, "queues", (int)c->rx_queues,
 		      "port_id", (int)dp->port_ids[idx], "link_up",
-		      link.link_status == RTE_ETH_LINK_UP);
+		      ps_port_link_up(dp->port_ids[idx]));
 	if (p == NULL)
 		return NULL;
+	/* which backend serves it, and the device (an ethdev's id) */
+	json_object_set_new(p, "backend", json_string(pp->ops != NULL ?
+			    pp->ops->name : "none"));
+	json_object_set_new(p, "device", json_string(pp->devname));
+	if (pp->ops == &ps_port_ethdev_ops)
+		json_object_set_new(p, "ethdev_id", json_integer(pp->eth_id));
 	if (c->has_pod)
 		json_object_set_new(p, "pod", json_pack("{s:o, s:o}",
 			"ip", rest_json_ip(c->pod_ip),
@@ -97,11 +102,9 @@ rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 		return;
 	case -ENOSPC:
 	case -ENOBUFS:
+		/* The dataplane says which resource ran out. */
 		ps_http_json_error(resp, 507, "no_room", "no room for port %s: "
-				   "%s (see hotplug.max_ports)", pc.name,
-				   rc == -ENOBUFS ? "the mbuf pool reserve for "
-				   "added ports is used up" : "no free port "
-				   "slot, rx queue or graph node");
+				   "%s", pc.name, dp->port_error);
 		return;
 	case -EBUSY:
 		ps_http_json_error(resp, 409, "busy", "port %s: a worker would "

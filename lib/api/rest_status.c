@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 #include <podswitch/fdb.h>
@@ -16,32 +15,28 @@
 #include "ps_build_config.h"
 #include "rest_private.h"
 
-#define MAX_NODES 512
+#define MAX_NODES PS_STATS_MAX_NODES
 
 void
 rest_port_counters(const struct ps_dataplane *dp, unsigned int idx,
 		   struct rest_port_counters *pc)
 {
 	const struct ps_port_config *c = &dp->ports[idx];
-	const struct ps_port *p = &ps_ports[dp->port_ids[idx]];
-	struct rte_eth_stats es;
-	unsigned int w;
+	struct ps_port_stats st;
 
 	memset(pc, 0, sizeof(*pc));
-	memset(&es, 0, sizeof(es));
-	rte_eth_stats_get(dp->port_ids[idx], &es);
+	ps_port_stats_get(dp->port_ids[idx], &st);
 	pc->name = c->name;
 	pc->role = ps_port_role_name(c->role);
 	pc->driver = c->driver;
-	pc->rx_packets = es.ipackets;
-	pc->tx_packets = es.opackets;
-	pc->rx_bytes = es.ibytes;
-	pc->tx_bytes = es.obytes;
-	pc->rx_missed = es.imissed;
-	pc->rx_errors = es.ierrors;
-	pc->tx_errors = es.oerrors;
-	for (w = 0; w < dp->nb_workers; w++)
-		pc->tx_dropped += p->sw[w].tx_dropped;
+	pc->rx_packets = st.rx_packets;
+	pc->tx_packets = st.tx_packets;
+	pc->rx_bytes = st.rx_bytes;
+	pc->tx_bytes = st.tx_bytes;
+	pc->rx_missed = st.rx_missed;
+	pc->rx_errors = st.rx_errors;
+	pc->tx_errors = st.tx_errors;
+	pc->tx_dropped = st.tx_dropped;
 }
 
 bool
@@ -176,7 +171,8 @@ graph_stats(json_t *j)
 
 	for (i = 0; i < n; i++) {
 		const char *reason;
-		int nl;
+		json_t *node;
+		int nl, pid;
 
 		if (rest_drop_node(st[i].name, &nl, &reason)) {
 			json_array_append_new(drops, json_pack("{s:s%, s:s, s:I}",
@@ -186,7 +182,7 @@ graph_stats(json_t *j)
 			continue;
 		}
 		/* Source nodes run on every walk, packets or not. */
-		json_array_append_new(nodes, json_pack(
+		node = json_pack(
 			"{s:s, s:I, s:I, s:I, s:f, s:f}", "name", st[i].name,
 			"packets", (json_int_t)st[i].objs,
 			"calls", (json_int_t)st[i].calls,
@@ -194,7 +190,13 @@ graph_stats(json_t *j)
 			"cycles_per_packet", st[i].objs ?
 			(double)st[i].cycles / st[i].objs : 0.0,
 			"cycles_per_call", st[i].calls ?
-			(double)st[i].cycles / st[i].calls : 0.0));
+			(double)st[i].cycles / st[i].calls : 0.0);
+		/* a port's clone is named by its id: say which port */
+		pid = ps_graph_node_port(st[i].name);
+		if (node != NULL && pid >= 0)
+			json_object_set_new(node, "port",
+					    json_string(ps_ports[pid].name));
+		json_array_append_new(nodes, node);
 	}
 	json_object_set_new(j, "nodes", nodes);
 	json_object_set_new(j, "drops", drops);

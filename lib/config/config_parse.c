@@ -379,8 +379,9 @@ parse_ports(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 		return;
 	if (json_array_size(ports) == 0)
 		ps_errors_add(errs, "$.ports", "at least one port is needed");
-	if (json_array_size(ports) > PS_MAX_PORTS) {
-		ps_errors_add(errs, "$.ports", "at most %d ports", PS_MAX_PORTS);
+	if (json_array_size(ports) > PS_MAX_CONFIG_PORTS) {
+		ps_errors_add(errs, "$.ports", "at most %d ports (add more "
+			      "with POST /v1/ports)", PS_MAX_CONFIG_PORTS);
 		return;
 	}
 	json_array_foreach(ports, i, port) {

@@ -100,8 +100,10 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 		pr->kind = PS_PROFILE_RING;
 	else if (strcmp(kind, "pci") == 0)
 		pr->kind = PS_PROFILE_PCI;
+	else if (strcmp(kind, "af_packet") == 0)
+		pr->kind = PS_PROFILE_AF_PACKET;
 	else
-		ps_errors_add(errs, path, "kind must be vdev, ring or pci");
+		ps_errors_add(errs, path, "kind must be vdev, ring, pci or af_packet");
 	if (pr->kind == PS_PROFILE_VDEV)
 		ps_json_string(root, path, "vdev_prefix", true,
 			       pr->vdev_prefix, sizeof(pr->vdev_prefix), errs);

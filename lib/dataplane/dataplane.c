@@ -75,7 +75,7 @@ setup_workers(struct ps_dataplane *dp, const unsigned int *lcores,
 		w->quit = &dp->quit;
 	}
 	/* Spread every rx queue of every port over the workers. */
-	RTE_ETH_FOREACH_DEV(pid) {
+	PS_PORT_FOREACH(pid) {
 		uint16_t q;
 
 		if (!ps_ports[pid].active)
@@ -127,7 +127,7 @@ ps_dp_segment_update(struct ps_dataplane *dp)
 	uint16_t pid;
 
 	next->n = 0;
-	RTE_ETH_FOREACH_DEV(pid)
+	PS_PORT_FOREACH(pid)
 		if (ps_ports[pid].active && ps_ports[pid].in_segment)
 			next->ports[next->n++] = pid;
 	__atomic_store_n(&ps_genv.segment, next, __ATOMIC_RELEASE);

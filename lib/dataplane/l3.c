@@ -77,7 +77,7 @@ neigh_solicit(void *ctx, uint32_t ip, uint16_t port_id)
 	unsigned int i;
 
 	if (port_id != PS_PORT_SEGMENT) {
-		if (port_id < RTE_MAX_ETHPORTS && ps_ports[port_id].active)
+		if (port_id < PS_MAX_PORTS && ps_ports[port_id].active)
 			solicit_one(dp, ip, port_id);
 		return;
 	}
@@ -220,7 +220,7 @@ vxlan_env(struct ps_dataplane *dp)
 	int uplink = ps_dataplane_uplink(dp);
 	uint16_t mtu = RTE_ETHER_MTU;
 
-	if (uplink >= 0 && rte_eth_dev_get_mtu((uint16_t)uplink, &mtu) != 0)
+	if (uplink >= 0 && ps_port_mtu_get((uint16_t)uplink, &mtu) != 0)
 		mtu = RTE_ETHER_MTU;
 	ps_genv.vxlan = dp->vxlan;
 	ps_vxlan_set_local(dp->vxlan, &dp->cfg->node_mac, dp->cfg->node_ip.addr,
@@ -277,11 +277,12 @@ ps_l3_init(struct ps_dataplane *dp)
 	ps_genv.neighbors = dp->neighbors;
 	ps_genv.ctl_ring = dp->ctl_ring;
 	vxlan_env(dp);
-	ps_genv.host_port = RTE_MAX_ETHPORTS;
-	RTE_ETH_FOREACH_DEV(pid) {
+	ps_genv.host_port = PS_PORT_NONE;
+	PS_PORT_FOREACH(pid) {
 		if (ps_ports[pid].active && ps_ports[pid].role == PS_ROLE_HOST) {
 			ps_genv.host_port = pid;
-			rte_eth_macaddr_get(pid, &ps_genv.host_mac);
+			if (ps_port_mac_get(pid, &ps_genv.host_mac) != 0)
+				ps_genv.host_mac = dp->cfg->node_mac;
 		}
 	}
 	rc = install_routes(dp);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_graph.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -28,7 +29,8 @@
 #define DP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
 
-/* The worker with the fewest rx queues takes the new port's queues. */
+/* The worker with the fewest rx queues takes the new port's queues
+ * (-ENOSPC when every worker polls PS_WORKER_MAX_RXQ). */
 static int
 rxq_assign(struct ps_dataplane *dp, uint16_t pid, uint16_t nb_rxq)
 {
@@ -138,24 +140,51 @@ ps_dataplane_port_add(struct ps_dataplane *dp, const struct ps_port_config *pc)
 		return -EINVAL;
 	if (pod_taken(dp, pc))
 		return -EEXIST;
-	if (dp->nb_ports == PS_MAX_PORTS)
+	if (dp->nb_ports == PS_MAX_PORTS) {
+		snprintf(dp->port_error, sizeof(dp->port_error), "all %u "
+			 "podswitch port ids are in use", PS_MAX_PORTS);
 		return -ENOSPC;
+	}
 	need = ps_port_mbuf_need(pc, (uint16_t)dp->nb_workers);
 	if (need > dp->mbuf_spare) {
-		DP_LOG(ERR, "port %s: needs %u mbufs, %u left for added ports "
-		       "(hotplug.max_ports)\n", pc->name, need, dp->mbuf_spare);
+		snprintf(dp->port_error, sizeof(dp->port_error), "its %s "
+			 "descriptors hold %u mbufs and the pool's reserve for "
+			 "added ports has %u left (raise hotplug.max_ports; "
+			 "af_packet ports need none)", pc->driver, need,
+			 dp->mbuf_spare);
+		DP_LOG(ERR, "port %s: %s\n", pc->name, dp->port_error);
 		return -ENOBUFS;
 	}
 	pid = ps_port_create(pc, (uint16_t)dp->nb_workers, dp->pool);
+	if (pid == -ENOSPC)
+		snprintf(dp->port_error, sizeof(dp->port_error), "no DPDK "
+			 "ethdev id left for a %s port (RTE_MAX_ETHPORTS is %d; "
+			 "af_packet and ring ports take none)", pc->driver,
+			 RTE_MAX_ETHPORTS);
 	if (pid < 0)
 		return pid;
 	/* Not in the segment yet: nothing floods or resolves to it. */
 	ps_ports[pid].in_segment = false;
 	rc = ps_graph_nodes_setup();
-	if (rc == 0)
+	if (rc == -ENOSPC)
+		snprintf(dp->port_error, sizeof(dp->port_error), "no graph "
+			 "node left for its port_rx/port_tx clones");
+	if (rc == 0) {
 		rc = rxq_assign(dp, (uint16_t)pid, pc->rx_queues);
-	if (rc == 0)
+		if (rc == -ENOSPC)
+			snprintf(dp->port_error, sizeof(dp->port_error), "every "
+				 "worker already polls %u rx queues",
+				 PS_WORKER_MAX_RXQ);
+	}
+	if (rc == 0) {
 		rc = graphs_rebuild(dp);
+		if (rc == -ENOSPC || rc == -ENOMEM)
+			snprintf(dp->port_error, sizeof(dp->port_error),
+				 "cannot build the workers' graphs: %s",
+				 rte_strerror(-rc));
+		if (rc == -ENOMEM)
+			rc = -ENOSPC;
+	}
 	if (rc < 0) {
 		rxq_remove(dp, (uint16_t)pid);
 		ps_port_destroy((uint16_t)pid);
@@ -183,7 +212,7 @@ ps_dataplane_port_add(struct ps_dataplane *dp, const struct ps_port_config *pc)
 	}
 	ps_ports[pid].in_segment = true;
 	ps_dp_segment_update(dp);
-	DP_LOG(INFO, "port %s added (port %d, driver %s)\n", pc->name, pid,
+	DP_LOG(INFO, "port %s added (port id %d, driver %s)\n", pc->name, pid,
 	       pc->driver);
 	return pid;
 }
@@ -266,6 +295,8 @@ ps_dataplane_port_del(struct ps_dataplane *dp, const char *name)
 	 * entries. */
 	rte_rcu_qsbr_synchronize(dp->qsv, dp->mgmt_rcu_id);
 	ps_port_destroy(pid);
+	/* The next port given this id starts its clones' counts at zero. */
+	ps_stats_forget_port(pid);
 
 	for (i = (unsigned int)slot; i + 1 < dp->nb_ports; i++) {
 		dp->ports[i] = dp->ports[i + 1];

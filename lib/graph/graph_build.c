@@ -17,9 +17,12 @@
 	rte_log(RTE_LOG_ ## level, ps_logtype_graph, "graph: " __VA_ARGS__)
 
 /*
- * Nodes and edges cannot be removed from DPDK's node registry, so a port
- * that comes back (a restarted dataplane, a re-added port) reuses its clone
- * and its edges.
+ * Nodes and edges cannot be removed from DPDK's node registry. Clones are
+ * therefore named after the port's podswitch id ("port_tx-p7",
+ * "port_rx-p7-q0"), not its name: ids are reused lowest first, so a new
+ * port takes over the clones and edges of one that left, and the number of
+ * nodes is bounded by the ids ever in use at once, however many ports come
+ * and go. The port's name is shown next to the node in the statistics.
  */
 static rte_edge_t
 edge_get_or_add(const char *from, const char *to)
@@ -78,21 +81,23 @@ ps_graph_nodes_setup(void)
 	uint16_t pid;
 	unsigned int i;
 
-	RTE_ETH_FOREACH_DEV(pid) {
+	PS_PORT_FOREACH(pid) {
 		struct ps_port *p = &ps_ports[pid];
-		char name[RTE_NODE_NAMESIZE];
+		char name[RTE_NODE_NAMESIZE], suffix[RTE_NODE_NAMESIZE];
 		rte_node_t id;
 		uint16_t q;
 
 		if (!p->active)
 			continue;
-		id = clone_get_or_add("port_tx", p->name);
+		snprintf(suffix, sizeof(suffix), "p%u", pid);
+		id = clone_get_or_add("port_tx", suffix);
 		if (id == RTE_NODE_ID_INVALID || id >= PS_MAX_NODES) {
-			GRAPH_LOG(ERR, "cannot clone port_tx for %s\n", p->name);
+			GRAPH_LOG(ERR, "port %s: no graph node left for its "
+				  "port_tx (%u nodes)\n", p->name, PS_MAX_NODES);
 			return -ENOSPC;
 		}
 		ps_clone_info[id].port_id = pid;
-		snprintf(name, sizeof(name), "port_tx-%s", p->name);
+		snprintf(name, sizeof(name), "port_tx-p%u", pid);
 		for (i = 0; i < RTE_DIM(tx_parents); i++) {
 			tx_parents[i].edges[pid] =
 				edge_get_or_add(tx_parents[i].node, name);
@@ -101,13 +106,12 @@ ps_graph_nodes_setup(void)
 		}
 
 		for (q = 0; q < p->nb_rxq; q++) {
-			char suffix[RTE_NODE_NAMESIZE];
-
-			snprintf(suffix, sizeof(suffix), "%s-q%u", p->name, q);
+			snprintf(suffix, sizeof(suffix), "p%u-q%u", pid, q);
 			id = clone_get_or_add("port_rx", suffix);
 			if (id == RTE_NODE_ID_INVALID || id >= PS_MAX_NODES) {
-				GRAPH_LOG(ERR, "cannot clone port_rx for %s\n",
-					  suffix);
+				GRAPH_LOG(ERR, "port %s: no graph node left for "
+					  "its port_rx (%u nodes)\n", p->name,
+					  PS_MAX_NODES);
 				return -ENOSPC;
 			}
 			ps_clone_info[id].port_id = pid;
@@ -143,8 +147,8 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 		return -ENOMEM;
 	}
 	for (i = 0; i < w->nb_rxq; i++) {
-		snprintf(rx_names[i], sizeof(rx_names[i]), "port_rx-%s-q%u",
-			 ps_ports[w->rxq[i].port_id].name, w->rxq[i].queue_id);
+		snprintf(rx_names[i], sizeof(rx_names[i]), "port_rx-p%u-q%u",
+			 w->rxq[i].port_id, w->rxq[i].queue_id);
 		patterns[n++] = rx_names[i];
 	}
 	for (i = 0; i < RTE_DIM(fixed); i++)
@@ -201,4 +205,26 @@ ps_graph_destroy_worker(struct ps_worker *w)
 	if (w->graph != NULL)
 		rte_graph_destroy(w->graph_id);
 	w->graph = NULL;
+}
+
+int
+ps_graph_node_port(const char *node)
+{
+	static const char *const prefixes[] = { "port_rx-p", "port_tx-p" };
+	unsigned int i;
+	unsigned long id;
+	char *end;
+
+	for (i = 0; i < RTE_DIM(prefixes); i++) {
+		size_t len = strlen(prefixes[i]);
+
+		if (strncmp(node, prefixes[i], len) != 0)
+			continue;
+		id = strtoul(node + len, &end, 10);
+		if (end == node + len || (*end != '\0' && *end != '-') ||
+		    id >= PS_MAX_PORTS || !ps_ports[id].active)
+			return -ENOENT;
+		return (int)id;
+	}
+	return -ENOENT;
 }

@@ -22,7 +22,7 @@ enum arp_next {
 #define X(e, s) ARP_DROP_##e,
 	ARP_DROPS(X)
 #undef X
-	ARP_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+	ARP_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
 
 static __rte_always_inline rte_edge_t

@@ -14,7 +14,7 @@
 enum ctl_inject_next {
 	/* built for a port that was removed before it went out */
 	CTL_INJECT_DROP_PORT_GONE,
-	CTL_INJECT_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+	CTL_INJECT_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
 
 static uint16_t
@@ -34,7 +34,7 @@ ctl_inject_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 	for (i = 0; i < n; i++) {
 		uint16_t port = ps_mbuf_meta(pkts[i])->nh_port;
 
-		rte_node_enqueue_x1(graph, node, port < RTE_MAX_ETHPORTS &&
+		rte_node_enqueue_x1(graph, node, port < PS_MAX_PORTS &&
 				    ps_ports[port].active ?
 				    ps_genv.inject_tx_edge[port] :
 				    CTL_INJECT_DROP_PORT_GONE, pkts[i]);

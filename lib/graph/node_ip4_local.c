@@ -21,7 +21,7 @@ enum ip4_local_next {
 	IP4_LOCAL_DROPS(X)
 #undef X
 	IP4_LOCAL_NEXT_VXLAN_DECAP,
-	IP4_LOCAL_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+	IP4_LOCAL_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
 
 static __rte_always_inline rte_edge_t
@@ -43,7 +43,7 @@ ip4_local_handle(struct rte_mbuf *m)
 	    ((const struct rte_udp_hdr *)((uint8_t *)ip + hlen))->dst_port ==
 	    ps_genv.vxlan_port)
 		return IP4_LOCAL_NEXT_VXLAN_DECAP;
-	if (ps_genv.host_port != RTE_MAX_ETHPORTS &&
+	if (ps_genv.host_port != PS_PORT_NONE &&
 	    ip->dst_addr != ps_genv.gateway_ip) {
 		eth->dst_addr = ps_genv.host_mac;
 		eth->src_addr = ps_genv.node_mac;

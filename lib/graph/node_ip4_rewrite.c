@@ -21,7 +21,7 @@ enum ip4_rewrite_next {
 #define X(e, s) IP4_REWRITE_DROP_##e,
 	IP4_REWRITE_DROPS(X)
 #undef X
-	IP4_REWRITE_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+	IP4_REWRITE_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
 
 /* Not an edge: the packet went to the neighbor hold queue. */

@@ -16,7 +16,7 @@ enum l2_fdb_next {
 #define X(e, s) L2_FDB_DROP_##e,
 	L2_FDB_DROPS(X)
 #undef X
-	L2_FDB_NB_FIXED	/* edges to port_tx-<port> are appended at setup */
+	L2_FDB_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
 
 /* Not an edge: the packet is flooded. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* port_rx: source node, one clone per (port, rx queue), polled by one worker. */
-#include <rte_ethdev.h>
+/*
+ * port_rx: source node, one clone per (port slot, rx queue), polled by one
+ * worker. One indirect call into the port's backend per burst.
+ */
 
 #include "node_private.h"
 
@@ -10,16 +12,19 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 {
 	struct ps_rx_ctx *ctx = (struct ps_rx_ctx *)node->ctx;
 	struct rte_mbuf **pkts;
+	struct ps_port *p;
 	uint16_t n, i;
 
 	RTE_SET_USED(objs);
 	RTE_SET_USED(nb_objs);
 	pkts = (struct rte_mbuf **)rte_node_next_stream_get(graph, node,
 		PS_PORT_RX_NEXT_ETH_INPUT, ctx->burst);
-	n = rte_eth_rx_burst(ctx->port_id, ctx->queue_id, pkts, ctx->burst);
+	p = &ps_ports[ctx->port_id];
+	n = p->ops->rx_burst(p, ctx->queue_id, pkts, ctx->burst);
 	if (n == 0)
 		return 0;
-	/* Not every PMD (ring, some vdevs) stamps the input port. */
+	/* The podswitch port id, not an ethdev's (nor what a ring's peer
+	 * left there). */
 	for (i = 0; i < n; i++)
 		pkts[i]->port = ctx->port_id;
 	ctx->w->rx_pkts += n;

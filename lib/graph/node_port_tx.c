@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* port_tx: one clone per port; each worker sends on its own tx queue. */
-#include <rte_ethdev.h>
+/*
+ * port_tx: one clone per port slot; each worker sends on its own tx queue,
+ * one indirect call into the port's backend per burst.
+ */
 
 #include "node_private.h"
 
@@ -10,19 +12,14 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 {
 	struct ps_tx_ctx *ctx = (struct ps_tx_ctx *)node->ctx;
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
+	struct ps_port *p = &ps_ports[ctx->port_id];
 	uint16_t sent;
 
 	RTE_SET_USED(graph);
-	sent = rte_eth_tx_burst(ctx->port_id, ctx->queue_id, pkts, nb_objs);
+	sent = p->ops->tx_burst(p, ctx->queue_id, pkts, nb_objs);
 	if (unlikely(sent < nb_objs)) {
-		/* One more try: a virtio ring often frees slots meanwhile. */
-		sent += rte_eth_tx_burst(ctx->port_id, ctx->queue_id,
-					 pkts + sent, nb_objs - sent);
-		if (sent < nb_objs) {
-			ps_ports[ctx->port_id].sw[ctx->worker_idx].tx_dropped +=
-				nb_objs - sent;
-			rte_pktmbuf_free_bulk(pkts + sent, nb_objs - sent);
-		}
+		p->sw[ctx->worker_idx].tx_dropped += nb_objs - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, nb_objs - sent);
 	}
 	return nb_objs;
 }

@@ -126,7 +126,11 @@ struct ps_clone_info {
 	uint16_t queue_id;
 };
 extern struct ps_clone_info ps_clone_info[];
-#define PS_MAX_NODES 1024
+/*
+ * Node ids the clone table covers: the base nodes and their drop nodes,
+ * one port_tx and one port_rx per queue for every port id in use at once.
+ */
+#define PS_MAX_NODES 8192
 
 /* next-node indices of the base nodes other files need */
 #define PS_PORT_RX_NEXT_ETH_INPUT 0

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The podswitch port table: ids, backend choice, and the calls every
+ * backend answers. The backends are port_ethdev.c, port_ring.c and
+ * port_afpacket.c.
+ */
 #include <errno.h>
 #include <string.h>
 
-#include <rte_bus_vdev.h>
-#include <rte_dev.h>
 #include <rte_errno.h>
-#include <rte_eth_ring.h>
-#include <rte_ethdev.h>
 #include <rte_log.h>
-#include <rte_ring.h>
 
 #include <podswitch/port.h>
 
@@ -16,73 +16,37 @@ RTE_LOG_REGISTER(ps_logtype_port, podswitch.port, INFO);
 #define PORT_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_port, "port: " __VA_ARGS__)
 
-struct ps_port ps_ports[RTE_MAX_ETHPORTS];
+struct ps_port ps_ports[PS_MAX_PORTS];
 
-static struct rte_ring *
-ring_get(const char *name, int socket)
+static const struct ps_port_ops *
+backend_of(const struct ps_profile *pr)
 {
-	struct rte_ring *r = rte_ring_lookup(name);
-
-	if (r == NULL)
-		r = rte_ring_create(name, 1024, socket, 0);
-	return r;
+	switch (pr->kind) {
+	case PS_PROFILE_RING:
+		return &ps_port_ring_ops;
+	case PS_PROFILE_AF_PACKET:
+		return &ps_port_afpacket_ops;
+	case PS_PROFILE_VDEV:
+	case PS_PROFILE_PCI:
+		break;
+	}
+	return &ps_port_ethdev_ops;
 }
 
-/* Create the ethdev; returns its port id or -errno. */
-static int
-port_probe(const struct ps_port_config *pc, const struct ps_profile *pr,
-	   uint16_t nb_queues, char *devname, size_t len)
+const char *
+ps_port_arg_or_default(const struct ps_port_config *pc,
+		       const struct ps_profile *pr, const char *key)
 {
-	char devargs[1024];
-	const char *comma;
-	uint16_t pid;
-	int rc;
+	const char *v = ps_port_arg(pc, key);
+	unsigned int i;
 
-	switch (pr->kind) {
-	case PS_PROFILE_VDEV:
-		rc = ps_port_devargs(pc, pr, nb_queues, devargs, sizeof(devargs));
-		if (rc < 0)
-			return rc;
-		comma = strchr(devargs, ',');
-		snprintf(devname, len, "%.*s",
-			 (int)(comma ? comma - devargs : (long)strlen(devargs)),
-			 devargs);
-		PORT_LOG(INFO, "%s: vdev %s\n", pc->name, devargs);
-		rc = rte_vdev_init(devname, comma ? comma + 1 : NULL);
-		if (rc < 0)
-			return rc;
-		break;
-	case PS_PROFILE_RING: {
-		struct rte_ring *rx[1], *tx[PS_MAX_WORKERS];
-		const char *rxn = ps_port_arg(pc, "rx_ring");
-		const char *txn = ps_port_arg(pc, "tx_ring");
-		unsigned int i;
-
-		rx[0] = ring_get(rxn, (int)rte_socket_id());
-		tx[0] = ring_get(txn, (int)rte_socket_id());
-		if (rx[0] == NULL || tx[0] == NULL)
-			return -ENOMEM;
-		/* Every worker's tx queue feeds the same (multi-producer) ring. */
-		for (i = 1; i < nb_queues && i < PS_MAX_WORKERS; i++)
-			tx[i] = tx[0];
-		/* rte_eth_from_rings creates the vdev "net_ring_<name>" itself;
-		 * ps_port_destroy removes it by that name. */
-		snprintf(devname, len, "net_ring_%s", pc->name);
-		rc = rte_eth_from_rings(pc->name, rx, 1, tx, nb_queues,
-					(unsigned int)rte_socket_id());
-		if (rc < 0)
-			return -rte_errno ? -rte_errno : rc;
-		return rc;
-	}
-	case PS_PROFILE_PCI:
-		snprintf(devname, len, "%s", ps_port_arg(pc, "address"));
-		rc = rte_dev_probe(devname);
-		if (rc < 0)
-			return rc;
-		break;
-	}
-	rc = rte_eth_dev_get_port_by_name(devname, &pid);
-	return rc < 0 ? rc : pid;
+	if (v != NULL)
+		return v;
+	for (i = 0; i < pr->nb_args; i++)
+		if (strcmp(pr->args[i].key, key) == 0 &&
+		    pr->args[i].def[0] != '\0')
+			return pr->args[i].def;
+	return NULL;
 }
 
 unsigned int
@@ -92,7 +56,7 @@ ps_port_mbuf_need(const struct ps_port_config *pc, uint16_t nb_txq)
 
 	if (pr == NULL)
 		return 0;
-	return pc->rx_queues * pr->rx_desc + nb_txq * pr->tx_desc;
+	return backend_of(pr)->mbuf_need(pc, pr, nb_txq);
 }
 
 int
@@ -100,114 +64,116 @@ ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 	       struct rte_mempool *pool)
 {
 	const struct ps_profile *pr = ps_profile_find(pc->driver);
-	struct rte_eth_conf conf = { 0 };
-	struct rte_eth_dev_info info;
-	char devname[RTE_ETH_NAME_MAX_LEN];
-	uint16_t nb_rxd, nb_txd, q, nb_rxq = pc->rx_queues;
-	struct ps_port *p;
-	int rc, pid, socket;
+	struct ps_port *p = NULL;
+	unsigned int id;
+	int rc;
 
 	if (pr == NULL)
 		return -ENOENT;
-	pid = port_probe(pc, pr, RTE_MAX(nb_rxq, nb_txq), devname,
-			 sizeof(devname));
-	if (pid < 0) {
-		PORT_LOG(ERR, "%s: cannot create %s port: %s\n", pc->name,
-			 pc->driver, rte_strerror(-pid));
-		return pid;
+	for (id = 0; id < PS_MAX_PORTS; id++)
+		if (ps_ports[id].ops == NULL) {
+			p = &ps_ports[id];
+			break;
+		}
+	if (p == NULL) {
+		PORT_LOG(ERR, "%s: all %u port ids are in use\n", pc->name,
+			 PS_MAX_PORTS);
+		return -ENOSPC;
 	}
-	rc = rte_eth_dev_info_get((uint16_t)pid, &info);
-	if (rc < 0)
-		goto fail;
-	if (nb_rxq > info.max_rx_queues || nb_txq > info.max_tx_queues) {
-		PORT_LOG(ERR, "%s: needs %u rx / %u tx queues, driver has %u / %u\n",
-			 pc->name, nb_rxq, nb_txq, info.max_rx_queues,
-			 info.max_tx_queues);
-		rc = -ENOTSUP;
-		goto fail;
-	}
-	conf.rxmode.offloads = pr->rx_offloads & info.rx_offload_capa;
-	conf.txmode.offloads = pr->tx_offloads & info.tx_offload_capa;
-	if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP |
-			RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
-			info.flow_type_rss_offloads;
-	}
-	rc = rte_eth_dev_configure((uint16_t)pid, nb_rxq, nb_txq, &conf);
-	if (rc < 0)
-		goto fail;
-	nb_rxd = pr->rx_desc;
-	nb_txd = pr->tx_desc;
-	rc = rte_eth_dev_adjust_nb_rx_tx_desc((uint16_t)pid, &nb_rxd, &nb_txd);
-	if (rc < 0)
-		goto fail;
-	socket = rte_eth_dev_socket_id((uint16_t)pid);
-	if (socket < 0)
-		socket = (int)rte_socket_id();
-	for (q = 0; q < nb_rxq; q++) {
-		rc = rte_eth_rx_queue_setup((uint16_t)pid, q, nb_rxd,
-					    (unsigned int)socket, NULL, pool);
-		if (rc < 0)
-			goto fail;
-	}
-	for (q = 0; q < nb_txq; q++) {
-		rc = rte_eth_tx_queue_setup((uint16_t)pid, q, nb_txd,
-					    (unsigned int)socket, NULL);
-		if (rc < 0)
-			goto fail;
-	}
-	rc = rte_eth_dev_start((uint16_t)pid);
-	if (rc < 0)
-		goto fail;
-	if (pr->promiscuous) {
-		rc = rte_eth_promiscuous_enable((uint16_t)pid);
-		if (rc < 0 && rc != -ENOTSUP)
-			PORT_LOG(WARNING, "%s: promiscuous mode: %s\n", pc->name,
-				 rte_strerror(-rc));
-	}
-
-	p = &ps_ports[pid];
 	memset(p, 0, sizeof(*p));
-	p->active = true;
 	snprintf(p->name, sizeof(p->name), "%s", pc->name);
-	snprintf(p->devname, sizeof(p->devname), "%s", devname);
 	p->role = pc->role;
-	p->port_id = (uint16_t)pid;
-	p->nb_rxq = nb_rxq;
+	p->port_id = (uint16_t)id;
+	p->nb_rxq = pc->rx_queues;
 	p->nb_txq = nb_txq;
-	p->in_segment = pc->role == PS_ROLE_POD;
 	p->profile = pr;
-	PORT_LOG(INFO, "%s: port %d (%s) role %s, %u rxq, %u txq, %u/%u desc\n",
-		 pc->name, pid, devname, ps_port_role_name(pc->role), nb_rxq,
-		 nb_txq, nb_rxd, nb_txd);
-	return pid;
-fail:
-	PORT_LOG(ERR, "%s: setup failed: %s\n", pc->name, rte_strerror(-rc));
-	rte_eth_dev_close((uint16_t)pid);
-	if (pr->kind != PS_PROFILE_PCI)
-		rte_vdev_uninit(devname);
-	return rc;
+	rc = backend_of(pr)->open(p, pc, nb_txq, pool);
+	if (rc < 0) {
+		PORT_LOG(ERR, "%s: cannot create %s port: %s\n", pc->name,
+			 pc->driver, rte_strerror(-rc));
+		memset(p, 0, sizeof(*p));
+		return rc;
+	}
+	/* Taken only now: a failed open leaves the id free. */
+	p->ops = backend_of(pr);
+	p->in_segment = pc->role == PS_ROLE_POD;
+	p->active = true;
+	PORT_LOG(INFO, "%s: port %u (%s backend, %s) role %s, %u rxq, %u txq\n",
+		 pc->name, id, p->ops->name, p->devname,
+		 ps_port_role_name(pc->role), p->nb_rxq, nb_txq);
+	return (int)id;
 }
 
 void
 ps_port_destroy(uint16_t port_id)
 {
-	struct ps_port *p = &ps_ports[port_id];
+	struct ps_port *p;
 
+	if (port_id >= PS_MAX_PORTS)
+		return;
+	p = &ps_ports[port_id];
 	/* Not "active": a port being removed is inactive before it closes. */
-	if (p->profile == NULL)
+	if (p->ops == NULL)
 		return;
 	p->active = false;
-	/* Leave a kernel interface (af_packet, af_xdp) as we found it. */
-	if (p->profile->promiscuous)
-		rte_eth_promiscuous_disable(port_id);
-	rte_eth_dev_stop(port_id);
-	rte_eth_dev_close(port_id);
-	/* A PCI device stays probed (EAL cleanup detaches it); a vdev (ring
-	 * ports are vdevs too) is removed so that its socket, interface and
-	 * name are released now. */
-	if (p->profile->kind != PS_PROFILE_PCI)
-		rte_vdev_uninit(p->devname);
-	p->profile = NULL;
+	p->ops->close(p);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+ps_port_stats_get(uint16_t port_id, struct ps_port_stats *st)
+{
+	const struct ps_port *p;
+	unsigned int w;
+
+	memset(st, 0, sizeof(*st));
+	if (port_id >= PS_MAX_PORTS || ps_ports[port_id].ops == NULL)
+		return;
+	p = &ps_ports[port_id];
+	p->ops->stats(p, st);
+	for (w = 0; w < PS_MAX_WORKERS; w++)
+		st->tx_dropped += p->sw[w].tx_dropped;
+}
+
+bool
+ps_port_link_up(uint16_t port_id)
+{
+	const struct ps_port *p;
+
+	if (port_id >= PS_MAX_PORTS || ps_ports[port_id].ops == NULL)
+		return false;
+	p = &ps_ports[port_id];
+	return p->ops->link_up(p);
+}
+
+int
+ps_port_mac_get(uint16_t port_id, struct rte_ether_addr *mac)
+{
+	const struct ps_port *p;
+
+	if (port_id >= PS_MAX_PORTS || ps_ports[port_id].ops == NULL)
+		return -ENODEV;
+	p = &ps_ports[port_id];
+	return p->ops->mac_get != NULL ? p->ops->mac_get(p, mac) : -ENOTSUP;
+}
+
+int
+ps_port_mtu_get(uint16_t port_id, uint16_t *mtu)
+{
+	const struct ps_port *p;
+
+	if (port_id >= PS_MAX_PORTS || ps_ports[port_id].ops == NULL)
+		return -ENODEV;
+	p = &ps_ports[port_id];
+	return p->ops->mtu_get != NULL ? p->ops->mtu_get(p, mtu) : -ENOTSUP;
+}
+
+unsigned int
+ps_port_count(void)
+{
+	unsigned int id, n = 0;
+
+	PS_PORT_FOREACH(id)
+		n++;
+	return n;
 }

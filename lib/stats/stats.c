@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <rte_ethdev.h>
 #include <rte_graph.h>
 #include <rte_spinlock.h>
 
@@ -23,7 +23,7 @@ struct collect {
  * that totals never go backwards. Written by the management thread,
  * read by whoever prints; never on the fast path.
  */
-#define MAX_RETIRED 1024
+#define MAX_RETIRED PS_STATS_MAX_NODES
 static struct ps_node_stats retired[MAX_RETIRED];
 static unsigned int nb_retired;
 static rte_spinlock_t retired_lock = RTE_SPINLOCK_INITIALIZER;
@@ -80,6 +80,24 @@ ps_stats_retire_graph(const char *graph_name)
 		rte_graph_cluster_stats_get(cs, false);
 		rte_graph_cluster_stats_destroy(cs);
 	}
+	rte_spinlock_unlock(&retired_lock);
+}
+
+void
+ps_stats_forget_port(uint16_t port_id)
+{
+	char tx[RTE_NODE_NAMESIZE], rx[RTE_NODE_NAMESIZE];
+	size_t rxlen;
+	unsigned int i, k;
+
+	snprintf(tx, sizeof(tx), "port_tx-p%u", port_id);
+	rxlen = (size_t)snprintf(rx, sizeof(rx), "port_rx-p%u-", port_id);
+	rte_spinlock_lock(&retired_lock);
+	for (i = 0, k = 0; i < nb_retired; i++)
+		if (strcmp(retired[i].name, tx) != 0 &&
+		    strncmp(retired[i].name, rx, rxlen) != 0)
+			retired[k++] = retired[i];
+	nb_retired = k;
 	rte_spinlock_unlock(&retired_lock);
 }
 
@@ -147,51 +165,53 @@ ps_stats_nodes(struct ps_node_stats *out, unsigned int max)
 uint64_t
 ps_stats_drops(const char *node, const char *reason)
 {
-	struct ps_node_stats st[256];
+	struct ps_node_stats *st = calloc(PS_STATS_MAX_NODES, sizeof(*st));
 	char name[RTE_NODE_NAMESIZE];
-	int i, n = ps_stats_nodes(st, RTE_DIM(st));
+	uint64_t objs = 0;
+	int i, n;
 
+	if (st == NULL)
+		return 0;
+	n = ps_stats_nodes(st, PS_STATS_MAX_NODES);
 	snprintf(name, sizeof(name), "%s" PS_DROP_INFIX "%s", node, reason);
 	for (i = 0; i < n; i++)
 		if (strcmp(st[i].name, name) == 0)
-			return st[i].objs;
-	return 0;
+			objs = st[i].objs;
+	free(st);
+	return objs;
 }
 
 static void
 print_ports(FILE *f, const struct ps_dataplane *dp)
 {
-	unsigned int i, w;
+	unsigned int i;
 
-	fprintf(f, "%-12s %-7s %14s %14s %10s %10s %10s\n", "port", "role",
-		"rx-packets", "tx-packets", "rx-missed", "rx-errors", "tx-dropped");
+	fprintf(f, "%-12s %5s %-7s %14s %14s %10s %10s %10s\n", "port", "id",
+		"role", "rx-packets", "tx-packets", "rx-missed", "rx-errors",
+		"tx-dropped");
 	for (i = 0; i < dp->nb_ports; i++) {
 		const struct ps_port *p = &ps_ports[dp->port_ids[i]];
-		struct rte_eth_stats es;
-		uint64_t txd = 0;
+		struct ps_port_stats st;
 
-		memset(&es, 0, sizeof(es));
-		rte_eth_stats_get(p->port_id, &es);
-		for (w = 0; w < dp->nb_workers; w++)
-			txd += p->sw[w].tx_dropped;
-		fprintf(f, "%-12s %-7s %14" PRIu64 " %14" PRIu64 " %10" PRIu64
-			" %10" PRIu64 " %10" PRIu64 "\n", p->name,
-			ps_port_role_name(p->role), es.ipackets, es.opackets,
-			es.imissed, es.ierrors, txd + es.oerrors);
+		ps_port_stats_get(dp->port_ids[i], &st);
+		fprintf(f, "%-12s %5u %-7s %14" PRIu64 " %14" PRIu64 " %10" PRIu64
+			" %10" PRIu64 " %10" PRIu64 "\n", p->name, p->port_id,
+			ps_port_role_name(p->role), st.rx_packets, st.tx_packets,
+			st.rx_missed, st.rx_errors, st.tx_dropped + st.tx_errors);
 	}
 }
 
 void
 ps_stats_print(FILE *f, const struct ps_dataplane *dp)
 {
-	struct ps_node_stats st[256];
+	struct ps_node_stats *st = calloc(PS_STATS_MAX_NODES, sizeof(*st));
 	struct ps_fdb_stats fs;
 	int i, n;
 
 	fprintf(f, "--- podswitch counters ---\n");
 	print_ports(f, dp);
 
-	n = ps_stats_nodes(st, RTE_DIM(st));
+	n = st == NULL ? 0 : ps_stats_nodes(st, PS_STATS_MAX_NODES);
 	/* Source nodes are called on every walk, packets or not: their
 	 * cycles/call says more than cycles/packet. */
 	fprintf(f, "\n%-28s %14s %12s %12s %12s\n", "node", "packets", "calls",
@@ -199,8 +219,17 @@ ps_stats_print(FILE *f, const struct ps_dataplane *dp)
 	for (i = 0; i < n; i++) {
 		if (strstr(st[i].name, PS_DROP_INFIX) != NULL)
 			continue;
+		int pid = ps_graph_node_port(st[i].name);
+		char shown[RTE_NODE_NAMESIZE + PS_NAME_MAX + 4];
+
+		/* a port's clone is named by its id: show the port's name */
+		if (pid >= 0)
+			snprintf(shown, sizeof(shown), "%s (%s)", st[i].name,
+				 ps_ports[pid].name);
+		else
+			snprintf(shown, sizeof(shown), "%s", st[i].name);
 		fprintf(f, "%-28s %14" PRIu64 " %12" PRIu64 " %12.1f %12.1f\n",
-			st[i].name, st[i].objs, st[i].calls,
+			shown, st[i].objs, st[i].calls,
 			st[i].calls ? (double)st[i].cycles / st[i].calls : 0.0,
 			st[i].objs ? (double)st[i].cycles / st[i].objs : 0.0);
 	}
@@ -214,6 +243,7 @@ ps_stats_print(FILE *f, const struct ps_dataplane *dp)
 			(int)(d - st[i].name), st[i].name,
 			d + strlen(PS_DROP_INFIX), st[i].objs);
 	}
+	free(st);
 	if (dp->fdb != NULL) {
 		ps_fdb_stats(dp->fdb, &fs);
 		fprintf(f, "\nfdb: %u/%u entries, learned %" PRIu64 ", moved %"

@@ -338,7 +338,13 @@ test_profiles(void)
 	unsigned int i;
 	bool sfs = false;
 
+	/* podswitch's own backend: no ethdev, no devargs */
 	pr = ps_profile_find("af_packet");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pr);
+	CU_ASSERT_EQUAL(pr->kind, PS_PROFILE_AF_PACKET);
+	CU_ASSERT_TRUE(pr->nb_args >= 1 && pr->args[0].required);
+	/* DPDK's PMD, an ethdev */
+	pr = ps_profile_find("af_packet-pmd");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pr);
 	CU_ASSERT_EQUAL(pr->kind, PS_PROFILE_VDEV);
 	CU_ASSERT_STRING_EQUAL(pr->vdev_prefix, "net_af_packet");
@@ -821,9 +827,9 @@ static const char *const ports_config =
 	"  \"mac\": \"02:00:00:00:00:0a\", \"pod_cidr\": \"10.244.0.0/24\","
 	"  \"gateway_ip\": \"10.244.0.1\" },"
 	"  \"ports\": ["
-	"  { \"name\": \"pod-a1\", \"role\": \"pod\", \"driver\": \"af_packet\","
+	"  { \"name\": \"pod-a1\", \"role\": \"pod\", \"driver\": \"af_packet-pmd\","
 	"    \"args\": { \"iface\": \"vps1\" } },"
-	"  { \"name\": \"pod-a2\", \"role\": \"pod\", \"driver\": \"af_packet\","
+	"  { \"name\": \"pod-a2\", \"role\": \"pod\", \"driver\": \"af_packet-pmd\","
 	"    \"args\": { \"framecnt\": 1024, \"iface\": \"vps2\","
 	"      \"qdisc_bypass\": false } },"
 	"  { \"name\": \"pod-v1\", \"role\": \"pod\", \"driver\": \"vhost-user\","
@@ -878,7 +884,7 @@ test_port_devargs(void)
 	check_devargs(&cfg, 4, 1, "net_tap_host0,iface=ps-host");
 
 	/* too small a buffer fails at every stage instead of truncating */
-	pr = ps_profile_find("af_packet");
+	pr = ps_profile_find("af_packet-pmd");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pr);
 	len = strlen("net_af_packet_pod-a1,qpairs=1,iface=vps1,blocksz=4096,"
 		     "framesz=2048,framecnt=512,qdisc_bypass=1");
