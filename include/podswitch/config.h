@@ -20,7 +20,7 @@
  * by DPDK's RTE_MAX_ETHPORTS */
 #define PS_MAX_PORTS 1024
 /* ports a configuration file lists; more are added over the API */
-#define PS_MAX_CONFIG_PORTS 64
+#define PS_MAX_CONFIG_PORTS 256
 #define PS_MAX_WORKERS 16
 #define PS_MAX_PORT_ARGS 16
 #define PS_MAX_EAL_ARGS 64

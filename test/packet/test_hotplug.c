@@ -5,11 +5,17 @@
  * configured one, a removed one is forgotten by every table, and nothing
  * counted or allocated is lost on the way.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_ether.h>
+#include <rte_graph.h>
+#include <rte_malloc.h>
+#include <rte_memzone.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
@@ -278,6 +284,9 @@ test_reserve_used_up(void)
 	}
 	need = ps_port_mbuf_need(&pc, (uint16_t)dp.nb_workers);
 	CU_ASSERT_EQUAL(rc, -ENOBUFS);
+	/* the 507's text names the resource that ran out */
+	CU_ASSERT_PTR_NOT_NULL(strstr(dp.port_error, "reserve"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dp.port_error, "hotplug.max_ports"));
 	CU_ASSERT_EQUAL(added, spare / need);
 	CU_ASSERT(dp.mbuf_spare < need);
 	CU_ASSERT_EQUAL(dp.nb_ports, before + added);
@@ -356,6 +365,130 @@ test_readd_same_name(void)
 	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "hot"), 0);
 }
 
+/* What a port that came and went could leave behind. */
+struct footprint {
+	rte_node_t nodes;
+	size_t heap;
+	unsigned int memzones;
+	unsigned int fds;
+	unsigned int mbufs;
+};
+
+static void
+memzone_count(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned int *)arg)++;
+}
+
+static void
+footprint_get(struct footprint *fp)
+{
+	struct rte_malloc_socket_stats ms;
+	struct dirent *de;
+	DIR *d;
+
+	memset(fp, 0, sizeof(*fp));
+	fp->nodes = rte_node_max_count();
+	if (rte_malloc_get_socket_stats(0, &ms) == 0)
+		fp->heap = ms.heap_allocsz_bytes;
+	rte_memzone_walk(memzone_count, &fp->memzones);
+	d = opendir("/proc/self/fd");
+	while (d != NULL && (de = readdir(d)) != NULL)
+		fp->fds += de->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	fp->mbufs = rte_mempool_in_use_count(dp.pool);
+}
+
+/* Add pod port NAME (new name, new pod), carry one frame to it, remove it. */
+static int
+churn_one(unsigned int i)
+{
+	char text[512], name[16], rxr[24], txr[24], mac[24], ip[24];
+	struct ps_port_config pc;
+	struct rte_mbuf *m[4];
+	uint8_t f[128];
+	size_t len;
+	unsigned int n;
+	int rc;
+
+	snprintf(name, sizeof(name), "c%u", i);
+	snprintf(rxr, sizeof(rxr), "c%u_rx", i);
+	snprintf(txr, sizeof(txr), "c%u_tx", i);
+	snprintf(mac, sizeof(mac), "02:00:0a:f4:%02x:%02x", 1 + i / 200,
+		 i % 200);
+	snprintf(ip, sizeof(ip), "10.244.0.%u", 20 + i % 200);
+	snprintf(text, sizeof(text),
+		 "{ \"name\": \"%s\", \"role\": \"pod\", \"driver\": \"ring\","
+		 "  \"args\": { \"rx_ring\": \"%s\", \"tx_ring\": \"%s\" },"
+		 "  \"pod\": { \"ip\": \"%s\", \"mac\": \"%s\" } }",
+		 name, rxr, txr, ip, mac);
+	if (parse_port(text, &pc) != 0)
+		return -EINVAL;
+	rc = ps_dataplane_port_add(&dp, &pc);
+	if (rc < 0) {
+		fprintf(stderr, "  cycle %u: add: %s (%s)\n", i,
+			rte_strerror(-rc), dp.port_error);
+		return rc;
+	}
+	len = l2_frame(f, mac, P2_MAC);
+	if (ps_test_inject(&dp, "p2_rx", f, len) != 0)
+		return -ENOBUFS;
+	ps_test_dp_run(&dp, 2);
+	n = ps_test_collect(txr, m, RTE_DIM(m));
+	if (n > 0)
+		rte_pktmbuf_free_bulk(m, n);
+	rc = ps_dataplane_port_del(&dp, name);
+	if (n != 1 || rc != 0) {
+		fprintf(stderr, "  cycle %u: %u frames delivered, del %d\n",
+			i, n, rc);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * 1,000 remove/add cycles of ports with new names: before port ids were
+ * podswitch's own and clones named by them, every name registered two
+ * graph nodes for good and the 477th name failed with -ENOSPC. Graph
+ * nodes, memory (heap, memzones, mbufs) and file descriptors must not
+ * grow with the cycles.
+ */
+#define CHURN_CYCLES 1000
+#define CHURN_WARMUP 10
+
+static void
+test_churn_new_names(void)
+{
+	struct footprint a, b;
+	unsigned int i;
+
+	for (i = 0; i < CHURN_WARMUP; i++)
+		CU_ASSERT_EQUAL_FATAL(churn_one(i), 0);
+	drain_all();
+	footprint_get(&a);
+	for (; i < CHURN_CYCLES; i++)
+		if (churn_one(i) != 0) {
+			CU_FAIL("a cycle failed");
+			break;
+		}
+	drain_all();
+	footprint_get(&b);
+	printf("\n    after %u cycles: nodes %u -> %u, heap %zu -> %zu, "
+	       "memzones %u -> %u, fds %u -> %u, mbufs in use %u -> %u\n",
+	       i, a.nodes, b.nodes, a.heap, b.heap, a.memzones, b.memzones,
+	       a.fds, b.fds, a.mbufs, b.mbufs);
+	CU_ASSERT_EQUAL(i, CHURN_CYCLES);
+	CU_ASSERT_EQUAL(b.nodes, a.nodes);
+	CU_ASSERT_EQUAL(b.memzones, a.memzones);
+	CU_ASSERT_EQUAL(b.fds, a.fds);
+	CU_ASSERT_EQUAL(b.mbufs, a.mbufs);
+	/* the heap may move by what one graph rebuild rounds differently,
+	 * not by anything per cycle */
+	CU_ASSERT(b.heap <= a.heap + 64 * 1024);
+}
+
 static void
 test_no_mbuf_leak(void)
 {
@@ -377,6 +510,8 @@ main(int argc, char **argv)
 		{ "reserve for added ports used up", test_reserve_used_up },
 		{ "deleted port forgotten by every table", test_del_forgets_port },
 		{ "same name added again", test_readd_same_name },
+		{ "1000 remove/add cycles with new names: nodes, memory and "
+		  "fds bounded", test_churn_new_names },
 		{ "no mbuf leak", test_no_mbuf_leak },
 	};
 	CU_pSuite s;
