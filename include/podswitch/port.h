@@ -128,6 +128,11 @@ int ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 		   struct rte_mempool *pool);
 /* Stop and close the port and free its id. */
 void ps_port_destroy(uint16_t port_id);
+/* The profile's rx descriptors per rx queue and tx descriptors per
+ * worker: the mbuf_need of backends whose descriptors hold mbufs. */
+unsigned int ps_port_desc_mbuf_need(const struct ps_port_config *pc,
+				    const struct ps_profile *pr,
+				    uint16_t nb_txq);
 /* mbufs the port's queues can hold, for sizing the pool. */
 unsigned int ps_port_mbuf_need(const struct ps_port_config *pc,
 			       uint16_t nb_txq);
@@ -137,7 +142,5 @@ bool ps_port_link_up(uint16_t port_id);
 /* 0 or -ENOTSUP when the backend has no such thing. */
 int ps_port_mac_get(uint16_t port_id, struct rte_ether_addr *mac);
 int ps_port_mtu_get(uint16_t port_id, uint16_t *mtu);
-/* Ports in use now, for the status and the scale tests. */
-unsigned int ps_port_count(void);
 
 #endif

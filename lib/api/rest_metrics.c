@@ -51,7 +51,7 @@ struct port_metric {
 
 #define PM(field, help) \
 	{ "podswitch_port_" #field "_total", help, \
-	  offsetof(struct rest_port_counters, field) }
+	  offsetof(struct rest_port_counters, c.field) }
 
 static const struct port_metric port_metrics[] = {
 	PM(rx_packets, "Packets received on the port."),

@@ -22,6 +22,7 @@
 #include <podswitch/api.h>
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
+#include <podswitch/port.h>
 #include <podswitch/rest.h>
 #include <podswitch/service.h>
 
@@ -99,9 +100,7 @@ struct rest_port_counters {
 	const char *name;
 	const char *role;
 	const char *driver;
-	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
-	uint64_t rx_missed, rx_errors, tx_errors;
-	uint64_t tx_dropped;	/* tx queue full, freed by the workers */
+	struct ps_port_stats c;	/* what the port's backend counted */
 };
 
 /* Counters of the idx-th configured port. */

@@ -22,21 +22,11 @@ rest_port_counters(const struct ps_dataplane *dp, unsigned int idx,
 		   struct rest_port_counters *pc)
 {
 	const struct ps_port_config *c = &dp->ports[idx];
-	struct ps_port_stats st;
 
-	memset(pc, 0, sizeof(*pc));
-	ps_port_stats_get(dp->port_ids[idx], &st);
 	pc->name = c->name;
 	pc->role = ps_port_role_name(c->role);
 	pc->driver = c->driver;
-	pc->rx_packets = st.rx_packets;
-	pc->tx_packets = st.tx_packets;
-	pc->rx_bytes = st.rx_bytes;
-	pc->tx_bytes = st.tx_bytes;
-	pc->rx_missed = st.rx_missed;
-	pc->rx_errors = st.rx_errors;
-	pc->tx_errors = st.tx_errors;
-	pc->tx_dropped = st.tx_dropped;
+	ps_port_stats_get(dp->port_ids[idx], &pc->c);
 }
 
 bool
@@ -131,14 +121,14 @@ json_t *
 rest_port_counters_json(const struct rest_port_counters *pc)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "rx_packets", (json_int_t)pc->rx_packets,
-			 "tx_packets", (json_int_t)pc->tx_packets,
-			 "rx_bytes", (json_int_t)pc->rx_bytes,
-			 "tx_bytes", (json_int_t)pc->tx_bytes,
-			 "rx_missed", (json_int_t)pc->rx_missed,
-			 "rx_errors", (json_int_t)pc->rx_errors,
-			 "tx_errors", (json_int_t)pc->tx_errors,
-			 "tx_dropped", (json_int_t)pc->tx_dropped);
+			 "rx_packets", (json_int_t)pc->c.rx_packets,
+			 "tx_packets", (json_int_t)pc->c.tx_packets,
+			 "rx_bytes", (json_int_t)pc->c.rx_bytes,
+			 "tx_bytes", (json_int_t)pc->c.tx_bytes,
+			 "rx_missed", (json_int_t)pc->c.rx_missed,
+			 "rx_errors", (json_int_t)pc->c.rx_errors,
+			 "tx_errors", (json_int_t)pc->c.tx_errors,
+			 "tx_dropped", (json_int_t)pc->c.tx_dropped);
 }
 
 static json_t *

@@ -50,6 +50,13 @@ ps_port_arg_or_default(const struct ps_port_config *pc,
 }
 
 unsigned int
+ps_port_desc_mbuf_need(const struct ps_port_config *pc,
+		       const struct ps_profile *pr, uint16_t nb_txq)
+{
+	return pc->rx_queues * pr->rx_desc + nb_txq * pr->tx_desc;
+}
+
+unsigned int
 ps_port_mbuf_need(const struct ps_port_config *pc, uint16_t nb_txq)
 {
 	const struct ps_profile *pr = ps_profile_find(pc->driver);
@@ -166,14 +173,4 @@ ps_port_mtu_get(uint16_t port_id, uint16_t *mtu)
 		return -ENODEV;
 	p = &ps_ports[port_id];
 	return p->ops->mtu_get != NULL ? p->ops->mtu_get(p, mtu) : -ENOTSUP;
-}
-
-unsigned int
-ps_port_count(void)
-{
-	unsigned int id, n = 0;
-
-	PS_PORT_FOREACH(id)
-		n++;
-	return n;
 }

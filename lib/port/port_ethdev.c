@@ -218,14 +218,6 @@ eth_mtu_get(const struct ps_port *p, uint16_t *mtu)
 	return rte_eth_dev_get_mtu(p->eth_id, mtu);
 }
 
-static unsigned int
-eth_mbuf_need(const struct ps_port_config *pc, const struct ps_profile *pr,
-	      uint16_t nb_txq)
-{
-	/* Every rx descriptor holds an mbuf; tx ones until completion. */
-	return pc->rx_queues * pr->rx_desc + nb_txq * pr->tx_desc;
-}
-
 const struct ps_port_ops ps_port_ethdev_ops = {
 	.name = "ethdev",
 	.open = eth_open,
@@ -236,5 +228,6 @@ const struct ps_port_ops ps_port_ethdev_ops = {
 	.link_up = eth_link_up,
 	.mac_get = eth_mac_get,
 	.mtu_get = eth_mtu_get,
-	.mbuf_need = eth_mbuf_need,
+	/* every rx descriptor holds an mbuf; tx ones until completion */
+	.mbuf_need = ps_port_desc_mbuf_need,
 };

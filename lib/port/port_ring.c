@@ -152,18 +152,6 @@ ring_link_up(const struct ps_port *p)
 	return true;
 }
 
-static unsigned int
-ring_mbuf_need(const struct ps_port_config *pc, const struct ps_profile *pr,
-	       uint16_t nb_txq)
-{
-	/*
-	 * The rx ring is filled by the peer from its own mbufs; the tx ring
-	 * pins what was sent until the peer collects it. The profile's
-	 * descriptor counts say how much of that the pool reserves.
-	 */
-	return pc->rx_queues * pr->rx_desc + nb_txq * pr->tx_desc;
-}
-
 const struct ps_port_ops ps_port_ring_ops = {
 	.name = "ring",
 	.open = ring_open,
@@ -172,5 +160,8 @@ const struct ps_port_ops ps_port_ring_ops = {
 	.tx_burst = ring_tx,
 	.stats = ring_stats,
 	.link_up = ring_link_up,
-	.mbuf_need = ring_mbuf_need,
+	/* The rx ring is filled by the peer from its own mbufs; the tx ring
+	 * pins what was sent until the peer collects it: the profile's
+	 * descriptor counts say how much of that the pool reserves. */
+	.mbuf_need = ps_port_desc_mbuf_need,
 };

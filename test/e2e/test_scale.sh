@@ -48,13 +48,7 @@ name="sc-$E2E_ID"
 SOCK="$E2E_TMP/$name.sock"
 
 # api METHOD PATH [BODY]: curl the socket; sets CODE and BODY.
-api() {
-	local args=(-s -o "$E2E_TMP/api.body" -w '%{http_code}' -X "$1"
-		--unix-socket "$SOCK" "http://ps$2")
-	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	CODE=$(curl "${args[@]}")
-	BODY=$(cat "$E2E_TMP/api.body")
-}
+api() { e2e_api "$SOCK" "$@"; }
 
 pod_ip()  { echo "10.244.0.$((2 + $1))"; }
 pod_mac() { printf '02:00:0a:f4:00:%02x' $((2 + $1)); }
