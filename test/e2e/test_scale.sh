@@ -128,7 +128,8 @@ e2e_assert_eq "the vhost-user ports are ethdevs" "$N_VHOST" "$n_eth"
 
 # The pods behind vhost-user: testpmd joins each socket to the pod's veth
 # (io forward, ports paired in the order given). Each testpmd has 32
-# ethdev ids too, so 10 pods per testpmd.
+# ethdev ids too, so 10 pods per testpmd. A stats period keeps a testpmd
+# without a terminal running (otherwise it waits for Enter and exits).
 tp=0
 declare -a TP_PIDS=()
 for first in $(seq 0 10 $((N_VHOST - 1))); do
@@ -144,7 +145,7 @@ for first in $(seq 0 10 $((N_VHOST - 1))); do
 	e2e_bg "$TESTPMD" --lcores "0@0,1@$((tp % 2))" --file-prefix="$prefix" --no-pci \
 		-m 256 --single-file-segments "${vdevs[@]}" \
 		-- --forward-mode=io --port-topology=paired --auto-start --nb-cores=1 \
-		--rxd=256 --txd=256 --total-num-mbufs=16384 --stats-period 0 \
+		--rxd=256 --txd=256 --total-num-mbufs=16384 --stats-period 600 \
 		>"$E2E_TMP/testpmd$tp.log" 2>&1
 	TP_PIDS+=("$E2E_LAST_BG")
 	tp=$((tp + 1))
