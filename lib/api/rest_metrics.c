@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <podswitch/fdb.h>
+#include <podswitch/graph.h>
 #include <podswitch/neighbor.h>
 #include <podswitch/route.h>
 #include <podswitch/stats.h>
@@ -89,7 +90,7 @@ static void
 node_family(FILE *f, const struct ps_node_stats *st, int n, const char *name,
 	    const char *help, size_t off)
 {
-	int i, nl;
+	int i, nl, pid;
 	const char *reason;
 
 	family(f, name, "counter", help);
@@ -98,6 +99,12 @@ node_family(FILE *f, const struct ps_node_stats *st, int n, const char *name,
 			continue;
 		fprintf(f, "%s{node=\"", name);
 		label(f, st[i].name, -1);
+		/* a port's clone is named by its id: say which port */
+		pid = ps_graph_node_port(st[i].name);
+		if (pid >= 0) {
+			fputs("\",port=\"", f);
+			label(f, ps_ports[pid].name, -1);
+		}
 		fprintf(f, "\"} %" PRIu64 "\n",
 			*(const uint64_t *)((const char *)&st[i] + off));
 	}

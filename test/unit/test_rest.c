@@ -852,7 +852,8 @@ test_stats(void)
 {
 	struct resp r;
 	const json_t *e, *ports, *nodes, *drops;
-	bool lookup = false, drop_ok = true, up = false;
+	bool lookup = false, drop_ok = true, up = false, clone_named = false;
+	char clone[64];
 	size_t i;
 
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
@@ -876,6 +877,15 @@ test_stats(void)
 				 json_is_number(json_object_get(e,
 				"cycles_per_packet"));
 	CHECK(lookup, "ip4_lookup: %s", r.body);
+	/* port clones are named by port id and say which port they serve */
+	snprintf(clone, sizeof(clone), "port_tx-p%d",
+		 ps_dataplane_port_by_name(&dp, "up"));
+	json_array_foreach(nodes, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "name")) ?: "",
+			   clone) == 0)
+			clone_named = strcmp(json_string_value(json_object_get(
+				e, "port")) ?: "", "up") == 0;
+	CHECK(clone_named, "%s: %s", clone, r.body);
 	CHECK(json_array_size(drops) > 0, "no drop reasons");
 	json_array_foreach(drops, i, e)
 		drop_ok &= json_is_string(json_object_get(e, "node")) &&
@@ -936,7 +946,7 @@ static void
 test_metrics(void)
 {
 	struct resp r;
-	char why[256] = "", *copy;
+	char why[256] = "", *copy, clone[128];
 	FILE *p;
 
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/metrics", NULL, &r), 0);
@@ -951,6 +961,10 @@ test_metrics(void)
 	      != NULL, "no node sample");
 	CHECK(strstr(r.body, "podswitch_drops_total{node=\"ip4_lookup\","
 		     "reason=\"") != NULL, "no drop sample");
+	snprintf(clone, sizeof(clone), "podswitch_node_packets_total{node="
+		 "\"port_tx-p%d\",port=\"up\"} ",
+		 ps_dataplane_port_by_name(&dp, "up"));
+	CHECK(strstr(r.body, clone) != NULL, "no %s", clone);
 	CHECK(strstr(r.body, "podswitch_table_entries{table=\"routes\"} 5\n")
 	      != NULL, "no route gauge");
 	CHECK(strstr(r.body, "podswitch_table_size{table=\"fdb\"} 64\n")
