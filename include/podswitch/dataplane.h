@@ -62,7 +62,7 @@ struct ps_dataplane {
 	unsigned int mbuf_spare;
 	/* why the last ps_dataplane_port_add() found no room (-ENOSPC,
 	 * -ENOBUFS): which resource ran out, for the API's 507 */
-	char port_error[192];
+	char port_error[256];
 	/* RCU reader id of the thread that does management work when it is
 	 * also a reader (in-process tests), else RTE_QSBR_THRID_INVALID */
 	unsigned int mgmt_rcu_id;

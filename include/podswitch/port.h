@@ -75,9 +75,11 @@ struct ps_port_ops {
 	/* optional: the device's own MAC and MTU (a TAP host port) */
 	int (*mac_get)(const struct ps_port *p, struct rte_ether_addr *mac);
 	int (*mtu_get)(const struct ps_port *p, uint16_t *mtu);
-	/* mbufs the port's queues keep for themselves (descriptors) */
+	/* mbufs the port keeps for itself (descriptors) or can pull into
+	 * one graph walk beyond what the graph's own reserve covers */
 	unsigned int (*mbuf_need)(const struct ps_port_config *pc,
-				  const struct ps_profile *pr, uint16_t nb_txq);
+				  const struct ps_profile *pr, uint16_t nb_txq,
+				  uint16_t burst);
 };
 
 extern const struct ps_port_ops ps_port_ethdev_ops;
@@ -132,10 +134,10 @@ void ps_port_destroy(uint16_t port_id);
  * worker: the mbuf_need of backends whose descriptors hold mbufs. */
 unsigned int ps_port_desc_mbuf_need(const struct ps_port_config *pc,
 				    const struct ps_profile *pr,
-				    uint16_t nb_txq);
-/* mbufs the port's queues can hold, for sizing the pool. */
+				    uint16_t nb_txq, uint16_t burst);
+/* mbufs the port can hold, for sizing the pool (burst: workers.burst). */
 unsigned int ps_port_mbuf_need(const struct ps_port_config *pc,
-			       uint16_t nb_txq);
+			       uint16_t nb_txq, uint16_t burst);
 /* Counters of the port, backend and software drops together. */
 void ps_port_stats_get(uint16_t port_id, struct ps_port_stats *st);
 bool ps_port_link_up(uint16_t port_id);

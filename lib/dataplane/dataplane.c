@@ -30,7 +30,8 @@ pool_size(const struct ps_config *cfg, unsigned int nb_workers,
 	unsigned int i, n = 0;
 
 	for (i = 0; i < cfg->nb_ports; i++)
-		n += ps_port_mbuf_need(&cfg->ports[i], (uint16_t)nb_workers);
+		n += ps_port_mbuf_need(&cfg->ports[i], (uint16_t)nb_workers,
+				       cfg->burst);
 	/* Room for the ports the API may add: as much as the hungriest
 	 * pod port of the configuration, or a vhost-user one. */
 	*spare = 0;
@@ -38,12 +39,14 @@ pool_size(const struct ps_config *cfg, unsigned int nb_workers,
 		struct ps_port_config vhost = { .driver = "vhost-user",
 						.rx_queues = 1 };
 		unsigned int one = ps_port_mbuf_need(&vhost,
-						     (uint16_t)nb_workers);
+						     (uint16_t)nb_workers,
+						     cfg->burst);
 
 		for (i = 0; i < cfg->nb_ports; i++)
 			if (cfg->ports[i].role == PS_ROLE_POD)
 				one = RTE_MAX(one, ps_port_mbuf_need(
-					&cfg->ports[i], (uint16_t)nb_workers));
+					&cfg->ports[i], (uint16_t)nb_workers,
+					cfg->burst));
 		*spare = one * cfg->hot_ports_max;
 		n += *spare;
 	}

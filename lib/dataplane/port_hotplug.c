@@ -145,13 +145,14 @@ ps_dataplane_port_add(struct ps_dataplane *dp, const struct ps_port_config *pc)
 			 "podswitch port ids are in use", PS_MAX_PORTS);
 		return -ENOSPC;
 	}
-	need = ps_port_mbuf_need(pc, (uint16_t)dp->nb_workers);
+	need = ps_port_mbuf_need(pc, (uint16_t)dp->nb_workers,
+				 dp->cfg->burst);
 	if (need > dp->mbuf_spare) {
 		snprintf(dp->port_error, sizeof(dp->port_error), "its %s "
-			 "descriptors hold %u mbufs and the pool's reserve for "
+			 "queues hold %u mbufs and the pool's reserve for "
 			 "added ports has %u left (raise hotplug.max_ports; "
-			 "af_packet ports need none)", pc->driver, need,
-			 dp->mbuf_spare);
+			 "an af_packet port needs one burst per rx queue)",
+			 pc->driver, need, dp->mbuf_spare);
 		DP_LOG(ERR, "port %s: %s\n", pc->name, dp->port_error);
 		return -ENOBUFS;
 	}
@@ -303,7 +304,8 @@ ps_dataplane_port_del(struct ps_dataplane *dp, const char *name)
 		dp->port_ids[i] = dp->port_ids[i + 1];
 	}
 	dp->nb_ports--;
-	dp->mbuf_spare += ps_port_mbuf_need(&pc, (uint16_t)dp->nb_workers);
+	dp->mbuf_spare += ps_port_mbuf_need(&pc, (uint16_t)dp->nb_workers,
+					     dp->cfg->burst);
 	DP_LOG(INFO, "port %s removed\n", name);
 	return 0;
 }

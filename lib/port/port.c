@@ -51,19 +51,22 @@ ps_port_arg_or_default(const struct ps_port_config *pc,
 
 unsigned int
 ps_port_desc_mbuf_need(const struct ps_port_config *pc,
-		       const struct ps_profile *pr, uint16_t nb_txq)
+		       const struct ps_profile *pr, uint16_t nb_txq,
+		       uint16_t burst)
 {
+	RTE_SET_USED(burst);
 	return pc->rx_queues * pr->rx_desc + nb_txq * pr->tx_desc;
 }
 
 unsigned int
-ps_port_mbuf_need(const struct ps_port_config *pc, uint16_t nb_txq)
+ps_port_mbuf_need(const struct ps_port_config *pc, uint16_t nb_txq,
+		  uint16_t burst)
 {
 	const struct ps_profile *pr = ps_profile_find(pc->driver);
 
 	if (pr == NULL)
 		return 0;
-	return backend_of(pr)->mbuf_need(pc, pr, nb_txq);
+	return backend_of(pr)->mbuf_need(pc, pr, nb_txq, burst);
 }
 
 int

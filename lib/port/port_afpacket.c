@@ -503,13 +503,17 @@ afp_mtu_get(const struct ps_port *p, uint16_t *mtu)
 
 static unsigned int
 afp_mbuf_need(const struct ps_port_config *pc, const struct ps_profile *pr,
-	      uint16_t nb_txq)
+	      uint16_t nb_txq, uint16_t burst)
 {
-	RTE_SET_USED(pc);
 	RTE_SET_USED(pr);
 	RTE_SET_USED(nb_txq);
-	/* Frames wait in the kernel's ring memory, not in mbufs. */
-	return 0;
+	/*
+	 * Frames wait in the kernel's rings, not in mbufs, and tx copies and
+	 * frees at once. What the port can hold is the burst each rx queue
+	 * puts into a graph walk: hundreds of pods sending at once would
+	 * otherwise outgrow the graph's own in-flight reserve.
+	 */
+	return pc->rx_queues * burst;
 }
 
 const struct ps_port_ops ps_port_afpacket_ops = {

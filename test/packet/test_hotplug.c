@@ -282,7 +282,7 @@ test_reserve_used_up(void)
 			break;
 		added++;
 	}
-	need = ps_port_mbuf_need(&pc, (uint16_t)dp.nb_workers);
+	need = ps_port_mbuf_need(&pc, (uint16_t)dp.nb_workers, cfg.burst);
 	CU_ASSERT_EQUAL(rc, -ENOBUFS);
 	/* the 507's text names the resource that ran out */
 	CU_ASSERT_PTR_NOT_NULL(strstr(dp.port_error, "reserve"));
