@@ -74,6 +74,7 @@ struct afp_rxq {
 struct afp_port {
 	char iface[IF_NAMESIZE];
 	int ifindex;
+	int fanout_id;		/* the rx sockets' group, -1 before the first */
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
 	struct afp_rxq *rxq;
@@ -208,12 +209,23 @@ rxq_open(struct afp_port *a, struct afp_rxq *q, const struct ps_port *p,
 	}
 	rc = sock_bind(q->ring.fd, a->ifindex, ETH_P_ALL);
 	if (rc == 0 && a->nb_rxq > 1) {
-		/* Group id: unique per port in this process. */
-		int arg = (int)(((unsigned int)getpid() * 1024u + p->port_id) &
-				0xffff) | (PACKET_FANOUT_HASH << 16);
+		/* Group ids are global to the network namespace: the kernel
+		 * picks a free one for the first socket (a guessed id can be
+		 * another process's group, on another device), the others
+		 * join it. */
+		int arg = a->fanout_id < 0 ?
+			(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16 :
+			a->fanout_id | (PACKET_FANOUT_HASH << 16);
+		socklen_t len = sizeof(arg);
 
 		if (setsockopt(q->ring.fd, SOL_PACKET, PACKET_FANOUT, &arg,
 			       sizeof(arg)) < 0)
+			rc = -errno;
+		else if (a->fanout_id < 0 &&
+			 getsockopt(q->ring.fd, SOL_PACKET, PACKET_FANOUT, &arg,
+				    &len) == 0)
+			a->fanout_id = arg & 0xffff;
+		else if (a->fanout_id < 0)
 			rc = -errno;
 	}
 	return rc;
@@ -282,6 +294,7 @@ afp_open(struct ps_port *p, const struct ps_port_config *pc, uint16_t nb_txq,
 	if (a == NULL)
 		return -ENOMEM;
 	snprintf(a->iface, sizeof(a->iface), "%s", iface);
+	a->fanout_id = -1;
 	a->ifindex = (int)if_nametoindex(iface);
 	if (a->ifindex == 0) {
 		PORT_LOG(ERR, "%s: no interface %s\n", pc->name, iface);

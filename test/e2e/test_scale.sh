@@ -106,7 +106,9 @@ fds_empty=$(fds)
 t0=$(date +%s)
 fail=0
 for i in $(seq 0 $((N_AFP - 1))); do
-	api POST /v1/ports "{ \"name\": \"a$i\", \"role\": \"pod\", \"driver\": \"af_packet\", \"args\": { \"iface\": \"$(pod_if "$i")\" }, \"pod\": { \"ip\": \"$(pod_ip "$i")\", \"mac\": \"$(pod_mac "$i")\" } }"
+	# a0 has two rx queues: two sockets in a PACKET_FANOUT group
+	q=1; [ "$i" = 0 ] && q=2
+	api POST /v1/ports "{ \"name\": \"a$i\", \"role\": \"pod\", \"driver\": \"af_packet\", \"queues\": $q, \"args\": { \"iface\": \"$(pod_if "$i")\" }, \"pod\": { \"ip\": \"$(pod_ip "$i")\", \"mac\": \"$(pod_mac "$i")\" } }"
 	[ "$CODE" = 201 ] || { fail=$((fail + 1)); echo "       | a$i: $CODE $BODY"; }
 done
 rss_afp=$(rss_kb)
@@ -133,24 +135,46 @@ e2e_assert_eq "the vhost-user ports are ethdevs" "$N_VHOST" "$n_eth"
 # (io forward, ports paired in the order given). Each testpmd has 32
 # ethdev ids too, so 10 pods per testpmd. A stats period keeps a testpmd
 # without a terminal running (otherwise it waits for Enter and exits).
-tp=0
-declare -a TP_PIDS=()
-for first in $(seq 0 10 $((N_VHOST - 1))); do
-	vdevs=()
+# DPDK's net_af_packet names its PACKET_FANOUT group getpid() ^ ifindex:
+# two testpmds can pick the same id for different veths, and the second
+# then loses that port ("could not set PACKET_FANOUT"). Such a testpmd is
+# started again (another pid, other ids).
+start_testpmd() {
+	local tp=$1 first=$2 try j i prefix npairs=0 vdevs=()
 	for j in $(seq "$first" $((first + 9))); do
 		[ "$j" -lt "$N_VHOST" ] || break
 		i=$((N_AFP + j))
 		vdevs+=(--vdev "net_virtio_user$j,path=$E2E_TMP/v$j.sock,mac=$(pod_mac "$i"),queue_size=256"
 			--vdev "net_af_packet$j,iface=$(pod_if "$i"),qpairs=1")
+		npairs=$((npairs + 1))
 	done
-	prefix="sc-tp$tp-$E2E_ID"
-	E2E_EXTRA_PREFIXES+=("$prefix")
-	e2e_bg "$TESTPMD" --lcores "0@0,1@$((tp % 2))" --file-prefix="$prefix" --no-pci \
-		-m 256 --single-file-segments "${vdevs[@]}" \
-		-- --forward-mode=io --port-topology=paired --auto-start --nb-cores=1 \
-		--rxd=256 --txd=256 --total-num-mbufs=16384 --stats-period 600 \
-		>"$E2E_TMP/testpmd$tp.log" 2>&1
-	TP_PIDS+=("$E2E_LAST_BG")
+	for try in 1 2 3 4 5; do
+		prefix="sc-tp$tp-$try-$E2E_ID"
+		E2E_EXTRA_PREFIXES+=("$prefix")
+		e2e_bg "$TESTPMD" --lcores "0@0,1@$((tp % 2))" --file-prefix="$prefix" --no-pci \
+			-m 256 --single-file-segments "${vdevs[@]}" \
+			-- --forward-mode=io --port-topology=paired --auto-start --nb-cores=1 \
+			--rxd=256 --txd=256 --total-num-mbufs=16384 --stats-period 600 \
+			>"$E2E_TMP/testpmd$tp.log" 2>&1
+		for _ in $(seq 1 300); do
+			grep -q 'packet forwarding - ports=' "$E2E_TMP/testpmd$tp.log" && break
+			kill -0 "$E2E_LAST_BG" 2>/dev/null || break
+			sleep 0.1
+		done
+		if grep -q "packet forwarding - ports=$((2 * npairs)) " "$E2E_TMP/testpmd$tp.log"; then
+			TP_PIDS+=("$E2E_LAST_BG")
+			return 0
+		fi
+		e2e_log "testpmd $tp (try $try): $(grep -m1 -E 'failed|Error|error' "$E2E_TMP/testpmd$tp.log")"
+		kill -TERM "$E2E_LAST_BG" 2>/dev/null
+		wait "$E2E_LAST_BG" 2>/dev/null
+	done
+	return 1
+}
+tp=0
+declare -a TP_PIDS=()
+for first in $(seq 0 10 $((N_VHOST - 1))); do
+	start_testpmd "$tp" "$first" || e2e_fail "testpmd $tp did not start with all its ports"
 	tp=$((tp + 1))
 done
 up=0
