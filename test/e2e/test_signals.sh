@@ -11,7 +11,10 @@
 #      listens on it exits 1, saying which socket is in use; the first one
 #      keeps its socket and keeps answering.
 #  (c) the socket file a SIGKILLed daemon leaves is replaced at the next
-#      start: the new daemon runs and answers on it.
+#      start: the new daemon runs and answers on it. When the ASan + UBSan
+#      build exists (build-san, as test/run-all.sh makes it), that daemon
+#      is the sanitized one: at SIGTERM it must exit 0 with no report
+#      (LeakSanitizer included).
 . "$(dirname "$0")/lib.sh"
 
 e2e_init signals
@@ -105,16 +108,28 @@ if [ -S "$sock" ]; then
 else
 	e2e_fail "(c) no socket file after SIGKILL (nothing to test)"
 fi
-e2e_start c "$cfg"
-if e2e_wait_running c 20; then
+san_bin=${PODSWITCH_SAN:-$(cd "$(dirname "$0")/../.." && pwd)/build-san/app/podswitch}
+normal_bin=$PODSWITCH
+if [ -x "$san_bin" ]; then
+	cp "$san_bin" "$E2E_TMP/bin/podswitch-san" && PODSWITCH="$E2E_TMP/bin/podswitch-san"
+	e2e_log "(c) with the ASan + UBSan build $san_bin"
+fi
+ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 e2e_start c "$cfg"
+PODSWITCH=$normal_bin
+if e2e_wait_running c 60; then
 	e2e_check "(c) the new daemon answers on the replaced socket" api_ok
 	e2e_assert_grep "(c) it says it replaced a stale socket" \
 		"replacing stale socket $sock" "$(e2e_dlog c)"
 	kill -TERM "$(e2e_dpid c)"
-	if e2e_wait_exit c 10000; then
+	if e2e_wait_exit c 20000; then
 		e2e_assert_eq "(c) SIGTERM: exit status 0" 0 "${E2E_DRC[c]}"
+		if grep -qE 'Sanitizer|runtime error' "$(e2e_dlog c)"; then
+			e2e_fail "(c) sanitizer report at exit"
+			grep -E -A12 'Sanitizer|runtime error' "$(e2e_dlog c)" | head -n 30 | sed 's/^/       | /'
+		fi
 	else
-		e2e_fail "(c) daemon still running 10 s after SIGTERM"
+		e2e_fail "(c) daemon still running 20 s after SIGTERM"
 	fi
 	if [ -e "$sock" ]; then
 		e2e_fail "(c) socket file left after a clean stop"
