@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the seed inputs of the harnesses that have none in test/data:
-HTTP requests (http_parse, rest_conn) and frames for the fuzz dataplane's
-ports (graph; see fuzz_dp.c for its addresses). Usage: gen_seeds.py DIR
-(makes DIR/http_parse, DIR/rest_conn, DIR/graph)."""
+"""Write the seed inputs of the harnesses: HTTP requests (http_parse,
+rest_conn), frames for the fuzz dataplane's ports (graph; see fuzz_dp.c
+for its addresses), and Kubernetes documents (k8s) from test/data/k8s: the
+documents the bad cases wrap, and each item of cluster-list.json alone,
+compact. Usage: gen_seeds.py DIR (makes DIR/<harness>)."""
+import glob
+import json
 import os
 import struct
 import sys
@@ -199,9 +202,27 @@ def http_requests():
     return r
 
 
+def k8s_docs():
+    data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "k8s")
+    d = {}
+
+    def compact(o):
+        return json.dumps(o, separators=(",", ":")).encode()
+
+    for f in sorted(glob.glob(os.path.join(data, "bad", "*.json"))):
+        with open(f) as fh:
+            d["bad-" + os.path.basename(f)] = compact(json.load(fh)["document"])
+    with open(os.path.join(data, "cluster-list.json")) as fh:
+        cl = json.load(fh)
+    d["cluster-list.json"] = compact(cl)
+    for i, item in enumerate(cl["items"]):
+        d["item-%02d-%s.json" % (i, item["kind"])] = compact(item)
+    return d
+
+
 def main():
     out = sys.argv[1]
-    for sub in ("http_parse", "rest_conn", "graph"):
+    for sub in ("http_parse", "rest_conn", "graph", "k8s"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for name, data in http_requests().items():
         with open(os.path.join(out, "rest_conn", name), "wb") as fh:
@@ -209,6 +230,9 @@ def main():
         # http_parse: a first byte choosing where the first read stops
         with open(os.path.join(out, "http_parse", name), "wb") as fh:
             fh.write(bytes([len(data) // 2 % 256]) + data)
+    for name, doc in k8s_docs().items():
+        with open(os.path.join(out, "k8s", name), "wb") as fh:
+            fh.write(doc)
     for name, (port, frame) in frames().items():
         with open(os.path.join(out, "graph", name), "wb") as fh:
             fh.write(bytes([PORTS[port]]) + frame)

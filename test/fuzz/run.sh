@@ -62,7 +62,7 @@ export PS_TEST_LOG_LEVEL=${PS_TEST_LOG_LEVEL:-*:error}
 declare -A seeds=(
 	[http_parse]="test/fuzz/seeds/http_parse"
 	[rest_conn]="test/fuzz/seeds/rest_conn"
-	[k8s]="test/data/k8s"
+	[k8s]="test/fuzz/seeds/k8s"
 	[config]="test/data/config"
 	[graph]="test/fuzz/seeds/graph"
 )
@@ -81,7 +81,13 @@ for h in "${all[@]}"; do
 	find ${seeds[$h]} test/fuzz/regress/$h -type f ! -name '.*' \
 		-exec cp -n {} "$corpus/" \; 2>/dev/null
 	log=build-fuzz/fuzz-$h.log
-	args=(-max_len=16384 -timeout=20 -rss_limit_mb=8192 -print_final_stats=1
+	# the longest seed must fit (an apply of cluster-list.json)
+	case $h in
+	k8s|rest_conn) maxlen=65536 ;;
+	graph) maxlen=9216 ;;
+	*) maxlen=16384 ;;
+	esac
+	args=(-max_len=$maxlen -timeout=20 -rss_limit_mb=8192 -print_final_stats=1
 	      -artifact_prefix="$art/")
 	[ "$secs" -gt 0 ] && args+=(-max_total_time="$secs")
 	[ "$runs" -ge 0 ] && args+=(-runs="$runs")
