@@ -13,20 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "fuzz_harness.h"
 
 #define SLOW_MS 1000
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 run_file(const char *path)
@@ -52,9 +42,9 @@ run_file(const char *path)
 		return -1;
 	}
 	fclose(f);
-	t0 = now_ms();
+	t0 = fuzz_now_ms();
 	LLVMFuzzerTestOneInput(buf, (size_t)len);
-	ms = now_ms() - t0;
+	ms = fuzz_now_ms() - t0;
 	/* libFuzzer reports slow inputs too: a hang is a finding */
 	if (ms >= SLOW_MS)
 		printf("replay: %s took %llu ms\n", path, (unsigned long long)ms);

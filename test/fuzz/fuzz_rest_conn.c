@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_mempool.h>
@@ -26,15 +25,6 @@
 /* The server answers a finished request at once; this is only a bound
  * for a broken one, well above anything the handlers take. */
 #define CLOSE_WITHIN_MS 10000
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -72,7 +62,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ps_http_server_stats st;
-	uint64_t start = now_ms();
+	uint64_t start = fuzz_now_ms();
 	size_t sent = 0;
 	bool shut = false, closed = false;
 	char buf[65536];
@@ -106,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				closed = true;
 			break;
 		}
-		FUZZ_CHECK(now_ms() - start < CLOSE_WITHIN_MS,
+		FUZZ_CHECK(fuzz_now_ms() - start < CLOSE_WITHIN_MS,
 			   "server did not close the connection within %u ms "
 			   "(%zu of %zu bytes sent)\n", CLOSE_WITHIN_MS, sent,
 			   size);
@@ -118,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ps_http_server_stats(fuzz_rest->srv, &st);
 		if (st.connections_open == 0)
 			break;
-		FUZZ_CHECK(now_ms() - start < CLOSE_WITHIN_MS,
+		FUZZ_CHECK(fuzz_now_ms() - start < CLOSE_WITHIN_MS,
 			   "%u connections still open after the client left\n",
 			   st.connections_open);
 	}
