@@ -43,14 +43,18 @@ else
 fi
 
 echo "=== fuzzing: each harness for ${FUZZ_SECONDS:-20} s ==="
-fuzz_pass=0
-fuzz_fail=0
-bash test/fuzz/run.sh -t "${FUZZ_SECONDS:-20}"
-case $? in
-0) fuzz_pass=1 ;;
-77) echo "fuzz: skipped (no clang-14/libFuzzer)" ;;
-*) fuzz_fail=1; status=1 ;;
-esac
+fuzz_out=$(mktemp)
+bash test/fuzz/run.sh -t "${FUZZ_SECONDS:-20}" 2>&1 | tee "$fuzz_out"
+fuzz_rc=${PIPESTATUS[0]}
+# one line per harness run: "fuzz: NAME ... exit N"
+fuzz_pass=$(grep -cE '^fuzz: .* exit 0$' "$fuzz_out")
+fuzz_fail=$(grep -cE '^fuzz: (.* exit [1-9][0-9]*|no harness .*)$' "$fuzz_out")
+if [ "$fuzz_rc" -ne 0 ] && [ "$fuzz_rc" -ne 77 ]; then
+	status=1
+	[ "$fuzz_fail" -eq 0 ] && fuzz_fail=1	# the build failed
+fi
+grep -q '^fuzz: clang-14 and libfuzzer' "$fuzz_out" && echo "fuzz: skipped (no clang-14/libFuzzer)"
+rm -f "$fuzz_out"
 
 echo "=== end-to-end tests ==="
 e2e_out=$(mktemp)
