@@ -9,6 +9,8 @@ PKGS=(
 	# build
 	gcc pkg-config meson ninja-build dpdk-dev libnuma-dev libpcap-dev
 	libjansson-dev libcunit1-dev
+	# the libFuzzer harnesses of test/fuzz (ASan/UBSan come with gcc)
+	clang-14 libfuzzer-14-dev
 	# run and test peers
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
 	# the ingress pod of test_services_two_nodes (the course's scenario)

@@ -5,6 +5,7 @@
  * podswitch --check-config FILE
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
@@ -25,14 +27,21 @@
 
 #define EXIT_USAGE 2
 
+RTE_LOG_REGISTER(ps_logtype_app, podswitch.app, INFO);
+#define APP_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_app, "podswitch: " __VA_ARGS__)
+
 static volatile sig_atomic_t got_quit;
 static volatile sig_atomic_t got_stats;
+static volatile sig_atomic_t got_hup;
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		got_stats = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
 	else
 		got_quit = 1;
 }
@@ -42,6 +51,7 @@ usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [EAL options --] --config FILE [--drivers-dir DIR] [--trace]\n"
+		"          [--log-file FILE]\n"
 		"       %s --check-config FILE [--drivers-dir DIR]\n"
 		"\n"
 		"  --config FILE        run the node described by FILE; EAL options come\n"
@@ -51,15 +61,19 @@ usage(FILE *f, const char *prog)
 		"                       exit 0 if valid, 1 if not\n"
 		"  --drivers-dir DIR    driver profiles (default %s)\n"
 		"  --trace              log a line per packet per graph node (debug)\n"
+		"  --log-file FILE      append stdout, stderr and the log to FILE;\n"
+		"                       SIGHUP reopens it (after logrotate moved it)\n"
 		"  --version, --help\n"
 		"\n"
-		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop cleanly.\n",
+		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop cleanly; SIGHUP is\n"
+		"logged and reopens the log file.\n",
 		prog, prog, ps_profiles_default_dir());
 }
 
 struct app_opts {
 	const char *config;
 	const char *drivers_dir;
+	const char *log_file;
 	bool check_only;
 	bool trace;
 };
@@ -73,6 +87,7 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		{ "check-config", required_argument, NULL, 'k' },
 		{ "drivers-dir", required_argument, NULL, 'd' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "log-file", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -95,6 +110,9 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 			break;
 		case 't':
 			o->trace = true;
+			break;
+		case 'l':
+			o->log_file = optarg;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -150,21 +168,132 @@ install_signals(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGUSR1, &sa, NULL) < 0)
+	    sigaction(SIGUSR1, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/*
+ * --log-file: the file takes the place of stdout and stderr, where EAL's
+ * log stream and our printf go. dup2 swaps the descriptor under the
+ * streams atomically, so a reopen needs no lock against workers logging.
+ */
+static int
+log_file_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	return 0;
+}
+
+/* SIGHUP never stops the daemon: it is logged, and a log file is reopened
+ * so that logrotate can move the old one away. */
+static void
+on_hup(const struct app_opts *o)
+{
+	int rc;
+
+	if (o->log_file == NULL) {
+		APP_LOG(NOTICE, "SIGHUP received (no log file to reopen)\n");
+		return;
+	}
+	rc = log_file_open(o->log_file);
+	if (rc < 0)
+		APP_LOG(ERR, "SIGHUP: cannot reopen %s: %s\n",
+			o->log_file, strerror(-rc));
+	else
+		APP_LOG(NOTICE, "SIGHUP received, log file %s reopened\n",
+			o->log_file);
+}
+
+/* Everything after the EAL arguments are known. Returns the exit code. */
+static int
+run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
+    char **eal_argv)
+{
+	static struct ps_dataplane dp;
+	unsigned int lcores[PS_MAX_WORKERS], nb_lcores = 0, lc;
+	int i, rc;
+
+	fprintf(stderr, "podswitch: EAL");
+	for (i = 1; i < eal_argc; i++)
+		fprintf(stderr, " %s", eal_argv[i]);
+	fprintf(stderr, "\n");
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "podswitch: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (nb_lcores == PS_MAX_WORKERS)
+			break;
+		lcores[nb_lcores++] = lc;
+	}
+	if (nb_lcores == 0) {
+		fprintf(stderr, "podswitch: no worker lcore: give EAL at least "
+			"two lcores (main + worker)\n");
+		rte_eal_cleanup();
+		return 1;
+	}
+	ps_genv.trace = o->trace;
+	if (o->trace)
+		rte_log_set_level(ps_logtype_graph, RTE_LOG_DEBUG);
+
+	rc = ps_dataplane_init(&dp, cfg, lcores, nb_lcores);
+	if (rc == 0)
+		rc = ps_dataplane_start(&dp);
+	if (rc < 0) {
+		fprintf(stderr, "podswitch: cannot start the dataplane: %s\n",
+			rte_strerror(-rc));
+		ps_dataplane_fini(&dp);
+		rte_eal_cleanup();
+		return 1;
+	}
+	printf("podswitch: node %s running, %u ports, %u workers (pid %d)\n",
+	       cfg->node_name, cfg->nb_ports, nb_lcores, (int)getpid());
+	fflush(stdout);
+
+	while (!got_quit) {
+		if (got_stats) {
+			got_stats = 0;
+			ps_stats_print(stdout, &dp);
+		}
+		if (got_hup) {
+			got_hup = 0;
+			on_hup(o);
+		}
+		usleep(10000);
+	}
+	printf("podswitch: stopping\n");
+	ps_dataplane_stop(&dp);
+	ps_stats_print(stdout, &dp);
+	ps_dataplane_fini(&dp);
+	rte_eal_cleanup();
+	printf("podswitch: stopped\n");
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct ps_dataplane dp;
 	static struct ps_config cfg;
-	char *eal_argv[PS_MAX_EAL_ARGS + 32];
-	unsigned int lcores[PS_MAX_WORKERS], nb_lcores = 0, lc;
+	/* what we strdup'ed; rte_eal_init rewrites the array it is given */
+	char *eal_argv[PS_MAX_EAL_ARGS + 32], *eal_own[PS_MAX_EAL_ARGS + 32];
 	struct app_opts o = { 0 };
-	int i, dashdash = -1, eal_argc, rc;
+	int i, dashdash = -1, eal_argc, own = 0, rc;
 	bool eal_from_file;
 
 	for (i = 1; i < argc; i++)
@@ -177,6 +306,15 @@ main(int argc, char **argv)
 			    eal_from_file ? argv : argv + dashdash, &o);
 	if (rc != 0)
 		return rc;
+	if (o.log_file != NULL && !o.check_only &&
+	    (rc = log_file_open(o.log_file)) < 0) {
+		fprintf(stderr, "podswitch: cannot open log file %s: %s\n",
+			o.log_file, strerror(-rc));
+		return 1;
+	}
+	/* before EAL starts threads: a SIGHUP from then on never kills */
+	if (install_signals() < 0)
+		return 1;
 	if (load_config(&o, &cfg) < 0)
 		return 1;
 	if (o.check_only) {
@@ -191,68 +329,19 @@ main(int argc, char **argv)
 						   (int)RTE_DIM(eal_argv));
 		if (eal_argc < 0) {
 			fprintf(stderr, "podswitch: too many EAL arguments\n");
+			ps_config_free(&cfg);
 			return 1;
 		}
+		own = eal_argc;
+		memcpy(eal_own, eal_argv, sizeof(*eal_own) * own);
 	} else {
 		for (i = 0; i < dashdash; i++)
 			eal_argv[i] = argv[i];
 		eal_argc = dashdash;
 	}
-	fprintf(stderr, "podswitch: EAL");
-	for (i = 1; i < eal_argc; i++)
-		fprintf(stderr, " %s", eal_argv[i]);
-	fprintf(stderr, "\n");
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "podswitch: EAL initialisation failed: %s\n",
-			rte_strerror(rte_errno));
-		return 1;
-	}
-	if (install_signals() < 0)
-		return 1;
-
-	RTE_LCORE_FOREACH_WORKER(lc) {
-		if (nb_lcores == PS_MAX_WORKERS)
-			break;
-		lcores[nb_lcores++] = lc;
-	}
-	if (nb_lcores == 0) {
-		fprintf(stderr, "podswitch: no worker lcore: give EAL at least "
-			"two lcores (main + worker)\n");
-		rte_eal_cleanup();
-		return 1;
-	}
-	ps_genv.trace = o.trace;
-	if (o.trace)
-		rte_log_set_level(ps_logtype_graph, RTE_LOG_DEBUG);
-
-	rc = ps_dataplane_init(&dp, &cfg, lcores, nb_lcores);
-	if (rc == 0)
-		rc = ps_dataplane_start(&dp);
-	if (rc < 0) {
-		fprintf(stderr, "podswitch: cannot start the dataplane: %s\n",
-			rte_strerror(-rc));
-		ps_dataplane_fini(&dp);
-		rte_eal_cleanup();
-		return 1;
-	}
-	printf("podswitch: node %s running, %u ports, %u workers (pid %d)\n",
-	       cfg.node_name, cfg.nb_ports, nb_lcores, (int)getpid());
-	fflush(stdout);
-
-	while (!got_quit) {
-		if (got_stats) {
-			got_stats = 0;
-			ps_stats_print(stdout, &dp);
-		}
-		usleep(10000);
-	}
-	printf("podswitch: stopping\n");
-	ps_dataplane_stop(&dp);
-	ps_stats_print(stdout, &dp);
-	ps_dataplane_fini(&dp);
+	rc = run(&o, &cfg, eal_argc, eal_argv);
+	ps_eal_args_free(eal_own, own);
 	ps_config_free(&cfg);
 	ps_profiles_free();
-	rte_eal_cleanup();
-	printf("podswitch: stopped\n");
-	return 0;
+	return rc;
 }

@@ -210,6 +210,16 @@ int ps_parse_mac(const char *s, struct rte_ether_addr *mac);
 bool ps_prefix4_contains(const struct ps_prefix4 *p, uint32_t addr);
 
 /*
+ * 224.0.0.0/4, h in host order. DPDK 22.11's RTE_IS_IPV4_MCAST shifts 224
+ * into the sign bit of an int (undefined behaviour, UBSan reports it).
+ */
+static inline bool
+ps_ip4_is_mcast(uint32_t h)
+{
+	return (h >> 28) == 0xe;
+}
+
+/*
  * Driver profiles (drivers-cfg/<driver>.json): how a port of that driver is
  * created. Loaded once from a directory; the config validator checks port
  * args against them.

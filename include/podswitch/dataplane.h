@@ -125,9 +125,14 @@ uint64_t ps_dataplane_now_ms(const struct ps_dataplane *dp);
  * EAL arguments from the configuration: dpdk.eal_args, plus --lcores for
  * the worker CPUs, a --file-prefix from the node name and the flags the
  * drivers' profiles need, each unless already given. argv holds strdup'ed
- * strings; returns argc or -errno.
+ * strings (free them with ps_eal_args_free); returns argc or -errno, and
+ * then holds nothing.
  */
 int ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
 			    char **argv, int max);
+/* Free argv[0..argc) of ps_eal_args_from_config. rte_eal_init reorders
+ * and overwrites entries of the array it is given: free a copy taken
+ * before it. */
+void ps_eal_args_free(char **argv, int argc);
 
 #endif

@@ -141,6 +141,12 @@ http_listen_unix(struct ps_http_server *s, const char *path,
 	rc = mkdir_parent(path);
 	if (rc == 0)
 		rc = unix_clear_stale(&sun);
+	if (rc == -EADDRINUSE)
+		HTTP_LOG(ERR, "%s: a server listens there (another podswitch?); "
+			 "not replacing it\n", path);
+	else if (rc == -EEXIST)
+		HTTP_LOG(ERR, "%s exists and is not a socket; not replacing it\n",
+			 path);
 	if (rc < 0)
 		return rc;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

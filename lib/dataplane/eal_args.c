@@ -38,9 +38,21 @@ push(char **argv, int *argc, int max, const char *s)
 	return 0;
 }
 
-int
-ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
-			char **argv, int max)
+void
+ps_eal_args_free(char **argv, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		free(argv[i]);
+		argv[i] = NULL;
+	}
+}
+
+/* On failure argv keeps its strings up to a NULL: the caller frees them. */
+static int
+args_build(const struct ps_config *cfg, const char *prog, char **argv,
+	   int max)
 {
 	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
 	static const char *const prefix_opts[] = { "--file-prefix", NULL };
@@ -50,6 +62,9 @@ ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
 	int argc = 0, rc;
 	unsigned int i, j;
 
+	if (max < 1)
+		return -E2BIG;
+	argv[0] = NULL;
 	if ((rc = push(argv, &argc, max, prog)) < 0)
 		return rc;
 	for (i = 0; i < cfg->nb_eal_args; i++)
@@ -99,4 +114,18 @@ ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
 		if ((rc = push(argv, &argc, max, "--huge-unlink")) < 0)
 			return rc;
 	return argc;
+}
+
+int
+ps_eal_args_from_config(const struct ps_config *cfg, const char *prog,
+			char **argv, int max)
+{
+	int rc = args_build(cfg, prog, argv, max), n = 0;
+
+	if (rc < 0 && max >= 1) {
+		while (argv[n] != NULL)
+			n++;
+		ps_eal_args_free(argv, n);
+	}
+	return rc;
 }

@@ -15,6 +15,8 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
+#include <podswitch/config.h>
+
 #include "node_private.h"
 
 /* Per worker: a burst of this many, refilled at this rate. */
@@ -59,8 +61,8 @@ suppressed(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 		return true;
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
 		return true;
-	if (src == 0 || src == UINT32_MAX || RTE_IS_IPV4_MCAST(src) ||
-	    dst == UINT32_MAX || RTE_IS_IPV4_MCAST(dst))
+	if (src == 0 || src == UINT32_MAX || ps_ip4_is_mcast(src) ||
+	    dst == UINT32_MAX || ps_ip4_is_mcast(dst))
 		return true;
 	if (ip->next_proto_id == IPPROTO_ICMP &&
 	    rte_be_to_cpu_16(ip->total_length) >= hlen + 1) {

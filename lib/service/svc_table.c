@@ -777,7 +777,10 @@ epset_build(const struct ps_svc_table *t, const struct change *c,
 		free(b.eps);
 		return -E2BIG;
 	}
-	qsort(b.eps, b.n, sizeof(*b.eps), ep_cmp);
+	/* b.eps is NULL when no slice has an endpoint: qsort must not
+	 * see it (its pointer is declared non-null). */
+	if (b.n > 1)
+		qsort(b.eps, b.n, sizeof(*b.eps), ep_cmp);
 	es = svc_epset_alloc(b.n);
 	if (es == NULL) {
 		free(b.eps);

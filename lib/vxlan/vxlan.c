@@ -103,7 +103,7 @@ ps_vxlan_vtep_get(struct ps_vxlan *vx, uint32_t remote, uint32_t vni,
 	struct ps_vtep *v;
 	uint32_t i;
 
-	if (remote == 0 || h == UINT32_MAX || RTE_IS_IPV4_MCAST(h) ||
+	if (remote == 0 || h == UINT32_MAX || ps_ip4_is_mcast(h) ||
 	    vni > PS_VXLAN_VNI_MAX ||
 	    (mac != NULL && !rte_is_valid_assigned_ether_addr(mac)))
 		return -EINVAL;

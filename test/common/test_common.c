@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,40 @@
 #include "test_common.h"
 #include "ps_build_config.h"
 
+static char runtime_dir[PATH_MAX];
+
+/*
+ * At exit: EAL's own cleanup, then the runtime directory it made
+ * (/var/run/dpdk/<prefix>), which rte_eal_cleanup() leaves behind, so that
+ * test runs do not pile up directories.
+ */
+static void
+eal_fini(void)
+{
+	struct dirent *de;
+	char path[PATH_MAX + 256];
+	DIR *d;
+
+	rte_eal_cleanup();
+	if (runtime_dir[0] == '\0')
+		return;
+	d = opendir(runtime_dir);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", runtime_dir,
+				 de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	if (rmdir(runtime_dir) < 0 && errno != ENOENT)
+		fprintf(stderr, "cannot remove %s: %s\n", runtime_dir,
+			strerror(errno));
+}
+
 int
 ps_test_eal_init(const char *name)
 {
@@ -29,7 +65,12 @@ ps_test_eal_init(const char *name)
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s-%d",
 		 base ? base + 1 : name, (int)getpid());
 	snprintf(lvl, sizeof(lvl), "--log-level=%s", env ? env : "lib.eal:warning");
-	return rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0 ? -1 : 0;
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
+		return -1;
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s",
+		 rte_eal_get_runtime_dir());
+	atexit(eal_fini);
+	return 0;
 }
 
 int

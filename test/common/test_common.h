@@ -19,7 +19,8 @@
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
 
-/* rte_eal_init with --no-huge, one lcore, a per-process file prefix. */
+/* rte_eal_init with --no-huge, one lcore, a per-process file prefix; at
+ * exit rte_eal_cleanup() and removal of the prefix's runtime directory. */
 int ps_test_eal_init(const char *name);
 /* Load the driver profiles of the source tree. */
 int ps_test_load_profiles(void);

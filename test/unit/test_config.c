@@ -899,17 +899,6 @@ test_port_devargs(void)
 	ps_config_free(&cfg);
 }
 
-static void
-free_argv(char **argv, int max)
-{
-	int i;
-
-	for (i = 0; i < max; i++) {
-		free(argv[i]);
-		argv[i] = NULL;
-	}
-}
-
 static int
 count_arg(char **argv, int argc, const char *s)
 {
@@ -982,7 +971,7 @@ test_eal_args_af_packet(void)
 	/* --no-huge has no hugepage files to unlink; EAL refuses both */
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--huge-unlink"), 0);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--single-file-segments"), 0);
-	free_argv(argv, MAX_EAL_ARGV);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
 }
 
 static void
@@ -998,7 +987,7 @@ test_eal_args_vhost(void)
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--lcores"), 1);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--file-prefix=podswitch-node-e"), 1);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--huge-unlink"), 0);
-	free_argv(argv, MAX_EAL_ARGV);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
 
 	/* already in dpdk.eal_args: not repeated; and with hugepages still no
 	 * --huge-unlink, which EAL refuses next to --single-file-segments */
@@ -1007,14 +996,14 @@ test_eal_args_vhost(void)
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--single-file-segments"), 1);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--huge-unlink"), 0);
-	free_argv(argv, MAX_EAL_ARGV);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
 
 	/* hugepages and no shared segments: their files are unlinked */
 	argc = eal_argv("af_packet", "", argv, MAX_EAL_ARGV);
 	CU_ASSERT_FATAL(argc > 0);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--huge-unlink"), 1);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--single-file-segments"), 0);
-	free_argv(argv, MAX_EAL_ARGV);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
 }
 
 static void
@@ -1034,7 +1023,7 @@ test_eal_args_given(void)
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--lcores"), 0);
 	CU_ASSERT_EQUAL(count_arg(argv, argc, "--huge-unlink"), 0);
 	CU_ASSERT_EQUAL(argc, 5);
-	free_argv(argv, MAX_EAL_ARGV);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
 
 	/* the two-word form counts as given too */
 	argc = eal_argv("af_packet", "\"--file-prefix\", \"y\"", argv,
@@ -1043,12 +1032,12 @@ test_eal_args_given(void)
 	for (i = 0; i < argc; i++)
 		CHECK(strncmp(argv[i], "--file-prefix=", 14) != 0,
 		      "second file prefix %s", argv[i]);
-	free_argv(argv, MAX_EAL_ARGV);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
 
 	/* no room: an error, never an argv without its terminating NULL */
 	argc = eal_argv("af_packet", "\"--no-huge\"", argv, 4);
 	CU_ASSERT_EQUAL(argc, -E2BIG);
-	free_argv(argv, 4);
+	ps_eal_args_free(argv, 4);
 }
 
 int

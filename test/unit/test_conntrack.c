@@ -1614,6 +1614,8 @@ run_trace(const char *file, int wscale_mode, struct trace_result *res)
 		struct ps_ct_pkt p = { 0 };
 		struct ps_ct_entry *e;
 		unsigned int ihl, doff, iplen;
+		uint32_t sa, da;
+		uint16_t sp, dpt;
 		uint8_t dir;
 		int rc;
 
@@ -1644,10 +1646,13 @@ run_trace(const char *file, int wscale_mode, struct trace_result *res)
 				syn_wscale(tcp, doff, caplen - 14 - ihl) :
 				wscale_mode < 0 ? PS_CT_WSCALE_NONE :
 				PS_CT_WSCALE_UNKNOWN;
-		ps_ct_tuple_set(&t, IPPROTO_TCP, *(const uint32_t *)&ip[12],
-				*(const uint32_t *)&ip[16],
-				*(const uint16_t *)&tcp[0],
-				*(const uint16_t *)&tcp[2]);
+		/* the addresses and ports as they are on the wire; buf
+		 * gives no alignment for them */
+		memcpy(&sa, &ip[12], 4);
+		memcpy(&da, &ip[16], 4);
+		memcpy(&sp, &tcp[0], 2);
+		memcpy(&dpt, &tcp[2], 2);
+		ps_ct_tuple_set(&t, IPPROTO_TCP, sa, da, sp, dpt);
 		res->packets++;
 		e = ps_ct_lookup(ct, &t, &dir);
 		if (e != NULL) {
