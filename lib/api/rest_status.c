@@ -249,6 +249,7 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	       struct ps_http_response *resp, const char *arg)
 {
 	json_t *j = json_object();
+	struct ps_mbuf_stats ms;
 
 	RTE_SET_USED(req);
 	RTE_SET_USED(arg);
@@ -259,5 +260,9 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	rest_lb_tables(r->dp, json_object_get(j, "tables"), true);
 	json_object_set_new(j, "control", json_pack("{s:I}", "ctl_ring_full",
 			    (json_int_t)r->dp->ctl_ring_full));
+	ps_stats_mbufs(r->dp, &ms);
+	json_object_set_new(j, "mbufs", json_pack("{s:I, s:I}",
+			    "in_use", (json_int_t)ms.in_use,
+			    "size", (json_int_t)ms.size));
 	rest_reply(resp, 200, j);
 }
