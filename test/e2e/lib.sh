@@ -14,8 +14,9 @@
 #
 # Everything created here (namespaces, veths, daemons, background commands,
 # the work directory) is recorded and removed by an EXIT trap, whatever way
-# the script ends. All names start with "pse2e" plus a per-run id, so several
-# runs (and other people's psdemo/psperf setups) do not collide.
+# the script ends. All names start with "pse2e" (or $E2E_PREFIX) plus a
+# per-run id, so several runs (and other people's psdemo/psperf setups) do
+# not collide.
 
 set -u -o pipefail
 
@@ -25,6 +26,9 @@ PODSWITCH=${PODSWITCH:-$E2E_TOP/build/app/podswitch}
 
 # Short per-run id: interface names are limited to 15 characters.
 E2E_ID=$(printf '%04x' $(($$ % 65536)))
+# Prefix of namespace and interface names (perf/soak.sh uses its own, so
+# that it can run beside the e2e tests without their lock).
+E2E_PREFIX=${E2E_PREFIX:-pse2e}
 E2E_PASS=0
 E2E_FAIL=0
 E2E_NAME=e2e
@@ -128,7 +132,7 @@ e2e_require_root() {
 e2e_init() {
 	E2E_NAME=$1
 	e2e_require_root
-	E2E_TMP=$(mktemp -d "/tmp/pse2e-$E2E_NAME.XXXXXX")
+	E2E_TMP=$(mktemp -d "/tmp/$E2E_PREFIX-$E2E_NAME.XXXXXX")
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -259,11 +263,11 @@ e2e_veth() {
 	ip link set "$hif" up
 }
 
-# e2e_pod NAME IP [MAC]: pod namespace pse2e<id>-NAME with eth0 = IP/24,
-# default route via 10.244.0.1, and root-side veth pse2e<id>NAME.
+# e2e_pod NAME IP [MAC]: pod namespace <prefix><id>-NAME with eth0 = IP/24,
+# default route via 10.244.0.1, and root-side veth <prefix><id>NAME.
 e2e_pod() {
 	local name=$1 ip=$2 mac=${3:-}
-	local ns="pse2e$E2E_ID-$name" hif="pse2e$E2E_ID$name"
+	local ns="$E2E_PREFIX$E2E_ID-$name" hif="$E2E_PREFIX$E2E_ID$name"
 	if [ -z "$mac" ]; then
 		local last=${ip##*.}
 		mac=$(printf '02:00:0a:f4:00:%02x' "$last")
