@@ -104,6 +104,35 @@ node_json(const struct ps_config *cfg)
 	return j;
 }
 
+/*
+ * Which worker polls which rx queue, with the packets the queue received:
+ * where the two directions of a connection were handled.
+ */
+static json_t *
+rx_queues_json(const struct ps_dataplane *dp)
+{
+	json_t *arr = json_array();
+	unsigned int i, k;
+
+	for (i = 0; i < dp->nb_workers; i++) {
+		const struct ps_worker *w = &dp->workers[i];
+
+		for (k = 0; k < w->nb_rxq; k++) {
+			uint16_t pid = w->rxq[k].port_id, q = w->rxq[k].queue_id;
+			struct rte_eth_stats es;
+
+			memset(&es, 0, sizeof(es));
+			rte_eth_stats_get(pid, &es);
+			json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:I}",
+				"worker", (int)i, "port", ps_ports[pid].name,
+				"queue", (int)q, "packets", (json_int_t)(
+				q < RTE_ETHDEV_QUEUE_STAT_CNTRS ?
+				es.q_ipackets[q] : 0)));
+		}
+	}
+	return arr;
+}
+
 void
 rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
@@ -123,11 +152,12 @@ rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 	}
 	for (i = 0; i < dp->nb_ports; i++)
 		json_array_append_new(ports, rest_port_json(dp, i, false));
-	j = json_pack("{s:s, s:o, s:I, s:{s:i, s:o, s:o}, s:o, s:o}",
+	j = json_pack("{s:s, s:o, s:I, s:{s:i, s:o, s:o, s:o}, s:o, s:o}",
 		      "version", PS_VERSION, "node", node_json(dp->cfg),
 		      "uptime_s", (json_int_t)ps_dataplane_now(dp),
 		      "workers", "count", (int)dp->nb_workers,
 		      "lcores", lcores, "cpus", cpus,
+		      "rx_queues", rx_queues_json(dp),
 		      "ports", ports, "tables", tables_use(dp));
 	rest_reply(resp, 200, j);
 }

@@ -301,8 +301,11 @@ e2e_in() {
 # e2e_config FILE NAME WORKER_EAL_ARGS_JSON PORTS_JSON [EXTRA_TOP_LEVEL_JSON]
 # Writes a node configuration. NAME is the node name; the EAL file prefix is
 # pse2e-NAME (set explicitly so it is unique and known to the test).
+# $E2E_WORKERS, when set, is the "workers" object (one worker on CPU 1 if not).
 e2e_config() {
 	local file=$1 name=$2 eal=$3 ports=$4 extra=${5:-}
+	local workers='{ "lcores": "1", "burst": 32, "idle_sleep_max_us": 200 }'
+	[ -n "${E2E_WORKERS:-}" ] && workers=$E2E_WORKERS
 	cat >"$file" <<EOF
 {
   "node": { "name": "$name", "ip": "192.168.60.10/24",
@@ -311,7 +314,7 @@ e2e_config() {
             "service_cidr": "10.96.0.0/12" },
   "overlay": { "mode": "host-gw" },
   "ports": $ports,
-  "workers": { "lcores": "1", "burst": 32, "idle_sleep_max_us": 200 },
+  "workers": $workers,
   "api": { "unix_socket": "$E2E_TMP/$name.sock" },
   "dpdk": { "eal_args": $eal }${extra:+,
   $extra}

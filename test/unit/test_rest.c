@@ -374,7 +374,8 @@ static void
 test_status(void)
 {
 	struct resp r;
-	const json_t *j, *ports, *t;
+	const json_t *j, *ports, *t, *rxq, *q;
+	size_t i;
 
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
 	CHECK(r.status == 200, "status %d: %s", r.status, r.body);
@@ -388,6 +389,16 @@ test_status(void)
 						 "count")) == 1, "workers");
 	CHECK(json_array_size(json_object_get(json_object_get(j, "workers"),
 					      "lcores")) == 1, "lcores");
+	/* every rx queue of the 3 ports, polled by the one worker */
+	rxq = json_object_get(json_object_get(j, "workers"), "rx_queues");
+	CHECK(json_array_size(rxq) == 3, "rx_queues: %s", r.body);
+	json_array_foreach(rxq, i, q)
+		CHECK(json_integer_value(json_object_get(q, "worker")) == 0 &&
+		      json_integer_value(json_object_get(q, "queue")) == 0 &&
+		      json_is_integer(json_object_get(q, "packets")) &&
+		      strcmp(json_string_value(json_object_get(q, "port")) ?: "",
+			     i == 0 ? "p1" : i == 1 ? "p2" : "up") == 0,
+		      "rx queue %zu: %s", i, r.body);
 	ports = json_object_get(j, "ports");
 	CHECK(json_array_size(ports) == 3, "ports: %s", r.body);
 	CHECK(strcmp(json_string_value(json_object_get(json_array_get(ports, 2),
