@@ -44,8 +44,10 @@ int ps_port_devargs(const struct ps_port_config *pc,
 		    char *out, size_t outlen);
 
 /*
- * Create, configure and start the port: nb_rxq receive queues and one
- * transmit queue per worker. Returns the DPDK port id or -errno.
+ * Create, configure and start the port: pc->rx_queues receive queues (at
+ * least nb_txq for a vdev whose queues come in pairs: each is fed and
+ * must be polled) and nb_txq transmit queues, one per worker. Returns the
+ * DPDK port id or -errno.
  */
 int ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 		   struct rte_mempool *pool);

@@ -153,7 +153,7 @@ ps_dataplane_port_add(struct ps_dataplane *dp, const struct ps_port_config *pc)
 	ps_ports[pid].in_segment = false;
 	rc = ps_graph_nodes_setup();
 	if (rc == 0)
-		rc = rxq_assign(dp, (uint16_t)pid, pc->rx_queues);
+		rc = rxq_assign(dp, (uint16_t)pid, ps_ports[pid].nb_rxq);
 	if (rc == 0)
 		rc = graphs_rebuild(dp);
 	if (rc < 0) {

@@ -85,6 +85,24 @@ port_probe(const struct ps_port_config *pc, const struct ps_profile *pr,
 	return rc < 0 ? rc : pid;
 }
 
+/*
+ * A vdev told how many queues it has (af_packet's qpairs, vhost-user's
+ * queues) makes that many in each direction, and the other end spreads
+ * over all of them: the kernel fans flows out over every packet socket, a
+ * virtio guest transmits on every queue it was offered. Each rx queue it
+ * has must then be polled, or the flows hashed to an unpolled one vanish
+ * (two workers, one tx queue each, made af_packet ports lose half their
+ * flows).
+ */
+static uint16_t
+rx_queues(const struct ps_port_config *pc, const struct ps_profile *pr,
+	  uint16_t nb_txq)
+{
+	if (pr->kind == PS_PROFILE_VDEV && pr->queues_kvarg[0] != '\0')
+		return RTE_MAX(pc->rx_queues, nb_txq);
+	return pc->rx_queues;
+}
+
 unsigned int
 ps_port_mbuf_need(const struct ps_port_config *pc, uint16_t nb_txq)
 {
@@ -92,7 +110,7 @@ ps_port_mbuf_need(const struct ps_port_config *pc, uint16_t nb_txq)
 
 	if (pr == NULL)
 		return 0;
-	return pc->rx_queues * pr->rx_desc + nb_txq * pr->tx_desc;
+	return rx_queues(pc, pr, nb_txq) * pr->rx_desc + nb_txq * pr->tx_desc;
 }
 
 int
@@ -103,12 +121,13 @@ ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	char devname[RTE_ETH_NAME_MAX_LEN];
-	uint16_t nb_rxd, nb_txd, q, nb_rxq = pc->rx_queues;
+	uint16_t nb_rxd, nb_txd, q, nb_rxq;
 	struct ps_port *p;
 	int rc, pid, socket;
 
 	if (pr == NULL)
 		return -ENOENT;
+	nb_rxq = rx_queues(pc, pr, nb_txq);
 	pid = port_probe(pc, pr, RTE_MAX(nb_rxq, nb_txq), devname,
 			 sizeof(devname));
 	if (pid < 0) {
