@@ -117,6 +117,10 @@ cmd_stats(const struct ctl *c, int argc, char **argv)
 	drops_table(json_object_get(j, "drops"));
 	printf("tables:\n");
 	tables_table(json_object_get(j, "tables"));
+	printf("mbufs: %" JSON_INTEGER_FORMAT " in use of %" JSON_INTEGER_FORMAT
+	       "\n", json_integer_value(json_object_get(json_object_get(j,
+	       "mbufs"), "in_use")), json_integer_value(json_object_get(
+	       json_object_get(j, "mbufs"), "size")));
 	json_decref(j);
 	return CTL_EXIT_OK;
 }

@@ -42,6 +42,17 @@ void ps_stats_retire_graph(const char *graph_name);
  * clones starts from zero.
  */
 void ps_stats_forget_port(uint16_t port_id);
+/*
+ * The mbuf pool: how many mbufs it holds and how many are out of it (in
+ * port descriptors, in flight in a graph, held by a neighbor's queue, or
+ * leaked). Read from any thread; per-lcore caches count as free.
+ */
+struct ps_mbuf_stats {
+	uint32_t size;
+	uint32_t in_use;
+};
+
+void ps_stats_mbufs(const struct ps_dataplane *dp, struct ps_mbuf_stats *out);
 /* Human-readable table of ports, nodes, drops and tables. */
 void ps_stats_print(FILE *f, const struct ps_dataplane *dp);
 

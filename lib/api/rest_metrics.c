@@ -205,6 +205,21 @@ tables(FILE *f, const struct ps_dataplane *dp)
 		rs.generations);
 }
 
+static void
+mbufs(FILE *f, const struct ps_dataplane *dp)
+{
+	struct ps_mbuf_stats ms;
+
+	ps_stats_mbufs(dp, &ms);
+	family(f, "podswitch_mbuf_pool_size", "gauge",
+	       "Packet buffers (mbufs) the pool holds.");
+	fprintf(f, "podswitch_mbuf_pool_size %u\n", ms.size);
+	family(f, "podswitch_mbuf_pool_in_use", "gauge",
+	       "Packet buffers out of the pool: in port descriptors, in "
+	       "flight, queued, or leaked.");
+	fprintf(f, "podswitch_mbuf_pool_in_use %u\n", ms.in_use);
+}
+
 void
 rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
 		 struct ps_http_response *resp, const char *arg)
@@ -234,6 +249,7 @@ rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
 	ports(f, dp);
 	nodes(f);
 	tables(f, dp);
+	mbufs(f, dp);
 	rest_vxlan_metrics(f, dp);
 	ps_http_server_stats(r->srv, &hs);
 	family(f, "podswitch_api_requests_total", "counter",

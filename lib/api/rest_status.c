@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_graph_worker.h>
 #include <rte_lcore.h>
 
 #include <podswitch/fdb.h>
@@ -89,6 +90,38 @@ node_json(const struct ps_config *cfg)
 	return j;
 }
 
+/*
+ * Which worker polls which rx queue, with the packets the queue gave that
+ * worker (its port_rx clone's counter in the worker's graph, so any port
+ * backend): where the two directions of a connection were handled.
+ */
+static json_t *
+rx_queues_json(const struct ps_dataplane *dp)
+{
+	json_t *arr = json_array();
+	unsigned int i, k;
+
+	for (i = 0; i < dp->nb_workers; i++) {
+		const struct ps_worker *w = &dp->workers[i];
+		const char *gname = w->graph != NULL ? w->graph->name : NULL;
+
+		for (k = 0; k < w->nb_rxq; k++) {
+			uint16_t pid = w->rxq[k].port_id, q = w->rxq[k].queue_id;
+			char clone[RTE_NODE_NAMESIZE];
+			struct rte_node *n = NULL;
+
+			snprintf(clone, sizeof(clone), "port_rx-p%u-q%u", pid, q);
+			if (gname != NULL)
+				n = rte_graph_node_get_by_name(gname, clone);
+			json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:I}",
+				"worker", (int)i, "port", ps_ports[pid].name,
+				"queue", (int)q, "packets", (json_int_t)(
+				n != NULL ? n->total_objs : 0)));
+		}
+	}
+	return arr;
+}
+
 void
 rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
@@ -108,11 +141,12 @@ rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 	}
 	for (i = 0; i < dp->nb_ports; i++)
 		json_array_append_new(ports, rest_port_json(dp, i, false));
-	j = json_pack("{s:s, s:o, s:I, s:{s:i, s:o, s:o}, s:o, s:o}",
+	j = json_pack("{s:s, s:o, s:I, s:{s:i, s:o, s:o, s:o}, s:o, s:o}",
 		      "version", PS_VERSION, "node", node_json(dp->cfg),
 		      "uptime_s", (json_int_t)ps_dataplane_now(dp),
 		      "workers", "count", (int)dp->nb_workers,
 		      "lcores", lcores, "cpus", cpus,
+		      "rx_queues", rx_queues_json(dp),
 		      "ports", ports, "tables", tables_use(dp));
 	rest_reply(resp, 200, j);
 }
@@ -241,6 +275,7 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	       struct ps_http_response *resp, const char *arg)
 {
 	json_t *j = json_object();
+	struct ps_mbuf_stats ms;
 
 	RTE_SET_USED(req);
 	RTE_SET_USED(arg);
@@ -251,5 +286,9 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	rest_lb_tables(r->dp, json_object_get(j, "tables"), true);
 	json_object_set_new(j, "control", json_pack("{s:I}", "ctl_ring_full",
 			    (json_int_t)r->dp->ctl_ring_full));
+	ps_stats_mbufs(r->dp, &ms);
+	json_object_set_new(j, "mbufs", json_pack("{s:I, s:I}",
+			    "in_use", (json_int_t)ms.in_use,
+			    "size", (json_int_t)ms.size));
 	rest_reply(resp, 200, j);
 }

@@ -171,7 +171,7 @@ ps_dataplane_port_add(struct ps_dataplane *dp, const struct ps_port_config *pc)
 		snprintf(dp->port_error, sizeof(dp->port_error), "no graph "
 			 "node left for its port_rx/port_tx clones");
 	if (rc == 0) {
-		rc = rxq_assign(dp, (uint16_t)pid, pc->rx_queues);
+		rc = rxq_assign(dp, (uint16_t)pid, ps_ports[pid].nb_rxq);
 		if (rc == -ENOSPC)
 			snprintf(dp->port_error, sizeof(dp->port_error), "every "
 				 "worker already polls %u rx queues",

@@ -128,19 +128,24 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 	static const char *const fixed[] = { "eth_input", "l2_fdb", "arp",
 		"ip4_input", "ip4_local", "ip4_lookup", "ip4_rewrite",
 		"service_lb", "service_l2",
-		"icmp_error", "vxlan_encap", "vxlan_decap", "port_tx-*",
-		"*" PS_DROP_INFIX "*" };
+		"icmp_error", "vxlan_encap", "vxlan_decap", "port_tx-*" };
+	/*
+	 * A node's drop nodes come with it, and only with it: a drop node
+	 * whose parent is not in the graph is isolated, and rte_graph
+	 * refuses the whole graph (ctl_inject's, on every worker but 0).
+	 */
+	char drops[RTE_DIM(fixed) + 1][RTE_NODE_NAMESIZE];
 	/* a node with hundreds of pod ports: too large for the stack */
 	char (*rx_names)[RTE_NODE_NAMESIZE];
 	const char **patterns;
 	struct rte_graph_param gp_ = { 0 };
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, nd = 0;
 	rte_graph_t id;
 
 	if (w->nb_rxq == 0)
 		return -EINVAL;
 	rx_names = calloc(w->nb_rxq, sizeof(*rx_names));
-	patterns = calloc(w->nb_rxq + RTE_DIM(fixed) + 1, sizeof(*patterns));
+	patterns = calloc(w->nb_rxq + 2 * RTE_DIM(drops), sizeof(*patterns));
 	if (rx_names == NULL || patterns == NULL) {
 		free(rx_names);
 		free(patterns);
@@ -151,11 +156,20 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 			 w->rxq[i].port_id, w->rxq[i].queue_id);
 		patterns[n++] = rx_names[i];
 	}
-	for (i = 0; i < RTE_DIM(fixed); i++)
+	for (i = 0; i < RTE_DIM(fixed); i++) {
 		patterns[n++] = fixed[i];
+		if (strchr(fixed[i], '*') == NULL)
+			snprintf(drops[nd++], sizeof(drops[0]),
+				 "%s" PS_DROP_INFIX "*", fixed[i]);
+	}
 	/* Worker 0 sends what the management thread builds. */
-	if (w->idx == 0)
+	if (w->idx == 0) {
 		patterns[n++] = "ctl_inject";
+		snprintf(drops[nd++], sizeof(drops[0]),
+			 "ctl_inject" PS_DROP_INFIX "*");
+	}
+	for (i = 0; i < nd; i++)
+		patterns[n++] = drops[i];
 
 	gp_.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id);
 	if (gp_.socket_id < 0 || w->lcore_id >= RTE_MAX_LCORE)

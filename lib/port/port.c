@@ -49,13 +49,31 @@ ps_port_arg_or_default(const struct ps_port_config *pc,
 	return NULL;
 }
 
+/*
+ * A vdev told how many queues it has (vhost-user's queues, the ethdev
+ * af_packet's qpairs) makes that many in each direction, and the other end
+ * spreads over all of them: a virtio guest transmits on every queue it was
+ * offered, the kernel fans flows out over every packet socket. Each rx
+ * queue it has must then be polled, or the flows hashed to an unpolled one
+ * vanish (two workers, one tx queue each, made such ports lose half their
+ * flows).
+ */
+static uint16_t
+rx_queues(const struct ps_port_config *pc, const struct ps_profile *pr,
+	  uint16_t nb_txq)
+{
+	if (pr->kind == PS_PROFILE_VDEV && pr->queues_kvarg[0] != '\0')
+		return RTE_MAX(pc->rx_queues, nb_txq);
+	return pc->rx_queues;
+}
+
 unsigned int
 ps_port_desc_mbuf_need(const struct ps_port_config *pc,
 		       const struct ps_profile *pr, uint16_t nb_txq,
 		       uint16_t burst)
 {
 	RTE_SET_USED(burst);
-	return pc->rx_queues * pr->rx_desc + nb_txq * pr->tx_desc;
+	return rx_queues(pc, pr, nb_txq) * pr->rx_desc + nb_txq * pr->tx_desc;
 }
 
 unsigned int
@@ -94,7 +112,7 @@ ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 	snprintf(p->name, sizeof(p->name), "%s", pc->name);
 	p->role = pc->role;
 	p->port_id = (uint16_t)id;
-	p->nb_rxq = pc->rx_queues;
+	p->nb_rxq = rx_queues(pc, pr, nb_txq);
 	p->nb_txq = nb_txq;
 	p->profile = pr;
 	rc = backend_of(pr)->open(p, pc, nb_txq, pool);

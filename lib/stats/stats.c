@@ -181,6 +181,14 @@ ps_stats_drops(const char *node, const char *reason)
 	return objs;
 }
 
+void
+ps_stats_mbufs(const struct ps_dataplane *dp, struct ps_mbuf_stats *out)
+{
+	out->size = dp->pool != NULL ? dp->pool->size : 0;
+	out->in_use = dp->pool != NULL ?
+		rte_mempool_in_use_count(dp->pool) : 0;
+}
+
 static void
 print_ports(FILE *f, const struct ps_dataplane *dp)
 {
@@ -206,10 +214,13 @@ ps_stats_print(FILE *f, const struct ps_dataplane *dp)
 {
 	struct ps_node_stats *st = calloc(PS_STATS_MAX_NODES, sizeof(*st));
 	struct ps_fdb_stats fs;
+	struct ps_mbuf_stats ms;
 	int i, n;
 
 	fprintf(f, "--- podswitch counters ---\n");
 	print_ports(f, dp);
+	ps_stats_mbufs(dp, &ms);
+	fprintf(f, "\nmbufs: %u in use of %u\n", ms.in_use, ms.size);
 
 	n = st == NULL ? 0 : ps_stats_nodes(st, PS_STATS_MAX_NODES);
 	/* Source nodes are called on every walk, packets or not: their

@@ -14,8 +14,9 @@
 #
 # Everything created here (namespaces, veths, daemons, background commands,
 # the work directory) is recorded and removed by an EXIT trap, whatever way
-# the script ends. All names start with "pse2e" plus a per-run id, so several
-# runs (and other people's psdemo/psperf setups) do not collide.
+# the script ends. All names start with "pse2e" (or $E2E_PREFIX) plus a
+# per-run id, so several runs (and other people's psdemo/psperf setups) do
+# not collide.
 
 set -u -o pipefail
 
@@ -25,6 +26,9 @@ PODSWITCH=${PODSWITCH:-$E2E_TOP/build/app/podswitch}
 
 # Short per-run id: interface names are limited to 15 characters.
 E2E_ID=$(printf '%04x' $(($$ % 65536)))
+# Prefix of namespace and interface names (perf/soak.sh uses its own, so
+# that it can run beside the e2e tests without their lock).
+E2E_PREFIX=${E2E_PREFIX:-pse2e}
 E2E_PASS=0
 E2E_FAIL=0
 E2E_NAME=e2e
@@ -128,7 +132,7 @@ e2e_require_root() {
 e2e_init() {
 	E2E_NAME=$1
 	e2e_require_root
-	E2E_TMP=$(mktemp -d "/tmp/pse2e-$E2E_NAME.XXXXXX")
+	E2E_TMP=$(mktemp -d "/tmp/$E2E_PREFIX-$E2E_NAME.XXXXXX")
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -259,11 +263,11 @@ e2e_veth() {
 	ip link set "$hif" up
 }
 
-# e2e_pod NAME IP [MAC]: pod namespace pse2e<id>-NAME with eth0 = IP/24,
-# default route via 10.244.0.1, and root-side veth pse2e<id>NAME.
+# e2e_pod NAME IP [MAC]: pod namespace <prefix><id>-NAME with eth0 = IP/24,
+# default route via 10.244.0.1, and root-side veth <prefix><id>NAME.
 e2e_pod() {
 	local name=$1 ip=$2 mac=${3:-}
-	local ns="pse2e$E2E_ID-$name" hif="pse2e$E2E_ID$name"
+	local ns="$E2E_PREFIX$E2E_ID-$name" hif="$E2E_PREFIX$E2E_ID$name"
 	if [ -z "$mac" ]; then
 		local last=${ip##*.}
 		mac=$(printf '02:00:0a:f4:00:%02x' "$last")
@@ -307,8 +311,11 @@ e2e_api() {
 # e2e_config FILE NAME WORKER_EAL_ARGS_JSON PORTS_JSON [EXTRA_TOP_LEVEL_JSON]
 # Writes a node configuration. NAME is the node name; the EAL file prefix is
 # pse2e-NAME (set explicitly so it is unique and known to the test).
+# $E2E_WORKERS, when set, is the "workers" object (one worker on CPU 1 if not).
 e2e_config() {
 	local file=$1 name=$2 eal=$3 ports=$4 extra=${5:-}
+	local workers='{ "lcores": "1", "burst": 32, "idle_sleep_max_us": 200 }'
+	[ -n "${E2E_WORKERS:-}" ] && workers=$E2E_WORKERS
 	cat >"$file" <<EOF
 {
   "node": { "name": "$name", "ip": "192.168.60.10/24",
@@ -317,7 +324,7 @@ e2e_config() {
             "service_cidr": "10.96.0.0/12" },
   "overlay": { "mode": "host-gw" },
   "ports": $ports,
-  "workers": { "lcores": "1", "burst": 32, "idle_sleep_max_us": 200 },
+  "workers": $workers,
   "api": { "unix_socket": "$E2E_TMP/$name.sock" },
   "dpdk": { "eal_args": $eal }${extra:+,
   $extra}

@@ -374,7 +374,8 @@ static void
 test_status(void)
 {
 	struct resp r;
-	const json_t *j, *ports, *t;
+	const json_t *j, *ports, *t, *rxq, *q;
+	size_t i;
 
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
 	CHECK(r.status == 200, "status %d: %s", r.status, r.body);
@@ -388,6 +389,16 @@ test_status(void)
 						 "count")) == 1, "workers");
 	CHECK(json_array_size(json_object_get(json_object_get(j, "workers"),
 					      "lcores")) == 1, "lcores");
+	/* every rx queue of the 3 ports, polled by the one worker */
+	rxq = json_object_get(json_object_get(j, "workers"), "rx_queues");
+	CHECK(json_array_size(rxq) == 3, "rx_queues: %s", r.body);
+	json_array_foreach(rxq, i, q)
+		CHECK(json_integer_value(json_object_get(q, "worker")) == 0 &&
+		      json_integer_value(json_object_get(q, "queue")) == 0 &&
+		      json_is_integer(json_object_get(q, "packets")) &&
+		      strcmp(json_string_value(json_object_get(q, "port")) ?: "",
+			     i == 0 ? "p1" : i == 1 ? "p2" : "up") == 0,
+		      "rx queue %zu: %s", i, r.body);
 	ports = json_object_get(j, "ports");
 	CHECK(json_array_size(ports) == 3, "ports: %s", r.body);
 	CHECK(strcmp(json_string_value(json_object_get(json_array_get(ports, 2),
@@ -899,6 +910,79 @@ test_stats(void)
 	resp_free(&r);
 }
 
+/* The mbufs in use of GET /v1/stats, or -1. */
+static json_int_t
+stats_mbufs(const char *key)
+{
+	struct resp r;
+	json_int_t v = -1;
+	const json_t *m;
+
+	if (request("GET", "/v1/stats", NULL, &r) != 0)
+		return -1;
+	m = json_object_get(json_object_get(r.json, "mbufs"), key);
+	if (r.status == 200 && json_is_integer(m))
+		v = json_integer_value(m);
+	resp_free(&r);
+	return v;
+}
+
+/* The value of an unlabelled /metrics sample, or -1. */
+static long long
+metric_value(const char *name)
+{
+	struct resp r;
+	char key[128];
+	const char *p;
+	long long v = -1;
+
+	if (request("GET", "/metrics", NULL, &r) != 0)
+		return -1;
+	snprintf(key, sizeof(key), "\n%s ", name);
+	p = r.status == 200 ? strstr(r.body, key) : NULL;
+	if (p != NULL)
+		v = strtoll(p + strlen(key), NULL, 10);
+	resp_free(&r);
+	return v;
+}
+
+/*
+ * The pool's size and what is out of it, as the pool itself counts:
+ * mbufs taken out (as a leak would) show up in both views, and come back.
+ */
+static void
+test_stats_mbufs(void)
+{
+	struct rte_mbuf *held[100];
+	json_int_t base;
+
+	drain_all();
+	base = stats_mbufs("in_use");
+	CHECK(stats_mbufs("size") == (json_int_t)dp.pool->size,
+	      "size %lld, pool %u", (long long)stats_mbufs("size"),
+	      dp.pool->size);
+	CHECK(base == (json_int_t)rte_mempool_in_use_count(dp.pool) &&
+	      base >= (json_int_t)pool_base, "in use %lld, pool %u",
+	      (long long)base, rte_mempool_in_use_count(dp.pool));
+	CHECK(metric_value("podswitch_mbuf_pool_in_use") == base,
+	      "metric in use %lld, stats %lld",
+	      metric_value("podswitch_mbuf_pool_in_use"), (long long)base);
+	CHECK(metric_value("podswitch_mbuf_pool_size") ==
+	      (long long)dp.pool->size, "metric size");
+
+	CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_alloc_bulk(dp.pool, held,
+						     RTE_DIM(held)), 0);
+	CHECK(stats_mbufs("in_use") == base + (json_int_t)RTE_DIM(held),
+	      "100 taken: in use %lld, was %lld",
+	      (long long)stats_mbufs("in_use"), (long long)base);
+	CHECK(metric_value("podswitch_mbuf_pool_in_use") ==
+	      base + (long long)RTE_DIM(held), "100 taken: metric %lld",
+	      metric_value("podswitch_mbuf_pool_in_use"));
+	rte_pktmbuf_free_bulk(held, RTE_DIM(held));
+	CHECK(stats_mbufs("in_use") == base, "given back: in use %lld",
+	      (long long)stats_mbufs("in_use"));
+}
+
 /* Whether text is exposition format 0.0.4 as far as we use it. */
 static bool
 metrics_valid(char *text, char *why, size_t size)
@@ -969,6 +1053,8 @@ test_metrics(void)
 	      != NULL, "no route gauge");
 	CHECK(strstr(r.body, "podswitch_table_size{table=\"fdb\"} 64\n")
 	      != NULL, "no fdb size");
+	CHECK(strstr(r.body, "# TYPE podswitch_mbuf_pool_in_use gauge\n")
+	      != NULL, "no mbuf gauge");
 	copy = strdup(r.body);
 	CHECK(metrics_valid(copy, why, sizeof(why)), "%s", why);
 	free(copy);
@@ -1506,6 +1592,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors);
 	CU_add_test(s, "GET, POST and DELETE /v1/ports", test_ports);
 	CU_add_test(s, "GET /v1/stats", test_stats);
+	CU_add_test(s, "mbufs in /v1/stats and /metrics", test_stats_mbufs);
 	CU_add_test(s, "services: apply, list, put, delete, endpoints",
 		    test_services);
 	CU_add_test(s, "GET and DELETE /v1/conntrack", test_conntrack_api);
