@@ -41,7 +41,8 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [EAL options --] --config FILE [--drivers-dir DIR] [--trace]\n"
+		"usage: %s [EAL options --] --config FILE [--drivers-dir DIR]\n"
+		"          [--state-dir DIR] [--trace]\n"
 		"       %s --check-config FILE [--drivers-dir DIR]\n"
 		"\n"
 		"  --config FILE        run the node described by FILE; EAL options come\n"
@@ -50,16 +51,21 @@ usage(FILE *f, const char *prog)
 		"  --check-config FILE  validate FILE, list every problem by JSON path,\n"
 		"                       exit 0 if valid, 1 if not\n"
 		"  --drivers-dir DIR    driver profiles (default %s)\n"
+		"  --state-dir DIR      keep what the API programs in DIR and\n"
+		"                       restore it at start (overrides state.dir)\n"
 		"  --trace              log a line per packet per graph node (debug)\n"
 		"  --version, --help\n"
 		"\n"
-		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop cleanly.\n",
+		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop cleanly (with a\n"
+		"state directory, connections are saved for the next start);\n"
+		"SIGHUP is ignored.\n",
 		prog, prog, ps_profiles_default_dir());
 }
 
 struct app_opts {
 	const char *config;
 	const char *drivers_dir;
+	const char *state_dir;
 	bool check_only;
 	bool trace;
 };
@@ -73,6 +79,7 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		{ "check-config", required_argument, NULL, 'k' },
 		{ "drivers-dir", required_argument, NULL, 'd' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -96,6 +103,9 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		case 't':
 			o->trace = true;
 			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			exit(0);
@@ -112,6 +122,13 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "podswitch: unexpected argument '%s'\n",
 			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->state_dir != NULL &&
+	    (o->state_dir[0] != '/' || strlen(o->state_dir) >= PS_PATH_MAX)) {
+		fprintf(stderr, "podswitch: --state-dir: '%s' must be an "
+			"absolute path shorter than %d\n", o->state_dir,
+			PS_PATH_MAX);
 		return EXIT_USAGE;
 	}
 	if (o->config == NULL) {
@@ -153,6 +170,9 @@ install_signals(void)
 	    sigaction(SIGUSR1, &sa, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
+	/* a terminal closing or a "reload" from a supervisor must not
+	 * stop the dataplane: what to change goes through the API */
+	signal(SIGHUP, SIG_IGN);
 	return 0;
 }
 
@@ -179,6 +199,9 @@ main(int argc, char **argv)
 		return rc;
 	if (load_config(&o, &cfg) < 0)
 		return 1;
+	if (o.state_dir != NULL)
+		snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s",
+			 o.state_dir);
 	if (o.check_only) {
 		printf("%s: configuration is valid (%u ports, %u workers)\n",
 		       o.config, cfg.nb_ports, cfg.nb_workers);
