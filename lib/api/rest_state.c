@@ -347,29 +347,20 @@ restore_ports(struct ps_rest *r, const json_t *arr, unsigned int *refused)
 	return ok;
 }
 
+/* Route by route, when the set as a whole was refused. */
 static unsigned int
 restore_routes(struct ps_rest *r, const json_t *doc, unsigned int *refused)
 {
 	const json_t *arr = json_object_get(doc, "routes");
-	char *body = json_dumps(doc, JSON_COMPACT), why[1024];
 	unsigned int ok = 0;
+	char why[1024];
 	json_t *v;
 	size_t i;
 
 	if (!json_is_array(arr)) {
-		free(body);
 		log_refused("routes", (*refused)++, "the set", "no list");
 		return 0;
 	}
-	/* the whole set in one generation, as it was programmed */
-	if (body != NULL && replay(r, "PUT", "/v1/routes", body, strlen(body),
-				   why, sizeof(why)) < 300) {
-		free(body);
-		return (unsigned int)json_array_size(arr);
-	}
-	free(body);
-	STATE_LOG(WARNING, "routes: the set as a whole is refused (%s); "
-		  "restoring route by route\n", why);
 	json_array_foreach((json_t *)(uintptr_t)arr, i, v) {
 		char *one = json_dumps(v, JSON_COMPACT);
 		const char *dst = json_string_value(json_object_get(v, "dst"));
@@ -427,10 +418,8 @@ same_ns(const json_t *a, const json_t *b)
 	return x != NULL && y != NULL && strcmp(x, y) == 0;
 }
 
-/*
- * Services: the List in one apply; if refused, each Service with its own
- * slices, so one bad object costs only itself.
- */
+/* Each Service with its own slices, when the List as a whole was
+ * refused: one bad object costs only itself. */
 static unsigned int
 restore_services(struct ps_rest *r, const json_t *doc, unsigned int *refused)
 {
@@ -443,17 +432,6 @@ restore_services(struct ps_rest *r, const json_t *doc, unsigned int *refused)
 		log_refused("services", (*refused)++, "the List", "no items");
 		return 0;
 	}
-	if (apply_items(r, items, why, sizeof(why)) < 300) {
-		json_array_foreach(items, i, it) {
-			bool svc;
-
-			item_service(it, &svc);
-			ok += svc;
-		}
-		return ok;
-	}
-	STATE_LOG(WARNING, "services: the List as a whole is refused (%s); "
-		  "restoring service by service\n", why);
 	json_array_foreach(items, i, it) {
 		const char *name;
 		json_t *group;
@@ -480,6 +458,27 @@ restore_services(struct ps_rest *r, const json_t *doc, unsigned int *refused)
 	return ok;
 }
 
+static int
+count_api_route(const struct ps_route *rt, void *arg)
+{
+	*(unsigned int *)arg += rt->origin == PS_ROUTE_API;
+	return 0;
+}
+
+static unsigned int
+restored_count(const struct ps_rest *r, enum rest_state_kind k)
+{
+	struct ps_svc_stats st;
+	unsigned int n = 0;
+
+	if (k == REST_STATE_ROUTES) {
+		ps_route_walk(r->dp->routes, count_api_route, &n);
+		return n;
+	}
+	ps_svc_stats(r->dp->svcs, &st);
+	return st.services;
+}
+
 static void
 scan_cb(const char *name, const char *what, void *arg)
 {
@@ -494,6 +493,8 @@ ps_rest_state_restore(struct ps_rest *r)
 	const char *dir = state_dir(r);
 	uint64_t t0 = rte_get_timer_cycles();
 	unsigned int got[REST_STATE_KINDS] = { 0 }, refused = 0, k;
+	double took[REST_STATE_KINDS] = { 0 }, wrote;
+	uint64_t t;
 	int rc;
 
 	if (dir[0] == '\0')
@@ -509,10 +510,12 @@ ps_rest_state_restore(struct ps_rest *r)
 	/* ports first: routes may name them */
 	for (k = 0; k < REST_STATE_KINDS; k++) {
 		char why[PS_STATE_WHY_MAX], *text;
+		unsigned int before = refused;
 		json_error_t jerr;
 		json_t *doc;
 		size_t len;
 
+		t = rte_get_timer_cycles();
 		rc = ps_state_read(dir, kind_names[k], &text, &len, why,
 				   sizeof(why));
 		if (rc == -ENOENT)
@@ -526,6 +529,25 @@ ps_rest_state_restore(struct ps_rest *r)
 			ps_state_set_aside(dir, kind_names[k]);
 			r->state.dirty[k] = true;
 			continue;
+		}
+		/* the file is the request that rebuilds the whole set: sent
+		 * as it is, it is parsed once; only a refusal costs more */
+		if (k != REST_STATE_PORTS) {
+			char why2[1024];
+
+			if (replay(r, k == REST_STATE_ROUTES ? "PUT" : "POST",
+				   k == REST_STATE_ROUTES ? "/v1/routes" :
+				   "/v1/apply", text, len, why2,
+				   sizeof(why2)) < 300) {
+				free(text);
+				got[k] = restored_count(r, k);
+				r->state.dirty[k] = false;
+				took[k] = ms_since(t);
+				continue;
+			}
+			STATE_LOG(WARNING, "%s: the set as a whole is refused "
+				  "(%s); restoring item by item\n",
+				  kind_names[k], why2);
 		}
 		doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 		free(text);
@@ -545,15 +567,21 @@ ps_rest_state_restore(struct ps_rest *r)
 								 &refused) :
 			 restore_services(r, doc, &refused);
 		json_decref(doc);
-		/* rewritten with what was restored, refused items gone */
-		r->state.dirty[k] = true;
+		/* rewritten without the refused items */
+		r->state.dirty[k] = refused != before;
+		took[k] = ms_since(t);
 	}
 	r->state.restoring = false;
+	t = rte_get_timer_cycles();
 	rest_state_poll(r, true);
+	wrote = ms_since(t);
 	STATE_LOG(INFO, "restored from %s: %u ports, %u routes, %u services "
-		  "(%u items refused) in %.1f ms\n", dir,
+		  "(%u items refused) in %.1f ms (ports %.1f, routes %.1f, "
+		  "services %.1f, rewrite %.1f)\n", dir,
 		  got[REST_STATE_PORTS], got[REST_STATE_ROUTES],
-		  got[REST_STATE_SERVICES], refused, ms_since(t0));
+		  got[REST_STATE_SERVICES], refused, ms_since(t0),
+		  took[REST_STATE_PORTS], took[REST_STATE_ROUTES],
+		  took[REST_STATE_SERVICES], wrote);
 	return 0;
 }
 
