@@ -70,6 +70,12 @@ cni_cmd_add(const struct cni_env *env, struct cni_conf *c)
 		return cni_error(CNI_ERR_UNKNOWN_CONTAINER, NULL, "CNI_NETNS "
 				 "%s: %s", env->netns, strerror(errno));
 	cni_names(env, c, &pod);
+	/* undoing a failed second ADD would take the first one's veth and
+	 * address with it: refuse before touching anything */
+	if (c->driver != CNI_DRV_VHOST_USER && cni_link_exists(&pod))
+		return cni_error(CNI_ERR_EXISTS, NULL, "%s of container %s is "
+				 "set up already (interface %s): DEL it first",
+				 env->ifname, env->container_id, pod.host_if);
 	rc = cni_ipam(env, c, "ADD", &pod);
 	if (rc != 0)
 		return rc;

@@ -32,6 +32,8 @@
 #define CNI_ERR_CHECK_FAILED 100
 /* ours: podswitch refused the port */
 #define CNI_ERR_PODSWITCH 101
+/* ours: this container's interface is there already (ADD twice) */
+#define CNI_ERR_EXISTS 102
 
 #define CNI_IFNAME_MAX 16	/* IFNAMSIZ */
 #define CNI_PORT_NAME_MAX 32	/* podswitch's PS_NAME_MAX */
@@ -100,6 +102,8 @@ int cni_link_add(const struct cni_env *env, const struct cni_conf *c,
 		 const struct cni_pod *pod);
 /* Delete the host side (the pod side goes with it): 0 also when absent. */
 int cni_link_del(const struct cni_pod *pod);
+/* Whether the host side exists. */
+bool cni_link_exists(const struct cni_pod *pod);
 /* 0 when the host veth exists, and (netns not NULL) the pod side carries
  * the address; else the CHECK error already printed. */
 int cni_link_check(const struct cni_env *env, const struct cni_pod *pod);

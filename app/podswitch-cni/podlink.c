@@ -242,6 +242,12 @@ cni_link_add(const struct cni_env *env, const struct cni_conf *c,
 	return rc;
 }
 
+bool
+cni_link_exists(const struct cni_pod *pod)
+{
+	return if_nametoindex(pod->host_if) != 0;
+}
+
 int
 cni_link_del(const struct cni_pod *pod)
 {

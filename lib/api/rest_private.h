@@ -53,6 +53,7 @@ struct rest_state {
 	bool dirty[REST_STATE_KINDS];
 	uint64_t write_cycles[REST_STATE_KINDS];	/* the last write took */
 	uint64_t last_write[REST_STATE_KINDS];	/* TSC when it ended */
+	bool failing[REST_STATE_KINDS];	/* the last write failed (logged) */
 	bool restoring;		/* replaying the files: nothing to write */
 };
 

@@ -221,11 +221,20 @@ state_write(struct ps_rest *r, enum rest_state_kind k)
 	r->state.write_cycles[k] = rte_get_timer_cycles() - t0;
 	r->state.last_write[k] = rte_get_timer_cycles();
 	if (rc < 0) {
-		/* still dirty: tried again on the next poll */
-		STATE_LOG(ERR, "cannot write %s/%s%s: %s\n", state_dir(r),
-			  kind_names[k], PS_STATE_SUFFIX, strerror(-rc));
+		/* still dirty: tried again once a second, said once */
+		if (!r->state.failing[k])
+			STATE_LOG(ERR, "cannot write %s/%s%s: %s (trying again "
+				  "every second)\n", state_dir(r),
+				  kind_names[k], PS_STATE_SUFFIX,
+				  strerror(-rc));
+		r->state.failing[k] = true;
+		r->state.write_cycles[k] = RTE_MAX(r->state.write_cycles[k],
+						   rte_get_timer_hz());
 		return rc;
 	}
+	if (r->state.failing[k])
+		STATE_LOG(INFO, "%s written again\n", kind_names[k]);
+	r->state.failing[k] = false;
 	r->state.dirty[k] = false;
 	STATE_LOG(DEBUG, "%s written in %.1f ms\n", kind_names[k],
 		  ms_since(t0));

@@ -292,6 +292,16 @@ e2e_in() {
 	ip netns exec "$ns" "$@"
 }
 
+# e2e_api SOCKET METHOD PATH [BODY]: one request to the daemon's API on
+# SOCKET (BODY as JSON); sets CODE (the HTTP status) and BODY (the reply).
+e2e_api() {
+	local args=(-s -o "$E2E_TMP/api.body" -w '%{http_code}' -X "$2"
+		--unix-socket "$1" "http://ps$3")
+	[ $# -ge 4 ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	CODE=$(curl "${args[@]}")
+	BODY=$(cat "$E2E_TMP/api.body")
+}
+
 # ------------------------------------------------------------------ configs
 
 # e2e_config FILE NAME WORKER_EAL_ARGS_JSON PORTS_JSON [EXTRA_TOP_LEVEL_JSON]

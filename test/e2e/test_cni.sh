@@ -82,13 +82,7 @@ PY
 }
 declare -A POD_IP=()
 
-api() {
-	local args=(-s -o "$E2E_TMP/api.body" -w '%{http_code}' -X "$1"
-		--unix-socket "$SOCK" "http://ps$2")
-	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	CODE=$(curl "${args[@]}")
-	BODY=$(cat "$E2E_TMP/api.body")
-}
+api() { e2e_api "$SOCK" "$@"; }
 pod_ports() {
 	curl -s --unix-socket "$SOCK" http://ps/v1/ports |
 		python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin) if p["role"] == "pod"))'
@@ -152,6 +146,12 @@ e2e_assert_eq "the result's MAC is the pod's" "$(python3 -c 'import json,sys; pr
 	"$(ip -n "$(pod_ns 1)" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
 all=($(seq 1 "$N"))
 e2e_assert_eq "every pod pings the next one" 0 "$(ping_ring "${all[@]}")"
+# a second ADD of the same container is refused and breaks nothing
+cni ADD "$(pod_id 1)" "/var/run/netns/$(pod_ns 1)"
+e2e_assert_eq "ADD twice: error code 102" 102 \
+	"$(echo "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])' 2>&1)"
+e2e_assert_eq "  and the first ADD's address is kept" "$N" "$(ipam_used)"
+e2e_check "  and its pod still answers" ip netns exec "$(pod_ns 2)" ping -c 1 -W 2 -q "${POD_IP[1]}"
 
 # a ClusterIP served by pods 1 and 2
 for i in 1 2; do

@@ -36,13 +36,7 @@ ctl() {
 }
 
 # api METHOD PATH [BODY]: curl the socket; sets CODE and BODY.
-api() {
-	local args=(-s -o "$E2E_TMP/api.body" -w '%{http_code}' -X "$1"
-		--unix-socket "$SOCK" "http://ps$2")
-	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	CODE=$(curl "${args[@]}")
-	BODY=$(cat "$E2E_TMP/api.body")
-}
+api() { e2e_api "$SOCK" "$@"; }
 
 ports_list() {
 	curl -s --unix-socket "$SOCK" http://ps/v1/ports |

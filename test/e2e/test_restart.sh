@@ -50,13 +50,7 @@ sed -i "s|\"unix_socket\": \"[^\"]*\"|\"unix_socket\": \"$SOCK\"|" "$cfg"
 e2e_start d "$cfg" --state-dir "$STATE"
 e2e_wait_running d 30 || e2e_finish
 
-api() {
-	local args=(-s -o "$E2E_TMP/api.body" -w '%{http_code}' -X "$1"
-		--unix-socket "$SOCK" "http://ps$2")
-	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
-	CODE=$(curl "${args[@]}")
-	BODY=$(cat "$E2E_TMP/api.body")
-}
+api() { e2e_api "$SOCK" "$@"; }
 
 svc() {	# NAME TYPE CLUSTERIP SCHED [NODEPORT]
 	local np=""
@@ -80,6 +74,10 @@ $(svc np NodePort 10.96.0.12 rr 30080)]}"
 e2e_assert_eq "three services applied (maglev, rr, NodePort)" 200 "$CODE"
 api POST /v1/routes '{"dst": "10.99.0.0/16", "gateway": "192.168.60.20"}'
 e2e_assert_eq "an API route added" 201 "$CODE"
+
+kill -HUP "$(e2e_dpid d)"
+sleep 0.5
+e2e_check "SIGHUP does not stop the daemon" e2e_alive "$(e2e_dpid d)"
 
 for p in a1 a2 a3; do
 	e2e_bg ip netns exec "$(e2e_pod_ns $p)" python3 "$PY" server 5001 "$E2E_TMP/srv.$p.json"
