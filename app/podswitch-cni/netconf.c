@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The network configuration (DESIGN.md section 5, podswitch-cni). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cni.h"
@@ -19,10 +21,16 @@ cni_driver_name(enum cni_driver d)
 	       d == CNI_DRV_VHOST_USER ? "vhost-user" : "af_packet";
 }
 
-static int
-bad(const char *fmt, const char *a, const char *b)
+static int __attribute__((format(printf, 1, 2)))
+bad(const char *fmt, ...)
 {
-	return cni_error(CNI_ERR_INVALID_CONFIG, NULL, fmt, a, b);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return cni_error(CNI_ERR_INVALID_CONFIG, NULL, "%s", msg);
 }
 
 /* A string member, or def when absent; NULL (error printed) when not a
@@ -58,7 +66,7 @@ parse_port(const json_t *p, struct cni_conf *c)
 	if (p == NULL)
 		return 0;
 	if (!json_is_object(p))
-		return bad("port: must be an object%s%s", "", "");
+		return bad("port: must be an object");
 	json_object_foreach((json_t *)(uintptr_t)p, k, v) {
 		unsigned int i;
 
@@ -78,20 +86,20 @@ parse_port(const json_t *p, struct cni_conf *c)
 		c->driver = CNI_DRV_VHOST_USER;
 	else if (rc == 0)
 		return bad("port.driver: '%s' is none of af_packet, af_xdp, "
-			   "vhost-user%s", drv, "");
+			   "vhost-user", drv);
 	if (rc == 0)
 		rc = opt_string(p, "port.", "socket_dir", &c->socket_dir,
 				DEFAULT_SOCKET_DIR);
 	if (rc == 0 && c->socket_dir[0] != '/')
-		return bad("port.socket_dir: '%s' must be an absolute path%s",
-			   c->socket_dir, "");
+		return bad("port.socket_dir: '%s' must be an absolute path",
+			   c->socket_dir);
 	if (rc == 0)
 		rc = opt_string(p, "port.", "veth_prefix", &c->veth_prefix,
 				DEFAULT_VETH_PREFIX);
 	if (rc == 0 && (strlen(c->veth_prefix) > VETH_PREFIX_MAX ||
 			strpbrk(c->veth_prefix, "/: \t") != NULL))
 		return bad("port.veth_prefix: '%s' must be 1-5 characters "
-			   "of an interface name%s", c->veth_prefix, "");
+			   "of an interface name", c->veth_prefix);
 	return rc;
 }
 
@@ -118,7 +126,7 @@ cni_conf_parse(const char *text, size_t len, struct cni_conf *c)
 	}
 	rc = opt_string(c->root, "", "cniVersion", &c->cni_version, NULL);
 	if (rc == 0 && c->cni_version == NULL)
-		rc = bad("cniVersion: required%s%s", "", "");
+		rc = bad("cniVersion: required");
 	if (rc != 0)
 		goto fail;
 	for (i = 0; versions[i] != NULL; i++)
@@ -132,13 +140,12 @@ cni_conf_parse(const char *text, size_t len, struct cni_conf *c)
 	}
 	rc = opt_string(c->root, "", "name", &c->name, NULL);
 	if (rc == 0 && c->name == NULL)
-		rc = bad("name: required%s%s", "", "");
+		rc = bad("name: required");
 	if (rc == 0)
 		rc = opt_string(c->root, "", "socket", &c->socket,
 				DEFAULT_SOCKET);
 	if (rc == 0 && c->socket[0] != '/')
-		rc = bad("socket: '%s' must be an absolute path%s", c->socket,
-			 "");
+		rc = bad("socket: '%s' must be an absolute path", c->socket);
 	if (rc == 0)
 		rc = parse_port(json_object_get(c->root, "port"), c);
 	if (rc != 0)
@@ -147,8 +154,7 @@ cni_conf_parse(const char *text, size_t len, struct cni_conf *c)
 	if (mtu != NULL) {
 		if (!json_is_integer(mtu) || json_integer_value(mtu) < 68 ||
 		    json_integer_value(mtu) > 65535) {
-			rc = bad("mtu: must be an integer 68..65535%s%s", "",
-				 "");
+			rc = bad("mtu: must be an integer 68..65535");
 			goto fail;
 		}
 		c->mtu = (unsigned int)json_integer_value(mtu);
@@ -156,7 +162,7 @@ cni_conf_parse(const char *text, size_t len, struct cni_conf *c)
 	ipam = json_object_get(c->root, "ipam");
 	if (ipam != NULL) {
 		if (!json_is_object(ipam)) {
-			rc = bad("ipam: must be an object%s%s", "", "");
+			rc = bad("ipam: must be an object");
 			goto fail;
 		}
 		rc = opt_string(ipam, "ipam.", "type", &c->ipam_type, NULL);
@@ -164,13 +170,13 @@ cni_conf_parse(const char *text, size_t len, struct cni_conf *c)
 			goto fail;
 		if (c->ipam_type == NULL || strchr(c->ipam_type, '/') != NULL) {
 			rc = bad("ipam.type: required, a plugin name (no "
-				 "'/')%s%s", "", "");
+				 "'/')");
 			goto fail;
 		}
 	}
 	c->prev_result = json_object_get(c->root, "prevResult");
 	if (c->prev_result != NULL && !json_is_object(c->prev_result)) {
-		rc = bad("prevResult: must be an object%s%s", "", "");
+		rc = bad("prevResult: must be an object");
 		goto fail;
 	}
 	return 0;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Connections put back from a dump after a restart. */
 #include <errno.h>
-#include <netinet/in.h>
 
 #include <rte_tcp.h>
 

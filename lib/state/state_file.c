@@ -168,7 +168,7 @@ int
 ps_state_read(const char *dir, const char *kind, char **data, size_t *len,
 	      char *why, size_t why_size)
 {
-	char path[4096], magic[24], fkind[40], *buf, *nl, *end;
+	char path[4096], magic[24], fkind[40], *buf, *nl;
 	unsigned long long plen;
 	unsigned int crc;
 	size_t flen, hlen;
@@ -223,8 +223,7 @@ ps_state_read(const char *dir, const char *kind, char **data, size_t *len,
 	/* the payload moves to the front: callers get a plain string */
 	memmove(buf, nl + 1, (size_t)plen);
 	buf[plen] = '\0';
-	end = buf;
-	*data = end;
+	*data = buf;
 	*len = (size_t)plen;
 	return 0;
 refuse:
