@@ -14,11 +14,13 @@
 #     and restart, ADD of new ones, DEL of a pod never added, a second DEL;
 #   - DEL of all: host-local's store holds no address, podswitch no pod
 #     port, the host no veth of ours.
-# ADD and DEL latencies (median, worst) are printed.
+# ADD and DEL latencies (median, worst) are printed. CNI_PODS (24) and
+# CNI_DRIVER (af_packet, af_xdp) change the run.
 . "$(dirname "$0")/lib.sh"
 
 CNI=${PODSWITCH_CNI:-$E2E_TOP/build/app/podswitch-cni}
 N=${CNI_PODS:-24}
+DRIVER=${CNI_DRIVER:-af_packet}	# or af_xdp
 CNI_BIN_DIR=${CNI_BIN_DIR:-/usr/lib/cni}
 
 e2e_init cni
@@ -35,7 +37,7 @@ VP="cn"		# host veth prefix: our veths are cn<8 hex>
 cat >"$E2E_TMP/net.conf" <<EOC
 { "cniVersion": "1.0.0", "name": "podnet-$name", "type": "podswitch-cni",
   "socket": "$SOCK",
-  "port": { "driver": "af_packet", "veth_prefix": "$VP" },
+  "port": { "driver": "$DRIVER", "veth_prefix": "$VP" },
   "ipam": { "type": "host-local", "dataDir": "$IPAMDIR",
             "ranges": [[{ "subnet": "10.244.0.0/24", "rangeStart": "10.244.0.10",
                           "rangeEnd": "10.244.0.250", "gateway": "10.244.0.1" }]],

@@ -9,8 +9,9 @@
 #     sent to the endpoint they had (maglev is a function of the flow);
 #   - 20 streams through an rr ClusterIP and 20 from an outside client
 #     through a NodePort (SNAT to the node IP) keep flowing across kill
-#     -TERM and a restart: conntrack (NAT bindings, SNAT ports) is saved at
-#     the stop and restored before forwarding;
+#     -TERM and the start of another binary (an upgrade): conntrack (NAT
+#     bindings, SNAT ports) is saved at the stop and restored before
+#     forwarding;
 #   - a damaged and a foreign file in the state directory: podswitch starts
 #     with what it can trust, logs what it refused and sets it aside.
 # A stream survives when it ended cleanly and the endpoint got every byte
@@ -142,6 +143,8 @@ api GET /v1/routes
 e2e_check "the API route is back" grep -q '"10.99.0.0/16"' <<<"$BODY"
 
 # --- rr ClusterIP and NodePort (SNAT) across kill -TERM -----------------------
+# an upgrade: what starts after the stop is another binary file
+cp "$PODSWITCH" "$E2E_TMP/bin/podswitch-new" && PODSWITCH=$E2E_TMP/bin/podswitch-new
 e2e_bg e2e_in c1 python3 "$PY" client 10.96.0.11 80 "$STREAMS" "$SECS" "$E2E_TMP/cl.rr.json"
 rrpid=$E2E_LAST_BG
 e2e_bg ip netns exec "$out_ns" python3 "$PY" client 192.168.60.10 30080 "$STREAMS" "$SECS" "$E2E_TMP/cl.np.json"
