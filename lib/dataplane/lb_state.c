@@ -11,7 +11,9 @@
  * anew at each start: the service port is found again from the original
  * destination (the frontend), the endpoint from the DNAT address. A
  * connection whose service or endpoint is gone, or whose SNAT port is
- * taken, is not restored (counted in the log line).
+ * taken, is not restored (counted in the log line). ClientIP affinity
+ * entries travel in the same file, so that new connections of a client
+ * keep going where its old ones go.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,13 +44,29 @@
  * whole, never read askew.
  */
 #define CT_DUMP_MAGIC 0x70736374u	/* "psct" */
-#define CT_DUMP_VERSION 1
+#define CT_DUMP_VERSION 2
 
+/* then count ct_records, then aff_count aff_records */
 struct ct_dump_head {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t record_size;
 	uint32_t count;
+	uint32_t aff_record_size;
+	uint32_t aff_count;
+};
+
+/* A ClientIP affinity entry; its service port is found again by its
+ * cluster IP frontend. */
+struct aff_record {
+	uint32_t cluster_ip;		/* network order */
+	uint16_t port;			/* host order */
+	uint8_t proto;
+	uint8_t pad;
+	uint32_t client;		/* network order */
+	uint32_t ep_ip;			/* network order */
+	uint16_t ep_port;		/* host order */
+	uint16_t pad2;
 };
 
 struct ct_record {
@@ -96,11 +114,46 @@ dump_cb(const struct ps_ct_entry *e, void *arg)
 	return 0;
 }
 
+struct aff_ctx {
+	struct aff_record *rec;
+	uint32_t n, cap;
+};
+
+static int
+aff_cb(const struct ps_svc_port *sp, uint32_t client, uint32_t ep_ip,
+       uint16_t ep_port, uint32_t idle, void *arg)
+{
+	struct aff_ctx *c = arg;
+	struct aff_record *r;
+
+	if (sp->cluster_ip == 0 || idle > sp->affinity_timeout)
+		return 0;
+	if (c->n == c->cap) {
+		uint32_t cap = c->cap ? c->cap * 2 : 1024;
+		struct aff_record *nr = realloc(c->rec, sizeof(*nr) * cap);
+
+		if (nr == NULL)
+			return -ENOMEM;
+		c->rec = nr;
+		c->cap = cap;
+	}
+	r = &c->rec[c->n++];
+	memset(r, 0, sizeof(*r));
+	r->cluster_ip = sp->cluster_ip;
+	r->port = sp->port;
+	r->proto = sp->proto;
+	r->client = client;
+	r->ep_ip = ep_ip;
+	r->ep_port = ep_port;
+	return 0;
+}
+
 int
 ps_lb_state_save(struct ps_dataplane *dp)
 {
 	const char *dir = dp->cfg->state_dir;
 	uint64_t t0 = rte_get_timer_cycles();
+	struct aff_ctx a = { 0 };
 	struct ps_ct_stats st;
 	struct ct_dump_head *h;
 	struct dump_ctx c;
@@ -109,31 +162,46 @@ ps_lb_state_save(struct ps_dataplane *dp)
 
 	if (dir[0] == '\0' || dp->ct == NULL)
 		return 0;
+	rc = ps_svc_affinity_walk(dp->svcs, aff_cb, &a);
+	if (rc < 0) {
+		free(a.rec);
+		return rc;
+	}
 	ps_ct_stats(dp->ct, &st);
-	len = sizeof(*h) + sizeof(struct ct_record) * (size_t)st.entries;
+	len = sizeof(*h) + sizeof(struct ct_record) * (size_t)st.entries +
+	      sizeof(struct aff_record) * (size_t)a.n;
 	h = calloc(1, len);
-	if (h == NULL)
+	if (h == NULL) {
+		free(a.rec);
 		return -ENOMEM;
+	}
 	h->magic = CT_DUMP_MAGIC;
 	h->version = CT_DUMP_VERSION;
 	h->record_size = sizeof(struct ct_record);
+	h->aff_record_size = sizeof(struct aff_record);
 	c.rec = (struct ct_record *)(h + 1);
 	c.n = 0;
 	c.max = st.entries;
 	ps_ct_walk(dp->ct, dump_cb, &c);
 	h->count = c.n;
+	h->aff_count = a.n;
+	if (a.n > 0)
+		memcpy(&c.rec[c.n], a.rec, sizeof(*a.rec) * a.n);
+	free(a.rec);
 	rc = ps_state_dir_prepare(dir);
 	if (rc == 0)
 		rc = ps_state_write(dir, CT_KIND, h, sizeof(*h) +
-				    sizeof(struct ct_record) * c.n);
-	free(h);
+				    sizeof(struct ct_record) * c.n +
+				    sizeof(struct aff_record) * h->aff_count);
 	if (rc < 0)
 		LB_LOG(ERR, "cannot save the connections to %s: %s\n", dir,
 		       strerror(-rc));
 	else
-		LB_LOG(INFO, "%u connections saved to %s in %.1f ms\n", c.n,
-		       dir, (double)(rte_get_timer_cycles() - t0) * 1e3 /
+		LB_LOG(INFO, "%u connections and %u affinity entries saved to "
+		       "%s in %.1f ms\n", c.n, h->aff_count, dir,
+		       (double)(rte_get_timer_cycles() - t0) * 1e3 /
 		       (double)rte_get_timer_hz());
+	free(h);
 	return rc;
 }
 
@@ -215,6 +283,26 @@ restore_one(struct ps_dataplane *dp, const struct ct_record *r,
 	return 0;
 }
 
+static unsigned int
+restore_affinity(struct ps_dataplane *dp, const struct aff_record *a,
+		 uint32_t n)
+{
+	unsigned int ok = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ps_svc_hit hit;
+
+		if (ps_svc_lookup(dp->svcs, a[i].cluster_ip,
+				  rte_cpu_to_be_16(a[i].port), a[i].proto,
+				  false, &hit) &&
+		    ps_svc_affinity_restore(dp->svcs, hit.sp, a[i].client,
+					    a[i].ep_ip, a[i].ep_port) == 0)
+			ok++;
+	}
+	return ok;
+}
+
 int
 ps_lb_state_restore(struct ps_dataplane *dp)
 {
@@ -224,7 +312,7 @@ ps_lb_state_restore(struct ps_dataplane *dp)
 	const struct ct_dump_head *h;
 	const struct ct_record *rec;
 	struct ps_svc_ep_view *ev;
-	unsigned int ok = 0, gone = 0, failed = 0;
+	unsigned int ok = 0, gone = 0, failed = 0, aff_ok, aff_n;
 	size_t len;
 	uint32_t i;
 	int rc;
@@ -248,7 +336,9 @@ ps_lb_state_restore(struct ps_dataplane *dp)
 	if (len < sizeof(*h) || h->magic != CT_DUMP_MAGIC ||
 	    h->version != CT_DUMP_VERSION ||
 	    h->record_size != sizeof(struct ct_record) ||
-	    len != sizeof(*h) + (size_t)h->count * sizeof(struct ct_record)) {
+	    h->aff_record_size != sizeof(struct aff_record) ||
+	    len != sizeof(*h) + (size_t)h->count * sizeof(struct ct_record) +
+		   (size_t)h->aff_count * sizeof(struct aff_record)) {
 		LB_LOG(ERR, "%s/%s%s refused: not a connection dump of this "
 		       "build (layout differs); set aside\n", dir, CT_KIND,
 		       PS_STATE_SUFFIX);
@@ -272,6 +362,9 @@ ps_lb_state_restore(struct ps_dataplane *dp)
 			failed++;
 	}
 	free(ev);
+	aff_ok = restore_affinity(dp, (const struct aff_record *)&rec[h->count],
+				  h->aff_count);
+	aff_n = h->aff_count;
 	free(text);
 	/* from now on the table is the truth; a stale dump must not come
 	 * back after a crash */
@@ -283,8 +376,9 @@ ps_lb_state_restore(struct ps_dataplane *dp)
 		unlink(path);
 	}
 	LB_LOG(INFO, "%u connections restored from %s (%u of services or "
-	       "endpoints now gone, %u refused) in %.1f ms\n", ok, dir, gone,
-	       failed, (double)(rte_get_timer_cycles() - t0) * 1e3 /
+	       "endpoints now gone, %u refused), %u of %u affinity entries, "
+	       "in %.1f ms\n", ok, dir, gone, failed, aff_ok, aff_n,
+	       (double)(rte_get_timer_cycles() - t0) * 1e3 /
 	       (double)rte_get_timer_hz());
 	return 0;
 }

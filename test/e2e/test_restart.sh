@@ -12,6 +12,8 @@
 #     -TERM and the start of another binary (an upgrade): conntrack (NAT
 #     bindings, SNAT ports) is saved at the stop and restored before
 #     forwarding;
+#   - ClientIP affinity: new connections after kill -TERM and a restart go
+#     to the endpoint the client had before;
 #   - a damaged and a foreign file in the state directory: podswitch starts
 #     with what it can trust, logs what it refused and sets it aside.
 # A stream survives when it ended cleanly and the endpoint got every byte
@@ -53,13 +55,14 @@ e2e_wait_running d 30 || e2e_finish
 
 api() { e2e_api "$SOCK" "$@"; }
 
-svc() {	# NAME TYPE CLUSTERIP SCHED [NODEPORT]
+svc() {	# NAME TYPE CLUSTERIP SCHED [NODEPORT] [AFFINITY]
 	local np=""
 	[ -n "${5:-}" ] && np=", \"nodePort\": $5"
 	cat <<EOS
 {"apiVersion": "v1", "kind": "Service",
  "metadata": {"namespace": "default", "name": "$1", "annotations": {"podswitch.io/scheduler": "$4"}},
  "spec": {"type": "$2", "clusterIP": "$3", "externalTrafficPolicy": "Cluster",
+   "sessionAffinity": "${6:-None}",
    "ports": [{"name": "s", "protocol": "TCP", "port": 80, "targetPort": 5001$np}]}},
 {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
  "metadata": {"namespace": "default", "name": "$1-1", "labels": {"kubernetes.io/service-name": "$1"}},
@@ -71,8 +74,8 @@ EOS
 }
 api POST /v1/apply "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [
 $(svc mg ClusterIP 10.96.0.10 maglev), $(svc rr ClusterIP 10.96.0.11 rr),
-$(svc np NodePort 10.96.0.12 rr 30080)]}"
-e2e_assert_eq "three services applied (maglev, rr, NodePort)" 200 "$CODE"
+$(svc np NodePort 10.96.0.12 rr 30080), $(svc af ClusterIP 10.96.0.13 rr "" ClientIP)]}"
+e2e_assert_eq "four services applied (maglev, rr, NodePort, rr with ClientIP affinity)" 200 "$CODE"
 api POST /v1/routes '{"dst": "10.99.0.0/16", "gateway": "192.168.60.20"}'
 e2e_assert_eq "an API route added" 201 "$CODE"
 
@@ -138,11 +141,29 @@ sleep 1
 read -r n gap gaps <<<"$(survivors mg "$E2E_TMP/cl.mg.json" 10.244.0.10)"
 e2e_log "maglev ClusterIP across kill -9: $n of $STREAMS survive, gaps (ms): $gaps"
 e2e_assert_eq "maglev ClusterIP: every stream survives kill -9" "$STREAMS" "$n"
-e2e_assert_grep "services restored from the state directory" "restored from .*: 0 ports, 1 routes, 3 services" "$(e2e_dlog d)"
+e2e_assert_grep "services restored from the state directory" "restored from .*: 0 ports, 1 routes, 4 services" "$(e2e_dlog d)"
 api GET /v1/routes
 e2e_check "the API route is back" grep -q '"10.99.0.0/16"' <<<"$BODY"
 
+# endpoint_of CLIENT_OUT: the endpoint (a1..a3) the client's first stream
+# reached, by its address as the endpoint saw it
+endpoint_of() {
+	python3 - "$1" "$E2E_TMP"/srv.a?.json <<'PY'
+import json, os, sys
+local = json.load(open(sys.argv[1]))[0]["local"]
+for f in sys.argv[2:]:
+    if local in json.load(open(f)):
+        print(os.path.basename(f).split(".")[1])
+PY
+}
+# one short connection from c1 to the affinity service: its endpoint
+affinity_pick() {
+	e2e_in c1 python3 "$PY" client 10.96.0.13 80 1 0.2 "$E2E_TMP/cl.af.json" &&
+		sleep 1 && endpoint_of "$E2E_TMP/cl.af.json"
+}
+
 # --- rr ClusterIP and NodePort (SNAT) across kill -TERM -----------------------
+AF_BEFORE=$(affinity_pick)
 # an upgrade: what starts after the stop is another binary file
 cp "$PODSWITCH" "$E2E_TMP/bin/podswitch-new" && PODSWITCH=$E2E_TMP/bin/podswitch-new
 e2e_bg e2e_in c1 python3 "$PY" client 10.96.0.11 80 "$STREAMS" "$SECS" "$E2E_TMP/cl.rr.json"
@@ -162,6 +183,10 @@ read -r n gap gaps <<<"$(survivors np "$E2E_TMP/cl.np.json" 192.168.60.10)"
 e2e_log "NodePort (SNAT) across kill -TERM: $n of $STREAMS survive, gaps (ms): $gaps"
 e2e_assert_eq "NodePort from outside: every stream survives kill -TERM" "$STREAMS" "$n"
 e2e_assert_grep "connections restored before forwarding" "[1-9][0-9]* connections restored from" "$(e2e_dlog d)"
+af_after=""
+for _ in 1 2 3; do af_after="$af_after $(affinity_pick)"; done
+e2e_assert_eq "ClientIP affinity kept across kill -TERM (3 new connections)" \
+	" $AF_BEFORE $AF_BEFORE $AF_BEFORE" "$af_after"
 
 # --- damaged and foreign files --------------------------------------------------
 kill -TERM "$(e2e_dpid d)"
