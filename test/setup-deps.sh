@@ -15,6 +15,8 @@ PKGS=(
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
 	# the ingress pod of test_services_two_nodes (the course's scenario)
 	nginx-light
+	# host-local IPAM for podswitch-cni (test_cni)
+	containernetworking-plugins
 	# promtool checks the /metrics output in test_rest
 	prometheus
 )

@@ -50,8 +50,8 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [EAL options --] --config FILE [--drivers-dir DIR] [--trace]\n"
-		"          [--log-file FILE]\n"
+		"usage: %s [EAL options --] --config FILE [--drivers-dir DIR]\n"
+		"          [--state-dir DIR] [--trace] [--log-file FILE]\n"
 		"       %s --check-config FILE [--drivers-dir DIR]\n"
 		"\n"
 		"  --config FILE        run the node described by FILE; EAL options come\n"
@@ -60,13 +60,16 @@ usage(FILE *f, const char *prog)
 		"  --check-config FILE  validate FILE, list every problem by JSON path,\n"
 		"                       exit 0 if valid, 1 if not\n"
 		"  --drivers-dir DIR    driver profiles (default %s)\n"
+		"  --state-dir DIR      keep what the API programs in DIR and\n"
+		"                       restore it at start (overrides state.dir)\n"
 		"  --trace              log a line per packet per graph node (debug)\n"
 		"  --log-file FILE      append stdout, stderr and the log to FILE;\n"
 		"                       SIGHUP reopens it (after logrotate moved it)\n"
 		"  --version, --help\n"
 		"\n"
-		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop cleanly; SIGHUP is\n"
-		"logged and reopens the log file.\n",
+		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop cleanly (with a\n"
+		"state directory, connections are saved for the next start);\n"
+		"SIGHUP is logged and reopens the log file.\n",
 		prog, prog, ps_profiles_default_dir());
 }
 
@@ -74,6 +77,7 @@ struct app_opts {
 	const char *config;
 	const char *drivers_dir;
 	const char *log_file;
+	const char *state_dir;
 	bool check_only;
 	bool trace;
 };
@@ -88,6 +92,7 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		{ "drivers-dir", required_argument, NULL, 'd' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "log-file", required_argument, NULL, 'l' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -114,6 +119,9 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		case 'l':
 			o->log_file = optarg;
 			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			exit(0);
@@ -130,6 +138,13 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "podswitch: unexpected argument '%s'\n",
 			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->state_dir != NULL &&
+	    (o->state_dir[0] != '/' || strlen(o->state_dir) >= PS_PATH_MAX)) {
+		fprintf(stderr, "podswitch: --state-dir: '%s' must be an "
+			"absolute path shorter than %d\n", o->state_dir,
+			PS_PATH_MAX);
 		return EXIT_USAGE;
 	}
 	if (o->config == NULL) {
@@ -317,6 +332,9 @@ main(int argc, char **argv)
 		return 1;
 	if (load_config(&o, &cfg) < 0)
 		return 1;
+	if (o.state_dir != NULL)
+		snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s",
+			 o.state_dir);
 	if (o.check_only) {
 		printf("%s: configuration is valid (%u ports, %u workers)\n",
 		       o.config, cfg.nb_ports, cfg.nb_workers);

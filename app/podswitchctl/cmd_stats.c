@@ -128,7 +128,7 @@ cmd_stats(const struct ctl *c, int argc, char **argv)
 int
 cmd_metrics(const struct ctl *c, int argc, char **argv)
 {
-	struct http_reply r;
+	struct ps_http_reply r;
 	int rc = CTL_EXIT_OK;
 
 	if (argc > 0)
@@ -140,6 +140,6 @@ cmd_metrics(const struct ctl *c, int argc, char **argv)
 		rc = ctl_http_failed(&r);
 	else
 		fwrite(r.body, 1, r.body_len, stdout);
-	http_reply_free(&r);
+	ps_http_reply_free(&r);
 	return rc;
 }

@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include <podswitch/http_client.h>
+
 /*
  * The daemon's default api.unix_socket (lib/config/config_parse.c): both
  * must change together, or a bare "podswitchctl status" finds nothing.
@@ -30,21 +32,14 @@ struct ctl {
 	bool json;			/* print the server's JSON as is */
 };
 
-struct http_reply {
-	int status;
-	char *body;			/* NUL-terminated, may hold NULs */
-	size_t body_len;
-	char *raw;			/* whole response, owns body */
-};
 
-/* http_client.c */
+/* request.c */
 /*
  * Send one request (body may be NULL) and read the whole reply. Returns 0,
  * or -1 having printed the one-line reason (connection, I/O, bad reply).
  */
 int http_request(const struct ctl *c, const char *method, const char *path,
-		 const char *body, size_t body_len, struct http_reply *r);
-void http_reply_free(struct http_reply *r);
+		 const char *body, size_t body_len, struct ps_http_reply *r);
 
 /* output.c */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,11 +47,11 @@ int ctl_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 void ctl_usage(FILE *f);
 /* Status >= 300: print "<status> <code>: <message>", return 1. */
-int ctl_http_failed(const struct http_reply *r);
+int ctl_http_failed(const struct ps_http_reply *r);
 /* GET path; on 2xx, the parsed body in *out (or, with --json, printed). */
 int ctl_get_json(const struct ctl *c, const char *path, json_t **out);
 /* Print a reply body verbatim (--json), ending with one newline. */
-void ctl_print_body(const struct http_reply *r);
+void ctl_print_body(const struct ps_http_reply *r);
 
 /* Columns aligned on their widest cell, like "ip -br" and ovs-appctl. */
 struct table;

@@ -100,7 +100,7 @@ one_line(char *s)
 }
 
 int
-ctl_http_failed(const struct http_reply *r)
+ctl_http_failed(const struct ps_http_reply *r)
 {
 	const char *code = NULL, *msg = NULL;
 	json_t *j, *e;
@@ -125,7 +125,7 @@ ctl_http_failed(const struct http_reply *r)
 }
 
 void
-ctl_print_body(const struct http_reply *r)
+ctl_print_body(const struct ps_http_reply *r)
 {
 	fwrite(r->body, 1, r->body_len, stdout);
 	if (r->body_len == 0 || r->body[r->body_len - 1] != '\n')
@@ -135,7 +135,7 @@ ctl_print_body(const struct http_reply *r)
 int
 ctl_get_json(const struct ctl *c, const char *path, json_t **out)
 {
-	struct http_reply r;
+	struct ps_http_reply r;
 	json_error_t err;
 
 	*out = NULL;
@@ -144,16 +144,16 @@ ctl_get_json(const struct ctl *c, const char *path, json_t **out)
 	if (r.status >= 300) {
 		int rc = ctl_http_failed(&r);
 
-		http_reply_free(&r);
+		ps_http_reply_free(&r);
 		return rc;
 	}
 	if (c->json) {
 		ctl_print_body(&r);
-		http_reply_free(&r);
+		ps_http_reply_free(&r);
 		return CTL_EXIT_OK;
 	}
 	*out = json_loadb(r.body, r.body_len, 0, &err);
-	http_reply_free(&r);
+	ps_http_reply_free(&r);
 	if (*out == NULL) {
 		ctl_err("%s: bad JSON in the reply: %s", path, err.text);
 		return CTL_EXIT_FAIL;

@@ -7,12 +7,30 @@
 
 #include "ctl.h"
 
+int
+http_request(const struct ctl *c, const char *method, const char *path,
+	     const char *body, size_t body_len, struct ps_http_reply *r)
+{
+	char err[512];
+	struct ps_http_peer p = {
+		.socket_path = c->socket_path, .tcp = c->tcp,
+		.token = c->token, .user_agent = "podswitchctl",
+		.err = err, .err_size = sizeof(err),
+	};
+
+	if (ps_http_request(&p, method, path, body, body_len, r) < 0) {
+		ctl_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Send a request whose success has nothing to show but --json's body. */
 int
 ctl_change(const struct ctl *c, const char *method, const char *path,
        const char *body, size_t len)
 {
-	struct http_reply r;
+	struct ps_http_reply r;
 	int rc = CTL_EXIT_OK;
 
 	if (http_request(c, method, path, body, len, &r) < 0)
@@ -21,7 +39,7 @@ ctl_change(const struct ctl *c, const char *method, const char *path,
 		rc = ctl_http_failed(&r);
 	else if (c->json && r.body_len > 0)
 		ctl_print_body(&r);
-	http_reply_free(&r);
+	ps_http_reply_free(&r);
 	return rc;
 }
 

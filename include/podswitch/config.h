@@ -163,6 +163,9 @@ struct ps_config {
 
 	/* pod ports the API may add at run time (mbufs reserved for them) */
 	uint32_t hot_ports_max;
+
+	/* state.dir or --state-dir: "" = nothing kept across restarts */
+	char state_dir[PS_PATH_MAX];
 };
 
 /* A list of problems, each "<json path>: <message>". */

@@ -153,6 +153,14 @@ struct ps_ct_pkt {
 	uint8_t tcp_flags;	/* RTE_TCP_*_FLAG */
 	uint8_t wscale;
 	uint8_t icmp_type;	/* for ICMP: echo request 8 / reply 0 */
+	/*
+	 * 1: a TCP ACK of the original direction may create the entry as an
+	 * established connection picked up mid-stream (Linux's tcp_loose),
+	 * for a caller that knows where the connection went before it lost
+	 * the entry (a restart); the windows start wide open and narrow as
+	 * both sides are seen.
+	 */
+	uint8_t loose;
 };
 
 struct ps_ct_params {
@@ -268,6 +276,14 @@ int ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	      const struct ps_ct_tuple *reply, const struct ps_ct_nat *nat,
 	      const struct ps_ct_pkt *pkt, struct ps_ct_entry **e,
 	      uint8_t *dir);
+
+/*
+ * Put back a connection from a dump (management thread, before workers
+ * read the table): img's tuples, nat, state, flags, TCP tracking and
+ * counters; its clock starts again now. PS_CT_CREATED, or -EEXIST (a
+ * tuple is taken), -ENOSPC, -EINVAL (not a restorable entry).
+ */
+int ps_ct_restore(struct ps_ct *ct, const struct ps_ct_entry *img);
 
 /* Run the state machine for a packet of e in direction dir; refreshes
  * last_seen and the counters when valid. */

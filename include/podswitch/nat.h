@@ -324,6 +324,12 @@ void ps_nat_pool_free(struct ps_nat_pool *pool);
 int ps_nat_port_alloc(struct ps_nat_pool *pool, unsigned int worker);
 
 /*
+ * Take this very port (a connection restored after a restart keeps its
+ * SNAT port). 0, -ERANGE (outside the pool) or -EBUSY (in use).
+ */
+int ps_nat_port_take(struct ps_nat_pool *pool, uint16_t port);
+
+/*
  * Any thread (the management thread, under the rule above). Returns 0,
  * -ERANGE for a port outside the pool or -ENOENT if it is not allocated
  * (both counted as bad_frees).

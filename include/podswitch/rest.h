@@ -23,6 +23,16 @@ struct ps_rest;
 struct ps_rest *ps_rest_create(struct ps_dataplane *dp);
 /* Serve for up to timeout_ms (see ps_http_server_poll). Returns its result. */
 int ps_rest_poll(struct ps_rest *r, int timeout_ms);
+/*
+ * State directory (cfg->state_dir; nothing when empty): restore the
+ * ports, routes and services its files hold, through the same checks as
+ * API requests; a file that is damaged or not ours is set aside and
+ * logged, a refused item logged and dropped. Call before the workers
+ * start. 0, or -errno when the directory itself is unusable.
+ */
+int ps_rest_state_restore(struct ps_rest *r);
+/* Write every change not yet written (at a clean stop). NULL is fine. */
+void ps_rest_state_flush(struct ps_rest *r);
 /* Close every connection and unlink the socket. NULL is fine. */
 void ps_rest_free(struct ps_rest *r);
 /* The epoll descriptor, readable when there is work (for tests). */

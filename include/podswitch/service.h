@@ -361,6 +361,20 @@ unsigned int ps_svc_age(struct ps_svc_table *t);
 void ps_svc_reclaim(struct ps_svc_table *t);
 
 /*
+ * ClientIP affinity across a restart (management thread): every entry of
+ * a service port with affinity (client and endpoint network order, port
+ * host order, idle seconds), until cb returns non-zero; and one put back
+ * (0, -EINVAL when sp has no affinity, -ENOSPC when its bucket is full).
+ */
+typedef int (*ps_svc_affinity_cb)(const struct ps_svc_port *sp,
+				  uint32_t client, uint32_t ep_ip,
+				  uint16_t ep_port, uint32_t idle, void *arg);
+int ps_svc_affinity_walk(const struct ps_svc_table *t, ps_svc_affinity_cb cb,
+			 void *arg);
+int ps_svc_affinity_restore(struct ps_svc_table *t, const struct ps_svc_port *sp,
+			    uint32_t client, uint32_t ep_ip, uint16_t ep_port);
+
+/*
  * Called on the management thread after a service port's endpoint set
  * changed, with the endpoints (ip network order, port host order) that
  * were serving and now are gone or no longer serving (kube-proxy's

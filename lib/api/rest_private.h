@@ -42,8 +42,25 @@ struct rest_healthz {
 	char name[PS_K8S_NAME_MAX];
 };
 
+/* what of the state directory is behind the tables (rest_state.c) */
+enum rest_state_kind {
+	REST_STATE_PORTS,
+	REST_STATE_ROUTES,
+	REST_STATE_SERVICES,
+	REST_STATE_KINDS,
+};
+
+struct rest_state {
+	bool dirty[REST_STATE_KINDS];
+	uint64_t write_cycles[REST_STATE_KINDS];	/* the last write took */
+	uint64_t last_write[REST_STATE_KINDS];	/* TSC when it ended */
+	bool failing[REST_STATE_KINDS];	/* the last write failed (logged) */
+	bool restoring;		/* replaying the files: nothing to write */
+};
+
 struct ps_rest {
 	struct ps_dataplane *dp;
+	struct rest_state state;
 	struct ps_http_server *srv;
 	struct rest_healthz healthz[REST_MAX_HEALTHZ];
 	uint64_t healthz_checked;	/* TSC of the last sync */
@@ -54,6 +71,12 @@ struct ps_rest {
  * answer on them; called on every poll of the API. */
 void rest_healthz_poll(struct ps_rest *r);
 void rest_healthz_free(struct ps_rest *r);
+
+/* rest_state.c: a request to resource ("routes", "ports", ...) was
+ * answered with status; write what changed now or mark it for the poll. */
+void rest_state_changed(struct ps_rest *r, const char *resource, int status);
+/* Write what is marked (paced; everything when force). */
+void rest_state_poll(struct ps_rest *r, bool force);
 
 /* A handler; arg is the decoded last path segment of a "/.../{x}" route. */
 typedef void (*rest_fn)(struct ps_rest *r, const struct ps_http_request *req,

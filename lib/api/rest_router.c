@@ -102,6 +102,8 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 			continue;
 		if (strcmp(routes[i].method, method) == 0) {
 			routes[i].fn(ctx, req, resp, a);
+			if (strcmp(method, "GET") != 0)
+				rest_state_changed(ctx, seg[1], resp->status);
 			return;
 		}
 		add_allow(allow, sizeof(allow), routes[i].method);

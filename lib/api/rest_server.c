@@ -56,6 +56,7 @@ ps_rest_poll(struct ps_rest *r, int timeout_ms)
 	int rc = ps_http_server_poll(r->srv, timeout_ms);
 
 	rest_healthz_poll(r);
+	rest_state_poll(r, false);
 	return rc;
 }
 

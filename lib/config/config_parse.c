@@ -760,6 +760,28 @@ parse_hotplug(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 		cfg->hot_ports_max = (uint32_t)u;
 }
 
+/*
+ * "state": {"dir": "/var/lib/podswitch"}: where what the API programmed is
+ * kept across restarts. Absent = nothing kept.
+ */
+static void
+parse_state(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
+{
+	static const char *const keys[] = { "dir", NULL };
+	const json_t *st = ps_json_object(root, "$", "state", false, errs);
+
+	cfg->state_dir[0] = '\0';
+	if (st == NULL)
+		return;
+	ps_json_unknown_keys(st, "$.state", keys, errs);
+	if (ps_json_string(st, "$.state", "dir", true, cfg->state_dir,
+			   sizeof(cfg->state_dir), errs) &&
+	    cfg->state_dir[0] != '/') {
+		ps_errors_add(errs, "$.state.dir", "must be an absolute path");
+		cfg->state_dir[0] = '\0';
+	}
+}
+
 /* "conntrack": {"timeouts": {"tcp_established": 86400, ...}} (seconds) */
 static void
 parse_conntrack(const json_t *root, struct ps_config *cfg,
@@ -934,7 +956,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "node", "overlay", "ports",
 		"routes", "neighbors", "workers", "tables", "timers", "api",
-		"dpdk", "hotplug", "conntrack", "nat", NULL };
+		"dpdk", "hotplug", "conntrack", "nat", "state", NULL };
 	unsigned int before = errs->count;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -956,6 +978,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	parse_api(root, cfg, errs);
 	parse_dpdk(root, cfg, errs);
 	parse_hotplug(root, cfg, errs);
+	parse_state(root, cfg, errs);
 	if (errs->count != before) {
 		ps_config_free(cfg);
 		return -EINVAL;

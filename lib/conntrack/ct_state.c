@@ -68,7 +68,8 @@ ct_pkt_can_create(uint8_t proto, const struct ps_ct_pkt *pkt)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
-		return classify(pkt->tcp_flags) == C_SYN;
+		return classify(pkt->tcp_flags) == C_SYN ||
+		       (pkt->loose && classify(pkt->tcp_flags) == C_ACK);
 	case IPPROTO_UDP:
 		return true;
 	case IPPROTO_ICMP:
@@ -107,11 +108,38 @@ tcp_init(struct ps_ct_entry *e, const struct ps_ct_pkt *pkt)
 	tcp_dir_syn(&e->tcp[0], pkt);
 }
 
+/*
+ * A mid-stream ACK from the initiator: it has sent up to its segment's
+ * end and received up to its ack; neither window scale is known, so
+ * tracking assumes the largest (wscale() of unparsed SYNs), and each
+ * side may send a floor window beyond what is known until the other's
+ * packets tell more.
+ */
+static void
+tcp_loose_init(struct ps_ct_entry *e, const struct ps_ct_pkt *pkt)
+{
+	struct ps_ct_tcp_dir *c = &e->tcp[0], *s = &e->tcp[1];
+
+	memset(e->tcp, 0, sizeof(e->tcp));
+	c->end = seg_end(pkt);
+	c->maxend = c->end + MIN_WIN;
+	c->maxwin = RTE_MAX((uint32_t)pkt->win, 1u);
+	s->end = pkt->ack;
+	s->maxend = pkt->ack + ((uint32_t)pkt->win << MAX_WSCALE);
+	s->maxwin = 0;
+}
+
 void
 ct_state_init(struct ps_ct_entry *e, const struct ps_ct_pkt *pkt)
 {
 	switch (e->proto) {
 	case IPPROTO_TCP:
+		if (classify(pkt->tcp_flags) != C_SYN) {
+			tcp_loose_init(e, pkt);
+			e->state = PS_CT_TCP_ESTABLISHED;
+			e->flags |= PS_CT_F_ASSURED;
+			break;
+		}
 		tcp_init(e, pkt);
 		e->state = PS_CT_TCP_SYN_SENT;
 		break;

@@ -253,6 +253,15 @@ ps_dataplane_start(struct ps_dataplane *dp)
 		/* ps_rest_create() said which socket and why. */
 		return -rte_errno;
 	}
+	/* what the last run programmed, before anything forwards */
+	rc = ps_rest_state_restore(dp->rest);
+	if (rc == 0)
+		rc = ps_lb_state_restore(dp);
+	if (rc < 0) {
+		ps_rest_free(dp->rest);
+		dp->rest = NULL;
+		return rc;
+	}
 	rc = rte_ctrl_thread_create(&dp->mgmt_thread, "ps-mgmt", NULL,
 				    mgmt_thread, dp);
 	if (rc != 0) {
@@ -292,6 +301,11 @@ ps_dataplane_stop(struct ps_dataplane *dp)
 	if (dp->mgmt_running) {
 		pthread_join(dp->mgmt_thread, NULL);
 		dp->mgmt_running = false;
+	}
+	/* nothing runs now: the tables hold still while they are saved */
+	if (dp->rest != NULL) {
+		ps_rest_state_flush(dp->rest);
+		ps_lb_state_save(dp);
 	}
 	ps_rest_free(dp->rest);
 	dp->rest = NULL;

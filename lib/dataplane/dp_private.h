@@ -14,6 +14,10 @@ void ps_l3_poll(struct ps_dataplane *dp);
 int ps_lb_init(struct ps_dataplane *dp);
 void ps_lb_fini(struct ps_dataplane *dp);
 void ps_lb_poll(struct ps_dataplane *dp, uint32_t now);
+/* lb_state.c: connections to the state directory at a stop, and back at
+ * the next start (after the services, before the workers). */
+int ps_lb_state_save(struct ps_dataplane *dp);
+int ps_lb_state_restore(struct ps_dataplane *dp);
 
 /* Publish the pod segment of the active ports; returns after a grace
  * period (the retired set is then free to rewrite). */

@@ -103,13 +103,23 @@ enum lb_action {
 	LB_A_MASQ,
 	LB_A_REJECT,
 	LB_A_DROP,
+	LB_A_PICKUP,
 };
 static const char *const lb_action_names[] = {
 	[LB_A_PASS] = "pass", [LB_A_HIT] = "tracked",
 	[LB_A_ICMP_HIT] = "icmp error of tracked", [LB_A_NEW] = "new service flow",
 	[LB_A_MASQ] = "masquerade", [LB_A_REJECT] = "no endpoint",
-	[LB_A_DROP] = "drop",
+	[LB_A_DROP] = "drop", [LB_A_PICKUP] = "picked up mid-stream",
 };
+
+/* Whether the service port's choice is a function of the flow alone
+ * (without ClientIP affinity, whose memory a restart loses). */
+static __rte_always_inline bool
+lb_flow_sched(const struct ps_svc_port *sp)
+{
+	return (sp->sched == PS_SCHED_MAGLEV || sp->sched == PS_SCHED_SH) &&
+	       !sp->affinity;
+}
 
 static __rte_always_inline bool
 in_net(uint32_t a, uint32_t net, uint32_t mask)
@@ -422,8 +432,19 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		struct ps_mbuf_meta *meta;
 		bool snat;
 
-		if (!ps_ct_pkt_can_create(k->proto, &p->pkt))
-			return LB_DROP_INVALID;
+		if (!ps_ct_pkt_can_create(k->proto, &p->pkt)) {
+			/*
+			 * Mid-stream, untracked: a connection whose entry a
+			 * restart lost. Where the scheduler is a function
+			 * of the flow, choosing again finds the endpoint it
+			 * had, so it is picked up; elsewhere it is invalid.
+			 */
+			if (!lb_flow_sched(hit.sp))
+				return LB_DROP_INVALID;
+			p->pkt.loose = 1;
+			if (!ps_ct_pkt_can_create(k->proto, &p->pkt))
+				return LB_DROP_INVALID;
+		}
 		switch (ps_svc_select(ps_genv.svcs, &hit, &flow, worker,
 				      &pick)) {
 		case PS_SVC_FORWARD:
@@ -441,7 +462,11 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		snat = (hit.kind != PS_FE_CLUSTER &&
 			hit.sp->etp == PS_POLICY_CLUSTER && !src_pod) ||
 		       k->src_ip == pick.ip;
-		*act = LB_A_NEW;
+		/* the SNAT port it had is lost with the entry: a new one
+		 * would be a stranger to the endpoint */
+		if (p->pkt.loose && snat)
+			return LB_DROP_INVALID;
+		*act = p->pkt.loose ? LB_A_PICKUP : LB_A_NEW;
 		return lb_create(m, p, worker, pick.ip,
 				 rte_cpu_to_be_16(pick.port), snat, hit.sp,
 				 pick.ep_id);
@@ -527,7 +552,8 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 		if (e == NULL) {
 			if (!l2)
 				nexts[ki[i]] = lb_miss(m, p, ctx->worker, &act);
-			created |= act == LB_A_NEW || act == LB_A_MASQ;
+			created |= act == LB_A_NEW || act == LB_A_MASQ ||
+				   act == LB_A_PICKUP;
 		} else if (p->kind == LB_ICMP_ERR) {
 			act = LB_A_ICMP_HIT;
 			nexts[ki[i]] = lb_translate_icmp(m, p, e, dirs[i]);

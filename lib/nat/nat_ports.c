@@ -146,6 +146,21 @@ got(struct ps_nat_pool *pool, struct pool_slot *s, uint32_t word,
 }
 
 int
+ps_nat_port_take(struct ps_nat_pool *pool, uint16_t port)
+{
+	uint32_t off, word;
+	uint64_t bit, old;
+
+	if (port < pool->port_min || port > pool->port_max)
+		return -ERANGE;
+	off = (uint32_t)(port - pool->port_min);
+	word = off / BITS;
+	bit = 1ull << (off % BITS);
+	old = __atomic_fetch_or(&pool->bitmap[word], bit, __ATOMIC_ACQUIRE);
+	return (old & bit) ? -EBUSY : 0;
+}
+
+int
 ps_nat_port_alloc(struct ps_nat_pool *pool, unsigned int worker)
 {
 	struct pool_slot *s;

@@ -191,3 +191,27 @@ svc_aff_count(const struct svc_aff *a)
 			n++;
 	return n;
 }
+
+int
+svc_aff_walk(const struct svc_aff *a,
+	     int (*cb)(uint32_t port_id, uint32_t client, uint64_t val,
+		       uint32_t last, void *arg),
+	     void *arg)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < a->size; i++) {
+		const struct aff_slot *s = &a->slots[i];
+		uint64_t key = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+		uint64_t val = __atomic_load_n(&s->val, __ATOMIC_ACQUIRE);
+
+		if (key == 0 || (key & PENDING) || val == 0)
+			continue;
+		rc = cb((uint32_t)(key >> 32) - 1, (uint32_t)key, val,
+			__atomic_load_n(&s->last, __ATOMIC_RELAXED), arg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}

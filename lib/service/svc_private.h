@@ -118,6 +118,11 @@ unsigned int svc_aff_sweep(struct svc_aff *a,
 					   uint32_t last),
 			   void *arg);
 uint32_t svc_aff_count(const struct svc_aff *a);
+/* Every entry set, until cb returns non-zero (returned). */
+int svc_aff_walk(const struct svc_aff *a,
+		 int (*cb)(uint32_t port_id, uint32_t client, uint64_t val,
+			   uint32_t last, void *arg),
+		 void *arg);
 
 /* Model helpers (svc_model.c) */
 int svc_spec_copy(struct ps_svc_spec *dst, const struct ps_svc_spec *src);

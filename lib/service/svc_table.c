@@ -2047,6 +2047,48 @@ ps_svc_age(struct ps_svc_table *t)
 	return n;
 }
 
+struct aff_walk {
+	const struct ps_svc_table *t;
+	ps_svc_affinity_cb cb;
+	void *arg;
+};
+
+static int
+aff_walk_cb(uint32_t id, uint32_t client, uint64_t val, uint32_t last,
+	    void *arg)
+{
+	struct aff_walk *w = arg;
+	const struct ps_svc_port *sp = ps_svc_port_get(w->t, id);
+
+	if (sp == NULL || !sp->affinity)
+		return 0;
+	return w->cb(sp, client, rte_cpu_to_be_32((uint32_t)(val >> 16)),
+		     (uint16_t)val, w->t->now - last, w->arg);
+}
+
+int
+ps_svc_affinity_walk(const struct ps_svc_table *t, ps_svc_affinity_cb cb,
+		     void *arg)
+{
+	struct aff_walk w = { .t = t, .cb = cb, .arg = arg };
+
+	if (t->aff.slots == NULL)
+		return 0;
+	return svc_aff_walk(&t->aff, aff_walk_cb, &w);
+}
+
+int
+ps_svc_affinity_restore(struct ps_svc_table *t, const struct ps_svc_port *sp,
+			uint32_t client, uint32_t ep_ip, uint16_t ep_port)
+{
+	uint64_t v = (uint64_t)rte_be_to_cpu_32(ep_ip) << 16 | ep_port;
+
+	if (!sp->affinity)
+		return -EINVAL;
+	return svc_aff_put(&t->aff, sp->id, client, v, t->now, true) == v ?
+	       0 : -ENOSPC;
+}
+
 void
 ps_svc_reclaim(struct ps_svc_table *t)
 {

@@ -811,6 +811,81 @@ test_non_syn_invalid(void)
 	expect_no_leak();
 }
 
+/*
+ * After a restart that lost the table (a flush stands for it): a
+ * mid-stream segment of a maglev service is picked up and goes to the
+ * endpoint the connection's SYN went to; the entry is established.
+ */
+static int
+ring_of(const char *const rings[3], struct rte_mbuf **m)
+{
+	unsigned int r;
+
+	for (r = 0; r < 3; r++)
+		if (ps_test_collect(rings[r], m, 1) == 1)
+			return (int)r;
+	return -1;
+}
+
+static void
+test_maglev_pickup(void)
+{
+	static const char *const rings[3] = { "p1_tx", "p2_tx", "p3_tx" };
+	static const char *const mg =
+		"{'kind':'List','apiVersion':'v1','items':["
+		"{'kind':'Service','apiVersion':'v1','metadata':{'name':'mg',"
+		"'namespace':'default','annotations':{'podswitch.io/scheduler':"
+		"'maglev'}},'spec':{'type':'ClusterIP','clusterIP':'10.96.0.27',"
+		"'ports':[{'name':'p','protocol':'TCP','port':80,"
+		"'targetPort':'p'}]}},"
+		SLICE("mg", "TCP", "8080", EP(P1, "t5") "," EP(P2, "t5") ","
+		      EP(P3, "t5")) "]}";
+	unsigned int k, same = 0, spread[3] = { 0 };
+	struct rte_mbuf *m;
+	uint8_t fr[256];
+	size_t len;
+
+	CU_ASSERT_EQUAL_FATAL(apply(mg), 0);
+	for (k = 0; k < 30; k++) {
+		struct l4 syn = tcp(CLIENT, (uint16_t)(43000 + k), "10.96.0.27",
+				    80, SYN, 1000, 0, 0);
+		struct l4 mid = tcp(CLIENT, (uint16_t)(43000 + k), "10.96.0.27",
+				    80, ACK, 5001, 9001, 100);
+		struct ps_ct_tuple t;
+		struct ps_ct_entry *e;
+		int first, again;
+		uint8_t dir;
+
+		flush();
+		len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
+		inject("up_rx", fr, len);
+		run();
+		first = ring_of(rings, &m);
+		CU_ASSERT_FATAL(first >= 0);
+		rte_pktmbuf_free(m);
+		flush();	/* the restart */
+		len = build(fr, NODE_MAC, CLIENT_MAC, &mid);
+		inject("up_rx", fr, len);
+		run();
+		again = ring_of(rings, &m);
+		CU_ASSERT_FATAL(again >= 0);
+		rte_pktmbuf_free(m);
+		same += again == first;
+		spread[again]++;
+		ps_ct_tuple_set(&t, IPPROTO_TCP, ps_ip(CLIENT),
+				ps_ip("10.96.0.27"), rte_cpu_to_be_16(43000 + k),
+				rte_cpu_to_be_16(80));
+		e = ps_ct_lookup(dp.ct, &t, &dir);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		CU_ASSERT_EQUAL(e->state, PS_CT_TCP_ESTABLISHED);
+	}
+	CU_ASSERT_EQUAL(same, 30);
+	/* and the flows did use several endpoints */
+	CU_ASSERT((spread[0] > 0) + (spread[1] > 0) + (spread[2] > 0) >= 2);
+	flush();
+	expect_no_leak();
+}
+
 /* rr: 300 new connections over 3 endpoints, 100 each. */
 static void
 test_rr_300(void)
@@ -1116,6 +1191,8 @@ main(int argc, char **argv)
 		  test_ttl_exceeded_after_dnat },
 		{ "no endpoint: port unreachable", test_no_endpoint_rejects },
 		{ "TCP non-SYN without a flow dropped", test_non_syn_invalid },
+		{ "maglev: mid-stream segment picked up, same endpoint",
+		  test_maglev_pickup },
 		{ "rr 300 over 3 endpoints", test_rr_300 },
 		{ "conntrack full", test_ct_full },
 		{ "endpoint not ready / removed", test_endpoint_change },

@@ -1720,6 +1720,100 @@ test_state_names(void)
 	CU_ASSERT_STRING_EQUAL(ps_ct_state_name(PS_CT_STATE_MAX), "?");
 }
 
+
+/* --- after a restart ------------------------------------------------------- */
+
+/*
+ * A mid-stream ACK (a connection whose entry a restart lost): refused
+ * unless the caller allows the pickup; then established, and both sides'
+ * further segments, within their windows, are valid.
+ */
+static void
+test_loose_pickup(void)
+{
+	struct ps_ct *ct = ct_new("loose", 8, NULL);
+	struct ps_ct_tuple o, r;
+	struct ps_ct_nat nat;
+	struct ps_ct_entry *e;
+	struct ps_ct_pkt p;
+	uint8_t dir;
+
+	if (ct == NULL)
+		return;
+	conn_tuples(0, IPPROTO_TCP, &o, &r, &nat);
+	p = tcp_pkt(ACK | PSH, 500000, 900000, 64);
+	CU_ASSERT_EQUAL(ps_ct_add(ct, &o, &r, &nat, &p, &e, &dir), -EINVAL);
+	p.loose = 1;
+	CU_ASSERT(ps_ct_pkt_can_create(IPPROTO_TCP, &p));
+	CU_ASSERT_EQUAL_FATAL(ps_ct_add(ct, &o, &r, &nat, &p, &e, &dir),
+			      PS_CT_CREATED);
+	CU_ASSERT_EQUAL(e->state, PS_CT_TCP_ESTABLISHED);
+	CU_ASSERT(e->flags & PS_CT_F_ASSURED);
+	/* the server acknowledges, sends data; the client goes on */
+	p = tcp_pkt(ACK, 900000, 500064, 0);
+	CU_ASSERT_EQUAL(ps_ct_update(ct, e, PS_CT_DIR_REPLY, &p), PS_CT_VALID);
+	p = tcp_pkt(ACK | PSH, 900000, 500064, 1400);
+	CU_ASSERT_EQUAL(ps_ct_update(ct, e, PS_CT_DIR_REPLY, &p), PS_CT_VALID);
+	p = tcp_pkt(ACK | PSH, 500064, 901400, 64);
+	CU_ASSERT_EQUAL(ps_ct_update(ct, e, PS_CT_DIR_ORIG, &p), PS_CT_VALID);
+	/* beyond even the widest window (scale unknown: 14): invalid */
+	p = tcp_pkt(ACK, 500064 + 0x70000000u, 901400, 64);
+	CU_ASSERT_EQUAL(ps_ct_update(ct, e, PS_CT_DIR_ORIG, &p),
+			PS_CT_INVALID);
+	/* a RST or a SYN-ACK never starts one, loose or not */
+	conn_tuples(1, IPPROTO_TCP, &o, &r, &nat);
+	p = tcp_pkt(RST | ACK, 1, 1, 0);
+	p.loose = 1;
+	CU_ASSERT_FALSE(ps_ct_pkt_can_create(IPPROTO_TCP, &p));
+	p = tcp_pkt(SYN | ACK, 1, 1, 0);
+	p.loose = 1;
+	CU_ASSERT_FALSE(ps_ct_pkt_can_create(IPPROTO_TCP, &p));
+	ps_ct_free(ct);
+}
+
+/* A dumped entry put back: same tuples, NAT, state, tracking, counters;
+ * a tuple already taken is refused. */
+static void
+test_restore(void)
+{
+	struct ps_ct *a = ct_new("rsta", 8, NULL), *b = ct_new("rstb", 8, NULL);
+	struct ps_ct_entry *e, *got;
+	struct ps_ct_pkt p;
+	uint8_t dir;
+
+	if (a == NULL || b == NULL)
+		return;
+	CU_ASSERT_EQUAL_FATAL(add_conn(a, 3, IPPROTO_TCP, &e), PS_CT_CREATED);
+	p = tcp_pkt(SYN | ACK, 7000, 1001, 0);
+	CU_ASSERT_EQUAL(ps_ct_update(a, e, PS_CT_DIR_REPLY, &p), PS_CT_VALID);
+	p = tcp_pkt(ACK, 1001, 7001, 0);
+	CU_ASSERT_EQUAL(ps_ct_update(a, e, PS_CT_DIR_ORIG, &p), PS_CT_VALID);
+	CU_ASSERT_EQUAL(e->state, PS_CT_TCP_ESTABLISHED);
+
+	CU_ASSERT_EQUAL(ps_ct_restore(b, e), PS_CT_CREATED);
+	got = find_conn(b, 3, IPPROTO_TCP, 1, &dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(dir, PS_CT_DIR_REPLY);
+	CU_ASSERT_EQUAL(got->state, PS_CT_TCP_ESTABLISHED);
+	CU_ASSERT(got->flags & PS_CT_F_ASSURED);
+	CU_ASSERT_EQUAL(memcmp(&got->nat, &e->nat, sizeof(e->nat)), 0);
+	CU_ASSERT_EQUAL(memcmp(got->tcp, e->tcp, sizeof(e->tcp)), 0);
+	CU_ASSERT_EQUAL(got->packets[0], e->packets[0]);
+	CU_ASSERT_EQUAL(ps_ct_endpoint_conns(b, e->nat.endpoint_id), 1);
+	/* the next segment is judged by the restored windows */
+	p = tcp_pkt(ACK | PSH, 1001, 7001, 100);
+	CU_ASSERT_EQUAL(ps_ct_update(b, got, PS_CT_DIR_ORIG, &p), PS_CT_VALID);
+	CU_ASSERT_EQUAL(ps_ct_restore(b, e), -EEXIST);
+	{
+		struct ps_ct_entry bad = *e;
+
+		bad.state = PS_CT_STATE_MAX;
+		CU_ASSERT_EQUAL(ps_ct_restore(b, &bad), -EINVAL);
+	}
+	ps_ct_free(a);
+	ps_ct_free(b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1749,6 +1843,8 @@ main(int argc, char **argv)
 		{ "release hook on every delete", test_release_hook },
 		{ "a real Linux TCP trace", test_real_tcp_trace },
 		{ "state names", test_state_names },
+		{ "mid-stream pickup after a restart", test_loose_pickup },
+		{ "restore of a dumped entry", test_restore },
 	};
 	CU_pSuite s;
 	unsigned int i;

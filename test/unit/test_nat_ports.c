@@ -96,6 +96,30 @@ test_exhaustion_free_reuse(void)
 	ps_nat_pool_free(p);
 }
 
+/* A restored connection takes back its own port; allocation skips it. */
+static void
+test_take(void)
+{
+	struct ps_nat_pool *p = ps_nat_pool_create("t", 2000, 2003, 1,
+						   SOCKET_ID_ANY);
+	int i, got[3];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(ps_nat_port_take(p, 2001), 0);
+	CU_ASSERT(ps_nat_port_in_use(p, 2001));
+	CU_ASSERT_EQUAL(ps_nat_port_take(p, 2001), -EBUSY);
+	CU_ASSERT_EQUAL(ps_nat_port_take(p, 1999), -ERANGE);
+	CU_ASSERT_EQUAL(ps_nat_port_take(p, 2004), -ERANGE);
+	for (i = 0; i < 3; i++) {
+		got[i] = ps_nat_port_alloc(p, 0);
+		CU_ASSERT(got[i] >= 2000 && got[i] <= 2003 && got[i] != 2001);
+	}
+	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 0), -ENOSPC);
+	CU_ASSERT_EQUAL(ps_nat_port_free(p, 2001), 0);
+	CU_ASSERT_EQUAL(ps_nat_port_alloc(p, 0), 2001);
+	ps_nat_pool_free(p);
+}
+
 static void
 test_ranges(void)
 {
@@ -383,6 +407,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "bad arguments", test_bad_args);
 	CU_add_test(s, "exhaustion, free, reuse, bad frees", test_exhaustion_free_reuse);
 	CU_add_test(s, "odd ranges, one port, all ports", test_ranges);
+	CU_add_test(s, "take a given port back", test_take);
 	CU_add_test(s, "own slices first, then the others", test_slices);
 	CU_add_test(s, "4 workers and a freer: no port held twice",
 		    test_concurrent_no_duplicates);

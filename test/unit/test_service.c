@@ -1303,6 +1303,76 @@ test_affinity(void)
 	ps_svc_free(t);
 }
 
+/* Affinity across a restart: walked out of one table, put into another
+ * (the same services applied), new connections go where they went. */
+static int
+aff_collect(const struct ps_svc_port *sp, uint32_t client, uint32_t ep_ip,
+	    uint16_t ep_port, uint32_t idle, void *arg)
+{
+	struct ps_svc_table *to = arg;
+	struct ps_svc_hit hit;
+
+	CU_ASSERT_EQUAL(idle, 5);
+	CU_ASSERT_EQUAL(ep_port, 8080);
+	CU_ASSERT_FATAL(ps_svc_lookup(to, sp->cluster_ip,
+				      rte_cpu_to_be_16(sp->port), sp->proto,
+				      false, &hit));
+	CU_ASSERT_EQUAL(ps_svc_affinity_restore(to, hit.sp, client, ep_ip,
+						ep_port), 0);
+	return 0;
+}
+
+static void
+test_affinity_restore(void)
+{
+	struct ps_svc_table *a = mk(16, 64, 256, 1, NULL);
+	struct ps_svc_table *b = mk(16, 64, 256, 1, NULL);
+	struct flow_opts x = from_pod;
+	struct ps_svc_pick p, first[8];
+	struct ps_svc_hit hit;
+	unsigned int i, k, same = 0;
+
+	for (k = 0; k < 2; k++) {
+		struct ps_svc_table *t = k == 0 ? a : b;
+
+		/* b gets a decoy first: its service port ids differ */
+		if (k == 1)
+			CU_ASSERT_EQUAL(svc_apply(t, "d", "10.96.0.79", "",
+						  ""), 0);
+		CU_ASSERT_EQUAL_FATAL(svc_apply(t, "a", "10.96.0.71", "",
+			"'sessionAffinity':'ClientIP'"), 0);
+		CU_ASSERT_EQUAL(slice_apply(t, "a-1", "a", "http", 8080,
+					    three, 3), 0);
+		ps_svc_set_now(t, 100);
+	}
+	for (i = 0; i < 8; i++) {
+		x.src = rte_cpu_to_be_32(rte_be_to_cpu_32(ps_ip("10.244.6.1")) +
+					 i);
+		CU_ASSERT_EQUAL(pick(a, "10.96.0.71", 80, IPPROTO_TCP, &x,
+				     &first[i]), PS_SVC_FORWARD);
+	}
+	ps_svc_set_now(a, 105);
+	CU_ASSERT_EQUAL(ps_svc_affinity_walk(a, aff_collect, b), 0);
+	/* the other way round: rr alone would give other endpoints */
+	for (i = 8; i-- > 0;) {
+		x.src = rte_cpu_to_be_32(rte_be_to_cpu_32(ps_ip("10.244.6.1")) +
+					 i);
+		x.sport = (uint16_t)(5000 + i);
+		CU_ASSERT_EQUAL(pick(b, "10.96.0.71", 80, IPPROTO_TCP, &x, &p),
+				PS_SVC_FORWARD);
+		same += p.ip == first[i].ip;
+	}
+	CU_ASSERT_EQUAL(same, 8);
+	/* not on a service port without affinity */
+	CU_ASSERT_FATAL(ps_svc_lookup(b, ps_ip("10.96.0.79"),
+				      rte_cpu_to_be_16(80), IPPROTO_TCP, false,
+				      &hit));
+	CU_ASSERT_EQUAL(ps_svc_affinity_restore(b, hit.sp, x.src,
+						first[0].ip, 8080), -EINVAL);
+	ps_svc_free(a);
+	ps_svc_free(b);
+}
+
 /* Affinity table full: the pick still works, the miss is counted. */
 static void
 test_affinity_full(void)
@@ -1940,6 +2010,7 @@ main(int argc, char **argv)
 		{ "maglev: table size annotation", test_maglev_table_size },
 		{ "ClientIP affinity keeps, expires, re-picks", test_affinity },
 		{ "affinity table full", test_affinity_full },
+		{ "affinity walked out and restored", test_affinity_restore },
 		{ "full services, frontends, endpoints", test_full_services },
 		{ "frontend conflicts", test_frontend_conflicts },
 		{ "update keeps port id and counters", test_update_keeps_port },

@@ -2,9 +2,12 @@
 /*
  * The smallest HTTP/1.1 client that talks to our server: one request per
  * connection ("Connection: close"), a Content-Length body, and the reply
- * read to the end. The server never sends chunked replies.
+ * read to the end. The server never sends chunked replies. Shared by
+ * podswitchctl and podswitch-cni; it prints nothing: a failure's reason
+ * is left in the caller's buffer.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,42 +19,53 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include <podswitch/http_client.h>
 
 /* A daemon whose management thread hangs must not hang scripts too. */
-#define IO_TIMEOUT_S 10
+#define IO_TIMEOUT_S_DEFAULT 10
 /* Far above any table dump; a reply beyond it is not our server. */
 #define MAX_REPLY (256u << 20)
 
-static void
-set_timeouts(int fd)
+static void __attribute__((format(printf, 2, 3)))
+set_err(const struct ps_http_peer *c, const char *fmt, ...)
 {
-	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->err_size, fmt, ap);
+	va_end(ap);
+}
+
+static void
+set_timeouts(const struct ps_http_peer *c, int fd)
+{
+	struct timeval tv = { .tv_sec = c->timeout_s ? c->timeout_s :
+				       IO_TIMEOUT_S_DEFAULT };
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 static int
-connect_unix(const char *path)
+connect_unix(const struct ps_http_peer *c, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		ctl_err("cannot connect to %s: %s", path,
+		set_err(c, "cannot connect to %s: %s", path,
 			strerror(ENAMETOOLONG));
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		ctl_err("socket: %s", strerror(errno));
+		set_err(c, "socket: %s", strerror(errno));
 		return -1;
 	}
-	set_timeouts(fd);
+	set_timeouts(c, fd);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		ctl_err("cannot connect to %s: %s", path, strerror(errno));
+		set_err(c, "cannot connect to %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -60,7 +74,7 @@ connect_unix(const char *path)
 
 /* "host:port", "[v6]:port". */
 static int
-connect_tcp(const char *hostport)
+connect_tcp(const struct ps_http_peer *c, const char *hostport)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -73,7 +87,7 @@ connect_tcp(const char *hostport)
 	int fd = -1, err = 0, rc;
 
 	if (colon == NULL || colon[1] == '\0') {
-		ctl_err("cannot connect to %s: expected HOST:PORT", hostport);
+		set_err(c, "cannot connect to %s: expected HOST:PORT", hostport);
 		return -1;
 	}
 	hl = (size_t)(colon - hostport);
@@ -82,14 +96,14 @@ connect_tcp(const char *hostport)
 		hl -= 2;
 	}
 	if (hl == 0 || hl >= sizeof(host)) {
-		ctl_err("cannot connect to %s: bad host", hostport);
+		set_err(c, "cannot connect to %s: bad host", hostport);
 		return -1;
 	}
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	rc = getaddrinfo(host, colon + 1, &hints, &res);
 	if (rc != 0) {
-		ctl_err("cannot connect to %s: %s", hostport, gai_strerror(rc));
+		set_err(c, "cannot connect to %s: %s", hostport, gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -99,7 +113,7 @@ connect_tcp(const char *hostport)
 			err = errno;
 			continue;
 		}
-		set_timeouts(fd);
+		set_timeouts(c, fd);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		err = errno;
@@ -108,7 +122,7 @@ connect_tcp(const char *hostport)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		ctl_err("cannot connect to %s: %s", hostport, strerror(err));
+		set_err(c, "cannot connect to %s: %s", hostport, strerror(err));
 	return fd;
 }
 
@@ -167,14 +181,14 @@ fail:
 }
 
 static const char *
-peer_name(const struct ctl *c)
+peer_name(const struct ps_http_peer *c)
 {
 	return c->tcp != NULL ? c->tcp : c->socket_path;
 }
 
 /* Status line, headers, then the body cut to Content-Length. */
 static int
-parse_reply(const struct ctl *c, char *raw, size_t len, struct http_reply *r)
+parse_reply(const struct ps_http_peer *c, char *raw, size_t len, struct ps_http_reply *r)
 {
 	char *hdr_end = strstr(raw, "\r\n\r\n"), *line, *next;
 	long long clen = -1;
@@ -182,7 +196,7 @@ parse_reply(const struct ctl *c, char *raw, size_t len, struct http_reply *r)
 
 	if (hdr_end == NULL || sscanf(raw, "HTTP/1.%*d %d", &r->status) != 1 ||
 	    r->status < 100 || r->status > 599) {
-		ctl_err("%s: not an HTTP reply", peer_name(c));
+		set_err(c, "%s: not an HTTP reply", peer_name(c));
 		return -1;
 	}
 	*hdr_end = '\0';
@@ -194,7 +208,7 @@ parse_reply(const struct ctl *c, char *raw, size_t len, struct http_reply *r)
 		if (strncasecmp(line, "Content-Length:", 15) == 0)
 			clen = strtoll(line + 15, NULL, 10);
 		else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
-			ctl_err("%s: chunked replies are not supported",
+			set_err(c, "%s: chunked replies are not supported",
 				peer_name(c));
 			return -1;
 		}
@@ -202,7 +216,7 @@ parse_reply(const struct ctl *c, char *raw, size_t len, struct http_reply *r)
 	r->body = hdr_end + 4;
 	avail = len - (size_t)(r->body - raw);
 	if (clen >= 0 && (size_t)clen > avail) {
-		ctl_err("%s: reply truncated (%zu of %lld bytes)",
+		set_err(c, "%s: reply truncated (%zu of %lld bytes)",
 			peer_name(c), avail, clen);
 		return -1;
 	}
@@ -212,8 +226,8 @@ parse_reply(const struct ctl *c, char *raw, size_t len, struct http_reply *r)
 }
 
 int
-http_request(const struct ctl *c, const char *method, const char *path,
-	     const char *body, size_t body_len, struct http_reply *r)
+ps_http_request(const struct ps_http_peer *c, const char *method, const char *path,
+	     const char *body, size_t body_len, struct ps_http_reply *r)
 {
 	char *head = NULL;
 	size_t raw_len;
@@ -222,28 +236,29 @@ http_request(const struct ctl *c, const char *method, const char *path,
 	memset(r, 0, sizeof(*r));
 	/* A daemon that closes early must give an error, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	fd = c->tcp != NULL ? connect_tcp(c->tcp) :
-	     connect_unix(c->socket_path);
+	fd = c->tcp != NULL ? connect_tcp(c, c->tcp) :
+	     connect_unix(c, c->socket_path);
 	if (fd < 0)
 		return -1;
 	n = asprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\n"
-		     "User-Agent: podswitchctl\r\nAccept: */*\r\n"
+		     "User-Agent: %s\r\nAccept: */*\r\n"
 		     "Connection: close\r\n%s%s%s"
 		     "%s%zu\r\n\r\n", method, path,
 		     c->tcp != NULL ? c->tcp : "localhost",
+		     c->user_agent != NULL ? c->user_agent : "podswitch",
 		     c->token != NULL ? "Authorization: Bearer " : "",
 		     c->token != NULL ? c->token : "",
 		     c->token != NULL ? "\r\n" : "",
 		     body != NULL ? "Content-Type: application/json\r\n"
 		     "Content-Length: " : "Content-Length: ", body_len);
 	if (n < 0) {
-		ctl_err("out of memory");
+		set_err(c, "out of memory");
 		close(fd);
 		return -1;
 	}
 	if (write_all(fd, head, (size_t)n) < 0 ||
 	    (body_len > 0 && write_all(fd, body, body_len) < 0)) {
-		ctl_err("%s: cannot send the request: %s", peer_name(c),
+		set_err(c, "%s: cannot send the request: %s", peer_name(c),
 			errno == EAGAIN ? "timed out" : strerror(errno));
 		free(head);
 		close(fd);
@@ -252,26 +267,26 @@ http_request(const struct ctl *c, const char *method, const char *path,
 	free(head);
 	r->raw = read_all(fd, &raw_len);
 	if (r->raw == NULL) {
-		ctl_err("%s: no reply: %s", peer_name(c),
+		set_err(c, "%s: no reply: %s", peer_name(c),
 			errno == EAGAIN ? "timed out" : strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (raw_len == 0) {
-		ctl_err("%s: connection closed without a reply", peer_name(c));
-		http_reply_free(r);
+		set_err(c, "%s: connection closed without a reply", peer_name(c));
+		ps_http_reply_free(r);
 		return -1;
 	}
 	if (parse_reply(c, r->raw, raw_len, r) < 0) {
-		http_reply_free(r);
+		ps_http_reply_free(r);
 		return -1;
 	}
 	return 0;
 }
 
 void
-http_reply_free(struct http_reply *r)
+ps_http_reply_free(struct ps_http_reply *r)
 {
 	free(r->raw);
 	memset(r, 0, sizeof(*r));
