@@ -12,6 +12,8 @@
  * other kinds and SCTP ports are dropped before parsing.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <podswitch/service.h>
@@ -63,9 +65,10 @@ drop_sctp_ports(json_t *item, const char *path, json_t *skipped)
 }
 
 /* The items podswitch parses: Services and EndpointSlices, SCTP ports
- * out. Items that are not objects stay for the parser to refuse. */
+ * out. Items that are not objects stay for the parser to refuse.
+ * orig[k] is the body's index of the k-th item kept. */
 static json_t *
-served_items(const json_t *items, json_t *skipped)
+served_items(const json_t *items, json_t *skipped, size_t *orig)
 {
 	json_t *out = json_array(), *item;
 	size_t i;
@@ -91,9 +94,62 @@ served_items(const json_t *items, json_t *skipped)
 			json_decref(copy);
 			continue;
 		}
+		orig[json_array_size(out)] = i;
 		json_array_append_new(out, copy);
 	}
 	return out;
+}
+
+/* "items[k]..." of the parsed list back to the body's "items[orig[k]]...",
+ * so that errors and reasons name the item the client sent. */
+static char *
+body_path(const char *s, const size_t *orig, size_t n)
+{
+	char *end, *out;
+	unsigned long k;
+
+	if (strncmp(s, "items[", 6) != 0)
+		return NULL;
+	k = strtoul(s + 6, &end, 10);
+	if (*end != ']' || k >= n ||
+	    asprintf(&out, "items[%zu]%s", orig[k], end + 1) < 0)
+		return NULL;
+	return out;
+}
+
+static void
+remap_errors(struct ps_errors *errs, const size_t *orig, size_t n)
+{
+	unsigned int i;
+
+	for (i = 0; i < errs->count; i++) {
+		char *m = body_path(errs->msgs[i], orig, n);
+
+		if (m != NULL) {
+			free(errs->msgs[i]);
+			errs->msgs[i] = m;
+		}
+	}
+}
+
+static void
+remap_doc(struct ps_k8s_doc *doc, const size_t *orig, size_t n)
+{
+	unsigned int i;
+	char *m;
+
+	for (i = 0; i < doc->nb_svcs; i++)
+		if ((m = body_path(doc->svcs[i].path, orig, n)) != NULL) {
+			snprintf(doc->svcs[i].path, sizeof(doc->svcs[i].path),
+				 "%s", m);
+			free(m);
+		}
+	for (i = 0; i < doc->nb_slices; i++)
+		if ((m = body_path(doc->slices[i].path, orig, n)) != NULL) {
+			snprintf(doc->slices[i].path,
+				 sizeof(doc->slices[i].path), "%s", m);
+			free(m);
+		}
 }
 
 struct replace_report {
@@ -126,6 +182,7 @@ rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 	struct ps_k8s_doc doc;
 	unsigned int same_svcs = 0, same_slices = 0, i;
 	json_t *j = rest_body(req, resp), *skipped, *items, *list, *o;
+	size_t *orig = NULL, n;
 	const char *kind;
 	int rc;
 
@@ -144,15 +201,26 @@ rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 		return;
 	}
 	skipped = json_array();
+	orig = malloc(sizeof(*orig) * (json_array_size(items) + 1));
+	if (orig == NULL) {
+		ps_http_json_error(resp, 500, "internal_error",
+				   "out of memory");
+		json_decref(j);
+		goto out;
+	}
 	list = json_pack("{s:s,s:o}", "kind", kind, "items",
-			 served_items(items ? items : json_array(), skipped));
+			 items ? served_items(items, skipped, orig) :
+			 json_array());
 	json_decref(j);
+	n = json_array_size(json_object_get(list, "items"));
 	rc = ps_k8s_parse_json(list, &doc, &errs);
 	json_decref(list);
 	if (rc < 0) {
+		remap_errors(&errs, orig, n);
 		rest_reply_errors(resp, rc, &errs);
 		goto out;
 	}
+	remap_doc(&doc, orig, n);
 	for (i = 0; i < 3; i++) {
 		rp.svcs[i] = json_array();
 		rp.slices[i] = json_array();
@@ -202,6 +270,7 @@ rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 	}
 	ps_k8s_doc_free(&doc);
 out:
+	free(orig);
 	json_decref(skipped);
 	ps_errors_free(&errs);
 }

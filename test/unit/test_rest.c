@@ -888,16 +888,18 @@ test_services_replace(void)
 	if (request("GET", "/v1/services", NULL, &r) == 0)
 		before = strdup(r.body);
 	resp_free(&r);
+	/* the error names the item as sent, skipped ones counted */
 	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
-		"{\"kind\":\"List\",\"items\":[" SVC_JSON("a", "10.96.0.33",
-		"70000") "]}", &r), 0);
+		"{\"kind\":\"List\",\"items\":[{\"kind\":\"Pod\"},"
+		SVC_JSON("a", "10.96.0.33", "70000") "]}", &r), 0);
 	CHECK(r.status == 400 && is_error(&r, "bad_request",
-	      "items[0].spec.ports[0].port"), "%d %s", r.status, r.body);
+	      "items[1].spec.ports[0].port"), "%d %s", r.status, r.body);
 	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
 		"{\"kind\":\"List\",\"items\":[" SVC_JSON("a", "10.96.0.33",
 		"80") "," SVC_JSON("b", "10.96.0.33", "80") "]}", &r), 0);
-	CHECK(r.status == 409, "%d %s", r.status, r.body);
+	CHECK(r.status == 409 && is_error(&r, NULL, "items[1]"), "%d %s",
+	      r.status, r.body);
 	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
 		SVC_JSON("a", "10.96.0.33", "80"), &r), 0);
