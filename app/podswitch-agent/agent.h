@@ -134,6 +134,7 @@ struct ag_reflector {
 	uint64_t lists, watches, restarts, gone, events;
 	char why[256];			/* the last watch's end, reflector only */
 	bool connected;			/* the last watch got its 200 */
+	unsigned int last_events;	/* events the last watch brought */
 };
 int ag_reflector_start(struct ag_reflector *r);
 

@@ -271,6 +271,7 @@ watch(struct ag_reflector *r)
 		w.end = WATCH_DROPPED;
 	}
 	ag_buf_free(&b);
+	r->last_events = w.events;
 	pthread_mutex_lock(&r->ag->lock);
 	if (w.end != WATCH_CLOSED)
 		r->restarts++;
@@ -304,7 +305,7 @@ refl_main(void *arg)
 			   "EndpointSlice";
 	const char *api = strcmp(kind, "EndpointSlice") == 0 ?
 			  "discovery.k8s.io/v1" : "v1";
-	unsigned int fails = 0;
+	unsigned int fails = 0, expired = 0;
 
 	while (!r->ag->stop) {
 		set_state(r, REFL_LISTING);
@@ -323,6 +324,14 @@ refl_main(void *arg)
 				fails = 0;
 			if (e == WATCH_CLOSED)
 				continue;
+			/* a list whose version is too old at once, again: the
+			 * server is confused; do not hammer it */
+			expired = e == WATCH_EXPIRED && r->last_events == 0 ?
+				  expired + 1 : 0;
+			if (expired > 1 && !backoff(r, &fails, "the version "
+						   "of a fresh list is too old "
+						   "again"))
+				break;
 			if (e == WATCH_EXPIRED)
 				break;
 			snprintf(why, sizeof(why), "watch %s: %s",
