@@ -11,6 +11,8 @@ PKGS=(
 	libjansson-dev libcunit1-dev
 	# the libFuzzer harnesses of test/fuzz (ASan/UBSan come with gcc)
 	clang-14 libfuzzer-14-dev
+	# podswitch-agent: HTTPS to the Kubernetes API server, kubeconfig
+	libcurl4-openssl-dev libyaml-dev
 	# run and test peers
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
 	# the ingress pod of test_services_two_nodes (the course's scenario)
@@ -19,6 +21,10 @@ PKGS=(
 	containernetworking-plugins
 	# promtool checks the /metrics output in test_rest
 	prometheus
+	# the test API server's certificates (test/k8s/certs.sh); kubectl
+	# itself comes with the image (Debian's kubernetes-client 1.20 would
+	# replace it), test_kubectl.sh skips without it
+	openssl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

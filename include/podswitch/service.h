@@ -346,6 +346,22 @@ int ps_svc_apply(struct ps_svc_table *t, const struct ps_k8s_doc *doc,
 int ps_svc_replace_slices(struct ps_svc_table *t, const char *ns,
 			  const char *name, const struct ps_k8s_doc *doc,
 			  struct ps_errors *errs);
+/*
+ * Make the stored set exactly doc's (PUT /v1/services): what doc has is
+ * upserted, what it lacks is removed, in one change (all or nothing, as
+ * ps_svc_apply). Items equal to what is stored are left alone, so ids,
+ * snapshots and connections of unchanged services are untouched. On
+ * success, cb (if any) is told each item that was "added", "changed" or
+ * "removed" (kind "Service" or "EndpointSlice"); *unchanged_svcs and
+ * *unchanged_slices count the rest.
+ */
+typedef void (*ps_svc_replace_cb)(const char *action, const char *kind,
+				  const char *ns, const char *name,
+				  void *arg);
+int ps_svc_replace_all(struct ps_svc_table *t, const struct ps_k8s_doc *doc,
+		       ps_svc_replace_cb cb, void *arg,
+		       unsigned int *unchanged_svcs,
+		       unsigned int *unchanged_slices, struct ps_errors *errs);
 /* 0 or -ENOENT. Deleting a service keeps its slices. */
 int ps_svc_delete(struct ps_svc_table *t, const char *ns, const char *name);
 int ps_svc_slice_delete(struct ps_svc_table *t, const char *ns,

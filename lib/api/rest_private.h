@@ -181,6 +181,8 @@ void rest_service_endpoints_put(struct ps_rest *r,
 				const struct ps_http_request *req,
 				struct ps_http_response *resp,
 				const char *arg);
+void rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
+		       struct ps_http_response *resp, const char *arg);
 void rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 		     struct ps_http_response *resp, const char *arg);
 void rest_conntrack_get(struct ps_rest *r, const struct ps_http_request *req,

@@ -36,6 +36,7 @@ static const struct rest_route routes[] = {
 	{ "GET", { "v1", "fdb" }, rest_fdb_get },
 	{ "GET", { "v1", "neighbors" }, rest_neighbors_get },
 	{ "GET", { "v1", "services" }, rest_services_get },
+	{ "PUT", { "v1", "services" }, rest_services_put },
 	{ "GET", { "v1", "services", "*", "*" }, rest_service_get },
 	{ "PUT", { "v1", "services", "*", "*" }, rest_service_put },
 	{ "DELETE", { "v1", "services", "*", "*" }, rest_service_delete },

@@ -1693,6 +1693,183 @@ ps_svc_replace_slices(struct ps_svc_table *t, const char *ns,
 	return rc;
 }
 
+/* Whether two items are the same to the dataplane: their shapes read
+ * back (the form the parser takes) are equal. */
+static bool
+svc_same(const struct ps_svc_spec *a, const struct ps_svc_spec *b)
+{
+	json_t *ja = ps_k8s_svc_to_json(a), *jb = ps_k8s_svc_to_json(b);
+	bool same = ja != NULL && jb != NULL && json_equal(ja, jb) &&
+		    strcmp(a->skip_reason, b->skip_reason) == 0;
+
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
+static bool
+slice_same(const struct ps_eps_spec *a, const struct ps_eps_spec *b)
+{
+	json_t *ja = ps_k8s_slice_to_json(a), *jb = ps_k8s_slice_to_json(b);
+	bool same = ja != NULL && jb != NULL && json_equal(ja, jb) &&
+		    strcmp(a->service, b->service) == 0 &&
+		    strcmp(a->skip_reason, b->skip_reason) == 0;
+
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
+/* Names of what a replace removes, kept for the report after commit. */
+struct gone_name {
+	const char *kind;
+	char ns[PS_K8S_NAME_MAX];
+	char name[PS_K8S_NAME_MAX];
+};
+
+int
+ps_svc_replace_all(struct ps_svc_table *t, const struct ps_k8s_doc *doc,
+		   ps_svc_replace_cb cb, void *arg,
+		   unsigned int *unchanged_svcs,
+		   unsigned int *unchanged_slices, struct ps_errors *errs)
+{
+	struct change c = { 0 };
+	struct name_map in_svcs = { 0 }, in_slices = { 0 };
+	struct ps_svc_spec *up_svcs = NULL;
+	struct ps_eps_spec *up_slices = NULL;
+	uint32_t *del_svcs = NULL, *del_slices = NULL, i, j, nsvc = 0, nsl = 0;
+	uint8_t *svc_act = NULL, *sl_act = NULL;	/* 0 same, 1 new, 2 chg */
+	struct gone_name *gone = NULL;
+	unsigned int nb_gone = 0;
+	int rc = -ENOMEM;
+
+	if (nm_init(&in_svcs, RTE_MAX(doc->nb_svcs, 1u)) < 0 ||
+	    nm_init(&in_slices, RTE_MAX(doc->nb_slices, 1u)) < 0)
+		goto out;
+	up_svcs = malloc(sizeof(*up_svcs) * (doc->nb_svcs + 1));
+	up_slices = malloc(sizeof(*up_slices) * (doc->nb_slices + 1));
+	svc_act = calloc(doc->nb_svcs + 1, 1);
+	sl_act = calloc(doc->nb_slices + 1, 1);
+	del_svcs = malloc(sizeof(*del_svcs) * (t->nb_svcs + 1));
+	del_slices = malloc(sizeof(*del_slices) * (t->nb_slices + 1));
+	gone = malloc(sizeof(*gone) * (t->nb_svcs + t->nb_slices + 1));
+	if (up_svcs == NULL || up_slices == NULL || svc_act == NULL ||
+	    sl_act == NULL || del_svcs == NULL || del_slices == NULL ||
+	    gone == NULL)
+		goto out;
+
+	/* What doc adds or changes (shallow copies: doc keeps ownership). */
+	for (i = 0; i < doc->nb_svcs; i++) {
+		uint32_t slot = svc_find(t, doc->svcs[i].ns, doc->svcs[i].name);
+
+		nm_add(&in_svcs, name_hash(doc->svcs[i].ns, doc->svcs[i].name),
+		       i);
+		if (slot != SVC_NONE &&
+		    svc_same(&t->svcs[slot]->spec, &doc->svcs[i]))
+			continue;
+		svc_act[i] = slot == SVC_NONE ? 1 : 2;
+		up_svcs[c.nb_up_svcs++] = doc->svcs[i];
+	}
+	for (i = 0; i < doc->nb_slices; i++) {
+		uint32_t slot = slice_find(t, doc->slices[i].ns,
+					   doc->slices[i].name);
+
+		nm_add(&in_slices, name_hash(doc->slices[i].ns,
+					     doc->slices[i].name), i);
+		if (slot != SVC_NONE &&
+		    slice_same(t->slices[slot], &doc->slices[i]))
+			continue;
+		sl_act[i] = slot == SVC_NONE ? 1 : 2;
+		up_slices[c.nb_up_slices++] = doc->slices[i];
+	}
+
+	/* What is stored and doc lacks. */
+	for (i = 0; i < t->max_svcs && nsvc < t->nb_svcs; i++) {
+		const struct svc_obj *o = t->svcs[i];
+		bool found = false;
+
+		if (o == NULL)
+			continue;
+		nsvc++;
+		for (j = in_svcs.head[name_hash(o->spec.ns, o->spec.name) &
+				      in_svcs.mask];
+		     j != SVC_NONE && !found; j = in_svcs.next[j])
+			found = strcmp(doc->svcs[j].ns, o->spec.ns) == 0 &&
+				strcmp(doc->svcs[j].name, o->spec.name) == 0;
+		if (found)
+			continue;
+		del_svcs[c.nb_del_svcs++] = i;
+		gone[nb_gone].kind = "Service";
+		snprintf(gone[nb_gone].ns, PS_K8S_NAME_MAX, "%s", o->spec.ns);
+		snprintf(gone[nb_gone++].name, PS_K8S_NAME_MAX, "%s",
+			 o->spec.name);
+	}
+	for (i = 0; i < t->max_eps && nsl < t->nb_slices; i++) {
+		const struct ps_eps_spec *s = t->slices[i];
+		bool found = false;
+
+		if (s == NULL)
+			continue;
+		nsl++;
+		for (j = in_slices.head[name_hash(s->ns, s->name) &
+					in_slices.mask];
+		     j != SVC_NONE && !found; j = in_slices.next[j])
+			found = strcmp(doc->slices[j].ns, s->ns) == 0 &&
+				strcmp(doc->slices[j].name, s->name) == 0;
+		if (found)
+			continue;
+		del_slices[c.nb_del_slices++] = i;
+		gone[nb_gone].kind = "EndpointSlice";
+		snprintf(gone[nb_gone].ns, PS_K8S_NAME_MAX, "%s", s->ns);
+		snprintf(gone[nb_gone++].name, PS_K8S_NAME_MAX, "%s", s->name);
+	}
+
+	c.up_svcs = up_svcs;
+	c.up_slices = up_slices;
+	c.del_svcs = del_svcs;
+	c.del_slices = del_slices;
+	rc = 0;
+	if (c.nb_up_svcs + c.nb_up_slices + c.nb_del_svcs +
+	    c.nb_del_slices > 0)
+		rc = svc_change(t, &c, errs);
+	if (rc < 0) {
+		t->apply_errors++;
+		goto out_quiet;
+	}
+	t->applies++;
+	if (unchanged_svcs != NULL)
+		*unchanged_svcs = doc->nb_svcs - c.nb_up_svcs;
+	if (unchanged_slices != NULL)
+		*unchanged_slices = doc->nb_slices - c.nb_up_slices;
+	for (i = 0; cb != NULL && i < doc->nb_svcs; i++)
+		if (svc_act[i] != 0)
+			cb(svc_act[i] == 1 ? "added" : "changed", "Service",
+			   doc->svcs[i].ns, doc->svcs[i].name, arg);
+	for (i = 0; cb != NULL && i < doc->nb_slices; i++)
+		if (sl_act[i] != 0)
+			cb(sl_act[i] == 1 ? "added" : "changed",
+			   "EndpointSlice", doc->slices[i].ns,
+			   doc->slices[i].name, arg);
+	for (i = 0; cb != NULL && i < nb_gone; i++)
+		cb("removed", gone[i].kind, gone[i].ns, gone[i].name, arg);
+	goto out_quiet;
+out:
+	ps_errors_add(errs, "(service table)", "out of memory");
+out_quiet:
+	free(in_svcs.head);
+	free(in_svcs.next);
+	free(in_slices.head);
+	free(in_slices.next);
+	free(up_svcs);
+	free(up_slices);
+	free(svc_act);
+	free(sl_act);
+	free(del_svcs);
+	free(del_slices);
+	free(gone);
+	return rc;
+}
+
 int
 ps_svc_delete(struct ps_svc_table *t, const char *ns, const char *name)
 {

@@ -797,6 +797,147 @@ test_services(void)
 	resp_free(&r);
 }
 
+/* The "ns/name" list at PUT /v1/services' answer[action][kind]. */
+static size_t
+replaced(const struct resp *r, const char *action, const char *kind)
+{
+	return json_array_size(json_object_get(json_object_get(r->json,
+		action), kind));
+}
+
+static bool
+replaced_has(const struct resp *r, const char *action, const char *kind,
+	     const char *what)
+{
+	const json_t *arr = json_object_get(json_object_get(r->json, action),
+					    kind);
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (strcmp(json_string_value(v) ?: "", what) == 0)
+			return true;
+	return false;
+}
+
+#define SCTP_SVC_JSON							\
+	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"name\":\"mixed\",\"namespace\":\"default\"},\"spec\":"	\
+	"{\"clusterIP\":\"10.96.0.40\",\"ports\":[{\"name\":\"a\","	\
+	"\"protocol\":\"SCTP\",\"port\":9,\"targetPort\":9},{\"name\":"	\
+	"\"b\",\"protocol\":\"TCP\",\"port\":90,\"targetPort\":90}]}}"
+#define V6_SVC_JSON							\
+	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"name\":\"six\",\"namespace\":\"default\"},\"spec\":"	\
+	"{\"clusterIP\":\"fd00::10\",\"clusterIPs\":[\"fd00::10\"],"	\
+	"\"ports\":[{\"protocol\":\"TCP\",\"port\":80}]}}"
+
+static void
+test_services_replace(void)
+{
+	struct resp r;
+	char *before;
+
+	/* a service the replace must remove, one it keeps */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("old", "10.96.0.30",
+		"80") "," SVC_JSON("keep", "10.96.0.31", "80") ","
+		SLICE_JSON("keep-1", ",\"labels\":{\"kubernetes.io/service-"
+		"name\":\"keep\"}", EPJ("10.244.0.2")) "]}", &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("keep", "10.96.0.31",
+		"80") "," SLICE_JSON("keep-1", ",\"labels\":{\"kubernetes.io/"
+		"service-name\":\"keep\"}", EPJ("10.244.0.2") ","
+		EPJ("10.244.1.7")) "," SVC_JSON("new", "10.96.0.32", "80") ","
+		SCTP_SVC_JSON "," V6_SVC_JSON ","
+		"{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
+		"{\"name\":\"cm\",\"namespace\":\"default\"}}]}", &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	CHECK(replaced_has(&r, "added", "services", "default/new") &&
+	      replaced_has(&r, "added", "services", "default/mixed") &&
+	      replaced_has(&r, "removed", "services", "default/old") &&
+	      replaced_has(&r, "changed", "endpointSlices",
+			   "default/keep-1") &&
+	      replaced(&r, "changed", "services") == 0 &&
+	      json_integer_value(json_object_get(json_object_get(r.json,
+	      "unchanged"), "services")) == 1, "%s", r.body);
+	/* ConfigMap, the SCTP port, the IPv6 service: skipped with reasons */
+	CHECK(r.body != NULL && strstr(r.body, "kind ConfigMap: not served") &&
+	      strstr(r.body, "port 9/SCTP") &&
+	      strstr(r.body, "no IPv4 clusterIP"), "%s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/old", NULL,
+				      &r), 0);
+	CHECK(r.status == 404, "old still there: %d", r.status);
+	resp_free(&r);
+	CHECK(svc_eps("keep") == 2, "keep endpoints %d", svc_eps("keep"));
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/mixed",
+				      NULL, &r), 0);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json,
+	      "ports")) == 1, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* the same set again: nothing added, changed or removed */
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("keep", "10.96.0.31",
+		"80") "," SLICE_JSON("keep-1", ",\"labels\":{\"kubernetes.io/"
+		"service-name\":\"keep\"}", EPJ("10.244.0.2") ","
+		EPJ("10.244.1.7")) "," SVC_JSON("new", "10.96.0.32", "80") ","
+		SCTP_SVC_JSON "," V6_SVC_JSON "]}", &r), 0);
+	CHECK(r.status == 200 && replaced(&r, "added", "services") == 0 &&
+	      replaced(&r, "changed", "services") == 0 &&
+	      replaced(&r, "removed", "services") == 0 &&
+	      replaced(&r, "changed", "endpointSlices") == 0, "%s", r.body);
+	resp_free(&r);
+
+	/* malformed item, a frontend claimed twice, not a List: refused,
+	 * nothing changes */
+	before = NULL;
+	if (request("GET", "/v1/services", NULL, &r) == 0)
+		before = strdup(r.body);
+	resp_free(&r);
+	/* the error names the item as sent, skipped ones counted */
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		"{\"kind\":\"List\",\"items\":[{\"kind\":\"Pod\"},"
+		SVC_JSON("a", "10.96.0.33", "70000") "]}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request",
+	      "items[1].spec.ports[0].port"), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("a", "10.96.0.33",
+		"80") "," SVC_JSON("b", "10.96.0.33", "80") "]}", &r), 0);
+	CHECK(r.status == 409 && is_error(&r, NULL, "items[1]"), "%d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		SVC_JSON("a", "10.96.0.33", "80"), &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request", "List"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services", "[1,2", &r), 0);
+	CHECK(r.status == 400, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services", NULL, &r), 0);
+	CHECK(before != NULL && strcmp(before, r.body) == 0, "changed: %s",
+	      r.body);
+	resp_free(&r);
+	free(before);
+
+	/* an empty List removes everything */
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		"{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[]}", &r),
+		0);
+	CHECK(r.status == 200 && replaced(&r, "removed", "services") == 4 &&
+	      replaced(&r, "removed", "endpointSlices") == 1, "%s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services", NULL, &r), 0);
+	CHECK(r.status == 200 && json_array_size(r.json) == 0, "%s", r.body);
+	resp_free(&r);
+}
+
 static void
 test_conntrack_api(void)
 {
@@ -1595,6 +1736,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "mbufs in /v1/stats and /metrics", test_stats_mbufs);
 	CU_add_test(s, "services: apply, list, put, delete, endpoints",
 		    test_services);
+	CU_add_test(s, "PUT /v1/services replaces the set",
+		    test_services_replace);
 	CU_add_test(s, "GET and DELETE /v1/conntrack", test_conntrack_api);
 	CU_add_test(s, "GET /metrics (Prometheus 0.0.4)", test_metrics);
 	CU_add_test(s, "404 and 405 with Allow", test_not_found_and_methods);

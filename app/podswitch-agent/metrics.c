@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --metrics-bind-address: /metrics (Prometheus text 0.0.4: sync duration
+ * histogram, syncs, watch restarts and relists per resource, objects,
+ * last sync time, also under kube-proxy's name) and /proxyMode.
+ */
+#include <string.h>
+
+#include "agent.h"
+
+const double ag_hist_bounds[AG_HIST_BUCKETS] = {
+	0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5,
+};
+
+void
+ag_metrics_sync(struct agent *ag, double seconds, bool ok)
+{
+	unsigned int b = 0;
+
+	while (b < AG_HIST_BUCKETS && seconds > ag_hist_bounds[b])
+		b++;
+	pthread_mutex_lock(&ag->lock);
+	ag->m.sync_count[b]++;
+	ag->m.sync_sum_s += seconds;
+	ag->m.syncs++;
+	if (!ok)
+		ag->m.sync_errors++;
+	pthread_mutex_unlock(&ag->lock);
+}
+
+int
+ag_metrics(struct agent *ag, const char *path, struct ag_buf *b,
+	   const char **ctype)
+{
+	struct ag_metrics m;
+	uint64_t lists[3], restarts[3], gone[3], events[3], cum = 0;
+	size_t objs[3];
+	unsigned int i;
+
+	if (strcmp(path, "/proxyMode") == 0) {
+		ag_buf_printf(b, "podswitch");
+		return 200;
+	}
+	if (strcmp(path, "/metrics") != 0) {
+		ag_buf_printf(b, "404 page not found\n");
+		return 404;
+	}
+	pthread_mutex_lock(&ag->lock);
+	m = ag->m;
+	m.last_sync_wall_ms = ag->last_sync_wall_ms;
+	for (i = 0; i < 3; i++) {
+		lists[i] = ag->refl[i].lists;
+		restarts[i] = ag->refl[i].restarts;
+		gone[i] = ag->refl[i].gone;
+		events[i] = ag->refl[i].events;
+	}
+	pthread_mutex_unlock(&ag->lock);
+	for (i = 0; i < 3; i++)
+		objs[i] = ag_store_size(ag->refl[i].store);
+	*ctype = "text/plain; version=0.0.4; charset=utf-8";
+
+	ag_buf_printf(b, "# HELP podswitch_agent_sync_duration_seconds Time "
+		      "to bring the dataplane in line with the API server.\n"
+		      "# TYPE podswitch_agent_sync_duration_seconds "
+		      "histogram\n");
+	for (i = 0; i < AG_HIST_BUCKETS; i++) {
+		cum += m.sync_count[i];
+		ag_buf_printf(b, "podswitch_agent_sync_duration_seconds_bucket"
+			      "{le=\"%g\"} %llu\n", ag_hist_bounds[i],
+			      (unsigned long long)cum);
+	}
+	cum += m.sync_count[AG_HIST_BUCKETS];
+	ag_buf_printf(b, "podswitch_agent_sync_duration_seconds_bucket"
+		      "{le=\"+Inf\"} %llu\n"
+		      "podswitch_agent_sync_duration_seconds_sum %.6f\n"
+		      "podswitch_agent_sync_duration_seconds_count %llu\n",
+		      (unsigned long long)cum, m.sync_sum_s,
+		      (unsigned long long)m.syncs);
+	ag_buf_printf(b, "# HELP podswitch_agent_sync_errors_total Syncs the "
+		      "daemon refused or did not answer.\n"
+		      "# TYPE podswitch_agent_sync_errors_total counter\n"
+		      "podswitch_agent_sync_errors_total %llu\n"
+		      "# HELP podswitch_agent_full_syncs_total Full service "
+		      "sets sent (PUT /v1/services).\n"
+		      "# TYPE podswitch_agent_full_syncs_total counter\n"
+		      "podswitch_agent_full_syncs_total %llu\n"
+		      "# HELP podswitch_agent_route_syncs_total Route sets "
+		      "sent (PUT /v1/routes).\n"
+		      "# TYPE podswitch_agent_route_syncs_total counter\n"
+		      "podswitch_agent_route_syncs_total %llu\n",
+		      (unsigned long long)m.sync_errors,
+		      (unsigned long long)m.full_syncs,
+		      (unsigned long long)m.route_syncs);
+	ag_buf_printf(b, "# HELP podswitch_agent_watch_restarts_total Watches "
+		      "that ended other than by the server's timeout.\n"
+		      "# TYPE podswitch_agent_watch_restarts_total counter\n");
+	for (i = 0; i < 3; i++)
+		ag_buf_printf(b, "podswitch_agent_watch_restarts_total"
+			      "{resource=\"%s\"} %llu\n", ag->refl[i].name,
+			      (unsigned long long)restarts[i]);
+	ag_buf_printf(b, "# HELP podswitch_agent_lists_total Full lists (the "
+		      "first and every relist).\n"
+		      "# TYPE podswitch_agent_lists_total counter\n");
+	for (i = 0; i < 3; i++)
+		ag_buf_printf(b, "podswitch_agent_lists_total{resource=\"%s\"} "
+			      "%llu\n", ag->refl[i].name,
+			      (unsigned long long)lists[i]);
+	ag_buf_printf(b, "# HELP podswitch_agent_watch_expired_total 410 Gone "
+		      "answers and ERROR events.\n"
+		      "# TYPE podswitch_agent_watch_expired_total counter\n");
+	for (i = 0; i < 3; i++)
+		ag_buf_printf(b, "podswitch_agent_watch_expired_total"
+			      "{resource=\"%s\"} %llu\n", ag->refl[i].name,
+			      (unsigned long long)gone[i]);
+	ag_buf_printf(b, "# HELP podswitch_agent_watch_events_total Watch "
+		      "events received.\n"
+		      "# TYPE podswitch_agent_watch_events_total counter\n");
+	for (i = 0; i < 3; i++)
+		ag_buf_printf(b, "podswitch_agent_watch_events_total"
+			      "{resource=\"%s\"} %llu\n", ag->refl[i].name,
+			      (unsigned long long)events[i]);
+	ag_buf_printf(b, "# HELP podswitch_agent_objects Objects in the "
+		      "agent's cache.\n"
+		      "# TYPE podswitch_agent_objects gauge\n");
+	for (i = 0; i < 3; i++)
+		ag_buf_printf(b, "podswitch_agent_objects{resource=\"%s\"} "
+			      "%zu\n", ag->refl[i].name, objs[i]);
+	ag_buf_printf(b, "# HELP podswitch_agent_last_sync_timestamp_seconds "
+		      "When the dataplane was last in line with the API "
+		      "server.\n"
+		      "# TYPE podswitch_agent_last_sync_timestamp_seconds "
+		      "gauge\n"
+		      "podswitch_agent_last_sync_timestamp_seconds %.3f\n"
+		      "# HELP kubeproxy_sync_proxy_rules_last_timestamp_seconds "
+		      "The same, under kube-proxy's name.\n"
+		      "# TYPE kubeproxy_sync_proxy_rules_last_timestamp_seconds "
+		      "gauge\n"
+		      "kubeproxy_sync_proxy_rules_last_timestamp_seconds "
+		      "%.3f\n", (double)m.last_sync_wall_ms / 1000.0,
+		      (double)m.last_sync_wall_ms / 1000.0);
+	return 200;
+}
