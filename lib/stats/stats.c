@@ -194,16 +194,15 @@ print_ports(FILE *f, const struct ps_dataplane *dp)
 {
 	unsigned int i;
 
-	fprintf(f, "%-12s %5s %-7s %14s %14s %10s %10s %10s\n", "port", "id",
-		"role", "rx-packets", "tx-packets", "rx-missed", "rx-errors",
-		"tx-dropped");
+	fprintf(f, "%-12s %-7s %14s %14s %10s %10s %10s\n", "port", "role",
+		"rx-packets", "tx-packets", "rx-missed", "rx-errors", "tx-dropped");
 	for (i = 0; i < dp->nb_ports; i++) {
 		const struct ps_port *p = &ps_ports[dp->port_ids[i]];
 		struct ps_port_stats st;
 
 		ps_port_stats_get(dp->port_ids[i], &st);
-		fprintf(f, "%-12s %5u %-7s %14" PRIu64 " %14" PRIu64 " %10" PRIu64
-			" %10" PRIu64 " %10" PRIu64 "\n", p->name, p->port_id,
+		fprintf(f, "%-12s %-7s %14" PRIu64 " %14" PRIu64 " %10" PRIu64
+			" %10" PRIu64 " %10" PRIu64 "\n", p->name,
 			ps_port_role_name(p->role), st.rx_packets, st.tx_packets,
 			st.rx_missed, st.rx_errors, st.tx_dropped + st.tx_errors);
 	}
