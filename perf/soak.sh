@@ -79,9 +79,9 @@ TIMEOUTS='"tcp_syn_sent": 10, "tcp_syn_recv": 10, "tcp_established": 60,
   "tcp_time_wait": 5, "tcp_close": 5, "udp_single": 5, "udp_stream": 10,
   "icmp": 5'
 CT_WAIT=90
-# A table the load cycles through within the warm-up: a fresh hash slot's
-# page counts in RSS when first written, so a million-entry table would
-# keep growing RSS for an hour without leaking a byte.
+# A table the load cycles through within the warm-up: entries come from a
+# FIFO free ring, and a page counts in RSS once first written, so a
+# million-entry table keeps growing RSS for a long time without a leak.
 CT_SIZE=16384
 
 for p in c1:2 c2:3 s1:4 s2:5 s3:6 u1:9; do
