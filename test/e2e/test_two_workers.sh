@@ -39,7 +39,8 @@ name = sys.argv[1]
 BIG = b"x" * (4 << 20)
 def udp():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 5353))
+    # answer from the address asked (ext has two)
+    s.bind((sys.argv[2] if len(sys.argv) > 2 else "0.0.0.0", 5353))
     while True:
         d, a = s.recvfrom(2048)
         s.sendto(("%s %s " % (name, a[0])).encode() + d, a)
@@ -60,7 +61,7 @@ http.server.ThreadingHTTPServer(("0.0.0.0", 8080), H).serve_forever()
 UDP_CLIENT='
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
+s.settimeout(5)
 s.sendto(b"q", (sys.argv[1], int(sys.argv[2])))
 d, a = s.recvfrom(2048)
 print(d.decode(), "from %s:%d" % a)
@@ -81,7 +82,7 @@ ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
 for s in s1 s2; do
 	e2e_bg ip netns exec "$(e2e_pod_ns $s)" python3 -c "$SERVER" "$s"
 done
-e2e_bg ip netns exec "$EXT" python3 -c "$SERVER" ext
+e2e_bg ip netns exec "$EXT" python3 -c "$SERVER" ext 10.244.1.5
 
 name="pse2e-2w-$E2E_ID"
 SOCK="$E2E_TMP/$name.sock"
@@ -224,7 +225,11 @@ flows() {
 		b1=$(queue_counts "$pa")
 		b2=$(queue_counts "$pb")
 		out=$(ip netns exec "$ns" python3 -c "$UDP_CLIENT" "$dst" "$port" 2>&1)
-		[ "$out" = "$want" ] || { lost=$((lost + 1)); continue; }
+		if [ "$out" != "$want" ]; then
+			lost=$((lost + 1))
+			e2e_log "$what: got '$out'"
+			continue
+		fi
 		q1=$(moved_queue "$b1" "$(queue_counts "$pa")")
 		q2=$(moved_queue "$b2" "$(queue_counts "$pb")")
 		if [ "$q1" = "?" ] || [ "$q2" = "?" ]; then
