@@ -91,10 +91,11 @@ class Stats:
                        "errors": self.errors}, f)
 
 
-def paced(st, rate, once):
-    period = 1.0 / rate
+def paced(stopped, period, once):
+    """once() every period seconds until stopped(); a late call does not
+    make the next ones come in a burst."""
     nxt = time.monotonic()
-    while not st.stop:
+    while not stopped():
         once()
         nxt += period
         d = nxt - time.monotonic()
@@ -118,7 +119,7 @@ def tcp_client(st, ip, port, rate):
             st.done(t0, False, repr(e))
         finally:
             c.close()
-    paced(st, rate, once)
+    paced(lambda: st.stop, 1.0 / rate, once)
 
 
 def keep_client(st, ip, port, rate):
@@ -138,7 +139,7 @@ def keep_client(st, ip, port, rate):
             st.done(t0, False, repr(e))
             conn[0].close()
             conn[0] = None
-    paced(st, rate, once)
+    paced(lambda: st.stop, 1.0 / rate, once)
 
 
 def udp_client(st, ip, port, rate):
@@ -158,7 +159,7 @@ def udp_client(st, ip, port, rate):
             st.done(t0, False, repr(e))
         finally:
             s.close()
-    paced(st, rate, once)
+    paced(lambda: st.stop, 1.0 / rate, once)
 
 
 def main():
