@@ -22,11 +22,17 @@ their time of day, so that a stall can be matched with the traffic's.
 """
 import http.client
 import json
+import os
 import signal
 import socket
 import sys
 import threading
 import time
+
+# traffic.py's pacing: next to this file in a soak's copy, else in the tree
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [_here, os.path.join(_here, "..", "test", "e2e")]
+from traffic import paced  # noqa: E402
 
 SLOW_S = 1.0
 
@@ -125,12 +131,12 @@ def churn(cl, period, eps, stop):
     """The 10 ms cycle; returns when stop is set, having undone its
     routes and services."""
     routes, svcs = [], []
-    k = 0
-    flip = False
-    nxt = time.monotonic()
-    step = 0
-    while not stop.is_set():
-        op = step % 6
+    st = {"k": 0, "step": 0, "flip": False}
+
+    def once():
+        k = st["k"]
+        op = st["step"] % 6
+        st["step"] += 1
         if op == 0:
             dst = "10.250.%d.0/24" % (k % 250)
             if cl.call("POST", "/v1/routes",
@@ -147,8 +153,8 @@ def churn(cl, period, eps, stop):
                     slice_of("churn-%d" % k, "soak", "TCP", 8080,
                              eps["servers"][:n]))
         elif op == 3:
-            flip = not flip
-            spare = [eps["spare"]] if flip else []
+            st["flip"] = not st["flip"]
+            spare = [eps["spare"]] if st["flip"] else []
             svc = "web" if (k % 2) else "dns"
             proto, port = ("TCP", 8080) if svc == "web" else ("UDP", 5353)
             cl.call("PUT", "/v1/services/default/%s/endpoints" % svc,
@@ -161,14 +167,9 @@ def churn(cl, period, eps, stop):
         else:
             if len(svcs) > 4:
                 cl.call("DELETE", "/v1/services/soak/" + svcs.pop(0))
-            k += 1
-        step += 1
-        nxt += period
-        d = nxt - time.monotonic()
-        if d > 0:
-            time.sleep(d)
-        else:
-            nxt = time.monotonic()
+            st["k"] += 1
+
+    paced(stop.is_set, period, once)
     for dst in routes:
         cl.call("DELETE", "/v1/routes/" + dst.replace("/", "_"))
     for name in svcs:

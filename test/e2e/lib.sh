@@ -285,6 +285,26 @@ e2e_pod() {
 	E2E_POD_MAC[$name]=$mac
 }
 
+# e2e_pods NAME:N...: e2e_pod NAME 10.244.0.N for each, with TX checksum
+# offload off in the pod (a veth leaves TCP checksums to a NIC that
+# podswitch is not).
+e2e_pods() {
+	local p
+	for p in "$@"; do
+		e2e_pod "${p%%:*}" "10.244.0.${p#*:}" || return 1
+		e2e_in "${p%%:*}" ethtool -K eth0 tx off >/dev/null
+	done
+}
+
+# e2e_uplink_peer NS HOSTIF: the machine at the far end of the uplink:
+# namespace NS, veth HOSTIF in the root namespace (the uplink port's
+# interface), eth0 192.168.60.50/24 with checksum offload off.
+e2e_uplink_peer() {
+	e2e_netns "$1" && e2e_veth "$2" "$1" eth0 02:00:c0:a8:3c:32 &&
+		ip -n "$1" addr add 192.168.60.50/24 dev eth0 &&
+		ip netns exec "$1" ethtool -K eth0 tx off >/dev/null
+}
+
 e2e_pod_if()  { echo "${E2E_POD_IF[$1]}"; }
 e2e_pod_ns()  { echo "${E2E_POD_NS[$1]}"; }
 e2e_pod_mac() { echo "${E2E_POD_MAC[$1]}"; }

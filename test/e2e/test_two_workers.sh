@@ -33,55 +33,26 @@ command -v curl >/dev/null || { e2e_fail "no curl"; e2e_finish; }
 EXT="pse2e$E2E_ID-ext"
 UP="pse2e${E2E_ID}up"
 
-SERVER='
-import http.server, socket, sys, threading
-name = sys.argv[1]
-BIG = b"x" * (4 << 20)
-def udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 5353))
-    while True:
-        d, a = s.recvfrom(2048)
-        s.sendto(("%s %s " % (name, a[0])).encode() + d, a)
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        b = BIG if self.path == "/big" else \
-            ("%s %s\n" % (name, self.client_address[0])).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def log_message(self, *a):
-        pass
-threading.Thread(target=udp, daemon=True).start()
-http.server.ThreadingHTTPServer(("0.0.0.0", 8080), H).serve_forever()
-'
 # UDP query from a fresh socket: prints the answer and where it came from.
 UDP_CLIENT='
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
+s.settimeout(5)
 s.sendto(b"q", (sys.argv[1], int(sys.argv[2])))
 d, a = s.recvfrom(2048)
 print(d.decode(), "from %s:%d" % a)
 '
 
-for p in c1:2 s1:3 s2:4; do
-	e2e_pod "${p%%:*}" "10.244.0.${p#*:}" || { e2e_fail "pod ${p%%:*}"; e2e_finish; }
-	e2e_in "${p%%:*}" ethtool -K eth0 tx off >/dev/null
-done
-if ! e2e_netns "$EXT" || ! e2e_veth "$UP" "$EXT" eth0 02:00:c0:a8:3c:32; then
-	e2e_fail "ext namespace"
-	e2e_finish
-fi
-ip -n "$EXT" addr add 192.168.60.50/24 dev eth0
+e2e_pods c1:2 s1:3 s2:4 || { e2e_fail "pods"; e2e_finish; }
+e2e_uplink_peer "$EXT" "$UP" || { e2e_fail "ext namespace"; e2e_finish; }
 ip -n "$EXT" addr add 10.244.1.5/32 dev lo
 ip -n "$EXT" route add 10.244.0.0/24 via 192.168.60.10
-ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
+# HTTP "<name> <client>" on 8080 (/big: 4 MiB), UDP "<name> <client> <query>"
 for s in s1 s2; do
-	e2e_bg ip netns exec "$(e2e_pod_ns $s)" python3 -c "$SERVER" "$s"
+	e2e_bg ip netns exec "$(e2e_pod_ns $s)" python3 "$E2E_DIR/traffic.py" server "$s"
 done
-e2e_bg ip netns exec "$EXT" python3 -c "$SERVER" ext
+# ext answers UDP from the address asked (it has two)
+e2e_bg ip netns exec "$EXT" python3 "$E2E_DIR/traffic.py" server ext 10.244.1.5
 
 name="pse2e-2w-$E2E_ID"
 SOCK="$E2E_TMP/$name.sock"
@@ -224,7 +195,11 @@ flows() {
 		b1=$(queue_counts "$pa")
 		b2=$(queue_counts "$pb")
 		out=$(ip netns exec "$ns" python3 -c "$UDP_CLIENT" "$dst" "$port" 2>&1)
-		[ "$out" = "$want" ] || { lost=$((lost + 1)); continue; }
+		if [ "$out" != "$want" ]; then
+			lost=$((lost + 1))
+			e2e_log "$what: got '$out'"
+			continue
+		fi
 		q1=$(moved_queue "$b1" "$(queue_counts "$pa")")
 		q2=$(moved_queue "$b2" "$(queue_counts "$pb")")
 		if [ "$q1" = "?" ] || [ "$q2" = "?" ]; then

@@ -10,8 +10,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_graph.h>
 #include <rte_malloc.h>
@@ -489,6 +491,38 @@ test_churn_new_names(void)
 	CU_ASSERT(b.heap <= a.heap + 64 * 1024);
 }
 
+/*
+ * A vdev given its queue count makes that many queues each way, and its
+ * other end (the kernel's fanout over af_packet sockets, a virtio guest)
+ * feeds all of them: with two workers (two tx queues) a port asked for
+ * one rx queue must still configure, and have polled, two.
+ */
+static void
+test_paired_queues_all_polled(void)
+{
+	char text[256], path[64];
+	struct ps_port_config pc;
+	struct rte_eth_dev_info info;
+	int pid;
+
+	snprintf(path, sizeof(path), "/tmp/ps-hotplug-%d.sock", (int)getpid());
+	snprintf(text, sizeof(text),
+		 "{ \"name\": \"vq\", \"role\": \"pod\", \"driver\": "
+		 "\"vhost-user\", \"args\": { \"path\": \"%s\" } }", path);
+	CU_ASSERT_EQUAL_FATAL(parse_port(text, &pc), 0);
+	CU_ASSERT_EQUAL(pc.rx_queues, 1);
+	pid = ps_port_create(&pc, 2, dp.pool);
+	CU_ASSERT_FATAL(pid >= 0);
+	CU_ASSERT_EQUAL(ps_ports[pid].nb_rxq, 2);
+	CU_ASSERT_EQUAL(rte_eth_dev_info_get(ps_ports[pid].eth_id, &info), 0);
+	CU_ASSERT_EQUAL(info.nb_rx_queues, 2);
+	CU_ASSERT_EQUAL(info.nb_tx_queues, 2);
+	/* the pool reserve counts what the queues hold */
+	CU_ASSERT_EQUAL(ps_port_mbuf_need(&pc, 2, 32), 2 * 1024 + 2 * 1024);
+	ps_port_destroy((uint16_t)pid);
+	unlink(path);
+}
+
 static void
 test_no_mbuf_leak(void)
 {
@@ -512,6 +546,8 @@ main(int argc, char **argv)
 		{ "same name added again", test_readd_same_name },
 		{ "1000 remove/add cycles with new names: nodes, memory and "
 		  "fds bounded", test_churn_new_names },
+		{ "paired-queue vdev: every rx queue configured",
+		  test_paired_queues_all_polled },
 		{ "no mbuf leak", test_no_mbuf_leak },
 	};
 	CU_pSuite s;

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Servers and steady clients of perf/soak.sh, one role per process.
+"""Peers of the end-to-end tests and of perf/soak.sh, one role per process.
 
-  soak_traffic.py server NAME              HTTP/1.1 on 8080 (keep-alive),
-                                           UDP echo of NAME on 5353
-  soak_traffic.py tcp IP PORT RATE OUT     a new connection per request
-  soak_traffic.py keep IP PORT RATE OUT    one keep-alive connection, requests
-                                           at RATE; reconnects (counted) if it
-                                           breaks
-  soak_traffic.py udp IP PORT RATE OUT     one datagram per query, a new
-                                           socket (new flow) each time
+  traffic.py server NAME [UDP_ADDR]   HTTP/1.1 on 8080 (keep-alive): GET /
+                                      answers "NAME CLIENT_IP", /big 4 MiB;
+                                      UDP on UDP_ADDR:5353 (default any)
+                                      answers "NAME CLIENT_IP DATA" from the
+                                      address it was asked on
+  traffic.py tcp IP PORT RATE OUT     a new connection per request
+  traffic.py keep IP PORT RATE OUT    one keep-alive connection, requests at
+                                      RATE; reconnects (counted) if it breaks
+  traffic.py udp IP PORT RATE OUT     one datagram per query, a new socket
+                                      (new flow) each time
 
 Clients run until SIGTERM/SIGINT, then write {"ok", "fail", "max_ms",
 "slow", "errors"} as JSON to OUT: "slow" counts requests over 1 s, "errors"
@@ -27,19 +29,23 @@ import time
 SLOW_S = 1.0
 
 
-def server(name):
+BIG = b"x" * (4 << 20)
+
+
+def server(name, udp_addr):
     def udp():
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("0.0.0.0", 5353))
+        s.bind((udp_addr, 5353))
         while True:
             d, a = s.recvfrom(2048)
-            s.sendto(name.encode() + b" " + d, a)
+            s.sendto(("%s %s " % (name, a[0])).encode() + d, a)
 
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
-            b = ("%s %s\n" % (name, self.client_address[0])).encode()
+            b = BIG if self.path == "/big" else \
+                ("%s %s\n" % (name, self.client_address[0])).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(b)))
             self.end_headers()
@@ -85,10 +91,11 @@ class Stats:
                        "errors": self.errors}, f)
 
 
-def paced(st, rate, once):
-    period = 1.0 / rate
+def paced(stopped, period, once):
+    """once() every period seconds until stopped(); a late call does not
+    make the next ones come in a burst."""
     nxt = time.monotonic()
-    while not st.stop:
+    while not stopped():
         once()
         nxt += period
         d = nxt - time.monotonic()
@@ -112,7 +119,7 @@ def tcp_client(st, ip, port, rate):
             st.done(t0, False, repr(e))
         finally:
             c.close()
-    paced(st, rate, once)
+    paced(lambda: st.stop, 1.0 / rate, once)
 
 
 def keep_client(st, ip, port, rate):
@@ -132,7 +139,7 @@ def keep_client(st, ip, port, rate):
             st.done(t0, False, repr(e))
             conn[0].close()
             conn[0] = None
-    paced(st, rate, once)
+    paced(lambda: st.stop, 1.0 / rate, once)
 
 
 def udp_client(st, ip, port, rate):
@@ -152,13 +159,13 @@ def udp_client(st, ip, port, rate):
             st.done(t0, False, repr(e))
         finally:
             s.close()
-    paced(st, rate, once)
+    paced(lambda: st.stop, 1.0 / rate, once)
 
 
 def main():
     role = sys.argv[1]
     if role == "server":
-        server(sys.argv[2])
+        server(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "0.0.0.0")
         return
     ip, port, rate, out = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), \
         sys.argv[5]
