@@ -187,7 +187,7 @@ struct agent {
 	json_t *sent_svcs;		/* "ns/name" the daemon has from us */
 	char node_ip[24], node_mac[24], cluster_cidr[24], pod_cidr[24];
 	unsigned int vni;
-	bool annotated;
+	long long daemon_uptime;	/* s, at the last drift check */
 };
 
 /* sync.c */
