@@ -174,21 +174,24 @@ node_config() { # file name ip mac cidr gw pods... ($OVERLAY)
 }
 EOF
 }
-node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 "${PODS_A[@]}"
-node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 "${PODS_B[@]}"
-
 PODSWITCH_REAL=$PODSWITCH
 for n in A:$NSA B:$NSB; do
 	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "${n#*:}" "$PODSWITCH_REAL" \
 		>"$E2E_TMP/bin/podswitch-${n%%:*}"
 	chmod +x "$E2E_TMP/bin/podswitch-${n%%:*}"
 done
-PODSWITCH=$E2E_TMP/bin/podswitch-A
-e2e_start A "$E2E_TMP/a.json"
-PODSWITCH=$E2E_TMP/bin/podswitch-B
-e2e_start B "$E2E_TMP/b.json"
-PODSWITCH=$PODSWITCH_REAL
-e2e_wait_running A 30 && e2e_wait_running B 30 || e2e_finish
+# Both daemons from their configurations, each in its node's namespace.
+start_nodes() {
+	node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 "${PODS_A[@]}"
+	node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 "${PODS_B[@]}"
+	PODSWITCH=$E2E_TMP/bin/podswitch-A
+	e2e_start A "$E2E_TMP/a.json"
+	PODSWITCH=$E2E_TMP/bin/podswitch-B
+	e2e_start B "$E2E_TMP/b.json"
+	PODSWITCH=$PODSWITCH_REAL
+	e2e_wait_running A 30 && e2e_wait_running B 30
+}
+start_nodes || e2e_finish
 
 for i in 1 2 3 4; do
 	e2e_bg ip netns exec "$(e2e_pod_ns "s$i")" $PY -c "$SERVER" "s$i" 8080
@@ -343,6 +346,9 @@ out=$(curl -s -m 3 "http://127.0.0.1:$HZ_A/healthz")
 e2e_check "/healthz has kube-proxy's JSON (lastUpdated, currentTime)" \
 	$PY -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["lastUpdated"] and d["currentTime"]' "$out"
 e2e_assert_eq "/proxyMode says podswitch" podswitch "$(curl -s -m 3 "http://127.0.0.1:$MX_A/proxyMode")"
+command -v promtool >/dev/null &&
+	e2e_check "/metrics passes promtool check metrics" \
+		bash -c "curl -s -m 3 http://127.0.0.1:$MX_A/metrics | promtool check metrics"
 e2e_check "/metrics has the sync histogram and per-resource objects" \
 	bash -c "curl -s -m 3 http://127.0.0.1:$MX_A/metrics | grep -q '^podswitch_agent_sync_duration_seconds_count [1-9]' &&
 		 curl -s -m 3 http://127.0.0.1:$MX_A/metrics | grep -q 'podswitch_agent_objects{resource=\"nodes\"} 2'"
@@ -427,14 +433,7 @@ NSL=pse2e$E2E_ID-L
 for n in A B; do agent_stop "$n"; done
 for d in A B; do e2e_stop "$d"; done
 OVERLAY=vxlan
-node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 "${PODS_A[@]}"
-node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 "${PODS_B[@]}"
-PODSWITCH=$E2E_TMP/bin/podswitch-A
-e2e_start A "$E2E_TMP/a.json"
-PODSWITCH=$E2E_TMP/bin/podswitch-B
-e2e_start B "$E2E_TMP/b.json"
-PODSWITCH=$PODSWITCH_REAL
-e2e_wait_running A 30 && e2e_wait_running B 30 || e2e_finish
+start_nodes || e2e_finish
 linux_node() {
 	local n="ip -n $NSL"
 	e2e_netns "$NSL" && e2e_netns "pse2e$E2E_ID-l1" &&
