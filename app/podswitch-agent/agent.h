@@ -102,10 +102,8 @@ void ag_store_free(struct ag_store *s);
  * NULL) is returned for the caller to see what changed. */
 json_t *ag_store_put(struct ag_store *s, json_t *obj);
 json_t *ag_store_del(struct ag_store *s, const json_t *obj);
-/* Replace the whole content by items (borrowed); old objects are passed
- * to gone(old, arg) before they go. */
-void ag_store_replace(struct ag_store *s, const json_t *items,
-		      void (*gone)(const json_t *old, void *arg), void *arg);
+/* Replace the whole content by items (borrowed): after a list. */
+void ag_store_replace(struct ag_store *s, const json_t *items);
 /* A new reference to a snapshot array of every object. */
 json_t *ag_store_list(struct ag_store *s);
 json_t *ag_store_get(struct ag_store *s, const char *key);
