@@ -815,6 +815,11 @@ replaced_has(const struct resp *r, const char *action, const char *kind,
 	"{\"clusterIP\":\"10.96.0.40\",\"ports\":[{\"name\":\"a\","	\
 	"\"protocol\":\"SCTP\",\"port\":9,\"targetPort\":9},{\"name\":"	\
 	"\"b\",\"protocol\":\"TCP\",\"port\":90,\"targetPort\":90}]}}"
+#define SCTP_ONLY_JSON							\
+	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"name\":\"sctponly\",\"namespace\":\"default\"},\"spec\":"	\
+	"{\"clusterIP\":\"10.96.0.41\",\"ports\":[{\"protocol\":\"SCTP\","	\
+	"\"port\":7,\"targetPort\":7}]}}"
 #define V6_SVC_JSON							\
 	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
 	"{\"name\":\"six\",\"namespace\":\"default\"},\"spec\":"	\
@@ -841,7 +846,7 @@ test_services_replace(void)
 		"80") "," SLICE_JSON("keep-1", ",\"labels\":{\"kubernetes.io/"
 		"service-name\":\"keep\"}", EPJ("10.244.0.2") ","
 		EPJ("10.244.1.7")) "," SVC_JSON("new", "10.96.0.32", "80") ","
-		SCTP_SVC_JSON "," V6_SVC_JSON ","
+		SCTP_SVC_JSON "," V6_SVC_JSON "," SCTP_ONLY_JSON ","
 		"{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
 		"{\"name\":\"cm\",\"namespace\":\"default\"}}]}", &r), 0);
 	CHECK(r.status == 200, "%d %s", r.status, r.body);
@@ -855,12 +860,17 @@ test_services_replace(void)
 	      "unchanged"), "services")) == 1, "%s", r.body);
 	/* ConfigMap, the SCTP port, the IPv6 service: skipped with reasons */
 	CHECK(r.body != NULL && strstr(r.body, "kind ConfigMap: not served") &&
-	      strstr(r.body, "port 9/SCTP") &&
+	      strstr(r.body, "port 9/SCTP") && strstr(r.body, "port 7/SCTP") &&
 	      strstr(r.body, "no IPv4 clusterIP"), "%s", r.body);
 	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/old", NULL,
 				      &r), 0);
 	CHECK(r.status == 404, "old still there: %d", r.status);
+	resp_free(&r);
+	/* a Service of SCTP ports only is skipped whole, never stored */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/sctponly",
+				      NULL, &r), 0);
+	CHECK(r.status == 404, "sctponly stored: %d %s", r.status, r.body);
 	resp_free(&r);
 	CHECK(svc_eps("keep") == 2, "keep endpoints %d", svc_eps("keep"));
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/mixed",
