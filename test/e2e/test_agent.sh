@@ -372,6 +372,21 @@ e2e_check "service api deleted: gone from both nodes" until_ok 10 both svc_gone 
 e2e_assert_eq "c1 no longer reaches 10.96.0.11:81" "ERR" \
 	"$(backends c1 10.96.0.11 81 2 | cut -d' ' -f1)"
 
+# another proxy's service (service-proxy-name label) is left alone, as
+# kube-proxy without a name leaves it; without the label it is ours
+labelled() {
+	svc other 10.96.0.14 80 | $PY -c 'import json, sys; s = json.load(sys.stdin)
+s["metadata"]["labels"] = {"service.kubernetes.io/service-proxy-name": "other-proxy"}
+print(json.dumps(s))'
+}
+k PUT /_test/objects "{\"kind\":\"List\",\"items\":[$(labelled), $(svc marker 10.96.0.15 80)]}" >/dev/null
+until_ok 10 both svc_is marker "80 " || e2e_fail "service marker not programmed"
+e2e_check "a service labelled for another proxy is not programmed" both svc_gone default/other
+k PUT /_test/objects "$(svc other 10.96.0.14 80)" >/dev/null
+e2e_check "the label removed: the service is programmed" until_ok 10 both svc_is other "80 "
+k PUT /_test/objects "$(labelled)" >/dev/null
+e2e_check "the label back: the service leaves both nodes" until_ok 10 both svc_gone default/other
+
 # ------------------------------------------------------------------ faults
 
 k POST /_test/drop >/dev/null
