@@ -143,7 +143,10 @@ for s in socks:
     s.bind(("0.0.0.0", 0))
 i = 0
 while True:
-    socks[i % 512].sendto(b"x", ("10.96.0.50", 5353))
+    try:
+        socks[i % 512].sendto(b"x", ("10.96.0.50", 5353))
+    except OSError:
+        pass    # an ICMP error reported on the socket: keep sending
     i += 1
     time.sleep(0.0005)
 '
@@ -159,7 +162,10 @@ slice_lat() {
 	 \"endpoints\":[{\"addresses\":[\"$1\"],\"nodeName\":\"$NAME\",\"conditions\":{\"ready\":true}}]}"
 }
 k PUT /_test/objects "{\"kind\":\"List\",\"items\":[$svc_lat,$(slice_lat 10.244.0.3)]}" >/dev/null
-sleep 1
+for _ in $(seq 1 100); do
+	curl -sf --unix-socket "$SOCK" http://localhost/v1/services/default/lat | grep -q 10.244.0.3 && break
+	sleep 0.1
+done
 e2e_bg ip netns exec "pse2e$E2E_ID-c1" $PY -c "$SEND"
 sleep 1
 if [ ! -s "$E2E_TMP/s1.t" ]; then
