@@ -183,6 +183,7 @@ struct agent {
 	struct ag_metrics m;
 	/* sync thread only */
 	json_t *sent_svcs;		/* "ns/name" the daemon has from us */
+	json_t *my_routes;		/* dst -> route we last set */
 	char node_ip[24], node_mac[24], cluster_cidr[24], pod_cidr[24];
 	unsigned int vni;
 	long long daemon_uptime;	/* s, at the last drift check */

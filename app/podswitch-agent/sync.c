@@ -33,6 +33,8 @@
 #define LBL_SVC_NAME "kubernetes.io/service-name"
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 #define MAX_DROP_ROUNDS 8
+#define RETRY_MS 1000
+#define MAX_U64(a, b) ((a) > (b) ? (a) : (b))
 
 enum { R_SVCS, R_SLICES, R_NODES };
 
@@ -466,6 +468,10 @@ daemon_info(struct agent *ag)
 		 "");
 	snprintf(ag->pod_cidr, sizeof(ag->pod_cidr), "%s",
 		 json_string_value(json_object_get(node, "pod_cidr")) ?: "");
+	/* no cluster_cidr configured: then only the routes to other nodes'
+	 * pod CIDRs are ours, never "everything" */
+	if (strcmp(ag->cluster_cidr, "0.0.0.0/0") == 0)
+		ag->cluster_cidr[0] = '\0';
 	json_decref(j);
 	status = ag_ps_request(&ag->ps, "GET", "/v1/stats", NULL, 0, &out,
 			       err, sizeof(err));
@@ -551,6 +557,9 @@ ag_sync_main(void *arg)
 	uint64_t next_period = ag_now_ms() + half;
 	uint64_t next_resync = ag_now_ms() + ag->opt.sync_period_ms;
 	bool info = false, api_ok = true, daemon_ok = true;
+	/* a full set or the routes the daemon refused are sent again, but
+	 * not before this: a refusal must not become a busy loop */
+	uint64_t hold_until = 0;
 
 	while (!ag->stop) {
 		json_t *dsvcs, *dslices;
@@ -572,7 +581,7 @@ ag_sync_main(void *arg)
 			if ((ag->need_full_svc && listed(ag, R_SVCS) &&
 			     listed(ag, R_SLICES)) ||
 			    (ag->need_routes && listed(ag, R_NODES)))
-				due = now;
+				due = MAX_U64(now, hold_until);
 			if (now >= due)
 				break;
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -654,7 +663,12 @@ ag_sync_main(void *arg)
 		    listed(ag, R_SLICES))
 			full = daemon_drifted(ag);
 		if (full) {
-			ok = full_sync(ag) == 0 && ok;
+			if (full_sync(ag) < 0) {
+				ok = false;
+				pthread_mutex_lock(&ag->lock);
+				ag->need_full_svc = true;
+				pthread_mutex_unlock(&ag->lock);
+			}
 			did = true;
 		} else if (json_object_size(dsvcs) + json_object_size(dslices)
 			   > 0) {
@@ -671,13 +685,14 @@ ag_sync_main(void *arg)
 		if (routes) {
 			if (ag_routes_sync(ag) < 0) {
 				ok = false;
-				/* the daemon may be restarting */
-				info = false;
+				pthread_mutex_lock(&ag->lock);
+				ag->need_routes = true;
+				pthread_mutex_unlock(&ag->lock);
 			}
 			did = true;
 		}
-		if (!ok && full)
-			info = false;
+		if (!ok)
+			hold_until = ag_now_ms() + RETRY_MS;
 		if (did || period)
 			synced(ag, t0, ok, period ? api_ok : true);
 		json_decref(dsvcs);
