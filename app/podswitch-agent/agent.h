@@ -102,10 +102,8 @@ void ag_store_free(struct ag_store *s);
  * NULL) is returned for the caller to see what changed. */
 json_t *ag_store_put(struct ag_store *s, json_t *obj);
 json_t *ag_store_del(struct ag_store *s, const json_t *obj);
-/* Replace the whole content by items (borrowed); old objects are passed
- * to gone(old, arg) before they go. */
-void ag_store_replace(struct ag_store *s, const json_t *items,
-		      void (*gone)(const json_t *old, void *arg), void *arg);
+/* Replace the whole content by items (borrowed): after a list. */
+void ag_store_replace(struct ag_store *s, const json_t *items);
 /* A new reference to a snapshot array of every object. */
 json_t *ag_store_list(struct ag_store *s);
 json_t *ag_store_get(struct ag_store *s, const char *key);
@@ -185,9 +183,10 @@ struct agent {
 	struct ag_metrics m;
 	/* sync thread only */
 	json_t *sent_svcs;		/* "ns/name" the daemon has from us */
+	json_t *my_routes;		/* dst -> route we last set */
 	char node_ip[24], node_mac[24], cluster_cidr[24], pod_cidr[24];
 	unsigned int vni;
-	bool annotated;
+	long long daemon_uptime;	/* s, at the last drift check */
 };
 
 /* sync.c */

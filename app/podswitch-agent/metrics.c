@@ -28,13 +28,27 @@ ag_metrics_sync(struct agent *ag, double seconds, bool ok)
 	pthread_mutex_unlock(&ag->lock);
 }
 
+/* One metric with a value per watched resource. */
+static void
+per_resource(struct ag_buf *b, const struct agent *ag, const char *name,
+	     const char *type, const char *help, const uint64_t v[3])
+{
+	unsigned int i;
+
+	ag_buf_printf(b, "# HELP podswitch_agent_%s %s\n"
+		      "# TYPE podswitch_agent_%s %s\n", name, help, name, type);
+	for (i = 0; i < 3; i++)
+		ag_buf_printf(b, "podswitch_agent_%s{resource=\"%s\"} %llu\n",
+			      name, ag->refl[i].name,
+			      (unsigned long long)v[i]);
+}
+
 int
 ag_metrics(struct agent *ag, const char *path, struct ag_buf *b,
 	   const char **ctype)
 {
 	struct ag_metrics m;
-	uint64_t lists[3], restarts[3], gone[3], events[3], cum = 0;
-	size_t objs[3];
+	uint64_t lists[3], restarts[3], gone[3], events[3], objs[3], cum = 0;
 	unsigned int i;
 
 	if (strcmp(path, "/proxyMode") == 0) {
@@ -91,40 +105,16 @@ ag_metrics(struct agent *ag, const char *path, struct ag_buf *b,
 		      (unsigned long long)m.sync_errors,
 		      (unsigned long long)m.full_syncs,
 		      (unsigned long long)m.route_syncs);
-	ag_buf_printf(b, "# HELP podswitch_agent_watch_restarts_total Watches "
-		      "that ended other than by the server's timeout.\n"
-		      "# TYPE podswitch_agent_watch_restarts_total counter\n");
-	for (i = 0; i < 3; i++)
-		ag_buf_printf(b, "podswitch_agent_watch_restarts_total"
-			      "{resource=\"%s\"} %llu\n", ag->refl[i].name,
-			      (unsigned long long)restarts[i]);
-	ag_buf_printf(b, "# HELP podswitch_agent_lists_total Full lists (the "
-		      "first and every relist).\n"
-		      "# TYPE podswitch_agent_lists_total counter\n");
-	for (i = 0; i < 3; i++)
-		ag_buf_printf(b, "podswitch_agent_lists_total{resource=\"%s\"} "
-			      "%llu\n", ag->refl[i].name,
-			      (unsigned long long)lists[i]);
-	ag_buf_printf(b, "# HELP podswitch_agent_watch_expired_total 410 Gone "
-		      "answers and ERROR events.\n"
-		      "# TYPE podswitch_agent_watch_expired_total counter\n");
-	for (i = 0; i < 3; i++)
-		ag_buf_printf(b, "podswitch_agent_watch_expired_total"
-			      "{resource=\"%s\"} %llu\n", ag->refl[i].name,
-			      (unsigned long long)gone[i]);
-	ag_buf_printf(b, "# HELP podswitch_agent_watch_events_total Watch "
-		      "events received.\n"
-		      "# TYPE podswitch_agent_watch_events_total counter\n");
-	for (i = 0; i < 3; i++)
-		ag_buf_printf(b, "podswitch_agent_watch_events_total"
-			      "{resource=\"%s\"} %llu\n", ag->refl[i].name,
-			      (unsigned long long)events[i]);
-	ag_buf_printf(b, "# HELP podswitch_agent_objects Objects in the "
-		      "agent's cache.\n"
-		      "# TYPE podswitch_agent_objects gauge\n");
-	for (i = 0; i < 3; i++)
-		ag_buf_printf(b, "podswitch_agent_objects{resource=\"%s\"} "
-			      "%zu\n", ag->refl[i].name, objs[i]);
+	per_resource(b, ag, "watch_restarts_total", "counter", "Watches that "
+		     "ended other than by the server's timeout.", restarts);
+	per_resource(b, ag, "lists_total", "counter", "Full lists (the first "
+		     "and every relist).", lists);
+	per_resource(b, ag, "watch_expired_total", "counter", "410 Gone "
+		     "answers and ERROR events.", gone);
+	per_resource(b, ag, "watch_events_total", "counter", "Watch events "
+		     "received.", events);
+	per_resource(b, ag, "objects", "gauge", "Objects in the agent's cache.",
+		     objs);
 	ag_buf_printf(b, "# HELP podswitch_agent_last_sync_timestamp_seconds "
 		      "When the dataplane was last in line with the API "
 		      "server.\n"

@@ -151,8 +151,13 @@ list(struct ag_reflector *r, const char *kind, const char *api_version)
 		pages++;
 		json_decref(page);
 	} while (cont[0] != '\0' && !r->ag->stop);
+	if (r->ag->stop) {
+		/* a part of a list is no list: it would remove the rest */
+		json_decref(all);
+		return -1;
+	}
 
-	ag_store_replace(r->store, all, NULL, NULL);
+	ag_store_replace(r->store, all);
 	pthread_mutex_lock(&r->ag->lock);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
 	r->lists++;

@@ -8,9 +8,9 @@
  * Our own Node gets the same annotations (a merge PATCH), which is how
  * flannel nodes learn our VTEP.
  *
- * The agent owns the routes inside the cluster CIDR (and those to a
- * node's pod CIDR); others the daemon has (its configuration's, an
- * operator's) are kept as they are. The whole set goes in one PUT
+ * The agent owns the routes inside the cluster CIDR, those to a node's
+ * pod CIDR and those it set before; others the daemon has (its
+ * configuration's, an operator's) are kept as they are. The whole set goes in one PUT
  * /v1/routes, and only when it differs from what the daemon has.
  */
 #include <arpa/inet.h>
@@ -319,7 +319,8 @@ ag_routes_sync(struct agent *ag)
 				    strcmp(proto, "kernel") == 0))
 			continue;
 		if ((ag->cluster_cidr[0] && inside(dst, ag->cluster_cidr)) ||
-		    json_object_get(mine, dst) != NULL) {
+		    json_object_get(mine, dst) != NULL ||
+		    json_object_get(ag->my_routes, dst) != NULL) {
 			canon(v, key, sizeof(key));
 			json_object_set_new(have, key, json_true());
 			continue;	/* ours */
@@ -340,6 +341,9 @@ ag_routes_sync(struct agent *ag)
 	}
 	json_decref(list);
 	if (st == 200) {
+		/* what we set, to know it as ours once its Node is gone */
+		json_decref(ag->my_routes);
+		ag->my_routes = json_incref(mine);
 		LOG_INFO("routes", "routes to %zu nodes' pod CIDRs (%s) set",
 			 json_object_size(need), ag->opt.vxlan ? "vxlan" :
 			 "host-gw");

@@ -79,11 +79,9 @@ ag_store_del(struct ag_store *s, const json_t *obj)
 }
 
 void
-ag_store_replace(struct ag_store *s, const json_t *items,
-		 void (*gone)(const json_t *old, void *arg), void *arg)
+ag_store_replace(struct ag_store *s, const json_t *items)
 {
 	json_t *fresh = json_object(), *v;
-	const char *k;
 	char key[520];
 	size_t i;
 
@@ -92,9 +90,6 @@ ag_store_replace(struct ag_store *s, const json_t *items,
 		json_object_set(fresh, key, v);
 	}
 	pthread_mutex_lock(&s->lock);
-	json_object_foreach(s->objs, k, v)
-		if (gone != NULL && json_object_get(fresh, k) == NULL)
-			gone(v, arg);
 	json_decref(s->objs);
 	s->objs = fresh;
 	pthread_mutex_unlock(&s->lock);

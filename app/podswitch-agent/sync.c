@@ -2,8 +2,10 @@
 /*
  * The sync thread: from what the reflectors changed to the daemon.
  *
- *  - After a (re)list of Services or EndpointSlices, and every sync
- *    period, the full set: PUT /v1/services with every selected Service
+ *  - After a (re)list of Services or EndpointSlices, and when the
+ *    daemon drifted (checked every sync period: it restarted, or holds
+ *    another number of services), the full set: PUT /v1/services with
+ *    every selected Service
  *    and every EndpointSlice, so that what was deleted while we were not
  *    watching leaves the dataplane. Only once both resources have been
  *    listed: a restarted agent must not push services without their
@@ -31,6 +33,8 @@
 #define LBL_SVC_NAME "kubernetes.io/service-name"
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 #define MAX_DROP_ROUNDS 8
+#define RETRY_MS 1000
+#define MAX_U64(a, b) ((a) > (b) ? (a) : (b))
 
 enum { R_SVCS, R_SLICES, R_NODES };
 
@@ -464,17 +468,61 @@ daemon_info(struct agent *ag)
 		 "");
 	snprintf(ag->pod_cidr, sizeof(ag->pod_cidr), "%s",
 		 json_string_value(json_object_get(node, "pod_cidr")) ?: "");
+	/* no cluster_cidr configured: then only the routes to other nodes'
+	 * pod CIDRs are ours, never "everything" */
+	if (strcmp(ag->cluster_cidr, "0.0.0.0/0") == 0)
+		ag->cluster_cidr[0] = '\0';
 	json_decref(j);
 	status = ag_ps_request(&ag->ps, "GET", "/v1/stats", NULL, 0, &out,
 			       err, sizeof(err));
 	j = status == 200 ? json_loadb(out.p, out.len, 0, NULL) : NULL;
 	ag->vni = (unsigned int)json_integer_value(json_object_get(
 		json_object_get(j, "vxlan"), "vni"));
+	ag->daemon_uptime = 0;
 	if (ag->vni == 0)
 		ag->vni = 1;
 	json_decref(j);
 	ag_buf_free(&out);
 	return ag->node_ip[0] != '\0' ? 0 : -1;
+}
+
+/*
+ * Whether the daemon still holds what we sent: it did not restart (its
+ * uptime went on) and stores as many services as we gave it. A full PUT
+ * of 10,000 services that changes nothing still costs the daemon's
+ * management thread seconds, so the periodic resync only sends one when
+ * this says the daemon drifted.
+ */
+static bool
+daemon_drifted(struct agent *ag)
+{
+	struct ag_buf out = { 0 };
+	char err[256];
+	json_t *j;
+	int st = ag_ps_request(&ag->ps, "GET", "/v1/status", NULL, 0, &out,
+			       err, sizeof(err));
+	json_int_t up, n;
+	bool drift;
+
+	if (st != 200) {
+		ag_buf_free(&out);
+		return true;
+	}
+	j = json_loadb(out.p, out.len, 0, NULL);
+	ag_buf_free(&out);
+	up = json_integer_value(json_object_get(j, "uptime_s"));
+	n = json_integer_value(json_object_get(json_object_get(json_object_get(
+		j, "tables"), "services"), "entries"));
+	drift = up < ag->daemon_uptime ||
+		(size_t)n != json_object_size(ag->sent_svcs);
+	if (drift)
+		LOG_WARN("sync", "the daemon drifted (uptime %lld s, was %lld "
+			 "s; %lld services, we sent %zu): full sync",
+			 (long long)up, (long long)ag->daemon_uptime,
+			 (long long)n, json_object_size(ag->sent_svcs));
+	ag->daemon_uptime = up;
+	json_decref(j);
+	return drift;
 }
 
 /* Whether the API server answers now (GET /version). */
@@ -509,6 +557,9 @@ ag_sync_main(void *arg)
 	uint64_t next_period = ag_now_ms() + half;
 	uint64_t next_resync = ag_now_ms() + ag->opt.sync_period_ms;
 	bool info = false, api_ok = true, daemon_ok = true;
+	/* a full set or the routes the daemon refused are sent again, but
+	 * not before this: a refusal must not become a busy loop */
+	uint64_t hold_until = 0;
 
 	while (!ag->stop) {
 		json_t *dsvcs, *dslices;
@@ -530,7 +581,7 @@ ag_sync_main(void *arg)
 			if ((ag->need_full_svc && listed(ag, R_SVCS) &&
 			     listed(ag, R_SLICES)) ||
 			    (ag->need_routes && listed(ag, R_NODES)))
-				due = now;
+				due = MAX_U64(now, hold_until);
 			if (now >= due)
 				break;
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -550,7 +601,7 @@ ag_sync_main(void *arg)
 			resync = true;
 			next_resync = ag_now_ms() + ag->opt.sync_period_ms;
 		}
-		full = (ag->need_full_svc || resync) && listed(ag, R_SVCS) &&
+		full = ag->need_full_svc && listed(ag, R_SVCS) &&
 		       listed(ag, R_SLICES);
 		routes = (ag->need_routes || resync) && listed(ag, R_NODES);
 		if (full)
@@ -608,8 +659,16 @@ ag_sync_main(void *arg)
 					 "does not answer: %s", err);
 			api_ok = alive;
 		}
+		if (resync && !full && info && listed(ag, R_SVCS) &&
+		    listed(ag, R_SLICES))
+			full = daemon_drifted(ag);
 		if (full) {
-			ok = full_sync(ag) == 0 && ok;
+			if (full_sync(ag) < 0) {
+				ok = false;
+				pthread_mutex_lock(&ag->lock);
+				ag->need_full_svc = true;
+				pthread_mutex_unlock(&ag->lock);
+			}
 			did = true;
 		} else if (json_object_size(dsvcs) + json_object_size(dslices)
 			   > 0) {
@@ -626,13 +685,14 @@ ag_sync_main(void *arg)
 		if (routes) {
 			if (ag_routes_sync(ag) < 0) {
 				ok = false;
-				/* the daemon may be restarting */
-				info = false;
+				pthread_mutex_lock(&ag->lock);
+				ag->need_routes = true;
+				pthread_mutex_unlock(&ag->lock);
 			}
 			did = true;
 		}
-		if (!ok && full)
-			info = false;
+		if (!ok)
+			hold_until = ag_now_ms() + RETRY_MS;
 		if (did || period)
 			synced(ag, t0, ok, period ? api_ok : true);
 		json_decref(dsvcs);

@@ -24,6 +24,11 @@
 #    after the relist), the API server not answering for longer than the
 #    sync period (/healthz 503, then 200);
 #  - the agent restarted under traffic: no request fails, nothing changes;
+#  - a service deleted in the daemon behind the agent's back comes back;
+#  - flannel vxlan: both nodes restarted in vxlan mode, with a Linux node
+#    L whose flannel.1 is set up from the podswitch Nodes' annotations
+#    (as flanneld would) and whose Node carries flannel's: pods of all
+#    three reach each other; a Node deleted takes its route along;
 #  - 10,000 services listed at the start of an agent.
 . "$(dirname "$0")/lib.sh"
 
@@ -143,7 +148,8 @@ pod c1 10.244.0.2 A && pod s1 10.244.0.3 A && pod s2 10.244.0.4 A &&
 [ $ok = 1 ] || { e2e_fail "pods"; e2e_finish; }
 
 # A node with no route to the other one and no service: the agent's job.
-node_config() { # file name ip mac cidr gw pods...
+OVERLAY=host-gw
+node_config() { # file name ip mac cidr gw pods... ($OVERLAY)
 	local file=$1 name=$2 ip=$3 mac=$4 cidr=$5 gw=$6 p ports=""
 	shift 6
 	for p in "$@"; do
@@ -155,6 +161,7 @@ node_config() { # file name ip mac cidr gw pods...
   "node": { "name": "$name", "ip": "$ip/24", "mac": "$mac",
             "pod_cidr": "$cidr", "gateway_ip": "$gw",
             "cluster_cidr": "10.244.0.0/16", "service_cidr": "10.96.0.0/12" },
+  "overlay": { "mode": "$OVERLAY", "vni": 1, "udp_port": 4789 },
   "ports": [
     { "name": "uplink0", "role": "uplink", "driver": "af_packet", "args": { "iface": "uplink" } }$ports
   ],
@@ -167,21 +174,24 @@ node_config() { # file name ip mac cidr gw pods...
 }
 EOF
 }
-node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 "${PODS_A[@]}"
-node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 "${PODS_B[@]}"
-
 PODSWITCH_REAL=$PODSWITCH
 for n in A:$NSA B:$NSB; do
 	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "${n#*:}" "$PODSWITCH_REAL" \
 		>"$E2E_TMP/bin/podswitch-${n%%:*}"
 	chmod +x "$E2E_TMP/bin/podswitch-${n%%:*}"
 done
-PODSWITCH=$E2E_TMP/bin/podswitch-A
-e2e_start A "$E2E_TMP/a.json"
-PODSWITCH=$E2E_TMP/bin/podswitch-B
-e2e_start B "$E2E_TMP/b.json"
-PODSWITCH=$PODSWITCH_REAL
-e2e_wait_running A 30 && e2e_wait_running B 30 || e2e_finish
+# Both daemons from their configurations, each in its node's namespace.
+start_nodes() {
+	node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 "${PODS_A[@]}"
+	node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 "${PODS_B[@]}"
+	PODSWITCH=$E2E_TMP/bin/podswitch-A
+	e2e_start A "$E2E_TMP/a.json"
+	PODSWITCH=$E2E_TMP/bin/podswitch-B
+	e2e_start B "$E2E_TMP/b.json"
+	PODSWITCH=$PODSWITCH_REAL
+	e2e_wait_running A 30 && e2e_wait_running B 30
+}
+start_nodes || e2e_finish
 
 for i in 1 2 3 4; do
 	e2e_bg ip netns exec "$(e2e_pod_ns "s$i")" $PY -c "$SERVER" "s$i" 8080
@@ -257,7 +267,8 @@ agent_start() { # NODE(A|B)
 	AG_LOG[$n]=$E2E_TMP/agent-$n.log
 	"$AGENT" --kubeconfig "$kc" --node-name "$name" --podswitch-socket "$sock" \
 		--healthz-bind-address "127.0.0.1:$hz" --metrics-bind-address "127.0.0.1:$mx" \
-		--sync-period $SYNC --batch-window 5ms >>"${AG_LOG[$n]}" 2>&1 </dev/null &
+		--overlay $OVERLAY --sync-period $SYNC --batch-window 5ms \
+		>>"${AG_LOG[$n]}" 2>&1 </dev/null &
 	AG_PID[$n]=$!
 	E2E_BG+=("$!")
 }
@@ -335,6 +346,9 @@ out=$(curl -s -m 3 "http://127.0.0.1:$HZ_A/healthz")
 e2e_check "/healthz has kube-proxy's JSON (lastUpdated, currentTime)" \
 	$PY -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["lastUpdated"] and d["currentTime"]' "$out"
 e2e_assert_eq "/proxyMode says podswitch" podswitch "$(curl -s -m 3 "http://127.0.0.1:$MX_A/proxyMode")"
+command -v promtool >/dev/null &&
+	e2e_check "/metrics passes promtool check metrics" \
+		bash -c "curl -s -m 3 http://127.0.0.1:$MX_A/metrics | promtool check metrics"
 e2e_check "/metrics has the sync histogram and per-resource objects" \
 	bash -c "curl -s -m 3 http://127.0.0.1:$MX_A/metrics | grep -q '^podswitch_agent_sync_duration_seconds_count [1-9]' &&
 		 curl -s -m 3 http://127.0.0.1:$MX_A/metrics | grep -q 'podswitch_agent_objects{resource=\"nodes\"} 2'"
@@ -357,6 +371,21 @@ k DELETE /_test/objects/services/default/api >/dev/null
 e2e_check "service api deleted: gone from both nodes" until_ok 10 both svc_gone default/api
 e2e_assert_eq "c1 no longer reaches 10.96.0.11:81" "ERR" \
 	"$(backends c1 10.96.0.11 81 2 | cut -d' ' -f1)"
+
+# another proxy's service (service-proxy-name label) is left alone, as
+# kube-proxy without a name leaves it; without the label it is ours
+labelled() {
+	svc other 10.96.0.14 80 | $PY -c 'import json, sys; s = json.load(sys.stdin)
+s["metadata"]["labels"] = {"service.kubernetes.io/service-proxy-name": "other-proxy"}
+print(json.dumps(s))'
+}
+k PUT /_test/objects "{\"kind\":\"List\",\"items\":[$(labelled), $(svc marker 10.96.0.15 80)]}" >/dev/null
+until_ok 10 both svc_is marker "80 " || e2e_fail "service marker not programmed"
+e2e_check "a service labelled for another proxy is not programmed" both svc_gone default/other
+k PUT /_test/objects "$(svc other 10.96.0.14 80)" >/dev/null
+e2e_check "the label removed: the service is programmed" until_ok 10 both svc_is other "80 "
+k PUT /_test/objects "$(labelled)" >/dev/null
+e2e_check "the label back: the service leaves both nodes" until_ok 10 both svc_gone default/other
 
 # ------------------------------------------------------------------ faults
 
@@ -403,6 +432,93 @@ e2e_assert_eq "agent A restarted under traffic: every request answered" 0 \
 last_run() { awk '/podswitch-agent [0-9.]+: node/ { b = "" } { b = b $0 "\n" } END { printf "%s", b }' "$1"; }
 synced_nothing() { last_run "${AG_LOG[A]}" | grep -qE 'full sync: .*services \+0 ~0 -0, slices \+0 ~0 -0'; }
 e2e_check "agent A's full sync after the restart changed nothing" until_ok 15 synced_nothing
+
+# ------------------------------------------------------------------ drift
+
+curl -sf -m 5 --unix-socket "$SOCK_A" -X DELETE http://localhost/v1/services/default/web >/dev/null
+e2e_check "web deleted behind the agent's back on node A: put back within the sync period" \
+	until_ok 10 svc_is "$SOCK_A" web "80 10.244.0.4 10.244.1.4"
+
+# ------------------------------------------------------------------ vxlan
+# Both nodes again in flannel's vxlan mode, with a Linux node L run the
+# way flanneld sets a node up from the podswitch Nodes' annotations.
+#   L 192.168.60.12: flannel.1 (vxlan 1, 4789), pod l1 10.244.2.2 behind it
+VTEP_L=0e:00:00:00:00:0c
+NSL=pse2e$E2E_ID-L
+for n in A B; do agent_stop "$n"; done
+for d in A B; do e2e_stop "$d"; done
+OVERLAY=vxlan
+start_nodes || e2e_finish
+linux_node() {
+	local n="ip -n $NSL"
+	e2e_netns "$NSL" && e2e_netns "pse2e$E2E_ID-l1" &&
+	ip -n "$NSL" link add eth0 type veth peer name "pse2e${E2E_ID}L" netns "$FAB" &&
+	ip -n "$FAB" link set "pse2e${E2E_ID}L" master br0 up &&
+	$n addr add 192.168.60.12/24 dev eth0 && $n link set eth0 up &&
+	ip netns exec "$NSL" ethtool -K eth0 tx off >/dev/null &&
+	ip netns exec "$NSL" sysctl -qw net.ipv4.ip_forward=1 &&
+	$n link add flannel.1 address $VTEP_L type vxlan id 1 local 192.168.60.12 dev eth0 \
+		dstport 4789 nolearning &&
+	$n addr add 10.244.2.0/32 dev flannel.1 && $n link set flannel.1 up &&
+	ip -n "$NSL" link add cni0 type veth peer name eth0 netns "pse2e$E2E_ID-l1" &&
+	$n addr add 10.244.2.1/24 dev cni0 && $n link set cni0 up &&
+	ip -n "pse2e$E2E_ID-l1" addr add 10.244.2.2/24 dev eth0 &&
+	ip -n "pse2e$E2E_ID-l1" link set eth0 up &&
+	ip -n "pse2e$E2E_ID-l1" route add default via 10.244.2.1
+}
+e2e_check "Linux node L: flannel.1, pod l1" linux_node
+E2E_POD_NS[l1]=pse2e$E2E_ID-l1
+k PUT /_test/objects "$(node_obj ag$E2E_ID-l 192.168.60.12 10.244.2.0/24 |
+	$PY -c 'import json, sys; n = json.load(sys.stdin); n["metadata"]["annotations"] = {
+	"flannel.alpha.coreos.com/backend-type": "vxlan",
+	"flannel.alpha.coreos.com/backend-data": json.dumps({"VNI": 1, "VtepMAC": sys.argv[1]}),
+	"flannel.alpha.coreos.com/public-ip": "192.168.60.12",
+	"flannel.alpha.coreos.com/kube-subnet-manager": "true"}; print(json.dumps(n))' $VTEP_L)" >/dev/null
+agent_start A
+agent_start B
+has_vxlan() { # SOCK DST REMOTE MAC
+	ps_get "$1" /v1/routes | $PY -c '
+import json, sys
+r = [x for x in json.load(sys.stdin) if x.get("dst") == sys.argv[1]]
+e = r[0].get("encap", {}) if r else {}
+sys.exit(0 if e.get("remote") == sys.argv[2] and e.get("mac", "").lower() == sys.argv[3] else 1)' "$2" "$3" "$4"
+}
+e2e_check "vxlan: A routes L's pod CIDR to L's VTEP (flannel annotations)" \
+	until_ok 15 has_vxlan "$SOCK_A" 10.244.2.0/24 192.168.60.12 $VTEP_L
+e2e_check "vxlan: A routes B's pod CIDR to B's VTEP (the agent's annotations)" \
+	until_ok 15 has_vxlan "$SOCK_A" 10.244.1.0/24 $IP_B $MAC_B
+vtep_of() { # NODE: "public-ip VtepMAC" from its annotations
+	k GET "/api/v1/nodes/$1" | $PY -c '
+import json, sys
+a = json.load(sys.stdin)["metadata"].get("annotations", {})
+assert a["flannel.alpha.coreos.com/backend-type"] == "vxlan"
+print(a["flannel.alpha.coreos.com/public-ip"], json.loads(a["flannel.alpha.coreos.com/backend-data"])["VtepMAC"])'
+}
+# flanneld on L: a route, a neighbor and an FDB entry per podswitch node
+flannel_l() {
+	local name cidr pub mac
+	for name in "$NAME_A:10.244.0" "$NAME_B:10.244.1"; do
+		cidr=${name#*:}
+		read -r pub mac < <(vtep_of "${name%%:*}") || return 1
+		[ -n "$mac" ] || return 1
+		ip -n "$NSL" route replace "$cidr.0/24" via "$cidr.0" dev flannel.1 onlink &&
+		ip -n "$NSL" neigh replace "$cidr.0" lladdr "$mac" dev flannel.1 nud permanent &&
+		ip netns exec "$NSL" bridge fdb append "$mac" dev flannel.1 dst "$pub" self permanent ||
+			return 1
+	done
+}
+e2e_check "the podswitch Nodes carry flannel's vxlan annotations; L set up from them" \
+	until_ok 10 flannel_l
+e2e_check "vxlan: c1 (podswitch A) pings l1 (Linux node)" \
+	until_ok 10 e2e_in c1 ping -c 2 -i 0.2 -W 1 10.244.2.2
+e2e_check "vxlan: l1 pings c2 (podswitch B)" until_ok 10 e2e_in l1 ping -c 2 -i 0.2 -W 1 10.244.1.2
+e2e_check "vxlan: c1 pings s3 (podswitch A -> B)" e2e_in c1 ping -c 2 -i 0.2 -W 1 10.244.1.3
+e2e_check "services after the restart of both nodes: web on both" \
+	until_ok 15 both svc_is web "80 10.244.0.4 10.244.1.4"
+e2e_assert_eq "ClusterIP across the vxlan overlay (c1 -> s2, s4)" "s2 s4" "$(backends c1 10.96.0.10 80 8)"
+k DELETE "/_test/objects/nodes/-/ag$E2E_ID-l" >/dev/null
+e2e_check "Node L deleted: its route leaves both nodes" \
+	until_ok 10 both no_route 10.244.2.0/24
 
 # ------------------------------------------------------------- 10,000 services
 

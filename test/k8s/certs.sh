@@ -16,14 +16,15 @@ san="IP:127.0.0.1,DNS:localhost"
 for ip in "$@"; do san="$san,IP:$ip"; done
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=podswitch-test-ca \
 	-keyout ca-key.pem -out ca.pem 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver \
-	-keyout server-key.pem -out server.csr 2>/dev/null
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
-	-days 2 -extfile <(printf 'subjectAltName=%s\n' "$san") -out server.pem 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/O=system:nodes/CN=system:node:test" \
-	-keyout client-key.pem -out client.csr 2>/dev/null
-openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
-	-days 2 -out client.pem 2>/dev/null
+# issue NAME SUBJECT EXTENSIONS: NAME.pem and NAME-key.pem, signed by the CA
+issue() {
+	openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1-key.pem" \
+		-out "$1.csr" 2>/dev/null &&
+	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+		-days 2 -extfile <(printf '%s\n' "$3") -out "$1.pem" 2>/dev/null
+}
+issue server /CN=kube-apiserver "subjectAltName=$san"
+issue client "/O=system:nodes/CN=system:node:test" "extendedKeyUsage=clientAuth"
 head -c 24 /dev/urandom | base64 | tr -d '/+=' > token
 server="https://${1:-127.0.0.1}:$port"
 cat > kubeconfig-token <<EOK

@@ -299,17 +299,32 @@ route_is(const json_t *rt, const char *type, const char *gw, const char *dev,
 	       (dev == NULL ? d == NULL : (d != NULL && strcmp(d, dev) == 0));
 }
 
-/* GET /v1/routes as text, for before/after comparisons. */
+/* GET path as text, for before/after comparisons. */
 static char *
-routes_text(void)
+get_text(const char *path)
 {
 	struct resp r;
 	char *s = NULL;
 
-	if (request("GET", "/v1/routes", NULL, &r) == 0 && r.status == 200)
+	if (request("GET", path, NULL, &r) == 0 && r.status == 200)
 		s = strdup(r.body);
 	resp_free(&r);
 	return s;
+}
+
+/* Whether GET path still answers before (which it frees). */
+static bool
+unchanged_since(const char *path, char *before)
+{
+	char *after = get_text(path);
+	bool same = before != NULL && after != NULL &&
+		    strcmp(before, after) == 0;
+
+	if (!same)
+		fprintf(stderr, "%s changed:\n%s\n%s\n", path, before, after);
+	free(before);
+	free(after);
+	return same;
 }
 
 /* Packets --------------------------------------------------------------- */
@@ -544,7 +559,7 @@ test_routes_replace(void)
 	expect_unreachable("10.244.1.7", 5);
 
 	/* A bad entry anywhere: 400 naming it, nothing changes. */
-	before = routes_text();
+	before = get_text("/v1/routes");
 	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/routes",
 		"{\"routes\": [{\"dst\": \"10.244.1.0/24\"},"
 		" {\"dst\": \"10.244.5.0/24\"}, {\"dst\": \"10.244.6.0/24\"},"
@@ -553,7 +568,7 @@ test_routes_replace(void)
 					  "routes[3].dst: '10.244.7.1/24'"),
 	      "%d %s", r.status, r.body);
 	resp_free(&r);
-	after = routes_text();
+	after = get_text("/v1/routes");
 	CHECK(before != NULL && after != NULL && strcmp(before, after) == 0,
 	      "changed by a refused PUT:\n%s\n%s", before, after);
 	free(after);
@@ -736,21 +751,14 @@ test_services(void)
 	CHECK(svc_eps("web") == 1, "endpoints %d", svc_eps("web"));
 
 	/* a bad item: the error names the field, nothing is applied */
-	before = NULL;
-	if (request("GET", "/v1/services", NULL, &r) == 0)
-		before = strdup(r.body);
-	resp_free(&r);
+	before = get_text("/v1/services");
 	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
 		"{\"kind\":\"List\",\"items\":[" SVC_JSON("web2", "10.96.0.21",
 		"80") "," SVC_JSON("web3", "10.96.0.22", "70000") "]}", &r), 0);
 	CHECK(r.status == 400 && is_error(&r, "bad_request",
 	      "items[1].spec.ports[0].port"), "%d %s", r.status, r.body);
 	resp_free(&r);
-	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services", NULL, &r), 0);
-	CHECK(before != NULL && strcmp(before, r.body) == 0, "changed: %s",
-	      r.body);
-	resp_free(&r);
-	free(before);
+	CHECK(unchanged_since("/v1/services", before), "services changed");
 	/* a frontend another service holds: 409, nothing applied */
 	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
 		SVC_JSON("web9", "10.96.0.20", "80"), &r), 0);
@@ -826,6 +834,11 @@ replaced_has(const struct resp *r, const char *action, const char *kind,
 	"{\"clusterIP\":\"10.96.0.40\",\"ports\":[{\"name\":\"a\","	\
 	"\"protocol\":\"SCTP\",\"port\":9,\"targetPort\":9},{\"name\":"	\
 	"\"b\",\"protocol\":\"TCP\",\"port\":90,\"targetPort\":90}]}}"
+#define SCTP_ONLY_JSON							\
+	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"name\":\"sctponly\",\"namespace\":\"default\"},\"spec\":"	\
+	"{\"clusterIP\":\"10.96.0.41\",\"ports\":[{\"protocol\":\"SCTP\","	\
+	"\"port\":7,\"targetPort\":7}]}}"
 #define V6_SVC_JSON							\
 	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
 	"{\"name\":\"six\",\"namespace\":\"default\"},\"spec\":"	\
@@ -852,7 +865,7 @@ test_services_replace(void)
 		"80") "," SLICE_JSON("keep-1", ",\"labels\":{\"kubernetes.io/"
 		"service-name\":\"keep\"}", EPJ("10.244.0.2") ","
 		EPJ("10.244.1.7")) "," SVC_JSON("new", "10.96.0.32", "80") ","
-		SCTP_SVC_JSON "," V6_SVC_JSON ","
+		SCTP_SVC_JSON "," V6_SVC_JSON "," SCTP_ONLY_JSON ","
 		"{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":"
 		"{\"name\":\"cm\",\"namespace\":\"default\"}}]}", &r), 0);
 	CHECK(r.status == 200, "%d %s", r.status, r.body);
@@ -866,12 +879,17 @@ test_services_replace(void)
 	      "unchanged"), "services")) == 1, "%s", r.body);
 	/* ConfigMap, the SCTP port, the IPv6 service: skipped with reasons */
 	CHECK(r.body != NULL && strstr(r.body, "kind ConfigMap: not served") &&
-	      strstr(r.body, "port 9/SCTP") &&
+	      strstr(r.body, "port 9/SCTP") && strstr(r.body, "port 7/SCTP") &&
 	      strstr(r.body, "no IPv4 clusterIP"), "%s", r.body);
 	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/old", NULL,
 				      &r), 0);
 	CHECK(r.status == 404, "old still there: %d", r.status);
+	resp_free(&r);
+	/* a Service of SCTP ports only is skipped whole, never stored */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/sctponly",
+				      NULL, &r), 0);
+	CHECK(r.status == 404, "sctponly stored: %d %s", r.status, r.body);
 	resp_free(&r);
 	CHECK(svc_eps("keep") == 2, "keep endpoints %d", svc_eps("keep"));
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/mixed",
@@ -895,10 +913,7 @@ test_services_replace(void)
 
 	/* malformed item, a frontend claimed twice, not a List: refused,
 	 * nothing changes */
-	before = NULL;
-	if (request("GET", "/v1/services", NULL, &r) == 0)
-		before = strdup(r.body);
-	resp_free(&r);
+	before = get_text("/v1/services");
 	/* the error names the item as sent, skipped ones counted */
 	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
 		"{\"kind\":\"List\",\"items\":[{\"kind\":\"Pod\"},"
@@ -920,11 +935,7 @@ test_services_replace(void)
 	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services", "[1,2", &r), 0);
 	CHECK(r.status == 400, "%d %s", r.status, r.body);
 	resp_free(&r);
-	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services", NULL, &r), 0);
-	CHECK(before != NULL && strcmp(before, r.body) == 0, "changed: %s",
-	      r.body);
-	resp_free(&r);
-	free(before);
+	CHECK(unchanged_since("/v1/services", before), "services changed");
 
 	/* an empty List removes everything */
 	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
@@ -1435,7 +1446,7 @@ test_malformed(void)
 	char *before, *after, *big;
 	size_t n;
 
-	before = routes_text();
+	before = get_text("/v1/routes");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
 	for (i = 0; i < RTE_DIM(cases); i++, total++) {
 		CU_ASSERT_EQUAL_FATAL(request(cases[i].method, cases[i].path,
@@ -1491,7 +1502,7 @@ test_malformed(void)
 
 	printf("(%u malformed requests) ", total);
 	CHECK(total >= 25, "only %u cases", total);
-	after = routes_text();
+	after = get_text("/v1/routes");
 	CHECK(after != NULL && strcmp(before, after) == 0,
 	      "route table changed:\n%s\n%s", before, after ? after : "");
 	free(before);
@@ -1535,7 +1546,7 @@ test_vxlan_routes(void)
 	unsigned int i;
 	size_t len;
 
-	before = routes_text();
+	before = get_text("/v1/routes");
 	for (i = 0; i < RTE_DIM(bad); i++) {
 		CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes", bad[i], &r), 0);
 		CHECK(r.status == 400 && is_error(&r, "bad_request", NULL),
@@ -1543,7 +1554,7 @@ test_vxlan_routes(void)
 		resp_free(&r);
 	}
 	{
-		char *after = routes_text();
+		char *after = get_text("/v1/routes");
 
 		CHECK(before && after && strcmp(before, after) == 0,
 		      "refused encap routes changed the table");

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# test_agent_daemon.sh PODSWITCH AGENT: the agent against a real daemon
+# (one ring port, --no-huge: no namespaces needed) and the test API
+# server, for what the e2e does not reach:
+#  - malformed objects are left out with a WARN naming them, the others
+#    are programmed (one bad Service must not hold back the cluster);
+#  - without a cluster_cidr in the daemon, an operator's route is kept and
+#    the route to a Node's pod CIDR leaves with the Node;
+#  - the daemon restarted under the agent: its services come back (drift).
+set -uo pipefail
+PODSWITCH=${1:?usage: test_agent_daemon.sh PODSWITCH AGENT}
+AGENT=${2:?}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d /tmp/agdaemon.XXXXXX)
+tag=agd$$
+port=$((40000 + $$ % 10000))
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "  ok   $*"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $*"; }
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "/var/run/dpdk/$tag"
+	[ $fail -eq 0 ] && rm -rf "$tmp" || echo "logs kept in $tmp"
+}
+trap cleanup EXIT
+until_ok() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	"$@" >/dev/null 2>&1
+}
+cat >"$tmp/node.json" <<EOF
+{
+  "node": { "name": "$tag", "ip": "192.168.60.10/24", "mac": "02:00:00:00:00:0a",
+            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+  "ports": [ { "name": "up0", "role": "uplink", "driver": "ring",
+               "args": { "rx_ring": "${tag}rx", "tx_ring": "${tag}tx" } } ],
+  "workers": { "lcores": "1" },
+  "tables": { "routes": 1024 },
+  "api": { "unix_socket": "$tmp/api.sock" },
+  "dpdk": { "eal_args": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=$tag",
+                         "--log-level=lib.eal:warning"] }
+}
+EOF
+daemon() {
+	"$PODSWITCH" --config "$tmp/node.json" >>"$tmp/daemon.log" 2>&1 &
+	DPID=$!
+	pids+=("$DPID")
+	until_ok 30 curl -sf --unix-socket "$tmp/api.sock" http://localhost/v1/status
+}
+psget() { curl -sf -m 5 --unix-socket "$tmp/api.sock" "http://localhost$1"; }
+daemon || { bad "daemon did not start"; exit 1; }
+APISERVER_PORT=$port bash "$here/certs.sh" "$tmp/pki" 127.0.0.1 >/dev/null
+python3 "$here/apiserver.py" --listen 127.0.0.1:$port --cert "$tmp/pki/server.pem" \
+	--key "$tmp/pki/server-key.pem" --token "$(cat "$tmp/pki/token")" 2>"$tmp/apiserver.log" &
+pids+=("$!")
+k() {
+	curl -sS -m 10 --cacert "$tmp/pki/ca.pem" -H "Authorization: Bearer $(cat "$tmp/pki/token")" \
+		-X "$1" "https://127.0.0.1:$port$2" ${3:+--data-binary "$3"}
+}
+until_ok 10 k GET /version
+svc() { # NAME VIP PORT PROTO
+	echo "{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"$1\",\"namespace\":\"default\"},
+	  \"spec\":{\"clusterIP\":\"$2\",\"ports\":[{\"port\":$3,\"protocol\":\"$4\"}]}}"
+}
+k PUT /_test/objects "{\"kind\":\"List\",\"items\":[$(svc good 10.96.0.10 80 TCP),
+  $(svc bad 10.96.0.11 70000 TCP),
+  {\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"other\"},
+   \"spec\":{\"podCIDR\":\"10.244.5.0/24\"},
+   \"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.168.60.20\"}]}}]}" >/dev/null
+curl -sf -o /dev/null --unix-socket "$tmp/api.sock" -X POST \
+	-d '{"dst":"10.1.0.0/16","gateway":"192.168.60.1"}' http://localhost/v1/routes ||
+	bad "operator route"
+"$AGENT" --kubeconfig "$tmp/pki/kubeconfig-token" --node-name "$tag" \
+	--podswitch-socket "$tmp/api.sock" --healthz-bind-address 127.0.0.1:$((port + 1)) \
+	--metrics-bind-address 127.0.0.1:$((port + 2)) --sync-period 2s >"$tmp/agent.log" 2>&1 &
+pids+=("$!")
+names() { psget /v1/services | python3 -c 'import json,sys; print(" ".join(sorted(s["name"] for s in json.load(sys.stdin))))'; }
+has() { [ "$(names)" = "$1" ]; }
+routes() { psget /v1/routes | python3 -c 'import json,sys; print(" ".join(sorted(r["dst"] for r in json.load(sys.stdin) if r["protocol"] != "kernel")))'; }
+routes_are() { [ "$(routes)" = "$1" ]; }
+until_ok 10 has good && ok "a malformed Service is left out, the good one programmed" ||
+	bad "services: $(names)"
+grep -q 'Service default/bad left out' "$tmp/agent.log" && ok "the agent names the object it left out" ||
+	bad "no WARN naming default/bad"
+k PUT /_test/objects "$(svc bad2 10.96.0.13 80 FOO)" >/dev/null
+k PUT /_test/objects "$(svc later 10.96.0.12 80 TCP)" >/dev/null
+until_ok 10 has "good later" && ok "after another malformed one, a good change still goes through" ||
+	bad "services: $(names)"
+until_ok 10 routes_are "10.1.0.0/16 10.244.5.0/24" &&
+	ok "route to the Node's pod CIDR set, the operator's kept" || bad "routes: $(routes)"
+k DELETE /_test/objects/nodes/-/other >/dev/null
+until_ok 10 routes_are "10.1.0.0/16" &&
+	ok "Node deleted: its route leaves, the operator's stays (no cluster_cidr)" || bad "routes: $(routes)"
+kill "$DPID"
+wait "$DPID" 2>/dev/null
+rm -f "$tmp/api.sock"
+daemon || bad "daemon did not restart"
+until_ok 15 has "good later" && ok "daemon restarted: the agent puts its services back" ||
+	bad "after the daemon's restart: $(names)"
+echo "agent-daemon: $pass passed, $fail failed"
+[ $fail -eq 0 ]
