@@ -172,7 +172,7 @@ e2e_bg ip netns exec "$out_ns" python3 "$PY" client 192.168.60.10 30080 "$STREAM
 nppid=$E2E_LAST_BG
 restart_during TERM
 e2e_log "kill -TERM to forwarding again: ${RESTART_MS} ms"
-e2e_assert_grep "connections saved at the stop" "[1-9][0-9]* connections saved to" "$E2E_TMP/d.before-TERM.log"
+e2e_assert_grep "connections and affinity saved at the stop" "[1-9][0-9]* connections and [1-9][0-9]* affinity entries saved to" "$E2E_TMP/d.before-TERM.log"
 wait "$rrpid"
 wait "$nppid"
 sleep 1
