@@ -74,44 +74,38 @@ def arp(op, sha, sip, tha, tip):
     return struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + sha + ip(sip) + tha + ip(tip)
 
 
+def from_p1(dst, proto, payload, **kw):
+    """An IPv4 frame pod p1 (10.244.0.2) sends to its gateway's MAC."""
+    return ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
+                      ipv4("10.244.0.2", dst, proto, payload, **kw)))
+
+
 def frames():
     f = {}
     f["arp-p1-gw"] = ("p1", eth(BCAST, P1_MAC, 0x0806,
                                arp(1, P1_MAC, "10.244.0.2", b"\0" * 6, "10.244.0.1")))
-    f["ping-p1-gw"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                ipv4("10.244.0.2", "10.244.0.1", 1, icmp_echo())))
-    f["ping-p1-p2"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                ipv4("10.244.0.2", "10.244.0.3", 1, icmp_echo())))
+    f["ping-p1-gw"] = from_p1("10.244.0.1", 1, icmp_echo())
+    f["ping-p1-p2"] = from_p1("10.244.0.3", 1, icmp_echo())
     f["bridge-p1-p2"] = ("p1", eth(P2_MAC, P1_MAC, 0x0800,
                                   ipv4("10.244.0.2", "10.244.0.3", 1, icmp_echo())))
-    f["ping-p1-hostgw"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                    ipv4("10.244.0.2", "10.244.1.5", 1, icmp_echo())))
-    f["ping-p1-vxlan"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                   ipv4("10.244.0.2", "10.244.2.5", 1, icmp_echo())))
-    f["ping-p1-vxlan-mac"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                       ipv4("10.244.0.2", "10.244.3.5", 1, icmp_echo())))
-    f["ping-p1-outside"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                     ipv4("10.244.0.2", "8.8.8.8", 1, icmp_echo())))
-    f["ttl1-p1"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                             ipv4("10.244.0.2", "10.244.1.5", 1, icmp_echo(), ttl=1)))
-    f["options-p1"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                ipv4("10.244.0.2", "10.244.0.3", 1, icmp_echo(), ihl=6)))
-    f["frag-p1"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                             ipv4("10.244.0.2", "10.244.0.3", 17,
-                                  udp("10.244.0.2", "10.244.0.3", 1, 2, b"x" * 16),
-                                  frag=0x2000)))
+    f["ping-p1-hostgw"] = from_p1("10.244.1.5", 1, icmp_echo())
+    f["ping-p1-vxlan"] = from_p1("10.244.2.5", 1, icmp_echo())
+    f["ping-p1-vxlan-mac"] = from_p1("10.244.3.5", 1, icmp_echo())
+    f["ping-p1-outside"] = from_p1("8.8.8.8", 1, icmp_echo())
+    f["ttl1-p1"] = from_p1("10.244.1.5", 1, icmp_echo(), ttl=1)
+    f["options-p1"] = from_p1("10.244.0.3", 1, icmp_echo(), ihl=6)
+    f["frag-p1"] = from_p1("10.244.0.3", 17,
+                           udp("10.244.0.2", "10.244.0.3", 1, 2, b"x" * 16),
+                           frag=0x2000)
     syn = tcp("10.244.0.2", "10.96.0.10", 40000, 80, opts=b"\x02\x04\x05\xb4\x01\x03\x03\x07")
-    f["syn-p1-clusterip"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                      ipv4("10.244.0.2", "10.96.0.10", 6, syn)))
-    f["syn-p1-empty"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                  ipv4("10.244.0.2", "10.96.0.14", 6,
-                                       tcp("10.244.0.2", "10.96.0.14", 40001, 80))))
+    f["syn-p1-clusterip"] = from_p1("10.96.0.10", 6, syn)
+    f["syn-p1-empty"] = from_p1("10.96.0.14", 6,
+                                tcp("10.244.0.2", "10.96.0.14", 40001, 80))
     f["syn-p2-hairpin"] = ("p2", eth(NODE_MAC, P2_MAC, 0x0800,
                                     ipv4("10.244.0.3", "10.96.0.12", 6,
                                          tcp("10.244.0.3", "10.96.0.12", 40002, 80))))
-    f["udp-p1-dns"] = ("p1", eth(NODE_MAC, P1_MAC, 0x0800,
-                                ipv4("10.244.0.2", "10.96.0.13", 17,
-                                     udp("10.244.0.2", "10.96.0.13", 5000, 53, b"\0" * 12))))
+    f["udp-p1-dns"] = from_p1("10.96.0.13", 17,
+                              udp("10.244.0.2", "10.96.0.13", 5000, 53, b"\0" * 12))
     f["syn-up-nodeport"] = ("up", eth(NODE_MAC, PEER_C_MAC, 0x0800,
                                      ipv4("192.168.60.50", "192.168.60.10", 6,
                                           tcp("192.168.60.50", "192.168.60.10", 50000, 30080))))
