@@ -4,8 +4,8 @@
 # test_cni.sh: podswitch-cni run exactly as a container runtime runs it
 # (CNI_* environment, network configuration on stdin, CNI_PATH holding
 # Debian's host-local) against a podswitch daemon with a state directory:
-#   - N pods added (N as many as one podswitch process holds today: ethdev
-#     ports are limited to 32 by Debian's DPDK); each pod pings the next,
+#   - N pods added (50: af_packet pods are podswitch's own ports, not
+#     ethdevs, so Debian's 32-ethdev limit does not apply); each pod pings the next,
 #     all reach a ClusterIP served by two of them; CHECK passes for all;
 #   - the refusals: a bad config, a missing env var, an unknown netns give
 #     CNI error JSON with the specification's codes and leave nothing;
@@ -14,12 +14,12 @@
 #     and restart, ADD of new ones, DEL of a pod never added, a second DEL;
 #   - DEL of all: host-local's store holds no address, podswitch no pod
 #     port, the host no veth of ours.
-# ADD and DEL latencies (median, worst) are printed. CNI_PODS (24) and
+# ADD and DEL latencies (median, worst) are printed. CNI_PODS (50) and
 # CNI_DRIVER (af_packet, af_xdp) change the run.
 . "$(dirname "$0")/lib.sh"
 
 CNI=${PODSWITCH_CNI:-$E2E_TOP/build/app/podswitch-cni}
-N=${CNI_PODS:-24}
+N=${CNI_PODS:-50}
 DRIVER=${CNI_DRIVER:-af_packet}	# or af_xdp
 CNI_BIN_DIR=${CNI_BIN_DIR:-/usr/lib/cni}
 
