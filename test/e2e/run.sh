@@ -9,7 +9,8 @@
 # non-zero if anything failed. Needs root.
 #
 # Environment: PODSWITCH (binary, default <repo>/build/app/podswitch),
-# E2E_TIMEOUT (seconds per script, default 240), E2E_VERBOSE=1.
+# E2E_TIMEOUT (seconds per script, default 240; a script that needs more
+# says so in a line "# e2e-timeout: SECONDS"), E2E_VERBOSE=1.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export PODSWITCH=${PODSWITCH:-$(cd "$here/../.." && pwd)/build/app/podswitch}
@@ -42,7 +43,10 @@ for t in "$here"/test_*.sh; do
 	name=$(basename "$t" .sh)
 	echo "=== $name ==="
 	out=$(mktemp /tmp/pse2e-run.XXXXXX)
-	timeout -k 10 "$tmo" bash "$t" 2>&1 | tee "$out"
+	t_tmo=$(sed -nE 's/^# e2e-timeout: ([0-9]+)$/\1/p' "$t" | head -n1)
+	t_tmo=${t_tmo:-$tmo}
+	[ "$t_tmo" -lt "$tmo" ] && t_tmo=$tmo
+	timeout -k 10 "$t_tmo" bash "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^e2e-[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
 	rm -f "$out"
@@ -54,7 +58,7 @@ for t in "$here"/test_*.sh; do
 			f=1
 		fi
 	else
-		[ "$rc" -eq 124 ] && echo "e2e: $name timed out after ${tmo}s"
+		[ "$rc" -eq 124 ] && echo "e2e: $name timed out after ${t_tmo}s"
 		echo "e2e: $name ended (status $rc) without its closing line"
 		p=0
 		f=1

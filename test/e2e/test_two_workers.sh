@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
+# e2e-timeout: 600 (two daemon runs with several traffic rounds each: about
+# 4 to 5 minutes on a loaded 2-CPU machine)
+#
 # test_two_workers.sh: two worker lcores, and the two directions of one
 # connection handled by different workers, for bridged, routed and service
 # traffic (ClusterIP DNAT + reverse NAT, NodePort SNAT), TCP, UDP and ICMP.
