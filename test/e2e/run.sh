@@ -43,7 +43,7 @@ for t in "$here"/test_*.sh; do
 	name=$(basename "$t" .sh)
 	echo "=== $name ==="
 	out=$(mktemp /tmp/pse2e-run.XXXXXX)
-	t_tmo=$(sed -nE 's/^# e2e-timeout: ([0-9]+)$/\1/p' "$t" | head -n1)
+	t_tmo=$(sed -nE 's/^# e2e-timeout: ([0-9]+).*/\1/p' "$t" | head -n1)
 	t_tmo=${t_tmo:-$tmo}
 	[ "$t_tmo" -lt "$tmo" ] && t_tmo=$tmo
 	timeout -k 10 "$t_tmo" bash "$t" 2>&1 | tee "$out"
