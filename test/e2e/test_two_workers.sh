@@ -229,14 +229,17 @@ rxq_list() {
 }
 
 # ------------------------------------------------ (a) "queues": 1
-# af_packet opens one socket per worker (each has its own tx queue) and
-# the kernel fans flows out over all of them: each must be polled. (They
-# were not: half of the flows vanished.)
+# DPDK's af_packet PMD opened one socket per worker (each has its own tx
+# queue) and the kernel fanned flows out over all of them: half of the flows
+# vanished while only one was polled (test_hotplug "paired-queue vdev" keeps
+# that case). podswitch's own af_packet backend opens one receive socket per
+# rx queue asked for and transmits on rings that receive nothing: c1 has
+# exactly one rx queue, polled, and every flow below is answered.
 e2e_log "(a) one rx queue asked for per port"
 start 1 1 || e2e_finish
 e2e_log "rx queues: $(rxq_list)"
-e2e_assert_eq "every socket of c1 is polled, one per worker" "0 1" \
-	"$(api_json /v1/status "' '.join(str(q['worker']) for q in sorted(j['workers']['rx_queues'], key=lambda q: q['queue']) if q['port'] == 'c1')")"
+e2e_assert_eq "c1 has one rx queue, polled by a worker" "1" \
+	"$(api_json /v1/status "len([q for q in j['workers']['rx_queues'] if q['port'] == 'c1'])")"
 paths
 flows_all
 e2e_stop d
