@@ -38,7 +38,7 @@ struct ps_dataplane {
 	struct ps_route_table *routes;
 	struct ps_neigh_table *neighbors;
 	struct ps_vxlan *vxlan;		/* remote VTEPs */
-	/* service load balancer (lib/dataplane/services.c) */
+	/* service load balancer (modules/service/control/services.c) */
 	struct ps_ct *ct;
 	struct ps_svc_table *svcs;
 	struct ps_nat_pool *nat_pools[3];	/* by enum ps_nat_pool_id */

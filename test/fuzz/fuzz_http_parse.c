@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The HTTP request head parser (lib/api/http_parse.c) and the target
+ * The HTTP request head parser (lib/http/http_parse.c) and the target
  * helpers the router uses on what it returns: any bytes as the start of a
  * connection's input, split in two reads at a point the input chooses, as
  * the connection code sees them.
  */
 #include <string.h>
 
-#include <podswitch/api.h>
+#include <podswitch/http.h>
 
 #include "http_private.h"
 #include "fuzz_harness.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Kubernetes JSON (lib/service): any text as a Service, an EndpointSlice or
+ * Kubernetes JSON (modules/service): any text as a Service, an EndpointSlice or
  * a List of them. What parses is applied to a real service table, read
  * back in Kubernetes shapes, and deleted again, so that each input starts
  * from an empty table.

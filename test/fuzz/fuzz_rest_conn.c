@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A whole connection of the REST server (lib/api http_*.c, rest_*.c) with
+ * A whole connection of the REST server (lib/http, modules/infra/api) with
  * the real dataplane behind it (fuzz_dp.c): the input is what a client
  * sends on the Unix socket, possibly several pipelined requests, then it
  * shuts its side. The server must answer what it can and close within a
@@ -15,7 +15,7 @@
 
 #include <rte_mempool.h>
 
-#include <podswitch/api.h>
+#include <podswitch/http.h>
 
 #include "rest_private.h"
 #include "test_common.h"

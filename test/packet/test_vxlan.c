@@ -4,7 +4,7 @@
  * byte, UDP checksum policy, source port entropy, inner MACs, outer next
  * hop resolution), the tunnel MTU, decapsulation and one test per decap
  * drop reason. The expected outer headers are built here field by field,
- * independently of lib/vxlan.
+ * independently of lib/vtep.
  */
 #include <stdbool.h>
 #include <stdio.h>

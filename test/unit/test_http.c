@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The HTTP server under the REST API (include/podswitch/api.h), over real
+ * The HTTP server under the REST API (include/podswitch/http.h), over real
  * sockets. The server runs in the test thread; clients are non-blocking
  * sockets of the same thread, and every wait for a client pumps the server
  * (poll() on both the client and the server's epoll descriptor, then
@@ -31,7 +31,7 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
-#include <podswitch/api.h>
+#include <podswitch/http.h>
 
 #include "test_common.h"
 

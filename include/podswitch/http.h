@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef PODSWITCH_API_H
-#define PODSWITCH_API_H
+#ifndef PODSWITCH_HTTP_H
+#define PODSWITCH_HTTP_H
 
 /*
  * The HTTP/1.1 server under the REST API (DESIGN.md section 3).

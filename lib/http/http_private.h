@@ -17,7 +17,7 @@
 
 #include <rte_log.h>
 
-#include <podswitch/api.h>
+#include <podswitch/http.h>
 
 #define HTTP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_api, "api: " __VA_ARGS__)

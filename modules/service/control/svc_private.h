@@ -3,7 +3,7 @@
 #define PS_SVC_PRIVATE_H
 
 /*
- * Shared between the files of lib/service: the endpoint snapshot the
+ * Shared between the files of modules/service/control: the endpoint snapshot the
  * fast path reads, the table, and the model copy helpers.
  */
 

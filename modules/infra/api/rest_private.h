@@ -19,7 +19,7 @@
 
 #include <rte_log.h>
 
-#include <podswitch/api.h>
+#include <podswitch/http.h>
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
 #include <podswitch/port.h>
