@@ -38,6 +38,7 @@ WORK=$(mktemp -d /tmp/psdemo.XXXXXX)
 NS=(psdemo-fab psdemo-ext psdemo-node-a psdemo-node-b psdemo-a1 psdemo-a2 psdemo-b1 psdemo-b2)
 declare -A PID=()
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local n
 	for n in "${!PID[@]}"; do
@@ -164,8 +165,7 @@ for _ in $(seq 50); do
 done
 # backends NS URL N: the pages N connections got, one line
 backends() {
-	local i
-	for i in $(seq "$3"); do
+	for _ in $(seq "$3"); do
 		ip netns exec "$1" curl -s -m 3 "$2" || echo "(no answer)"
 	done | sed 's/^hello from //' | sort | uniq -c | tr -s ' ' | tr '\n' ',' | sed 's/,$//'
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# The whole test suite from nothing: install what is missing, build, run
+# The whole test suite from nothing: install what is missing, build, lint
+# (devtools/lint.sh: shellcheck, function and file sizes), run
 # the unit and packet tests (CUnit, in-process, no hugepages) and the fuzz
 # regression replays; the same again built with ASan + UBSan (build-san,
 # errors fatal); each libFuzzer harness for FUZZ_SECONDS (default 20) when
@@ -8,12 +9,19 @@
 # namespaces, real kernel peers). Needs root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 bash test/setup-deps.sh || exit 1
 bash test/build.sh || exit 1
 
 status=0
+echo "=== lint (devtools/lint.sh) ==="
+lint=passed
+if ! bash devtools/lint.sh; then
+	lint=failed
+	status=1
+fi
+
 echo "=== unit and packet tests, fuzz replays (meson test) ==="
 if ! meson test -C build --print-errorlogs --num-processes 1; then
 	status=1
@@ -63,6 +71,7 @@ if ! bash test/e2e/run.sh 2>&1 | tee "$e2e_out"; then
 fi
 read -r e2e_pass e2e_fail < <(sed -nE 's/^e2e: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$e2e_out" | tail -n1)
 rm -f "$e2e_out"
+echo "lint: $lint"
 echo "unit and packet tests, fuzz replays: $unit_pass passed, $unit_fail failed"
 echo "the same under ASan + UBSan: $san_pass passed, $san_fail failed"
 echo "fuzz runs: $fuzz_pass passed, $fuzz_fail failed"

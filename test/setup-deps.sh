@@ -9,6 +9,8 @@ PKGS=(
 	# build
 	gcc pkg-config meson ninja-build dpdk-dev libnuma-dev libpcap-dev
 	libjansson-dev libcunit1-dev
+	# devtools/lint.sh
+	shellcheck
 	# the libFuzzer harnesses of test/fuzz (ASan/UBSan come with gcc)
 	clang-14 libfuzzer-14-dev
 	# podswitch-agent: HTTPS to the Kubernetes API server, kubeconfig

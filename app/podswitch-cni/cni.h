@@ -3,7 +3,7 @@
 #define PODSWITCH_CNI_H
 
 /*
- * podswitch-cni: a CNI 1.0.0 plugin (DESIGN.md section 5). The runtime
+ * podswitch-cni: a CNI 1.0.0 plugin (docs/design.md section 5). The runtime
  * runs it with CNI_* in the environment and the network configuration on
  * stdin; it answers a result or an error as JSON on stdout.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Names of a container's interface: podswitch's port (after the container
- * ID and the interface, as DESIGN.md asks), the host side of the veth
+ * ID and the interface, as docs/design.md asks), the host side of the veth
  * (an interface name has 15 characters: a hash stands for both), the
  * vhost-user socket; and the pod's MAC, from its address.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The network configuration (DESIGN.md section 5, podswitch-cni). */
+/* The network configuration (docs/design.md section 5, podswitch-cni). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #define PODSWITCHCTL_CTL_H
 
 /*
- * podswitchctl: a REST client of the daemon (DESIGN.md section 3). It links
+ * podswitchctl: the daemon's REST client (docs/design.md section 3). It links
  * jansson and libc only, so that it runs where DPDK is not installed.
  */
 

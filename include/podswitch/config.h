@@ -3,7 +3,7 @@
 #define PODSWITCH_CONFIG_H
 
 /*
- * Node configuration: the JSON file of DESIGN.md section 3, parsed and
+ * Node configuration: the JSON file of docs/design.md section 3, parsed and
  * validated in one pass. Every problem is reported with its JSON path; a
  * file with any problem yields no configuration.
  */

@@ -3,7 +3,7 @@
 #define PODSWITCH_HTTP_H
 
 /*
- * The HTTP/1.1 server under the REST API (DESIGN.md section 3).
+ * The HTTP/1.1 server under the REST API (docs/design.md section 3).
  *
  * It is driven by the management thread: ps_http_server_poll() waits at
  * most its timeout in epoll, then does only non-blocking work, so the
@@ -15,7 +15,7 @@
  * when it closes), buffers what the socket does not take, and answers
  * pipelined requests in order, one at a time. Malformed or oversized
  * requests, slow clients and clients beyond max_clients are answered by the
- * server itself with the error shape of DESIGN.md,
+ * server itself with the error shape of docs/design.md,
  * {"error": {"code": "...", "message": "..."}}, and counted.
  *
  * Not thread-safe: one thread creates, polls and frees a server.

@@ -3,7 +3,7 @@
 #define PODSWITCH_NAT_H
 
 /*
- * NAT packet rewriting for the service load balancer (DESIGN.md section 1):
+ * NAT rewrites for the service load balancer (docs/design.md section 1):
  * DNAT of a service VIP to an endpoint, the reverse on replies, SNAT to the
  * node IP (NodePort with externalTrafficPolicy Cluster, hairpin, masquerade
  * of egress traffic) and its reverse, and the same translations applied to

@@ -3,7 +3,7 @@
 #define PODSWITCH_REST_H
 
 /*
- * The REST API of DESIGN.md section 3 (/v1/status, /v1/routes, /v1/fdb,
+ * The REST API of docs/design.md section 3 (/v1/status, /v1/routes, /v1/fdb,
  * /v1/neighbors, /v1/stats, /metrics) on top of the HTTP server of api.h.
  *
  * It runs in the management thread, the single writer of the tables: a

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * service_lb: the client-side load balancer between ip4_input and
- * ip4_lookup (DESIGN.md section 2). A packet of a tracked connection is
+ * ip4_lookup (docs/design.md section 2). A packet of a tracked connection is
  * translated the way its conntrack entry says: the original direction
  * to the reverse of the reply tuple, the reply direction back to the
  * reverse of the original one. A first packet to a service frontend gets
