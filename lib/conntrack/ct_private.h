@@ -91,8 +91,6 @@ struct ps_ct {
 	uint32_t used;			/* atomic: live + pending + not reclaimed */
 	struct rte_ring *free_ring;	/* of uint32_t entry indexes */
 	struct rte_rcu_qsbr_dq *dq;
-	uint32_t *ep_conns;		/* atomic counters by endpoint id */
-	uint32_t max_endpoints;
 	volatile uint32_t now;
 	uint32_t timeout[PS_CT_STATE_MAX];
 	void (*release)(const struct ps_ct_entry *e, void *arg);
@@ -214,14 +212,6 @@ slot_find(struct ps_ct *ct, const struct ct_hash *h, uint64_t val)
 				return &b->slot[i];
 	}
 	return NULL;
-}
-
-static inline void
-ep_count(struct ps_ct *ct, uint32_t ep, int delta)
-{
-	if (ep < ct->max_endpoints)
-		__atomic_fetch_add(&ct->ep_conns[ep], (uint32_t)delta,
-				   __ATOMIC_RELAXED);
 }
 
 /* ct_mgmt.c: the defer queue's free function */

@@ -464,9 +464,6 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 					entry_put(ct, idx);
 					goto full;
 				}
-				/* before LIVE: a flush right after the
-				 * commit must find the count to take back */
-				ep_count(ct, e->nat.endpoint_id, 1);
 				__atomic_store_n(&e->status, ST_LIVE,
 						 __ATOMIC_RELEASE);
 				break;
@@ -551,13 +548,5 @@ ps_ct_update(struct ps_ct *ct, struct ps_ct_entry *e, uint8_t dir,
 	if (__atomic_load_n(&e->last_seen, __ATOMIC_RELAXED) != now)
 		__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 	return v;
-}
-
-uint32_t
-ps_ct_endpoint_conns(const struct ps_ct *ct, uint32_t endpoint_id)
-{
-	if (endpoint_id >= ct->max_endpoints)
-		return 0;
-	return __atomic_load_n(&ct->ep_conns[endpoint_id], __ATOMIC_RELAXED);
 }
 

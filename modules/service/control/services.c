@@ -214,8 +214,6 @@ ps_lb_init(struct ps_dataplane *dp)
 	struct ps_ct_params cp = {
 		.name = cfg->node_name,
 		.size = cfg->conntrack_size,
-		/* the service table counts connections per endpoint */
-		.max_endpoints = 0,
 		.socket = (int)rte_socket_id(),
 		.qsv = dp->qsv,
 		.timeouts = cfg->ct_timeouts,
