@@ -65,9 +65,10 @@ struct ps_ct_tuple {
 };
 
 /*
- * What the load balancer decided for the connection; conntrack stores it
- * and counts live connections per endpoint_id (least-connections). The
- * addresses mean what the NAT code wants; conntrack reads only the ids.
+ * What the load balancer decided for the connection. Conntrack only
+ * stores it: the addresses mean what the NAT code wants, and what the
+ * connection holds (a SNAT port, a count against endpoint_id) is its
+ * owner's to give back, from the release callback (ps_ct_params).
  */
 #define PS_CT_NO_ENDPOINT UINT32_MAX
 struct ps_ct_nat {
@@ -76,7 +77,7 @@ struct ps_ct_nat {
 	uint16_t dnat_port;
 	uint16_t snat_port;
 	uint32_t service_id;
-	uint32_t endpoint_id;	/* PS_CT_NO_ENDPOINT: not counted */
+	uint32_t endpoint_id;	/* PS_CT_NO_ENDPOINT: none */
 };
 
 enum ps_ct_state {
@@ -166,7 +167,6 @@ struct ps_ct_pkt {
 struct ps_ct_params {
 	const char *name;		/* unique among live tables */
 	uint32_t size;			/* connections */
-	uint32_t max_endpoints;		/* endpoint ids counted: [0, max) */
 	int socket;
 	struct rte_rcu_qsbr *qsv;	/* NULL: no concurrent readers */
 	struct ps_ct_timeouts timeouts;	/* zero fields take the defaults */
@@ -289,9 +289,6 @@ int ps_ct_restore(struct ps_ct *ct, const struct ps_ct_entry *img);
  * last_seen and the counters when valid. */
 enum ps_ct_verdict ps_ct_update(struct ps_ct *ct, struct ps_ct_entry *e,
 				uint8_t dir, const struct ps_ct_pkt *pkt);
-
-/* Live connections per endpoint id (every state), for least-connections. */
-uint32_t ps_ct_endpoint_conns(const struct ps_ct *ct, uint32_t endpoint_id);
 
 /* Management thread ---------------------------------------------------- */
 

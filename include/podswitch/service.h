@@ -183,9 +183,9 @@ int ps_k8s_parse_json(const json_t *root, struct ps_k8s_doc *doc,
 void ps_k8s_doc_free(struct ps_k8s_doc *doc);
 
 /*
- * Back to Kubernetes shapes (for GET and listing): the fields above, in
- * the form the parser takes, so an object read back can be applied as
- * is. A new reference, or NULL without memory.
+ * Back to Kubernetes shapes (for the state file, and to compare items):
+ * the fields above, in the form the parser takes, so an object read
+ * back can be applied as is. A new reference, or NULL without memory.
  */
 json_t *ps_k8s_svc_to_json(const struct ps_svc_spec *s);
 json_t *ps_k8s_slice_to_json(const struct ps_eps_spec *s);

@@ -75,20 +75,12 @@ ps_ct_create(const struct ps_ct_params *p)
 					 sizeof(struct ps_ct_entry) *
 					 ct->nb_entries, RTE_CACHE_LINE_SIZE,
 					 p->socket);
-	ct->max_endpoints = p->max_endpoints;
-	if (p->max_endpoints > 0)
-		ct->ep_conns = rte_zmalloc_socket("ps_ct_ep",
-						  sizeof(uint32_t) *
-						  p->max_endpoints,
-						  RTE_CACHE_LINE_SIZE,
-						  p->socket);
 	snprintf(rname, sizeof(rname), "ctf_%s", p->name);
 	ct->free_ring = rte_ring_create_elem(rname, sizeof(uint32_t),
 					     ct->nb_entries, p->socket,
 					     RING_F_EXACT_SZ);
 	if (ct->buckets == NULL || ct->entries == NULL ||
-	    ct->free_ring == NULL ||
-	    (p->max_endpoints > 0 && ct->ep_conns == NULL)) {
+	    ct->free_ring == NULL) {
 		CT_LOG(ERR, "cannot create table %s of %u entries: %s\n",
 		       p->name, p->size, rte_strerror(rte_errno));
 		ps_ct_free(ct);
@@ -133,7 +125,6 @@ ps_ct_free(struct ps_ct *ct)
 	rte_ring_free(ct->free_ring);
 	rte_free(ct->buckets);
 	rte_free(ct->entries);
-	rte_free(ct->ep_conns);
 	rte_free(ct);
 }
 

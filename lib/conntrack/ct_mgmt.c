@@ -70,7 +70,6 @@ ct_delete(struct ps_ct *ct, struct ps_ct_entry *e)
 		slot_release(slot_find(ct, &h, slot_val(h.sig, idx, (uint8_t)k)),
 			     slot_val(h.sig, idx, (uint8_t)k));
 	}
-	ep_count(ct, e->nat.endpoint_id, -1);
 	if (ct->release != NULL)
 		ct->release(e, ct->release_arg);
 	ct->pending_free++;

@@ -59,6 +59,45 @@ ct_count(uint64_t *c)
 #define BUCKET_SLOTS 8
 #define CT_CACHE 32
 
+/*
+ * Publication state of an entry (ps_ct_entry.status). ps_ct_add in
+ * ct_table.c moves its entry through them, and its header says why:
+ *
+ *   FREE --> PENDING --> COMMIT --> LIVE --> DEAD --> FREE   one life
+ *              | ^         |                  ^
+ *              v |         +------------------+  no room: DEAD, FREE
+ *             DEAD         (a creator that lost or clashed: FREE)
+ *    killed or waiting for a rival: DEAD, then PENDING again
+ *
+ *   from     to       by                  when
+ *   FREE     PENDING  creator             entry taken and filled; again
+ *                                         at the start of each round
+ *   PENDING  DEAD     a lower rival (CAS) both create the same tuple
+ *   PENDING  COMMIT   creator (CAS)       its scan found no rival; fails
+ *                                         once it was killed
+ *   PENDING  DEAD     creator             killed, or a rival to wait for:
+ *                                         slots back, then look again
+ *   PENDING  FREE     creator             a LIVE rival (lost), a clash, or
+ *                                         no free slot: slots back
+ *   DEAD     PENDING  creator             looked again: nothing there
+ *   DEAD     FREE     creator             looked again: lost, or a clash
+ *   COMMIT   LIVE     creator             room under the size taken
+ *   COMMIT   DEAD     creator             no room: slots back, then FREE
+ *   LIVE     DEAD     management (CAS)    deleted: out of the index,
+ *                                         released (ct_delete)
+ *   DEAD     FREE     management          after the grace period
+ *                                         (ct_entry_reclaimed)
+ *
+ * Rivals: creators of the same tuple on other workers. Of two, the one
+ * that claims later sees the other's slot in its scan, so they never
+ * both reach COMMIT. What the scan does with a rival holding our tuple:
+ *   LIVE                   we lost: return it (PS_CT_EXISTS);
+ *   COMMIT                 it has won: wait until it is LIVE;
+ *   PENDING, higher index  kill it (CAS PENDING -> DEAD);
+ *   PENDING, lower index   wait for it (bounded), then look again.
+ * Room under the size (ct->used) is taken only in COMMIT, where nobody
+ * can kill the creator any more.
+ */
 enum {
 	ST_FREE = 0,
 	ST_PENDING,	/* creating: may still be killed by a rival */
@@ -91,8 +130,6 @@ struct ps_ct {
 	uint32_t used;			/* atomic: live + pending + not reclaimed */
 	struct rte_ring *free_ring;	/* of uint32_t entry indexes */
 	struct rte_rcu_qsbr_dq *dq;
-	uint32_t *ep_conns;		/* atomic counters by endpoint id */
-	uint32_t max_endpoints;
 	volatile uint32_t now;
 	uint32_t timeout[PS_CT_STATE_MAX];
 	void (*release)(const struct ps_ct_entry *e, void *arg);
@@ -214,14 +251,6 @@ slot_find(struct ps_ct *ct, const struct ct_hash *h, uint64_t val)
 				return &b->slot[i];
 	}
 	return NULL;
-}
-
-static inline void
-ep_count(struct ps_ct *ct, uint32_t ep, int delta)
-{
-	if (ep < ct->max_endpoints)
-		__atomic_fetch_add(&ct->ep_conns[ep], (uint32_t)delta,
-				   __ATOMIC_RELAXED);
 }
 
 /* ct_mgmt.c: the defer queue's free function */

@@ -347,20 +347,281 @@ ps_ct_pkt_can_create(uint8_t proto, const struct ps_ct_pkt *pkt)
 	return ct_pkt_can_create(proto, pkt);
 }
 
+/* Insertion ------------------------------------------------------------- */
+
+/*
+ * One insertion in progress (ps_ct_add), through the phases the file
+ * comment describes and ct_private.h draws: look for the connection,
+ * take an entry, then rounds of claim, scan and commit until the
+ * entry is LIVE or the insertion ends another way.
+ */
+struct ct_add {
+	struct ps_ct *ct;
+	struct ct_lstats *ls;
+	const struct ps_ct_tuple *tup[2];	/* orig, reply */
+	struct ct_hash h[2];
+	unsigned int nk;		/* tuples indexed: 1 when they are equal */
+	uint32_t idx;			/* our entry */
+	struct ps_ct_entry *e;
+	uint64_t *slot[2];		/* our claimed slots, NULL when not */
+	uint64_t val[2];
+	struct ps_ct_entry *rival;	/* LIVE winner, or creator to wait for */
+	uint8_t rdir;			/* the winner's direction of orig */
+};
+
+/* How far an insertion got. */
+enum add_step {
+	STEP_ON,		/* nothing decided: go on */
+	STEP_CREATED,		/* our entry is LIVE */
+	STEP_LOST,		/* a LIVE rival is this connection */
+	STEP_CLASH,		/* the reply tuple is another connection's */
+	STEP_INDEX_FULL,	/* no free slot in a tuple's two buckets */
+	STEP_FULL,		/* no room under the size */
+};
+
+/* Hash both tuples and start fetching their buckets. */
+static void
+add_begin(struct ct_add *a, struct ps_ct *ct, const struct ps_ct_tuple *orig,
+	  const struct ps_ct_tuple *reply)
+{
+	unsigned int k;
+
+	a->ct = ct;
+	a->ls = ct_lstats(ct->lst);
+	a->tup[0] = orig;
+	a->tup[1] = reply;
+	a->h[0] = ct_hash(ct, orig);
+	a->h[1] = ct_hash(ct, reply);
+	/* the four buckets are read below one after the other: overlap */
+	for (k = 0; k < 2; k++) {
+		rte_prefetch0(&ct->buckets[a->h[k].b[0]]);
+		rte_prefetch0(&ct->buckets[a->h[k].b[1]]);
+	}
+	/* A connection to itself without NAT has one tuple. */
+	a->nk = tuple_eq(orig, reply) ? 1 : 2;
+	a->slot[0] = a->slot[1] = NULL;
+	a->rival = NULL;
+	a->rdir = 0;
+}
+
+/* Whether the connection is LIVE already (STEP_LOST, rival set), or
+ * its reply tuple is another connection's (STEP_CLASH). */
+static enum add_step
+add_existing(struct ct_add *a)
+{
+	a->rival = find_live(a->ct, a->tup[0], &a->h[0], &a->rdir);
+	if (a->rival != NULL)
+		return STEP_LOST;
+	if (a->nk == 2 &&
+	    find_live(a->ct, a->tup[1], &a->h[1], &a->rdir) != NULL) {
+		/* created by another worker since the orig lookup? */
+		a->rival = find_live(a->ct, a->tup[0], &a->h[0], &a->rdir);
+		return a->rival != NULL ? STEP_LOST : STEP_CLASH;
+	}
+	return STEP_ON;
+}
+
+/* Our entry, filled while nobody can see it. */
+static void
+entry_fill(struct ct_add *a, const struct ps_ct_nat *nat,
+	   const struct ps_ct_pkt *pkt)
+{
+	struct ps_ct_entry *e = &a->ct->entries[a->idx];
+	unsigned int k;
+
+	a->e = e;
+	rte_prefetch0_write(e);
+	rte_prefetch0_write(&e->packets[0]);
+	e->tuple[0] = *a->tup[0];
+	e->tuple[1] = *a->tup[1];
+	e->nat = *nat;
+	e->proto = a->tup[0]->proto;
+	e->flags = 0;
+	e->last_seen = a->ct->now;
+	e->packets[0] = e->packets[1] = 0;
+	e->bytes[0] = e->bytes[1] = 0;
+	ct_state_init(e, pkt);
+	for (k = 0; k < 2; k++)
+		a->val[k] = slot_val(a->h[k].sig, a->idx, (uint8_t)k);
+}
+
+static void
+slots_release(struct ct_add *a)
+{
+	unsigned int k;
+
+	for (k = 0; k < a->nk; k++) {
+		slot_release(a->slot[k], a->val[k]);
+		a->slot[k] = NULL;
+	}
+}
+
+/* PENDING, holding a slot for each tuple. */
+static enum add_step
+add_claim(struct ct_add *a)
+{
+	unsigned int k;
+
+	__atomic_store_n(&a->e->status, ST_PENDING, __ATOMIC_RELEASE);
+	for (k = 0; k < a->nk; k++) {
+		a->slot[k] = slot_claim(a->ct, &a->h[k], a->val[k]);
+		if (a->slot[k] == NULL)
+			return STEP_INDEX_FULL;
+	}
+	return STEP_ON;
+}
+
+/* Rivals holding our tuples (race_scan). A LIVE one on the reply tuple
+ * may be this very connection, created by another worker after our orig
+ * scan: then it is the winner too. */
+static enum add_step
+add_scan(struct ct_add *a, enum race *r)
+{
+	unsigned int k;
+
+	*r = RACE_NONE;
+	for (k = 0; k < a->nk && *r == RACE_NONE; k++)
+		*r = race_scan(a->ct, a->e, a->tup[k], &a->h[k], &a->rival,
+			       &a->rdir, &a->ls->contended);
+	if (*r != RACE_LIVE)
+		return STEP_ON;
+	/* k - 1 is the tuple that met a live entry */
+	if (k - 1 == 0)
+		return STEP_LOST;
+	a->rival = find_live(a->ct, a->tup[0], &a->h[0], &a->rdir);
+	return a->rival != NULL ? STEP_LOST : STEP_CLASH;
+}
+
+/*
+ * Won unless a lower rival killed us (STEP_ON: start over); count
+ * against the size only now, when no rival can take it from us. Without
+ * room, the entry and its slots are given up here (STEP_FULL).
+ */
+static enum add_step
+add_commit(struct ct_add *a)
+{
+	struct ps_ct *ct = a->ct;
+	uint8_t pend = ST_PENDING;
+	unsigned int k;
+
+	if (!__atomic_compare_exchange_n(&a->e->status, &pend, ST_COMMIT,
+					 false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return STEP_ON;
+	if (__atomic_fetch_add(&ct->used, 1, __ATOMIC_ACQ_REL) >= ct->size) {
+		__atomic_fetch_sub(&ct->used, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&a->e->status, ST_DEAD, __ATOMIC_RELEASE);
+		for (k = 0; k < a->nk; k++)
+			slot_release(a->slot[k], a->val[k]);
+		entry_put(ct, a->idx);
+		return STEP_FULL;
+	}
+	__atomic_store_n(&a->e->status, ST_LIVE, __ATOMIC_RELEASE);
+	return STEP_CREATED;
+}
+
+/* After a round that did not end the insertion: give the slots back,
+ * wait a little for a rival still creating, and look again. */
+static enum add_step
+add_retreat(struct ct_add *a, enum race r)
+{
+	slots_release(a);
+	if (r == RACE_WAIT) {
+		unsigned int w = 0;
+
+		/* bounded: a pending rival may itself be waiting;
+		 * the next round looks again */
+		while (creating(status_load(a->rival)) &&
+		       w++ < MAX_WAIT_SPINS)
+			rte_pause();
+	}
+	__atomic_store_n(&a->e->status, ST_DEAD, __ATOMIC_RELEASE);
+	return add_existing(a);
+}
+
+/* Rounds of claim, scan and commit until one decides. */
+static enum add_step
+add_rounds(struct ct_add *a)
+{
+	enum add_step s;
+	unsigned int spins;
+
+	for (spins = 0;; spins++) {
+		enum race r;
+
+		s = add_claim(a);
+		if (s != STEP_ON)
+			return s;
+		s = add_scan(a, &r);
+		if (s == STEP_ON && r == RACE_NONE)
+			s = add_commit(a);
+		if (s == STEP_ON)
+			s = add_retreat(a, r);
+		if (s != STEP_ON)
+			return s;
+		if (spins > 64)
+			rte_pause();
+	}
+}
+
+/* The connection exists: the winner's entry. */
+static int
+add_exists(struct ct_add *a, struct ps_ct_entry **ep, uint8_t *dir)
+{
+	ct_count(&a->ls->races_lost);
+	*ep = a->rival;
+	*dir = a->rdir;
+	return PS_CT_EXISTS;
+}
+
+/* No room: but the last room may be taken by this very connection (not
+ * when our own commit found none: no rival of ours commits alongside). */
+static int
+add_full(struct ct_add *a, struct ps_ct_entry **ep, uint8_t *dir)
+{
+	a->rival = wait_creation(a->ct, a->tup[0], &a->h[0], &a->rdir);
+	if (a->rival != NULL)
+		return add_exists(a, ep, dir);
+	ct_count(&a->ls->full);
+	return -ENOSPC;
+}
+
+/* How the rounds ended, for the caller; gives back what is not kept. */
+static int
+add_end(struct ct_add *a, enum add_step s, struct ps_ct_entry **ep,
+	uint8_t *dir)
+{
+	switch (s) {
+	case STEP_CREATED:
+		ct_count(&a->ls->created);
+		*ep = a->e;
+		*dir = PS_CT_DIR_ORIG;
+		return PS_CT_CREATED;
+	case STEP_FULL:
+		return add_full(a, ep, dir);
+	case STEP_LOST:
+		slots_release(a);
+		entry_put(a->ct, a->idx);
+		return add_exists(a, ep, dir);
+	case STEP_CLASH:
+		ct_count(&a->ls->clash);
+		slots_release(a);
+		entry_put(a->ct, a->idx);
+		return -EEXIST;
+	default:
+		ct_count(&a->ls->index_full);
+		slots_release(a);
+		entry_put(a->ct, a->idx);
+		return -ENOSPC;
+	}
+}
+
 int
 ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	  const struct ps_ct_tuple *reply, const struct ps_ct_nat *nat,
 	  const struct ps_ct_pkt *pkt, struct ps_ct_entry **ep, uint8_t *dir)
 {
-	struct ct_lstats *ls = ct_lstats(ct->lst);
-	const struct ps_ct_tuple *tup[2] = { orig, reply };
-	struct ps_ct_entry *e, *rival = NULL;
-	uint64_t *slot[2] = { NULL, NULL }, val[2];
-	unsigned int k, nk, spins;
-	struct ct_hash h[2];
-	uint8_t rdir = 0;
-	uint32_t idx;
-	int rc;
+	struct ct_add a;
 
 	if (orig->proto != IPPROTO_TCP && orig->proto != IPPROTO_UDP &&
 	    orig->proto != IPPROTO_ICMP)
@@ -368,169 +629,30 @@ ps_ct_add(struct ps_ct *ct, const struct ps_ct_tuple *orig,
 	if (reply->proto != orig->proto)
 		return -EINVAL;
 	if (!ct_pkt_can_create(orig->proto, pkt)) {
+		struct ct_lstats *ls = ct_lstats(ct->lst);
+
 		ct_count(&ls->invalid);
 		ct_count(&ls->invalid_new);
 		return -EINVAL;
 	}
-	h[0] = ct_hash(ct, orig);
-	h[1] = ct_hash(ct, reply);
-	/* the four buckets are read below one after the other: overlap */
-	for (k = 0; k < 2; k++) {
-		rte_prefetch0(&ct->buckets[h[k].b[0]]);
-		rte_prefetch0(&ct->buckets[h[k].b[1]]);
-	}
-	/* A connection to itself without NAT has one tuple. */
-	nk = tuple_eq(orig, reply) ? 1 : 2;
-
-	e = find_live(ct, orig, &h[0], &rdir);
-	if (e != NULL)
-		goto exists;
-	if (nk == 2 && find_live(ct, reply, &h[1], &rdir) != NULL) {
-		/* created by another worker since the orig lookup? */
-		e = find_live(ct, orig, &h[0], &rdir);
-		if (e != NULL)
-			goto exists;
-		ct_count(&ls->clash);
+	add_begin(&a, ct, orig, reply);
+	switch (add_existing(&a)) {
+	case STEP_LOST:
+		return add_exists(&a, ep, dir);
+	case STEP_CLASH:
+		ct_count(&a.ls->clash);
 		return -EEXIST;
+	default:
+		break;
 	}
 	/* acquire: if the last room went to a commit of this connection,
 	 * wait_creation sees that creator's slots */
-	idx = __atomic_load_n(&ct->used, __ATOMIC_ACQUIRE) < ct->size ?
-	      entry_alloc(ct) : UINT32_MAX;
-	if (idx == UINT32_MAX)
-		goto full;
-	e = &ct->entries[idx];
-	rte_prefetch0_write(e);
-	rte_prefetch0_write(&e->packets[0]);
-	e->tuple[0] = *orig;
-	e->tuple[1] = *reply;
-	e->nat = *nat;
-	e->proto = orig->proto;
-	e->flags = 0;
-	e->last_seen = ct->now;
-	e->packets[0] = e->packets[1] = 0;
-	e->bytes[0] = e->bytes[1] = 0;
-	ct_state_init(e, pkt);
-	for (k = 0; k < 2; k++)
-		val[k] = slot_val(h[k].sig, idx, (uint8_t)k);
-
-	for (spins = 0;; spins++) {
-		enum race r = RACE_NONE;
-
-		__atomic_store_n(&e->status, ST_PENDING, __ATOMIC_RELEASE);
-		for (k = 0; k < nk; k++) {
-			slot[k] = slot_claim(ct, &h[k], val[k]);
-			if (slot[k] == NULL) {
-				rc = -ENOSPC;
-				ct_count(&ls->index_full);
-				goto unwind;
-			}
-		}
-		for (k = 0; k < nk && r == RACE_NONE; k++)
-			r = race_scan(ct, e, tup[k], &h[k], &rival, &rdir,
-				      &ls->contended);
-		if (r == RACE_LIVE) {
-			/* k - 1 is the tuple that met a live entry; on the
-			 * reply tuple it may be this very connection, created
-			 * by another worker after our orig scan */
-			if (k - 1 == 0)
-				goto lost;
-			rival = find_live(ct, orig, &h[0], &rdir);
-			if (rival != NULL)
-				goto lost;
-			rc = -EEXIST;
-			ct_count(&ls->clash);
-			goto unwind;
-		}
-		if (r == RACE_NONE) {
-			uint8_t pend = ST_PENDING;
-
-			/* Won unless a lower rival killed us (then start
-			 * over); count against the size only now, when no
-			 * rival can take it from us. */
-			if (__atomic_compare_exchange_n(&e->status, &pend,
-							ST_COMMIT, false,
-							__ATOMIC_SEQ_CST,
-							__ATOMIC_SEQ_CST)) {
-				if (__atomic_fetch_add(&ct->used, 1,
-						       __ATOMIC_ACQ_REL) >=
-				    ct->size) {
-					__atomic_fetch_sub(&ct->used, 1,
-							   __ATOMIC_RELAXED);
-					__atomic_store_n(&e->status, ST_DEAD,
-							 __ATOMIC_RELEASE);
-					for (k = 0; k < nk; k++)
-						slot_release(slot[k], val[k]);
-					entry_put(ct, idx);
-					goto full;
-				}
-				/* before LIVE: a flush right after the
-				 * commit must find the count to take back */
-				ep_count(ct, e->nat.endpoint_id, 1);
-				__atomic_store_n(&e->status, ST_LIVE,
-						 __ATOMIC_RELEASE);
-				break;
-			}
-		}
-		for (k = 0; k < nk; k++) {
-			slot_release(slot[k], val[k]);
-			slot[k] = NULL;
-		}
-		if (r == RACE_WAIT) {
-			unsigned int w = 0;
-
-			/* bounded: a pending rival may itself be waiting;
-			 * the next round looks again */
-			while (creating(status_load(rival)) &&
-			       w++ < MAX_WAIT_SPINS)
-				rte_pause();
-		}
-		__atomic_store_n(&e->status, ST_DEAD, __ATOMIC_RELEASE);
-		rival = find_live(ct, orig, &h[0], &rdir);
-		if (rival != NULL)
-			goto lost_unclaimed;
-		if (nk == 2 && find_live(ct, reply, &h[1], &rdir) != NULL) {
-			rival = find_live(ct, orig, &h[0], &rdir);
-			if (rival != NULL)
-				goto lost_unclaimed;
-			rc = -EEXIST;
-			ct_count(&ls->clash);
-			goto unwind;
-		}
-		if (spins > 64)
-			rte_pause();
-	}
-	ct_count(&ls->created);
-	*ep = e;
-	*dir = PS_CT_DIR_ORIG;
-	return PS_CT_CREATED;
-
-full:
-	/* the last room may be taken by this very connection (not when our
-	 * own commit found none: no rival of ours commits alongside) */
-	e = wait_creation(ct, orig, &h[0], &rdir);
-	if (e != NULL)
-		goto exists;
-	ct_count(&ls->full);
-	return -ENOSPC;
-
-lost:
-	for (k = 0; k < nk; k++)
-		slot_release(slot[k], val[k]);
-lost_unclaimed:
-	entry_put(ct, idx);
-	e = rival;
-exists:
-	ct_count(&ls->races_lost);
-	*ep = e;
-	*dir = rdir;
-	return PS_CT_EXISTS;
-
-unwind:
-	for (k = 0; k < nk; k++)
-		slot_release(slot[k], val[k]);
-	entry_put(ct, idx);
-	return rc;
+	a.idx = __atomic_load_n(&ct->used, __ATOMIC_ACQUIRE) < ct->size ?
+		entry_alloc(ct) : UINT32_MAX;
+	if (a.idx == UINT32_MAX)
+		return add_full(&a, ep, dir);
+	entry_fill(&a, nat, pkt);
+	return add_end(&a, add_rounds(&a), ep, dir);
 }
 
 enum ps_ct_verdict
@@ -551,13 +673,5 @@ ps_ct_update(struct ps_ct *ct, struct ps_ct_entry *e, uint8_t dir,
 	if (__atomic_load_n(&e->last_seen, __ATOMIC_RELAXED) != now)
 		__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 	return v;
-}
-
-uint32_t
-ps_ct_endpoint_conns(const struct ps_ct *ct, uint32_t endpoint_id)
-{
-	if (endpoint_id >= ct->max_endpoints)
-		return 0;
-	return __atomic_load_n(&ct->ep_conns[endpoint_id], __ATOMIC_RELAXED);
 }
 

@@ -23,6 +23,7 @@
 #include <podswitch/service.h>
 
 #include "dp_private.h"
+#include "svc_conn.h"
 
 #define DP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
@@ -38,22 +39,8 @@
 static void
 ct_release(const struct ps_ct_entry *e, void *arg)
 {
-	struct ps_dataplane *dp = arg;
-	int p;
-
-	/* snat_ip is set only when snat_port came from the pool. */
-	if (e->nat.snat_ip != 0) {
-		p = ps_nat_pool_of(e->proto);
-		if (p >= 0)
-			ps_nat_port_free(dp->nat_pools[p],
-					 rte_be_to_cpu_16(e->nat.snat_port));
-	}
-	if (e->nat.endpoint_id != PS_CT_NO_ENDPOINT)
-		ps_svc_ep_conn_dec(dp->svcs, e->nat.endpoint_id);
-	if (ps_lb_l2_counted(e->tuple[PS_CT_DIR_ORIG].src_ip, e->nat.dnat_ip,
-			     e->nat.snat_ip))
-		__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
-			e->nat.dnat_ip)], 1, __ATOMIC_RELAXED);
+	RTE_SET_USED(arg);
+	svc_conn_give(&e->nat, e->tuple[PS_CT_DIR_ORIG].src_ip, e->proto);
 }
 
 /*
@@ -227,8 +214,6 @@ ps_lb_init(struct ps_dataplane *dp)
 	struct ps_ct_params cp = {
 		.name = cfg->node_name,
 		.size = cfg->conntrack_size,
-		/* the service table counts connections per endpoint */
-		.max_endpoints = 0,
 		.socket = (int)rte_socket_id(),
 		.qsv = dp->qsv,
 		.timeouts = cfg->ct_timeouts,

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Stored Services and EndpointSlices back to Kubernetes JSON, in the
- * shapes svc_model.c parses, so that what GET returns can be PUT back.
+ * shapes svc_model.c parses: the state file keeps the services so
+ * (--state-dir, rest_state.c) and applies them again at start, and
+ * PUT /v1/services compares items in this form (ps_svc_replace_all).
+ * GET /v1/services answers in its own flat shape (rest_services.c).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -3,8 +3,17 @@
 #define PS_SVC_PRIVATE_H
 
 /*
- * Shared between the files of modules/service/control: the endpoint snapshot the
- * fast path reads, the table, and the model copy helpers.
+ * Shared between the files of the service table: the endpoint snapshot
+ * the fast path reads, the table itself, and the model copy helpers.
+ *
+ *   svc_table.c     create and free, deferred free, housekeeping,
+ *                   reading back
+ *   svc_change.c    the change engine (svc_change.h), svc_apply.c its
+ *                   entry points, svc_snapshot.c the endpoint sets it
+ *                   builds
+ *   ../datapath/svc_select.c   the fast path: lookup, select, counts
+ *   svc_sched.c     snapshots and scheduler tables, svc_affinity.c
+ *                   ClientIP affinity
  */
 
 #include <stdint.h>
@@ -15,12 +24,16 @@
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
 
+#include <podswitch/id_fifo.h>
+#include <podswitch/name_map.h>
 #include <podswitch/service.h>
 
 #define SVC_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_svc, "service: " __VA_ARGS__)
 
 #define SVC_NONE UINT32_MAX
+_Static_assert(SVC_NONE == PS_NAME_MAP_END && SVC_NONE == PS_ID_FIFO_EMPTY,
+	       "a free slot, a chain's end and no id are one value");
 
 /* One endpoint of a snapshot. */
 struct svc_ep {
@@ -123,6 +136,122 @@ int svc_aff_walk(const struct svc_aff *a,
 		 int (*cb)(uint32_t port_id, uint32_t client, uint64_t val,
 			   uint32_t last, void *arg),
 		 void *arg);
+
+/* The table ------------------------------------------------------------ */
+
+/* Frontend hash data: port id << 2 | enum ps_svc_fe_kind. */
+#define FE_KIND_MASK 0x3u
+
+struct fe_key {
+	uint32_t ip;		/* network order; 0 = any local address */
+	uint16_t port;		/* network order */
+	uint8_t proto;
+	uint8_t pad;
+};
+
+/* A stored Service. */
+struct svc_obj {
+	struct ps_svc_spec spec;
+	uint32_t *port_ids;	/* per spec port; unused when not programmed */
+	unsigned int nb_fe;
+};
+
+/* An endpoint record: what connection counts are kept against. */
+struct ep_rec {
+	uint32_t owner;		/* port id; SVC_NONE = free */
+	bool draining;
+};
+
+struct ps_svc_table {
+	char name[32];
+	uint32_t max_svcs, max_eps;
+	unsigned int nb_workers;
+	char node[PS_K8S_NAME_MAX];
+	int socket;
+	struct rte_rcu_qsbr *qsv;
+	struct rte_rcu_qsbr_dq *dq;
+
+	struct rte_hash *fe;
+	uint32_t nb_fe;
+
+	struct svc_obj **svcs;
+	uint32_t nb_svcs;
+	struct ps_name_map svc_map;
+	struct ps_id_fifo svc_free;
+
+	struct ps_eps_spec **slices;
+	uint32_t nb_slices, slice_addrs;
+	struct ps_name_map slice_map;
+	/* the same slots chained by (namespace, service-name label): a
+	 * service's slices without a walk over every slot */
+	struct ps_name_map slice_svc_map;
+	struct ps_id_fifo slice_free;
+
+	struct ps_svc_port **ports;	/* current object per port id */
+	uint32_t nb_ports;
+	struct ps_id_fifo port_free;
+
+	struct ep_rec *eps;
+	uint32_t *conns;		/* atomics, any thread */
+	uint32_t nb_eps, nb_draining;
+	struct ps_id_fifo ep_free;
+
+	struct svc_wctr *wctr;		/* [worker * max_svcs + port id] */
+	struct svc_wstats *wstats;
+	struct svc_aff aff;
+	uint32_t now;
+
+	uint64_t full, applies, apply_errors, snapshots, affinity_expired;
+	ps_svc_change_cb change_cb;
+	void *change_arg;
+};
+
+/* Served by the dataplane (else skip_reason says why not). */
+static inline bool
+svc_programmed(const struct ps_svc_spec *s)
+{
+	return s->skip_reason[0] == '\0';
+}
+
+/* Room svc_fe_keys needs for one port of s. */
+static inline unsigned int
+svc_fe_max(const struct ps_svc_spec *s)
+{
+	return 2 + s->nb_external_ips + s->nb_lb_ips;
+}
+
+/* The frontends of port pi of s, deduplicated (loadBalancerIP is often
+ * also the ingress IP), with their kinds. Returns the count. */
+unsigned int svc_fe_keys(const struct ps_svc_spec *s, unsigned int pi,
+			 struct fe_key *out, uint8_t *kinds);
+
+/*
+ * Room for the frontend keys of one port: on the stack when the port has
+ * at most SVC_FE_STACK of them (nearly always), else allocated.
+ * svc_fe_buf_get returns false without memory; svc_fe_buf_put frees what
+ * get allocated.
+ */
+#define SVC_FE_STACK 64
+struct svc_fe_buf {
+	struct fe_key *k;
+	uint8_t *kinds;
+	struct fe_key k_stack[SVC_FE_STACK];
+	uint8_t kinds_stack[SVC_FE_STACK];
+};
+bool svc_fe_buf_get(struct svc_fe_buf *b, const struct ps_svc_spec *s);
+void svc_fe_buf_put(struct svc_fe_buf *b);
+
+/* Stored slot of Service / EndpointSlice ns/name, or SVC_NONE. */
+uint32_t svc_find(const struct ps_svc_table *t, const char *ns,
+		  const char *name);
+uint32_t svc_slice_find(const struct ps_svc_table *t, const char *ns,
+			const char *name);
+
+/* Free p after readers are done with it (now when there are none). */
+enum svc_defer_type { SVC_DEFER_EPSET, SVC_DEFER_PORT };
+void svc_defer_free(struct ps_svc_table *t, void *p,
+		    enum svc_defer_type type);
+void svc_port_obj_free(struct ps_svc_port *sp);
 
 /* Model helpers (svc_model.c) */
 int svc_spec_copy(struct ps_svc_spec *dst, const struct ps_svc_spec *src);

@@ -34,6 +34,7 @@
 #include <podswitch/service.h>
 
 #include "node_private.h"
+#include "svc_conn.h"
 
 #define LB_CHUNK 64
 /* SNAT ports tried when the reply tuple of the first one is taken */
@@ -316,7 +317,9 @@ lb_translate_icmp(struct rte_mbuf *m, const struct lb_pkt *p,
  * Create the connection key -> (dnat_ip:dnat_port, or unchanged when
  * dnat_ip is 0) with the source SNATed to the node IP and a pool port
  * when snat, then translate the packet. sp/ep_id: the service choice,
- * NULL/PS_CT_NO_ENDPOINT for masquerade.
+ * NULL/PS_CT_NO_ENDPOINT for masquerade. What the connection holds is
+ * taken before the entry can exist (svc_conn.h) and given back if it
+ * was not created.
  */
 static rte_edge_t
 lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
@@ -327,48 +330,25 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	struct ps_ct_tuple reply;
 	struct ps_ct_nat nat = {
 		.dnat_ip = dnat_ip, .dnat_port = dnat_port,
+		.snat_ip = snat ? ps_genv.node_ip : 0,
 		.service_id = sp != NULL ? sp->id : UINT32_MAX,
 		.endpoint_id = ep_id,
 	};
-	struct ps_nat_pool *pool = NULL;
 	struct ps_ct_entry *e;
 	unsigned int tries;
 	uint8_t dir;
-	bool l2;
 	int rc = -EEXIST;
 
-	if (snat) {
-		int pi = ps_nat_pool_of(k->proto);
-
-		if (pi < 0)
-			return LB_DROP_INVALID;
-		pool = ps_genv.nat_pool[pi];
-		nat.snat_ip = ps_genv.node_ip;
-	}
-	/*
-	 * Counted before the entry can exist: the management thread may
-	 * delete it (flush) and take the counts back the moment it is
-	 * published. The l2 count also precedes the first packet to the
-	 * endpoint, so its bridged reply is looked at.
-	 */
-	l2 = ps_lb_l2_counted(k->src_ip, dnat_ip, nat.snat_ip);
-	if (ep_id != PS_CT_NO_ENDPOINT)
-		ps_svc_ep_conn_inc(ps_genv.svcs, ep_id);
-	if (l2)
-		__atomic_fetch_add(&ps_genv.l2_ep_conns[ps_lb_l2_slot(dnat_ip)],
-				   1, __ATOMIC_RELEASE);
+	/* a reply tuple that is another connection's: another SNAT port
+	 * gives another one */
 	for (tries = 0; tries < LB_PORT_TRIES && rc == -EEXIST; tries++) {
 		uint32_t rdst = k->src_ip;
 		uint16_t rdport = k->src_port;
 
+		rc = svc_conn_take(&nat, k->src_ip, k->proto, worker);
+		if (rc < 0)
+			break;
 		if (snat) {
-			int port = ps_nat_port_alloc(pool, worker);
-
-			if (port < 0) {
-				rc = -EADDRNOTAVAIL;
-				break;
-			}
-			nat.snat_port = rte_cpu_to_be_16((uint16_t)port);
 			rdst = nat.snat_ip;
 			rdport = nat.snat_port;
 		}
@@ -381,15 +361,8 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 					dnat_ip ? dnat_port : k->dst_port,
 					rdport);
 		rc = ps_ct_add(ps_genv.ct, k, &reply, &nat, &p->pkt, &e, &dir);
-		if (rc != PS_CT_CREATED && snat)
-			ps_nat_port_free(pool, rte_be_to_cpu_16(nat.snat_port));
-	}
-	if (rc != PS_CT_CREATED) {
-		if (ep_id != PS_CT_NO_ENDPOINT)
-			ps_svc_ep_conn_dec(ps_genv.svcs, ep_id);
-		if (l2)
-			__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
-				dnat_ip)], 1, __ATOMIC_RELAXED);
+		if (rc != PS_CT_CREATED)
+			svc_conn_give(&nat, k->src_ip, k->proto);
 	}
 	switch (rc) {
 	case PS_CT_CREATED:
