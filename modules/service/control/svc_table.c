@@ -289,16 +289,16 @@ fe_field(uint8_t kind, unsigned int pi, char *buf, size_t len)
 static void
 fe_str(const struct fe_key *k, char *buf, size_t len)
 {
-	uint32_t ip = rte_be_to_cpu_32(k->ip);
+	char ip[PS_IP4_STRLEN];
 
-	if (k->ip == 0)
+	if (k->ip == 0) {
 		snprintf(buf, len, "node port %u/%s", rte_be_to_cpu_16(k->port),
 			 k->proto == IPPROTO_TCP ? "TCP" : "UDP");
-	else
-		snprintf(buf, len, "%u.%u.%u.%u:%u/%s", ip >> 24,
-			 (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
-			 rte_be_to_cpu_16(k->port),
-			 k->proto == IPPROTO_TCP ? "TCP" : "UDP");
+		return;
+	}
+	ps_ip4_fmt(ip, k->ip);
+	snprintf(buf, len, "%s:%u/%s", ip, rte_be_to_cpu_16(k->port),
+		 k->proto == IPPROTO_TCP ? "TCP" : "UDP");
 }
 
 /* Deferred free ----------------------------------------------------------- */
@@ -2000,10 +2000,8 @@ src_allowed(const struct ps_svc_port *sp, uint32_t src)
 
 	for (i = 0; i < sp->nb_src_ranges; i++) {
 		const struct ps_prefix4 *r = &sp->src_ranges[i];
-		uint32_t mask = r->len == 0 ? 0 :
-				rte_cpu_to_be_32(~0u << (32 - r->len));
 
-		if ((src & mask) == r->addr)
+		if (ps_prefix4_net(src, r->len) == r->addr)
 			return true;
 	}
 	return false;
