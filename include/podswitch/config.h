@@ -14,6 +14,9 @@
 
 #include <rte_ether.h>
 
+#include <podswitch/errors.h>
+#include <podswitch/inet.h>
+
 #define PS_NAME_MAX 32
 #define PS_PATH_MAX 256
 /* podswitch port ids (lib/port); ethdev-backed ones are further bounded
@@ -25,11 +28,8 @@
 #define PS_MAX_PORT_ARGS 16
 #define PS_MAX_EAL_ARGS 64
 
-/* IPv4 addresses are kept in network byte order. */
-struct ps_prefix4 {
-	uint32_t addr;
-	uint8_t len;
-};
+/* IPv4 addresses are kept in network byte order (struct ps_prefix4 and
+ * the address helpers: podswitch/inet.h). */
 
 enum ps_port_role {
 	PS_ROLE_POD,
@@ -59,11 +59,26 @@ struct ps_port_config {
 	struct rte_ether_addr pod_mac;
 };
 
-/* "routes": iproute2 JSON names; dev defaults to the uplink. */
+/* What a route does with what it matches (its "type", iproute2's names). */
+enum ps_route_type {
+	PS_ROUTE_T_UNICAST,	/* forwarded: on-link, via a gateway, or encap */
+	PS_ROUTE_T_BLACKHOLE,	/* dropped */
+	PS_ROUTE_T_UNREACHABLE,	/* dropped with ICMP net unreachable */
+};
+
+/*
+ * A route of "routes" or of the REST API: iproute2's JSON names (see
+ * ps_route_config_parse()); dev defaults to the uplink.
+ */
 struct ps_route_config {
-	struct ps_prefix4 dst;
+	struct ps_prefix4 dst;		/* "default" is 0.0.0.0/0 */
+	uint8_t type;			/* enum ps_route_type */
 	uint32_t gateway;		/* 0: on-link */
 	char dev[PS_NAME_MAX];		/* port name, "" = the uplink */
+	/* slot of dev (or of the uplink) in the port list the route was
+	 * checked against, valid while that list stays; -1: no port (not
+	 * unicast, or encap) */
+	int port_slot;
 	/* "encap": {"type": "vxlan", "vni", "remote", "mac"} */
 	bool vxlan;
 	bool vxlan_has_mac;
@@ -168,18 +183,6 @@ struct ps_config {
 	char state_dir[PS_PATH_MAX];
 };
 
-/* A list of problems, each "<json path>: <message>". */
-struct ps_errors {
-	char **msgs;
-	unsigned int count;
-	unsigned int cap;
-};
-
-void ps_errors_add(struct ps_errors *errs, const char *path,
-		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void ps_errors_print(const struct ps_errors *errs, FILE *f);
-void ps_errors_free(struct ps_errors *errs);
-
 /*
  * Parse and validate FILE. Returns 0 and fills cfg, or -EINVAL with every
  * problem in errs (cfg is then unusable and already released).
@@ -203,24 +206,31 @@ int ps_port_config_parse(const char *text, size_t len,
 			 unsigned int nb_others, struct ps_port_config *pc,
 			 struct ps_errors *errs);
 
+struct json_t;
+/*
+ * One route object, as the configuration's "routes" and the REST API
+ * (/v1/routes) take it, with one rule set:
+ *   "dst"      "a.b.c.d/len" without host bits, or "default"; required
+ *   "type"     "unicast" (the default), "blackhole" or "unreachable"; the
+ *              last two have no gateway, dev or encap
+ *   "gateway"  a unicast address, not one of this node's own
+ *   "dev"      a port of ports[0..nb_ports); absent: the uplink among them
+ *   "encap"    {"type": "vxlan", "remote", "vni" (cfg's overlay VNI by
+ *              default), "mac"}: a tunnel to a remote VTEP (a unicast
+ *              address, not ours); then no gateway or dev
+ * Every problem goes to errs under path ("$.routes[2]"; "" names the
+ * members alone, "dst"). Returns 0 and fills rc, or -EINVAL.
+ */
+int ps_route_config_parse(const struct json_t *obj, const char *path,
+			  const struct ps_config *cfg,
+			  const struct ps_port_config *ports,
+			  unsigned int nb_ports, struct ps_route_config *rc,
+			  struct ps_errors *errs);
+/* "unicast", "blackhole", "unreachable" */
+const char *ps_route_type_name(enum ps_route_type t);
+
 const char *ps_port_role_name(enum ps_port_role role);
 const char *ps_port_arg(const struct ps_port_config *pc, const char *key);
-
-/* Address helpers shared with the REST API. Return 0 or -EINVAL. */
-int ps_parse_ip4(const char *s, uint32_t *addr);
-int ps_parse_prefix4(const char *s, struct ps_prefix4 *p);
-int ps_parse_mac(const char *s, struct rte_ether_addr *mac);
-bool ps_prefix4_contains(const struct ps_prefix4 *p, uint32_t addr);
-
-/*
- * 224.0.0.0/4, h in host order. DPDK 22.11's RTE_IS_IPV4_MCAST shifts 224
- * into the sign bit of an int (undefined behaviour, UBSan reports it).
- */
-static inline bool
-ps_ip4_is_mcast(uint32_t h)
-{
-	return (h >> 28) == 0xe;
-}
 
 /*
  * Driver profiles (drivers-cfg/<driver>.json): how a port of that driver is

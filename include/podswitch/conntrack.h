@@ -41,6 +41,7 @@
  * ps_ct_free only when no reader is online any more.
  */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -233,7 +234,7 @@ static inline void
 ps_ct_tuple_icmp(struct ps_ct_tuple *t, uint32_t src_ip, uint32_t dst_ip,
 		 uint16_t id)
 {
-	ps_ct_tuple_set(t, 1, src_ip, dst_ip, id, id);
+	ps_ct_tuple_set(t, IPPROTO_ICMP, src_ip, dst_ip, id, id);
 }
 
 /* The tuple of the other direction (without NAT). */

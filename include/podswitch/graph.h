@@ -14,6 +14,7 @@
  * own per-node counters are the per-reason drop counters.
  */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,8 +44,9 @@ enum ps_nat_pool_id {
 static inline int
 ps_nat_pool_of(uint8_t proto)
 {
-	return proto == 6 ? PS_NAT_POOL_TCP : proto == 17 ? PS_NAT_POOL_UDP :
-	       proto == 1 ? PS_NAT_POOL_ICMP : -1;
+	return proto == IPPROTO_TCP ? PS_NAT_POOL_TCP :
+	       proto == IPPROTO_UDP ? PS_NAT_POOL_UDP :
+	       proto == IPPROTO_ICMP ? PS_NAT_POOL_ICMP : -1;
 }
 
 extern int ps_logtype_graph;
@@ -57,16 +59,7 @@ extern int ps_logtype_graph;
 	((const uint8_t *)&(a))[0], ((const uint8_t *)&(a))[1],		\
 	((const uint8_t *)&(a))[2], ((const uint8_t *)&(a))[3]
 
-/* ICMP types and codes the graph sends */
-#define PS_ICMP_DEST_UNREACH 3
-#define PS_ICMP_SOURCE_QUENCH 4
-#define PS_ICMP_REDIRECT 5
-#define PS_ICMP_TIME_EXCEEDED 11
-#define PS_ICMP_PARAM_PROBLEM 12
-#define PS_ICMP_NET_UNREACH 0
-#define PS_ICMP_HOST_UNREACH 1
-#define PS_ICMP_PORT_UNREACH 3
-#define PS_ICMP_FRAG_NEEDED 4
+/* ICMP types and codes the graph sends: PS_ICMP_* of podswitch/inet.h */
 
 /*
  * Per-packet metadata in the mbuf private area, written by the L3 nodes.

@@ -214,11 +214,6 @@ int ps_nat_tuple_get(const struct rte_mbuf *m, uint16_t l3_off,
 
 /* ICMP errors ---------------------------------------------------------- */
 
-/* Destination unreachable (incl. fragmentation needed), source quench,
- * redirect, time exceeded, parameter problem: the types that quote a
- * packet (RFC 792, as Linux icmp_is_err). */
-bool ps_nat_icmp_is_error(uint8_t type);
-
 /*
  * The tuple of the packet quoted by the ICMP error at l3_off, as quoted:
  * it travelled the other way, so the conntrack entry it belongs to is

@@ -112,6 +112,17 @@ int ps_route_get(const struct ps_route_table *rt, const struct ps_prefix4 *dst,
  */
 int ps_route_replace_all(struct ps_route_table *rt, const struct ps_route *routes,
 			 unsigned int n);
+/*
+ * The same for a writer that may block: when old generations that readers
+ * have not left yet hold the memory (-ENOMEM; a worker descheduled, say),
+ * wait once for every reader to pass a quiescent state (a graph walk,
+ * normally microseconds), free what they held, and try again. self is
+ * the caller's RCU reader id when it is also a reader (in-process tests),
+ * else RTE_QSBR_THRID_INVALID.
+ */
+int ps_route_replace_all_wait(struct ps_route_table *rt,
+			      const struct ps_route *routes, unsigned int n,
+			      unsigned int self);
 
 typedef int (*ps_route_walk_cb)(const struct ps_route *r, void *arg);
 /* Every route, by prefix order of insertion; stops when cb returns != 0. */

@@ -13,7 +13,7 @@
 
 #include <rte_ethdev.h>
 
-#include "config_json.h"
+#include "config_private.h"
 #include "ps_build_config.h"
 
 static struct ps_profile *profiles;
@@ -79,7 +79,7 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 		"rx_offloads", "tx_offloads", "eal_args", "promiscuous", NULL };
 	static const char *const arg_keys[] = { "required", "kvarg", "default",
 		NULL };
-	unsigned int before = errs->count;
+	unsigned int before = ps_errors_seen(errs);
 	const json_t *args, *arr;
 	char kind[PS_NAME_MAX] = "vdev";
 	uint64_t u;
@@ -90,10 +90,10 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 	pr->rx_desc = 1024;
 	pr->tx_desc = 1024;
 	pr->promiscuous = true;
-	ps_json_unknown_keys(root, path, keys, errs);
-	ps_json_string(root, path, "driver", true, pr->driver,
+	ps_json_unknown_keys(root, path, keys, NULL, errs);
+	ps_json_string(root, path, "driver", PS_JP_REQUIRED, pr->driver,
 		       sizeof(pr->driver), errs);
-	ps_json_string(root, path, "kind", false, kind, sizeof(kind), errs);
+	ps_json_string(root, path, "kind", 0, kind, sizeof(kind), errs);
 	if (strcmp(kind, "vdev") == 0)
 		pr->kind = PS_PROFILE_VDEV;
 	else if (strcmp(kind, "ring") == 0)
@@ -105,31 +105,31 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 	else
 		ps_errors_add(errs, path, "kind must be vdev, ring, pci or af_packet");
 	if (pr->kind == PS_PROFILE_VDEV)
-		ps_json_string(root, path, "vdev_prefix", true,
+		ps_json_string(root, path, "vdev_prefix", PS_JP_REQUIRED,
 			       pr->vdev_prefix, sizeof(pr->vdev_prefix), errs);
-	ps_json_string(root, path, "queues_kvarg", false, pr->queues_kvarg,
+	ps_json_string(root, path, "queues_kvarg", 0, pr->queues_kvarg,
 		       sizeof(pr->queues_kvarg), errs);
-	if (ps_json_uint(root, path, "rx_desc", false, 16, 32768, &u, errs))
+	if (ps_json_uint(root, path, "rx_desc", 0, 16, 32768, &u, errs))
 		pr->rx_desc = (uint16_t)u;
-	if (ps_json_uint(root, path, "tx_desc", false, 16, 32768, &u, errs))
+	if (ps_json_uint(root, path, "tx_desc", 0, 16, 32768, &u, errs))
 		pr->tx_desc = (uint16_t)u;
-	ps_json_bool(root, path, "promiscuous", false, &pr->promiscuous, errs);
+	ps_json_bool(root, path, "promiscuous", 0, &pr->promiscuous, errs);
 
-	arr = ps_json_array(root, path, "rx_offloads", false, errs);
+	arr = ps_json_array(root, path, "rx_offloads", 0, errs);
 	if (arr != NULL) {
 		char p[PS_JPATH_MAX];
 
 		ps_jpath_key(p, path, "rx_offloads");
 		pr->rx_offloads = parse_offloads(arr, p, rx_offload_names, errs);
 	}
-	arr = ps_json_array(root, path, "tx_offloads", false, errs);
+	arr = ps_json_array(root, path, "tx_offloads", 0, errs);
 	if (arr != NULL) {
 		char p[PS_JPATH_MAX];
 
 		ps_jpath_key(p, path, "tx_offloads");
 		pr->tx_offloads = parse_offloads(arr, p, tx_offload_names, errs);
 	}
-	arr = ps_json_array(root, path, "eal_args", false, errs);
+	arr = ps_json_array(root, path, "eal_args", 0, errs);
 	if (arr != NULL) {
 		size_t i;
 
@@ -147,7 +147,7 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 		}
 	}
 
-	args = ps_json_object(root, path, "args", false, errs);
+	args = ps_json_object(root, path, "args", 0, errs);
 	if (args != NULL) {
 		char ap[PS_JPATH_MAX];
 
@@ -165,18 +165,18 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 			a = &pr->args[pr->nb_args++];
 			strcpy(a->key, key);
 			strcpy(a->kvarg, key);
-			ps_json_unknown_keys(v, p, arg_keys, errs);
-			ps_json_bool(v, p, "required", false, &a->required, errs);
+			ps_json_unknown_keys(v, p, arg_keys, NULL, errs);
+			ps_json_bool(v, p, "required", 0, &a->required, errs);
 			if (json_is_null(json_object_get(v, "kvarg")))
 				a->kvarg[0] = '\0';
 			else
-				ps_json_string(v, p, "kvarg", false, a->kvarg,
+				ps_json_string(v, p, "kvarg", 0, a->kvarg,
 					       sizeof(a->kvarg), errs);
-			ps_json_string(v, p, "default", false, a->def,
+			ps_json_string(v, p, "default", 0, a->def,
 				       sizeof(a->def), errs);
 		}
 	}
-	return errs->count == before ? 0 : -EINVAL;
+	return ps_errors_seen(errs) == before ? 0 : -EINVAL;
 }
 
 int

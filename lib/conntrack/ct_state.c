@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_icmp.h>
 #include <rte_tcp.h>
 
 #include "ct_private.h"
@@ -73,7 +74,7 @@ ct_pkt_can_create(uint8_t proto, const struct ps_ct_pkt *pkt)
 	case IPPROTO_UDP:
 		return true;
 	case IPPROTO_ICMP:
-		return pkt->icmp_type == 8;
+		return pkt->icmp_type == RTE_IP_ICMP_ECHO_REQUEST;
 	default:
 		return false;
 	}

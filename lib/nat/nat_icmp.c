@@ -14,21 +14,6 @@
 
 #define ICMP_HDR_LEN 8
 
-bool
-ps_nat_icmp_is_error(uint8_t type)
-{
-	switch (type) {
-	case 3:		/* destination unreachable, fragmentation needed */
-	case 4:		/* source quench */
-	case 5:		/* redirect */
-	case 11:	/* time exceeded */
-	case 12:	/* parameter problem */
-		return true;
-	default:
-		return false;
-	}
-}
-
 struct icmp_err_view {
 	uint8_t *ip;		/* outer IP header */
 	uint8_t *icmp;		/* outer ICMP header */
@@ -53,7 +38,7 @@ icmp_error_parse(const struct rte_mbuf *m, uint16_t l3_off,
 	if (avail < hlen + ICMP_HDR_LEN)
 		return -PS_NAT_ERR_TRUNCATED;
 	v->icmp = v->ip + hlen;
-	if (!ps_nat_icmp_is_error(v->icmp[0]))
+	if (!ps_icmp_is_error(v->icmp[0]))
 		return -PS_NAT_ERR_NOT_ICMP_ERROR;
 
 	q = v->icmp + ICMP_HDR_LEN;

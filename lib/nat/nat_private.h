@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <podswitch/inet.h>
 #include <podswitch/nat.h>
 
 /*
@@ -84,9 +86,6 @@ st32(uint8_t *p, uint32_t v)
 #define IP4_OFF_CKSUM 10
 #define IP4_OFF_SRC 12
 #define IP4_OFF_DST 16
-
-#define ICMP_ECHO_REPLY 0
-#define ICMP_ECHO_REQUEST 8
 
 /* Where the L4 fields a translation touches lie, once checked. */
 enum l4_kind {

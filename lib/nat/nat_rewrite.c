@@ -102,7 +102,8 @@ nat_plan_l4(uint8_t *ip, unsigned int hlen, unsigned int avail, bool quoted,
 		 * matters here, but a shorter ICMP message is broken anyway */
 		if (left < 8)
 			return -PS_NAT_ERR_TRUNCATED;
-		if (l4[0] == ICMP_ECHO_REQUEST || l4[0] == ICMP_ECHO_REPLY) {
+		if (l4[0] == RTE_IP_ICMP_ECHO_REQUEST ||
+		    l4[0] == RTE_IP_ICMP_ECHO_REPLY) {
 			p->kind = L4_ICMP_ECHO;
 			p->l4_cksum = true;
 		}

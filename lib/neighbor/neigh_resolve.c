@@ -17,6 +17,8 @@
 
 #include <rte_byteorder.h>
 
+#include <podswitch/inet.h>
+
 #include "neigh_private.h"
 
 #define REQ_BURST 32
@@ -31,26 +33,23 @@ ip_is_unicast(uint32_t ip)
 }
 
 static const char *
-ip_str(uint32_t ip, char *buf, size_t len)
+ip_str(uint32_t ip, char *buf)
 {
-	uint32_t h = rte_be_to_cpu_32(ip);
-
-	snprintf(buf, len, "%u.%u.%u.%u", h >> 24, (h >> 16) & 0xff,
-		 (h >> 8) & 0xff, h & 0xff);
+	ps_ip4_fmt(buf, ip);
 	return buf;
 }
 
 static void
 table_full(struct ps_neigh_table *nt, uint32_t ip)
 {
-	char a[16];
+	char a[PS_IP4_STRLEN];
 
 	nt->st.full++;
 	/* The first refusal and then one in 65536: a scan must not flood
 	 * the log; the counter has the total. */
 	if (nt->st.full == 1 || (nt->st.full & 0xffff) == 0)
 		NEIGH_LOG(WARNING, "%s: table full (%u entries), %s refused\n",
-			  nt->name, nt->size, ip_str(ip, a, sizeof(a)));
+			  nt->name, nt->size, ip_str(ip, a));
 }
 
 static void
@@ -84,7 +83,7 @@ static void
 learn_one(struct ps_neigh_table *nt, const struct neigh_learn_req *r)
 {
 	struct neigh_entry *e;
-	char a[16];
+	char a[PS_IP4_STRLEN];
 
 	if (!ip_is_unicast(r->ip) || !rte_is_valid_assigned_ether_addr(&r->mac))
 		return;
@@ -123,7 +122,7 @@ learn_one(struct ps_neigh_table *nt, const struct neigh_learn_req *r)
 		e->retries = 0;
 		nt->st.resolved++;
 		NEIGH_LOG(DEBUG, "%s: %s resolved on port %u\n", nt->name,
-			  ip_str(r->ip, a, sizeof(a)), r->port_id);
+			  ip_str(r->ip, a), r->port_id);
 		neigh_release_held(nt, e);
 		return;
 	}
@@ -215,13 +214,13 @@ fail(struct ps_neigh_table *nt, struct neigh_entry *e)
 	struct rte_mbuf *held[PS_NEIGH_HOLD_MAX];
 	unsigned int i, n = e->nb_held;
 	uint32_t ip = e->pub.ip;
-	char a[16];
+	char a[PS_IP4_STRLEN];
 
 	neigh_set_state(nt, e, PS_NEIGH_FAILED);
 	e->failed_since_ms = nt->now_ms;
 	nt->st.failed++;
 	NEIGH_LOG(DEBUG, "%s: %s failed after %u solicits, %u packets "
-		  "unreachable\n", nt->name, ip_str(ip, a, sizeof(a)),
+		  "unreachable\n", nt->name, ip_str(ip, a),
 		  e->retries + 1, n);
 	memcpy(held, e->held, n * sizeof(held[0]));
 	e->nb_held = 0;

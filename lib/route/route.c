@@ -145,12 +145,9 @@ ps_route_lookup_bulk(const struct ps_route_table *rt, const uint32_t *dst,
 static bool
 prefix_ok(const struct ps_prefix4 *p)
 {
-	uint32_t mask;
-
 	if (p->len > 32)
 		return false;
-	mask = p->len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - p->len));
-	return (p->addr & ~mask) == 0;
+	return ps_prefix4_net(p->addr, p->len) == p->addr;
 }
 
 /*
@@ -295,6 +292,20 @@ ps_route_replace_all(struct ps_route_table *rt, const struct ps_route *routes,
 	rt->generations++;
 	rt_retire(rt, old);
 	return 0;
+}
+
+int
+ps_route_replace_all_wait(struct ps_route_table *rt,
+			  const struct ps_route *routes, unsigned int n,
+			  unsigned int self)
+{
+	int rc = ps_route_replace_all(rt, routes, n);
+
+	if (rc != -ENOMEM || rt->qsv == NULL)
+		return rc;
+	rte_rcu_qsbr_synchronize(rt->qsv, self);
+	ps_route_reclaim(rt);
+	return ps_route_replace_all(rt, routes, n);
 }
 
 /* cb may delete the route it is given, nothing else. */

@@ -282,7 +282,7 @@ parent_entry(const struct rt_gen *g, const struct ps_prefix4 *dst)
 	int len, i;
 
 	for (len = dst->len - 1; len > 0; len--) {
-		p.addr = rte_cpu_to_be_32(host & (~0u << (32 - len)));
+		p.addr = rte_cpu_to_be_32(host & ps_prefix4_mask(len));
 		p.len = (uint8_t)len;
 		i = rt_gen_find(g, &p);
 		if (i >= 0)

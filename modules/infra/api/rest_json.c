@@ -65,28 +65,12 @@ rest_body(const struct ps_http_request *req, struct ps_http_response *resp)
 	return j;
 }
 
-void
-rest_fmt_ip(char *buf, size_t size, uint32_t addr)
-{
-	const uint8_t *b = (const uint8_t *)&addr;
-
-	snprintf(buf, size, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-}
-
-void
-rest_fmt_prefix(char *buf, size_t size, const struct ps_prefix4 *p)
-{
-	const uint8_t *b = (const uint8_t *)&p->addr;
-
-	snprintf(buf, size, "%u.%u.%u.%u/%u", b[0], b[1], b[2], b[3], p->len);
-}
-
 json_t *
 rest_json_ip(uint32_t addr)
 {
-	char s[16];
+	char s[PS_IP4_STRLEN];
 
-	rest_fmt_ip(s, sizeof(s), addr);
+	ps_ip4_fmt(s, addr);
 	return json_string(s);
 }
 
@@ -101,32 +85,6 @@ rest_json_mac(const struct rte_ether_addr *mac)
 	return json_string(s);
 }
 
-int
-rest_parse_prefix(const char *s, struct ps_prefix4 *p, const char **why)
-{
-	uint32_t mask;
-
-	if (strcmp(s, "default") == 0) {
-		p->addr = 0;
-		p->len = 0;
-		return 0;
-	}
-	if (strchr(s, '/') == NULL) {
-		*why = "must be a prefix \"a.b.c.d/len\"";
-		return -EINVAL;
-	}
-	if (ps_parse_prefix4(s, p) < 0) {
-		*why = "not a valid IPv4 prefix \"a.b.c.d/len\" (len 0..32)";
-		return -EINVAL;
-	}
-	mask = p->len ? ~0u << (32 - p->len) : 0;
-	if ((rte_be_to_cpu_32(p->addr) & ~mask) != 0) {
-		*why = "host bits are set";
-		return -EINVAL;
-	}
-	return 0;
-}
-
 const char *
 rest_port_name(const struct ps_dataplane *dp, uint16_t port_id)
 {
@@ -139,7 +97,6 @@ rest_port_name(const struct ps_dataplane *dp, uint16_t port_id)
 			return dp->ports[i].name;
 	return NULL;
 }
-
 
 void
 rest_reply_errors(struct ps_http_response *resp, int rc,

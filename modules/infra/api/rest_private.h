@@ -101,16 +101,9 @@ void rest_reply_errors(struct ps_http_response *resp, int rc,
 /* Parse the request body as JSON; NULL after answering 400. */
 json_t *rest_body(const struct ps_http_request *req,
 		  struct ps_http_response *resp);
-/* "a.b.c.d" and "a.b.c.d/len" of network-order addresses. */
-void rest_fmt_ip(char *buf, size_t size, uint32_t addr);
-void rest_fmt_prefix(char *buf, size_t size, const struct ps_prefix4 *p);
+/* Text of addresses: ps_ip4_fmt() and ps_prefix4_fmt() (inet.h). */
 json_t *rest_json_ip(uint32_t addr);
 json_t *rest_json_mac(const struct rte_ether_addr *mac);
-/*
- * Strict prefix: "a.b.c.d/len" (len <= 32, no host bits) or "default".
- * Returns 0, or -EINVAL with the reason in why.
- */
-int rest_parse_prefix(const char *s, struct ps_prefix4 *p, const char **why);
 /* Name of a DPDK port id, REST_DEV_SEGMENT, or NULL if unknown. */
 const char *rest_port_name(const struct ps_dataplane *dp, uint16_t port_id);
 

@@ -102,18 +102,18 @@ struct routes_ctx {
 	unsigned int skipped;
 };
 
-/* One API route in the shape route_from_json() takes. */
+/* One API route in the shape ps_route_config_parse() takes. */
 static int
 route_cb(const struct ps_route *rt, void *arg)
 {
 	struct routes_ctx *c = arg;
 	const char *dev;
-	char dst[24];
+	char dst[PS_PREFIX4_STRLEN];
 	json_t *j;
 
 	if (rt->origin != PS_ROUTE_API)
 		return 0;
-	rest_fmt_prefix(dst, sizeof(dst), &rt->dst);
+	ps_prefix4_fmt(dst, &rt->dst);
 	j = json_pack("{s:s}", "dst", dst);
 	switch (rt->nh.type) {
 	case PS_NH_BLACKHOLE:

@@ -73,13 +73,14 @@ tables_use(const struct ps_dataplane *dp)
 static json_t *
 node_json(const struct ps_config *cfg)
 {
-	char ip[24], pod[24], cl[24], svc[24];
+	char ip[PS_PREFIX4_STRLEN], pod[PS_PREFIX4_STRLEN];
+	char cl[PS_PREFIX4_STRLEN], svc[PS_PREFIX4_STRLEN];
 	json_t *j;
 
-	rest_fmt_prefix(ip, sizeof(ip), &cfg->node_ip);
-	rest_fmt_prefix(pod, sizeof(pod), &cfg->pod_cidr);
-	rest_fmt_prefix(cl, sizeof(cl), &cfg->cluster_cidr);
-	rest_fmt_prefix(svc, sizeof(svc), &cfg->service_cidr);
+	ps_prefix4_fmt(ip, &cfg->node_ip);
+	ps_prefix4_fmt(pod, &cfg->pod_cidr);
+	ps_prefix4_fmt(cl, &cfg->cluster_cidr);
+	ps_prefix4_fmt(svc, &cfg->service_cidr);
 	j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s}",
 		      "name", cfg->node_name, "ip", ip,
 		      "mac", rest_json_mac(&cfg->node_mac), "pod_cidr", pod,

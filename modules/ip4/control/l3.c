@@ -23,6 +23,7 @@
 #include <podswitch/vxlan.h>
 
 #include "dp_private.h"
+#include "ip4_routes.h"
 
 #define DP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
@@ -110,6 +111,17 @@ neigh_unreachable(void *ctx, struct rte_mbuf *m, uint32_t ip)
 }
 
 static int
+install_route(struct ps_dataplane *dp, const struct ps_route *r)
+{
+	int rc = ps_route_add(dp->routes, r);
+
+	if (rc < 0)
+		DP_LOG(ERR, "route " PS_IP4_FMT "/%u: %s\n",
+		       PS_IP4_BYTES(r->dst.addr), r->dst.len, rte_strerror(-rc));
+	return rc;
+}
+
+static int
 add_route(struct ps_dataplane *dp, struct ps_prefix4 dst, uint8_t type,
 	  uint16_t port, uint32_t gw, uint8_t origin)
 {
@@ -118,15 +130,9 @@ add_route(struct ps_dataplane *dp, struct ps_prefix4 dst, uint8_t type,
 		.nh = { .type = type, .port_id = port, .gateway = gw },
 		.origin = origin,
 	};
-	uint32_t mask = dst.len ? ~0u << (32 - dst.len) : 0;
-	int rc;
 
-	r.dst.addr = rte_cpu_to_be_32(rte_be_to_cpu_32(dst.addr) & mask);
-	rc = ps_route_add(dp->routes, &r);
-	if (rc < 0)
-		DP_LOG(ERR, "route " PS_IP4_FMT "/%u: %s\n",
-		       PS_IP4_BYTES(r.dst.addr), r.dst.len, rte_strerror(-rc));
-	return rc;
+	r.dst.addr = ps_prefix4_net(dst.addr, dst.len);
+	return install_route(dp, &r);
 }
 
 static int
@@ -151,33 +157,17 @@ install_routes(struct ps_dataplane *dp)
 		rc = add_route(dp, cfg->node_ip, PS_NH_CONNECTED,
 			       (uint16_t)uplink, 0, PS_ROUTE_CONNECTED);
 	for (i = 0; rc == 0 && i < cfg->nb_routes; i++) {
-		const struct ps_route_config *rc_ = &cfg->routes[i];
-		int port = rc_->dev[0] == '\0' ? uplink :
-			   ps_dataplane_port_by_name(dp, rc_->dev);
+		struct ps_route r;
 
-		if (rc_->vxlan) {
-			int id = ps_vxlan_vtep_get(dp->vxlan, rc_->vxlan_remote,
-						   rc_->vxlan_vni,
-						   rc_->vxlan_has_mac ?
-						   &rc_->vxlan_mac : NULL);
-
-			if (id < 0) {
-				DP_LOG(ERR, "route %u: VTEP: %s\n", i,
-				       rte_strerror(-id));
-				return id;
-			}
-			rc = add_route(dp, rc_->dst, PS_NH_VXLAN, (uint16_t)id,
-				       rc_->vxlan_remote, PS_ROUTE_STATIC);
-			continue;
+		/* the configuration's ports are the first slots of dp's */
+		rc = ip4_route_resolve(dp, &cfg->routes[i], PS_ROUTE_STATIC,
+				       &r);
+		if (rc < 0) {
+			DP_LOG(ERR, "route %u: %s %s\n", i, cfg->routes[i].vxlan ?
+			       "VTEP:" : "no port", rte_strerror(-rc));
+			return rc;
 		}
-		if (port < 0) {
-			DP_LOG(ERR, "route %u: no port %s\n", i,
-			       rc_->dev[0] ? rc_->dev : "(uplink)");
-			return -ENOENT;
-		}
-		rc = add_route(dp, rc_->dst, rc_->gateway ? PS_NH_GATEWAY :
-			       PS_NH_CONNECTED, (uint16_t)port, rc_->gateway,
-			       PS_ROUTE_STATIC);
+		rc = install_route(dp, &r);
 	}
 	return rc;
 }

@@ -42,14 +42,6 @@ struct icmp_error_ctx {
 _Static_assert(sizeof(struct icmp_error_ctx) <= RTE_NODE_CTX_SZ, "ctx");
 
 static bool
-is_error_type(uint8_t t)
-{
-	return t == PS_ICMP_DEST_UNREACH || t == PS_ICMP_SOURCE_QUENCH ||
-	       t == PS_ICMP_REDIRECT || t == PS_ICMP_TIME_EXCEEDED ||
-	       t == PS_ICMP_PARAM_PROBLEM;
-}
-
-static bool
 suppressed(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 {
 	uint16_t hlen = (ip->version_ihl & 0xf) * 4;
@@ -68,7 +60,7 @@ suppressed(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
 	    rte_be_to_cpu_16(ip->total_length) >= hlen + 1) {
 		const uint8_t *type = (const uint8_t *)ip + hlen;
 
-		if (is_error_type(*type))
+		if (ps_icmp_is_error(*type))
 			return true;
 	}
 	return false;

@@ -200,7 +200,7 @@ prefix_mask(const struct ps_prefix4 *p, uint32_t *net, uint32_t *mask)
 		*mask = UINT32_MAX;
 		return;
 	}
-	m = ~0u << (32 - p->len);
+	m = ps_prefix4_mask(p->len);
 	*mask = rte_cpu_to_be_32(m);
 	*net = p->addr & *mask;
 }

@@ -21,6 +21,8 @@
 
 #include <rte_malloc.h>
 
+#include <podswitch/inet.h>
+
 #include "svc_change.h"
 
 /* A frontend key that a service of the change will hold. */
@@ -454,16 +456,16 @@ fe_field(uint8_t kind, unsigned int pi, char *buf, size_t len)
 static void
 fe_str(const struct fe_key *k, char *buf, size_t len)
 {
-	uint32_t ip = rte_be_to_cpu_32(k->ip);
+	char ip[PS_IP4_STRLEN];
 
-	if (k->ip == 0)
+	if (k->ip == 0) {
 		snprintf(buf, len, "node port %u/%s", rte_be_to_cpu_16(k->port),
 			 k->proto == IPPROTO_TCP ? "TCP" : "UDP");
-	else
-		snprintf(buf, len, "%u.%u.%u.%u:%u/%s", ip >> 24,
-			 (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
-			 rte_be_to_cpu_16(k->port),
-			 k->proto == IPPROTO_TCP ? "TCP" : "UDP");
+		return;
+	}
+	ps_ip4_fmt(ip, k->ip);
+	snprintf(buf, len, "%s:%u/%s", ip, rte_be_to_cpu_16(k->port),
+		 k->proto == IPPROTO_TCP ? "TCP" : "UDP");
 }
 
 /* A key claimed twice in the change, or served by a service that keeps

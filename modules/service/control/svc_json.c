@@ -6,7 +6,6 @@
  * PUT /v1/services compares items in this form (ps_svc_replace_all).
  * GET /v1/services answers in its own flat shape (rest_services.c).
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 
@@ -15,10 +14,10 @@
 static json_t *
 ip_str(uint32_t ip)
 {
-	char buf[INET_ADDRSTRLEN];
-	struct in_addr a = { .s_addr = ip };
+	char buf[PS_IP4_STRLEN];
 
-	return json_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+	ps_ip4_fmt(buf, ip);
+	return json_string(buf);
 }
 
 static const char *
@@ -62,10 +61,9 @@ svc_annotations(const struct ps_svc_spec *s)
 			goto fail;
 		buf[0] = '\0';
 		for (i = 0; i < s->nb_weights; i++) {
-			char ip[INET_ADDRSTRLEN];
-			struct in_addr in = { .s_addr = s->weights[i].ip };
+			char ip[PS_IP4_STRLEN];
 
-			inet_ntop(AF_INET, &in, ip, sizeof(ip));
+			ps_ip4_fmt(ip, s->weights[i].ip);
 			len += snprintf(buf + len, 24 + 1, "%s%s=%u",
 					i ? "," : "", ip, s->weights[i].weight);
 		}
@@ -180,12 +178,9 @@ ps_k8s_svc_to_json(const struct ps_svc_spec *s)
 		json_t *arr = json_array();
 
 		for (i = 0; arr != NULL && i < s->nb_src_ranges; i++) {
-			char buf[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN];
-			struct in_addr a = { .s_addr = s->src_ranges[i].addr };
+			char buf[PS_PREFIX4_STRLEN];
 
-			inet_ntop(AF_INET, &a, ip, sizeof(ip));
-			snprintf(buf, sizeof(buf), "%s/%u", ip,
-				 s->src_ranges[i].len);
+			ps_prefix4_fmt(buf, &s->src_ranges[i]);
 			json_array_append_new(arr, json_string(buf));
 		}
 		set(spec, "loadBalancerSourceRanges", arr);

@@ -40,8 +40,6 @@
 /* SNAT ports tried when the reply tuple of the first one is taken */
 #define LB_PORT_TRIES 4
 
-#define LB_ICMP_ECHO_REPLY 0
-#define LB_ICMP_ECHO_REQUEST 8
 
 #define SERVICE_LB_DROPS(X)						\
 	/* conntrack said invalid (out of window, cannot start a flow) */\
@@ -209,14 +207,14 @@ lb_classify(struct rte_mbuf *m, struct lb_pkt *p)
 		if (l4len < sizeof(*ih))
 			return LB_PASS;
 		p->pkt.icmp_type = ih->icmp_type;
-		if (ih->icmp_type == LB_ICMP_ECHO_REQUEST ||
-		    ih->icmp_type == LB_ICMP_ECHO_REPLY) {
+		if (ih->icmp_type == RTE_IP_ICMP_ECHO_REQUEST ||
+		    ih->icmp_type == RTE_IP_ICMP_ECHO_REPLY) {
 			ps_ct_tuple_icmp(&p->key, ip->src_addr, ip->dst_addr,
 					 ih->icmp_ident);
 			p->pkt.payload_len = l4len - sizeof(*ih);
 			return LB_FLOW;
 		}
-		if (!ps_nat_icmp_is_error(ih->icmp_type) ||
+		if (!ps_icmp_is_error(ih->icmp_type) ||
 		    ps_nat_icmp_error_tuple(m, RTE_ETHER_HDR_LEN,
 					    &p->quoted) != PS_NAT_OK)
 			return LB_PASS;

@@ -12,6 +12,8 @@
 
 #include <rte_hash_crc.h>
 
+#include <podswitch/inet.h>
+
 #include "svc_private.h"
 
 /* Lookup ------------------------------------------------------------------ */
@@ -124,10 +126,8 @@ src_allowed(const struct ps_svc_port *sp, uint32_t src)
 
 	for (i = 0; i < sp->nb_src_ranges; i++) {
 		const struct ps_prefix4 *r = &sp->src_ranges[i];
-		uint32_t mask = r->len == 0 ? 0 :
-				rte_cpu_to_be_32(~0u << (32 - r->len));
 
-		if ((src & mask) == r->addr)
+		if (ps_prefix4_net(src, r->len) == r->addr)
 			return true;
 	}
 	return false;

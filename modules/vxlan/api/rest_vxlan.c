@@ -87,7 +87,7 @@ rest_vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
 		for (i = 0; i <= st.vteps; i++) {
 			const struct ps_vtep *v = ps_vxlan_vtep(dp->vxlan, i);
 			struct ps_vtep_counters c;
-			char ip[16];
+			char ip[PS_IP4_STRLEN];
 			uint64_t val;
 
 			/* the last row: remotes no route names (rx only) */
@@ -99,7 +99,7 @@ rest_vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
 			if (v != NULL) {
 				char mac[RTE_ETHER_ADDR_FMT_SIZE] = "";
 
-				rest_fmt_ip(ip, sizeof(ip), v->remote);
+				ps_ip4_fmt(ip, v->remote);
 				/* as /v1/routes writes it */
 				if (v->has_mac)
 					snprintf(mac, sizeof(mac),

@@ -5,9 +5,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
+#include <podswitch/inet.h>
 
-#include <podswitch/config.h>
+/* Written by hand: the route list formats 100k of these per GET. */
+static char *
+put_dec(char *o, unsigned int v)
+{
+	if (v >= 100)
+		*o++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*o++ = (char)('0' + v / 10 % 10);
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
+size_t
+ps_ip4_fmt(char *buf, uint32_t addr)
+{
+	const uint8_t *q = (const uint8_t *)&addr;
+	char *o = buf;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			*o++ = '.';
+		o = put_dec(o, q[i]);
+	}
+	*o = '\0';
+	return (size_t)(o - buf);
+}
+
+size_t
+ps_prefix4_fmt(char *buf, const struct ps_prefix4 *p)
+{
+	char *o = buf + ps_ip4_fmt(buf, p->addr);
+
+	*o++ = '/';
+	o = put_dec(o, p->len);
+	*o = '\0';
+	return (size_t)(o - buf);
+}
 
 int
 ps_parse_ip4(const char *s, uint32_t *addr)
@@ -50,13 +87,34 @@ ps_parse_prefix4(const char *s, struct ps_prefix4 *p)
 	return 0;
 }
 
+int
+ps_parse_prefix4_strict(const char *s, struct ps_prefix4 *p,
+			const char **why)
+{
+	if (strcmp(s, "default") == 0) {
+		p->addr = 0;
+		p->len = 0;
+		return 0;
+	}
+	if (strchr(s, '/') == NULL) {
+		*why = "must be a prefix \"a.b.c.d/len\"";
+		return -EINVAL;
+	}
+	if (ps_parse_prefix4(s, p) < 0) {
+		*why = "not a valid IPv4 prefix \"a.b.c.d/len\" (len 0..32)";
+		return -EINVAL;
+	}
+	if (ps_prefix4_net(p->addr, p->len) != p->addr) {
+		*why = "host bits are set";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 bool
 ps_prefix4_contains(const struct ps_prefix4 *p, uint32_t addr)
 {
-	uint32_t mask = p->len == 0 ? 0 : ~0u << (32 - p->len);
-
-	return (rte_be_to_cpu_32(p->addr) & mask) ==
-	       (rte_be_to_cpu_32(addr) & mask);
+	return ps_prefix4_net(p->addr, p->len) == ps_prefix4_net(addr, p->len);
 }
 
 int
