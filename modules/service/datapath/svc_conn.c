@@ -8,6 +8,7 @@
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 
+#include "service_dp.h"
 #include "svc_conn.h"
 
 int
@@ -19,15 +20,15 @@ svc_conn_take(struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto,
 
 		if (pi < 0)
 			return -EPROTONOSUPPORT;
-		port = ps_nat_port_alloc(ps_genv.nat_pool[pi], worker);
+		port = ps_nat_port_alloc(ps_svc_dp.nat_pool[pi], worker);
 		if (port < 0)
 			return -EADDRNOTAVAIL;
 		nat->snat_port = rte_cpu_to_be_16((uint16_t)port);
 	}
 	if (nat->endpoint_id != PS_CT_NO_ENDPOINT)
-		ps_svc_ep_conn_inc(ps_genv.svcs, nat->endpoint_id);
+		ps_svc_ep_conn_inc(ps_svc_dp.svcs, nat->endpoint_id);
 	if (ps_lb_l2_counted(client_ip, nat->dnat_ip, nat->snat_ip))
-		__atomic_fetch_add(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+		__atomic_fetch_add(&ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(
 			nat->dnat_ip)], 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -41,12 +42,12 @@ svc_conn_give(const struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto)
 	if (nat->snat_ip != 0) {
 		pi = ps_nat_pool_of(proto);
 		if (pi >= 0)
-			ps_nat_port_free(ps_genv.nat_pool[pi],
+			ps_nat_port_free(ps_svc_dp.nat_pool[pi],
 					 rte_be_to_cpu_16(nat->snat_port));
 	}
 	if (nat->endpoint_id != PS_CT_NO_ENDPOINT)
-		ps_svc_ep_conn_dec(ps_genv.svcs, nat->endpoint_id);
+		ps_svc_ep_conn_dec(ps_svc_dp.svcs, nat->endpoint_id);
 	if (ps_lb_l2_counted(client_ip, nat->dnat_ip, nat->snat_ip))
-		__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+		__atomic_fetch_sub(&ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(
 			nat->dnat_ip)], 1, __ATOMIC_RELAXED);
 }
