@@ -30,7 +30,7 @@
 #include <podswitch/service.h>
 #include <podswitch/state.h>
 
-#include "dp_private.h"
+#include "lb_private.h"
 
 #define CT_KIND "conntrack"
 #define LB_LOG(level, ...) \

@@ -22,7 +22,7 @@
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 
-#include "dp_private.h"
+#include "lb_private.h"
 
 #define DP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
