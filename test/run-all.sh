@@ -14,6 +14,10 @@ cd "$top" || exit 1
 bash test/setup-deps.sh || exit 1
 bash test/build.sh || exit 1
 
+# The libraries form a DAG, each declaring what it uses (link_with).
+echo "=== library dependencies ==="
+python3 devtools/check-lib-deps.py build || exit 1
+
 status=0
 echo "=== lint (devtools/lint.sh) ==="
 lint=passed

@@ -21,9 +21,10 @@
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
-#include <podswitch/stats.h>
+#include <podswitch/rest.h>
 
 #include "ps_build_config.h"
+#include "stats_print.h"
 
 #define EXIT_USAGE 2
 
@@ -233,12 +234,51 @@ on_hup(const struct app_opts *o)
 			o->log_file);
 }
 
+/*
+ * One pass of the management thread: the tables' timers, then the API.
+ * The API's wait is the loop's pacing: requests are answered at once and
+ * the timers still run every millisecond.
+ */
+static void
+mgmt_pass(struct ps_dataplane *dp, void *arg)
+{
+	ps_mgmt_poll(dp);
+	ps_rest_poll(arg, 1);
+}
+
+/*
+ * The API (api.* of the configuration) with what the state directory
+ * kept, then the workers and the management thread that serves it.
+ * Returns 0 or -errno, with nothing started and *rest NULL.
+ */
+static int
+start(struct ps_dataplane *dp, struct ps_rest **rest)
+{
+	int rc;
+
+	*rest = ps_rest_create(dp);
+	if (*rest == NULL) {
+		/* ps_rest_create() said which socket and why. */
+		return -rte_errno;
+	}
+	/* what the last run programmed, before anything forwards */
+	rc = ps_rest_state_restore(*rest);
+	if (rc == 0)
+		rc = ps_dataplane_start(dp, mgmt_pass, *rest);
+	if (rc < 0) {
+		ps_rest_free(*rest);
+		*rest = NULL;
+	}
+	return rc;
+}
+
 /* Everything after the EAL arguments are known. Returns the exit code. */
 static int
 run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
     char **eal_argv)
 {
 	static struct ps_dataplane dp;
+	struct ps_rest *rest = NULL;
 	unsigned int lcores[PS_MAX_WORKERS], nb_lcores = 0, lc;
 	int i, rc;
 
@@ -269,7 +309,7 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 
 	rc = ps_dataplane_init(&dp, cfg, lcores, nb_lcores);
 	if (rc == 0)
-		rc = ps_dataplane_start(&dp);
+		rc = start(&dp, &rest);
 	if (rc < 0) {
 		fprintf(stderr, "podswitch: cannot start the dataplane: %s\n",
 			rte_strerror(-rc));
@@ -294,6 +334,9 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 	}
 	printf("podswitch: stopping\n");
 	ps_dataplane_stop(&dp);
+	/* nothing runs now: what the API changed is written whole */
+	ps_rest_state_flush(rest);
+	ps_rest_free(rest);
 	ps_stats_print(stdout, &dp);
 	ps_dataplane_fini(&dp);
 	rte_eal_cleanup();

@@ -24,11 +24,18 @@
 
 extern int ps_logtype_dp;
 
-struct ps_rest;
+struct ps_dataplane;
 struct ps_vxlan;
 struct ps_ct;
 struct ps_svc_table;
 struct ps_lb_stale;
+
+/*
+ * One pass of the management thread's loop: ps_mgmt_poll() and whatever
+ * the caller serves (the daemon's REST API). It paces the loop: it should
+ * wait for work about a millisecond.
+ */
+typedef void (*ps_mgmt_pass_fn)(struct ps_dataplane *dp, void *arg);
 
 struct ps_dataplane {
 	const struct ps_config *cfg;
@@ -69,8 +76,13 @@ struct ps_dataplane {
 	volatile bool quit;
 	bool mgmt_running;
 	pthread_t mgmt_thread;
-	/* the REST server, served by the management thread */
-	struct ps_rest *rest;
+	/* what the management thread runs, pass after pass (start) */
+	ps_mgmt_pass_fn mgmt_pass;
+	void *mgmt_arg;
+	/* modules (module.h) whose init ran, in their order; whether their
+	 * start hooks ran (so stop runs theirs) */
+	unsigned int modules_up;
+	bool modules_started;
 	uint64_t start_tsc;
 };
 
@@ -81,17 +93,21 @@ struct ps_dataplane {
 int ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 		      const unsigned int *lcores, unsigned int nb_lcores);
 /*
- * Open the REST API (api.* of the configuration), then launch the workers
- * on their lcores and the management thread, which serves the API. Fails
- * (-errno, nothing started) when the API cannot listen.
+ * Run the modules' start hooks (what the state directory kept goes back),
+ * then launch the workers on their lcores and the management thread,
+ * which loops on pass(dp, arg) until the stop; pass NULL: ps_mgmt_poll()
+ * every millisecond. Fails (-errno, nothing started) when a module
+ * cannot start or a thread cannot be launched.
  */
-int ps_dataplane_start(struct ps_dataplane *dp);
-/* Stop workers and management thread, close the API (its socket is
- * unlinked); returns when they have exited. */
+int ps_dataplane_start(struct ps_dataplane *dp, ps_mgmt_pass_fn pass,
+		       void *arg);
+/* Stop workers and management thread, then run the modules' stop hooks
+ * (their state is saved); returns when the threads have exited. */
 void ps_dataplane_stop(struct ps_dataplane *dp);
 /* Close ports and free everything init built. */
 void ps_dataplane_fini(struct ps_dataplane *dp);
-/* One pass of management work (learn, ageing); the thread loops on it. */
+/* One pass of management work: every module's poll hook (learning,
+ * ageing, timers). */
 void ps_mgmt_poll(struct ps_dataplane *dp);
 /*
  * Hot plug (management thread): add a pod port while the workers run. The

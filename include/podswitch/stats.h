@@ -5,7 +5,6 @@
 /* Counters of ports, graph nodes (drops by reason) and tables. */
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include <rte_graph.h>
 
@@ -53,7 +52,5 @@ struct ps_mbuf_stats {
 };
 
 void ps_stats_mbufs(const struct ps_dataplane *dp, struct ps_mbuf_stats *out);
-/* Human-readable table of ports, nodes, drops and tables. */
-void ps_stats_print(FILE *f, const struct ps_dataplane *dp);
 
 #endif

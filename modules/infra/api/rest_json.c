@@ -98,6 +98,14 @@ rest_port_name(const struct ps_dataplane *dp, uint16_t port_id)
 	return NULL;
 }
 
+json_t *
+rest_json_port(const struct ps_dataplane *dp, uint16_t port_id)
+{
+	const char *name = rest_port_name(dp, port_id);
+
+	return name != NULL ? json_string(name) : json_null();
+}
+
 void
 rest_reply_errors(struct ps_http_response *resp, int rc,
 		  const struct ps_errors *errs)

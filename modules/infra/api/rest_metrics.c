@@ -10,16 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <podswitch/fdb.h>
 #include <podswitch/graph.h>
-#include <podswitch/neighbor.h>
-#include <podswitch/route.h>
+#include <podswitch/module.h>
 #include <podswitch/stats.h>
 
 #include "ps_build_config.h"
 #include "rest_private.h"
 
 #define MAX_NODES PS_STATS_MAX_NODES
+#define MAX_TABLES 32
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* A label value: backslash, double quote and newline are escaped. */
@@ -141,68 +140,110 @@ nodes(FILE *f)
 	}
 }
 
-static void
-table_samples(FILE *f, const char *name, const char *const tables[],
-	      const uint64_t values[], unsigned int n)
-{
-	unsigned int i;
+/* The modules' tables, gathered first: a family is written whole. */
+struct tables {
+	struct ps_table_stats t[MAX_TABLES];
+	unsigned int n;
+};
 
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s{table=\"%s\"} %" PRIu64 "\n", name, tables[i],
-			values[i]);
+static void
+table_collect(const struct ps_table_stats *t, void *arg)
+{
+	struct tables *ts = arg;
+
+	if (ts->n < MAX_TABLES)
+		ts->t[ts->n++] = *t;
 }
 
 static void
+table_gauge(FILE *f, const struct tables *ts, const char *name,
+	    const char *help, bool size)
+{
+	unsigned int i;
+
+	family(f, name, "gauge", help);
+	for (i = 0; i < ts->n; i++)
+		if (ts->t[i].show & PS_TABLE_METRICS)
+			fprintf(f, "%s{table=\"%s\"} %" PRIu64 "\n", name,
+				ts->t[i].name, size ? ts->t[i].size :
+				ts->t[i].entries);
+}
+
+/* Whether counter k of table i is the first of its family. */
+static bool
+family_first(const struct tables *ts, unsigned int i, unsigned int k)
+{
+	const char *m = ts->t[i].c[k].metric;
+	unsigned int a, b;
+
+	for (a = 0; a <= i; a++)
+		for (b = 0; b < (a == i ? k : ts->t[a].nb); b++)
+			if (ts->t[a].c[b].metric != NULL &&
+			    strcmp(ts->t[a].c[b].metric, m) == 0)
+				return false;
+	return true;
+}
+
+/* Every sample of the counter family of ts->t[i].c[k]. */
+static void
+counter_family(FILE *f, const struct tables *ts, unsigned int i,
+	       unsigned int k)
+{
+	const struct ps_table_counter *first = &ts->t[i].c[k];
+	unsigned int a, b;
+
+	family(f, first->metric, "counter", first->help);
+	for (a = i; a < ts->n; a++)
+		for (b = 0; b < ts->t[a].nb; b++) {
+			const struct ps_table_counter *c = &ts->t[a].c[b];
+
+			if (c->metric == NULL ||
+			    strcmp(c->metric, first->metric) != 0)
+				continue;
+			if (c->by_table)
+				fprintf(f, "%s{table=\"%s\"} %" PRIu64 "\n",
+					c->metric, ts->t[a].name, c->value);
+			else
+				fprintf(f, "%s %" PRIu64 "\n", c->metric,
+					c->value);
+		}
+}
+
+/*
+ * Use of the tables (gauges by table), then the counters the modules
+ * export: first the families shared by tables (full), then each table's
+ * own, in module order.
+ */
+static void
 tables(FILE *f, const struct ps_dataplane *dp)
 {
-	static const char *const names[] = { "fdb", "routes", "nexthops",
-		"neighbors" };
-	struct ps_fdb_stats fs;
-	struct ps_route_stats rs;
-	struct ps_neigh_stats ns;
+	static struct tables ts;
+	unsigned int i, k, pass;
 
-	ps_fdb_stats(dp->fdb, &fs);
-	ps_route_stats(dp->routes, &rs);
-	ps_neigh_stats(dp->neighbors, &ns);
+	ts.n = 0;
+	ps_modules_tables(dp, table_collect, &ts);
+	table_gauge(f, &ts, "podswitch_table_entries",
+		    "Entries in use in the table.", false);
+	table_gauge(f, &ts, "podswitch_table_size",
+		    "Entries the table can hold.", true);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < ts.n; i++)
+			for (k = 0; k < ts.t[i].nb; k++)
+				if (ts.t[i].c[k].metric != NULL &&
+				    ts.t[i].c[k].by_table == (pass == 0) &&
+				    family_first(&ts, i, k))
+					counter_family(f, &ts, i, k);
+}
 
-	family(f, "podswitch_table_entries", "gauge",
-	       "Entries in use in the table.");
-	table_samples(f, "podswitch_table_entries", names, (uint64_t[]){
-		fs.entries, rs.routes, rs.nexthops, ns.entries }, 4);
-	family(f, "podswitch_table_size", "gauge",
-	       "Entries the table can hold.");
-	table_samples(f, "podswitch_table_size", names, (uint64_t[]){
-		fs.size, rs.max_routes, rs.max_nexthops, ns.size }, 4);
-	family(f, "podswitch_table_full_total", "counter",
-	       "New entries refused because the table was full.");
-	table_samples(f, "podswitch_table_full_total",
-		      (const char *const[]){ "fdb", "routes", "neighbors" },
-		      (uint64_t[]){ fs.full, rs.full, ns.full }, 3);
+/* What the modules add beside the tables (VXLAN tunnels). */
+static void
+exts_metrics(FILE *f, const struct ps_dataplane *dp)
+{
+	const struct rest_ext *e;
 
-	family(f, "podswitch_fdb_learned_total", "counter",
-	       "MAC addresses learned.");
-	fprintf(f, "podswitch_fdb_learned_total %" PRIu64 "\n", fs.learned);
-	family(f, "podswitch_fdb_moved_total", "counter",
-	       "Learned MAC addresses that moved to another port.");
-	fprintf(f, "podswitch_fdb_moved_total %" PRIu64 "\n", fs.moved);
-	family(f, "podswitch_fdb_aged_total", "counter",
-	       "FDB entries removed by ageing.");
-	fprintf(f, "podswitch_fdb_aged_total %" PRIu64 "\n", fs.aged);
-	family(f, "podswitch_neighbor_solicits_total", "counter",
-	       "ARP requests sent to resolve neighbors.");
-	fprintf(f, "podswitch_neighbor_solicits_total %" PRIu64 "\n",
-		ns.solicits);
-	family(f, "podswitch_neighbor_failed_total", "counter",
-	       "Neighbor resolutions that ran out of retries.");
-	fprintf(f, "podswitch_neighbor_failed_total %" PRIu64 "\n", ns.failed);
-	family(f, "podswitch_neighbor_hold_dropped_total", "counter",
-	       "Packets dropped because a neighbor's hold queue was full.");
-	fprintf(f, "podswitch_neighbor_hold_dropped_total %" PRIu64 "\n",
-		ns.hold_dropped);
-	family(f, "podswitch_route_generations_total", "counter",
-	       "Whole route sets published (PUT /v1/routes).");
-	fprintf(f, "podswitch_route_generations_total %" PRIu64 "\n",
-		rs.generations);
+	for (e = rest_ext_next(NULL); e != NULL; e = rest_ext_next(e))
+		if (e->metrics != NULL)
+			e->metrics(f, dp);
 }
 
 static void
@@ -220,7 +261,7 @@ mbufs(FILE *f, const struct ps_dataplane *dp)
 	fprintf(f, "podswitch_mbuf_pool_in_use %u\n", ms.in_use);
 }
 
-void
+static void
 rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
 		 struct ps_http_response *resp, const char *arg)
 {
@@ -250,7 +291,7 @@ rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
 	nodes(f);
 	tables(f, dp);
 	mbufs(f, dp);
-	rest_vxlan_metrics(f, dp);
+	exts_metrics(f, dp);
 	ps_http_server_stats(r->srv, &hs);
 	family(f, "podswitch_api_requests_total", "counter",
 	       "REST API requests handled.");
@@ -266,3 +307,5 @@ rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
 	ps_http_response_body_take(resp, buf, len);
 	strcpy(resp->content_type, CONTENT_TYPE);
 }
+
+PS_REST_ROUTE("GET", "/metrics", rest_metrics_get);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 #include <rte_errno.h>
 
 #include <podswitch/port.h>
@@ -53,7 +52,7 @@ rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 	return p;
 }
 
-void
+static void
 rest_ports_get(struct ps_rest *r, const struct ps_http_request *req,
 	       struct ps_http_response *resp, const char *arg)
 {
@@ -68,7 +67,7 @@ rest_ports_get(struct ps_rest *r, const struct ps_http_request *req,
 	rest_reply(resp, 200, arr);
 }
 
-void
+static void
 rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
 {
@@ -129,7 +128,7 @@ rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 	rest_reply(resp, 201, rest_port_json(dp, (unsigned int)slot, false));
 }
 
-void
+static void
 rest_port_delete(struct ps_rest *r, const struct ps_http_request *req,
 		 struct ps_http_response *resp, const char *arg)
 {
@@ -163,7 +162,7 @@ rest_port_delete(struct ps_rest *r, const struct ps_http_request *req,
 	resp->status = 204;
 }
 
-void
+static void
 rest_port_get(struct ps_rest *r, const struct ps_http_request *req,
 	      struct ps_http_response *resp, const char *arg)
 {
@@ -176,3 +175,8 @@ rest_port_get(struct ps_rest *r, const struct ps_http_request *req,
 	}
 	rest_reply(resp, 200, rest_port_json(r->dp, (unsigned int)slot, true));
 }
+
+PS_REST_ROUTE("GET", "/v1/ports", rest_ports_get);
+PS_REST_ROUTE("POST", "/v1/ports", rest_ports_post);
+PS_REST_ROUTE("GET", "/v1/ports/*", rest_port_get);
+PS_REST_ROUTE("DELETE", "/v1/ports/*", rest_port_delete);

@@ -3,11 +3,13 @@
 #define PS_REST_PRIVATE_H
 
 /*
- * Inside the REST API. Files: rest_server.c (create, poll, free),
- * rest_router.c (method + path to a handler, 404/405), rest_json.c (bodies,
- * replies and the address and port helpers every handler shares),
- * rest_routes.c, rest_ports.c, rest_tables.c (fdb, neighbors), rest_status.c (status,
- * stats), rest_metrics.c (Prometheus text).
+ * Inside the REST API, shared by the modules' api/ folders. The server
+ * (modules/infra/api): rest_server.c (create, poll, free), rest_router.c
+ * (method + path to a registered handler, 404/405), rest_state.c (the
+ * state directory), rest_json.c (bodies, replies and the address and port
+ * helpers every handler shares), rest_ports.c, rest_status.c (status,
+ * stats), rest_metrics.c (Prometheus text). Each module registers its own
+ * handlers next to them: PS_REST_ROUTE, PS_REST_EXT, PS_REST_STATE.
  */
 
 #include <stdbool.h>
@@ -24,7 +26,6 @@
 #include <podswitch/dataplane.h>
 #include <podswitch/port.h>
 #include <podswitch/rest.h>
-#include <podswitch/service.h>
 
 #define REST_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_api, "rest: " __VA_ARGS__)
@@ -32,59 +33,156 @@
 /* What GET /v1/routes calls the pod segment, which is no single port. */
 #define REST_DEV_SEGMENT "pod-segment"
 
-/* healthCheckNodePort listeners (rest_healthz.c) */
-#define REST_MAX_HEALTHZ 32
-struct rest_healthz {
-	struct ps_rest *rest;
-	struct ps_http_server *srv;	/* NULL: slot free */
-	uint16_t port;
-	char ns[PS_K8S_NAME_MAX];
-	char name[PS_K8S_NAME_MAX];
+#define REST_CAT_(a, b) a ## b
+#define REST_CAT(a, b) REST_CAT_(a, b)
+
+/* Handlers --------------------------------------------------------------- */
+
+/* A handler; arg is the decoded segment a "*" of its route took (the
+ * last one when there are several). */
+typedef void (*rest_fn)(struct ps_rest *r, const struct ps_http_request *req,
+			struct ps_http_response *resp, const char *arg);
+
+/* A registered route: method and path pattern to a handler. */
+struct rest_route {
+	const char *method;
+	/* "/v1/ports/name": a segment "*" takes any one segment */
+	const char *path;
+	rest_fn fn;
+	struct rest_route *next;	/* the router's */
 };
 
-/* what of the state directory is behind the tables (rest_state.c) */
-enum rest_state_kind {
-	REST_STATE_PORTS,
-	REST_STATE_ROUTES,
-	REST_STATE_SERVICES,
-	REST_STATE_KINDS,
+/* Called by PS_REST_ROUTE before main(); aborts on a route taken. */
+void rest_route_register(struct rest_route *rt);
+
+/*
+ * PS_REST_ROUTE("GET", "/v1/ports", rest_ports_get) next to the handler;
+ * a path segment "*" takes any one segment. Whatever file or module
+ * registers them, routes are tried literal segments before "*", then
+ * GET, POST, PUT, DELETE: that is also the order of the methods in a
+ * 405's Allow header.
+ */
+#define PS_REST_ROUTE(method, path, fn) \
+	PS_REST_ROUTE_(method, path, fn, REST_CAT(rest_route_, __COUNTER__))
+#define PS_REST_ROUTE_(m, p, f, var) \
+	static struct rest_route var = { .method = (m), .path = (p), \
+					 .fn = (f) }; \
+	RTE_INIT(REST_CAT(var, _register)) \
+	{ \
+		rest_route_register(&var); \
+	}
+
+/* rest_router.c: the ps_http_handler of the server. */
+void rest_dispatch(const struct ps_http_request *req,
+		   struct ps_http_response *resp, void *ctx);
+
+/* Extensions ------------------------------------------------------------- */
+
+/*
+ * What a module adds to the server beyond its routes: work on every poll
+ * of the API (with private state of priv_size bytes per server, zeroed at
+ * create, see rest_ext_priv), a top-level object of GET /v1/stats named
+ * after it, families of GET /metrics. Every member but name is optional.
+ */
+struct rest_ext {
+	const char *name;
+	size_t priv_size;
+	void (*poll)(struct ps_rest *r, void *priv);
+	/* ps_rest_free: close what poll opened */
+	void (*close)(struct ps_rest *r, void *priv);
+	json_t *(*stats)(const struct ps_dataplane *dp);
+	void (*metrics)(FILE *f, const struct ps_dataplane *dp);
+	/* the server's */
+	unsigned int idx;
+	struct rest_ext *next;
 };
+
+#define REST_EXT_MAX 8
+
+void rest_ext_register(struct rest_ext *e);
+#define PS_REST_EXT(e) \
+	RTE_INIT(REST_CAT(rest_ext_register_, e)) \
+	{ \
+		rest_ext_register(&(e)); \
+	}
+/* The registered extensions, in registration order; NULL ends. */
+const struct rest_ext *rest_ext_next(const struct rest_ext *e);
+void *rest_ext_priv(struct ps_rest *r, const struct rest_ext *e);
+
+/* The state directory ---------------------------------------------------- */
+
+/*
+ * A kind of thing the API programs and the state directory keeps in a
+ * file of its name: its content is the request that rebuilds the whole
+ * set (restore_method, restore_path), or NULL to restore item by item
+ * only. rest_state.c writes the file when a request to one of its
+ * resources (the first path segment after /v1/) succeeded, and restores
+ * the kinds in rank order at start.
+ */
+struct rest_state_kind {
+	const char *name;
+	unsigned int rank;	/* ports 0 first: routes may name them */
+	const char *const *resources;	/* NULL-terminated */
+	bool always_sync;	/* written before the reply, however slow */
+	json_t *(*save)(const struct ps_dataplane *dp);
+	const char *restore_method;
+	const char *restore_path;
+	/* after the whole set was taken back: how many it holds */
+	unsigned int (*count)(const struct ps_dataplane *dp);
+	/* the set refused whole: each item that can stand alone (log the
+	 * refused ones with rest_state_refused); returns how many took */
+	unsigned int (*restore_items)(struct ps_rest *r, const json_t *doc,
+				      unsigned int *refused);
+	/* the server's */
+	unsigned int idx;
+	struct rest_state_kind *next;
+};
+
+#define REST_STATE_KINDS_MAX 8
+
+void rest_state_kind_register(struct rest_state_kind *k);
+#define PS_REST_STATE(k) \
+	RTE_INIT(REST_CAT(rest_state_register_, k)) \
+	{ \
+		rest_state_kind_register(&(k)); \
+	}
 
 struct rest_state {
-	bool dirty[REST_STATE_KINDS];
-	uint64_t write_cycles[REST_STATE_KINDS];	/* the last write took */
-	uint64_t last_write[REST_STATE_KINDS];	/* TSC when it ended */
-	bool failing[REST_STATE_KINDS];	/* the last write failed (logged) */
-	bool restoring;		/* replaying the files: nothing to write */
+	bool dirty[REST_STATE_KINDS_MAX];
+	/* what the last write took; TSC when it ended */
+	uint64_t write_cycles[REST_STATE_KINDS_MAX];
+	uint64_t last_write[REST_STATE_KINDS_MAX];
+	/* the last write failed (logged) */
+	bool failing[REST_STATE_KINDS_MAX];
+	/* replaying the files: nothing to write */
+	bool restoring;
 };
+
+/* a request to resource ("routes", "ports", ...) was answered with
+ * status; write what changed now or mark it for the poll */
+void rest_state_changed(struct ps_rest *r, const char *resource, int status);
+/* Write what is marked (paced; everything when force). */
+void rest_state_poll(struct ps_rest *r, bool force);
+/* Send one request through the router as a client would; returns the
+ * status, with the error message in why when >= 300. */
+int rest_replay(struct ps_rest *r, const char *method, const char *path,
+		const char *body, size_t len, char *why, size_t why_size);
+/* Log the n-th refused item of kind (the first few by name). */
+void rest_state_refused(const char *kind, unsigned int n, const char *item,
+			const char *why);
+
+extern int ps_logtype_state;
+#define STATE_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_state, "state: " __VA_ARGS__)
+
+/* The server ------------------------------------------------------------- */
 
 struct ps_rest {
 	struct ps_dataplane *dp;
 	struct rest_state state;
 	struct ps_http_server *srv;
-	struct rest_healthz healthz[REST_MAX_HEALTHZ];
-	uint64_t healthz_checked;	/* TSC of the last sync */
-	uint16_t healthz_failed;	/* port last refused, logged once */
+	void *ext_priv[REST_EXT_MAX];
 };
-
-/* rest_healthz.c: follow the Local services' health check ports and
- * answer on them; called on every poll of the API. */
-void rest_healthz_poll(struct ps_rest *r);
-void rest_healthz_free(struct ps_rest *r);
-
-/* rest_state.c: a request to resource ("routes", "ports", ...) was
- * answered with status; write what changed now or mark it for the poll. */
-void rest_state_changed(struct ps_rest *r, const char *resource, int status);
-/* Write what is marked (paced; everything when force). */
-void rest_state_poll(struct ps_rest *r, bool force);
-
-/* A handler; arg is the decoded last path segment of a "/.../{x}" route. */
-typedef void (*rest_fn)(struct ps_rest *r, const struct ps_http_request *req,
-			struct ps_http_response *resp, const char *arg);
-
-/* rest_router.c: the ps_http_handler of the server. */
-void rest_dispatch(const struct ps_http_request *req,
-		   struct ps_http_response *resp, void *ctx);
 
 /* rest_json.c */
 /* Send j (its reference is taken) as the body with status. */
@@ -106,10 +204,8 @@ json_t *rest_json_ip(uint32_t addr);
 json_t *rest_json_mac(const struct rte_ether_addr *mac);
 /* Name of a DPDK port id, REST_DEV_SEGMENT, or NULL if unknown. */
 const char *rest_port_name(const struct ps_dataplane *dp, uint16_t port_id);
-
-/* rest_vxlan.c: the overlay's counters for /v1/stats and /metrics. */
-json_t *rest_vxlan_stats(const struct ps_dataplane *dp);
-void rest_vxlan_metrics(FILE *f, const struct ps_dataplane *dp);
+/* That name as a JSON string, or null. */
+json_t *rest_json_port(const struct ps_dataplane *dp, uint16_t port_id);
 
 /* rest_status.c: counters shared by /v1/stats and /metrics. */
 struct rest_port_counters {
@@ -129,59 +225,5 @@ json_t *rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 json_t *rest_port_counters_json(const struct rest_port_counters *pc);
 /* Split a drop node name "<node>.drop.<reason>"; false if it is none. */
 bool rest_drop_node(const char *name, int *node_len, const char **reason);
-
-/* Handlers */
-void rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
-		     struct ps_http_response *resp, const char *arg);
-void rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
-		    struct ps_http_response *resp, const char *arg);
-void rest_metrics_get(struct ps_rest *r, const struct ps_http_request *req,
-		      struct ps_http_response *resp, const char *arg);
-void rest_routes_get(struct ps_rest *r, const struct ps_http_request *req,
-		     struct ps_http_response *resp, const char *arg);
-void rest_routes_post(struct ps_rest *r, const struct ps_http_request *req,
-		      struct ps_http_response *resp, const char *arg);
-void rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
-		     struct ps_http_response *resp, const char *arg);
-void rest_route_delete(struct ps_rest *r, const struct ps_http_request *req,
-		       struct ps_http_response *resp, const char *arg);
-void rest_ports_get(struct ps_rest *r, const struct ps_http_request *req,
-		    struct ps_http_response *resp, const char *arg);
-void rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
-		     struct ps_http_response *resp, const char *arg);
-void rest_port_get(struct ps_rest *r, const struct ps_http_request *req,
-		   struct ps_http_response *resp, const char *arg);
-void rest_port_delete(struct ps_rest *r, const struct ps_http_request *req,
-		      struct ps_http_response *resp, const char *arg);
-void rest_fdb_get(struct ps_rest *r, const struct ps_http_request *req,
-		  struct ps_http_response *resp, const char *arg);
-void rest_neighbors_get(struct ps_rest *r, const struct ps_http_request *req,
-			struct ps_http_response *resp, const char *arg);
-/* rest_services.c */
-/* Conntrack, services and NAT ports into a "tables" object (detail: the
- * counters of /v1/stats, else entries and size as /v1/status has them). */
-void rest_lb_tables(const struct ps_dataplane *dp, json_t *tables,
-		    bool detail);
-void rest_services_get(struct ps_rest *r, const struct ps_http_request *req,
-		       struct ps_http_response *resp, const char *arg);
-void rest_service_get(struct ps_rest *r, const struct ps_http_request *req,
-		      struct ps_http_response *resp, const char *arg);
-void rest_service_put(struct ps_rest *r, const struct ps_http_request *req,
-		      struct ps_http_response *resp, const char *arg);
-void rest_service_delete(struct ps_rest *r, const struct ps_http_request *req,
-			 struct ps_http_response *resp, const char *arg);
-void rest_service_endpoints_put(struct ps_rest *r,
-				const struct ps_http_request *req,
-				struct ps_http_response *resp,
-				const char *arg);
-void rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
-		       struct ps_http_response *resp, const char *arg);
-void rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
-		     struct ps_http_response *resp, const char *arg);
-void rest_conntrack_get(struct ps_rest *r, const struct ps_http_request *req,
-			struct ps_http_response *resp, const char *arg);
-void rest_conntrack_delete(struct ps_rest *r,
-			   const struct ps_http_request *req,
-			   struct ps_http_response *resp, const char *arg);
 
 #endif

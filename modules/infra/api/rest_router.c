@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Method + path to a handler. A path that exists with another method gets
- * 405 and an Allow header listing the methods it has; a path that does not
- * exist gets 404. HEAD is served as GET (the server drops the body).
+ * Method + path to a registered handler (PS_REST_ROUTE). A path that
+ * exists with another method gets 405 and an Allow header listing the
+ * methods it has; a path that does not exist gets 404. HEAD is served as
+ * GET (the server drops the body).
+ *
+ * Routes register in constructors, in link order; they are kept sorted
+ * (literal segments before "*", then by method) so that matching and the
+ * Allow header do not depend on it.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -14,55 +20,116 @@
 
 #define MAX_SEGS 8
 
-struct rest_route {
-	const char *method;
-	/* segments after the leading '/'; "*" takes one segment as arg */
-	const char *segs[MAX_SEGS];
-	rest_fn fn;
-};
+static struct rest_route *routes;
 
-static const struct rest_route routes[] = {
-	{ "GET", { "v1", "status" }, rest_status_get },
-	{ "GET", { "v1", "stats" }, rest_stats_get },
-	{ "GET", { "metrics" }, rest_metrics_get },
-	{ "GET", { "v1", "routes" }, rest_routes_get },
-	{ "POST", { "v1", "routes" }, rest_routes_post },
-	{ "PUT", { "v1", "routes" }, rest_routes_put },
-	{ "DELETE", { "v1", "routes", "*" }, rest_route_delete },
-	{ "GET", { "v1", "ports" }, rest_ports_get },
-	{ "POST", { "v1", "ports" }, rest_ports_post },
-	{ "GET", { "v1", "ports", "*" }, rest_port_get },
-	{ "DELETE", { "v1", "ports", "*" }, rest_port_delete },
-	{ "GET", { "v1", "fdb" }, rest_fdb_get },
-	{ "GET", { "v1", "neighbors" }, rest_neighbors_get },
-	{ "GET", { "v1", "services" }, rest_services_get },
-	{ "PUT", { "v1", "services" }, rest_services_put },
-	{ "GET", { "v1", "services", "*", "*" }, rest_service_get },
-	{ "PUT", { "v1", "services", "*", "*" }, rest_service_put },
-	{ "DELETE", { "v1", "services", "*", "*" }, rest_service_delete },
-	{ "PUT", { "v1", "services", "*", "*", "endpoints" },
-	  rest_service_endpoints_put },
-	{ "POST", { "v1", "apply" }, rest_apply_post },
-	{ "GET", { "v1", "conntrack" }, rest_conntrack_get },
-	{ "DELETE", { "v1", "conntrack" }, rest_conntrack_delete },
-};
+static unsigned int
+method_rank(const char *m)
+{
+	static const char *const known[] = { "GET", "POST", "PUT", "DELETE" };
+	unsigned int i;
 
-/* Whether seg[0..n) matches rt; *arg is the segment taken by "*". */
+	for (i = 0; i < RTE_DIM(known); i++)
+		if (strcmp(m, known[i]) == 0)
+			return i;
+	return RTE_DIM(known);
+}
+
+/* The segment of a pattern that starts at *p; *p moves past it. */
+static size_t
+next_seg(const char **p, const char **seg)
+{
+	size_t len;
+
+	if (**p == '/')
+		(*p)++;
+	*seg = *p;
+	len = strcspn(*p, "/");
+	*p += len;
+	return len;
+}
+
+static bool
+is_star(const char *s, size_t len)
+{
+	return len == 1 && s[0] == '*';
+}
+
+/* Order of two patterns: segment by segment, a literal before "*", a
+ * shorter path before a longer one. */
+static int
+path_cmp(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		const char *sa, *sb;
+		size_t la = next_seg(&a, &sa), lb = next_seg(&b, &sb);
+		int c;
+
+		if (is_star(sa, la) != is_star(sb, lb))
+			return is_star(sa, la) ? 1 : -1;
+		c = strncmp(sa, sb, RTE_MIN(la, lb));
+		if (c != 0)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return (*a != '\0') - (*b != '\0');
+}
+
+static int
+route_cmp(const struct rest_route *x, const struct rest_route *y)
+{
+	int c = path_cmp(x->path, y->path);
+	unsigned int rx, ry;
+
+	if (c != 0)
+		return c;
+	rx = method_rank(x->method);
+	ry = method_rank(y->method);
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return strcmp(x->method, y->method);
+}
+
+void
+rest_route_register(struct rest_route *rt)
+{
+	struct rest_route **p = &routes;
+	int c = 1;
+
+	while (*p != NULL && (c = route_cmp(*p, rt)) < 0)
+		p = &(*p)->next;
+	/* Before main(): two handlers for one request is a build bug. */
+	if (rt->path[0] != '/' || (*p != NULL && c == 0)) {
+		fprintf(stderr, "podswitch: REST route %s %s: %s\n",
+			rt->method, rt->path, rt->path[0] != '/' ?
+			"the path must start with /" : "registered twice");
+		abort();
+	}
+	rt->next = *p;
+	*p = rt;
+}
+
+/* Whether seg[0..n) matches rt's pattern; *arg is the segment taken by
+ * the last "*". */
 static bool
 path_match(const struct rest_route *rt, const char *const seg[],
 	   unsigned int n, const char **arg)
 {
+	const char *p = rt->path, *s;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (i == MAX_SEGS || rt->segs[i] == NULL)
+		size_t len;
+
+		if (*p == '\0')
 			return false;
-		if (strcmp(rt->segs[i], "*") == 0)
+		len = next_seg(&p, &s);
+		if (is_star(s, len))
 			*arg = seg[i];
-		else if (strcmp(rt->segs[i], seg[i]) != 0)
+		else if (strlen(seg[i]) != len || strncmp(s, seg[i], len) != 0)
 			return false;
 	}
-	return i == MAX_SEGS || rt->segs[i] == NULL;
+	return *p == '\0';
 }
 
 static void
@@ -81,7 +148,7 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 			     req->method;
 	char buf[1024], allow[64] = "";
 	const char *seg[MAX_SEGS + 1];
-	unsigned int i;
+	const struct rest_route *rt;
 	int n;
 
 	n = ps_http_path_segments(req->path, buf, sizeof(buf), seg,
@@ -96,19 +163,19 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 					   "no such resource");
 		return;
 	}
-	for (i = 0; i < RTE_DIM(routes); i++) {
+	for (rt = routes; rt != NULL; rt = rt->next) {
 		const char *a = NULL;
 
-		if (!path_match(&routes[i], seg, (unsigned int)n, &a))
+		if (!path_match(rt, seg, (unsigned int)n, &a))
 			continue;
-		if (strcmp(routes[i].method, method) == 0) {
-			routes[i].fn(ctx, req, resp, a);
+		if (strcmp(rt->method, method) == 0) {
+			rt->fn(ctx, req, resp, a);
 			if (strcmp(method, "GET") != 0)
 				rest_state_changed(ctx, seg[1], resp->status);
 			return;
 		}
-		add_allow(allow, sizeof(allow), routes[i].method);
-		if (strcmp(routes[i].method, "GET") == 0)
+		add_allow(allow, sizeof(allow), rt->method);
+		if (strcmp(rt->method, "GET") == 0)
 			add_allow(allow, sizeof(allow), "HEAD");
 	}
 	if (allow[0] != '\0') {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The REST server's life: listeners from the configuration, poll, free. */
+/*
+ * The REST server's life: listeners from the configuration, poll, free;
+ * and the extensions modules register (PS_REST_EXT) with it.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +10,69 @@
 #include <rte_errno.h>
 
 #include "rest_private.h"
+
+static struct rest_ext *exts;
+static unsigned int nb_exts;
+
+void
+rest_ext_register(struct rest_ext *e)
+{
+	struct rest_ext **p = &exts;
+
+	if (nb_exts == REST_EXT_MAX) {
+		/* before main(): raise REST_EXT_MAX */
+		fprintf(stderr, "podswitch: REST extension %s: more than %u\n",
+			e->name, REST_EXT_MAX);
+		abort();
+	}
+	while (*p != NULL)
+		p = &(*p)->next;
+	e->idx = nb_exts++;
+	e->next = NULL;
+	*p = e;
+}
+
+const struct rest_ext *
+rest_ext_next(const struct rest_ext *e)
+{
+	return e == NULL ? exts : e->next;
+}
+
+void *
+rest_ext_priv(struct ps_rest *r, const struct rest_ext *e)
+{
+	return r->ext_priv[e->idx];
+}
+
+static void
+exts_close(struct ps_rest *r)
+{
+	const struct rest_ext *e;
+
+	for (e = exts; e != NULL; e = e->next) {
+		if (e->close != NULL && r->ext_priv[e->idx] != NULL)
+			e->close(r, r->ext_priv[e->idx]);
+		free(r->ext_priv[e->idx]);
+		r->ext_priv[e->idx] = NULL;
+	}
+}
+
+static int
+exts_open(struct ps_rest *r)
+{
+	const struct rest_ext *e;
+
+	for (e = exts; e != NULL; e = e->next) {
+		/* one byte at least: NULL means "not opened" */
+		r->ext_priv[e->idx] = calloc(1, RTE_MAX(e->priv_size,
+							(size_t)1));
+		if (r->ext_priv[e->idx] == NULL) {
+			exts_close(r);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
 
 struct ps_rest *
 ps_rest_create(struct ps_dataplane *dp)
@@ -29,6 +95,11 @@ ps_rest_create(struct ps_dataplane *dp)
 		return NULL;
 	}
 	r->dp = dp;
+	if (exts_open(r) < 0) {
+		free(r);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
 	r->srv = ps_http_server_create(&p, rest_dispatch, r);
 	if (r->srv == NULL) {
 		int err = rte_errno;
@@ -39,6 +110,7 @@ ps_rest_create(struct ps_dataplane *dp)
 			 p.tcp_listen ? p.tcp_listen : "",
 			 p.unix_group ? " group " : "",
 			 p.unix_group ? p.unix_group : "", strerror(err));
+		exts_close(r);
 		free(r);
 		rte_errno = err;
 		return NULL;
@@ -54,8 +126,11 @@ int
 ps_rest_poll(struct ps_rest *r, int timeout_ms)
 {
 	int rc = ps_http_server_poll(r->srv, timeout_ms);
+	const struct rest_ext *e;
 
-	rest_healthz_poll(r);
+	for (e = exts; e != NULL; e = e->next)
+		if (e->poll != NULL)
+			e->poll(r, r->ext_priv[e->idx]);
 	rest_state_poll(r, false);
 	return rc;
 }
@@ -65,7 +140,7 @@ ps_rest_free(struct ps_rest *r)
 {
 	if (r == NULL)
 		return;
-	rest_healthz_free(r);
+	exts_close(r);
 	ps_http_server_free(r->srv);
 	free(r);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the API programmed, kept in the state directory (state.h) and
- * restored at start: hot-plugged ports, API routes, services with their
- * EndpointSlices.
+ * restored at start: the kinds modules register (PS_REST_STATE), today
+ * hot-plugged ports, API routes, services with their EndpointSlices.
  *
  * Each kind is kept as the very request that rebuilds it (POST
  * /v1/ports bodies, a PUT /v1/routes body, a POST /v1/apply List), and
@@ -24,26 +24,38 @@
 
 #include <rte_cycles.h>
 
-#include <podswitch/route.h>
+#include <podswitch/module.h>
 #include <podswitch/state.h>
-#include <podswitch/vxlan.h>
 
 #include "rest_private.h"
 
 RTE_LOG_REGISTER(ps_logtype_state, podswitch.state, INFO);
 
-#define STATE_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, ps_logtype_state, "state: " __VA_ARGS__)
-
 #define WRITE_SYNC_MS 5
 /* refused items named one by one in the log, the rest counted */
 #define LOG_ITEMS_MAX 10
 
-static const char *const kind_names[REST_STATE_KINDS] = {
-	[REST_STATE_PORTS] = "ports",
-	[REST_STATE_ROUTES] = "routes",
-	[REST_STATE_SERVICES] = "services",
-};
+/* by rank */
+static struct rest_state_kind *kinds;
+static unsigned int nb_kinds;
+
+void
+rest_state_kind_register(struct rest_state_kind *k)
+{
+	struct rest_state_kind **p = &kinds;
+
+	if (nb_kinds == REST_STATE_KINDS_MAX) {
+		/* before main(): raise REST_STATE_KINDS_MAX */
+		fprintf(stderr, "podswitch: state kind %s: more than %u\n",
+			k->name, REST_STATE_KINDS_MAX);
+		abort();
+	}
+	while (*p != NULL && (*p)->rank <= k->rank)
+		p = &(*p)->next;
+	k->idx = nb_kinds++;
+	k->next = *p;
+	*p = k;
+}
 
 static double
 ms_since(uint64_t t)
@@ -58,209 +70,72 @@ state_dir(const struct ps_rest *r)
 	return r->dp->cfg->state_dir;
 }
 
-/* Serialising ---------------------------------------------------------- */
-
-static bool
-added_at_runtime(const struct ps_dataplane *dp, unsigned int i)
-{
-	return i >= dp->cfg->nb_ports ||
-	       strcmp(dp->cfg->ports[i].name, dp->ports[i].name) != 0;
-}
-
-/* The ports added over the API, each as its POST /v1/ports body. */
-static json_t *
-ports_json(const struct ps_dataplane *dp)
-{
-	json_t *arr = json_array();
-	unsigned int i, k;
-
-	for (i = 0; i < dp->nb_ports; i++) {
-		const struct ps_port_config *c = &dp->ports[i];
-		json_t *args = json_object(), *p;
-
-		if (!added_at_runtime(dp, i))
-			continue;
-		for (k = 0; k < c->nb_args; k++)
-			json_object_set_new(args, c->args[k].key,
-					    json_string(c->args[k].value));
-		p = json_pack("{s:s, s:s, s:s, s:o, s:i}", "name", c->name,
-			      "role", ps_port_role_name(c->role), "driver",
-			      c->driver, "args", args, "queues",
-			      (int)c->rx_queues);
-		if (c->has_pod)
-			json_object_set_new(p, "pod", json_pack("{s:o, s:o}",
-				"ip", rest_json_ip(c->pod_ip),
-				"mac", rest_json_mac(&c->pod_mac)));
-		json_array_append_new(arr, p);
-	}
-	return arr;
-}
-
-struct routes_ctx {
-	const struct ps_dataplane *dp;
-	json_t *arr;
-	unsigned int skipped;
-};
-
-/* One API route in the shape ps_route_config_parse() takes. */
 static int
-route_cb(const struct ps_route *rt, void *arg)
+state_write(struct ps_rest *r, const struct rest_state_kind *k)
 {
-	struct routes_ctx *c = arg;
-	const char *dev;
-	char dst[PS_PREFIX4_STRLEN];
-	json_t *j;
-
-	if (rt->origin != PS_ROUTE_API)
-		return 0;
-	ps_prefix4_fmt(dst, &rt->dst);
-	j = json_pack("{s:s}", "dst", dst);
-	switch (rt->nh.type) {
-	case PS_NH_BLACKHOLE:
-		json_object_set_new(j, "type", json_string("blackhole"));
-		break;
-	case PS_NH_UNREACHABLE:
-		json_object_set_new(j, "type", json_string("unreachable"));
-		break;
-	case PS_NH_VXLAN: {
-		const struct ps_vtep *v = ps_vxlan_vtep(c->dp->vxlan,
-							rt->nh.port_id);
-		json_t *e = json_pack("{s:s, s:o}", "type", "vxlan", "remote",
-				      rest_json_ip(rt->nh.gateway));
-
-		if (v != NULL) {
-			json_object_set_new(e, "vni", json_integer(v->vni));
-			if (v->has_mac)
-				json_object_set_new(e, "mac",
-						    rest_json_mac(&v->mac));
-		}
-		json_object_set_new(j, "encap", e);
-		break;
-	}
-	case PS_NH_GATEWAY:
-	case PS_NH_CONNECTED:
-		dev = rest_port_name(c->dp, rt->nh.port_id);
-		if (dev == NULL || strcmp(dev, REST_DEV_SEGMENT) == 0) {
-			/* no name the API takes back */
-			c->skipped++;
-			json_decref(j);
-			return 0;
-		}
-		if (rt->nh.type == PS_NH_GATEWAY)
-			json_object_set_new(j, "gateway",
-					    rest_json_ip(rt->nh.gateway));
-		json_object_set_new(j, "dev", json_string(dev));
-		break;
-	default:
-		c->skipped++;
-		json_decref(j);
-		return 0;
-	}
-	json_array_append_new(c->arr, j);
-	return 0;
-}
-
-static json_t *
-routes_json(const struct ps_dataplane *dp)
-{
-	struct routes_ctx c = { .dp = dp, .arr = json_array() };
-
-	ps_route_walk(dp->routes, route_cb, &c);
-	if (c.skipped > 0)
-		STATE_LOG(WARNING, "%u API routes have no form the API takes "
-			  "back and are not kept\n", c.skipped);
-	return json_pack("{s:o}", "routes", c.arr);
-}
-
-static int
-svc_item_cb(const struct ps_svc_spec *s, void *arg)
-{
-	json_array_append_new(arg, ps_k8s_svc_to_json(s));
-	return 0;
-}
-
-static int
-slice_item_cb(const struct ps_eps_spec *s, void *arg)
-{
-	json_array_append_new(arg, ps_k8s_slice_to_json(s));
-	return 0;
-}
-
-/* Every stored Service and EndpointSlice, as one Kubernetes List. */
-static json_t *
-services_json(const struct ps_dataplane *dp)
-{
-	json_t *items = json_array();
-
-	ps_svc_walk(dp->svcs, svc_item_cb, items);
-	ps_svc_slice_walk(dp->svcs, slice_item_cb, items);
-	return json_pack("{s:s, s:s, s:o}", "apiVersion", "v1", "kind",
-			 "List", "items", items);
-}
-
-static int
-state_write(struct ps_rest *r, enum rest_state_kind k)
-{
-	const struct ps_dataplane *dp = r->dp;
 	uint64_t t0 = rte_get_timer_cycles();
+	unsigned int i = k->idx;
 	json_t *j;
 	char *text;
 	int rc;
 
-	j = k == REST_STATE_PORTS ? ports_json(dp) :
-	    k == REST_STATE_ROUTES ? routes_json(dp) : services_json(dp);
+	j = k->save(r->dp);
 	text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (text == NULL) {
-		STATE_LOG(ERR, "%s: out of memory, not written\n",
-			  kind_names[k]);
+		STATE_LOG(ERR, "%s: out of memory, not written\n", k->name);
 		return -ENOMEM;
 	}
-	rc = ps_state_write(state_dir(r), kind_names[k], text, strlen(text));
+	rc = ps_state_write(state_dir(r), k->name, text, strlen(text));
 	free(text);
-	r->state.write_cycles[k] = rte_get_timer_cycles() - t0;
-	r->state.last_write[k] = rte_get_timer_cycles();
+	r->state.write_cycles[i] = rte_get_timer_cycles() - t0;
+	r->state.last_write[i] = rte_get_timer_cycles();
 	if (rc < 0) {
 		/* still dirty: tried again once a second, said once */
-		if (!r->state.failing[k])
+		if (!r->state.failing[i])
 			STATE_LOG(ERR, "cannot write %s/%s%s: %s (trying again "
-				  "every second)\n", state_dir(r),
-				  kind_names[k], PS_STATE_SUFFIX,
-				  strerror(-rc));
-		r->state.failing[k] = true;
-		r->state.write_cycles[k] = RTE_MAX(r->state.write_cycles[k],
+				  "every second)\n", state_dir(r), k->name,
+				  PS_STATE_SUFFIX, strerror(-rc));
+		r->state.failing[i] = true;
+		r->state.write_cycles[i] = RTE_MAX(r->state.write_cycles[i],
 						   rte_get_timer_hz());
 		return rc;
 	}
-	if (r->state.failing[k])
-		STATE_LOG(INFO, "%s written again\n", kind_names[k]);
-	r->state.failing[k] = false;
-	r->state.dirty[k] = false;
-	STATE_LOG(DEBUG, "%s written in %.1f ms\n", kind_names[k],
-		  ms_since(t0));
+	if (r->state.failing[i])
+		STATE_LOG(INFO, "%s written again\n", k->name);
+	r->state.failing[i] = false;
+	r->state.dirty[i] = false;
+	STATE_LOG(DEBUG, "%s written in %.1f ms\n", k->name, ms_since(t0));
 	return 0;
 }
 
 /* Hooks ------------------------------------------------------------------ */
 
+static const struct rest_state_kind *
+kind_of(const char *resource)
+{
+	const struct rest_state_kind *k;
+	const char *const *res;
+
+	for (k = kinds; k != NULL; k = k->next)
+		for (res = k->resources; res != NULL && *res != NULL; res++)
+			if (strcmp(*res, resource) == 0)
+				return k;
+	return NULL;
+}
+
 void
 rest_state_changed(struct ps_rest *r, const char *resource, int status)
 {
-	enum rest_state_kind k;
+	const struct rest_state_kind *k;
 
 	if (state_dir(r)[0] == '\0' || r->state.restoring || status >= 300)
 		return;
-	if (strcmp(resource, "ports") == 0)
-		k = REST_STATE_PORTS;
-	else if (strcmp(resource, "routes") == 0)
-		k = REST_STATE_ROUTES;
-	else if (strcmp(resource, "services") == 0 ||
-		 strcmp(resource, "apply") == 0)
-		k = REST_STATE_SERVICES;
-	else
+	k = kind_of(resource);
+	if (k == NULL)
 		return;
-	r->state.dirty[k] = true;
-	if (k == REST_STATE_PORTS || r->state.write_cycles[k] <
+	r->state.dirty[k->idx] = true;
+	if (k->always_sync || r->state.write_cycles[k->idx] <
 	    rte_get_timer_hz() / 1000 * WRITE_SYNC_MS)
 		state_write(r, k);
 }
@@ -269,17 +144,17 @@ void
 rest_state_poll(struct ps_rest *r, bool force)
 {
 	uint64_t now = rte_get_timer_cycles();
-	unsigned int k;
+	const struct rest_state_kind *k;
 
 	if (state_dir(r)[0] == '\0')
 		return;
-	for (k = 0; k < REST_STATE_KINDS; k++) {
-		if (!r->state.dirty[k])
+	for (k = kinds; k != NULL; k = k->next) {
+		if (!r->state.dirty[k->idx])
 			continue;
 		/* as long idle as the last write took: at most half the
 		 * thread goes to writing */
-		if (!force && now - r->state.last_write[k] <
-		    r->state.write_cycles[k])
+		if (!force && now - r->state.last_write[k->idx] <
+		    r->state.write_cycles[k->idx])
 			continue;
 		state_write(r, k);
 	}
@@ -287,10 +162,9 @@ rest_state_poll(struct ps_rest *r, bool force)
 
 /* Restoring ---------------------------------------------------------------- */
 
-/* Send one request through the router as a client would. */
-static int
-replay(struct ps_rest *r, const char *method, const char *path,
-       const char *body, size_t len, char *why, size_t why_size)
+int
+rest_replay(struct ps_rest *r, const char *method, const char *path,
+	    const char *body, size_t len, char *why, size_t why_size)
 {
 	struct ps_http_request req = {
 		.method = method, .path = path, .query = "",
@@ -322,9 +196,9 @@ replay(struct ps_rest *r, const char *method, const char *path,
 	return status;
 }
 
-static void
-log_refused(const char *kind, unsigned int n, const char *item,
-	    const char *why)
+void
+rest_state_refused(const char *kind, unsigned int n, const char *item,
+		   const char *why)
 {
 	if (n < LOG_ITEMS_MAX)
 		STATE_LOG(WARNING, "%s: %s refused: %s\n", kind, item, why);
@@ -333,176 +207,130 @@ log_refused(const char *kind, unsigned int n, const char *item,
 			  kind);
 }
 
-static unsigned int
-restore_ports(struct ps_rest *r, const json_t *arr, unsigned int *refused)
-{
-	unsigned int ok = 0;
-	json_t *p;
-	size_t i;
-
-	json_array_foreach((json_t *)(uintptr_t)arr, i, p) {
-		char *body = json_dumps(p, JSON_COMPACT), why[1024];
-		const char *name = json_string_value(json_object_get(p, "name"));
-
-		if (body != NULL && replay(r, "POST", "/v1/ports", body,
-					   strlen(body), why,
-					   sizeof(why)) < 300)
-			ok++;
-		else
-			log_refused("ports", (*refused)++,
-				    name != NULL ? name : "an item", why);
-		free(body);
-	}
-	return ok;
-}
-
-/* Route by route, when the set as a whole was refused. */
-static unsigned int
-restore_routes(struct ps_rest *r, const json_t *doc, unsigned int *refused)
-{
-	const json_t *arr = json_object_get(doc, "routes");
-	unsigned int ok = 0;
-	char why[1024];
-	json_t *v;
-	size_t i;
-
-	if (!json_is_array(arr)) {
-		log_refused("routes", (*refused)++, "the set", "no list");
-		return 0;
-	}
-	json_array_foreach((json_t *)(uintptr_t)arr, i, v) {
-		char *one = json_dumps(v, JSON_COMPACT);
-		const char *dst = json_string_value(json_object_get(v, "dst"));
-
-		if (one != NULL && replay(r, "POST", "/v1/routes", one,
-					  strlen(one), why, sizeof(why)) < 300)
-			ok++;
-		else
-			log_refused("routes", (*refused)++,
-				    dst != NULL ? dst : "an item", why);
-		free(one);
-	}
-	return ok;
-}
-
-static int
-apply_items(struct ps_rest *r, json_t *items, char *why, size_t why_size)
-{
-	json_t *list = json_pack("{s:s, s:s, s:O}", "apiVersion", "v1",
-				 "kind", "List", "items", items);
-	char *body = json_dumps(list, JSON_COMPACT);
-	int status = 500;
-
-	if (body != NULL)
-		status = replay(r, "POST", "/v1/apply", body, strlen(body),
-				why, why_size);
-	else
-		snprintf(why, why_size, "out of memory");
-	free(body);
-	json_decref(list);
-	return status;
-}
-
-static const char *
-item_service(const json_t *it, bool *is_svc)
-{
-	const json_t *md = json_object_get(it, "metadata");
-	const char *kind = json_string_value(json_object_get(it, "kind"));
-
-	*is_svc = kind != NULL && strcmp(kind, "Service") == 0;
-	if (*is_svc)
-		return json_string_value(json_object_get(md, "name"));
-	return json_string_value(json_object_get(json_object_get(md,
-		"labels"), "kubernetes.io/service-name"));
-}
-
-static bool
-same_ns(const json_t *a, const json_t *b)
-{
-	const char *x = json_string_value(json_object_get(json_object_get(a,
-		"metadata"), "namespace"));
-	const char *y = json_string_value(json_object_get(json_object_get(b,
-		"metadata"), "namespace"));
-
-	return x != NULL && y != NULL && strcmp(x, y) == 0;
-}
-
-/* Each Service with its own slices, when the List as a whole was
- * refused: one bad object costs only itself. */
-static unsigned int
-restore_services(struct ps_rest *r, const json_t *doc, unsigned int *refused)
-{
-	json_t *items = json_object_get(doc, "items"), *it, *jt;
-	unsigned int ok = 0;
-	char why[1024];
-	size_t i, j;
-
-	if (!json_is_array(items)) {
-		log_refused("services", (*refused)++, "the List", "no items");
-		return 0;
-	}
-	json_array_foreach(items, i, it) {
-		const char *name;
-		json_t *group;
-		bool svc, s2;
-
-		name = item_service(it, &svc);
-		if (!svc || name == NULL)
-			continue;
-		group = json_array();
-		json_array_append(group, it);
-		json_array_foreach(items, j, jt) {
-			const char *n2 = item_service(jt, &s2);
-
-			if (!s2 && n2 != NULL && strcmp(n2, name) == 0 &&
-			    same_ns(it, jt))
-				json_array_append(group, jt);
-		}
-		if (apply_items(r, group, why, sizeof(why)) < 300)
-			ok++;
-		else
-			log_refused("services", (*refused)++, name, why);
-		json_decref(group);
-	}
-	return ok;
-}
-
-static int
-count_api_route(const struct ps_route *rt, void *arg)
-{
-	*(unsigned int *)arg += rt->origin == PS_ROUTE_API;
-	return 0;
-}
-
-static unsigned int
-restored_count(const struct ps_rest *r, enum rest_state_kind k)
-{
-	struct ps_svc_stats st;
-	unsigned int n = 0;
-
-	if (k == REST_STATE_ROUTES) {
-		ps_route_walk(r->dp->routes, count_api_route, &n);
-		return n;
-	}
-	ps_svc_stats(r->dp->svcs, &st);
-	return st.services;
-}
-
 static void
 scan_cb(const char *name, const char *what, void *arg)
 {
 	STATE_LOG(WARNING, "%s/%s: %s\n", (const char *)arg, name, what);
 }
 
+/* Warn about what the directory holds that no kind or module keeps. */
+static void
+scan_unknown(const char *dir)
+{
+	const char *known[REST_STATE_KINDS_MAX + 32 + 1];
+	const struct rest_state_kind *k;
+	const struct ps_module *m;
+	unsigned int n = 0;
+
+	for (k = kinds; k != NULL; k = k->next)
+		known[n++] = k->name;
+	for (m = ps_module_next(NULL); m != NULL && n + 1 < RTE_DIM(known);
+	     m = ps_module_next(m))
+		if (m->state_kind != NULL)
+			known[n++] = m->state_kind;
+	known[n] = NULL;
+	ps_state_scan(dir, known, scan_cb, (void *)(uintptr_t)dir);
+}
+
+/* The whole set in one request: 0, or -1 when refused (logged). */
+static int
+restore_whole(struct ps_rest *r, const struct rest_state_kind *k,
+	      const char *text, size_t len, unsigned int *got)
+{
+	char why[1024];
+
+	if (k->restore_path == NULL)
+		return -1;
+	if (rest_replay(r, k->restore_method, k->restore_path, text, len, why,
+			sizeof(why)) < 300) {
+		*got = k->count != NULL ? k->count(r->dp) : 0;
+		r->state.dirty[k->idx] = false;
+		return 0;
+	}
+	STATE_LOG(WARNING, "%s: the set as a whole is refused (%s); "
+		  "restoring item by item\n", k->name, why);
+	return -1;
+}
+
+/* One kind's file; its time in took. */
+static unsigned int
+restore_kind(struct ps_rest *r, const struct rest_state_kind *k,
+	     unsigned int *refused, double *took)
+{
+	const char *dir = state_dir(r);
+	uint64_t t = rte_get_timer_cycles();
+	unsigned int before = *refused, got = 0;
+	char why[PS_STATE_WHY_MAX], *text;
+	json_error_t jerr;
+	json_t *doc;
+	size_t len;
+	int rc;
+
+	rc = ps_state_read(dir, k->name, &text, &len, why, sizeof(why));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		STATE_LOG(ERR, "%s/%s%s refused: %s; set aside as %s%s.refused, "
+			  "starting without its %s\n", dir, k->name,
+			  PS_STATE_SUFFIX, why, k->name, PS_STATE_SUFFIX,
+			  k->name);
+		ps_state_set_aside(dir, k->name);
+		r->state.dirty[k->idx] = true;
+		return 0;
+	}
+	/* the file is the request that rebuilds the whole set: sent as it
+	 * is, it is parsed once; only a refusal costs more */
+	if (restore_whole(r, k, text, len, &got) == 0) {
+		free(text);
+		*took = ms_since(t);
+		return got;
+	}
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (doc == NULL) {
+		/* checksum right, content wrong: written by something that
+		 * is not this podswitch */
+		STATE_LOG(ERR, "%s/%s%s refused: line %d: %s\n", dir, k->name,
+			  PS_STATE_SUFFIX, jerr.line, jerr.text);
+		ps_state_set_aside(dir, k->name);
+		r->state.dirty[k->idx] = true;
+		return 0;
+	}
+	got = k->restore_items(r, doc, refused);
+	json_decref(doc);
+	/* rewritten without the refused items */
+	r->state.dirty[k->idx] = *refused != before;
+	*took = ms_since(t);
+	return got;
+}
+
+/* "1 ports, 2 routes, 3 services" or "ports 0.1, routes ..." */
+static void
+kinds_line(char *buf, size_t size, const unsigned int *got,
+	   const double *took)
+{
+	const struct rest_state_kind *k;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (k = kinds; k != NULL && len < size; k = k->next)
+		len += got != NULL ?
+		       (size_t)snprintf(buf + len, size - len, "%s%u %s",
+					len ? ", " : "", got[k->idx], k->name) :
+		       (size_t)snprintf(buf + len, size - len, "%s%s %.1f",
+					len ? ", " : "", k->name,
+					took[k->idx]);
+}
+
 int
 ps_rest_state_restore(struct ps_rest *r)
 {
-	static const char *const kinds[] = { "ports", "routes", "services",
-		"conntrack", NULL };
 	const char *dir = state_dir(r);
 	uint64_t t0 = rte_get_timer_cycles();
-	unsigned int got[REST_STATE_KINDS] = { 0 }, refused = 0, k;
-	double took[REST_STATE_KINDS] = { 0 }, wrote;
+	unsigned int got[REST_STATE_KINDS_MAX] = { 0 }, refused = 0;
+	double took[REST_STATE_KINDS_MAX] = { 0 }, wrote;
+	const struct rest_state_kind *k;
+	char counts[256], times[256];
 	uint64_t t;
 	int rc;
 
@@ -514,83 +342,20 @@ ps_rest_state_restore(struct ps_rest *r)
 			  strerror(-rc));
 		return rc;
 	}
-	ps_state_scan(dir, kinds, scan_cb, (void *)(uintptr_t)dir);
+	scan_unknown(dir);
 	r->state.restoring = true;
-	/* ports first: routes may name them */
-	for (k = 0; k < REST_STATE_KINDS; k++) {
-		char why[PS_STATE_WHY_MAX], *text;
-		unsigned int before = refused;
-		json_error_t jerr;
-		json_t *doc;
-		size_t len;
-
-		t = rte_get_timer_cycles();
-		rc = ps_state_read(dir, kind_names[k], &text, &len, why,
-				   sizeof(why));
-		if (rc == -ENOENT)
-			continue;
-		if (rc < 0) {
-			STATE_LOG(ERR, "%s/%s%s refused: %s; set aside as "
-				  "%s%s.refused, starting without its %s\n",
-				  dir, kind_names[k], PS_STATE_SUFFIX, why,
-				  kind_names[k], PS_STATE_SUFFIX,
-				  kind_names[k]);
-			ps_state_set_aside(dir, kind_names[k]);
-			r->state.dirty[k] = true;
-			continue;
-		}
-		/* the file is the request that rebuilds the whole set: sent
-		 * as it is, it is parsed once; only a refusal costs more */
-		if (k != REST_STATE_PORTS) {
-			char why2[1024];
-
-			if (replay(r, k == REST_STATE_ROUTES ? "PUT" : "POST",
-				   k == REST_STATE_ROUTES ? "/v1/routes" :
-				   "/v1/apply", text, len, why2,
-				   sizeof(why2)) < 300) {
-				free(text);
-				got[k] = restored_count(r, k);
-				r->state.dirty[k] = false;
-				took[k] = ms_since(t);
-				continue;
-			}
-			STATE_LOG(WARNING, "%s: the set as a whole is refused "
-				  "(%s); restoring item by item\n",
-				  kind_names[k], why2);
-		}
-		doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-		free(text);
-		if (doc == NULL) {
-			/* checksum right, content wrong: written by
-			 * something that is not this podswitch */
-			STATE_LOG(ERR, "%s/%s%s refused: line %d: %s\n", dir,
-				  kind_names[k], PS_STATE_SUFFIX, jerr.line,
-				  jerr.text);
-			ps_state_set_aside(dir, kind_names[k]);
-			r->state.dirty[k] = true;
-			continue;
-		}
-		got[k] = k == REST_STATE_PORTS ? restore_ports(r, doc,
-							       &refused) :
-			 k == REST_STATE_ROUTES ? restore_routes(r, doc,
-								 &refused) :
-			 restore_services(r, doc, &refused);
-		json_decref(doc);
-		/* rewritten without the refused items */
-		r->state.dirty[k] = refused != before;
-		took[k] = ms_since(t);
-	}
+	/* by rank: ports first, routes may name them */
+	for (k = kinds; k != NULL; k = k->next)
+		got[k->idx] = restore_kind(r, k, &refused, &took[k->idx]);
 	r->state.restoring = false;
 	t = rte_get_timer_cycles();
 	rest_state_poll(r, true);
 	wrote = ms_since(t);
-	STATE_LOG(INFO, "restored from %s: %u ports, %u routes, %u services "
-		  "(%u items refused) in %.1f ms (ports %.1f, routes %.1f, "
-		  "services %.1f, rewrite %.1f)\n", dir,
-		  got[REST_STATE_PORTS], got[REST_STATE_ROUTES],
-		  got[REST_STATE_SERVICES], refused, ms_since(t0),
-		  took[REST_STATE_PORTS], took[REST_STATE_ROUTES],
-		  took[REST_STATE_SERVICES], wrote);
+	kinds_line(counts, sizeof(counts), got, NULL);
+	kinds_line(times, sizeof(times), NULL, took);
+	STATE_LOG(INFO, "restored from %s: %s (%u items refused) in %.1f ms "
+		  "(%s, rewrite %.1f)\n", dir, counts, refused, ms_since(t0),
+		  times, wrote);
 	return 0;
 }
 

@@ -6,11 +6,9 @@
 #include <rte_graph_worker.h>
 #include <rte_lcore.h>
 
-#include <podswitch/fdb.h>
 #include <podswitch/graph.h>
-#include <podswitch/neighbor.h>
+#include <podswitch/module.h>
 #include <podswitch/port.h>
-#include <podswitch/route.h>
 #include <podswitch/stats.h>
 
 #include "ps_build_config.h"
@@ -42,31 +40,22 @@ rest_drop_node(const char *name, int *node_len, const char **reason)
 	return true;
 }
 
-static json_t *
-table_use(uint32_t entries, uint32_t size)
+static void
+table_use(const struct ps_table_stats *t, void *arg)
 {
-	return json_pack("{s:I, s:I}", "entries", (json_int_t)entries,
-			 "size", (json_int_t)size);
+	if (t->show & PS_TABLE_STATUS)
+		json_object_set_new(arg, t->name, json_pack("{s:I, s:I}",
+			"entries", (json_int_t)t->entries,
+			"size", (json_int_t)t->size));
 }
 
+/* Entries and size of every table of every module. */
 static json_t *
 tables_use(const struct ps_dataplane *dp)
 {
-	json_t *t;
-	struct ps_fdb_stats fs;
-	struct ps_route_stats rs;
-	struct ps_neigh_stats ns;
+	json_t *t = json_object();
 
-	ps_fdb_stats(dp->fdb, &fs);
-	ps_route_stats(dp->routes, &rs);
-	ps_neigh_stats(dp->neighbors, &ns);
-	t = json_pack("{s:o, s:o, s:o, s:o}",
-		      "fdb", table_use(fs.entries, fs.size),
-		      "routes", table_use(rs.routes, rs.max_routes),
-		      "nexthops", table_use(rs.nexthops, rs.max_nexthops),
-		      "neighbors", table_use(ns.entries, ns.size));
-	if (t != NULL)
-		rest_lb_tables(dp, t, false);
+	ps_modules_tables(dp, table_use, t);
 	return t;
 }
 
@@ -123,7 +112,7 @@ rx_queues_json(const struct ps_dataplane *dp)
 	return arr;
 }
 
-void
+static void
 rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
 {
@@ -227,64 +216,55 @@ graph_stats(json_t *j)
 	json_object_set_new(j, "drops", drops);
 }
 
-static json_t *
-tables_stats(const struct ps_dataplane *dp)
+/* A table's counters, inside its parent's object when it has one. */
+static void
+table_stats(const struct ps_table_stats *t, void *arg)
 {
-	struct ps_fdb_stats fs;
-	struct ps_route_stats rs;
-	struct ps_neigh_stats ns;
+	json_t *tables = arg, *o, *parent = tables;
+	unsigned int i;
 
-	ps_fdb_stats(dp->fdb, &fs);
-	ps_route_stats(dp->routes, &rs);
-	ps_neigh_stats(dp->neighbors, &ns);
-	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-			 " s:{s:I, s:I, s:I, s:I, s:I, s:I},"
-			 " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I}}",
-			 "fdb", "entries", (json_int_t)fs.entries,
-			 "size", (json_int_t)fs.size,
-			 "learned", (json_int_t)fs.learned,
-			 "moved", (json_int_t)fs.moved,
-			 "aged", (json_int_t)fs.aged,
-			 "full", (json_int_t)fs.full,
-			 "static_move_refused",
-			 (json_int_t)fs.static_move_refused,
-			 "learn_queue_full", (json_int_t)fs.learn_queue_full,
-			 "routes", "entries", (json_int_t)rs.routes,
-			 "size", (json_int_t)rs.max_routes,
-			 "nexthops", (json_int_t)rs.nexthops,
-			 "nexthops_size", (json_int_t)rs.max_nexthops,
-			 "full", (json_int_t)rs.full,
-			 "generations", (json_int_t)rs.generations,
-			 "neighbors", "entries", (json_int_t)ns.entries,
-			 "size", (json_int_t)ns.size,
-			 "incomplete", (json_int_t)ns.incomplete,
-			 "solicits", (json_int_t)ns.solicits,
-			 "resolved", (json_int_t)ns.resolved,
-			 "failed", (json_int_t)ns.failed,
-			 "held", (json_int_t)ns.held,
-			 "released", (json_int_t)ns.released,
-			 "hold_dropped", (json_int_t)ns.hold_dropped,
-			 "unreachable", (json_int_t)ns.unreachable,
-			 "aged", (json_int_t)ns.aged,
-			 "full", (json_int_t)ns.full,
-			 "ring_full", (json_int_t)ns.ring_full);
+	if (!(t->show & PS_TABLE_STATS))
+		return;
+	o = json_object();
+	for (i = 0; i < t->nb; i++)
+		json_object_set_new(o, t->c[i].key,
+				    json_integer((json_int_t)t->c[i].value));
+	if (t->parent != NULL) {
+		parent = json_object_get(tables, t->parent);
+		if (parent == NULL) {
+			parent = json_object();
+			json_object_set_new(tables, t->parent, parent);
+		}
+	}
+	json_object_set_new(parent, t->name, o);
 }
 
-void
+/* What the modules add beside the tables ("vxlan"). */
+static void
+exts_stats(json_t *j, const struct ps_dataplane *dp)
+{
+	const struct rest_ext *e;
+
+	for (e = rest_ext_next(NULL); e != NULL; e = rest_ext_next(e))
+		if (e->stats != NULL)
+			json_object_set_new(j, e->name, e->stats(dp));
+}
+
+static void
 rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	       struct ps_http_response *resp, const char *arg)
 {
-	json_t *j = json_object();
+	json_t *j = json_object(), *tables;
 	struct ps_mbuf_stats ms;
 
 	RTE_SET_USED(req);
 	RTE_SET_USED(arg);
 	json_object_set_new(j, "ports", ports_stats(r->dp));
 	graph_stats(j);
-	json_object_set_new(j, "tables", tables_stats(r->dp));
-	json_object_set_new(j, "vxlan", rest_vxlan_stats(r->dp));
-	rest_lb_tables(r->dp, json_object_get(j, "tables"), true);
+	tables = json_object();
+	ps_modules_tables(r->dp, table_stats, tables);
+	json_object_set_new(j, "tables", tables);
+	exts_stats(j, r->dp);
 	json_object_set_new(j, "control", json_pack("{s:I}", "ctl_ring_full",
 			    (json_int_t)r->dp->ctl_ring_full));
 	ps_stats_mbufs(r->dp, &ms);
@@ -293,3 +273,6 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 			    "size", (json_int_t)ms.size));
 	rest_reply(resp, 200, j);
 }
+
+PS_REST_ROUTE("GET", "/v1/status", rest_status_get);
+PS_REST_ROUTE("GET", "/v1/stats", rest_stats_get);

@@ -12,15 +12,13 @@
 
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
+#include <podswitch/module.h>
 #include <podswitch/port.h>
-#include <podswitch/rest.h>
 
 #include "dp_private.h"
 #include "infra_dp.h"
 
 RTE_LOG_REGISTER(ps_logtype_dp, podswitch.dataplane, INFO);
-#define DP_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
 
 #define POOL_CACHE 256
 
@@ -184,30 +182,11 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 		dp->nb_ports++;
 	}
 
-	dp->fdb = ps_fdb_create(cfg->node_name, cfg->fdb_size,
-				(int)rte_socket_id(), dp->qsv);
-	if (dp->fdb == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	for (i = 0; i < cfg->nb_ports; i++) {
-		if (!cfg->ports[i].has_pod)
-			continue;
-		rc = ps_fdb_add_static(dp->fdb, &cfg->ports[i].pod_mac,
-				       dp->port_ids[i]);
-		if (rc < 0) {
-			DP_LOG(ERR, "fdb: no room for the static entry of %s\n",
-			       cfg->ports[i].name);
-			goto fail;
-		}
-	}
-
+	/* The features' tables (module.h); they size per-worker state and
+	 * read the node's addresses. */
 	setup_env(dp);
-	rc = ps_l3_init(dp);
-	if (rc < 0)
-		goto fail;
 	dp->nb_workers = nb_lcores;
-	rc = ps_lb_init(dp);
+	rc = ps_modules_init(dp);
 	if (rc < 0)
 		goto fail;
 	rc = ps_graph_setup(dp);
@@ -227,48 +206,40 @@ mgmt_thread(void *arg)
 {
 	struct ps_dataplane *dp = arg;
 
-	/* The API's wait is the loop's pacing: requests are answered at
-	 * once and the timers still run every millisecond. */
+	/* The pass's own wait (the daemon's: the API's) is the loop's
+	 * pacing: requests are answered at once and the timers still run
+	 * every millisecond. */
 	while (!dp->quit) {
-		ps_mgmt_poll(dp);
-		if (dp->rest != NULL)
-			ps_rest_poll(dp->rest, 1);
-		else
+		if (dp->mgmt_pass != NULL) {
+			dp->mgmt_pass(dp, dp->mgmt_arg);
+		} else {
+			ps_mgmt_poll(dp);
 			rte_delay_us_sleep(1000);
+		}
 	}
 	return NULL;
 }
 
 int
-ps_dataplane_start(struct ps_dataplane *dp)
+ps_dataplane_start(struct ps_dataplane *dp, ps_mgmt_pass_fn pass, void *arg)
 {
 	unsigned int i;
 	int rc;
 
 	dp->quit = false;
-	/* Opened here, not in init: in-process tests build a dataplane
-	 * without threads and serve an API only when they ask for one. */
-	dp->rest = ps_rest_create(dp);
-	if (dp->rest == NULL) {
-		/* ps_rest_create() said which socket and why. */
-		return -rte_errno;
-	}
-	/* what the last run programmed, before anything forwards */
-	rc = ps_rest_state_restore(dp->rest);
-	if (rc == 0)
-		rc = ps_lb_state_restore(dp);
-	if (rc < 0) {
-		ps_rest_free(dp->rest);
-		dp->rest = NULL;
+	dp->mgmt_pass = pass;
+	dp->mgmt_arg = arg;
+	/* what the last run kept, before anything forwards */
+	rc = ps_modules_start(dp);
+	if (rc < 0)
 		return rc;
-	}
+	dp->modules_started = true;
 	rc = rte_ctrl_thread_create(&dp->mgmt_thread, "ps-mgmt", NULL,
 				    mgmt_thread, dp);
 	if (rc != 0) {
 		DP_LOG(ERR, "cannot start the management thread: %s\n",
 		       strerror(rc));
-		ps_rest_free(dp->rest);
-		dp->rest = NULL;
+		dp->modules_started = false;
 		return -rc;
 	}
 	dp->mgmt_running = true;
@@ -303,12 +274,10 @@ ps_dataplane_stop(struct ps_dataplane *dp)
 		dp->mgmt_running = false;
 	}
 	/* nothing runs now: the tables hold still while they are saved */
-	if (dp->rest != NULL) {
-		ps_rest_state_flush(dp->rest);
-		ps_lb_state_save(dp);
+	if (dp->modules_started) {
+		ps_modules_stop(dp);
+		dp->modules_started = false;
 	}
-	ps_rest_free(dp->rest);
-	dp->rest = NULL;
 }
 
 void
@@ -321,10 +290,7 @@ ps_dataplane_fini(struct ps_dataplane *dp)
 	for (i = 0; i < dp->nb_ports; i++)
 		ps_port_destroy(dp->port_ids[i]);
 	dp->nb_ports = 0;
-	ps_lb_fini(dp);
-	ps_l3_fini(dp);
-	ps_fdb_free(dp->fdb);
-	dp->fdb = NULL;
+	ps_modules_fini(dp);
 	rte_mempool_free(dp->pool);
 	dp->pool = NULL;
 	rte_free(dp->qsv);

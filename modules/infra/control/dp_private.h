@@ -2,22 +2,12 @@
 #ifndef PS_DP_PRIVATE_H
 #define PS_DP_PRIVATE_H
 
+#include <rte_log.h>
+
 #include <podswitch/dataplane.h>
 
-/* Route and neighbor tables, connected/static routes, the control ring. */
-int ps_l3_init(struct ps_dataplane *dp);
-void ps_l3_fini(struct ps_dataplane *dp);
-/* Neighbor timers and rings, route reclamation. */
-void ps_l3_poll(struct ps_dataplane *dp);
-
-/* Conntrack, services and SNAT pools (services.c); their timers. */
-int ps_lb_init(struct ps_dataplane *dp);
-void ps_lb_fini(struct ps_dataplane *dp);
-void ps_lb_poll(struct ps_dataplane *dp, uint32_t now);
-/* lb_state.c: connections to the state directory at a stop, and back at
- * the next start (after the services, before the workers). */
-int ps_lb_state_save(struct ps_dataplane *dp);
-int ps_lb_state_restore(struct ps_dataplane *dp);
+#define DP_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
 
 /* Publish the pod segment of the active ports; returns after a grace
  * period (the retired set is then free to rewrite). */

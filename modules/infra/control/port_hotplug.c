@@ -21,13 +21,11 @@
 
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
+#include <podswitch/module.h>
 #include <podswitch/port.h>
 #include <podswitch/stats.h>
 
 #include "dp_private.h"
-
-#define DP_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
 
 /* The worker with the fewest rx queues takes the new port's queues
  * (-ENOSPC when every worker polls PS_WORKER_MAX_RXQ). */
@@ -198,56 +196,19 @@ ps_dataplane_port_add(struct ps_dataplane *dp, const struct ps_port_config *pc)
 	dp->nb_ports++;
 	dp->mbuf_spare -= need;
 
-	/* Every worker can now send to it: let the tables point there. */
-	if (pc->has_pod) {
-		rc = ps_fdb_add_static(dp->fdb, &pc->pod_mac, (uint16_t)pid);
-		if (rc == 0)
-			rc = ps_neigh_add_static(dp->neighbors, pc->pod_ip,
-						 &pc->pod_mac, (uint16_t)pid);
-		if (rc < 0) {
-			DP_LOG(ERR, "port %s: no room for its pod's FDB or "
-			       "neighbor entry\n", pc->name);
-			ps_dataplane_port_del(dp, pc->name);
-			return rc;
-		}
+	/* Every worker can now send to it: let the tables point there
+	 * (its pod's FDB and neighbor entries). */
+	rc = ps_modules_port_add(dp, pc, (uint16_t)pid);
+	if (rc < 0) {
+		/* ps_modules_port_add() said which table had no room */
+		ps_dataplane_port_del(dp, pc->name);
+		return rc;
 	}
 	ps_ports[pid].in_segment = true;
 	ps_dp_segment_update(dp);
 	DP_LOG(INFO, "port %s added (port id %d, driver %s)\n", pc->name, pid,
 	       pc->driver);
 	return pid;
-}
-
-struct neigh_on_port {
-	uint16_t port;
-	uint32_t ips[64];
-	unsigned int n;
-};
-
-static int
-neigh_collect(const struct ps_neigh *n, void *arg)
-{
-	struct neigh_on_port *c = arg;
-
-	if (n->port_id == c->port && c->n < RTE_DIM(c->ips))
-		c->ips[c->n++] = n->ip;
-	return 0;
-}
-
-static void
-neigh_flush_port(struct ps_neigh_table *nt, uint16_t port)
-{
-	struct neigh_on_port c;
-	unsigned int i;
-
-	/* Deleting inside the walk would disturb it: collect, delete, repeat. */
-	do {
-		c.port = port;
-		c.n = 0;
-		ps_neigh_walk(nt, neigh_collect, &c);
-		for (i = 0; i < c.n; i++)
-			ps_neigh_del(nt, c.ips[i]);
-	} while (c.n == RTE_DIM(c.ips));
 }
 
 int
@@ -282,14 +243,9 @@ ps_dataplane_port_del(struct ps_dataplane *dp, const char *name)
 		       rte_strerror(-rc));
 		return rc;
 	}
-	/* ... so what it made workers learn is in the learn ring now, and
-	 * nothing will be learned on it after this. */
-	ps_fdb_process_learn(dp->fdb);
-	ps_fdb_flush_port(dp->fdb, pid);
-	/* flush_port keeps static entries (they outlive a link flap). */
-	if (pc.has_pod)
-		ps_fdb_del(dp->fdb, &pc.pod_mac);
-	neigh_flush_port(dp->neighbors, pid);
+	/* ... so nothing will be learned on it after this: the tables
+	 * forget it (FDB, neighbors). */
+	ps_modules_port_del(dp, &pc, pid);
 	/* ctl_inject drops what was queued for it. */
 	ps_ports[pid].active = false;
 	/* Packets in flight to it went out with the walks that read those

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +8,6 @@
 
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
-#include <podswitch/port.h>
 #include <podswitch/stats.h>
 
 struct collect {
@@ -187,81 +185,4 @@ ps_stats_mbufs(const struct ps_dataplane *dp, struct ps_mbuf_stats *out)
 	out->size = dp->pool != NULL ? dp->pool->size : 0;
 	out->in_use = dp->pool != NULL ?
 		rte_mempool_in_use_count(dp->pool) : 0;
-}
-
-static void
-print_ports(FILE *f, const struct ps_dataplane *dp)
-{
-	unsigned int i;
-
-	fprintf(f, "%-12s %-7s %14s %14s %10s %10s %10s\n", "port", "role",
-		"rx-packets", "tx-packets", "rx-missed", "rx-errors", "tx-dropped");
-	for (i = 0; i < dp->nb_ports; i++) {
-		const struct ps_port *p = &ps_ports[dp->port_ids[i]];
-		struct ps_port_stats st;
-
-		ps_port_stats_get(dp->port_ids[i], &st);
-		fprintf(f, "%-12s %-7s %14" PRIu64 " %14" PRIu64 " %10" PRIu64
-			" %10" PRIu64 " %10" PRIu64 "\n", p->name,
-			ps_port_role_name(p->role), st.rx_packets, st.tx_packets,
-			st.rx_missed, st.rx_errors, st.tx_dropped + st.tx_errors);
-	}
-}
-
-void
-ps_stats_print(FILE *f, const struct ps_dataplane *dp)
-{
-	struct ps_node_stats *st = calloc(PS_STATS_MAX_NODES, sizeof(*st));
-	struct ps_fdb_stats fs;
-	struct ps_mbuf_stats ms;
-	int i, n;
-
-	fprintf(f, "--- podswitch counters ---\n");
-	print_ports(f, dp);
-	ps_stats_mbufs(dp, &ms);
-	fprintf(f, "\nmbufs: %u in use of %u\n", ms.in_use, ms.size);
-
-	n = st == NULL ? 0 : ps_stats_nodes(st, PS_STATS_MAX_NODES);
-	/* Source nodes are called on every walk, packets or not: their
-	 * cycles/call says more than cycles/packet. */
-	fprintf(f, "\n%-28s %14s %12s %12s %12s\n", "node", "packets", "calls",
-		"cycles/call", "cycles/pkt");
-	for (i = 0; i < n; i++) {
-		if (strstr(st[i].name, PS_DROP_INFIX) != NULL)
-			continue;
-		int pid = ps_graph_node_port(st[i].name);
-		char shown[RTE_NODE_NAMESIZE + PS_NAME_MAX + 4];
-
-		/* a port's clone is named by its id: show the port's name */
-		if (pid >= 0)
-			snprintf(shown, sizeof(shown), "%s (%s)", st[i].name,
-				 ps_ports[pid].name);
-		else
-			snprintf(shown, sizeof(shown), "%s", st[i].name);
-		fprintf(f, "%-28s %14" PRIu64 " %12" PRIu64 " %12.1f %12.1f\n",
-			shown, st[i].objs, st[i].calls,
-			st[i].calls ? (double)st[i].cycles / st[i].calls : 0.0,
-			st[i].objs ? (double)st[i].cycles / st[i].objs : 0.0);
-	}
-	fprintf(f, "\n%-28s %-20s %14s\n", "drops: node", "reason", "packets");
-	for (i = 0; i < n; i++) {
-		const char *d = strstr(st[i].name, PS_DROP_INFIX);
-
-		if (d == NULL || st[i].objs == 0)
-			continue;
-		fprintf(f, "%-28.*s %-20s %14" PRIu64 "\n",
-			(int)(d - st[i].name), st[i].name,
-			d + strlen(PS_DROP_INFIX), st[i].objs);
-	}
-	free(st);
-	if (dp->fdb != NULL) {
-		ps_fdb_stats(dp->fdb, &fs);
-		fprintf(f, "\nfdb: %u/%u entries, learned %" PRIu64 ", moved %"
-			PRIu64 ", aged %" PRIu64 ", refused (full) %" PRIu64
-			", static moves refused %" PRIu64 ", learn queue full %"
-			PRIu64 "\n", fs.entries, fs.size, fs.learned, fs.moved,
-			fs.aged, fs.full, fs.static_move_refused,
-			fs.learn_queue_full);
-	}
-	fflush(f);
 }

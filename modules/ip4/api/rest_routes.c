@@ -317,3 +317,8 @@ rest_route_delete(struct ps_rest *r, const struct ps_http_request *req,
 	REST_LOG(INFO, "route %s deleted\n", s);
 	resp->status = 204;
 }
+
+PS_REST_ROUTE("GET", "/v1/routes", rest_routes_get);
+PS_REST_ROUTE("POST", "/v1/routes", rest_routes_post);
+PS_REST_ROUTE("PUT", "/v1/routes", rest_routes_put);
+PS_REST_ROUTE("DELETE", "/v1/routes/*", rest_route_delete);

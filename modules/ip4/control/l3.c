@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The L3 tables of the dataplane: routes (connected ones from the node's
- * addresses, static ones from the configuration), neighbors (static ones
- * for declared pods and permanent entries), and the neighbor subsystem's
- * way to the wire: ARP requests and released packets go through the
- * control ring that worker 0 drains (ctl_inject).
+ * The ip4 module's control side, the L3 tables of the dataplane: routes
+ * (connected ones from the node's addresses, static ones from the
+ * configuration), neighbors (static ones for declared and hot-plugged
+ * pods and permanent entries), and the neighbor subsystem's way to the
+ * wire: ARP requests and released packets go through the control ring
+ * that worker 0 drains (ctl_inject).
  */
 #include <errno.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
+#include <podswitch/module.h>
 #include <podswitch/neighbor.h>
 #include <podswitch/port.h>
 #include <podswitch/route.h>
@@ -205,17 +207,8 @@ install_neighbors(struct ps_dataplane *dp)
 	return 0;
 }
 
-/* Our VTEP in the VXLAN table; what the VXLAN nodes read (the tunnel
- * MTU too) is theirs to take at graph setup (modules/vxlan). */
-static void
-vxlan_env(struct ps_dataplane *dp)
-{
-	ps_vxlan_set_local(dp->vxlan, &dp->cfg->node_mac, dp->cfg->node_ip.addr,
-			   rte_cpu_to_be_16(dp->cfg->udp_port));
-}
-
-int
-ps_l3_init(struct ps_dataplane *dp)
+static int
+l3_init(struct ps_dataplane *dp)
 {
 	const struct ps_config *cfg = dp->cfg;
 	struct ps_neigh_params np = {
@@ -244,18 +237,13 @@ ps_l3_init(struct ps_dataplane *dp)
 				     (int)rte_socket_id(), dp->qsv);
 	snprintf(name, sizeof(name), "%s", cfg->node_name);
 	dp->neighbors = ps_neigh_create(name, &np);
-	dp->vxlan = ps_vxlan_create(cfg->node_name,
-				    RTE_MIN(cfg->routes_size, PS_VXLAN_MAX_VTEPS),
-				    cfg->vni, (int)rte_socket_id());
-	if (dp->ctl_ring == NULL || dp->routes == NULL || dp->neighbors == NULL ||
-	    dp->vxlan == NULL)
+	if (dp->ctl_ring == NULL || dp->routes == NULL || dp->neighbors == NULL)
 		return -ENOMEM;
 
 	ps_ip4_dp.routes = dp->routes;
 	ps_ip4_dp.neighbors = dp->neighbors;
 	ps_ip4_dp.fdb = dp->fdb;
 	ps_infra_dp.ctl_ring = dp->ctl_ring;
-	vxlan_env(dp);
 	ps_ip4_dp.host_port = PS_PORT_NONE;
 	PS_PORT_FOREACH(pid) {
 		if (ps_ports[pid].active && ps_ports[pid].role == PS_ROLE_HOST) {
@@ -270,13 +258,11 @@ ps_l3_init(struct ps_dataplane *dp)
 	return rc;
 }
 
-void
-ps_l3_fini(struct ps_dataplane *dp)
+static void
+l3_fini(struct ps_dataplane *dp)
 {
 	ps_neigh_free(dp->neighbors);
 	dp->neighbors = NULL;
-	ps_vxlan_free(dp->vxlan);
-	dp->vxlan = NULL;
 	ps_route_free(dp->routes);
 	dp->routes = NULL;
 	if (dp->ctl_ring != NULL) {
@@ -293,9 +279,151 @@ ps_l3_fini(struct ps_dataplane *dp)
 	ps_infra_dp.ctl_ring = NULL;
 }
 
-void
-ps_l3_poll(struct ps_dataplane *dp)
+static void
+l3_poll(struct ps_dataplane *dp, uint32_t now)
 {
+	RTE_SET_USED(now);
 	ps_neigh_process(dp->neighbors, ps_dataplane_now_ms(dp));
 	ps_route_reclaim(dp->routes);
 }
+
+static int
+l3_port_add(struct ps_dataplane *dp, const struct ps_port_config *pc,
+	    uint16_t port_id)
+{
+	if (!pc->has_pod)
+		return 0;
+	return ps_neigh_add_static(dp->neighbors, pc->pod_ip, &pc->pod_mac,
+				   port_id);
+}
+
+struct neigh_on_port {
+	uint16_t port;
+	uint32_t ips[64];
+	unsigned int n;
+};
+
+static int
+neigh_collect(const struct ps_neigh *n, void *arg)
+{
+	struct neigh_on_port *c = arg;
+
+	if (n->port_id == c->port && c->n < RTE_DIM(c->ips))
+		c->ips[c->n++] = n->ip;
+	return 0;
+}
+
+static void
+l3_port_del(struct ps_dataplane *dp, const struct ps_port_config *pc,
+	    uint16_t port_id)
+{
+	struct neigh_on_port c;
+	unsigned int i;
+
+	RTE_SET_USED(pc);
+	/* Deleting inside the walk would disturb it: collect, delete, repeat. */
+	do {
+		c.port = port_id;
+		c.n = 0;
+		ps_neigh_walk(dp->neighbors, neigh_collect, &c);
+		for (i = 0; i < c.n; i++)
+			ps_neigh_del(dp->neighbors, c.ips[i]);
+	} while (c.n == RTE_DIM(c.ips));
+}
+
+static void
+routes_tables(const struct ps_route_stats *rs, ps_table_cb cb, void *arg)
+{
+	struct ps_table_stats t = {
+		.name = "routes",
+		.show = PS_TABLE_STATUS | PS_TABLE_STATS | PS_TABLE_METRICS |
+			PS_TABLE_PRINT,
+		.entries = rs->routes,
+		.size = rs->max_routes,
+	};
+	/* /v1/stats has the next hops inside "routes" */
+	struct ps_table_stats nh = {
+		.name = "nexthops",
+		.show = PS_TABLE_STATUS | PS_TABLE_METRICS,
+		.entries = rs->nexthops,
+		.size = rs->max_nexthops,
+	};
+
+	PS_TABLE_PUT(&t, "entries", rs->routes);
+	PS_TABLE_PUT(&t, "size", rs->max_routes);
+	PS_TABLE_PUT(&t, "nexthops", rs->nexthops);
+	PS_TABLE_PUT(&t, "nexthops_size", rs->max_nexthops,
+		     .text = "nexthops size");
+	PS_TABLE_PUT(&t, "full", rs->full, .text = "refused (full)",
+		     PS_TABLE_FULL_METRIC);
+	PS_TABLE_PUT(&t, "generations", rs->generations,
+		     .metric = "podswitch_route_generations_total",
+		     .help = "Whole route sets published (PUT /v1/routes).");
+	cb(&t, arg);
+	cb(&nh, arg);
+}
+
+static void
+neighbors_table(const struct ps_neigh_stats *ns, ps_table_cb cb, void *arg)
+{
+	struct ps_table_stats t = {
+		.name = "neighbors",
+		.show = PS_TABLE_STATUS | PS_TABLE_STATS | PS_TABLE_METRICS |
+			PS_TABLE_PRINT,
+		.entries = ns->entries,
+		.size = ns->size,
+	};
+
+	PS_TABLE_PUT(&t, "entries", ns->entries);
+	PS_TABLE_PUT(&t, "size", ns->size);
+	PS_TABLE_PUT(&t, "incomplete", ns->incomplete);
+	PS_TABLE_PUT(&t, "solicits", ns->solicits,
+		     .metric = "podswitch_neighbor_solicits_total",
+		     .help = "ARP requests sent to resolve neighbors.");
+	PS_TABLE_PUT(&t, "resolved", ns->resolved);
+	PS_TABLE_PUT(&t, "failed", ns->failed,
+		     .metric = "podswitch_neighbor_failed_total",
+		     .help = "Neighbor resolutions that ran out of retries.");
+	PS_TABLE_PUT(&t, "held", ns->held);
+	PS_TABLE_PUT(&t, "released", ns->released);
+	PS_TABLE_PUT(&t, "hold_dropped", ns->hold_dropped,
+		     .text = "hold dropped",
+		     .metric = "podswitch_neighbor_hold_dropped_total",
+		     .help = "Packets dropped because a neighbor's hold queue "
+			     "was full.");
+	PS_TABLE_PUT(&t, "unreachable", ns->unreachable);
+	PS_TABLE_PUT(&t, "aged", ns->aged);
+	PS_TABLE_PUT(&t, "full", ns->full, .text = "refused (full)",
+		     PS_TABLE_FULL_METRIC);
+	PS_TABLE_PUT(&t, "ring_full", ns->ring_full, .text = "ring full");
+	cb(&t, arg);
+}
+
+static void
+l3_tables(const struct ps_dataplane *dp, ps_table_cb cb, void *arg)
+{
+	struct ps_route_stats rs;
+	struct ps_neigh_stats ns;
+
+	if (dp->routes == NULL || dp->neighbors == NULL)
+		return;
+	ps_route_stats(dp->routes, &rs);
+	ps_neigh_stats(dp->neighbors, &ns);
+	routes_tables(&rs, cb, arg);
+	neighbors_table(&ns, cb, arg);
+}
+
+/* Static routes may name VTEPs; a pod's neighbor entry follows its FDB
+ * entry (a hot-plugged pod is reachable at L2 first). */
+static struct ps_module ip4_module = {
+	.name = "ip4",
+	.depends_on = "l2, vxlan",
+	.init = l3_init,
+	.fini = l3_fini,
+	.poll = l3_poll,
+	.port_add = l3_port_add,
+	.port_del = l3_port_del,
+	.tables = l3_tables,
+};
+
+PS_MODULE_REGISTER(ip4_module);

@@ -18,9 +18,27 @@
 
 #include "rest_private.h"
 
+#define HEALTHZ_MAX 32
+
+/* one listener */
+struct rest_healthz {
+	struct ps_rest *rest;
+	struct ps_http_server *srv;	/* NULL: slot free */
+	uint16_t port;
+	char ns[PS_K8S_NAME_MAX];
+	char name[PS_K8S_NAME_MAX];
+};
+
+/* the listeners of one API server */
+struct healthz_set {
+	struct rest_healthz l[HEALTHZ_MAX];
+	uint64_t checked;	/* TSC of the last sync */
+	uint16_t failed;	/* port last refused, logged once */
+};
+
 struct hc_want {
-	uint16_t ports[REST_MAX_HEALTHZ];
-	const struct ps_svc_spec *specs[REST_MAX_HEALTHZ];
+	uint16_t ports[HEALTHZ_MAX];
+	const struct ps_svc_spec *specs[HEALTHZ_MAX];
 	unsigned int n;
 };
 
@@ -36,7 +54,7 @@ want_cb(const struct ps_svc_spec *spec, void *arg)
 	for (i = 0; i < w->n; i++)
 		if (w->ports[i] == spec->health_check_node_port)
 			return 0;
-	if (w->n == REST_MAX_HEALTHZ)
+	if (w->n == HEALTHZ_MAX)
 		return 0;
 	w->specs[w->n] = spec;
 	w->ports[w->n++] = spec->health_check_node_port;
@@ -72,7 +90,7 @@ healthz_close(struct rest_healthz *h)
 }
 
 static void
-healthz_sync(struct ps_rest *r)
+healthz_sync(struct ps_rest *r, struct healthz_set *hs)
 {
 	struct hc_want w = { .n = 0 };
 	unsigned int i, j;
@@ -80,8 +98,8 @@ healthz_sync(struct ps_rest *r)
 	if (r->dp->svcs != NULL)
 		ps_svc_walk(r->dp->svcs, want_cb, &w);
 	/* Close what no service asks for any more. */
-	for (i = 0; i < REST_MAX_HEALTHZ; i++) {
-		struct rest_healthz *h = &r->healthz[i];
+	for (i = 0; i < HEALTHZ_MAX; i++) {
+		struct rest_healthz *h = &hs->l[i];
 
 		if (h->srv == NULL)
 			continue;
@@ -100,13 +118,11 @@ healthz_sync(struct ps_rest *r)
 		struct ps_http_params p = { .max_clients = 64 };
 		char listen[32];
 
-		for (i = 0; i < REST_MAX_HEALTHZ; i++) {
-			if (r->healthz[i].srv != NULL &&
-			    r->healthz[i].port == w.ports[j])
-				h = &r->healthz[i];
-			else if (r->healthz[i].srv == NULL &&
-				 free_slot == NULL)
-				free_slot = &r->healthz[i];
+		for (i = 0; i < HEALTHZ_MAX; i++) {
+			if (hs->l[i].srv != NULL && hs->l[i].port == w.ports[j])
+				h = &hs->l[i];
+			else if (hs->l[i].srv == NULL && free_slot == NULL)
+				free_slot = &hs->l[i];
 		}
 		if (h == NULL) {
 			if (free_slot == NULL)
@@ -121,11 +137,11 @@ healthz_sync(struct ps_rest *r)
 			h->port = w.ports[j];
 			h->srv = ps_http_server_create(&p, healthz_handler, h);
 			if (h->srv == NULL) {
-				if (r->healthz_failed != w.ports[j])
+				if (hs->failed != w.ports[j])
 					REST_LOG(ERR, "cannot listen on health "
 						 "check port %u: %s\n",
 						 w.ports[j], strerror(rte_errno));
-				r->healthz_failed = w.ports[j];
+				hs->failed = w.ports[j];
 				memset(h, 0, sizeof(*h));
 				continue;
 			}
@@ -137,27 +153,41 @@ healthz_sync(struct ps_rest *r)
 	}
 }
 
-void
-rest_healthz_poll(struct ps_rest *r)
+/* Follow the Local services' health check ports and answer on them;
+ * on every poll of the API. */
+static void
+healthz_poll(struct ps_rest *r, void *priv)
 {
+	struct healthz_set *hs = priv;
 	uint64_t now = rte_get_timer_cycles();
 	unsigned int i;
 
-	if (now - r->healthz_checked >= rte_get_timer_hz()) {
-		r->healthz_checked = now;
-		healthz_sync(r);
+	if (now - hs->checked >= rte_get_timer_hz()) {
+		hs->checked = now;
+		healthz_sync(r, hs);
 	}
-	for (i = 0; i < REST_MAX_HEALTHZ; i++)
-		if (r->healthz[i].srv != NULL)
-			ps_http_server_poll(r->healthz[i].srv, 0);
+	for (i = 0; i < HEALTHZ_MAX; i++)
+		if (hs->l[i].srv != NULL)
+			ps_http_server_poll(hs->l[i].srv, 0);
 }
 
-void
-rest_healthz_free(struct ps_rest *r)
+static void
+healthz_free(struct ps_rest *r, void *priv)
 {
+	struct healthz_set *hs = priv;
 	unsigned int i;
 
-	for (i = 0; i < REST_MAX_HEALTHZ; i++)
-		if (r->healthz[i].srv != NULL)
-			healthz_close(&r->healthz[i]);
+	RTE_SET_USED(r);
+	for (i = 0; i < HEALTHZ_MAX; i++)
+		if (hs->l[i].srv != NULL)
+			healthz_close(&hs->l[i]);
 }
+
+static struct rest_ext healthz_ext = {
+	.name = "healthz",
+	.priv_size = sizeof(struct healthz_set),
+	.poll = healthz_poll,
+	.close = healthz_free,
+};
+
+PS_REST_EXT(healthz_ext);

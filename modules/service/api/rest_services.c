@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <podswitch/conntrack.h>
-#include <podswitch/nat.h>
 #include <podswitch/service.h>
 
 #include "rest_private.h"
@@ -153,7 +152,7 @@ svc_list_cb(const struct ps_svc_spec *s, void *arg)
 	return 0;
 }
 
-void
+static void
 rest_services_get(struct ps_rest *r, const struct ps_http_request *req,
 		  struct ps_http_response *resp, const char *arg)
 {
@@ -200,7 +199,7 @@ svc_reply(struct ps_rest *r, struct ps_http_response *resp, int status,
 	rest_reply(resp, status, o);
 }
 
-void
+static void
 rest_service_get(struct ps_rest *r, const struct ps_http_request *req,
 		 struct ps_http_response *resp, const char *arg)
 {
@@ -231,7 +230,7 @@ parse_doc(const struct ps_http_request *req, struct ps_http_response *resp,
 	return rc == 0;
 }
 
-void
+static void
 rest_service_put(struct ps_rest *r, const struct ps_http_request *req,
 		 struct ps_http_response *resp, const char *arg)
 {
@@ -269,7 +268,7 @@ rest_service_put(struct ps_rest *r, const struct ps_http_request *req,
 	ps_errors_free(&errs);
 }
 
-void
+static void
 rest_service_delete(struct ps_rest *r, const struct ps_http_request *req,
 		    struct ps_http_response *resp, const char *arg)
 {
@@ -293,7 +292,7 @@ rest_service_delete(struct ps_rest *r, const struct ps_http_request *req,
 	resp->status = 204;
 }
 
-void
+static void
 rest_service_endpoints_put(struct ps_rest *r,
 			   const struct ps_http_request *req,
 			   struct ps_http_response *resp, const char *arg)
@@ -332,7 +331,7 @@ rest_service_endpoints_put(struct ps_rest *r,
 	ps_errors_free(&errs);
 }
 
-void
+static void
 rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
 {
@@ -409,7 +408,7 @@ ct_list_cb(const struct ps_ct_entry *e, void *arg)
 	return 0;
 }
 
-void
+static void
 rest_conntrack_get(struct ps_rest *r, const struct ps_http_request *req,
 		   struct ps_http_response *resp, const char *arg)
 {
@@ -447,7 +446,7 @@ rest_conntrack_get(struct ps_rest *r, const struct ps_http_request *req,
 	rest_reply(resp, 200, o);
 }
 
-void
+static void
 rest_conntrack_delete(struct ps_rest *r, const struct ps_http_request *req,
 		      struct ps_http_response *resp, const char *arg)
 {
@@ -459,68 +458,12 @@ rest_conntrack_delete(struct ps_rest *r, const struct ps_http_request *req,
 	rest_reply(resp, 200, json_pack("{s:i}", "deleted", (int)n));
 }
 
-/* Tables of the load balancer ------------------------------------------- */
-
-void
-rest_lb_tables(const struct ps_dataplane *dp, json_t *tables, bool detail)
-{
-	static const char *const pools[] = { "tcp", "udp", "icmp" };
-	struct ps_ct_stats cs;
-	struct ps_svc_stats ss;
-	json_t *nat;
-	unsigned int i;
-
-	if (dp->ct == NULL || dp->svcs == NULL)
-		return;
-	ps_ct_stats(dp->ct, &cs);
-	ps_svc_stats(dp->svcs, &ss);
-	if (!detail) {
-		json_object_set_new(tables, "conntrack", json_pack("{s:I,s:I}",
-			"entries", (json_int_t)cs.entries,
-			"size", (json_int_t)cs.size));
-		json_object_set_new(tables, "services", json_pack("{s:I,s:I}",
-			"entries", (json_int_t)ss.services,
-			"size", (json_int_t)ss.max_services));
-		json_object_set_new(tables, "endpoints", json_pack("{s:I,s:I}",
-			"entries", (json_int_t)ss.endpoints,
-			"size", (json_int_t)ss.max_endpoints));
-		return;
-	}
-	json_object_set_new(tables, "conntrack", json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-		"entries", (json_int_t)cs.entries, "size", (json_int_t)cs.size,
-		"created", (json_int_t)cs.created, "full", (json_int_t)cs.full,
-		"index_full", (json_int_t)cs.index_full,
-		"clash", (json_int_t)cs.clash,
-		"invalid", (json_int_t)cs.invalid,
-		"expired", (json_int_t)cs.expired,
-		"deleted", (json_int_t)cs.deleted,
-		"pending_free", (json_int_t)cs.pending_free));
-	json_object_set_new(tables, "services", json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-		"entries", (json_int_t)ss.services,
-		"size", (json_int_t)ss.max_services,
-		"programmed", (json_int_t)ss.programmed,
-		"frontends", (json_int_t)ss.frontends,
-		"endpoints", (json_int_t)ss.endpoints,
-		"endpoints_size", (json_int_t)ss.max_endpoints,
-		"full", (json_int_t)ss.full,
-		"new_conns", (json_int_t)ss.new_conns,
-		"rejects", (json_int_t)ss.rejects,
-		"denied", (json_int_t)ss.denied,
-		"affinity", (json_int_t)ss.affinity));
-	nat = json_object();
-	for (i = 0; i < RTE_DIM(pools); i++) {
-		struct ps_nat_pool_stats ps;
-
-		if (dp->nat_pools[i] == NULL)
-			continue;
-		ps_nat_pool_stats(dp->nat_pools[i], &ps);
-		json_object_set_new(nat, pools[i], json_pack(
-			"{s:I,s:I,s:I,s:I}", "in_use", (json_int_t)ps.in_use,
-			"size", (json_int_t)ps.size,
-			"allocs", (json_int_t)ps.allocs,
-			"alloc_fails", (json_int_t)ps.alloc_fails));
-	}
-	json_object_set_new(tables, "nat_ports", nat);
-}
+PS_REST_ROUTE("GET", "/v1/services", rest_services_get);
+PS_REST_ROUTE("GET", "/v1/services/*/*", rest_service_get);
+PS_REST_ROUTE("PUT", "/v1/services/*/*", rest_service_put);
+PS_REST_ROUTE("DELETE", "/v1/services/*/*", rest_service_delete);
+PS_REST_ROUTE("PUT", "/v1/services/*/*/endpoints",
+	      rest_service_endpoints_put);
+PS_REST_ROUTE("POST", "/v1/apply", rest_apply_post);
+PS_REST_ROUTE("GET", "/v1/conntrack", rest_conntrack_get);
+PS_REST_ROUTE("DELETE", "/v1/conntrack", rest_conntrack_delete);

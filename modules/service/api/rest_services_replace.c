@@ -195,7 +195,7 @@ report_cb(const char *action, const char *kind, const char *ns,
 	json_array_append_new(arr, json_string(buf));
 }
 
-void
+static void
 rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 		  struct ps_http_response *resp, const char *arg)
 {
@@ -297,3 +297,5 @@ out:
 	json_decref(skipped);
 	ps_errors_free(&errs);
 }
+
+PS_REST_ROUTE("PUT", "/v1/services", rest_services_put);

@@ -29,7 +29,7 @@
 #include <podswitch/service.h>
 #include <podswitch/state.h>
 
-#include "dp_private.h"
+#include "lb_private.h"
 #include "service_dp.h"
 
 #define CT_KIND "conntrack"

@@ -21,7 +21,7 @@
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 
-#include "dp_private.h"
+#include "lb_private.h"
 #include "service_dp.h"
 #include "svc_conn.h"
 

@@ -12,8 +12,8 @@
 #include "rest_private.h"
 #include "vxlan_dp.h"
 
-json_t *
-rest_vxlan_stats(const struct ps_dataplane *dp)
+static json_t *
+vxlan_stats(const struct ps_dataplane *dp)
 {
 	const struct ps_config *cfg = dp->cfg;
 	json_t *tunnels = json_array();
@@ -72,8 +72,8 @@ static const struct vx_metric vx_metrics[] = {
 	VM(rx_bytes, "Bytes (outer frames) decapsulated from the remote VTEP."),
 };
 
-void
-rest_vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
+static void
+vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
 {
 	struct ps_vxlan_stats st;
 	unsigned int k;
@@ -124,3 +124,11 @@ rest_vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
 	      "full.\n# TYPE podswitch_vxlan_vteps_full_total counter\n", f);
 	fprintf(f, "podswitch_vxlan_vteps_full_total %" PRIu64 "\n", st.full);
 }
+
+static struct rest_ext vxlan_ext = {
+	.name = "vxlan",
+	.stats = vxlan_stats,
+	.metrics = vxlan_metrics,
+};
+
+PS_REST_EXT(vxlan_ext);
