@@ -25,6 +25,11 @@ if ! bash devtools/lint.sh; then
 	lint=failed
 	status=1
 fi
+# The drawing in docs/ is what the registered nodes build.
+if ! bash devtools/update-graph.sh --check build; then
+	lint=failed
+	status=1
+fi
 
 echo "=== unit and packet tests, fuzz replays (meson test) ==="
 if ! meson test -C build --print-errorlogs --num-processes 1; then

@@ -15,6 +15,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_graph_worker.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 
@@ -64,6 +65,8 @@ usage(FILE *f, const char *prog)
 		"  --state-dir DIR      keep what the API programs in DIR and\n"
 		"                       restore it at start (overrides state.dir)\n"
 		"  --trace              log a line per packet per graph node (debug)\n"
+		"  --graph-dot FILE     build the node of --config, write the first\n"
+		"                       worker's graph to FILE (Graphviz) and exit\n"
 		"  --log-file FILE      append stdout, stderr and the log to FILE;\n"
 		"                       SIGHUP reopens it (after logrotate moved it)\n"
 		"  --version, --help\n"
@@ -79,6 +82,7 @@ struct app_opts {
 	const char *drivers_dir;
 	const char *log_file;
 	const char *state_dir;
+	const char *graph_dot;
 	bool check_only;
 	bool trace;
 };
@@ -94,6 +98,7 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		{ "trace", no_argument, NULL, 't' },
 		{ "log-file", required_argument, NULL, 'l' },
 		{ "state-dir", required_argument, NULL, 's' },
+		{ "graph-dot", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -122,6 +127,9 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 			break;
 		case 's':
 			o->state_dir = optarg;
+			break;
+		case 'g':
+			o->graph_dot = optarg;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -154,6 +162,30 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+/*
+ * The graph as the registered nodes build it (docs/graph.svg is drawn
+ * from this by devtools/update-graph.sh, so that no drawing goes stale).
+ */
+static int
+write_graph_dot(const struct ps_dataplane *dp, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (f == NULL) {
+		fprintf(stderr, "podswitch: --graph-dot %s: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	rc = rte_graph_export(dp->workers[0].graph->name, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc != 0)
+		fprintf(stderr, "podswitch: --graph-dot %s: cannot write the "
+			"graph\n", path);
+	return rc;
 }
 
 static int
@@ -308,6 +340,12 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 		rte_log_set_level(ps_logtype_graph, RTE_LOG_DEBUG);
 
 	rc = ps_dataplane_init(&dp, cfg, lcores, nb_lcores);
+	if (rc == 0 && o->graph_dot != NULL) {
+		rc = write_graph_dot(&dp, o->graph_dot);
+		ps_dataplane_fini(&dp);
+		rte_eal_cleanup();
+		return rc == 0 ? 0 : 1;
+	}
 	if (rc == 0)
 		rc = start(&dp, &rest);
 	if (rc < 0) {
