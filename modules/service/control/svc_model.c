@@ -19,6 +19,8 @@
 
 #include <rte_common.h>
 
+#include <podswitch/name_map.h>
+
 #include "svc_model.h"
 
 int
@@ -190,51 +192,23 @@ parse_item(const json_t *item, const char *path, const char *want,
 	return -EINVAL;
 }
 
-/* Earlier items by a hash of their ns/name, chained by index, so that
- * finding duplicates in a List of n items costs O(n) compares, not n^2
- * (10,000 Services spent seconds here). */
-struct dup_chains {
-	uint32_t mask;
-	uint32_t *head;
-	uint32_t *next;
-};
-
-static uint32_t
-dup_hash(const char *ns, const char *name)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *ns; ns++)
-		h = (h ^ (uint8_t)*ns) * 16777619u;
-	h = (h ^ '/') * 16777619u;
-	for (; *name; name++)
-		h = (h ^ (uint8_t)*name) * 16777619u;
-	return h;
-}
-
-static void
-dup_chains_reset(struct dup_chains *d)
-{
-	uint32_t i;
-
-	for (i = 0; i <= d->mask; i++)
-		d->head[i] = UINT32_MAX;
-}
-
-/* Whether an item below i has ns/name (the chains hold items 0..i-1 of
- * the same array); then adds item i. */
-#define DUP_SEEN(d, arr, i, seen)					\
+/*
+ * Whether an item below i of arr has arr[i]'s ns/name; then indexes item
+ * i. The map holds items 0..i-1, chained by a hash of their ns/name, so
+ * that finding duplicates in a List of n items costs O(n) compares, not
+ * n^2 (10,000 Services spent seconds here).
+ */
+#define DUP_SEEN(m, arr, i, seen)					\
 	do {								\
-		uint32_t h_ = dup_hash((arr)[i].ns, (arr)[i].name) &	\
-			(d)->mask, k_;					\
+		uint32_t h_ = ps_name_hash((arr)[i].ns, (arr)[i].name), k_; \
 									\
 		(seen) = false;						\
-		for (k_ = (d)->head[h_]; k_ != UINT32_MAX && !(seen);	\
-		     k_ = (d)->next[k_])				\
+		for (k_ = ps_name_map_first(m, h_);			\
+		     k_ != PS_NAME_MAP_END && !(seen);			\
+		     k_ = ps_name_map_next(m, k_))			\
 			(seen) = strcmp((arr)[k_].ns, (arr)[i].ns) == 0 && \
 				 strcmp((arr)[k_].name, (arr)[i].name) == 0; \
-		(d)->next[i] = (d)->head[h_];				\
-		(d)->head[h_] = (i);					\
+		ps_name_map_add(m, h_, (i));				\
 	} while (0)
 
 /* Two items naming the same object would apply in an arbitrary order.
@@ -243,25 +217,19 @@ static int
 check_dups(const struct ps_k8s_doc *doc, struct ps_errors *errs)
 {
 	unsigned int n = RTE_MAX(doc->nb_svcs, doc->nb_slices), i, j;
-	struct dup_chains d = { 0 };
-	uint32_t nb = 1;
+	struct ps_name_map svcs = { 0 }, slices = { 0 };
 	bool seen;
 	int rc = 0;
 
-	while (nb < n)
-		nb <<= 1;
-	d.mask = nb - 1;
-	d.head = malloc(sizeof(uint32_t) * nb);
-	d.next = malloc(sizeof(uint32_t) * RTE_MAX(n, 1u));
-	if (d.head == NULL || d.next == NULL) {
-		free(d.head);
-		free(d.next);
+	if (ps_name_map_init(&svcs, RTE_MAX(n, 1u)) < 0 ||
+	    ps_name_map_init(&slices, RTE_MAX(n, 1u)) < 0) {
+		ps_name_map_free(&svcs);
+		ps_name_map_free(&slices);
 		ps_errors_add(errs, "$", "out of memory");
 		return -ENOMEM;
 	}
-	dup_chains_reset(&d);
 	for (i = 0; i < doc->nb_svcs; i++) {
-		DUP_SEEN(&d, doc->svcs, i, seen);
+		DUP_SEEN(&svcs, doc->svcs, i, seen);
 		for (j = 0; seen && j < i; j++)
 			if (strcmp(doc->svcs[i].ns, doc->svcs[j].ns) == 0 &&
 			    strcmp(doc->svcs[i].name, doc->svcs[j].name) == 0) {
@@ -272,9 +240,8 @@ check_dups(const struct ps_k8s_doc *doc, struct ps_errors *errs)
 				rc = -EINVAL;
 			}
 	}
-	dup_chains_reset(&d);
 	for (i = 0; i < doc->nb_slices; i++) {
-		DUP_SEEN(&d, doc->slices, i, seen);
+		DUP_SEEN(&slices, doc->slices, i, seen);
 		for (j = 0; seen && j < i; j++)
 			if (strcmp(doc->slices[i].ns, doc->slices[j].ns) == 0 &&
 			    strcmp(doc->slices[i].name,
@@ -287,8 +254,8 @@ check_dups(const struct ps_k8s_doc *doc, struct ps_errors *errs)
 				rc = -EINVAL;
 			}
 	}
-	free(d.head);
-	free(d.next);
+	ps_name_map_free(&svcs);
+	ps_name_map_free(&slices);
 	return rc;
 }
 
