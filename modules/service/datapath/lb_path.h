@@ -1,25 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PS_LB_PATH_H
+#define PS_LB_PATH_H
+
 /*
- * service_lb: the client-side load balancer between ip4_input and
- * ip4_lookup (docs/design.md section 2); it puts itself there at setup,
- * and between icmp_error and ip4_lookup. A packet of a tracked connection is
- * translated the way its conntrack entry says: the original direction
- * to the reverse of the reply tuple, the reply direction back to the
- * reverse of the original one. A first packet to a service frontend gets
- * an endpoint from the service table, DNAT (plus SNAT to the node IP for
- * NodePort/external traffic with policy Cluster, and for hairpin) and a
- * conntrack entry; a first packet from a local pod to outside the
- * cluster is masqueraded to the node IP. ICMP errors about a tracked
- * connection are translated back, quote and outer header. Anything else
- * (other protocols, non-first fragments, untracked traffic) passes
- * untouched.
- *
- * service_l2 does the tracked-connection half for frames bridged between
- * pods (like br_netfilter under kube-proxy): a ClusterIP client and its
- * endpoint on this node share the pod subnet, so the endpoint's reply
- * goes straight to the client's MAC and never reaches the router; it
- * must still be un-DNATed (and conntrack must see it). It creates no
- * connection: a first packet to a service is addressed to the gateway.
+ * The per-packet path of the two service nodes, service_lb (routed
+ * packets, service_lb.c) and service_l2 (bridged replies, service_l2.c):
+ * classify, conntrack lookup, translate, and for service_lb the first
+ * packet's endpoint choice. Always inlined into each node's process
+ * function, so that the l2 and trace flags are constants there.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -563,102 +551,5 @@ lb_stream(struct rte_graph *graph, struct rte_node *node, void **objs,
 			 trace, l2);
 }
 
-static __rte_always_inline void
-service_lb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
-		  uint16_t nb_objs, const bool trace)
-{
-	lb_stream(graph, node, objs, nb_objs, trace, false);
-}
 
-static __rte_always_inline void
-service_l2_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
-		  uint16_t nb_objs, const bool trace)
-{
-	lb_stream(graph, node, objs, nb_objs, trace, true);
-}
-
-PS_NODE_PROCESS(service_lb)
-PS_NODE_PROCESS(service_l2)
-
-/* Every IPv4 packet about to be routed: received ones, and the ICMP
- * errors we build (one about a packet we translated is translated back). */
-static int
-service_lb_setup(struct ps_dataplane *dp)
-{
-	int rc;
-
-	RTE_SET_USED(dp);
-	rc = ps_ip4_input_insert("service_lb");
-	if (rc == 0)
-		rc = ps_icmp_error_insert("service_lb");
-	return rc;
-}
-
-static struct rte_node_register service_lb_node = {
-	.name = "service_lb",
-	.process = service_lb_process,
-	.init = ps_node_worker_init,
-	.nb_edges = LB_NB_NEXT,
-	.next_nodes = {
-		[LB_NEXT_LOOKUP] = "ip4_lookup",
-		[LB_NEXT_ICMP_ERROR] = "icmp_error",
-#define X(e, s) [LB_DROP_##e] = "service_lb" PS_DROP_INFIX s,
-		SERVICE_LB_DROPS(X)
-#undef X
-#define X(e, s) [LB_DROP_NAT_FIRST + PS_NAT_ERR_##e - 1] = \
-		"service_lb" PS_DROP_INFIX "nat_" s,
-		PS_NAT_ERRORS(X)
-#undef X
-	},
-};
-static struct ps_node_info service_lb_info = {
-	.node = &service_lb_node,
-	.setup = service_lb_setup,
-};
-PS_NODE_REGISTER(service_lb_info);
-
-#define X(e, s) PS_DROP_NODE(service_lb_drop_##e, "service_lb", s)
-SERVICE_LB_DROPS(X)
-#undef X
-#define X(e, s) PS_DROP_NODE(service_lb_drop_nat_##e, "service_lb", "nat_" s)
-PS_NAT_ERRORS(X)
-#undef X
-
-/* The frames eth_input bridges, before l2_fdb. */
-static int
-service_l2_setup(struct ps_dataplane *dp)
-{
-	RTE_SET_USED(dp);
-	return ps_eth_input_l2_insert("service_l2");
-}
-
-/* Same edges; "lookup" is the bridge, a REJECT never happens here. */
-static struct rte_node_register service_l2_node = {
-	.name = "service_l2",
-	.process = service_l2_process,
-	.init = ps_node_worker_init,
-	.nb_edges = LB_NB_NEXT,
-	.next_nodes = {
-		[LB_NEXT_LOOKUP] = "l2_fdb",
-		[LB_NEXT_ICMP_ERROR] = "icmp_error",
-#define X(e, s) [LB_DROP_##e] = "service_l2" PS_DROP_INFIX s,
-		SERVICE_LB_DROPS(X)
-#undef X
-#define X(e, s) [LB_DROP_NAT_FIRST + PS_NAT_ERR_##e - 1] = \
-		"service_l2" PS_DROP_INFIX "nat_" s,
-		PS_NAT_ERRORS(X)
-#undef X
-	},
-};
-static struct ps_node_info service_l2_info = {
-	.node = &service_l2_node,
-	.setup = service_l2_setup,
-};
-PS_NODE_REGISTER(service_l2_info);
-
-#define X(e, s) PS_DROP_NODE(service_l2_drop_##e, "service_l2", s)
-SERVICE_LB_DROPS(X)
-#undef X
-#define X(e, s) PS_DROP_NODE(service_l2_drop_nat_##e, "service_l2", "nat_" s)
-PS_NAT_ERRORS(X)
-#undef X
+#endif
