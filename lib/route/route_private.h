@@ -4,8 +4,8 @@
 
 /*
  * Inside the route table: a generation is everything a reader follows
- * from the table's one pointer (the rte_lpm, the next-hop array, the
- * default route) plus the writer's books about it. Single writer, so the
+ * from the table's one pointer (the DIR-24-8 table of route_dir24.c,
+ * the next-hop array, the default route) plus the writer's books about it. Single writer, so the
  * books take no lock.
  */
 

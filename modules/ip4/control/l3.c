@@ -29,8 +29,6 @@
 #include "ip4_dp.h"
 #include "ip4_routes.h"
 
-#define DP_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
 
 #define CTL_RING_SIZE 4096
 

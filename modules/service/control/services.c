@@ -21,12 +21,11 @@
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 
+#include "dp_private.h"
 #include "lb_private.h"
 #include "service_dp.h"
 #include "svc_conn.h"
 
-#define DP_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
 
 /*
  * Entry slots ps_ct_expire visits per management pass. The loop runs

@@ -16,8 +16,7 @@
 #include <podswitch/port.h>
 #include <podswitch/vxlan.h>
 
-#define DP_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
+#include "dp_private.h"
 
 /* Our end of the tunnels; what the nodes read is set at graph setup
  * (vxlan_dp.c). */
