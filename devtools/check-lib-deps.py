@@ -197,7 +197,8 @@ def main():
     errors = []
 
     for comp in cycles(graph):
-        errors.append("cycle: " + cycle_path(graph, comp))
+        errors.append(f"cycle among {', '.join(comp)}, for example "
+                      + cycle_path(graph, comp))
     for a in sorted(graph):
         for b in sorted(graph[a]):
             if libs[a][1] == "lib" and libs[b][1] == "modules":
