@@ -13,6 +13,10 @@ cd "$top"
 bash test/setup-deps.sh || exit 1
 bash test/build.sh || exit 1
 
+# The libraries form a DAG, each declaring what it uses (link_with).
+echo "=== library dependencies ==="
+python3 devtools/check-lib-deps.py build || exit 1
+
 status=0
 echo "=== unit and packet tests, fuzz replays (meson test) ==="
 if ! meson test -C build --print-errorlogs --num-processes 1; then
