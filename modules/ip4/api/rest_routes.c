@@ -41,7 +41,7 @@ reply_routes(struct ps_rest *r, struct ps_http_response *resp)
 	ps_http_response_body_take(resp, text, len);
 }
 
-void
+static void
 rest_routes_get(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
 {
@@ -96,7 +96,7 @@ route_location(struct ps_http_response *resp, const struct ps_prefix4 *p)
 	ps_http_response_header(resp, "Location", loc);
 }
 
-void
+static void
 rest_routes_post(struct ps_rest *r, const struct ps_http_request *req,
 		 struct ps_http_response *resp, const char *arg)
 {
@@ -237,7 +237,7 @@ publish_error(int rc, long dup, long first, struct ps_http_response *resp)
 				   "%s", strerror(-rc));
 }
 
-void
+static void
 rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
 {
@@ -277,7 +277,7 @@ out:
 	json_decref(j);
 }
 
-void
+static void
 rest_route_delete(struct ps_rest *r, const struct ps_http_request *req,
 		  struct ps_http_response *resp, const char *arg)
 {
