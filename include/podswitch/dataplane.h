@@ -28,7 +28,7 @@ struct ps_dataplane;
 struct ps_vxlan;
 struct ps_ct;
 struct ps_svc_table;
-struct ps_lb_stale;
+struct ps_svc_stale;
 
 /*
  * One pass of the management thread's loop: ps_mgmt_poll() and whatever
@@ -50,7 +50,7 @@ struct ps_dataplane {
 	struct ps_svc_table *svcs;
 	struct ps_nat_pool *nat_pools[PS_NAT_NB_POOLS];
 	/* endpoints whose connections the next management pass ends */
-	struct ps_lb_stale *lb_stale;
+	struct ps_svc_stale *svc_stale;
 	/* what the management thread sends, drained by worker 0 */
 	struct rte_ring *ctl_ring;
 	uint64_t ctl_ring_full;

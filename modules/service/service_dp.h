@@ -5,7 +5,7 @@
 /*
  * The service module's datapath state, shared by service_lb/service_l2
  * and the module's control part (services.c, lb_state.c) only. Set by
- * ps_lb_init() before the graphs are built; read-only after, except the
+ * svc_module_init() before the graphs are built; read-only after, except the
  * connection counts of l2_ep_conns.
  */
 
@@ -37,7 +37,7 @@ struct ps_svc_dp {
 	/*
 	 * Live connections DNATed, without SNAT, from a pod of this node to
 	 * an endpoint in the pod subnet, per endpoint address (indexed by
-	 * ps_lb_l2_slot()): the endpoint's replies are bridged, and only
+	 * svc_l2_slot()): the endpoint's replies are bridged, and only
 	 * frames from an address counted here need service_l2's conntrack
 	 * lookup. Workers increment when they create such a connection, the
 	 * management thread decrements when it is deleted.
@@ -50,7 +50,7 @@ extern struct ps_svc_dp ps_svc_dp;
 
 /* Slot of pod address ip (network order) in ps_svc_dp.l2_ep_conns. */
 static inline uint32_t
-ps_lb_l2_slot(uint32_t ip)
+svc_l2_slot(uint32_t ip)
 {
 	return rte_be_to_cpu_32(ip) & ps_svc_dp.l2_ep_mask;
 }
@@ -58,7 +58,7 @@ ps_lb_l2_slot(uint32_t ip)
 /* Whether connection orig, DNATed to dnat_ip without SNAT, has its
  * replies bridged (client and endpoint both in the pod subnet). */
 static inline bool
-ps_lb_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
+svc_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
 {
 	return dnat_ip != 0 && snat_ip == 0 &&
 	       (client_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net &&

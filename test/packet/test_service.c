@@ -389,8 +389,8 @@ test_bridged_reply(void)
 	send_expect("p1_rx", P1_MAC, &syn, "p2_tx", P2_MAC, &e);
 	/* P2 now has a client of its subnet: its bridged frames are looked
 	 * at, P3's are not */
-	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 1);
-	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(ps_ip(P3))], 0);
+	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[svc_l2_slot(ps_ip(P2))], 1);
+	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[svc_l2_slot(ps_ip(P3))], 0);
 	len = build(fr, P1_MAC, P2_MAC, &sa);
 	e = sa;
 	e.src = "10.96.0.10";
@@ -409,7 +409,7 @@ test_bridged_reply(void)
 	run();
 	ps_test_expect_one("p1_tx", fr, len);
 	flush();
-	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 0);
+	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[svc_l2_slot(ps_ip(P2))], 0);
 	expect_no_leak();
 }
 

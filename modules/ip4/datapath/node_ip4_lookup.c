@@ -108,9 +108,10 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 				PS_TRACE(node, (struct rte_mbuf *)objs[i + j],
 					 "dst " PS_IP4_FMT " -> %s",
 					 PS_IP4_BYTES(dst[j]),
-					 ps_edge_name(node, ip4_lookup_next_names,
-						      IP4_LOOKUP_NB_NEXT,
-						      nexts[i + j]));
+					 ps_edge_name(node,
+						ip4_lookup_next_names,
+						IP4_LOOKUP_NB_NEXT,
+						nexts[i + j]));
 		}
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);

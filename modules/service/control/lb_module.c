@@ -19,8 +19,8 @@
 static void
 lb_stop(struct ps_dataplane *dp)
 {
-	/* ps_lb_state_save() logged a failure: the stop goes on */
-	ps_lb_state_save(dp);
+	/* svc_state_save() logged a failure: the stop goes on */
+	svc_state_save(dp);
 }
 
 static void
@@ -123,11 +123,11 @@ lb_tables(const struct ps_dataplane *dp, ps_table_cb cb, void *arg)
 static struct ps_module service_module = {
 	.name = "service",
 	.depends_on = "ip4",
-	.init = ps_lb_init,
-	.fini = ps_lb_fini,
-	.start = ps_lb_state_restore,
+	.init = svc_module_init,
+	.fini = svc_module_fini,
+	.start = svc_state_restore,
 	.stop = lb_stop,
-	.poll = ps_lb_poll,
+	.poll = svc_module_poll,
 	.tables = lb_tables,
 	.state_kind = "conntrack",
 };

@@ -10,12 +10,12 @@
 #include <podswitch/dataplane.h>
 
 /* Conntrack, services and SNAT pools (services.c); their timers. */
-int ps_lb_init(struct ps_dataplane *dp);
-void ps_lb_fini(struct ps_dataplane *dp);
-void ps_lb_poll(struct ps_dataplane *dp, uint32_t now);
+int svc_module_init(struct ps_dataplane *dp);
+void svc_module_fini(struct ps_dataplane *dp);
+void svc_module_poll(struct ps_dataplane *dp, uint32_t now);
 /* lb_state.c: connections to the state directory at a stop, and back at
  * the next start (after the services, before the workers). */
-int ps_lb_state_save(struct ps_dataplane *dp);
-int ps_lb_state_restore(struct ps_dataplane *dp);
+int svc_state_save(struct ps_dataplane *dp);
+int svc_state_restore(struct ps_dataplane *dp);
 
 #endif

@@ -149,7 +149,7 @@ aff_cb(const struct ps_svc_port *sp, uint32_t client, uint32_t ep_ip,
 }
 
 int
-ps_lb_state_save(struct ps_dataplane *dp)
+svc_state_save(struct ps_dataplane *dp)
 {
 	const char *dir = dp->cfg->state_dir;
 	uint64_t t0 = rte_get_timer_cycles();
@@ -265,11 +265,11 @@ restore_one(struct ps_dataplane *dp, const struct ct_record *r,
 	}
 	/* what lb_create counts before publishing, so that the release of
 	 * the entry later gives back exactly what it took */
-	l2 = ps_lb_l2_counted(r->tuple[0].src_ip, r->dnat_ip, r->snat_ip);
+	l2 = svc_l2_counted(r->tuple[0].src_ip, r->dnat_ip, r->snat_ip);
 	if (img.nat.endpoint_id != PS_CT_NO_ENDPOINT)
 		ps_svc_ep_conn_inc(dp->svcs, img.nat.endpoint_id);
 	if (l2)
-		ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(r->dnat_ip)]++;
+		ps_svc_dp.l2_ep_conns[svc_l2_slot(r->dnat_ip)]++;
 	rc = ps_ct_restore(dp->ct, &img);
 	if (rc != PS_CT_CREATED) {
 		if (pool != NULL)
@@ -277,7 +277,7 @@ restore_one(struct ps_dataplane *dp, const struct ct_record *r,
 		if (img.nat.endpoint_id != PS_CT_NO_ENDPOINT)
 			ps_svc_ep_conn_dec(dp->svcs, img.nat.endpoint_id);
 		if (l2)
-			ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(r->dnat_ip)]--;
+			ps_svc_dp.l2_ep_conns[svc_l2_slot(r->dnat_ip)]--;
 		return rc < 0 ? rc : -EEXIST;
 	}
 	return 0;
@@ -304,7 +304,7 @@ restore_affinity(struct ps_dataplane *dp, const struct aff_record *a,
 }
 
 int
-ps_lb_state_restore(struct ps_dataplane *dp)
+svc_state_restore(struct ps_dataplane *dp)
 {
 	const char *dir = dp->cfg->state_dir;
 	uint64_t t0 = rte_get_timer_cycles();

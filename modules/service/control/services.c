@@ -55,7 +55,7 @@ struct stale_ep {
 	bool removed;		/* gone from the set: every protocol ends */
 };
 
-struct ps_lb_stale {
+struct ps_svc_stale {
 	struct stale_ep *v;
 	unsigned int n, cap;
 };
@@ -86,7 +86,7 @@ tcp_finished(const struct ps_ct_entry *e)
 static bool
 stale_pred(const struct ps_ct_entry *e, void *arg)
 {
-	const struct ps_lb_stale *s = arg;
+	const struct ps_svc_stale *s = arg;
 	struct stale_ep key = { .svc_id = e->nat.service_id,
 				.ip = e->nat.dnat_ip,
 				.port = e->nat.dnat_port };
@@ -108,7 +108,7 @@ stale_pred(const struct ps_ct_entry *e, void *arg)
 static void
 stale_flush(struct ps_dataplane *dp)
 {
-	struct ps_lb_stale *s = dp->lb_stale;
+	struct ps_svc_stale *s = dp->svc_stale;
 	unsigned int i, j, deleted;
 
 	if (s == NULL || s->n == 0)
@@ -150,7 +150,7 @@ svc_changed(const struct ps_svc_port *sp, const struct ps_svc_ep_addr *gone,
 	    unsigned int nb_gone, void *arg)
 {
 	struct ps_dataplane *dp = arg;
-	struct ps_lb_stale *s = dp->lb_stale;
+	struct ps_svc_stale *s = dp->svc_stale;
 	struct ps_svc_ep_view *cur = NULL;
 	unsigned int n, i;
 
@@ -205,7 +205,7 @@ prefix_mask(const struct ps_prefix4 *p, uint32_t *net, uint32_t *mask)
 }
 
 int
-ps_lb_init(struct ps_dataplane *dp)
+svc_module_init(struct ps_dataplane *dp)
 {
 	const struct ps_config *cfg = dp->cfg;
 	static const char *const pool_names[PS_NAT_NB_POOLS] = {
@@ -245,8 +245,8 @@ ps_lb_init(struct ps_dataplane *dp)
 		       rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	dp->lb_stale = calloc(1, sizeof(*dp->lb_stale));
-	if (dp->lb_stale == NULL)
+	dp->svc_stale = calloc(1, sizeof(*dp->svc_stale));
+	if (dp->svc_stale == NULL)
 		return -ENOMEM;
 	ps_svc_set_change_cb(dp->svcs, svc_changed, dp);
 	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
@@ -281,7 +281,7 @@ ps_lb_init(struct ps_dataplane *dp)
 }
 
 void
-ps_lb_fini(struct ps_dataplane *dp)
+svc_module_fini(struct ps_dataplane *dp)
 {
 	unsigned int i;
 
@@ -289,10 +289,10 @@ ps_lb_fini(struct ps_dataplane *dp)
 	 * them: nothing to give back. */
 	ps_ct_free(dp->ct);
 	dp->ct = NULL;
-	if (dp->lb_stale != NULL)
-		free(dp->lb_stale->v);
-	free(dp->lb_stale);
-	dp->lb_stale = NULL;
+	if (dp->svc_stale != NULL)
+		free(dp->svc_stale->v);
+	free(dp->svc_stale);
+	dp->svc_stale = NULL;
 	ps_svc_free(dp->svcs);
 	dp->svcs = NULL;
 	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
@@ -307,7 +307,7 @@ ps_lb_fini(struct ps_dataplane *dp)
 }
 
 void
-ps_lb_poll(struct ps_dataplane *dp, uint32_t now)
+svc_module_poll(struct ps_dataplane *dp, uint32_t now)
 {
 	if (dp->ct == NULL)
 		return;

@@ -470,7 +470,7 @@ l2_candidate(const struct rte_mbuf *m)
 	/* only an endpoint serving a client of its subnet has bridged
 	 * replies to translate */
 	return (ip->src_addr & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net &&
-	       __atomic_load_n(&ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(
+	       __atomic_load_n(&ps_svc_dp.l2_ep_conns[svc_l2_slot(
 			ip->src_addr)], __ATOMIC_ACQUIRE) != 0;
 }
 

@@ -9,7 +9,7 @@
  *    PS_CT_NO_ENDPOINT): lc reads it, and a removed endpoint's record
  *    drains until it is zero;
  *  - a count in ps_svc_dp.l2_ep_conns when the endpoint's replies are
- *    bridged (ps_lb_l2_counted): service_l2 looks only at frames from
+ *    bridged (svc_l2_counted): service_l2 looks only at frames from
  *    counted addresses;
  *  - a SNAT port from the pool of its protocol, when nat->snat_ip is set.
  *
