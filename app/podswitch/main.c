@@ -263,7 +263,7 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 		rte_eal_cleanup();
 		return 1;
 	}
-	ps_genv.trace = o->trace;
+	ps_graph_trace = o->trace;
 	if (o->trace)
 		rte_log_set_level(ps_logtype_graph, RTE_LOG_DEBUG);
 

@@ -17,6 +17,7 @@
 
 #include <podswitch/config.h>
 #include <podswitch/fdb.h>
+#include <podswitch/nat.h>
 #include <podswitch/neighbor.h>
 #include <podswitch/route.h>
 #include <podswitch/worker.h>
@@ -27,7 +28,6 @@ struct ps_rest;
 struct ps_vxlan;
 struct ps_ct;
 struct ps_svc_table;
-struct ps_nat_pool;
 struct ps_lb_stale;
 
 struct ps_dataplane {
@@ -41,7 +41,7 @@ struct ps_dataplane {
 	/* service load balancer (modules/service/control/services.c) */
 	struct ps_ct *ct;
 	struct ps_svc_table *svcs;
-	struct ps_nat_pool *nat_pools[3];	/* by enum ps_nat_pool_id */
+	struct ps_nat_pool *nat_pools[PS_NAT_NB_POOLS];
 	/* endpoints whose connections the next management pass ends */
 	struct ps_lb_stale *lb_stale;
 	/* what the management thread sends, drained by worker 0 */

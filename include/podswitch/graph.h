@@ -10,42 +10,24 @@
  *                                    --l2---> service_l2 -> l2_fdb -> port_tx-p<id> (one or flooded)
  *                                    --ip4--> ip4_input -> service_lb -> ip4_lookup -> ...
  *
+ * Nodes register themselves (PS_NODE_REGISTER) and attach to their parents
+ * when a dataplane starts: service_lb and service_l2 put themselves in
+ * front of ip4_lookup and l2_fdb, vxlan_decap takes its UDP port from
+ * ip4_local, vxlan_encap its next-hop type from ip4_lookup. A worker's
+ * graph names only its sources; rte_graph adds every node their edges
+ * reach.
+ *
  * Every drop goes to a node named "<node>.drop.<reason>", so the graph's
  * own per-node counters are the per-reason drop counters.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
-#include <rte_ether.h>
+#include <rte_common.h>
 #include <rte_graph.h>
 #include <rte_mbuf.h>
-#include <rte_ring.h>
-
-#include <podswitch/config.h>
-#include <podswitch/fdb.h>
-
-struct ps_route_table;
-struct ps_neigh_table;
-struct ps_vxlan;
-struct ps_ct;
-struct ps_svc_table;
-struct ps_nat_pool;
-
-/* SNAT port pools, one per protocol (TCP, UDP, ICMP echo identifiers). */
-enum ps_nat_pool_id {
-	PS_NAT_POOL_TCP,
-	PS_NAT_POOL_UDP,
-	PS_NAT_POOL_ICMP,
-	PS_NAT_NB_POOLS,
-};
-
-static inline int
-ps_nat_pool_of(uint8_t proto)
-{
-	return proto == 6 ? PS_NAT_POOL_TCP : proto == 17 ? PS_NAT_POOL_UDP :
-	       proto == 1 ? PS_NAT_POOL_ICMP : -1;
-}
 
 extern int ps_logtype_graph;
 
@@ -56,17 +38,6 @@ extern int ps_logtype_graph;
 #define PS_IP4_BYTES(a)							\
 	((const uint8_t *)&(a))[0], ((const uint8_t *)&(a))[1],		\
 	((const uint8_t *)&(a))[2], ((const uint8_t *)&(a))[3]
-
-/* ICMP types and codes the graph sends */
-#define PS_ICMP_DEST_UNREACH 3
-#define PS_ICMP_SOURCE_QUENCH 4
-#define PS_ICMP_REDIRECT 5
-#define PS_ICMP_TIME_EXCEEDED 11
-#define PS_ICMP_PARAM_PROBLEM 12
-#define PS_ICMP_NET_UNREACH 0
-#define PS_ICMP_HOST_UNREACH 1
-#define PS_ICMP_PORT_UNREACH 3
-#define PS_ICMP_FRAG_NEEDED 4
 
 /*
  * Per-packet metadata in the mbuf private area, written by the L3 nodes.
@@ -92,102 +63,54 @@ ps_mbuf_meta(void *m)
 	return (struct ps_mbuf_meta *)rte_mbuf_to_priv((struct rte_mbuf *)m);
 }
 
-/* The ports of the pod segment (flooding); published whole, see segment. */
-struct ps_port_set {
-	uint16_t n;
-	uint16_t ports[PS_MAX_PORTS];
+/* Log one line per packet per node (debug; costs nothing when off). Set
+ * before the workers start. */
+extern bool ps_graph_trace;
+
+/* Node registration ------------------------------------------------------ */
+
+struct ps_dataplane;
+
+struct ps_node_info {
+	struct rte_node_register *node;
+	/*
+	 * Optional. Run by ps_graph_setup() each time a dataplane starts, in
+	 * registration order, once its tables exist and before any graph is
+	 * built: the node takes what it reads from dp and attaches to its
+	 * parents (ps_node_attach_parent() or a parent's own hook). Run
+	 * again, it must come to the same result: edges are never removed.
+	 * Returns 0 or -errno.
+	 */
+	int (*setup)(struct ps_dataplane *dp);
+	/*
+	 * For a node that sends straight to ports: PS_MAX_PORTS entries the
+	 * node owns. Graph setup adds an edge to every port's port_tx clone
+	 * and stores it at tx_edges[port id] before the port can receive or
+	 * a table can name it.
+	 */
+	rte_edge_t *tx_edges;
+	STAILQ_ENTRY(ps_node_info) next;
 };
+
+/* Register info's node with rte_graph and keep info (constructors only:
+ * PS_NODE_REGISTER). */
+void ps_node_register(struct ps_node_info *info);
+
+/* In place of RTE_NODE_REGISTER: info is a static struct ps_node_info. */
+#define PS_NODE_REGISTER(info)						\
+	RTE_INIT(ps_node_register_##info)				\
+	{								\
+		ps_node_register(&(info));				\
+	}
 
 /*
- * What the nodes read; set before the graphs are created, then read-only,
- * except the members said to change with hot-plugged ports.
+ * The edge from node parent to node child, added if parent has none yet
+ * (setup callbacks, management thread). RTE_EDGE_ID_INVALID when parent is
+ * unknown or memory is short.
  */
-struct ps_graph_env {
-	struct ps_fdb *fdb;
-	struct ps_route_table *routes;
-	struct ps_neigh_table *neighbors;
-	struct rte_ether_addr node_mac;
-	/* host port (kernel of the node) or PS_PORT_NONE if none */
-	uint16_t host_port;
-	struct rte_ether_addr host_mac;
-	uint32_t gateway_ip;	/* network order */
-	uint32_t node_ip;	/* network order */
-	/*
-	 * Current pod segment: one of segment_buf, swapped by the management
-	 * thread when a port comes or goes; the other buffer is rewritten only
-	 * after a grace period. Read it once per burst with
-	 * ps_graph_segment().
-	 */
-	struct ps_port_set *segment;
-	struct ps_port_set segment_buf[2];
-	/* VXLAN: remote VTEPs; the UDP port (network order); whether we
-	 * decapsulate (overlay mode vxlan); the largest inner IPv4 packet
-	 * the tunnel carries */
-	struct ps_vxlan *vxlan;
-	uint16_t vxlan_port;
-	uint16_t tunnel_mtu;
-	bool vxlan_decap;
-	/* edges to port_tx-p<id>, by podswitch port id; an entry is written
-	 * before any table can send a packet to that port */
-	rte_edge_t l2_tx_edge[PS_MAX_PORTS];
-	rte_edge_t arp_tx_edge[PS_MAX_PORTS];
-	rte_edge_t ip4_local_tx_edge[PS_MAX_PORTS];
-	rte_edge_t rewrite_tx_edge[PS_MAX_PORTS];
-	rte_edge_t inject_tx_edge[PS_MAX_PORTS];
-	/* mbufs from the management thread for worker 0 to send; the port
-	 * is in the metadata's nh_port */
-	struct rte_ring *ctl_ring;
-	/* service load balancer: conntrack, services, SNAT ports */
-	struct ps_ct *ct;
-	struct ps_svc_table *svcs;
-	struct ps_nat_pool *nat_pool[PS_NAT_NB_POOLS];
-	/* network order: in when (a & mask) == net; an absent prefix is
-	 * net 0, mask ~0 (only 0.0.0.0, never a real source/destination) */
-	uint32_t pod_net, pod_mask;
-	uint32_t cluster_net, cluster_mask;
-	uint32_t service_net, service_mask;
-	uint32_t node_net, node_mask;	/* the node subnet: the other nodes */
-	/* pods' egress to outside the cluster is masqueraded; off when
-	 * cluster_cidr is not configured (inside and outside unknown) */
-	bool masquerade;
-	/*
-	 * Live connections DNATed, without SNAT, from a pod of this node to
-	 * an endpoint in the pod subnet, per endpoint address (indexed by
-	 * ps_lb_l2_slot()): the endpoint's replies are bridged, and only
-	 * frames from an address counted here need service_l2's conntrack
-	 * lookup. Workers increment when they create such a connection, the
-	 * management thread decrements when it is deleted.
-	 */
-	uint32_t *l2_ep_conns;
-	uint32_t l2_ep_mask;
-	/* log one line per packet per node (debug; costs nothing when off) */
-	bool trace;
-};
+rte_edge_t ps_node_attach_parent(const char *parent, const char *child);
 
-extern struct ps_graph_env ps_genv;
-
-/* Slot of pod address ip (network order) in ps_genv.l2_ep_conns. */
-static inline uint32_t
-ps_lb_l2_slot(uint32_t ip)
-{
-	return rte_be_to_cpu_32(ip) & ps_genv.l2_ep_mask;
-}
-
-/* Whether connection orig, DNATed to dnat_ip without SNAT, has its
- * replies bridged (client and endpoint both in the pod subnet). */
-static inline bool
-ps_lb_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
-{
-	return dnat_ip != 0 && snat_ip == 0 &&
-	       (client_ip & ps_genv.pod_mask) == ps_genv.pod_net &&
-	       (dnat_ip & ps_genv.pod_mask) == ps_genv.pod_net;
-}
-
-static inline const struct ps_port_set *
-ps_graph_segment(void)
-{
-	return __atomic_load_n(&ps_genv.segment, __ATOMIC_ACQUIRE);
-}
+/* Graph build ------------------------------------------------------------ */
 
 struct ps_worker;
 
@@ -195,8 +118,14 @@ struct ps_worker;
 int ps_graph_node_port(const char *node);
 
 /*
+ * At a dataplane's start, before its workers' graphs: every registered
+ * node's setup callback, then ps_graph_nodes_setup(). Returns 0 or -errno.
+ */
+int ps_graph_setup(struct ps_dataplane *dp);
+/*
  * Clone port_rx/port_tx for every active port (named by port id:
- * port_rx-p<id>-q<n>, port_tx-p<id>) and wire the edges.
+ * port_rx-p<id>-q<n>, port_tx-p<id>) and wire every node that sends to
+ * ports to each port_tx clone.
  */
 int ps_graph_nodes_setup(void);
 /*

@@ -28,6 +28,7 @@
  * packet, except the port pool API which deals in port numbers.
  */
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -296,6 +297,23 @@ int ps_nat_icmp_error_rewrite(struct rte_mbuf *m, uint16_t l3_off,
  * a live flow.
  */
 struct ps_nat_pool;
+
+/* One pool per protocol (TCP, UDP, ICMP echo identifiers). */
+enum ps_nat_pool_id {
+	PS_NAT_POOL_TCP,
+	PS_NAT_POOL_UDP,
+	PS_NAT_POOL_ICMP,
+	PS_NAT_NB_POOLS,
+};
+
+/* The pool of IP protocol proto, or -1 if SNAT has none for it. */
+static inline int
+ps_nat_pool_of(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? PS_NAT_POOL_TCP :
+	       proto == IPPROTO_UDP ? PS_NAT_POOL_UDP :
+	       proto == IPPROTO_ICMP ? PS_NAT_POOL_ICMP : -1;
+}
 
 struct ps_nat_pool_stats {
 	uint32_t size;		/* ports in the range */

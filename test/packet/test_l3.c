@@ -14,6 +14,7 @@
 #include <rte_mempool.h>
 
 #include <podswitch/graph.h>
+#include <podswitch/icmp.h>
 #include <podswitch/neighbor.h>
 #include <podswitch/stats.h>
 

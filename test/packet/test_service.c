@@ -19,10 +19,12 @@
 
 #include <podswitch/conntrack.h>
 #include <podswitch/graph.h>
+#include <podswitch/icmp.h>
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 #include <podswitch/stats.h>
 
+#include "service_dp.h"
 #include "test_common.h"
 
 #define NODE_MAC "02:00:00:00:00:0a"
@@ -163,8 +165,8 @@ setup(void)
 		return -1;
 	if (apply(services) != 0)
 		return -1;
-	ps_genv.trace = getenv("PS_TRACE") != NULL;
-	if (ps_genv.trace)
+	ps_graph_trace = getenv("PS_TRACE") != NULL;
+	if (ps_graph_trace)
 		rte_log_set_level_pattern("podswitch.*", RTE_LOG_DEBUG);
 	pool_base = rte_mempool_in_use_count(dp.pool);
 	return 0;
@@ -387,8 +389,8 @@ test_bridged_reply(void)
 	send_expect("p1_rx", P1_MAC, &syn, "p2_tx", P2_MAC, &e);
 	/* P2 now has a client of its subnet: its bridged frames are looked
 	 * at, P3's are not */
-	CU_ASSERT_EQUAL(ps_genv.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 1);
-	CU_ASSERT_EQUAL(ps_genv.l2_ep_conns[ps_lb_l2_slot(ps_ip(P3))], 0);
+	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 1);
+	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(ps_ip(P3))], 0);
 	len = build(fr, P1_MAC, P2_MAC, &sa);
 	e = sa;
 	e.src = "10.96.0.10";
@@ -407,7 +409,7 @@ test_bridged_reply(void)
 	run();
 	ps_test_expect_one("p1_tx", fr, len);
 	flush();
-	CU_ASSERT_EQUAL(ps_genv.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 0);
+	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(ps_ip(P2))], 0);
 	expect_no_leak();
 }
 

@@ -22,6 +22,7 @@
 #include <podswitch/vxlan.h>
 
 #include "test_common.h"
+#include "vxlan_dp.h"
 
 #define NODE_MAC "02:00:00:00:00:0a"
 #define P1_MAC "02:00:0a:f4:00:02"	/* static pod 10.244.0.2 on p1 */
@@ -442,7 +443,7 @@ test_encap_mtu(void)
 	uint64_t d0;
 	size_t len, elen;
 
-	CU_ASSERT_EQUAL(ps_genv.tunnel_mtu, 1450);
+	CU_ASSERT_EQUAL(ps_vxlan_dp.tunnel_mtu, 1450);
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.1.5", 8, 13, 1, 64, 1450 - 28);
 	inject("p1_rx", in, len);

@@ -27,6 +27,7 @@
 
 #include <podswitch/conntrack.h>
 #include <podswitch/graph.h>
+#include <podswitch/icmp.h>
 #include <podswitch/rest.h>
 #include <podswitch/route.h>
 

@@ -16,6 +16,7 @@
 #include <podswitch/rest.h>
 
 #include "dp_private.h"
+#include "infra_dp.h"
 
 RTE_LOG_REGISTER(ps_logtype_dp, podswitch.dataplane, INFO);
 #define DP_LOG(level, ...) \
@@ -113,27 +114,26 @@ setup_env(struct ps_dataplane *dp)
 {
 	const struct ps_config *cfg = dp->cfg;
 
-	ps_genv.fdb = dp->fdb;
-	ps_genv.node_mac = cfg->node_mac;
-	ps_genv.gateway_ip = cfg->gateway_ip;
-	ps_genv.node_ip = cfg->node_ip.addr;
-	ps_genv.segment = &ps_genv.segment_buf[0];
+	ps_infra_dp.node_mac = cfg->node_mac;
+	ps_infra_dp.gateway_ip = cfg->gateway_ip;
+	ps_infra_dp.node_ip = cfg->node_ip.addr;
+	ps_infra_dp.segment = &ps_infra_dp.segment_buf[0];
 	ps_dp_segment_update(dp);
 }
 
 void
 ps_dp_segment_update(struct ps_dataplane *dp)
 {
-	struct ps_port_set *cur = ps_genv.segment;
-	struct ps_port_set *next = cur == &ps_genv.segment_buf[0] ?
-		&ps_genv.segment_buf[1] : &ps_genv.segment_buf[0];
+	struct ps_port_set *cur = ps_infra_dp.segment;
+	struct ps_port_set *next = cur == &ps_infra_dp.segment_buf[0] ?
+		&ps_infra_dp.segment_buf[1] : &ps_infra_dp.segment_buf[0];
 	uint16_t pid;
 
 	next->n = 0;
 	PS_PORT_FOREACH(pid)
 		if (ps_ports[pid].active && ps_ports[pid].in_segment)
 			next->ports[next->n++] = pid;
-	__atomic_store_n(&ps_genv.segment, next, __ATOMIC_RELEASE);
+	__atomic_store_n(&ps_infra_dp.segment, next, __ATOMIC_RELEASE);
 	/* The buffer just retired is the next one rewritten: no worker may
 	 * still be reading it by then. */
 	if (dp->qsv != NULL)
@@ -210,7 +210,7 @@ ps_dataplane_init(struct ps_dataplane *dp, const struct ps_config *cfg,
 	rc = ps_lb_init(dp);
 	if (rc < 0)
 		goto fail;
-	rc = ps_graph_nodes_setup();
+	rc = ps_graph_setup(dp);
 	if (rc < 0)
 		goto fail;
 	rc = setup_workers(dp, lcores, nb_lcores);

@@ -2,7 +2,7 @@
 /*
  * Per-port clones of port_rx/port_tx, the edges to them, and one graph per
  * worker. Edges belong to nodes, not graphs, so every worker's graph shares
- * the same edge numbers and ps_genv can hold them once.
+ * the same edge numbers and a node that sends to ports keeps them once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,32 +24,6 @@
  * nodes is bounded by the ids ever in use at once, however many ports come
  * and go. The port's name is shown next to the node in the statistics.
  */
-static rte_edge_t
-edge_get_or_add(const char *from, const char *to)
-{
-	rte_node_t id = rte_node_from_name(from);
-	const char *names[1] = { to };
-	rte_edge_t n = rte_node_edge_count(id), e;
-	char **cur;
-
-	if (n == RTE_EDGE_ID_INVALID)
-		return RTE_EDGE_ID_INVALID;
-	cur = calloc(n + 1, sizeof(*cur));
-	if (cur == NULL)
-		return RTE_EDGE_ID_INVALID;
-	rte_node_edge_get(id, cur);
-	for (e = 0; e < n; e++)
-		if (strcmp(cur[e], to) == 0)
-			break;
-	free(cur);
-	if (e < n)
-		return e;
-	/* Appended edges take the next free index. */
-	if (rte_node_edge_update(id, RTE_EDGE_ID_INVALID, names, 1) != 1)
-		return RTE_EDGE_ID_INVALID;
-	return n;
-}
-
 static rte_node_t
 clone_get_or_add(const char *parent, const char *suffix)
 {
@@ -64,28 +38,36 @@ clone_get_or_add(const char *parent, const char *suffix)
 	return rte_node_clone(rte_node_from_name(parent), suffix);
 }
 
+/* Every node that sends straight to ports gets an edge to port_tx-p<pid>. */
+static int
+tx_parents_wire(uint16_t pid)
+{
+	struct ps_node_info *info;
+	char name[RTE_NODE_NAMESIZE];
+
+	snprintf(name, sizeof(name), "port_tx-p%u", pid);
+	STAILQ_FOREACH(info, &ps_node_infos, next) {
+		if (info->tx_edges == NULL)
+			continue;
+		info->tx_edges[pid] = ps_node_attach_parent(info->node->name,
+							    name);
+		if (info->tx_edges[pid] == RTE_EDGE_ID_INVALID)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
 int
 ps_graph_nodes_setup(void)
 {
-	/* Nodes that send straight to a port. */
-	const struct {
-		const char *node;
-		rte_edge_t *edges;
-	} tx_parents[] = {
-		{ "l2_fdb", ps_genv.l2_tx_edge },
-		{ "arp", ps_genv.arp_tx_edge },
-		{ "ip4_local", ps_genv.ip4_local_tx_edge },
-		{ "ip4_rewrite", ps_genv.rewrite_tx_edge },
-		{ "ctl_inject", ps_genv.inject_tx_edge },
-	};
 	uint16_t pid;
-	unsigned int i;
 
 	PS_PORT_FOREACH(pid) {
 		struct ps_port *p = &ps_ports[pid];
-		char name[RTE_NODE_NAMESIZE], suffix[RTE_NODE_NAMESIZE];
+		char suffix[RTE_NODE_NAMESIZE];
 		rte_node_t id;
 		uint16_t q;
+		int rc;
 
 		if (!p->active)
 			continue;
@@ -97,13 +79,9 @@ ps_graph_nodes_setup(void)
 			return -ENOSPC;
 		}
 		ps_clone_info[id].port_id = pid;
-		snprintf(name, sizeof(name), "port_tx-p%u", pid);
-		for (i = 0; i < RTE_DIM(tx_parents); i++) {
-			tx_parents[i].edges[pid] =
-				edge_get_or_add(tx_parents[i].node, name);
-			if (tx_parents[i].edges[pid] == RTE_EDGE_ID_INVALID)
-				return -ENOSPC;
-		}
+		rc = tx_parents_wire(pid);
+		if (rc < 0)
+			return rc;
 
 		for (q = 0; q < p->nb_rxq; q++) {
 			snprintf(suffix, sizeof(suffix), "p%u-q%u", pid, q);
@@ -121,31 +99,28 @@ ps_graph_nodes_setup(void)
 	return 0;
 }
 
+/*
+ * A graph is its sources, the worker's port_rx clones (and on worker 0
+ * ctl_inject): rte_graph_create adds every node their edges reach, so a
+ * node is in the graph when something can send to it, with its drop
+ * nodes, and a drop node of a node that is not (ctl_inject's elsewhere
+ * than on worker 0) is not either.
+ */
 static int
 graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 	    struct rte_graph **gp)
 {
-	static const char *const fixed[] = { "eth_input", "l2_fdb", "arp",
-		"ip4_input", "ip4_local", "ip4_lookup", "ip4_rewrite",
-		"service_lb", "service_l2",
-		"icmp_error", "vxlan_encap", "vxlan_decap", "port_tx-*" };
-	/*
-	 * A node's drop nodes come with it, and only with it: a drop node
-	 * whose parent is not in the graph is isolated, and rte_graph
-	 * refuses the whole graph (ctl_inject's, on every worker but 0).
-	 */
-	char drops[RTE_DIM(fixed) + 1][RTE_NODE_NAMESIZE];
 	/* a node with hundreds of pod ports: too large for the stack */
 	char (*rx_names)[RTE_NODE_NAMESIZE];
 	const char **patterns;
 	struct rte_graph_param gp_ = { 0 };
-	unsigned int i, n = 0, nd = 0;
+	unsigned int i, n = 0;
 	rte_graph_t id;
 
 	if (w->nb_rxq == 0)
 		return -EINVAL;
 	rx_names = calloc(w->nb_rxq, sizeof(*rx_names));
-	patterns = calloc(w->nb_rxq + 2 * RTE_DIM(drops), sizeof(*patterns));
+	patterns = calloc(w->nb_rxq + 1, sizeof(*patterns));
 	if (rx_names == NULL || patterns == NULL) {
 		free(rx_names);
 		free(patterns);
@@ -156,20 +131,9 @@ graph_build(struct ps_worker *w, const char *name, rte_graph_t *idp,
 			 w->rxq[i].port_id, w->rxq[i].queue_id);
 		patterns[n++] = rx_names[i];
 	}
-	for (i = 0; i < RTE_DIM(fixed); i++) {
-		patterns[n++] = fixed[i];
-		if (strchr(fixed[i], '*') == NULL)
-			snprintf(drops[nd++], sizeof(drops[0]),
-				 "%s" PS_DROP_INFIX "*", fixed[i]);
-	}
 	/* Worker 0 sends what the management thread builds. */
-	if (w->idx == 0) {
+	if (w->idx == 0)
 		patterns[n++] = "ctl_inject";
-		snprintf(drops[nd++], sizeof(drops[0]),
-			 "ctl_inject" PS_DROP_INFIX "*");
-	}
-	for (i = 0; i < nd; i++)
-		patterns[n++] = drops[i];
 
 	gp_.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id);
 	if (gp_.socket_id < 0 || w->lcore_id >= RTE_MAX_LCORE)

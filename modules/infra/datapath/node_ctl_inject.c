@@ -17,26 +17,28 @@ enum ctl_inject_next {
 	CTL_INJECT_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
 
+static rte_edge_t ctl_inject_tx_edge[PS_MAX_PORTS];
+
 static uint16_t
 ctl_inject_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		   uint16_t nb_objs)
 {
-	struct ps_rx_ctx *ctx = (struct ps_rx_ctx *)node->ctx;
+	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
 	struct rte_mbuf *pkts[CTL_INJECT_BURST];
 	unsigned int n, i;
 
 	RTE_SET_USED(objs);
 	RTE_SET_USED(nb_objs);
-	if (ps_genv.ctl_ring == NULL)
+	if (ps_infra_dp.ctl_ring == NULL)
 		return 0;
-	n = rte_ring_sc_dequeue_burst(ps_genv.ctl_ring, (void **)pkts,
+	n = rte_ring_sc_dequeue_burst(ps_infra_dp.ctl_ring, (void **)pkts,
 				      CTL_INJECT_BURST, NULL);
 	for (i = 0; i < n; i++) {
 		uint16_t port = ps_mbuf_meta(pkts[i])->nh_port;
 
 		rte_node_enqueue_x1(graph, node, port < PS_MAX_PORTS &&
 				    ps_ports[port].active ?
-				    ps_genv.inject_tx_edge[port] :
+				    ctl_inject_tx_edge[port] :
 				    CTL_INJECT_DROP_PORT_GONE, pkts[i]);
 	}
 	/* Counts as received so that an idle worker wakes up for it. */
@@ -47,7 +49,7 @@ ctl_inject_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 static int
 ctl_inject_init(const struct rte_graph *graph, struct rte_node *node)
 {
-	struct ps_rx_ctx *ctx = (struct ps_rx_ctx *)node->ctx;
+	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
 
 	ctx->w = ps_worker_of_graph(graph);
 	return ctx->w == NULL ? -EINVAL : 0;
@@ -63,6 +65,10 @@ static struct rte_node_register ctl_inject_node = {
 		[CTL_INJECT_DROP_PORT_GONE] = "ctl_inject" PS_DROP_INFIX "port_gone",
 	},
 };
-RTE_NODE_REGISTER(ctl_inject_node);
+static struct ps_node_info ctl_inject_info = {
+	.node = &ctl_inject_node,
+	.tx_edges = ctl_inject_tx_edge,
+};
+PS_NODE_REGISTER(ctl_inject_info);
 
 PS_DROP_NODE(ctl_inject_drop_port_gone, "ctl_inject", "port_gone")

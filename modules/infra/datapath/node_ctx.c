@@ -5,5 +5,17 @@
 
 RTE_LOG_REGISTER(ps_logtype_graph, podswitch.graph, INFO);
 
-struct ps_graph_env ps_genv;
+bool ps_graph_trace;
+struct ps_infra_dp ps_infra_dp;
 struct ps_clone_info ps_clone_info[PS_MAX_NODES];
+
+int
+ps_node_worker_init(const struct rte_graph *graph, struct rte_node *node)
+{
+	struct ps_worker *w = ps_worker_of_graph(graph);
+
+	if (w == NULL || w->idx >= PS_MAX_WORKERS)
+		return -EINVAL;
+	ps_worker_ctx(node)->worker = w->idx;
+	return 0;
+}

@@ -2,8 +2,9 @@
 /*
  * eth_input: classify a received frame. ARP aimed at one of our addresses
  * goes to arp, IPv4 to our MAC to ip4_input, other frames of the pod
- * segment to the bridge; anything else on a routed port (uplink, host) is
- * not for us.
+ * segment to the bridge (l2_fdb, or the node a module put in front of it:
+ * ps_eth_input_l2_insert); anything else on a routed port (uplink, host)
+ * is not for us.
  */
 #include <rte_arp.h>
 #include <rte_ether.h>
@@ -35,6 +36,10 @@ static const char *const eth_input_next_names[] = {
 #undef X
 };
 
+/* The edge of pod-segment frames: ETH_INPUT_NEXT_L2 unless a node was put
+ * in front of the bridge. */
+static rte_edge_t eth_input_l2 = ETH_INPUT_NEXT_L2;
+
 /*
  * ARP we answer or consume: a reply to us (neighbor resolution), or a
  * request for our address on this port: the gateway on the pod segment,
@@ -52,15 +57,16 @@ arp_is_ours(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 		return false;
 	arp = (const struct rte_arp_hdr *)(eth + 1);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY))
-		return rte_is_same_ether_addr(&eth->dst_addr, &ps_genv.node_mac);
+		return rte_is_same_ether_addr(&eth->dst_addr,
+					      &ps_infra_dp.node_mac);
 	tip = arp->arp_data.arp_tip;
 	switch (p->role) {
 	case PS_ROLE_POD:
-		return tip == ps_genv.gateway_ip;
+		return tip == ps_infra_dp.gateway_ip;
 	case PS_ROLE_HOST:
-		return tip != ps_genv.node_ip;
+		return tip != ps_infra_dp.node_ip;
 	default:
-		return tip == ps_genv.node_ip;
+		return tip == ps_infra_dp.node_ip;
 	}
 }
 
@@ -68,6 +74,7 @@ static __rte_always_inline uint16_t
 eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		 uint16_t nb_objs, const bool trace)
 {
+	const rte_edge_t l2 = eth_input_l2;
 	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
@@ -90,18 +97,18 @@ eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 			 arp_is_ours(m, eth, p))
 			next = ETH_INPUT_NEXT_ARP;
 		else if (rte_is_same_ether_addr(&eth->dst_addr,
-						&ps_genv.node_mac))
+						&ps_infra_dp.node_mac))
 			next = eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) ?
 			       ETH_INPUT_NEXT_IP4 : ETH_INPUT_DROP_NOT_IP;
 		else if (likely(p->in_segment))
-			next = ETH_INPUT_NEXT_L2;
+			next = l2;
 		else
 			next = ETH_INPUT_DROP_NOT_FOR_US;
 		nexts[i] = next;
 		if (trace)
 			PS_TRACE(node, m, "ethertype 0x%04x -> %s",
 				 rte_be_to_cpu_16(eth->ether_type),
-				 eth_input_next_names[next]);
+				 next == l2 ? "l2" : eth_input_next_names[next]);
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;
@@ -109,13 +116,23 @@ eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 PS_NODE_PROCESS(eth_input)
 
+int
+ps_eth_input_l2_insert(const char *node)
+{
+	rte_edge_t e = ps_node_attach_parent("eth_input", node);
+
+	if (e == RTE_EDGE_ID_INVALID)
+		return -ENOSPC;
+	eth_input_l2 = e;
+	return 0;
+}
+
 static struct rte_node_register eth_input_node = {
 	.name = "eth_input",
 	.process = eth_input_process,
 	.nb_edges = ETH_INPUT_NB_NEXT,
 	.next_nodes = {
-		/* via the tracked-connection check of bridged IPv4 */
-		[ETH_INPUT_NEXT_L2] = "service_l2",
+		[ETH_INPUT_NEXT_L2] = "l2_fdb",
 		[ETH_INPUT_NEXT_ARP] = "arp",
 		[ETH_INPUT_NEXT_IP4] = "ip4_input",
 #define X(e, s) [ETH_INPUT_DROP_##e] = "eth_input" PS_DROP_INFIX s,
@@ -123,7 +140,10 @@ static struct rte_node_register eth_input_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(eth_input_node);
+static struct ps_node_info eth_input_info = {
+	.node = &eth_input_node,
+};
+PS_NODE_REGISTER(eth_input_info);
 
 #define X(e, s) PS_DROP_NODE(eth_input_drop_##e, "eth_input", s)
 ETH_INPUT_DROPS(X)

@@ -10,7 +10,7 @@ static uint16_t
 port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		uint16_t nb_objs)
 {
-	struct ps_rx_ctx *ctx = (struct ps_rx_ctx *)node->ctx;
+	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
 	struct rte_mbuf **pkts;
 	struct ps_port *p;
 	uint16_t n, i;
@@ -35,7 +35,7 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 static int
 port_rx_init(const struct rte_graph *graph, struct rte_node *node)
 {
-	struct ps_rx_ctx *ctx = (struct ps_rx_ctx *)node->ctx;
+	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
 	struct ps_worker *w = ps_worker_of_graph(graph);
 
 	if (w == NULL || node->id >= PS_MAX_NODES)
@@ -57,4 +57,7 @@ static struct rte_node_register port_rx_node = {
 		[PS_PORT_RX_NEXT_ETH_INPUT] = "eth_input",
 	},
 };
-RTE_NODE_REGISTER(port_rx_node);
+static struct ps_node_info port_rx_info = {
+	.node = &port_rx_node,
+};
+PS_NODE_REGISTER(port_rx_info);

@@ -10,7 +10,7 @@ static uint16_t
 port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		uint16_t nb_objs)
 {
-	struct ps_tx_ctx *ctx = (struct ps_tx_ctx *)node->ctx;
+	struct ps_tx_ctx *ctx = ps_tx_ctx(node);
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
 	struct ps_port *p = &ps_ports[ctx->port_id];
 	uint16_t sent;
@@ -27,7 +27,7 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 static int
 port_tx_init(const struct rte_graph *graph, struct rte_node *node)
 {
-	struct ps_tx_ctx *ctx = (struct ps_tx_ctx *)node->ctx;
+	struct ps_tx_ctx *ctx = ps_tx_ctx(node);
 	struct ps_worker *w = ps_worker_of_graph(graph);
 
 	if (w == NULL || node->id >= PS_MAX_NODES)
@@ -44,4 +44,7 @@ static struct rte_node_register port_tx_node = {
 	.init = port_tx_init,
 	.nb_edges = 0,
 };
-RTE_NODE_REGISTER(port_tx_node);
+static struct ps_node_info port_tx_info = {
+	.node = &port_tx_node,
+};
+PS_NODE_REGISTER(port_tx_info);

@@ -12,6 +12,8 @@
 #include <podswitch/port.h>
 #include <podswitch/worker.h>
 
+#include "infra_dp.h"
+
 uint16_t ps_drop_process(struct rte_graph *graph, struct rte_node *node,
 			 void **objs, uint16_t nb_objs);
 
@@ -54,7 +56,7 @@ uint16_t ps_drop_process(struct rte_graph *graph, struct rte_node *node,
 		for (i = 0; i < nb_objs; i += n) {			\
 			n = RTE_MIN((uint16_t)(nb_objs - i),		\
 				    (uint16_t)PS_NODE_CHUNK);		\
-			if (unlikely(ps_genv.trace))			\
+			if (unlikely(ps_graph_trace))			\
 				prefix##_inline(graph, node, objs + i, n, \
 						true);			\
 			else						\
@@ -102,23 +104,67 @@ ps_ip4_ttl_decrement(struct rte_ipv4_hdr *ip)
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 }
 
-/* Per-clone contexts (16 bytes each). */
-struct ps_rx_ctx {
+/*
+ * A node's typed context: struct type with the given members, and
+ * type(node), its place in node->ctx (RTE_NODE_CTX_SZ bytes, checked).
+ */
+#define PS_NODE_CTX_TYPE(type, ...)					\
+	struct type __VA_ARGS__;					\
+	_Static_assert(sizeof(struct type) <= RTE_NODE_CTX_SZ,		\
+		       #type " does not fit in a node context");	\
+	static inline struct type *					\
+	type(struct rte_node *node)					\
+	{								\
+		return (struct type *)node->ctx;			\
+	}
+
+/* port_rx and ctl_inject clones */
+PS_NODE_CTX_TYPE(ps_rx_ctx, {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t burst;
 	uint16_t pad;
 	struct ps_worker *w;
-};
+})
 
-struct ps_tx_ctx {
+/* port_tx clones */
+PS_NODE_CTX_TYPE(ps_tx_ctx, {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint32_t worker_idx;
-};
+})
 
-_Static_assert(sizeof(struct ps_rx_ctx) <= RTE_NODE_CTX_SZ, "rx ctx");
-_Static_assert(sizeof(struct ps_tx_ctx) <= RTE_NODE_CTX_SZ, "tx ctx");
+/* Nodes that keep per-worker state elsewhere (counters, port slices):
+ * the index of the worker whose graph holds this instance. */
+PS_NODE_CTX_TYPE(ps_worker_ctx, {
+	uint32_t worker;
+})
+
+/* The init callback of nodes with a ps_worker_ctx. */
+int ps_node_worker_init(const struct rte_graph *graph, struct rte_node *node);
+
+/*
+ * Trace: the name of edge next, names[next] for the node's own edges
+ * (nb_names of them), else the name of the node it leads to (an edge a
+ * child attached at setup).
+ */
+static inline const char *
+ps_edge_name(const struct rte_node *node, const char *const *names,
+	     unsigned int nb_names, rte_edge_t next)
+{
+	return next < nb_names ? names[next] : node->nodes[next]->name;
+}
+
+/*
+ * Put node in front of the bridge: the frames of the pod segment that
+ * eth_input passes go to node, which sends on to l2_fdb (one node at a
+ * time). Setup callbacks only. 0 or -errno.
+ */
+int ps_eth_input_l2_insert(const char *node);
+
+/* Every PS_NODE_REGISTER'ed node, in registration order. */
+STAILQ_HEAD(ps_node_infos, ps_node_info);
+extern struct ps_node_infos ps_node_infos;
 
 /* Which port/queue a clone serves, by node id; filled by graph_build. */
 struct ps_clone_info {

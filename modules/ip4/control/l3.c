@@ -23,6 +23,8 @@
 #include <podswitch/vxlan.h>
 
 #include "dp_private.h"
+#include "infra_dp.h"
+#include "ip4_dp.h"
 
 #define DP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
@@ -213,27 +215,13 @@ install_neighbors(struct ps_dataplane *dp)
 	return 0;
 }
 
-/* What the VXLAN nodes need: the VTEP table, the port, the tunnel MTU. */
+/* Our VTEP in the VXLAN table; what the VXLAN nodes read (the tunnel
+ * MTU too) is theirs to take at graph setup (modules/vxlan). */
 static void
 vxlan_env(struct ps_dataplane *dp)
 {
-	int uplink = ps_dataplane_uplink(dp);
-	uint16_t mtu = RTE_ETHER_MTU;
-
-	if (uplink >= 0 && ps_port_mtu_get((uint16_t)uplink, &mtu) != 0)
-		mtu = RTE_ETHER_MTU;
-	ps_genv.vxlan = dp->vxlan;
 	ps_vxlan_set_local(dp->vxlan, &dp->cfg->node_mac, dp->cfg->node_ip.addr,
 			   rte_cpu_to_be_16(dp->cfg->udp_port));
-	ps_genv.vxlan_port = rte_cpu_to_be_16(dp->cfg->udp_port);
-	ps_genv.vxlan_decap = dp->cfg->overlay_mode == PS_OVERLAY_VXLAN;
-	/* The pod MTU of overlay mode, 50 below the uplink's: the outer
-	 * IPv4/UDP/VXLAN headers and the inner Ethernet header count
-	 * against the uplink MTU (the outer Ethernet header does not). */
-	ps_genv.tunnel_mtu = mtu - PS_VXLAN_OVERHEAD;
-	DP_LOG(INFO, "overlay %s: VNI %u, UDP port %u, tunnel MTU %u\n",
-	       ps_genv.vxlan_decap ? "vxlan" : "host-gw", dp->cfg->vni,
-	       dp->cfg->udp_port, ps_genv.tunnel_mtu);
 }
 
 int
@@ -273,16 +261,17 @@ ps_l3_init(struct ps_dataplane *dp)
 	    dp->vxlan == NULL)
 		return -ENOMEM;
 
-	ps_genv.routes = dp->routes;
-	ps_genv.neighbors = dp->neighbors;
-	ps_genv.ctl_ring = dp->ctl_ring;
+	ps_ip4_dp.routes = dp->routes;
+	ps_ip4_dp.neighbors = dp->neighbors;
+	ps_ip4_dp.fdb = dp->fdb;
+	ps_infra_dp.ctl_ring = dp->ctl_ring;
 	vxlan_env(dp);
-	ps_genv.host_port = PS_PORT_NONE;
+	ps_ip4_dp.host_port = PS_PORT_NONE;
 	PS_PORT_FOREACH(pid) {
 		if (ps_ports[pid].active && ps_ports[pid].role == PS_ROLE_HOST) {
-			ps_genv.host_port = pid;
-			if (ps_port_mac_get(pid, &ps_genv.host_mac) != 0)
-				ps_genv.host_mac = dp->cfg->node_mac;
+			ps_ip4_dp.host_port = pid;
+			if (ps_port_mac_get(pid, &ps_ip4_dp.host_mac) != 0)
+				ps_ip4_dp.host_mac = dp->cfg->node_mac;
 		}
 	}
 	rc = install_routes(dp);
@@ -298,8 +287,6 @@ ps_l3_fini(struct ps_dataplane *dp)
 	dp->neighbors = NULL;
 	ps_vxlan_free(dp->vxlan);
 	dp->vxlan = NULL;
-	ps_genv.vxlan = NULL;
-	ps_genv.vxlan_decap = false;
 	ps_route_free(dp->routes);
 	dp->routes = NULL;
 	if (dp->ctl_ring != NULL) {
@@ -310,9 +297,10 @@ ps_l3_fini(struct ps_dataplane *dp)
 		rte_ring_free(dp->ctl_ring);
 		dp->ctl_ring = NULL;
 	}
-	ps_genv.routes = NULL;
-	ps_genv.neighbors = NULL;
-	ps_genv.ctl_ring = NULL;
+	ps_ip4_dp.routes = NULL;
+	ps_ip4_dp.neighbors = NULL;
+	ps_ip4_dp.fdb = NULL;
+	ps_infra_dp.ctl_ring = NULL;
 }
 
 void

@@ -9,8 +9,10 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 
+#include <podswitch/fdb.h>
 #include <podswitch/neighbor.h>
 
+#include "ip4_dp.h"
 #include "node_private.h"
 
 #define ARP_DROPS(X)							\
@@ -24,6 +26,8 @@ enum arp_next {
 #undef X
 	ARP_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
+
+static rte_edge_t arp_tx_edge[PS_MAX_PORTS];
 
 static __rte_always_inline rte_edge_t
 arp_handle(struct rte_mbuf *m)
@@ -41,7 +45,7 @@ arp_handle(struct rte_mbuf *m)
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
 		if (d->arp_sip == 0)
 			return ARP_DROP_BAD_HEADER;
-		ps_neigh_learn(ps_genv.neighbors, d->arp_sip, &d->arp_sha,
+		ps_neigh_learn(ps_ip4_dp.neighbors, d->arp_sip, &d->arp_sha,
 			       m->port);
 		return ARP_DROP_REPLY_CONSUMED;
 	}
@@ -51,20 +55,20 @@ arp_handle(struct rte_mbuf *m)
 		return ARP_DROP_GRATUITOUS;
 
 	/* The asker is a neighbor too, as a kernel would note. */
-	ps_neigh_learn(ps_genv.neighbors, d->arp_sip, &d->arp_sha, m->port);
+	ps_neigh_learn(ps_ip4_dp.neighbors, d->arp_sip, &d->arp_sha, m->port);
 	if (ps_ports[m->port].in_segment)
-		ps_fdb_learn_request(ps_genv.fdb, &eth->src_addr, m->port);
+		ps_fdb_learn_request(ps_ip4_dp.fdb, &eth->src_addr, m->port);
 
 	tip = d->arp_tip;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	d->arp_tha = d->arp_sha;
 	d->arp_tip = d->arp_sip;
-	d->arp_sha = ps_genv.node_mac;
+	d->arp_sha = ps_infra_dp.node_mac;
 	d->arp_sip = tip;
 	eth->dst_addr = eth->src_addr;
-	eth->src_addr = ps_genv.node_mac;
+	eth->src_addr = ps_infra_dp.node_mac;
 	/* A minimum-size request may carry padding: the reply keeps it. */
-	return ps_genv.arp_tx_edge[m->port];
+	return arp_tx_edge[m->port];
 }
 
 static __rte_always_inline uint16_t
@@ -99,7 +103,11 @@ static struct rte_node_register arp_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(arp_node);
+static struct ps_node_info arp_info = {
+	.node = &arp_node,
+	.tx_edges = arp_tx_edge,
+};
+PS_NODE_REGISTER(arp_info);
 
 #define X(e, s) PS_DROP_NODE(arp_drop_##e, "arp", s)
 ARP_DROPS(X)

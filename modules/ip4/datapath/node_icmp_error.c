@@ -2,10 +2,11 @@
 /*
  * icmp_error: turn the packet into the ICMP error that the metadata asks
  * for (time exceeded, destination unreachable), quoting its IP header and
- * first 8 payload bytes (RFC 792), and route it back to the sender.
- * It goes through service_lb first: an error about a packet we already
- * translated (DNAT, masquerade) is translated back like any other ICMP
- * error of the connection, so its sender recognises its own packet.
+ * first 8 payload bytes (RFC 792), and route it back to the sender
+ * through ip4_lookup, or the node a module put in front of it: the
+ * service module's translates an error about a packet it translated
+ * (DNAT, masquerade) back like any other ICMP error of the connection,
+ * so its sender recognises its own packet.
  * Rate-limited per worker; never about an ICMP error, a fragment other than
  * the first, a broadcast/multicast, or a packet we built ourselves.
  */
@@ -16,7 +17,9 @@
 #include <rte_ip.h>
 
 #include <podswitch/config.h>
+#include <podswitch/icmp.h>
 
+#include "ip4_graph.h"
 #include "node_private.h"
 
 /* Per worker: a burst of this many, refilled at this rate. */
@@ -35,11 +38,13 @@ enum icmp_error_next {
 	ICMP_ERROR_NB_NEXT
 };
 
-struct icmp_error_ctx {
+PS_NODE_CTX_TYPE(icmp_error_ctx, {
 	uint64_t last_tsc;
 	uint32_t tokens;
-};
-_Static_assert(sizeof(struct icmp_error_ctx) <= RTE_NODE_CTX_SZ, "ctx");
+})
+
+/* ICMP_ERROR_NEXT_LOOKUP unless a node was put in front of ip4_lookup */
+static rte_edge_t icmp_error_fwd = ICMP_ERROR_NEXT_LOOKUP;
 
 static bool
 is_error_type(uint8_t t)
@@ -130,7 +135,7 @@ icmp_error_build(struct icmp_error_ctx *ctx, struct rte_mbuf *m)
 	ip->next_proto_id = IPPROTO_ICMP;
 	/* Answer from the address the sender knows us by on that side. */
 	ip->src_addr = ps_ports[m->port].role == PS_ROLE_POD ?
-		       ps_genv.gateway_ip : ps_genv.node_ip;
+		       ps_infra_dp.gateway_ip : ps_infra_dp.node_ip;
 	ip->dst_addr = src;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 
@@ -147,14 +152,14 @@ icmp_error_build(struct icmp_error_ctx *ctx, struct rte_mbuf *m)
 	icmp->icmp_cksum = ~rte_raw_cksum(icmp, sizeof(*icmp) + quote_len);
 
 	meta->flags |= PS_META_LOCAL_ORIGIN;
-	return ICMP_ERROR_NEXT_LOOKUP;
+	return icmp_error_fwd;
 }
 
 static __rte_always_inline uint16_t
 icmp_error_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		  uint16_t nb_objs, const bool trace)
 {
-	struct icmp_error_ctx *ctx = (struct icmp_error_ctx *)node->ctx;
+	struct icmp_error_ctx *ctx = icmp_error_ctx(node);
 	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
@@ -166,7 +171,7 @@ icmp_error_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		if (trace)
 			PS_TRACE(node, (struct rte_mbuf *)objs[i],
 				 "type %u code %u %s", type, code,
-				 nexts[i] == ICMP_ERROR_NEXT_LOOKUP ? "sent" :
+				 nexts[i] == icmp_error_fwd ? "sent" :
 				 nexts[i] == ICMP_ERROR_DROP_SUPPRESSED ?
 				 "suppressed" : "rate limited");
 	}
@@ -179,11 +184,22 @@ PS_NODE_PROCESS(icmp_error)
 static int
 icmp_error_init(const struct rte_graph *graph, struct rte_node *node)
 {
-	struct icmp_error_ctx *ctx = (struct icmp_error_ctx *)node->ctx;
+	struct icmp_error_ctx *ctx = icmp_error_ctx(node);
 
 	RTE_SET_USED(graph);
 	ctx->last_tsc = rte_get_timer_cycles();
 	ctx->tokens = ICMP_ERR_BURST;
+	return 0;
+}
+
+int
+ps_icmp_error_insert(const char *node)
+{
+	rte_edge_t e = ps_node_attach_parent("icmp_error", node);
+
+	if (e == RTE_EDGE_ID_INVALID)
+		return -ENOSPC;
+	icmp_error_fwd = e;
 	return 0;
 }
 
@@ -193,13 +209,16 @@ static struct rte_node_register icmp_error_node = {
 	.init = icmp_error_init,
 	.nb_edges = ICMP_ERROR_NB_NEXT,
 	.next_nodes = {
-		[ICMP_ERROR_NEXT_LOOKUP] = "service_lb",
+		[ICMP_ERROR_NEXT_LOOKUP] = "ip4_lookup",
 #define X(e, s) [ICMP_ERROR_DROP_##e] = "icmp_error" PS_DROP_INFIX s,
 		ICMP_ERROR_DROPS(X)
 #undef X
 	},
 };
-RTE_NODE_REGISTER(icmp_error_node);
+static struct ps_node_info icmp_error_info = {
+	.node = &icmp_error_node,
+};
+PS_NODE_REGISTER(icmp_error_info);
 
 #define X(e, s) PS_DROP_NODE(icmp_error_drop_##e, "icmp_error", s)
 ICMP_ERROR_DROPS(X)

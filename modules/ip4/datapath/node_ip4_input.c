@@ -2,11 +2,13 @@
 /*
  * ip4_input: IPv4 addressed to our MAC. Checks the header (version, IHL,
  * total length against the frame, checksum) and trims Ethernet padding,
- * then hands the packet to service_lb (then ip4_lookup). Options and fragments pass as they
+ * then hands the packet to ip4_lookup, or to the node a module put in
+ * front of it (ps_ip4_input_insert). Options and fragments pass as they
  * are: a router forwards them untouched.
  */
 #include <rte_ip.h>
 
+#include "ip4_graph.h"
 #include "node_private.h"
 
 #define IP4_INPUT_DROPS(X)						\
@@ -31,8 +33,11 @@ static const char *const ip4_input_next_names[] = {
 #undef X
 };
 
+/* IP4_INPUT_NEXT_LOOKUP unless a node was put in front of ip4_lookup */
+static rte_edge_t ip4_input_fwd = IP4_INPUT_NEXT_LOOKUP;
+
 static __rte_always_inline rte_edge_t
-ip4_check(struct rte_mbuf *m)
+ip4_check(struct rte_mbuf *m, rte_edge_t fwd)
 {
 	const struct rte_ipv4_hdr *ip;
 	uint16_t l3len, hlen, tlen;
@@ -58,20 +63,22 @@ ip4_check(struct rte_mbuf *m)
 		rte_pktmbuf_trim(m, l3len - tlen);
 	/* The metadata area is not cleared by the drivers. */
 	ps_mbuf_meta(m)->flags = 0;
-	return IP4_INPUT_NEXT_LOOKUP;
+	return fwd;
 }
 
 static __rte_always_inline uint16_t
 ip4_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		 uint16_t nb_objs, const bool trace)
 {
+	const rte_edge_t fwd = ip4_input_fwd;
 	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
 	for (i = 0; i < nb_objs; i++) {
-		nexts[i] = ip4_check(objs[i]);
+		nexts[i] = ip4_check(objs[i], fwd);
 		if (trace)
 			PS_TRACE(node, (struct rte_mbuf *)objs[i], "-> %s",
+				 nexts[i] == fwd ? "lookup" :
 				 ip4_input_next_names[nexts[i]]);
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
@@ -80,18 +87,32 @@ ip4_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 PS_NODE_PROCESS(ip4_input)
 
+int
+ps_ip4_input_insert(const char *node)
+{
+	rte_edge_t e = ps_node_attach_parent("ip4_input", node);
+
+	if (e == RTE_EDGE_ID_INVALID)
+		return -ENOSPC;
+	ip4_input_fwd = e;
+	return 0;
+}
+
 static struct rte_node_register ip4_input_node = {
 	.name = "ip4_input",
 	.process = ip4_input_process,
 	.nb_edges = IP4_INPUT_NB_NEXT,
 	.next_nodes = {
-		[IP4_INPUT_NEXT_LOOKUP] = "service_lb",
+		[IP4_INPUT_NEXT_LOOKUP] = "ip4_lookup",
 #define X(e, s) [IP4_INPUT_DROP_##e] = "ip4_input" PS_DROP_INFIX s,
 		IP4_INPUT_DROPS(X)
 #undef X
 	},
 };
-RTE_NODE_REGISTER(ip4_input_node);
+static struct ps_node_info ip4_input_info = {
+	.node = &ip4_input_node,
+};
+PS_NODE_REGISTER(ip4_input_info);
 
 #define X(e, s) PS_DROP_NODE(ip4_input_drop_##e, "ip4_input", s)
 IP4_INPUT_DROPS(X)

@@ -2,13 +2,19 @@
 /*
  * ip4_lookup: longest-prefix match of the destination. Our own addresses
  * go to ip4_local; forwarded packets get their next-hop address and port
- * in the mbuf metadata for ip4_rewrite, or an ICMP error when there is no
- * route or the TTL runs out.
+ * in the mbuf metadata for ip4_rewrite (or for the node a module
+ * registered for its next-hop type: vxlan_encap for tunnel routes), or an
+ * ICMP error when there is no route or the TTL runs out.
  */
+#include <errno.h>
+
 #include <rte_ip.h>
 
+#include <podswitch/icmp.h>
 #include <podswitch/route.h>
 
+#include "ip4_dp.h"
+#include "ip4_graph.h"
 #include "node_private.h"
 
 #define LOOKUP_CHUNK 64
@@ -20,7 +26,6 @@ enum ip4_lookup_next {
 	IP4_LOOKUP_NEXT_REWRITE,
 	IP4_LOOKUP_NEXT_LOCAL,
 	IP4_LOOKUP_NEXT_ICMP_ERROR,
-	IP4_LOOKUP_NEXT_VXLAN_ENCAP,
 #define X(e, s) IP4_LOOKUP_DROP_##e,
 	IP4_LOOKUP_DROPS(X)
 #undef X
@@ -31,10 +36,20 @@ static const char *const ip4_lookup_next_names[] = {
 	[IP4_LOOKUP_NEXT_REWRITE] = "rewrite",
 	[IP4_LOOKUP_NEXT_LOCAL] = "local",
 	[IP4_LOOKUP_NEXT_ICMP_ERROR] = "icmp error",
-	[IP4_LOOKUP_NEXT_VXLAN_ENCAP] = "vxlan",
 #define X(e, s) [IP4_LOOKUP_DROP_##e] = "drop " s,
 	IP4_LOOKUP_DROPS(X)
 #undef X
+};
+
+/* The edge of a forwarded packet by the type of its next hop: ip4_rewrite
+ * for ours, the registered node for the others, else a drop. */
+static rte_edge_t ip4_lookup_nh_edge[PS_NH_TYPE_MAX] = {
+	[PS_NH_LOCAL] = IP4_LOOKUP_DROP_BLACKHOLE,
+	[PS_NH_CONNECTED] = IP4_LOOKUP_NEXT_REWRITE,
+	[PS_NH_GATEWAY] = IP4_LOOKUP_NEXT_REWRITE,
+	[PS_NH_BLACKHOLE] = IP4_LOOKUP_DROP_BLACKHOLE,
+	[PS_NH_UNREACHABLE] = IP4_LOOKUP_DROP_BLACKHOLE,
+	[PS_NH_VXLAN] = IP4_LOOKUP_DROP_BLACKHOLE,
 };
 
 static __rte_always_inline rte_edge_t
@@ -65,8 +80,7 @@ ip4_lookup_one(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	}
 	meta->nh_ip = nh->type == PS_NH_CONNECTED ? ip->dst_addr : nh->gateway;
 	meta->nh_port = nh->port_id;
-	return unlikely(nh->type == PS_NH_VXLAN) ?
-	       IP4_LOOKUP_NEXT_VXLAN_ENCAP : IP4_LOOKUP_NEXT_REWRITE;
+	return ip4_lookup_nh_edge[nh->type];
 }
 
 static __rte_always_inline uint16_t
@@ -87,14 +101,17 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 							RTE_ETHER_HDR_LEN);
 			dst[j] = ip[j]->dst_addr;
 		}
-		ps_route_lookup_bulk(ps_genv.routes, dst, n, nh);
+		ps_route_lookup_bulk(ps_ip4_dp.routes, dst, n, nh);
 		for (j = 0; j < n; j++) {
 			nexts[i + j] = ip4_lookup_one(objs[i + j], ip[j], nh[j]);
 			if (trace)
 				PS_TRACE(node, (struct rte_mbuf *)objs[i + j],
 					 "dst " PS_IP4_FMT " -> %s",
 					 PS_IP4_BYTES(dst[j]),
-					 ip4_lookup_next_names[nexts[i + j]]);
+					 ps_edge_name(node,
+						ip4_lookup_next_names,
+						IP4_LOOKUP_NB_NEXT,
+						nexts[i + j]));
 		}
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
@@ -102,6 +119,29 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 }
 
 PS_NODE_PROCESS(ip4_lookup)
+
+int
+ps_ip4_lookup_nh_register(uint8_t type, const char *node)
+{
+	rte_edge_t e;
+
+	switch (type) {
+	case PS_NH_LOCAL:
+	case PS_NH_CONNECTED:
+	case PS_NH_GATEWAY:
+	case PS_NH_BLACKHOLE:
+	case PS_NH_UNREACHABLE:
+		return -EINVAL;
+	default:
+		if (type >= PS_NH_TYPE_MAX)
+			return -EINVAL;
+	}
+	e = ps_node_attach_parent("ip4_lookup", node);
+	if (e == RTE_EDGE_ID_INVALID)
+		return -ENOSPC;
+	ip4_lookup_nh_edge[type] = e;
+	return 0;
+}
 
 static struct rte_node_register ip4_lookup_node = {
 	.name = "ip4_lookup",
@@ -111,13 +151,15 @@ static struct rte_node_register ip4_lookup_node = {
 		[IP4_LOOKUP_NEXT_REWRITE] = "ip4_rewrite",
 		[IP4_LOOKUP_NEXT_LOCAL] = "ip4_local",
 		[IP4_LOOKUP_NEXT_ICMP_ERROR] = "icmp_error",
-		[IP4_LOOKUP_NEXT_VXLAN_ENCAP] = "vxlan_encap",
 #define X(e, s) [IP4_LOOKUP_DROP_##e] = "ip4_lookup" PS_DROP_INFIX s,
 		IP4_LOOKUP_DROPS(X)
 #undef X
 	},
 };
-RTE_NODE_REGISTER(ip4_lookup_node);
+static struct ps_node_info ip4_lookup_info = {
+	.node = &ip4_lookup_node,
+};
+PS_NODE_REGISTER(ip4_lookup_info);
 
 #define X(e, s) PS_DROP_NODE(ip4_lookup_drop_##e, "ip4_lookup", s)
 IP4_LOOKUP_DROPS(X)

@@ -8,9 +8,11 @@
 #include <rte_hash.h>
 #include <rte_ip.h>
 
+#include <podswitch/icmp.h>
 #include <podswitch/neighbor.h>
 #include <podswitch/vxlan.h>
 
+#include "ip4_dp.h"
 #include "node_private.h"
 
 #define IP4_REWRITE_DROPS(X)						\
@@ -23,6 +25,8 @@ enum ip4_rewrite_next {
 #undef X
 	IP4_REWRITE_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
+
+static rte_edge_t ip4_rewrite_tx_edge[PS_MAX_PORTS];
 
 /* Not an edge: the packet went to the neighbor hold queue. */
 #define IP4_REWRITE_HELD ((rte_edge_t)0xffff)
@@ -46,18 +50,18 @@ rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
 	if (!(meta->flags & PS_META_LOCAL_ORIGIN))
 		ps_ip4_ttl_decrement(ip);
 	if (unlikely(state == PS_NEIGH_INCOMPLETE)) {
-		if (ps_neigh_hold(ps_genv.neighbors, m, meta->nh_ip,
+		if (ps_neigh_hold(ps_ip4_dp.neighbors, m, meta->nh_ip,
 				  meta->nh_port) == 0)
 			return IP4_REWRITE_HELD;
 		return IP4_REWRITE_DROP_HOLD_FULL;
 	}
 	eth->dst_addr = n->mac;
-	eth->src_addr = ps_genv.node_mac;
+	eth->src_addr = ps_infra_dp.node_mac;
 	/* A VXLAN frame to a VTEP whose MAC no route gave: its node MAC. */
 	if (unlikely(meta->flags & PS_META_INNER_DST))
 		rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *,
 					PS_VXLAN_OVERHEAD)->dst_addr = n->mac;
-	return ps_genv.rewrite_tx_edge[n->port_id];
+	return ip4_rewrite_tx_edge[n->port_id];
 }
 
 static __rte_always_inline uint16_t
@@ -74,7 +78,7 @@ ip4_rewrite_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		n = RTE_MIN(nb_objs - i, RTE_HASH_LOOKUP_BULK_MAX);
 		for (j = 0; j < n; j++)
 			nh_ip[j] = ps_mbuf_meta(objs[i + j])->nh_ip;
-		ps_neigh_lookup_bulk(ps_genv.neighbors, nh_ip, n, nb);
+		ps_neigh_lookup_bulk(ps_ip4_dp.neighbors, nh_ip, n, nb);
 		for (j = 0; j < n; j++) {
 			struct rte_mbuf *m = objs[i + j];
 
@@ -111,7 +115,11 @@ static struct rte_node_register ip4_rewrite_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(ip4_rewrite_node);
+static struct ps_node_info ip4_rewrite_info = {
+	.node = &ip4_rewrite_node,
+	.tx_edges = ip4_rewrite_tx_edge,
+};
+PS_NODE_REGISTER(ip4_rewrite_info);
 
 #define X(e, s) PS_DROP_NODE(ip4_rewrite_drop_##e, "ip4_rewrite", s)
 IP4_REWRITE_DROPS(X)

@@ -3,8 +3,13 @@
  * l2_fdb: the pod segment bridge. Learns source MACs (through the FDB's
  * learn ring), forwards known unicast to its port, floods broadcast,
  * multicast and unknown unicast to the other ports of the segment.
+ * Its state is its own: the FDB, taken from the dataplane at setup, and
+ * its edges to the ports.
  */
 #include <rte_hash.h>
+
+#include <podswitch/dataplane.h>
+#include <podswitch/fdb.h>
 
 #include "node_private.h"
 
@@ -18,6 +23,9 @@ enum l2_fdb_next {
 #undef X
 	L2_FDB_NB_FIXED	/* edges to port_tx-p<id> are appended at setup */
 };
+
+static struct ps_fdb *l2_fdb_table;
+static rte_edge_t l2_fdb_tx_edge[PS_MAX_PORTS];
 
 /* Not an edge: the packet is flooded. */
 #define L2_FDB_FLOOD ((rte_edge_t)0xffff)
@@ -43,7 +51,7 @@ l2_flood(struct rte_graph *graph, struct rte_node *node, struct rte_mbuf *m,
 
 		if (out != in)
 			rte_node_enqueue_x1(graph, node,
-					    ps_genv.l2_tx_edge[out], m);
+					    l2_fdb_tx_edge[out], m);
 	}
 }
 
@@ -78,7 +86,7 @@ l2_classify(struct rte_node *node, struct rte_mbuf **pkts, uint16_t n,
 	struct ps_fdb_entry *se[RTE_HASH_LOOKUP_BULK_MAX];
 	struct ps_fdb_entry *de[RTE_HASH_LOOKUP_BULK_MAX];
 	uint8_t sidx[RTE_HASH_LOOKUP_BULK_MAX], didx[RTE_HASH_LOOKUP_BULK_MAX];
-	struct ps_fdb *fdb = ps_genv.fdb;
+	struct ps_fdb *fdb = l2_fdb_table;
 	unsigned int nsrc, ndst;
 	int last_src = -1;
 	uint16_t i;
@@ -118,7 +126,7 @@ l2_classify(struct rte_node *node, struct rte_mbuf **pkts, uint16_t n,
 						       __ATOMIC_RELAXED);
 
 			next = out == in ? L2_FDB_DROP_SAME_PORT :
-					   ps_genv.l2_tx_edge[out];
+					   l2_fdb_tx_edge[out];
 		}
 		nexts[i] = next;
 		if (trace)
@@ -165,6 +173,13 @@ l2_fdb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 PS_NODE_PROCESS(l2_fdb)
 
+static int
+l2_fdb_setup(struct ps_dataplane *dp)
+{
+	l2_fdb_table = dp->fdb;
+	return 0;
+}
+
 static struct rte_node_register l2_fdb_node = {
 	.name = "l2_fdb",
 	.process = l2_fdb_process,
@@ -175,7 +190,12 @@ static struct rte_node_register l2_fdb_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(l2_fdb_node);
+static struct ps_node_info l2_fdb_info = {
+	.node = &l2_fdb_node,
+	.setup = l2_fdb_setup,
+	.tx_edges = l2_fdb_tx_edge,
+};
+PS_NODE_REGISTER(l2_fdb_info);
 
 #define X(e, s) PS_DROP_NODE(l2_fdb_drop_##e, "l2_fdb", s)
 L2_FDB_DROPS(X)

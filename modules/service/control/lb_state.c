@@ -25,12 +25,12 @@
 
 #include <podswitch/conntrack.h>
 #include <podswitch/dataplane.h>
-#include <podswitch/graph.h>
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 #include <podswitch/state.h>
 
 #include "dp_private.h"
+#include "service_dp.h"
 
 #define CT_KIND "conntrack"
 #define LB_LOG(level, ...) \
@@ -269,7 +269,7 @@ restore_one(struct ps_dataplane *dp, const struct ct_record *r,
 	if (img.nat.endpoint_id != PS_CT_NO_ENDPOINT)
 		ps_svc_ep_conn_inc(dp->svcs, img.nat.endpoint_id);
 	if (l2)
-		ps_genv.l2_ep_conns[ps_lb_l2_slot(r->dnat_ip)]++;
+		ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(r->dnat_ip)]++;
 	rc = ps_ct_restore(dp->ct, &img);
 	if (rc != PS_CT_CREATED) {
 		if (pool != NULL)
@@ -277,7 +277,7 @@ restore_one(struct ps_dataplane *dp, const struct ct_record *r,
 		if (img.nat.endpoint_id != PS_CT_NO_ENDPOINT)
 			ps_svc_ep_conn_dec(dp->svcs, img.nat.endpoint_id);
 		if (l2)
-			ps_genv.l2_ep_conns[ps_lb_l2_slot(r->dnat_ip)]--;
+			ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(r->dnat_ip)]--;
 		return rc < 0 ? rc : -EEXIST;
 	}
 	return 0;

@@ -18,11 +18,11 @@
 
 #include <podswitch/conntrack.h>
 #include <podswitch/dataplane.h>
-#include <podswitch/graph.h>
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 
 #include "dp_private.h"
+#include "service_dp.h"
 
 #define DP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_dp, "dataplane: " __VA_ARGS__)
@@ -52,7 +52,7 @@ ct_release(const struct ps_ct_entry *e, void *arg)
 		ps_svc_ep_conn_dec(dp->svcs, e->nat.endpoint_id);
 	if (ps_lb_l2_counted(e->tuple[PS_CT_DIR_ORIG].src_ip, e->nat.dnat_ip,
 			     e->nat.snat_ip))
-		__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+		__atomic_fetch_sub(&ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(
 			e->nat.dnat_ip)], 1, __ATOMIC_RELAXED);
 }
 
@@ -273,24 +273,25 @@ ps_lb_init(struct ps_dataplane *dp)
 						      (int)rte_socket_id());
 		if (dp->nat_pools[i] == NULL)
 			return -ENOMEM;
-		ps_genv.nat_pool[i] = dp->nat_pools[i];
+		ps_svc_dp.nat_pool[i] = dp->nat_pools[i];
 	}
-	ps_genv.ct = dp->ct;
-	ps_genv.svcs = dp->svcs;
-	prefix_mask(&cfg->pod_cidr, &ps_genv.pod_net, &ps_genv.pod_mask);
-	prefix_mask(&cfg->cluster_cidr, &ps_genv.cluster_net,
-		    &ps_genv.cluster_mask);
-	prefix_mask(&cfg->service_cidr, &ps_genv.service_net,
-		    &ps_genv.service_mask);
-	prefix_mask(&cfg->node_ip, &ps_genv.node_net, &ps_genv.node_mask);
-	ps_genv.masquerade = cfg->cluster_cidr.len > 0;
+	ps_svc_dp.ct = dp->ct;
+	ps_svc_dp.svcs = dp->svcs;
+	prefix_mask(&cfg->pod_cidr, &ps_svc_dp.pod_net, &ps_svc_dp.pod_mask);
+	prefix_mask(&cfg->cluster_cidr, &ps_svc_dp.cluster_net,
+		    &ps_svc_dp.cluster_mask);
+	prefix_mask(&cfg->service_cidr, &ps_svc_dp.service_net,
+		    &ps_svc_dp.service_mask);
+	prefix_mask(&cfg->node_ip, &ps_svc_dp.node_net, &ps_svc_dp.node_mask);
+	ps_svc_dp.masquerade = cfg->cluster_cidr.len > 0;
 	/* a slot per pod address; a pod CIDR over 64k addresses shares
 	 * slots, which only costs bridged frames a needless lookup */
-	ps_genv.l2_ep_mask = (1u << RTE_MIN(32u - cfg->pod_cidr.len, 16u)) - 1;
-	ps_genv.l2_ep_conns = rte_zmalloc("ps_l2_ep",
-		sizeof(uint32_t) * (ps_genv.l2_ep_mask + 1u),
+	ps_svc_dp.l2_ep_mask =
+		(1u << RTE_MIN(32u - cfg->pod_cidr.len, 16u)) - 1;
+	ps_svc_dp.l2_ep_conns = rte_zmalloc("ps_l2_ep",
+		sizeof(uint32_t) * (ps_svc_dp.l2_ep_mask + 1u),
 		RTE_CACHE_LINE_SIZE);
-	if (ps_genv.l2_ep_conns == NULL)
+	if (ps_svc_dp.l2_ep_conns == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -313,12 +314,12 @@ ps_lb_fini(struct ps_dataplane *dp)
 	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
 		ps_nat_pool_free(dp->nat_pools[i]);
 		dp->nat_pools[i] = NULL;
-		ps_genv.nat_pool[i] = NULL;
+		ps_svc_dp.nat_pool[i] = NULL;
 	}
-	ps_genv.ct = NULL;
-	ps_genv.svcs = NULL;
-	rte_free(ps_genv.l2_ep_conns);
-	ps_genv.l2_ep_conns = NULL;
+	ps_svc_dp.ct = NULL;
+	ps_svc_dp.svcs = NULL;
+	rte_free(ps_svc_dp.l2_ep_conns);
+	ps_svc_dp.l2_ep_conns = NULL;
 }
 
 void

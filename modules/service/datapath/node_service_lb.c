@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * service_lb: the client-side load balancer between ip4_input and
- * ip4_lookup (DESIGN.md section 2). A packet of a tracked connection is
+ * ip4_lookup (DESIGN.md section 2); it puts itself there at setup, and
+ * between icmp_error and ip4_lookup. A packet of a tracked connection is
  * translated the way its conntrack entry says: the original direction
  * to the reverse of the reply tuple, the reply direction back to the
  * reverse of the original one. A first packet to a service frontend gets
@@ -30,10 +31,14 @@
 #include <rte_udp.h>
 
 #include <podswitch/conntrack.h>
+#include <podswitch/dataplane.h>
+#include <podswitch/icmp.h>
 #include <podswitch/nat.h>
 #include <podswitch/service.h>
 
+#include "ip4_graph.h"
 #include "node_private.h"
+#include "service_dp.h"
 
 #define LB_CHUNK 64
 /* SNAT ports tried when the reply tuple of the first one is taken */
@@ -75,11 +80,6 @@ static const char *const lb_next_names[] = {
 	PS_NAT_ERRORS(X)
 #undef X
 };
-
-struct service_lb_ctx {
-	uint32_t worker;
-};
-_Static_assert(sizeof(struct service_lb_ctx) <= RTE_NODE_CTX_SZ, "ctx");
 
 enum lb_kind {
 	LB_PASS,	/* not ours to look at */
@@ -342,8 +342,8 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 
 		if (pi < 0)
 			return LB_DROP_INVALID;
-		pool = ps_genv.nat_pool[pi];
-		nat.snat_ip = ps_genv.node_ip;
+		pool = ps_svc_dp.nat_pool[pi];
+		nat.snat_ip = ps_infra_dp.node_ip;
 	}
 	/*
 	 * Counted before the entry can exist: the management thread may
@@ -353,10 +353,10 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	 */
 	l2 = ps_lb_l2_counted(k->src_ip, dnat_ip, nat.snat_ip);
 	if (ep_id != PS_CT_NO_ENDPOINT)
-		ps_svc_ep_conn_inc(ps_genv.svcs, ep_id);
+		ps_svc_ep_conn_inc(ps_svc_dp.svcs, ep_id);
 	if (l2)
-		__atomic_fetch_add(&ps_genv.l2_ep_conns[ps_lb_l2_slot(dnat_ip)],
-				   1, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(
+			dnat_ip)], 1, __ATOMIC_RELEASE);
 	for (tries = 0; tries < LB_PORT_TRIES && rc == -EEXIST; tries++) {
 		uint32_t rdst = k->src_ip;
 		uint16_t rdport = k->src_port;
@@ -380,15 +380,16 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 					dnat_ip ? dnat_ip : k->dst_ip, rdst,
 					dnat_ip ? dnat_port : k->dst_port,
 					rdport);
-		rc = ps_ct_add(ps_genv.ct, k, &reply, &nat, &p->pkt, &e, &dir);
+		rc = ps_ct_add(ps_svc_dp.ct, k, &reply, &nat, &p->pkt, &e,
+			       &dir);
 		if (rc != PS_CT_CREATED && snat)
 			ps_nat_port_free(pool, rte_be_to_cpu_16(nat.snat_port));
 	}
 	if (rc != PS_CT_CREATED) {
 		if (ep_id != PS_CT_NO_ENDPOINT)
-			ps_svc_ep_conn_dec(ps_genv.svcs, ep_id);
+			ps_svc_ep_conn_dec(ps_svc_dp.svcs, ep_id);
 		if (l2)
-			__atomic_fetch_sub(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+			__atomic_fetch_sub(&ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(
 				dnat_ip)], 1, __ATOMIC_RELAXED);
 	}
 	switch (rc) {
@@ -396,7 +397,7 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		return lb_translate(m, e, PS_CT_DIR_ORIG);
 	case PS_CT_EXISTS:
 		/* Another worker created it first: its choice stands. */
-		if (ps_ct_update(ps_genv.ct, e, dir, &p->pkt) != PS_CT_VALID)
+		if (ps_ct_update(ps_svc_dp.ct, e, dir, &p->pkt) != PS_CT_VALID)
 			return LB_DROP_INVALID;
 		return lb_translate(m, e, dir);
 	case -EADDRNOTAVAIL:
@@ -415,14 +416,14 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	enum lb_action *act)
 {
 	const struct ps_ct_tuple *k = &p->key;
-	bool src_pod = in_net(k->src_ip, ps_genv.pod_net, ps_genv.pod_mask);
+	bool src_pod = in_net(k->src_ip, ps_svc_dp.pod_net, ps_svc_dp.pod_mask);
 	struct ps_svc_hit hit;
 
 	if (p->kind == LB_ICMP_ERR)
 		return LB_NEXT_LOOKUP;
 	if (k->proto != IPPROTO_ICMP &&
-	    ps_svc_lookup(ps_genv.svcs, k->dst_ip, k->dst_port, k->proto,
-			  k->dst_ip == ps_genv.node_ip, &hit)) {
+	    ps_svc_lookup(ps_svc_dp.svcs, k->dst_ip, k->dst_port, k->proto,
+			  k->dst_ip == ps_infra_dp.node_ip, &hit)) {
 		struct ps_svc_flow flow = {
 			.src_ip = k->src_ip, .dst_ip = k->dst_ip,
 			.src_port = k->src_port, .dst_port = k->dst_port,
@@ -445,7 +446,7 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 			if (!ps_ct_pkt_can_create(k->proto, &p->pkt))
 				return LB_DROP_INVALID;
 		}
-		switch (ps_svc_select(ps_genv.svcs, &hit, &flow, worker,
+		switch (ps_svc_select(ps_svc_dp.svcs, &hit, &flow, worker,
 				      &pick)) {
 		case PS_SVC_FORWARD:
 			break;
@@ -473,13 +474,14 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	}
 	/* Egress of a local pod to outside the cluster (pods, services
 	 * and the nodes' own subnet): masquerade. */
-	if (!ps_genv.masquerade || !src_pod ||
-	    in_net(k->dst_ip, ps_genv.node_net, ps_genv.node_mask) ||
-	    in_net(k->dst_ip, ps_genv.cluster_net,
-			       ps_genv.cluster_mask) ||
-	    in_net(k->dst_ip, ps_genv.pod_net, ps_genv.pod_mask) ||
-	    in_net(k->dst_ip, ps_genv.service_net, ps_genv.service_mask) ||
-	    k->dst_ip == ps_genv.node_ip || k->dst_ip == ps_genv.gateway_ip)
+	if (!ps_svc_dp.masquerade || !src_pod ||
+	    in_net(k->dst_ip, ps_svc_dp.node_net, ps_svc_dp.node_mask) ||
+	    in_net(k->dst_ip, ps_svc_dp.cluster_net,
+			       ps_svc_dp.cluster_mask) ||
+	    in_net(k->dst_ip, ps_svc_dp.pod_net, ps_svc_dp.pod_mask) ||
+	    in_net(k->dst_ip, ps_svc_dp.service_net, ps_svc_dp.service_mask) ||
+	    k->dst_ip == ps_infra_dp.node_ip ||
+	    k->dst_ip == ps_infra_dp.gateway_ip)
 		return LB_NEXT_LOOKUP;
 	if (!ps_ct_pkt_can_create(k->proto, &p->pkt))
 		return LB_DROP_INVALID;
@@ -509,8 +511,8 @@ l2_candidate(const struct rte_mbuf *m)
 		return false;
 	/* only an endpoint serving a client of its subnet has bridged
 	 * replies to translate */
-	return (ip->src_addr & ps_genv.pod_mask) == ps_genv.pod_net &&
-	       __atomic_load_n(&ps_genv.l2_ep_conns[ps_lb_l2_slot(
+	return (ip->src_addr & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net &&
+	       __atomic_load_n(&ps_svc_dp.l2_ep_conns[ps_lb_l2_slot(
 			ip->src_addr)], __ATOMIC_ACQUIRE) != 0;
 }
 
@@ -518,7 +520,7 @@ static __rte_always_inline void
 lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	 uint16_t n, const bool trace, const bool l2)
 {
-	struct service_lb_ctx *ctx = (struct service_lb_ctx *)node->ctx;
+	const uint32_t worker = ps_worker_ctx(node)->worker;
 	const struct ps_ct_tuple *keys[LB_CHUNK];
 	struct ps_ct_entry *ents[LB_CHUNK];
 	rte_edge_t nexts[LB_CHUNK];
@@ -537,7 +539,7 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 		nexts[i] = LB_NEXT_LOOKUP;
 	}
 	if (nk > 0)
-		ps_ct_lookup_bulk(ps_genv.ct, keys, nk, ents, dirs);
+		ps_ct_lookup_bulk(ps_svc_dp.ct, keys, nk, ents, dirs);
 	for (i = 0; i < nk; i++) {
 		struct rte_mbuf *m = objs[ki[i]];
 		struct lb_pkt *p = &pk[ki[i]];
@@ -548,16 +550,16 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 		 * and its retransmission after the worker was off the CPU):
 		 * scheduled again, it would use up a pick. */
 		if (e == NULL && created)
-			e = ps_ct_lookup(ps_genv.ct, &p->key, &dirs[i]);
+			e = ps_ct_lookup(ps_svc_dp.ct, &p->key, &dirs[i]);
 		if (e == NULL) {
 			if (!l2)
-				nexts[ki[i]] = lb_miss(m, p, ctx->worker, &act);
+				nexts[ki[i]] = lb_miss(m, p, worker, &act);
 			created |= act == LB_A_NEW || act == LB_A_MASQ ||
 				   act == LB_A_PICKUP;
 		} else if (p->kind == LB_ICMP_ERR) {
 			act = LB_A_ICMP_HIT;
 			nexts[ki[i]] = lb_translate_icmp(m, p, e, dirs[i]);
-		} else if (ps_ct_update(ps_genv.ct, e, dirs[i], &p->pkt) !=
+		} else if (ps_ct_update(ps_svc_dp.ct, e, dirs[i], &p->pkt) !=
 			   PS_CT_VALID) {
 			act = LB_A_HIT;
 			nexts[ki[i]] = LB_DROP_INVALID;
@@ -608,22 +610,24 @@ service_l2_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 PS_NODE_PROCESS(service_lb)
 PS_NODE_PROCESS(service_l2)
 
+/* Every IPv4 packet about to be routed: received ones, and the ICMP
+ * errors we build (one about a packet we translated is translated back). */
 static int
-service_lb_init(const struct rte_graph *graph, struct rte_node *node)
+service_lb_setup(struct ps_dataplane *dp)
 {
-	struct service_lb_ctx *ctx = (struct service_lb_ctx *)node->ctx;
-	struct ps_worker *w = ps_worker_of_graph(graph);
+	int rc;
 
-	if (w == NULL)
-		return -EINVAL;
-	ctx->worker = w->idx;
-	return 0;
+	RTE_SET_USED(dp);
+	rc = ps_ip4_input_insert("service_lb");
+	if (rc == 0)
+		rc = ps_icmp_error_insert("service_lb");
+	return rc;
 }
 
 static struct rte_node_register service_lb_node = {
 	.name = "service_lb",
 	.process = service_lb_process,
-	.init = service_lb_init,
+	.init = ps_node_worker_init,
 	.nb_edges = LB_NB_NEXT,
 	.next_nodes = {
 		[LB_NEXT_LOOKUP] = "ip4_lookup",
@@ -637,7 +641,11 @@ static struct rte_node_register service_lb_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(service_lb_node);
+static struct ps_node_info service_lb_info = {
+	.node = &service_lb_node,
+	.setup = service_lb_setup,
+};
+PS_NODE_REGISTER(service_lb_info);
 
 #define X(e, s) PS_DROP_NODE(service_lb_drop_##e, "service_lb", s)
 SERVICE_LB_DROPS(X)
@@ -646,11 +654,19 @@ SERVICE_LB_DROPS(X)
 PS_NAT_ERRORS(X)
 #undef X
 
+/* The frames eth_input bridges, before l2_fdb. */
+static int
+service_l2_setup(struct ps_dataplane *dp)
+{
+	RTE_SET_USED(dp);
+	return ps_eth_input_l2_insert("service_l2");
+}
+
 /* Same edges; "lookup" is the bridge, a REJECT never happens here. */
 static struct rte_node_register service_l2_node = {
 	.name = "service_l2",
 	.process = service_l2_process,
-	.init = service_lb_init,
+	.init = ps_node_worker_init,
 	.nb_edges = LB_NB_NEXT,
 	.next_nodes = {
 		[LB_NEXT_LOOKUP] = "l2_fdb",
@@ -664,7 +680,11 @@ static struct rte_node_register service_l2_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(service_l2_node);
+static struct ps_node_info service_l2_info = {
+	.node = &service_l2_node,
+	.setup = service_l2_setup,
+};
+PS_NODE_REGISTER(service_l2_info);
 
 #define X(e, s) PS_DROP_NODE(service_l2_drop_##e, "service_l2", s)
 SERVICE_LB_DROPS(X)

@@ -7,10 +7,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include <podswitch/graph.h>
 #include <podswitch/vxlan.h>
 
 #include "rest_private.h"
+#include "vxlan_dp.h"
 
 json_t *
 rest_vxlan_stats(const struct ps_dataplane *dp)
@@ -45,7 +45,7 @@ rest_vxlan_stats(const struct ps_dataplane *dp)
 			 "vxlan" : "host-gw",
 			 "vni", (json_int_t)cfg->vni,
 			 "udp_port", (json_int_t)cfg->udp_port,
-			 "tunnel_mtu", (json_int_t)ps_genv.tunnel_mtu,
+			 "tunnel_mtu", (json_int_t)ps_vxlan_dp.tunnel_mtu,
 			 "vteps", (json_int_t)st.vteps,
 			 "size", (json_int_t)st.max_vteps,
 			 "full", (json_int_t)st.full,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vxlan_decap: UDP to our node IP and VXLAN port (ip4_local sends it
- * here; ip4_input has checked the outer IPv4 header). The I flag must be
+ * here, in overlay mode vxlan: the port is registered with it at setup;
+ * ip4_input has checked the outer IPv4 header). The I flag must be
  * set and the VNI known (the overlay's or a route's); reserved bits are
  * ignored (RFC 7348). A non-zero outer UDP checksum is verified. The inner
  * frame must be IPv4 to our VTEP MAC (the node MAC): flannel programs
@@ -11,9 +12,12 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include <podswitch/dataplane.h>
 #include <podswitch/vxlan.h>
 
+#include "ip4_graph.h"
 #include "node_private.h"
+#include "vxlan_dp.h"
 
 #define VXLAN_DECAP_DROPS(X)						\
 	X(TOO_SHORT, "too_short")					\
@@ -38,11 +42,6 @@ static const char *const vxlan_decap_next_names[] = {
 	VXLAN_DECAP_DROPS(X)
 #undef X
 };
-
-struct vxlan_decap_ctx {
-	uint32_t worker;
-};
-_Static_assert(sizeof(struct vxlan_decap_ctx) <= RTE_NODE_CTX_SZ, "ctx");
 
 #define INNER_MIN (sizeof(struct rte_udp_hdr) + sizeof(struct rte_vxlan_hdr) + \
 		   RTE_ETHER_HDR_LEN)
@@ -105,7 +104,7 @@ decap_one(struct ps_vxlan *vx, uint32_t worker, struct rx_cache *rc,
 		return VXLAN_DECAP_DROP_UNKNOWN_VNI;
 	inner = (const struct rte_ether_hdr *)(vxh + 1);
 	if (unlikely(!rte_is_same_ether_addr(&inner->dst_addr,
-					     &ps_genv.node_mac)))
+					     &ps_infra_dp.node_mac)))
 		return VXLAN_DECAP_DROP_NOT_FOR_US;
 	if (unlikely(inner->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)))
 		return VXLAN_DECAP_DROP_NOT_IP;
@@ -124,8 +123,8 @@ static __rte_always_inline uint16_t
 vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 		   void **objs, uint16_t nb_objs, const bool trace)
 {
-	struct vxlan_decap_ctx *ctx = (struct vxlan_decap_ctx *)node->ctx;
-	struct ps_vxlan *vx = ps_genv.vxlan;
+	const uint32_t worker = ps_worker_ctx(node)->worker;
+	struct ps_vxlan *vx = ps_vxlan_dp.table;
 	/* no VNI is 2^32 - 1: the first lookup always misses the cache */
 	struct rx_cache rc = { .key = UINT64_MAX };
 	rte_edge_t nexts[PS_NODE_CHUNK];
@@ -142,12 +141,12 @@ vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 				const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 			uint32_t src = ip->src_addr;
 
-			nexts[i] = decap_one(vx, ctx->worker, &rc, m);
+			nexts[i] = decap_one(vx, worker, &rc, m);
 			PS_TRACE(node, m, "from " PS_IP4_FMT " -> %s",
 				 PS_IP4_BYTES(src),
 				 vxlan_decap_next_names[nexts[i]]);
 		} else {
-			nexts[i] = decap_one(vx, ctx->worker, &rc, m);
+			nexts[i] = decap_one(vx, worker, &rc, m);
 		}
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
@@ -156,22 +155,21 @@ vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 
 PS_NODE_PROCESS(vxlan_decap)
 
+/* VXLAN to the node IP is ours, not the kernel's, in overlay mode vxlan;
+ * in host-gw mode the node stays in the graph and receives nothing. */
 static int
-vxlan_decap_init(const struct rte_graph *graph, struct rte_node *node)
+vxlan_decap_setup(struct ps_dataplane *dp)
 {
-	struct vxlan_decap_ctx *ctx = (struct vxlan_decap_ctx *)node->ctx;
-	struct ps_worker *w = ps_worker_of_graph(graph);
+	const struct ps_config *cfg = dp->cfg;
 
-	if (w == NULL || w->idx >= PS_MAX_WORKERS)
-		return -EINVAL;
-	ctx->worker = w->idx;
-	return 0;
+	return ps_ip4_local_udp_register(cfg->overlay_mode == PS_OVERLAY_VXLAN ?
+					 cfg->udp_port : 0, "vxlan_decap");
 }
 
 static struct rte_node_register vxlan_decap_node = {
 	.name = "vxlan_decap",
 	.process = vxlan_decap_process,
-	.init = vxlan_decap_init,
+	.init = ps_node_worker_init,
 	.nb_edges = VXLAN_DECAP_NB_NEXT,
 	.next_nodes = {
 		[VXLAN_DECAP_NEXT_IP4_INPUT] = "ip4_input",
@@ -180,7 +178,11 @@ static struct rte_node_register vxlan_decap_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(vxlan_decap_node);
+static struct ps_node_info vxlan_decap_info = {
+	.node = &vxlan_decap_node,
+	.setup = vxlan_decap_setup,
+};
+PS_NODE_REGISTER(vxlan_decap_info);
 
 #define X(e, s) PS_DROP_NODE(vxlan_decap_drop_##e, "vxlan_decap", s)
 VXLAN_DECAP_DROPS(X)

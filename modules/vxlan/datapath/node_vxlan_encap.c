@@ -16,10 +16,13 @@
  */
 #include <rte_ip.h>
 
+#include <podswitch/icmp.h>
 #include <podswitch/route.h>
 #include <podswitch/vxlan.h>
 
+#include "ip4_graph.h"
 #include "node_private.h"
+#include "vxlan_dp.h"
 
 #define VXLAN_ENCAP_DROPS(X)						\
 	X(TOO_BIG, "too_big")						\
@@ -44,11 +47,6 @@ static const char *const vxlan_encap_next_names[] = {
 #undef X
 };
 
-struct vxlan_encap_ctx {
-	uint32_t worker;
-};
-_Static_assert(sizeof(struct vxlan_encap_ctx) <= RTE_NODE_CTX_SZ, "ctx");
-
 /* The outer route of the last VTEP of a burst: a burst mostly goes to a
  * few remotes. Valid within one process call (RCU: no quiescent state in
  * between). */
@@ -65,7 +63,7 @@ outer_route(const struct ps_vtep *vtep, uint32_t id, struct outer_cache *oc)
 	const struct ps_nexthop *nh;
 
 	oc->vtep = id;
-	ps_route_lookup_bulk(ps_genv.routes, &vtep->remote, 1, &nh);
+	ps_route_lookup_bulk(ps_vxlan_dp.routes, &vtep->remote, 1, &nh);
 	if (unlikely(nh == NULL || (nh->type != PS_NH_CONNECTED &&
 				    nh->type != PS_NH_GATEWAY))) {
 		oc->next = nh != NULL && nh->type == PS_NH_VXLAN ?
@@ -91,12 +89,12 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
 	uint16_t inner_len;
 	void *hdr;
 
-	if (unlikely(tlen > ps_genv.tunnel_mtu)) {
+	if (unlikely(tlen > ps_vxlan_dp.tunnel_mtu)) {
 		if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
 			return VXLAN_ENCAP_DROP_TOO_BIG;
 		meta->icmp_type = PS_ICMP_DEST_UNREACH;
 		meta->icmp_code = PS_ICMP_FRAG_NEEDED;
-		meta->mtu = ps_genv.tunnel_mtu;
+		meta->mtu = ps_vxlan_dp.tunnel_mtu;
 		return VXLAN_ENCAP_NEXT_ICMP_ERROR;
 	}
 	if (unlikely(rte_pktmbuf_headroom(m) < PS_VXLAN_OVERHEAD))
@@ -109,7 +107,7 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
 		ps_ip4_ttl_decrement(ip);
 	/* Inner MACs as a Linux VTEP expects them: from our VTEP (the node
 	 * MAC) to its VTEP MAC; without one ip4_rewrite fills it in. */
-	eth->src_addr = ps_genv.node_mac;
+	eth->src_addr = ps_infra_dp.node_mac;
 	if (vtep->has_mac)
 		eth->dst_addr = vtep->mac;
 	else
@@ -131,8 +129,8 @@ static __rte_always_inline uint16_t
 vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 		   void **objs, uint16_t nb_objs, const bool trace)
 {
-	struct vxlan_encap_ctx *ctx = (struct vxlan_encap_ctx *)node->ctx;
-	struct ps_vxlan *vx = ps_genv.vxlan;
+	const uint32_t worker = ps_worker_ctx(node)->worker;
+	struct ps_vxlan *vx = ps_vxlan_dp.table;
 	struct outer_cache oc = { .vtep = UINT32_MAX };
 	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
@@ -145,7 +143,7 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 		if (i + 1 < nb_objs)
 			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
 						       void *));
-		nexts[i] = encap_one(vx, ctx->worker, &oc, m);
+		nexts[i] = encap_one(vx, worker, &oc, m);
 		if (trace)
 			PS_TRACE(node, m, "vtep " PS_IP4_FMT " vni %u -> %s",
 				 PS_IP4_BYTES(v->remote), v->vni,
@@ -157,22 +155,21 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 
 PS_NODE_PROCESS(vxlan_encap)
 
+/* The module's state, and the routes whose next hop is a VTEP. */
 static int
-vxlan_encap_init(const struct rte_graph *graph, struct rte_node *node)
+vxlan_encap_setup(struct ps_dataplane *dp)
 {
-	struct vxlan_encap_ctx *ctx = (struct vxlan_encap_ctx *)node->ctx;
-	struct ps_worker *w = ps_worker_of_graph(graph);
+	int rc = ps_vxlan_dp_setup(dp);
 
-	if (w == NULL || w->idx >= PS_MAX_WORKERS)
-		return -EINVAL;
-	ctx->worker = w->idx;
-	return 0;
+	if (rc < 0)
+		return rc;
+	return ps_ip4_lookup_nh_register(PS_NH_VXLAN, "vxlan_encap");
 }
 
 static struct rte_node_register vxlan_encap_node = {
 	.name = "vxlan_encap",
 	.process = vxlan_encap_process,
-	.init = vxlan_encap_init,
+	.init = ps_node_worker_init,
 	.nb_edges = VXLAN_ENCAP_NB_NEXT,
 	.next_nodes = {
 		[VXLAN_ENCAP_NEXT_REWRITE] = "ip4_rewrite",
@@ -182,7 +179,11 @@ static struct rte_node_register vxlan_encap_node = {
 #undef X
 	},
 };
-RTE_NODE_REGISTER(vxlan_encap_node);
+static struct ps_node_info vxlan_encap_info = {
+	.node = &vxlan_encap_node,
+	.setup = vxlan_encap_setup,
+};
+PS_NODE_REGISTER(vxlan_encap_info);
 
 #define X(e, s) PS_DROP_NODE(vxlan_encap_drop_##e, "vxlan_encap", s)
 VXLAN_ENCAP_DROPS(X)

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PS_INFRA_DP_H
+#define PS_INFRA_DP_H
+
+/*
+ * The infra module's datapath state: who this node is and the ports of
+ * the pod segment, which every module's nodes may read (infra is the
+ * layer they all stand on), and the control ring of ctl_inject. Written
+ * by the management thread: dataplane.c before the graphs are built (the
+ * segment also when ports come and go), the control ring by l3.c.
+ */
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ring.h>
+
+#include <podswitch/config.h>
+
+/* The ports of the pod segment (flooding); published whole, see segment. */
+struct ps_port_set {
+	uint16_t n;
+	uint16_t ports[PS_MAX_PORTS];
+};
+
+struct ps_infra_dp {
+	/* read together by eth_input for every frame */
+	struct rte_ether_addr node_mac;
+	uint32_t node_ip;	/* network order */
+	uint32_t gateway_ip;	/* the pods' gateway, network order */
+	/*
+	 * Current pod segment: one of segment_buf, swapped by the management
+	 * thread when a port comes or goes; the other buffer is rewritten only
+	 * after a grace period. Read it once per burst with
+	 * ps_graph_segment().
+	 */
+	struct ps_port_set *segment;
+	/* mbufs from the management thread for worker 0 to send; the port
+	 * is in the metadata's nh_port */
+	struct rte_ring *ctl_ring;
+	struct ps_port_set segment_buf[2];
+};
+
+extern struct ps_infra_dp ps_infra_dp;
+
+static inline const struct ps_port_set *
+ps_graph_segment(void)
+{
+	return __atomic_load_n(&ps_infra_dp.segment, __ATOMIC_ACQUIRE);
+}
+
+#endif

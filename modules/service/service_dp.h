@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PS_SERVICE_DP_H
+#define PS_SERVICE_DP_H
+
+/*
+ * The service module's datapath state, shared by service_lb/service_l2
+ * and the module's control part (services.c, lb_state.c) only. Set by
+ * ps_lb_init() before the graphs are built; read-only after, except the
+ * connection counts of l2_ep_conns.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+
+#include <podswitch/nat.h>
+
+struct ps_ct;
+struct ps_svc_table;
+struct ps_nat_pool;
+
+struct ps_svc_dp {
+	/* conntrack, services, SNAT ports */
+	struct ps_ct *ct;
+	struct ps_svc_table *svcs;
+	struct ps_nat_pool *nat_pool[PS_NAT_NB_POOLS];
+	/* network order: in when (a & mask) == net; an absent prefix is
+	 * net 0, mask ~0 (only 0.0.0.0, never a real source/destination) */
+	uint32_t pod_net, pod_mask;
+	uint32_t cluster_net, cluster_mask;
+	uint32_t service_net, service_mask;
+	uint32_t node_net, node_mask;	/* the node subnet: the other nodes */
+	/* pods' egress to outside the cluster is masqueraded; off when
+	 * cluster_cidr is not configured (inside and outside unknown) */
+	bool masquerade;
+	/*
+	 * Live connections DNATed, without SNAT, from a pod of this node to
+	 * an endpoint in the pod subnet, per endpoint address (indexed by
+	 * ps_lb_l2_slot()): the endpoint's replies are bridged, and only
+	 * frames from an address counted here need service_l2's conntrack
+	 * lookup. Workers increment when they create such a connection, the
+	 * management thread decrements when it is deleted.
+	 */
+	uint32_t *l2_ep_conns;
+	uint32_t l2_ep_mask;
+};
+
+extern struct ps_svc_dp ps_svc_dp;
+
+/* Slot of pod address ip (network order) in ps_svc_dp.l2_ep_conns. */
+static inline uint32_t
+ps_lb_l2_slot(uint32_t ip)
+{
+	return rte_be_to_cpu_32(ip) & ps_svc_dp.l2_ep_mask;
+}
+
+/* Whether connection orig, DNATed to dnat_ip without SNAT, has its
+ * replies bridged (client and endpoint both in the pod subnet). */
+static inline bool
+ps_lb_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
+{
+	return dnat_ip != 0 && snat_ip == 0 &&
+	       (client_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net &&
+	       (dnat_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net;
+}
+
+#endif
