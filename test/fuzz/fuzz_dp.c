@@ -12,16 +12,12 @@
 
 #define NODE_MAC "02:00:00:00:00:0a"
 
-struct ps_dataplane fuzz_dp;
 struct ps_rest *fuzz_rest;
 char fuzz_api_path[100];
-static struct ps_config cfg;
 static char tmp_dir[64];
 
 const char *const fuzz_rx_ring[FUZZ_NB_PORTS] = {
 	"p1_rx", "p2_rx", "p3_rx", "up_rx", "host_rx" };
-const char *const fuzz_tx_ring[FUZZ_NB_PORTS] = {
-	"p1_tx", "p2_tx", "p3_tx", "up_tx", "host_tx" };
 
 #define RING_PORT(name, role, extra)					\
 	"{ \"name\": \"" name "\", \"role\": \"" role "\", \"driver\": \"ring\"," \
@@ -100,32 +96,14 @@ static const char services[] =
 	      EP("10.244.3.9", "d", "true"))
 	"]}";
 
-static int
-apply_services(void)
-{
-	struct ps_errors errs = { 0 };
-	struct ps_k8s_doc doc;
-	int rc;
-
-	rc = ps_k8s_parse(services, strlen(services), &doc, &errs);
-	if (rc == 0) {
-		rc = ps_svc_apply(fuzz_dp.svcs, &doc, &errs);
-		ps_k8s_doc_free(&doc);
-	}
-	ps_errors_print(&errs, stderr);
-	ps_errors_free(&errs);
-	return rc;
-}
-
 /* At exit, before EAL's cleanup (registered earlier, so run later):
  * everything freed, so that LeakSanitizer reports only real leaks. */
 static void
 fuzz_dp_stop(void)
 {
-	fuzz_dp_drain();
 	ps_rest_free(fuzz_rest);
 	fuzz_rest = NULL;
-	ps_test_dp_stop(&fuzz_dp, &cfg);
+	ps_test_node_stop();
 	ps_profiles_free();
 	if (tmp_dir[0] != '\0')
 		rmdir(tmp_dir);
@@ -137,7 +115,7 @@ fuzz_dp_start(const char *prog, bool api)
 	char *config;
 	size_t len;
 
-	if (ps_test_eal_init(prog) < 0 || ps_test_load_profiles() < 0)
+	if (ps_test_eal_profiles_init(prog) < 0)
 		return -1;
 	if (api) {
 		snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/ps-fuzz-XXXXXX");
@@ -154,28 +132,18 @@ fuzz_dp_start(const char *prog, bool api)
 			 config_head, fuzz_api_path);
 	else
 		snprintf(config, len, "%s }", config_head);
-	if (ps_test_dp_start(config, &fuzz_dp, &cfg) != 0) {
+	if (ps_test_node_start(config, 1) != 0) {
 		free(config);
 		return -1;
 	}
 	free(config);
 	atexit(fuzz_dp_stop);
-	if (apply_services() != 0)
+	if (ps_test_node_apply(services) != 0)
 		return -1;
 	if (api) {
-		fuzz_rest = ps_rest_create(&fuzz_dp);
+		fuzz_rest = ps_rest_create(&ps_test_node.dp);
 		if (fuzz_rest == NULL)
 			return -1;
 	}
 	return 0;
-}
-
-unsigned int
-fuzz_dp_drain(void)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < FUZZ_NB_PORTS; i++)
-		n += ps_test_drain(fuzz_tx_ring[i]);
-	return n;
 }
