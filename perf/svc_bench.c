@@ -33,14 +33,9 @@ static const char *const config_fmt =
 	"  \"gateway_ip\": \"10.244.0.1\", \"cluster_cidr\": \"10.244.0.0/16\","
 	"  \"service_cidr\": \"10.96.0.0/12\" },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"02:00:0a:f4:00:02\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.3\", \"mac\": \"02:00:0a:f4:00:03\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", "02:00:0a:f4:00:02")) ","
+	PS_RING_PORT("p2", "pod", PS_POD("10.244.0.3", "02:00:0a:f4:00:03")) ","
+	PS_RING_PORT("up", "uplink", "") " ],"
 	"  \"tables\": { \"conntrack\": %u } }";
 
 static const char *const services =

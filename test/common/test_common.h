@@ -101,6 +101,18 @@ void ps_test_dp_stop(struct ps_dataplane *dp, struct ps_config *cfg);
 void ps_test_dp_run(struct ps_dataplane *dp, unsigned int rounds);
 
 /*
+ * In a configuration text: a port of driver "ring" named `name` on the
+ * rings name_rx and name_tx, with `extra` (JSON members, each after a
+ * comma, or "") in its object; PS_POD() is such a member, the port's pod.
+ */
+#define PS_RING_PORT(name, role, extra)					\
+	"{ \"name\": \"" name "\", \"role\": \"" role "\", \"driver\": \"ring\"," \
+	" \"args\": { \"rx_ring\": \"" name "_rx\", \"tx_ring\": \"" name "_tx\" }" \
+	extra " }"
+#define PS_POD(ip, mac) \
+	", \"pod\": { \"ip\": \"" ip "\", \"mac\": \"" mac "\" }"
+
+/*
  * The node under test: the dataplane of a configuration (ports of driver
  * "ring") polled by the test thread. One per process: the graph, the ports
  * and the ring names are process-wide. A packet test keeps its own

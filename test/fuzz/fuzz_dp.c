@@ -19,11 +19,6 @@ static char tmp_dir[64];
 const char *const fuzz_rx_ring[FUZZ_NB_PORTS] = {
 	"p1_rx", "p2_rx", "p3_rx", "up_rx", "host_rx" };
 
-#define RING_PORT(name, role, extra)					\
-	"{ \"name\": \"" name "\", \"role\": \"" role "\", \"driver\": \"ring\"," \
-	"  \"args\": { \"rx_ring\": \"" name "_rx\", \"tx_ring\": \"" name "_tx\" }" \
-	extra " }"
-
 static const char config_head[] =
 	"{ \"node\": { \"name\": \"fz\", \"ip\": \"192.168.60.10/24\","
 	"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
@@ -31,11 +26,11 @@ static const char config_head[] =
 	"  \"service_cidr\": \"10.96.0.0/12\" },"
 	"  \"overlay\": { \"mode\": \"vxlan\", \"vni\": 42 },"
 	"  \"ports\": ["
-	RING_PORT("p1", "pod", ", \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"02:00:0a:f4:00:02\" }") ","
-	RING_PORT("p2", "pod", ", \"pod\": { \"ip\": \"10.244.0.3\", \"mac\": \"02:00:0a:f4:00:03\" }") ","
-	RING_PORT("p3", "pod", "") ","
-	RING_PORT("up", "uplink", "") ","
-	RING_PORT("host", "host", "") " ],"
+	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", "02:00:0a:f4:00:02")) ","
+	PS_RING_PORT("p2", "pod", PS_POD("10.244.0.3", "02:00:0a:f4:00:03")) ","
+	PS_RING_PORT("p3", "pod", "") ","
+	PS_RING_PORT("up", "uplink", "") ","
+	PS_RING_PORT("host", "host", "") " ],"
 	"  \"routes\": ["
 	"    { \"dst\": \"10.244.1.0/24\", \"gateway\": \"192.168.60.11\" },"
 	"    { \"dst\": \"10.244.2.0/24\", \"encap\": { \"type\": \"vxlan\","

@@ -42,20 +42,15 @@ static const char *const config =
 	"  \"gateway_ip\": \"10.244.0.1\" },"
 	"  \"hotplug\": { \"max_ports\": 2 },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	PS_RING_PORT("p1", "pod", "") ","
+	PS_RING_PORT("p2", "pod", "") ","
+	PS_RING_PORT("up", "uplink", "") " ],"
 	"  \"neighbors\": [ { \"ip\": \"192.168.60.1\", \"mac\": \"" ROUTER_MAC "\","
 	"    \"dev\": \"up\" } ],"
 	"  \"routes\": [ { \"dst\": \"0.0.0.0/0\", \"gateway\": \"192.168.60.1\" } ] }";
 
 static const char *const hot_port =
-	"{ \"name\": \"hot\", \"role\": \"pod\", \"driver\": \"ring\","
-	"  \"args\": { \"rx_ring\": \"hot_rx\", \"tx_ring\": \"hot_tx\" },"
-	"  \"pod\": { \"ip\": \"" HOT_IP "\", \"mac\": \"" HOT_MAC "\" } }";
+	PS_RING_PORT("hot", "pod", PS_POD(HOT_IP, HOT_MAC));
 
 static struct ps_dataplane *const dp = &ps_test_node.dp;
 static const struct ps_config *const cfg = &ps_test_node.cfg;

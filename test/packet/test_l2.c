@@ -31,15 +31,10 @@ static const char *const config =
 	"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
 	"  \"gateway_ip\": \"10.244.0.1\" },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-	"  { \"name\": \"p3\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p3_rx\", \"tx_ring\": \"p3_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.4\", \"mac\": \"" P3_MAC "\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ] }";
+	PS_RING_PORT("p1", "pod", "") ","
+	PS_RING_PORT("p2", "pod", "") ","
+	PS_RING_PORT("p3", "pod", PS_POD("10.244.0.4", P3_MAC)) ","
+	PS_RING_PORT("up", "uplink", "") " ] }";
 
 /* A small FDB, to see the segment keep working when it is full. */
 static const char *const config_small_fdb =
@@ -48,14 +43,10 @@ static const char *const config_small_fdb =
 	"  \"gateway_ip\": \"10.244.0.1\" },"
 	"  \"tables\": { \"fdb\": 8 },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-	"  { \"name\": \"p3\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p3_rx\", \"tx_ring\": \"p3_tx\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ] }";
+	PS_RING_PORT("p1", "pod", "") ","
+	PS_RING_PORT("p2", "pod", "") ","
+	PS_RING_PORT("p3", "pod", "") ","
+	PS_RING_PORT("up", "uplink", "") " ] }";
 
 static struct ps_dataplane *const dp = &ps_test_node.dp;
 
