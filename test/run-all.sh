@@ -8,7 +8,7 @@
 # namespaces, real kernel peers). Needs root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 bash test/setup-deps.sh || exit 1
 bash test/build.sh || exit 1

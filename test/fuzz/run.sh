@@ -43,7 +43,7 @@ if ! command -v clang-14 >/dev/null ||
 	exit 77
 fi
 
-cd "$top"
+cd "$top" || exit 1
 if [ ! -f build-fuzz/build.ninja ]; then
 	CC=clang-14 meson setup build-fuzz --buildtype=debugoptimized \
 		-Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
@@ -78,7 +78,7 @@ for h in "${all[@]}"; do
 	art=build-fuzz/artifacts/$h
 	mkdir -p "$corpus" "$art"
 	# libFuzzer reads seed directories recursively; copy the files flat
-	find ${seeds[$h]} test/fuzz/regress/$h -type f ! -name '.*' \
+	find "${seeds[$h]}" "test/fuzz/regress/$h" -type f ! -name '.*' \
 		-exec cp -n {} "$corpus/" \; 2>/dev/null
 	log=build-fuzz/fuzz-$h.log
 	# the longest seed must fit (an apply of cluster-list.json)
@@ -87,7 +87,7 @@ for h in "${all[@]}"; do
 	graph) maxlen=9216 ;;
 	*) maxlen=16384 ;;
 	esac
-	args=(-max_len=$maxlen -timeout=20 -rss_limit_mb=8192 -print_final_stats=1
+	args=(-max_len="$maxlen" -timeout=20 -rss_limit_mb=8192 -print_final_stats=1
 	      -artifact_prefix="$art/")
 	[ "$secs" -gt 0 ] && args+=(-max_total_time="$secs")
 	[ "$runs" -ge 0 ] && args+=(-runs="$runs")
@@ -99,7 +99,7 @@ for h in "${all[@]}"; do
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
 	printf 'fuzz: %-10s %s inputs in %ss (%s/s), corpus %s files, exit %s\n' \
 		"$h" "${execs:-?}" "$((t1 - t0))" "${rate:-?}" \
-		"$(ls "$corpus" | wc -l)" "$rc"
+		"$(find "$corpus" -mindepth 1 -maxdepth 1 ! -name '.*' | wc -l)" "$rc"
 	if [ "$rc" -ne 0 ]; then
 		status=1
 		grep -E 'ERROR|runtime error|check failed|Test unit written|SUMMARY' "$log" | head -n 20 | sed 's/^/  | /'
