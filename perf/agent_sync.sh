@@ -33,6 +33,7 @@ while getopts "n:e:r:kh" o; do
 	*) sed -n '4,24p' "$0"; exit 2 ;;
 	esac
 done
+# shellcheck source-path=SCRIPTDIR source=../test/e2e/lib.sh
 . "$(dirname "$0")/../test/e2e/lib.sh"
 e2e_init agent-perf
 AGENT=$E2E_TOP/build/app/podswitch-agent

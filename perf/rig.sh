@@ -143,12 +143,9 @@ VX_VTEP_MAC=0e:00:00:00:00:01
 VX_VNI=1
 # generator ports: 2, or 4 for decap (pcap, v0, v1, null)
 GEN_NPORTS=2
-# a one-second sample is "clean" when others took less than this % of a CPU
-# (the rig's own once-a-second sampling and kernel threads make ~3-5%)
-FOREIGN_MAX=10
-HZ=$(getconf CLK_TCK)
 
-usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$top/perf/lib.sh"
 
 while getopts "d:w:t:n:P:N:r:q:pkh" o; do
 	case $o in
@@ -169,9 +166,6 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 
-die() { echo "rig: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
-
 IFS=, read -r -a traffics <<<"$TRAFFIC"
 for tr in "${traffics[@]}"; do
 	case $tr in loop|flowgen|l3|encap|decap) ;; *) die "unknown traffic '$tr' (loop, flowgen, l3, encap, decap)" ;; esac
@@ -189,14 +183,7 @@ case $L3_NH in
 *) die "-N: 1 or 2" ;;
 esac
 
-[ "$(id -u)" = 0 ] || die "needs root (hugepages, vhost-user)"
-command -v "$TESTPMD" >/dev/null || die "no $TESTPMD"
-[ -x "$PODSWITCH" ] || die "no podswitch binary at $PODSWITCH (ninja -C build)"
-[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs"
-if ! grep -qs hugetlbfs /proc/mounts; then
-	die "no hugetlbfs mounted: echo 1024 > /proc/sys/vm/nr_hugepages; mount -t hugetlbfs nodev /dev/hugepages"
-fi
-HUGEDIR=$(awk '$3 == "hugetlbfs" { print $2; exit }' /proc/mounts)
+rig_checks
 free_pages=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
 page_kb=$(awk '/Hugepagesize/ { print $2 }' /proc/meminfo)
 # two DPDK processes: the generator ~150 MB, a DUT ~150 MB, the L3
@@ -211,145 +198,7 @@ if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
 	PROFILE=0
 fi
 
-TAG=psperf-$$
-WORK=$(mktemp -d /tmp/$TAG.XXXXXX)
-PIDS=()
-FIFO_FDS=()
-
-cleanup() {
-	local rc=$? p
-	set +e
-	for fd in "${FIFO_FDS[@]}"; do eval "exec $fd>&-"; done 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	# --single-file-segments keeps the hugepage files: remove ours only.
-	rm -f "$HUGEDIR"/$TAG-* 2>/dev/null
-	rm -rf /var/run/dpdk/$TAG-* 2>/dev/null
-	rm -f "$WORK"/*/*.sock "$WORK"/*/*.fifo 2>/dev/null
-	if [ "$KEEP" = 1 ]; then
-		echo "logs kept in $WORK" >&2
-	else
-		rm -rf "$WORK"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-now() { date +%s.%N; }
-
-# "busy ours": jiffies the rig's two CPUs were busy, and jiffies the
-# generator and the DUT ran. busy - ours is CPU time taken by anybody else
-# (other tests, builds, the rig's own perf) from the pinned pollers.
-cpu_snapshot() {
-	local busy ours=0 p f
-	busy=$(awk -v a="cpu$GEN_CPU" -v b="cpu$DUT_CPU" '
-		$1 == a || $1 == b { s += $2 + $3 + $4 + $7 + $8 + $9 } END { print s }' /proc/stat)
-	for p in "$@"; do
-		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-		# after the command name: field 12 = utime, 13 = stime
-		ours=$((ours + $(echo "$f" | awk '{ print $12 + $13 }')))
-	done
-	echo "$busy $ours"
-}
-
-# wait_for FILE REGEX SECONDS [PID]: until REGEX appears in FILE.
-wait_for() {
-	local f=$1 re=$2 t=$3 pid=${4:-}
-	for _ in $(seq $((t * 10))); do
-		grep -qE "$re" "$f" 2>/dev/null && return 0
-		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			KEEP=1
-			log "process $pid died; tail of $f:"
-			tail -20 "$f" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-	KEEP=1
-	log "timeout waiting for /$re/ in $f; tail:"
-	tail -20 "$f" >&2
-	return 1
-}
-
-# stop_pid PID SECONDS: SIGINT, then SIGKILL after SECONDS.
-stop_pid() {
-	local p=$1 t=$2
-	kill -INT "$p" 2>/dev/null || return 0
-	for _ in $(seq $((t * 10))); do
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
-
-# open_fifo PATH: creates the FIFO, holds it open read-write (so the reader
-# never sees EOF) and sets FD to the descriptor.
-open_fifo() {
-	local f=$1
-	mkfifo "$f"
-	exec {FD}<>"$f"
-	FIFO_FDS+=("$FD")
-}
-
-# testpmd "show port stats all" blocks -> "snap port rx tx" lines
-# (snapshot numbers from 1, NPORTS (default 2) blocks per snapshot).
-parse_testpmd() {	# LOG [NPORTS]
-	awk -v nports="${2:-2}" '
-	/NIC statistics for port/ {
-		for (i = 1; i <= NF; i++) if ($i == "port") port = $(i + 1)
-		blk++; snap = int((blk - 1) / nports) + 1; inblk = 1; next
-	}
-	inblk && /RX-packets:/ { rx = $2 }
-	inblk && /TX-packets:/ { print snap, port, rx, $2; inblk = 0 }
-	' "$1"
-}
-
-# podswitch counter dumps -> "snap port rx tx txdropped". The first
-# PS_PRE dumps are the idle calibration (numbered 1-PS_PRE .. 0), the
-# window's are 1..n.
-PS_PRE=2
-parse_podswitch_ports() {
-	awk -v snap="-$PS_PRE" '
-	/^--- podswitch counters/ { snap++; inp = 0; next }
-	/^port[ \t]+role/ { inp = 1; next }
-	inp && NF == 0 { inp = 0; next }
-	inp { print snap, $1, $3, $4, $7 }
-	' "$1"
-}
-
-# the last podswitch node table -> "node packets cycles_per_pkt cycles_per_call"
-parse_podswitch_nodes() {
-	awk '
-	/^--- podswitch counters/ { n = 0; delete rows }
-	/^node[ \t]/ { for (i = 1; i <= NF; i++) col[$i] = i; innode = 1; next }
-	innode && NF == 0 { innode = 0; next }
-	innode {
-		cpc = ("cycles/call" in col) ? $(col["cycles/call"]) : "-"
-		rows[++n] = $1 " " $(col["packets"]) " " $(col["cycles/pkt"]) " " cpc
-	}
-	END { for (i = 1; i <= n; i++) print rows[i] }
-	' "$1"
-}
-
-# busy_cycles LOG T0 T1: testpmd's --record-core-cycles cycles (22.11 counts
-# only the polls that got frames, whatever its "total cycles" label says) as a
-# share of the time from T0 to T1 (forwarding started and stopped), e.g. "97%"
-busy_cycles() {
-	awk -v t0="$2" -v t1="$3" '/CPU cycles\/packet=/ {
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^cycles=/) { v = $i; sub(/^cycles=/, "", v) }
-			if ($(i + 1) == "MHz") mhz = $i
-		}
-	}
-	END { if (v == "" || mhz == "" || t1 <= t0) print "-";
-		else { b = 100 * v / (mhz * 1e6 * (t1 - t0)); printf "%.0f%%", (b > 100 ? 100 : b) } }' "$1"
-}
+perf_init psperf
 
 # burst_idle LOG: from testpmd's --record-burst-stats, the share of rx polls
 # of the first port that found nothing (whole run), e.g. "99%"
@@ -358,103 +207,6 @@ burst_idle() {
 	v=$(awk '/RX-bursts :/ { for (i = 1; i <= NF; i++)
 		if ($(i + 1) == "of" && $(i + 2) == "0") { v = $i; sub(/^\[/, "", v); print v; exit } }' "$1")
 	echo "${v:-0%}"
-}
-
-# every podswitch node table -> "snap node packets calls"
-parse_podswitch_calls() {
-	awk -v snap="-$PS_PRE" '
-	/^--- podswitch counters/ { snap++; next }
-	/^node[ \t]/ { for (i = 1; i <= NF; i++) col[$i] = i; innode = 1; next }
-	innode && NF == 0 { innode = 0; next }
-	innode { print snap, $1, $(col["packets"]), $(col["calls"]) }
-	' "$1"
-}
-
-# window_nodes LOG N: podswitch's graph nodes over the window (counter dumps
-# 1..N) -> "node packets cycles_per_pkt cycles_per_rx_frame", nodes that
-# ran in the window only, plus "port_rx" (all rx queues; it includes the
-# empty polls) and "total" (every node, per frame received). cycles come from
-# calls x cycles/call. cycles_per_rx_frame adds up to the total: the share of
-# each node in the worker's graph cycles per frame.
-window_nodes() {
-	awk -v snap="-$PS_PRE" -v n="$2" '
-	/^--- podswitch counters/ { snap++; next }
-	/^node[ \t]/ { for (i = 1; i <= NF; i++) col[$i] = i; innode = 1; next }
-	innode && NF == 0 { innode = 0; next }
-	innode && (snap == 1 || snap == n) {
-		k = $1
-		if (!(k in seen)) { seen[k] = 1; order[++no] = k }
-		s = snap == 1 ? -1 : 1
-		p[k] += s * $(col["packets"])
-		c[k] += s * $(col["calls"]) * $(col["cycles/call"])
-	}
-	END {
-		for (i = 1; i <= no; i++) {
-			k = order[i]; tc += c[k]
-			if (k ~ /^port_rx-/) { rxp += p[k]; rxc += c[k] }
-		}
-		if (rxp <= 0) exit
-		printf "port_rx %d %.1f %.1f\n", rxp, rxc / rxp, rxc / rxp
-		for (i = 1; i <= no; i++) {
-			k = order[i]
-			if (k ~ /^port_rx-/ || c[k] <= 0) continue
-			printf "%s %d %s %.1f\n", k, p[k],
-				(p[k] > 0 ? sprintf("%.1f", c[k] / p[k]) : "-"), c[k] / rxp
-		}
-		printf "total %d %.1f %.1f\n", rxp, tc / rxp, tc / rxp
-	}' "$1"
-}
-
-# the last podswitch drop table -> "node reason packets"
-parse_podswitch_drops() {
-	awk '
-	/^--- podswitch counters/ { n = 0; delete rows }
-	/^drops: node/ { ind = 1; next }
-	ind && (NF == 0 || /^fdb:/) { ind = 0; next }
-	ind { rows[++n] = $0 }
-	END { for (i = 1; i <= n; i++) print rows[i] }
-	' "$1"
-}
-
-# wait_quiet SECONDS: until the rig's CPUs are used by others for less
-# than 10% of a CPU over one second (nothing of the rig runs then).
-wait_quiet() {
-	local end=$((SECONDS + $1)) a b used
-	while :; do
-		a=$(cpu_snapshot)
-		sleep 1
-		b=$(cpu_snapshot)
-		used=$(echo "$a $b" | awk -v hz="$HZ" '{ printf "%.0f", 100 * ($3 - $1) / hz }')
-		[ "$used" -lt 10 ] && return 0
-		if [ "$SECONDS" -ge "$end" ]; then
-			log "  CPUs still busy (others use ${used}% of a CPU): measuring anyway"
-			return 0
-		fi
-	done
-}
-
-# rates DIR STATS COLUMN [PORT]: from DIR/samples ("k time busy ours") and
-# DIR/STATS ("snap port counters..."), the rate of COLUMN summed over the
-# ports (or of one PORT) in Mpps: "mean best clean nclean" = over the whole
-# window, best one-second interval, mean of the intervals with less than
-# FOREIGN_MAX % foreign CPU and their count.
-rates() {
-	awk -v c="$3" -v p="${4:-}" -v hz="$HZ" -v lim="$FOREIGN_MAX" '
-	NR == FNR { t[$1] = $2; busy[$1] = $3; ours[$1] = $4; n = $1; next }
-	p != "" && $2 != p { next }
-	{ v[$1] += $c }
-	END {
-		if (n < 2 || t[n] <= t[1]) { print "0 0 - 0"; exit }
-		mean = (v[n] - v[1]) / (t[n] - t[1]) / 1e6
-		for (i = 1; i < n; i++) {
-			dt = t[i + 1] - t[i]
-			r = (v[i + 1] - v[i]) / dt / 1e6
-			f = 100 * ((busy[i + 1] - busy[i]) - (ours[i + 1] - ours[i])) / hz / dt
-			if (r > best) best = r
-			if (f < lim) { cs += r; cn++ }
-		}
-		printf "%.3f %.3f %s %d\n", mean, best, cn ? sprintf("%.3f", cs / cn) : "-", cn
-	}' "$1/samples" "$1/$2"
 }
 
 # vxlan_pcap FILE: 1024 VXLAN frames (one per inner flow, as flowgen's:
@@ -488,62 +240,25 @@ with open(out, 'wb') as f:
 PY
 }
 
-start_generator() {	# traffic dir
-	local traffic=$1 dir=$2 mode peer="" pre="" post="" topo=""
+# start_generator TRAFFIC DIR: the generator for a scenario (see above).
+start_generator() {
+	local traffic=$1 dir=$2 mode=flowgen args=() pre_vdevs="" post_vdevs=""
 	if [ "$traffic" = loop ]; then
 		mode=io
-		peer="--eth-peer=0,$MAC_B --eth-peer=1,$MAC_A"
+		args=("--eth-peer=0,$MAC_B" "--eth-peer=1,$MAC_A")
 	elif [ "$traffic" = decap ]; then
 		mode=io
 		[ -s "$WORK/vxlan.pcap" ] || vxlan_pcap "$WORK/vxlan.pcap"
-		pre="--vdev net_pcap0,rx_pcap=$WORK/vxlan.pcap,infinite_rx=1"
-		post="--vdev net_null0,no-rx=1"
-		topo="--port-topology=chained"
-	else
-		mode=flowgen
+		pre_vdevs="--vdev net_pcap0,rx_pcap=$WORK/vxlan.pcap,infinite_rx=1"
+		post_vdevs="--vdev net_null0,no-rx=1"
+		args=(--port-topology=chained)
 	fi
-	open_fifo "$dir/gen.fifo"
-	GEN_FD=$FD
-	# The whole process on GEN_CPU, so that EAL's control threads
-	# (vhost-user socket events) stay off the DUT's CPU too.
-	# shellcheck disable=SC2086
-	taskset -c "$GEN_CPU" stdbuf -oL "$TESTPMD" \
-		--lcores "0@$GEN_CPU,1@$GEN_CPU" --no-pci --single-file-segments \
-		--file-prefix="$TAG-gen-$CASE" --log-level=lib.eal:warning $pre \
-		--vdev "net_virtio_user0,path=$dir/p0.sock,server=1,queue_size=1024,mac=$MAC_A" \
-		--vdev "net_virtio_user1,path=$dir/p1.sock,server=1,queue_size=1024,mac=$MAC_B" $post \
-		-- -i --nb-cores=1 $topo --forward-mode=$mode --burst=32 --record-burst-stats --record-core-cycles \
-		--total-num-mbufs=$MBUFS $peer \
-		<&"$GEN_FD" >"$dir/gen.log" 2>&1 &
-	GEN_PID=$!
-	PIDS+=("$GEN_PID")
-	# virtio-user in server mode blocks at probe until the client comes
-	# (its start can take tens of seconds on a loaded machine)
-	wait_for "$dir/gen.log" "p0.sock.*waiting for client" 60 "$GEN_PID"
+	gen_start "$dir" 60 "$pre_vdevs" "$post_vdevs" --forward-mode=$mode \
+		--total-num-mbufs=$MBUFS "${args[@]}"
 }
 
-start_io_dut() {	# dir
-	local dir=$1
-	open_fifo "$dir/dut.fifo"
-	DUT_FD=$FD
-	stdbuf -oL "$TESTPMD" --lcores "0@$GEN_CPU,1@$DUT_CPU" --no-pci --single-file-segments \
-		--file-prefix="$TAG-dut-$CASE" --log-level=lib.eal:warning \
-		--vdev "net_vhost0,iface=$dir/p0.sock,client=1,queues=1" \
-		--vdev "net_vhost1,iface=$dir/p1.sock,client=1,queues=1" \
-		-- -i --nb-cores=1 --forward-mode=io --burst=32 --record-burst-stats --record-core-cycles \
-		--total-num-mbufs=$MBUFS \
-		<&"$DUT_FD" >"$dir/dut.log" 2>&1 &
-	DUT_PID=$!
-	PIDS+=("$DUT_PID")
-	wait_for "$dir/dut.log" "testpmd>" 20 "$DUT_PID"
-	echo "start" >&"$DUT_FD"
-}
-
-# The podswitch DUTs get the io-forward DUT's placement explicitly (EAL
-# "--lcores 0@GEN_CPU,1@DUT_CPU": main thread and, through it, EAL's control
-# threads and podswitch's management thread on the generator's CPU, the
-# worker alone on DUT_CPU), rather than the daemon's default, which lets the
-# main lcore run on any CPU, the worker's included.
+# The podswitch DUTs: their configurations end with ps_dut_json (the
+# io-forward DUT's placement).
 start_l2_dut() {	# traffic dir
 	local traffic=$1 dir=$2 mac0 mac1
 	if [ "$traffic" = loop ]; then
@@ -563,17 +278,10 @@ start_l2_dut() {	# traffic dir
       "args": { "path": "$dir/p1.sock", "client": 1 },
       "pod": { "ip": "10.244.0.3", "mac": "$mac1" } }
   ],
-  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
-  "api": { "unix_socket": "$dir/api.sock" },
-  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
-                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
-                         "--log-level=lib.eal:warning"] }
+$(ps_dut_json "$dir")
 }
 EOF
-	"$PODSWITCH" --config "$dir/podswitch.json" >"$dir/dut.log" 2>&1 &
-	DUT_PID=$!
-	PIDS+=("$DUT_PID")
-	wait_for "$dir/dut.log" "podswitch: node .* running" 20 "$DUT_PID"
+	start_ps_dut "$dir" 20
 }
 
 # l3_routes FILE N: the "routes" entries (JSON, one a line, no trailing
@@ -644,19 +352,12 @@ EOF
   ],
   "neighbors": [ $nb0{ "ip": "$L3_GW1", "mac": "$MAC_B", "dev": "v1" } ],
   "tables": { "routes": $ROUTES_TABLE },
-  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
-  "api": { "unix_socket": "$dir/api.sock" },
-  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
-                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
-                         "--log-level=lib.eal:warning"] }
+$(ps_dut_json "$dir")
 }
 EOF
 	} >"$dir/podswitch.json"
 	T_DUT0=$(now)
-	"$PODSWITCH" --config "$dir/podswitch.json" >"$dir/dut.log" 2>&1 &
-	DUT_PID=$!
-	PIDS+=("$DUT_PID")
-	wait_for "$dir/dut.log" "podswitch: node .* running" "$t" "$DUT_PID"
+	start_ps_dut "$dir" "$t"
 	R_STARTUP=$(awk -v a="$T_DUT0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 }
 
@@ -694,32 +395,27 @@ start_vx_dut() {
 $routes
   ],
   "neighbors": [ $neigh ],
-  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
-  "api": { "unix_socket": "$dir/api.sock" },
-  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
-                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
-                         "--log-level=lib.eal:warning"] }
+$(ps_dut_json "$dir")
 }
 EOF
-	"$PODSWITCH" --config "$dir/podswitch.json" >"$dir/dut.log" 2>&1 &
-	DUT_PID=$!
-	PIDS+=("$DUT_PID")
-	wait_for "$dir/dut.log" "podswitch: node .* running" 20 "$DUT_PID"
+	start_ps_dut "$dir" 20
 }
 
-dut_snapshot() {	# dut
+# dut_snapshot DUT DIR K: the DUT's counters, sample K
+dut_snapshot() {
 	if [ "$1" = io ]; then
 		echo "show port stats all" >&"$DUT_FD"
 	else
-		kill -USR1 "$DUT_PID"
+		ps_snap "$2" "$3"
 	fi
 }
 
 # run_case traffic dut: fills R_* globals
 run_case() {
-	local traffic=$1 dut=$2 round=$3 dir t0 k c n ta tb t_start t_stop mhz perfpid=""
+	local traffic=$1 dut=$2 round=$3 dir t0 k c n t_start t_stop mhz perfpid=""
 	CASE=$traffic-$dut-$round
 	dir=$WORK/$CASE
+	API=$dir/api.sock
 	GEN_NPORTS=2
 	[ "$traffic" = decap ] && GEN_NPORTS=4
 	mkdir -p "$dir"
@@ -728,7 +424,7 @@ run_case() {
 	start_generator "$traffic" "$dir"
 	R_STARTUP=-
 	case $dut in
-	io) start_io_dut "$dir" ;;
+	io) start_io_dut "$dir" 20 ;;
 	l2) start_l2_dut "$traffic" "$dir" ;;
 	vxe|vxd) start_vx_dut "$dut" "$dir" ;;
 	*) start_l3_dut "$dut" "$dir" ;;
@@ -739,13 +435,7 @@ run_case() {
 	sleep 1
 	if [ "$dut" != io ]; then
 		# calibration, no traffic yet: how long an empty graph walk takes
-		# (PS_PRE = 2 counter dumps half a second apart)
-		ta=$(now)
-		kill -USR1 "$DUT_PID"
-		sleep 0.5
-		tb=$(now)
-		kill -USR1 "$DUT_PID"
-		echo "$ta $tb" >"$dir/calib"
+		calibrate "$dir"
 		sleep 0.1
 	fi
 	t_start=$(now)
@@ -768,40 +458,27 @@ run_case() {
 	: >"$dir/samples"
 	t0=$(now)
 	for k in $(seq 1 $((DURATION + 1))); do
-		if [ "$k" -gt 1 ]; then
-			sleep "$(awk -v t0="$t0" -v k="$k" -v n="$(now)" \
-				'BEGIN { d = t0 + k - 1 - n; printf "%.3f", (d > 0 ? d : 0) }')"
-		fi
+		[ "$k" -gt 1 ] && sleep_until "$t0" "$k"
 		c=$(cpu_snapshot "$GEN_PID" "$DUT_PID")
 		echo "$k $(now) $c" >>"$dir/samples"
 		echo "show port stats all" >&"$GEN_FD"
-		dut_snapshot "$dut"
+		dut_snapshot "$dut" "$dir" "$k"
 	done
 	sleep 0.5
 	t_stop=$(now)
 	echo "stop" >&"$GEN_FD"
 	sleep 0.5
+	# podswitch's counters of the whole run
+	[ "$dut" != io ] && ps_snap "$dir" end
 	if [ -n "$perfpid" ]; then wait "$perfpid" 2>/dev/null || true; fi
-	if [ "$dut" = io ]; then
-		printf 'stop\nquit\n' >&"$DUT_FD"
-		for _ in $(seq 50); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	stop_pid "$DUT_PID" 10
-	echo "quit" >&"$GEN_FD"
-	for _ in $(seq 50); do kill -0 "$GEN_PID" 2>/dev/null || break; sleep 0.1; done
-	stop_pid "$GEN_PID" 5
-	eval "exec $GEN_FD>&-"
-	[ "$dut" = io ] && eval "exec $DUT_FD>&-"
-	FIFO_FDS=()
-	PIDS=()
-	rm -f "$HUGEDIR"/$TAG-* 2>/dev/null || true
+	stop_testpmds "$dut"
 
 	n=$((DURATION + 1))
 	parse_testpmd "$dir/gen.log" "$GEN_NPORTS" >"$dir/gen.stats"
 	if [ "$dut" = io ]; then
-		parse_testpmd "$dir/dut.log" >"$dir/dut.stats"
+		parse_testpmd "$dir/dut.log" 2 >"$dir/dut.stats"
 	else
-		parse_podswitch_ports "$dir/dut.log" >"$dir/dut.stats"
+		ps_tables "$dir"
 	fi
 	if [ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -ne "$GEN_NPORTS" ]; then
 		KEEP=1
@@ -835,58 +512,39 @@ run_case() {
 	# its empty walks times the duration of an empty walk (calibrated
 	# before the traffic started).
 	R_GENBUSY=$(busy_cycles "$dir/gen.log" "$t_start" "$t_stop")
-	mhz=$(awk '/CPU cycles\/packet=/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "MHz") print $i }' \
-		"$dir/gen.log" | tail -1)
+	mhz=$(testpmd_mhz "$dir/gen.log")
 	if [ "$dut" = io ]; then
 		R_DUTIDLE=$(burst_idle "$dir/dut.log")
 		R_DUTBUSY=$(busy_cycles "$dir/dut.log" "$t_start" "$t_stop")
 		# testpmd's own figure: busy cycles per received frame, whole run
-		R_DUTCPP=$(awk '/CPU cycles\/packet=/ { v = $0; sub(/.*packet=/, "", v); sub(/ .*/, "", v)
-			printf "%.0f", v }' "$dir/dut.log")
+		R_DUTCPP=$(testpmd_cpp "$dir/dut.log")
 	else
-		parse_podswitch_calls "$dir/dut.log" >"$dir/dut.calls"
 		R_DUTIDLE=$(awk -v n="$n" '
 			$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
 			$2 == "eth_input" { c[$1] = $4 }
 			END { walks = w[n] - w[1]; if (walks > 0)
 				printf "%.0f%%", 100 - 100 * (c[n] - c[1]) / walks; else print "-" }' \
 			"$dir/dut.calls")
-		R_DUTBUSY=$(awk -v n="$n" -v pre="$((1 - PS_PRE))" '
-			FILENAME ~ /calib$/ { ta = $1; tb = $2; next }
-			FILENAME ~ /samples$/ { t[$1] = $2; next }
-			$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
-			$2 == "eth_input" { c[$1] = $4 }
-			END {
-				cw = w[0] - w[pre]
-				if (cw <= 0 || t[n] <= t[1]) { print "-"; exit }
-				empty_walk = (tb - ta) / cw
-				empty = (w[n] - w[1]) - (c[n] - c[1])
-				b = 100 - 100 * empty * empty_walk / (t[n] - t[1])
-				printf "%.0f%%", b < 0 ? 0 : b
-			}' "$dir/calib" "$dir/samples" "$dir/dut.calls")
+		R_DUTBUSY=$(dut_busy "$dir" "$n")
 		# busy cycles per received frame in the window
-		R_DUTCPP=$(awk -v b="${R_DUTBUSY%\%}" -v rx="$R_DUTRX" -v mhz="${mhz:-0}" \
-			'BEGIN { if (b == "-" || rx <= 0 || mhz <= 0) print "-";
-				else printf "%.0f", b / 100 * mhz / rx }')
+		R_DUTCPP=$(dut_cpp "$R_DUTBUSY" "$R_DUTRX" "$mhz")
 	fi
 	R_DUTCPP=${R_DUTCPP:--}
-	R_FOREIGN=$(awk -v hz="$HZ" 'NR == 1 { t = $2; b = $3; o = $4 }
-		END { printf "%.0f", 100 * (($3 - b) - ($4 - o)) / hz / ($2 - t) }' "$dir/samples")
+	R_FOREIGN=$(foreign "$dir")
 	if [ "$dut" != io ]; then
-		window_nodes "$dir/dut.log" "$n" >"$dir/dut.window"
+		window_nodes "$dir/dut.calls" "$n" >"$dir/dut.window"
 		{
 			echo "podswitch nodes ($CASE, whole run incl. warm-up):"
 			printf '  %-24s %14s %12s %12s\n' node packets cycles/pkt cycles/call
-			parse_podswitch_nodes "$dir/dut.log" |
-				awk '{ printf "  %-24s %14s %12s %12s\n", $1, $2, $3, $4 }'
+			awk '{ printf "  %-24s %14s %12s %12s\n", $1, $2, $3, $4 }' "$dir/dut.nodes"
 			echo "  drops:"
-			parse_podswitch_drops "$dir/dut.log" | sed 's/^/  /'
-			grep '^fdb:' "$dir/dut.log" | tail -1 | sed 's/^/  /'
+			sed 's/^/  /' "$dir/dut.drops"
+			sed 's/^/  /' "$dir/dut.fdb"
 			awk -v n="$n" '$1 == 1 { a += $5 } $1 == n { b += $5 } END {
 				printf "  port tx-dropped in the window: %d\n", b - a }' \
 				"$dir/dut.stats"
 			# a walk polls every rx queue; eth_input runs when one had frames
-			parse_podswitch_calls "$dir/dut.log" | awk -v n="$n" '
+			awk -v n="$n" '
 				$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
 				$2 == "eth_input" { c[$1] = $4; o[$1] = $3 }
 				END {
@@ -894,8 +552,8 @@ run_case() {
 					if (walks > 0 && busy > 0)
 						printf "  in the window: %.1f%% of the worker'"'"'s walks found frames, %.1f frames per such walk (2 ports x burst 32 = 64 max)\n",
 							100 * busy / walks, (o[n] - o[1]) / busy
-				}'
-			echo "  nodes in the window (cycles from calls x cycles/call; port_rx = all rx queues, empty polls included):"
+				}' "$dir/dut.calls"
+			echo "  nodes in the window (port_rx = all rx queues, empty polls included):"
 			printf '    %-24s %14s %12s %14s\n' node packets cycles/pkt "per rx frame"
 			awk '{ printf "    %-24s %14s %12s %14s\n", $1, $2, $3, $4 }' "$dir/dut.window"
 			if [ "$R_STARTUP" != - ]; then

@@ -47,7 +47,9 @@ KEEP=0
 REPS=3
 SMALL_N=20
 
-usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$top/perf/lib.sh"
+
 while getopts "Dpn:r:kh" o; do
 	case $o in
 	D) API_ONLY=0 ;;
@@ -60,9 +62,6 @@ while getopts "Dpn:r:kh" o; do
 	esac
 done
 
-die() { echo "psroute: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
-
 [ "$(id -u)" = 0 ] || die "needs root"
 [ -x "$PODSWITCH" ] || die "no podswitch binary at $PODSWITCH (ninja -C build)"
 command -v curl >/dev/null || die "no curl"
@@ -74,48 +73,7 @@ if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
 	log "perf not found: -p ignored"; PROFILE=0
 fi
 
-TAG=psroute-$$
-WORK=$(mktemp -d /tmp/$TAG.XXXXXX)
-PIDS=()
-NETNS=()
-cleanup() {
-	local rc=$? p ns
-	set +e
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	# deleting a namespace deletes its veth pair
-	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf /var/run/dpdk/$TAG-* 2>/dev/null
-	if [ "$KEEP" = 1 ]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# stop_pid PID: SIGINT, SIGKILL after 10 s
-stop_pid() {
-	local p=$1
-	kill -INT "$p" 2>/dev/null || return 0
-	for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
-
-wait_for() {	# FILE REGEX SECONDS PID
-	local f=$1 re=$2 t=$3 pid=$4
-	for _ in $(seq $((t * 10))); do
-		grep -qE "$re" "$f" 2>/dev/null && return 0
-		if ! kill -0 "$pid" 2>/dev/null; then
-			KEEP=1; log "process $pid died; tail of $f:"; tail -20 "$f" >&2; return 1
-		fi
-		sleep 0.1
-	done
-	KEEP=1; log "timeout waiting for /$re/ in $f"; tail -20 "$f" >&2; return 1
-}
+perf_init psroute
 
 # gen_set FILE N KIND [EXTRA]: a JSON list of N distinct prefixes, one
 # route a line. KIND gw24 | link24 (/24s) | linkmix (/16../28, lengths in
@@ -145,21 +103,6 @@ gen_set() {
 		if (extra != "") printf ",\n%s", extra
 		printf "]\n"
 	}' >"$1"
-}
-
-# curl_api METHOD PATH [DATAFILE|-d DATA]: prints "code time_total
-# time_starttransfer size_upload size_download"; body in $WORK/resp
-curl_api() {
-	local m=$1 p=$2; shift 2
-	local data=()
-	if [ $# -gt 0 ]; then
-		if [ "$1" = -d ]; then data=(--data "$2"); else data=(--data-binary "@$1"); fi
-		data+=(-H 'Content-Type: application/json')
-	fi
-	curl -sS --unix-socket "$API" -X "$m" "${data[@]}" -o "$WORK/resp" \
-		--max-time 60 -H 'Expect:' \
-		-w '%{http_code} %{time_total} %{time_starttransfer} %{size_upload} %{size_download}\n' \
-		"http://localhost$p"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

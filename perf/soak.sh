@@ -61,6 +61,7 @@ fi
 
 export E2E_PREFIX=sk
 # shellcheck source-path=SCRIPTDIR source=../test/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../test/e2e/lib.sh
 . "$top/test/e2e/lib.sh"
 e2e_init soak
 TRAFFIC="$E2E_DIR/traffic.py"

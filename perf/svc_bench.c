@@ -33,14 +33,9 @@ static const char *const config_fmt =
 	"  \"gateway_ip\": \"10.244.0.1\", \"cluster_cidr\": \"10.244.0.0/16\","
 	"  \"service_cidr\": \"10.96.0.0/12\" },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"02:00:0a:f4:00:02\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.3\", \"mac\": \"02:00:0a:f4:00:03\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", "02:00:0a:f4:00:02")) ","
+	PS_RING_PORT("p2", "pod", PS_POD("10.244.0.3", "02:00:0a:f4:00:03")) ","
+	PS_RING_PORT("up", "uplink", "") " ],"
 	"  \"tables\": { \"conntrack\": %u } }";
 
 static const char *const services =
@@ -118,9 +113,7 @@ pass(struct ps_dataplane *dp, uint32_t flows, const char *what)
 			ps_test_inject(dp, "p1_rx", buf, frame(buf, f));
 		/* 32 per rx burst: enough walks to empty the ring */
 		ps_test_dp_run(dp, BURST / 32 + 1);
-		ps_test_drain("p2_tx");
-		ps_test_drain("p1_tx");
-		ps_test_drain("up_tx");
+		ps_test_node_drain();
 	}
 	t1 = rte_rdtsc();
 	printf("%s: %u packets, %.1f ms wall (incl. injection)\n", what,
@@ -175,36 +168,28 @@ main(int argc, char **argv)
 {
 	uint32_t flows = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) :
 			 100000;
-	struct ps_errors errs = { 0 };
-	struct ps_dataplane dp;
-	struct ps_config cfg;
-	struct ps_k8s_doc doc;
+	struct ps_dataplane *dp = &ps_test_node.dp;
 	struct ps_ct_stats st;
 	char config[4096];
 
 	if (flows == 0 || flows > 12000000)
 		flows = 100000;
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
+	if (ps_test_eal_profiles_init(argv[0]) < 0)
 		return 1;
 	snprintf(config, sizeof(config), config_fmt,
 		 (unsigned int)RTE_MAX(flows + flows / 8, 1024u));
-	if (ps_test_dp_start(config, &dp, &cfg) != 0)
+	if (ps_test_node_start(config, 1) != 0 ||
+	    ps_test_node_apply(services) != 0)
 		return 1;
-	if (ps_k8s_parse(services, strlen(services), &doc, &errs) != 0 ||
-	    ps_svc_apply(dp.svcs, &doc, &errs) != 0) {
-		ps_errors_print(&errs, stderr);
-		return 1;
-	}
-	ps_k8s_doc_free(&doc);
 	printf("TSC %.2f GHz\n", rte_get_tsc_hz() / 1e9);
-	pass(&dp, flows, "new flows (choice, create, DNAT)");
-	pass(&dp, flows, "established flows (hit, DNAT)");
+	pass(dp, flows, "new flows (choice, create, DNAT)");
+	pass(dp, flows, "established flows (hit, DNAT)");
 	bridged = true;
-	pass(&dp, flows, "bridged pod to pod, untracked (miss)");
-	endpoint_removed(&dp);
-	ps_ct_stats(dp.ct, &st);
+	pass(dp, flows, "bridged pod to pod, untracked (miss)");
+	endpoint_removed(dp);
+	ps_ct_stats(dp->ct, &st);
 	printf("conntrack: %u entries, %lu full\n", st.entries,
 	       (unsigned long)st.full);
-	ps_test_dp_stop(&dp, &cfg);
+	ps_test_node_stop();
 	return 0;
 }

@@ -44,7 +44,9 @@ REPS=3
 SMALL_N=20
 KEEP=0
 
-usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$top/perf/lib.sh"
+
 while getopts "n:e:r:s:kh" o; do
 	case $o in
 	n) NSVC=$OPTARG ;;
@@ -57,9 +59,6 @@ while getopts "n:e:r:s:kh" o; do
 	esac
 done
 
-die() { echo "svcprog: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
-
 [ "$(id -u)" = 0 ] || die "needs root"
 [ -x "$PODSWITCH" ] || die "no podswitch binary at $PODSWITCH (ninja -C build)"
 command -v curl >/dev/null || die "no curl"
@@ -67,58 +66,9 @@ command -v python3 >/dev/null || die "no python3"
 [[ "$NSVC" =~ ^[0-9]+$ && "$NSVC" -ge 2 && "$NSVC" -le 16000 ]] || die "-n: 2..16000"
 [[ "$NEPS" =~ ^[0-9]+$ && "$NEPS" -ge 1 && "$NEPS" -le 16 ]] || die "-e: 1..16"
 
-TAG=pssvc-$$
-WORK=$(mktemp -d /tmp/$TAG.XXXXXX)
-PIDS=()
-cleanup() {
-	local rc=$? p
-	set +e
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf /var/run/dpdk/$TAG-* 2>/dev/null
-	if [ "$KEEP" = 1 ]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop_pid() {
-	local p=$1
-	kill -INT "$p" 2>/dev/null || return 0
-	for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
-
-wait_for() {	# FILE REGEX SECONDS PID
-	local f=$1 re=$2 t=$3 pid=$4
-	for _ in $(seq $((t * 10))); do
-		grep -qE "$re" "$f" 2>/dev/null && return 0
-		if ! kill -0 "$pid" 2>/dev/null; then
-			KEEP=1; log "process $pid died; tail of $f:"; tail -20 "$f" >&2; return 1
-		fi
-		sleep 0.1
-	done
-	KEEP=1; log "timeout waiting for /$re/ in $f"; tail -20 "$f" >&2; return 1
-}
-
-# curl_api METHOD PATH [DATAFILE]: "code time_total size_upload
-# size_download"; the answer in $WORK/resp
-curl_api() {
-	local m=$1 p=$2; shift 2
-	local data=()
-	if [ $# -gt 0 ]; then
-		data=(--data-binary "@$1" -H 'Content-Type: application/json')
-	fi
-	curl -sS --unix-socket "$API" -X "$m" "${data[@]}" -o "$WORK/resp" \
-		--max-time 120 -H 'Expect:' \
-		-w '%{http_code} %{time_total} %{size_upload} %{size_download}\n' \
-		"http://localhost$p"
-}
+perf_init pssvc
+# a List of 10,000 services takes its time
+CURL_API_TIMEOUT=120
 
 stats() {	# stdin: numbers -> "min median max n"
 	sort -g | awk '{ v[NR] = $1 } END {
@@ -171,7 +121,7 @@ python3 "$top/perf/svc_gen.py" svc "$WORK/svc-81.json" "$M" 81
 python3 "$top/perf/svc_gen.py" svc "$WORK/svc-80.json" "$M" 80
 log "List: $(stat -c %s "$WORK/list.json") bytes"
 
-RES=$WORK/results	# "what rep code time_total up down"
+RES=$WORK/results	# "what rep code time_total ttfb up down"
 : >"$RES"
 for k in $(seq "$REPS"); do
 	start_daemon "$WORK/d$k"
@@ -235,7 +185,7 @@ printf '%-40s %9.3f %9.3f %9.3f   %.0f services/s, %.0f endpoints/s (%d fresh da
 	"$(awk -v n="$NSVC" -v t="$amed" 'BEGIN { print n / t }')" \
 	"$(awk -v n="$((NSVC * NEPS))" -v t="$amed" 'BEGIN { print n / t }')" "$an"
 awk '$1 == "reapply" { printf "%-40s %9s %9.3f\n", "POST /v1/apply again, unchanged", "", $4 }
-     $1 == "list" { printf "%-40s %9s %9.3f   (%d bytes)\n", "GET /v1/services (all)", "", $4, $6 }' "$RES"
+     $1 == "list" { printf "%-40s %9s %9.3f   (%d bytes)\n", "GET /v1/services (all)", "", $4, $7 }' "$RES"
 echo
 echo "one change with $NSVC services installed (curl time_total, ms; svc-$M):"
 printf '  %-52s %7s %7s %7s %4s\n' "" min median max n

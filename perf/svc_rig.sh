@@ -76,10 +76,10 @@ NODE_MAC=00:01:02:03:04:01
 VIP=10.96.0.10
 GW1=192.168.60.1
 GW0=10.244.0.254
-FOREIGN_MAX=10
-HZ=$(getconf CLK_TCK)
 
-usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$top/perf/lib.sh"
+
 while getopts "f:d:w:r:q:C:Ekh" o; do
 	case $o in
 	f) FLOWS=$OPTARG ;;
@@ -97,19 +97,8 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 
-die() { echo "svc_rig: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
-now() { date +%s.%N; }
-
 [[ "$FLOWS" =~ ^[0-9]+$ && "$FLOWS" -ge 1024 && "$FLOWS" -le 2500000 ]] || die "-f: 1024..2500000"
-[ "$(id -u)" = 0 ] || die "needs root (hugepages, vhost-user)"
-command -v "$TESTPMD" >/dev/null || die "no $TESTPMD"
-command -v curl >/dev/null || die "no curl"
-[ -x "$PODSWITCH" ] || die "no podswitch binary at $PODSWITCH (ninja -C build)"
-[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs"
-grep -qs hugetlbfs /proc/mounts ||
-	die "no hugetlbfs mounted: echo 1024 > /proc/sys/vm/nr_hugepages; mount -t hugetlbfs nodev /dev/hugepages"
-HUGEDIR=$(awk '$3 == "hugetlbfs" { print $2; exit }' /proc/mounts)
+rig_checks
 # The generator holds the whole pcap in mbufs (net_pcap infinite_rx): FLOWS
 # mbufs of 256-byte data room (~450 bytes each) plus 64k for the rings.
 GEN_MBUFS=$((FLOWS + 65536))
@@ -117,170 +106,7 @@ free_mb=$(awk '/HugePages_Free/ { f = $2 } /Hugepagesize/ { s = $2 } END { print
 need_mb=$((GEN_MBUFS * 450 / 1048576 + 150 + CT_SIZE * 170 / 1048576 + 250))
 [ "$free_mb" -ge "$need_mb" ] || die "only $free_mb MB of free hugepages, need ~$need_mb"
 
-TAG=pssvcrig-$$
-WORK=$(mktemp -d /tmp/$TAG.XXXXXX)
-PIDS=()
-FIFO_FDS=()
-cleanup() {
-	local rc=$? p
-	set +e
-	for fd in "${FIFO_FDS[@]}"; do eval "exec $fd>&-"; done 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -f "$HUGEDIR"/$TAG-* 2>/dev/null
-	rm -rf /var/run/dpdk/$TAG-* 2>/dev/null
-	rm -f "$WORK"/*/*.sock "$WORK"/*/*.fifo 2>/dev/null
-	if [ "$KEEP" = 1 ]; then echo "logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cpu_snapshot() {	# PIDS... -> "busy ours" (jiffies of the two CPUs, of PIDS)
-	local busy ours=0 p f
-	busy=$(awk -v a="cpu$GEN_CPU" -v b="cpu$DUT_CPU" '
-		$1 == a || $1 == b { s += $2 + $3 + $4 + $7 + $8 + $9 } END { print s }' /proc/stat)
-	for p in "$@"; do
-		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-		ours=$((ours + $(echo "$f" | awk '{ print $12 + $13 }')))
-	done
-	echo "$busy $ours"
-}
-
-wait_for() {	# FILE REGEX SECONDS [PID]
-	local f=$1 re=$2 t=$3 pid=${4:-}
-	for _ in $(seq $((t * 10))); do
-		grep -qE "$re" "$f" 2>/dev/null && return 0
-		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			KEEP=1; log "process $pid died; tail of $f:"; tail -20 "$f" >&2; return 1
-		fi
-		sleep 0.1
-	done
-	KEEP=1; log "timeout waiting for /$re/ in $f; tail:"; tail -20 "$f" >&2; return 1
-}
-
-stop_pid() {	# PID SECONDS
-	local p=$1 t=$2
-	kill -INT "$p" 2>/dev/null || return 0
-	for _ in $(seq $((t * 10))); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
-
-open_fifo() {
-	mkfifo "$1"
-	exec {FD}<>"$1"
-	FIFO_FDS+=("$FD")
-}
-
-wait_quiet() {	# SECONDS
-	local end=$((SECONDS + $1)) a b used
-	while :; do
-		a=$(cpu_snapshot); sleep 1; b=$(cpu_snapshot)
-		used=$(echo "$a $b" | awk -v hz="$HZ" '{ printf "%.0f", 100 * ($3 - $1) / hz }')
-		[ "$used" -lt 10 ] && return 0
-		if [ "$SECONDS" -ge "$end" ]; then
-			log "  CPUs still busy (others use ${used}% of a CPU): measuring anyway"
-			return 0
-		fi
-	done
-}
-
-# testpmd "show port stats all" -> "snap port rx tx" (NPORTS blocks a snapshot)
-parse_testpmd() {	# LOG NPORTS
-	awk -v nports="$2" '
-	/NIC statistics for port/ {
-		for (i = 1; i <= NF; i++) if ($i == "port") port = $(i + 1)
-		blk++; snap = int((blk - 1) / nports) + 1; inblk = 1; next
-	}
-	inblk && /RX-packets:/ { rx = $2 }
-	inblk && /TX-packets:/ { print snap, port, rx, $2; inblk = 0 }
-	' "$1"
-}
-
-# podswitch counter dumps -> "snap port rx tx txdropped"; the first PRE
-# dumps (calibration and fill) are numbered up to 0, the window's 1..n
-parse_podswitch_ports() {	# LOG PRE
-	awk -v snap="-$2" '
-	/^--- podswitch counters/ { snap++; inp = 0; next }
-	/^port[ \t]+role/ { inp = 1; next }
-	inp && NF == 0 { inp = 0; next }
-	inp { print snap, $1, $3, $4, $7 }
-	' "$1"
-}
-
-# every podswitch node table -> "snap node packets calls cycles_per_call"
-parse_podswitch_calls() {	# LOG PRE
-	awk -v snap="-$2" '
-	/^--- podswitch counters/ { snap++; next }
-	/^node[ \t]/ { for (i = 1; i <= NF; i++) col[$i] = i; innode = 1; next }
-	innode && NF == 0 { innode = 0; next }
-	innode { print snap, $1, $(col["packets"]), $(col["calls"]), $(col["cycles/call"]) }
-	' "$1"
-}
-
-# window nodes: "node packets cycles_per_pkt cycles_per_rx_frame" between
-# dumps 1 and N, plus port_rx (all rx queues, empty polls included) and total
-window_nodes() {	# CALLS N
-	awk -v n="$2" '
-	$1 != 1 && $1 != n { next }
-	{
-		k = $2; if (!(k in seen)) { seen[k] = 1; order[++no] = k }
-		s = $1 == 1 ? -1 : 1
-		p[k] += s * $3; c[k] += s * $4 * $5
-	}
-	END {
-		for (i = 1; i <= no; i++) {
-			k = order[i]; tc += c[k]
-			if (k ~ /^port_rx-/) { rxp += p[k]; rxc += c[k] }
-		}
-		if (rxp <= 0) exit
-		printf "port_rx %d %.1f %.1f\n", rxp, rxc / rxp, rxc / rxp
-		for (i = 1; i <= no; i++) {
-			k = order[i]
-			if (k ~ /^port_rx-/ || c[k] <= 0) continue
-			printf "%s %d %s %.1f\n", k, p[k],
-				(p[k] > 0 ? sprintf("%.1f", c[k] / p[k]) : "-"), c[k] / rxp
-		}
-		printf "total %d %.1f %.1f\n", rxp, tc / rxp, tc / rxp
-	}' "$1"
-}
-
-# rates DIR STATS COLUMN [PORT] -> "mean best clean nclean" Mpps
-rates() {
-	awk -v c="$3" -v p="${4:-}" -v hz="$HZ" -v lim="$FOREIGN_MAX" '
-	NR == FNR { t[$1] = $2; busy[$1] = $3; ours[$1] = $4; n = $1; next }
-	$1 < 1 { next }
-	p != "" && $2 != p { next }
-	{ v[$1] += $c }
-	END {
-		if (n < 2 || t[n] <= t[1]) { print "0 0 - 0"; exit }
-		mean = (v[n] - v[1]) / (t[n] - t[1]) / 1e6
-		for (i = 1; i < n; i++) {
-			dt = t[i + 1] - t[i]
-			r = (v[i + 1] - v[i]) / dt / 1e6
-			f = 100 * ((busy[i + 1] - busy[i]) - (ours[i + 1] - ours[i])) / hz / dt
-			if (r > best) best = r
-			if (f < lim) { cs += r; cn++ }
-		}
-		printf "%.3f %.3f %s %d\n", mean, best, cn ? sprintf("%.3f", cs / cn) : "-", cn
-	}' "$1/samples" "$1/$2"
-}
-
-busy_cycles() {	# LOG T0 T1: testpmd --record-core-cycles busy share
-	awk -v t0="$2" -v t1="$3" '/CPU cycles\/packet=/ {
-		for (i = 1; i <= NF; i++) {
-			if ($i ~ /^cycles=/) { v = $i; sub(/^cycles=/, "", v) }
-			if ($(i + 1) == "MHz") mhz = $i
-		}
-	}
-	END { if (v == "" || mhz == "" || t1 <= t0) print "-";
-		else { b = 100 * v / (mhz * 1e6 * (t1 - t0)); printf "%.0f%%", (b > 100 ? 100 : b) } }' "$1"
-}
+perf_init pssvcrig
 
 PCAP=$WORK/flows.pcap
 log "svc_rig $TAG: $FLOWS flows, window ${DURATION}s; writing the pcap"
@@ -353,47 +179,19 @@ effect_times() {
 	}' "$1/effect.put" "$1/effect.t" "$1/gen.stats"
 }
 
-start_generator() {	# DIR
-	local dir=$1
-	open_fifo "$dir/gen.fifo"
-	GEN_FD=$FD
-	taskset -c "$GEN_CPU" stdbuf -oL "$TESTPMD" \
-		--lcores "0@$GEN_CPU,1@$GEN_CPU" --no-pci --single-file-segments \
-		--file-prefix="$TAG-gen-$CASE" --log-level=lib.eal:warning \
-		--vdev "net_pcap0,rx_pcap=$PCAP,infinite_rx=1" \
-		--vdev "net_virtio_user0,path=$dir/p0.sock,server=1,queue_size=1024,mac=$MAC_A" \
-		--vdev "net_virtio_user1,path=$dir/p1.sock,server=1,queue_size=1024,mac=$MAC_B" \
-		--vdev "net_null0,no-rx=1" \
-		-- -i --nb-cores=1 --port-topology=chained --forward-mode=io --burst=32 \
-		--record-burst-stats --record-core-cycles \
-		--mbuf-size=256 --total-num-mbufs=$GEN_MBUFS --max-pkt-len=118 ${GEN_EXTRA:-} \
-		<&"$GEN_FD" >"$dir/gen.log" 2>&1 &
-	GEN_PID=$!
-	PIDS+=("$GEN_PID")
-	# reading the pcap into mbufs comes first (seconds for 1M frames)
-	wait_for "$dir/gen.log" "p0.sock.*waiting for client" 120 "$GEN_PID"
-}
-
-start_io_dut() {	# DIR
-	local dir=$1
-	open_fifo "$dir/dut.fifo"
-	DUT_FD=$FD
-	stdbuf -oL "$TESTPMD" --lcores "0@$GEN_CPU,1@$DUT_CPU" --no-pci --single-file-segments \
-		--file-prefix="$TAG-dut-$CASE" --log-level=lib.eal:warning \
-		--vdev "net_vhost0,iface=$dir/p0.sock,client=1,queues=1" \
-		--vdev "net_vhost1,iface=$dir/p1.sock,client=1,queues=1" \
-		-- -i --nb-cores=1 --forward-mode=io --burst=32 --record-burst-stats --record-core-cycles \
-		--total-num-mbufs=32768 \
-		<&"$DUT_FD" >"$dir/dut.log" 2>&1 &
-	DUT_PID=$!
-	PIDS+=("$DUT_PID")
-	wait_for "$dir/dut.log" "testpmd>" 30 "$DUT_PID"
-	echo "start" >&"$DUT_FD"
+# start_generator DIR: the generator replaying the pcap into p0 (port 1),
+# sinking what comes back on p1 (port 2) into net_null (port 3); reading
+# the pcap into mbufs comes first (seconds for 1M frames).
+start_generator() {
+	local extra
+	read -r -a extra <<<"${GEN_EXTRA:-}"
+	gen_start "$1" 120 "--vdev net_pcap0,rx_pcap=$PCAP,infinite_rx=1" \
+		"--vdev net_null0,no-rx=1" --port-topology=chained --forward-mode=io \
+		--mbuf-size=256 --total-num-mbufs=$GEN_MBUFS --max-pkt-len=118 "${extra[@]}"
 }
 
 start_svc_dut() {	# DIR
 	local dir=$1 out
-	API=$dir/api.sock
 	cat >"$dir/podswitch.json" <<EOF
 {
   "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$NODE_MAC",
@@ -411,18 +209,10 @@ start_svc_dut() {	# DIR
                  { "ip": "$GW0", "mac": "$MAC_A", "dev": "v0" } ],
   "tables": { "conntrack": $CT_SIZE },
   "conntrack": { "timeouts": { "udp_single": 3600, "udp_stream": 3600 } },
-  "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
-  "api": { "unix_socket": "$API" },
-  "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
-                         "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
-                         "--log-level=lib.eal:warning"] }
+$(ps_dut_json "$dir")
 }
 EOF
-	"$PODSWITCH" --config "$dir/podswitch.json" >"$dir/dut.log" 2>&1 &
-	DUT_PID=$!
-	PIDS+=("$DUT_PID")
-	wait_for "$dir/dut.log" "podswitch: node .* running" 30 "$DUT_PID"
-	for _ in $(seq 50); do [ -S "$API" ] && break; sleep 0.1; done
+	start_ps_dut "$dir" 30
 	out=$(curl -sS --unix-socket "$API" -X POST --data-binary "@$WORK/service.json" \
 		-H 'Content-Type: application/json' -w ' %{http_code}' http://localhost/v1/apply)
 	case $out in *' 200') ;; *) KEEP=1; die "POST /v1/apply: $out" ;; esac
@@ -458,23 +248,21 @@ fill() {
 }
 
 run_case() {	# DUT ROUND
-	local dut=$1 round=$2 dir t0 k c n t_start t_stop pre=0 mhz
+	local dut=$1 round=$2 dir t0 k c n t_start t_stop mhz
 	CASE=$dut-$round
 	dir=$WORK/$CASE
 	mkdir -p "$dir"
 	log "case $dut, round $round/$ROUNDS"
 	[ "$QUIET_WAIT" -gt 0 ] && wait_quiet "$QUIET_WAIT"
 	start_generator "$dir"
-	if [ "$dut" = io ]; then start_io_dut "$dir"; else start_svc_dut "$dir"; fi
+	if [ "$dut" = io ]; then start_io_dut "$dir" 30; else start_svc_dut "$dir"; fi
 	wait_for "$dir/gen.log" "testpmd>" 120 "$GEN_PID"
 	sleep 1
 	R_FILL0=- R_FILL=- R_FILL_T=- R_CT=- R_CTFULL=-
 	t_start=$(now)
 	if [ "$dut" = svc ]; then
-		# calibration: an empty graph walk's duration (2 dumps 0.5 s apart)
-		local ta tb
-		ta=$(now); kill -USR1 "$DUT_PID"; sleep 0.5; tb=$(now); kill -USR1 "$DUT_PID"
-		echo "$ta $tb" >"$dir/calib"
+		# calibration: an empty graph walk's duration
+		calibrate "$dir"
 		sleep 0.1
 		t_start=$(now)
 		fill "$dir"
@@ -491,8 +279,7 @@ run_case() {	# DUT ROUND
 				for (j = i + 1; j <= m && c[j] < 0.25 * n; j++) ;
 				r0 = (j <= m && i <= m && t[j] > t[i]) ? sprintf("%.0f", (c[j] - c[i]) / (t[j] - t[i])) : "-"
 				if (a < 0 || b <= a) print r0, "- -"; else printf "%s %.0f %s\n", r0, 0.8 * n / (b - a), (full < 0 ? "-" : sprintf("%.2f", full)) }' "$dir/fill")
-		pre=3
-		kill -USR1 "$DUT_PID"
+		ps_snap "$dir" 0
 	else
 		echo "start" >&"$GEN_FD"
 	fi
@@ -500,14 +287,11 @@ run_case() {	# DUT ROUND
 	: >"$dir/samples"
 	t0=$(now)
 	for k in $(seq 1 $((DURATION + 1))); do
-		if [ "$k" -gt 1 ]; then
-			sleep "$(awk -v t0="$t0" -v k="$k" -v n="$(now)" \
-				'BEGIN { d = t0 + k - 1 - n; printf "%.3f", (d > 0 ? d : 0) }')"
-		fi
+		[ "$k" -gt 1 ] && sleep_until "$t0" "$k"
 		c=$(cpu_snapshot "$GEN_PID" "$DUT_PID")
 		echo "$k $(now) $c" >>"$dir/samples"
 		echo "show port stats all" >&"$GEN_FD"
-		if [ "$dut" = io ]; then echo "show port stats all" >&"$DUT_FD"; else kill -USR1 "$DUT_PID"; fi
+		if [ "$dut" = io ]; then echo "show port stats all" >&"$DUT_FD"; else ps_snap "$dir" "$k"; fi
 	done
 	sleep 0.5
 	if [ "$dut" = svc ]; then
@@ -517,19 +301,9 @@ run_case() {	# DUT ROUND
 	t_stop=$(now)
 	echo "stop" >&"$GEN_FD"
 	sleep 0.5
-	if [ "$dut" = io ]; then
-		printf 'stop\nquit\n' >&"$DUT_FD"
-		for _ in $(seq 50); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	stop_pid "$DUT_PID" 10
-	echo "quit" >&"$GEN_FD"
-	for _ in $(seq 100); do kill -0 "$GEN_PID" 2>/dev/null || break; sleep 0.1; done
-	stop_pid "$GEN_PID" 5
-	eval "exec $GEN_FD>&-"
-	[ "$dut" = io ] && eval "exec $DUT_FD>&-"
-	FIFO_FDS=()
-	PIDS=()
-	rm -f "$HUGEDIR"/$TAG-* 2>/dev/null || true
+	# podswitch's counters of the whole run
+	[ "$dut" = svc ] && ps_snap "$dir" end
+	stop_testpmds "$dut"
 
 	n=$((DURATION + 1))
 	# generator ports: 0 pcap, 1 virtio_user0 (p0), 2 virtio_user1 (p1), 3 null
@@ -537,8 +311,7 @@ run_case() {	# DUT ROUND
 	if [ "$dut" = io ]; then
 		parse_testpmd "$dir/dut.log" 2 >"$dir/dut.stats"
 	else
-		parse_podswitch_ports "$dir/dut.log" "$pre" >"$dir/dut.stats"
-		parse_podswitch_calls "$dir/dut.log" "$pre" >"$dir/dut.calls"
+		ps_tables "$dir"
 		window_nodes "$dir/dut.calls" "$n" >"$dir/dut.window"
 	fi
 	[ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -eq 4 ] ||
@@ -550,34 +323,17 @@ run_case() {	# DUT ROUND
 	R_SENT=$(rates "$dir" gen.stats 4 1 | cut -d' ' -f1)
 	R_DUTRX=$(rates "$dir" dut.stats 3 | cut -d' ' -f1)
 	R_GENBUSY=$(busy_cycles "$dir/gen.log" "$t_start" "$t_stop")
-	mhz=$(awk '/CPU cycles\/packet=/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "MHz") print $i }' \
-		"$dir/gen.log" | tail -1)
+	mhz=$(testpmd_mhz "$dir/gen.log")
 	if [ "$dut" = io ]; then
 		R_DUTBUSY=$(busy_cycles "$dir/dut.log" "$t_start" "$t_stop")
-		R_DUTCPP=$(awk '/CPU cycles\/packet=/ { v = $0; sub(/.*packet=/, "", v); sub(/ .*/, "", v)
-			printf "%.0f", v }' "$dir/dut.log")
+		R_DUTCPP=$(testpmd_cpp "$dir/dut.log")
 	else
 		# busy = window minus empty walks x the calibrated empty walk
-		R_DUTBUSY=$(awk -v n="$n" -v pre="$pre" '
-			FILENAME ~ /calib$/ { ta = $1; tb = $2; next }
-			FILENAME ~ /samples$/ { t[$1] = $2; next }
-			$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
-			$2 == "eth_input" { c[$1] = $4 }
-			END {
-				cw = w[2 - pre] - w[1 - pre]
-				if (cw <= 0 || t[n] <= t[1]) { print "-"; exit }
-				empty_walk = (tb - ta) / cw
-				empty = (w[n] - w[1]) - (c[n] - c[1])
-				b = 100 - 100 * empty * empty_walk / (t[n] - t[1])
-				printf "%.0f%%", b < 0 ? 0 : b
-			}' "$dir/calib" "$dir/samples" "$dir/dut.calls")
-		R_DUTCPP=$(awk -v b="${R_DUTBUSY%\%}" -v rx="$R_DUTRX" -v mhz="${mhz:-0}" \
-			'BEGIN { if (b == "-" || rx <= 0 || mhz <= 0) print "-";
-				else printf "%.0f", b / 100 * mhz / rx }')
+		R_DUTBUSY=$(dut_busy "$dir" "$n")
+		R_DUTCPP=$(dut_cpp "$R_DUTBUSY" "$R_DUTRX" "$mhz")
 	fi
 	R_DUTCPP=${R_DUTCPP:--}
-	R_FOREIGN=$(awk -v hz="$HZ" 'NR == 1 { t = $2; b = $3; o = $4 }
-		END { printf "%.0f", 100 * (($3 - b) - ($4 - o)) / hz / ($2 - t) }' "$dir/samples")
+	R_FOREIGN=$(foreign "$dir")
 	log "  back on p1 $R_FWD Mpps (best second $R_BEST, clean $R_CLEAN x$R_NCLEAN), sent into p0 $R_SENT, DUT rx $R_DUTRX, foreign ${R_FOREIGN}%, busy: generator $R_GENBUSY DUT $R_DUTBUSY, DUT cycles/frame $R_DUTCPP; fill: first pass $R_FILL0 conn/s, 10-90% $R_FILL conn/s (all in ${R_FILL_T}s), conntrack after the window: $R_CT (full $R_CTFULL); endpoint change (code, PUT ms, first on p0 ms, all moved ms): $R_EFFECT"
 }
 
@@ -632,14 +388,10 @@ for round in $(seq "$ROUNDS"); do
 		$3 != "-" { s = s sprintf(" %s %.0f", $1, $3) }
 		END { printf "  %s nodes in the window, cycles/packet: all %.0f per frame:%s\n", lb, tot, s }' "$f"
 done
-f=$WORK/svc-1/dut.log
+f=$WORK/svc-1/dut.drops
 if [ -f "$f" ]; then
 	echo "  drops of svc#1 (whole run):"
-	awk '/^--- podswitch counters/ { n = 0; delete rows }
-		/^drops: node/ { ind = 1; next }
-		ind && (NF == 0 || /^fdb:/) { ind = 0; next }
-		ind { rows[++n] = $0 }
-		END { for (i = 1; i <= n; i++) print "    " rows[i] }' "$f"
+	sed 's/^/    /' "$f"
 fi
 cat <<EOF
 

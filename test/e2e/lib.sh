@@ -23,6 +23,10 @@ set -u -o pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_TOP=$(cd "$E2E_DIR/../.." && pwd)
 PODSWITCH=${PODSWITCH:-$E2E_TOP/build/app/podswitch}
+CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
+# The backend of the service tests (helpers/echo_server.py --help).
+# shellcheck disable=SC2034 # for the tests that source this file
+E2E_ECHO=$E2E_DIR/helpers/echo_server.py
 
 # Short per-run id: interface names are limited to 15 characters.
 E2E_ID=$(printf '%04x' $(($$ % 65536)))
@@ -42,10 +46,13 @@ declare -a E2E_EXTRA_PREFIXES=()  # EAL file prefixes of other DPDK processes
 declare -A E2E_DPID=()      # daemon name -> pid
 declare -A E2E_DLOG=()      # daemon name -> log file
 declare -A E2E_DPREFIX=()   # daemon name -> EAL file prefix
+declare -A E2E_DSOCK=()     # daemon name -> API socket (from its config)
 declare -A E2E_DRC=()       # daemon name -> exit status once reaped
 declare -A E2E_POD_IF=()    # pod name -> root-side veth name
 declare -A E2E_POD_NS=()    # pod name -> netns name
 declare -A E2E_POD_MAC=()   # pod name -> MAC of eth0 inside the pod
+declare -a E2E_PODS_A=() E2E_PODS_B=()  # pods of node A, B (e2e_fabric_pod)
+declare -A E2E_POD_IP=()    # pod name -> IP (e2e_fabric_pod)
 
 # ---------------------------------------------------------------- output
 
@@ -147,14 +154,24 @@ e2e_init() {
 	done
 }
 
+# e2e_snapshot_ctl: CTL becomes a private copy of podswitchctl, for the
+# reason below.
+e2e_snapshot_ctl() {
+	if ! "$CTL" --help >/dev/null 2>&1 || ! cp "$CTL" "$E2E_TMP/bin/podswitchctl"; then
+		e2e_fail "podswitchctl not runnable at $CTL (build it, or set \$PODSWITCHCTL)"
+		return 1
+	fi
+	CTL=$E2E_TMP/bin/podswitchctl
+}
+
 # The repository is shared: someone may relink build/app/podswitch while a
 # test runs ("Permission denied", "Text file busy", a half-written file). Run
 # a private copy instead, taken once the file is complete and stable. Its
 # driver profiles still come from the source tree (absolute path compiled in).
 e2e_snapshot_binary() {
-	local i s1 s2 src=$PODSWITCH
+	local s1 s2 src=$PODSWITCH
 	mkdir -p "$E2E_TMP/bin"
-	for i in $(seq 1 60); do
+	for _ in $(seq 1 60); do
 		s1=$(stat -c '%s %Y' "$src" 2>/dev/null)
 		if "$src" --version >/dev/null 2>&1 &&
 		   cp "$src" "$E2E_TMP/bin/podswitch" 2>/dev/null; then
@@ -305,6 +322,80 @@ e2e_uplink_peer() {
 		ip netns exec "$1" ethtool -K eth0 tx off >/dev/null
 }
 
+# e2e_two_node_fabric EXT_IP: two nodes and an outside host on one
+# segment, as in flannel's host-gw setting. Namespaces FAB (a bridge br0),
+# NSA and NSB (the nodes, each with an "uplink" veth whose peer
+# <prefix><id>uA / uB is on the bridge, ARP off: podswitch owns it, the
+# node's kernel lives on its host port) and EXT (eth0 EXT_IP/24, peer
+# <prefix><id>x on the bridge, checksum offload off). Being namespaces, the
+# two daemons' AF_PACKET fanout groups stay apart too (DPDK derives their
+# ids from pid ^ ifindex).
+e2e_two_node_fabric() {
+	local ext_ip=$1 n up x="$E2E_PREFIX${E2E_ID}x"
+	FAB=$E2E_PREFIX$E2E_ID-fab
+	EXT=$E2E_PREFIX$E2E_ID-ext
+	NSA=$E2E_PREFIX$E2E_ID-nA
+	NSB=$E2E_PREFIX$E2E_ID-nB
+	e2e_netns "$FAB" && e2e_netns "$EXT" && e2e_netns "$NSA" &&
+		e2e_netns "$NSB" || return 1
+	ip -n "$FAB" link add br0 type bridge && ip -n "$FAB" link set br0 up ||
+		return 1
+	for n in A:$NSA B:$NSB; do
+		up="$E2E_PREFIX${E2E_ID}u${n%%:*}"
+		ip -n "${n#*:}" link add uplink numtxqueues 1 numrxqueues 1 type veth \
+			peer name "$up" netns "$FAB" numtxqueues 1 numrxqueues 1 || return 1
+		ip -n "${n#*:}" link set uplink arp off up
+		ip -n "$FAB" link set "$up" master br0 up
+	done
+	ip -n "$EXT" link add eth0 type veth peer name "$x" netns "$FAB" || return 1
+	ip -n "$FAB" link set "$x" master br0 up
+	ip -n "$EXT" addr add "$ext_ip/24" dev eth0
+	ip -n "$EXT" link set eth0 up
+	ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
+}
+
+# e2e_node_pod NAME IP NODE_NS: a pod namespace <prefix><id>-NAME with eth0
+# (MAC 02:00:0a:f4 + IP's last two bytes, IP/24, default via the .1 of its
+# /24, checksum offload off), its peer NAME in NODE_NS (up, ARP off).
+e2e_node_pod() {
+	local name=$1 ip=$2 node=$3 ns="$E2E_PREFIX$E2E_ID-$1"
+	e2e_netns "$ns" || return 1
+	ip -n "$node" link add "$name" numtxqueues 1 numrxqueues 1 type veth \
+		peer name eth0 netns "$ns" numtxqueues 1 numrxqueues 1 || return 1
+	ip -n "$ns" link set eth0 address "$(printf '02:00:0a:f4:%02x:%02x' \
+		"$(echo "$ip" | cut -d. -f3)" "${ip##*.}")"
+	ip -n "$ns" addr add "$ip/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via "${ip%.*}.1"
+	# A veth leaves TCP/UDP checksums to "hardware" (CHECKSUM_PARTIAL);
+	# over AF_PACKET they reach podswitch unfinished, and a router must
+	# not fix other people's L4 checksums. The CNI side of a pod disables
+	# it.
+	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+	ip -n "$node" link set "$name" arp off up
+	E2E_POD_NS[$name]=$ns
+}
+
+# e2e_fabric_pod NAME IP A|B: e2e_node_pod on node A or B of
+# e2e_two_node_fabric, listed in E2E_PODS_A or E2E_PODS_B, its IP in
+# E2E_POD_IP.
+e2e_fabric_pod() {
+	local nns=$NSA
+	[ "$3" = B ] && nns=$NSB
+	e2e_node_pod "$1" "$2" "$nns" || return 1
+	# shellcheck disable=SC2034 # for the tests
+	E2E_POD_IP[$1]=$2
+	if [ "$3" = A ]; then E2E_PODS_A+=("$1"); else E2E_PODS_B+=("$1"); fi
+}
+
+# e2e_host_port NODE_NS IP: the node's kernel on podswitch's host port
+# (pshost): the node IP/24, and podswitch as its router to the pods.
+e2e_host_port() {
+	ip -n "$1" addr add "$2/24" dev pshost &&
+		ip -n "$1" link set pshost up &&
+		ip -n "$1" route add 10.244.0.0/16 dev pshost
+}
+
 e2e_pod_if()  { echo "${E2E_POD_IF[$1]}"; }
 e2e_pod_ns()  { echo "${E2E_POD_NS[$1]}"; }
 e2e_pod_mac() { echo "${E2E_POD_MAC[$1]}"; }
@@ -322,7 +413,9 @@ e2e_api() {
 	local args=(-s -o "$E2E_TMP/api.body" -w '%{http_code}' -X "$2"
 		--unix-socket "$1" "http://ps$3")
 	[ $# -ge 4 ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+	# shellcheck disable=SC2034 # for the caller
 	CODE=$(curl "${args[@]}")
+	# shellcheck disable=SC2034 # for the caller
 	BODY=$(cat "$E2E_TMP/api.body")
 }
 
@@ -385,7 +478,21 @@ e2e_start() {
 	E2E_DPID[$name]=$!
 	E2E_DLOG[$name]=$log
 	E2E_DPREFIX[$name]=$prefix
+	E2E_DSOCK[$name]=$(sed -n 's/.*"unix_socket": *"\([^"]*\)".*/\1/p' "$cfg" | head -n1)
 	unset 'E2E_DRC[$name]'
+}
+
+# e2e_start_in NS NAME CONFIG [EXTRA ARGS...]: e2e_start with the daemon in
+# namespace NS, as on a node of its own ("ip netns exec" execs it, so the
+# pid the helpers track is the daemon's).
+e2e_start_in() {
+	local ns=$1 real=$PODSWITCH wrap="$E2E_TMP/bin/podswitch-$2"
+	shift
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$ns" "$real" >"$wrap"
+	chmod +x "$wrap"
+	PODSWITCH=$wrap
+	e2e_start "$@"
+	PODSWITCH=$real
 }
 
 e2e_dpid() { echo "${E2E_DPID[$1]}"; }
@@ -454,6 +561,7 @@ e2e_stop() {
 	kill "-$sig" "$pid"
 	if e2e_wait_exit "$name" "$tmo" "$diag"; then
 		t1=$(date +%s%N)
+		# shellcheck disable=SC2034 # for the caller
 		E2E_STOP_MS=$(((t1 - t0) / 1000000))
 		return 0
 	fi
@@ -494,71 +602,78 @@ e2e_dump_stacks() {
 e2e_drc() { echo "${E2E_DRC[$1]:-}"; }
 
 # --------------------------------------------------------------- counters
+#
+# Counters come from GET /v1/stats (lib/api/rest_status.c), not from the
+# SIGUSR1 table, which is for people: take them while the daemon runs.
 
-# e2e_port_counter LOG PORT COLUMN: COLUMN (header name, e.g. rx-packets,
-# tx-packets, rx-missed, rx-errors, tx-dropped) of PORT in the last counter
-# table in LOG. Prints nothing if not found.
+# e2e_stats NAME FILE: the daemon's /v1/stats into FILE.
+e2e_stats() {
+	local sock=${E2E_DSOCK[$1]:-}
+	if [ -z "$sock" ]; then
+		echo "e2e_stats: no API socket in $1's configuration" >&2
+		return 1
+	fi
+	curl -sf -m 10 --unix-socket "$sock" http://ps/v1/stats -o "$2"
+}
+
+# e2e_port_counter STATS PORT FIELD: FIELD (rx_packets, tx_packets,
+# rx_missed, rx_errors, tx_dropped, tx_errors, ...) of PORT in the stats
+# file STATS. Prints nothing if not found.
 e2e_port_counter() {
-	awk -v port="$2" -v col="$3" '
-		/^--- podswitch counters ---/ { intable = 0; val = ""; next_tbl = 1; next }
-		next_tbl && /^port[ \t]/ {
-			for (i = 1; i <= NF; i++) idx[$i] = i
-			intable = 1; next_tbl = 0; next
-		}
-		intable && NF == 0 { intable = 0; next }
-		intable && $1 == port && (col in idx) { val = $(idx[col]) }
-		END { if (val != "") print val }
-	' "$1"
+	python3 - "$@" <<'PY' 2>/dev/null
+import json, sys
+stats, port, field = sys.argv[1:4]
+for p in json.load(open(stats)).get("ports", []):
+    if p.get("name") == port and field in p:
+        print(p[field])
+PY
 }
 
-# e2e_drops LOG: the "node reason packets" lines of the drop section of the
-# last counter table in LOG (non-zero drops only).
+# e2e_drops STATS: "node reason packets" of every graph drop counted in
+# the stats file STATS; nothing (and status 1) if it has no drop list.
 e2e_drops() {
-	awk '
-		/^--- podswitch counters ---/ { n = 0; indrops = 0; next }
-		/^drops: node/ { indrops = 1; next }
-		indrops && NF == 0 { indrops = 0; next }
-		indrops && NF >= 3 && $NF ~ /^[0-9]+$/ && $NF > 0 { lines[n++] = $0 }
-		END { for (i = 0; i < n; i++) print lines[i] }
-	' "$1"
+	python3 - "$1" <<'PY' 2>/dev/null
+import json, sys
+drops = json.load(open(sys.argv[1]))["drops"]
+for d in drops:
+    if d["packets"] > 0:
+        print(d["node"], d["reason"], d["packets"])
+PY
 }
 
-# e2e_counter_tables LOG: how many counter tables LOG holds.
-e2e_counter_tables() {
-	grep -c '^--- podswitch counters ---' "$1" 2>/dev/null || true
-}
-
-# e2e_check_port_counters LOG PORT MIN_RX MIN_TX: rx/tx at least the given
-# numbers and no rx-missed/rx-errors/tx-dropped.
+# e2e_check_port_counters STATS PORT MIN_RX MIN_TX: rx/tx at least the
+# given numbers and no rx_missed, rx_errors, tx_dropped or tx_errors.
 e2e_check_port_counters() {
-	local log=$1 port=$2 minrx=$3 mintx=$4 rx tx m e d
-	rx=$(e2e_port_counter "$log" "$port" rx-packets)
-	tx=$(e2e_port_counter "$log" "$port" tx-packets)
-	m=$(e2e_port_counter "$log" "$port" rx-missed)
-	e=$(e2e_port_counter "$log" "$port" rx-errors)
-	d=$(e2e_port_counter "$log" "$port" tx-dropped)
+	local f=$1 port=$2 minrx=$3 mintx=$4 rx tx m e d x
+	rx=$(e2e_port_counter "$f" "$port" rx_packets)
+	tx=$(e2e_port_counter "$f" "$port" tx_packets)
+	m=$(e2e_port_counter "$f" "$port" rx_missed)
+	e=$(e2e_port_counter "$f" "$port" rx_errors)
+	d=$(e2e_port_counter "$f" "$port" tx_dropped)
+	x=$(e2e_port_counter "$f" "$port" tx_errors)
 	if [[ "$rx" =~ ^[0-9]+$ ]] && [[ "$tx" =~ ^[0-9]+$ ]] &&
 	   [ "$rx" -ge "$minrx" ] && [ "$tx" -ge "$mintx" ] &&
-	   [ "${m:-x}${e:-x}${d:-x}" = 000 ]; then
+	   [ "${m:-x}${e:-x}${d:-x}${x:-x}" = 0000 ]; then
 		e2e_ok "port $port counters: rx $rx (>= $minrx), tx $tx (>= $mintx), missed/errors/tx-dropped 0"
 	else
-		e2e_fail "port $port counters: rx '$rx' (want >= $minrx), tx '$tx' (want >= $mintx), rx-missed '$m', rx-errors '$e', tx-dropped '$d' (want 0)"
+		e2e_fail "port $port counters: rx '$rx' (want >= $minrx), tx '$tx' (want >= $mintx), rx_missed '$m', rx_errors '$e', tx_dropped '$d', tx_errors '$x' (want 0)"
 		return 1
 	fi
 }
 
-# e2e_check_no_drops LOG [ALLOWED_REGEX]: no graph-node drop other than
-# those whose "node reason" matches ALLOWED_REGEX.
+# e2e_check_no_drops STATS [ALLOWED_REGEX]: no graph-node drop in the
+# stats file STATS other than those whose "node reason" matches
+# ALLOWED_REGEX.
 e2e_check_no_drops() {
-	local log=$1 allowed=${2:-} drops
-	drops=$(e2e_drops "$log")
+	local f=$1 allowed=${2:-} drops
+	if ! drops=$(e2e_drops "$f"); then
+		e2e_fail "no drop list in the stats $f"
+		return 1
+	fi
 	[ -n "$allowed" ] && drops=$(printf '%s\n' "$drops" | grep -vE -- "$allowed")
 	drops=$(printf '%s\n' "$drops" | sed '/^$/d')
-	if [ -z "$drops" ] && grep -q '^drops: node' "$log"; then
+	if [ -z "$drops" ]; then
 		e2e_ok "no unexpected drops in the counters${allowed:+ (allowed: $allowed)}"
-	elif [ -z "$drops" ]; then
-		e2e_fail "no drop section in the counter table of $log"
-		return 1
 	else
 		e2e_fail "unexpected drops:"
 		printf '%s\n' "$drops" | sed 's/^/       | /'

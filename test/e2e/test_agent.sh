@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2317 # the helpers run through until_ok, both and e2e_check
 #
 # test_agent.sh: podswitch-agent between a Kubernetes API server and two
 # podswitch nodes (flannel host-gw), with real servers in pod namespaces.
@@ -30,6 +31,7 @@
 #    (as flanneld would) and whose Node carries flannel's: pods of all
 #    three reach each other; a Node deleted takes its route along;
 #  - 10,000 services listed at the start of an agent.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init agent
@@ -48,10 +50,6 @@ MAC_B=02:00:00:00:00:0b
 IP_A=192.168.60.10
 IP_B=192.168.60.11
 EXT_IP=192.168.60.1
-FAB=pse2e$E2E_ID-fab
-EXT=pse2e$E2E_ID-ext
-NSA=pse2e$E2E_ID-nA
-NSB=pse2e$E2E_ID-nB
 NAME_A=ag$E2E_ID-a
 NAME_B=ag$E2E_ID-b
 SOCK_A=$E2E_TMP/$NAME_A.sock
@@ -62,21 +60,6 @@ API_PORT=$BASE
 HZ_A=$((BASE + 1)) MX_A=$((BASE + 2)) HZ_B=$((BASE + 3)) MX_B=$((BASE + 4))
 API=https://127.0.0.1:$API_PORT
 
-SERVER='
-import http.server, sys
-name = sys.argv[1]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        b = ("%s\n" % name).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer.request_queue_size = 128
-http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[2])), H).serve_forever()
-'
 # GET HOST PORT COUNT [INTERVAL_S]: one body line per connection, "ERR
 # <why>" when it failed.
 GET='
@@ -106,45 +89,13 @@ for i in range(n):
 
 # ------------------------------------------------------------------ topology
 
-e2e_netns "$FAB" && e2e_netns "$EXT" && e2e_netns "$NSA" && e2e_netns "$NSB" ||
-	{ e2e_fail "namespaces"; e2e_finish; }
-ip -n "$FAB" link add br0 type bridge
-ip -n "$FAB" link set br0 up
-for n in A:$NSA B:$NSB; do
-	up="pse2e${E2E_ID}u${n%%:*}"
-	ip -n "${n#*:}" link add uplink numtxqueues 1 numrxqueues 1 type veth \
-		peer name "$up" netns "$FAB" numtxqueues 1 numrxqueues 1
-	ip -n "${n#*:}" link set uplink arp off up
-	ip -n "$FAB" link set "$up" master br0 up
-done
-ip -n "$EXT" link add eth0 type veth peer name "pse2e${E2E_ID}x" netns "$FAB"
-ip -n "$FAB" link set "pse2e${E2E_ID}x" master br0 up
-ip -n "$EXT" addr add $EXT_IP/24 dev eth0
-ip -n "$EXT" link set eth0 up
-ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
+e2e_two_node_fabric $EXT_IP || { e2e_fail "namespaces"; e2e_finish; }
 
-declare -a PODS_A=() PODS_B=()
-declare -A POD_IP=()
-pod() { # NAME IP NODE
-	local name=$1 ip=$2 node=$3 ns="pse2e$E2E_ID-$1" nns
-	nns=$([ "$node" = A ] && echo "$NSA" || echo "$NSB")
-	e2e_netns "$ns" || return 1
-	ip -n "$nns" link add "$name" numtxqueues 1 numrxqueues 1 type veth \
-		peer name eth0 netns "$ns" numtxqueues 1 numrxqueues 1 || return 1
-	ip -n "$ns" link set eth0 address "$(printf '02:00:0a:f4:%02x:%02x' \
-		"$(echo "$ip" | cut -d. -f3)" "${ip##*.}")"
-	ip -n "$ns" addr add "$ip/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" route add default via "${ip%.*}.1"
-	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
-	ip -n "$nns" link set "$name" arp off up
-	E2E_POD_NS[$name]=$ns
-	POD_IP[$name]=$ip
-	if [ "$node" = A ]; then PODS_A+=("$name"); else PODS_B+=("$name"); fi
-}
 ok=1
-pod c1 10.244.0.2 A && pod s1 10.244.0.3 A && pod s2 10.244.0.4 A &&
-	pod c2 10.244.1.2 B && pod s3 10.244.1.3 B && pod s4 10.244.1.4 B || ok=0
+for p in c1:0.2:A s1:0.3:A s2:0.4:A c2:1.2:B s3:1.3:B s4:1.4:B; do
+	IFS=: read -r pname pip pnode <<<"$p"
+	e2e_fabric_pod "$pname" "10.244.$pip" "$pnode" || ok=0
+done
 [ $ok = 1 ] || { e2e_fail "pods"; e2e_finish; }
 
 # A node with no route to the other one and no service: the agent's job.
@@ -174,27 +125,18 @@ node_config() { # file name ip mac cidr gw pods... ($OVERLAY)
 }
 EOF
 }
-PODSWITCH_REAL=$PODSWITCH
-for n in A:$NSA B:$NSB; do
-	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "${n#*:}" "$PODSWITCH_REAL" \
-		>"$E2E_TMP/bin/podswitch-${n%%:*}"
-	chmod +x "$E2E_TMP/bin/podswitch-${n%%:*}"
-done
 # Both daemons from their configurations, each in its node's namespace.
 start_nodes() {
-	node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 "${PODS_A[@]}"
-	node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 "${PODS_B[@]}"
-	PODSWITCH=$E2E_TMP/bin/podswitch-A
-	e2e_start A "$E2E_TMP/a.json"
-	PODSWITCH=$E2E_TMP/bin/podswitch-B
-	e2e_start B "$E2E_TMP/b.json"
-	PODSWITCH=$PODSWITCH_REAL
+	node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 "${E2E_PODS_A[@]}"
+	node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 "${E2E_PODS_B[@]}"
+	e2e_start_in "$NSA" A "$E2E_TMP/a.json"
+	e2e_start_in "$NSB" B "$E2E_TMP/b.json"
 	e2e_wait_running A 30 && e2e_wait_running B 30
 }
 start_nodes || e2e_finish
 
 for i in 1 2 3 4; do
-	e2e_bg ip netns exec "$(e2e_pod_ns "s$i")" $PY -c "$SERVER" "s$i" 8080
+	e2e_bg ip netns exec "$(e2e_pod_ns "s$i")" $PY "$E2E_ECHO" "s$i" --name-only --udp 0
 done
 
 # ------------------------------------------------------------- API server
@@ -206,7 +148,6 @@ TOKEN=$(cat "$PKI/token")
 e2e_bg $PY "$APISERVER" --listen "127.0.0.1:$API_PORT" --cert "$PKI/server.pem" \
 	--key "$PKI/server-key.pem" --client-ca "$PKI/ca.pem" --token "$TOKEN" \
 	--bookmark-interval 1 2>"$E2E_TMP/apiserver.log"
-API_PID=$E2E_LAST_BG
 # k METHOD PATH [BODY]: the API server as the test's controller.
 k() {
 	curl -sS -m 30 --cacert "$PKI/ca.pem" -H "Authorization: Bearer $TOKEN" \
@@ -240,7 +181,7 @@ slice() { # SERVICE POD...
 	local s=$1 eps="" p
 	shift
 	for p in "$@"; do
-		eps="$eps${eps:+,}{\"addresses\":[\"${POD_IP[$p]}\"],\"nodeName\":\"$(node_of "${POD_IP[$p]}")\",
+		eps="$eps${eps:+,}{\"addresses\":[\"${E2E_POD_IP[$p]}\"],\"nodeName\":\"$(node_of "${E2E_POD_IP[$p]}")\",
 		  \"conditions\":{\"ready\":true,\"serving\":true,\"terminating\":false}}"
 	done
 	echo "{\"kind\":\"EndpointSlice\",\"apiVersion\":\"discovery.k8s.io/v1\",
@@ -457,7 +398,7 @@ linux_node() {
 	$n addr add 192.168.60.12/24 dev eth0 && $n link set eth0 up &&
 	ip netns exec "$NSL" ethtool -K eth0 tx off >/dev/null &&
 	ip netns exec "$NSL" sysctl -qw net.ipv4.ip_forward=1 &&
-	$n link add flannel.1 address $VTEP_L type vxlan id 1 local 192.168.60.12 dev eth0 \
+	$n link add flannel.1 address "$VTEP_L" type vxlan id 1 local 192.168.60.12 dev eth0 \
 		dstport 4789 nolearning &&
 	$n addr add 10.244.2.0/32 dev flannel.1 && $n link set flannel.1 up &&
 	ip -n "$NSL" link add cni0 type veth peer name eth0 netns "pse2e$E2E_ID-l1" &&
@@ -468,7 +409,7 @@ linux_node() {
 }
 e2e_check "Linux node L: flannel.1, pod l1" linux_node
 E2E_POD_NS[l1]=pse2e$E2E_ID-l1
-k PUT /_test/objects "$(node_obj ag$E2E_ID-l 192.168.60.12 10.244.2.0/24 |
+k PUT /_test/objects "$(node_obj "ag$E2E_ID-l" 192.168.60.12 10.244.2.0/24 |
 	$PY -c 'import json, sys; n = json.load(sys.stdin); n["metadata"]["annotations"] = {
 	"flannel.alpha.coreos.com/backend-type": "vxlan",
 	"flannel.alpha.coreos.com/backend-data": json.dumps({"VNI": 1, "VtepMAC": sys.argv[1]}),

@@ -16,6 +16,7 @@
 #     port, the host no veth of ours.
 # ADD and DEL latencies (median, worst) are printed. CNI_PODS (50) and
 # CNI_DRIVER (af_packet, af_xdp) change the run.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 CNI=${PODSWITCH_CNI:-$E2E_TOP/build/app/podswitch-cni}
@@ -89,7 +90,7 @@ pod_ports() {
 	curl -s --unix-socket "$SOCK" http://ps/v1/ports |
 		python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin) if p["role"] == "pod"))'
 }
-our_veths() { ip -o link show | grep -cE "^[0-9]+: $VP[0-9a-f]{8}@" ; }
+our_veths() { ip -o link show | grep -cE "^[0-9]+: ${VP}[0-9a-f]{8}@" ; }
 ipam_used() { find "$IPAMDIR" -type f -name '10.*' 2>/dev/null | wc -l; }
 
 # all pods in LIST ping their successor in LIST: prints failures
@@ -104,7 +105,7 @@ ping_ring() {
 	echo $fails
 }
 
-e2e_netns "cn${E2E_ID}up" && e2e_veth "cn${E2E_ID}up" "cn${E2E_ID}up" eth0 02:00:00:00:00:0b ||
+{ e2e_netns "cn${E2E_ID}up" && e2e_veth "cn${E2E_ID}up" "cn${E2E_ID}up" eth0 02:00:00:00:00:0b; } ||
 	{ e2e_fail "cannot create the uplink veth"; e2e_finish; }
 ports="[ $(e2e_port_json up0 uplink af_packet "cn${E2E_ID}up") ]"
 cfg="$E2E_TMP/$name.json"
@@ -146,7 +147,7 @@ e2e_assert_eq "podswitch has $N pod ports" "$N" "$(pod_ports)"
 e2e_assert_eq "host-local holds $N addresses" "$N" "$(ipam_used)"
 e2e_assert_eq "the result's MAC is the pod's" "$(python3 -c 'import json,sys; print([i for i in json.load(open(sys.argv[1]))["interfaces"] if i["name"]=="eth0"][0]["mac"])' "$E2E_TMP/result.1")" \
 	"$(ip -n "$(pod_ns 1)" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
-all=($(seq 1 "$N"))
+mapfile -t all < <(seq 1 "$N")
 e2e_assert_eq "every pod pings the next one" 0 "$(ping_ring "${all[@]}")"
 # a second ADD of the same container is refused and breaks nothing
 cni ADD "$(pod_id 1)" "/var/run/netns/$(pod_ns 1)"
@@ -200,7 +201,7 @@ e2e_assert_eq "after SIGTERM + restart: $N pod ports restored" "$N" "$(pod_ports
 e2e_assert_eq "pods ping each other after the restart" 0 "$(ping_ring "${all[@]}")"
 e2e_assert_eq "the ClusterIP answers after the restart" 0 "$(clusterip_all "${all[@]: -3}")"
 
-half=($(seq 1 2 "$N"))	# odd pods
+mapfile -t half < <(seq 1 2 "$N")	# odd pods
 fails=0
 for i in "${half[@]}"; do pod_del "$i" || fails=$((fails + 1)); done
 e2e_assert_eq "DEL of ${#half[@]} pods" 0 "$fails"
@@ -222,7 +223,7 @@ kill -KILL "$(e2e_dpid d)"
 e2e_wait_exit d 10000
 e2e_start d "$cfg"
 e2e_wait_running d 60 || e2e_finish
-rest=($(seq 2 2 "$N") $(seq $((N + 1)) $((N + 4))))
+mapfile -t rest < <(seq 2 2 "$N"; seq $((N + 1)) $((N + 4)))
 e2e_assert_eq "an ADD acknowledged just before kill -9 is kept" "${#rest[@]}" "$(pod_ports)"
 e2e_assert_eq "old and new pods ping each other" 0 "$(ping_ring "${rest[@]}")"
 

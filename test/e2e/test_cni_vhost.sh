@@ -15,6 +15,7 @@
 #     releases the address; a second DEL succeeds; host-local's store ends
 #     empty.
 # shellcheck source=lib.sh source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 CNI=${PODSWITCH_CNI:-$E2E_TOP/build/app/podswitch-cni}

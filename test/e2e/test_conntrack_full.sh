@@ -16,42 +16,14 @@
 # 0.3 s apart (still refused, counted). The three established connections
 # miss no echo. Once the UDP entries time out (15 s here), new connections
 # work again.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init conntrack-full
-CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
 PY=python3
 CT_SIZE=64
 UDP_TIMEOUT=15
 
-SERVER='
-import http.server, socket, socketserver, sys, threading
-name = sys.argv[1]
-def udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 5353))
-    while True:
-        d, a = s.recvfrom(2048)
-        s.sendto(name.encode(), a)
-class Echo(socketserver.StreamRequestHandler):
-    def handle(self):
-        for line in self.rfile:
-            self.wfile.write(line)
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        b = ("%s %s\n" % (name, self.client_address[0])).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def log_message(self, *a):
-        pass
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-threading.Thread(target=udp, daemon=True).start()
-e = socketserver.ThreadingTCPServer(("0.0.0.0", 9000), Echo)
-threading.Thread(target=e.serve_forever, daemon=True).start()
-http.server.ThreadingHTTPServer(("0.0.0.0", 8080), H).serve_forever()
-'
 # HOLD HOST PORT SECONDS STATUS_FILE: one TCP connection, a line every
 # 0.1 s, each echo awaited (2 s at most); the status file says how many
 # lines went and came back so far ("sent N echoed M"), and "done" at the
@@ -131,11 +103,8 @@ except Exception as e:
     print("ERR " + type(e).__name__)
 '
 
-for p in p1:2 b1:3; do
-	e2e_pod "${p%%:*}" "10.244.0.${p#*:}" || { e2e_fail "pod ${p%%:*}"; e2e_finish; }
-	e2e_in "${p%%:*}" ethtool -K eth0 tx off >/dev/null
-done
-e2e_bg ip netns exec "$(e2e_pod_ns b1)" $PY -c "$SERVER" b1
+e2e_pods p1:2 b1:3 || { e2e_fail "pods"; e2e_finish; }
+e2e_bg ip netns exec "$(e2e_pod_ns b1)" $PY "$E2E_ECHO" b1 --echo 9000
 
 name="pse2e-ctf-$E2E_ID"
 ports="[ $(e2e_port_json p1 pod af_packet "$(e2e_pod_if p1)" 10.244.0.2 "$(e2e_pod_mac p1)"),

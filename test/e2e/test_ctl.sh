@@ -1,23 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck disable=SC2016 # the bash -c scripts read their file as $1
 #
 # test_ctl.sh: podswitchctl against one running daemon (two af_packet pods
 # and an af_packet uplink whose peer sits in its own namespace): status,
 # route list/add/del/replace with their refusals, fdb and neigh after a
 # ping, stats, metrics, --json, and the exit codes of DESIGN.md section 3
 # (0 ok, 1 failure with one line on stderr, 2 usage).
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
-
-CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
 
 e2e_init ctl
 
 # Same reason as lib.sh's podswitch copy: the tree may be relinked meanwhile.
-if ! "$CTL" --help >/dev/null 2>&1 || ! cp "$CTL" "$E2E_TMP/bin/podswitchctl"; then
-	e2e_fail "podswitchctl not runnable at $CTL (build it, or set \$PODSWITCHCTL)"
-	e2e_finish
-fi
-CTL=$E2E_TMP/bin/podswitchctl
+e2e_snapshot_ctl || e2e_finish
 
 # ctl ARGS...: run podswitchctl against the daemon; sets RC, OUT, ERR and
 # ERR_LINES (stderr line count).
@@ -49,6 +45,7 @@ expect_ok() {
 }
 
 # route_listed PREFIX_LINE: whether "route list" prints that exact line.
+# shellcheck disable=SC2317 # run through e2e_check
 route_listed() {
 	ctl route list
 	[ "$RC" = 0 ] && grep -qxF -- "$1" <<<"$OUT"
@@ -61,7 +58,7 @@ e2e_pod p1 10.244.0.2 || { e2e_fail "cannot create pod p1"; e2e_finish; }
 e2e_pod p2 10.244.0.3 || { e2e_fail "cannot create pod p2"; e2e_finish; }
 # The uplink: a veth to a namespace standing for the node's network, so
 # that routes have a default dev.
-e2e_netns "pse2e$E2E_ID-up" && e2e_veth "pse2e${E2E_ID}up" "pse2e$E2E_ID-up" eth0 02:00:00:00:00:0b ||
+{ e2e_netns "pse2e$E2E_ID-up" && e2e_veth "pse2e${E2E_ID}up" "pse2e$E2E_ID-up" eth0 02:00:00:00:00:0b; } ||
 	{ e2e_fail "cannot create the uplink veth"; e2e_finish; }
 
 ports="[ $(e2e_port_json p1 pod af_packet "$(e2e_pod_if p1)" 10.244.0.2 "$(e2e_pod_mac p1)"),

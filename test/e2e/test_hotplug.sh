@@ -13,25 +13,20 @@
 #     the others keep forwarding, and the same socket path can be used again;
 #   - the refusals (bad body, duplicate, uplink, unknown), each leaving
 #     the port list as it was; graph counters never go back.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
-CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 
 e2e_init hotplug
 
-if ! "$CTL" --help >/dev/null 2>&1 || ! cp "$CTL" "$E2E_TMP/bin/podswitchctl"; then
-	e2e_fail "podswitchctl not runnable at $CTL (build it, or set \$PODSWITCHCTL)"
-	e2e_finish
-fi
-CTL=$E2E_TMP/bin/podswitchctl
+e2e_snapshot_ctl || e2e_finish
 command -v "$TESTPMD" >/dev/null || { e2e_fail "no $TESTPMD (dpdk package)"; e2e_finish; }
 command -v curl >/dev/null || { e2e_fail "no curl"; e2e_finish; }
 
 ctl() {
 	"$CTL" --socket "$SOCK" "$@" >"$E2E_TMP/ctl.out" 2>"$E2E_TMP/ctl.err"
 	RC=$?
-	OUT=$(cat "$E2E_TMP/ctl.out")
 	ERR=$(cat "$E2E_TMP/ctl.err")
 }
 
@@ -60,13 +55,9 @@ name="pse2e-hp-$E2E_ID"
 SOCK="$E2E_TMP/$name.sock"
 VSOCK="$E2E_TMP/v1.sock"
 
-for p in "a1 10.244.0.2" "a2 10.244.0.3" "a3 10.244.0.4" "v1 10.244.0.20"; do
-	set -- $p
-	e2e_pod "$1" "$2" || { e2e_fail "cannot create pod $1"; e2e_finish; }
-	# TCP from the pods: checksums filled in before the frames leave.
-	e2e_in "$1" ethtool -K eth0 tx off >/dev/null
-done
-e2e_netns "pse2e$E2E_ID-up" && e2e_veth "pse2e${E2E_ID}up" "pse2e$E2E_ID-up" eth0 02:00:00:00:00:0b ||
+# TCP from the pods: checksums filled in before the frames leave.
+e2e_pods a1:2 a2:3 a3:4 v1:20 || { e2e_fail "cannot create the pods"; e2e_finish; }
+{ e2e_netns "pse2e$E2E_ID-up" && e2e_veth "pse2e${E2E_ID}up" "pse2e$E2E_ID-up" eth0 02:00:00:00:00:0b; } ||
 	{ e2e_fail "cannot create the uplink veth"; e2e_finish; }
 
 ports="[ $(e2e_port_json a1 pod af_packet "$(e2e_pod_if a1)" 10.244.0.2 "$(e2e_pod_mac a1)"),

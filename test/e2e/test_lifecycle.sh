@@ -24,11 +24,34 @@
 # starved behind other people's pollers at shutdown). If the exit in (a) takes over 2 s,
 # the daemon's threads (kernel stacks, scheduler statistics, gdb backtraces)
 # are dumped at the 2 s mark to tell a slow daemon from a starved one.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init lifecycle
 
 node_mac=02:00:00:00:00:0a
+
+# The counter table SIGUSR1 and the exit print is what (c) and (a) check,
+# so they read it; every other test takes its counters from /v1/stats.
+# table_count LOG: how many counter tables LOG holds.
+table_count() {
+	grep -c '^--- podswitch counters ---' "$1" 2>/dev/null || true
+}
+
+# table_counter LOG PORT COLUMN: COLUMN (header name: rx-packets,
+# tx-packets, ...) of PORT in the last counter table in LOG.
+table_counter() {
+	awk -v port="$2" -v col="$3" '
+		/^--- podswitch counters ---/ { intable = 0; val = ""; next_tbl = 1; next }
+		next_tbl && /^port[ \t]/ {
+			for (i = 1; i <= NF; i++) idx[$i] = i
+			intable = 1; next_tbl = 0; next
+		}
+		intable && NF == 0 { intable = 0; next }
+		intable && $1 == port && (col in idx) { val = $(idx[col]) }
+		END { if (val != "") print val }
+	' "$1"
+}
 
 # --------------------------------------------------------------- topology
 
@@ -74,11 +97,11 @@ if e2e_wait_running main 20; then
 
 	# ------------------------------------------------------ (c) SIGUSR1
 	e2e_ping p1 10.244.0.3
-	before=$(e2e_counter_tables "$main_log")
+	before=$(table_count "$main_log")
 	kill -USR1 "$main_pid"
 	n=$before
 	for _ in $(seq 1 30); do
-		n=$(e2e_counter_tables "$main_log")
+		n=$(table_count "$main_log")
 		[ "$n" -gt "$before" ] && break
 		sleep 0.1
 	done
@@ -90,11 +113,11 @@ if e2e_wait_running main 20; then
 		e2e_fail "(c) daemon died after SIGUSR1"
 	fi
 	e2e_assert_ge "(c) SIGUSR1 table shows uplink0 rx-packets" 4 \
-		"$(e2e_port_counter "$main_log" uplink0 rx-packets)"
+		"$(table_counter "$main_log" uplink0 rx-packets)"
 	e2e_assert_ge "(c) SIGUSR1 table shows uplink0 tx-packets" 4 \
-		"$(e2e_port_counter "$main_log" uplink0 tx-packets)"
+		"$(table_counter "$main_log" uplink0 tx-packets)"
 	e2e_assert_ge "(c) SIGUSR1 table shows p1 rx-packets" 4 \
-		"$(e2e_port_counter "$main_log" p1 rx-packets)"
+		"$(table_counter "$main_log" p1 rx-packets)"
 	if grep -q '^podswitch: stopping' "$main_log"; then
 		e2e_fail "(c) SIGUSR1 made the daemon log 'stopping'"
 	else
@@ -120,12 +143,12 @@ if e2e_wait_running main 20; then
 	e2e_assert_eq "(a) SIGTERM under traffic: exit status 0" 0 "$rc"
 	e2e_assert_lt "(a) SIGTERM under traffic: exited within 2000 ms" 2000 "${E2E_STOP_MS:-99999}"
 	e2e_assert_eq "(a) counters printed at SIGTERM (2 tables: SIGUSR1 + exit)" 2 \
-		"$(e2e_counter_tables "$main_log")"
+		"$(table_count "$main_log")"
 	e2e_assert_grep "(a) clean stop logged" '^podswitch: stopped' "$main_log"
 	e2e_assert_ge "(a) p1 rx-packets under flood" 1000 \
-		"$(e2e_port_counter "$main_log" p1 rx-packets)"
+		"$(table_counter "$main_log" p1 rx-packets)"
 	e2e_assert_ge "(a) p2 rx-packets under flood" 1000 \
-		"$(e2e_port_counter "$main_log" p2 rx-packets)"
+		"$(table_counter "$main_log" p2 rx-packets)"
 	if pgrep -f -- "--config $main_cfg" >/dev/null; then
 		e2e_fail "(a) a podswitch process with $main_cfg is still running"
 	else

@@ -8,9 +8,10 @@
 # pod pings every other pod (L2 bridging: ARP flood, FDB learning) and the
 # gateway 10.244.0.1 (ARP and ICMP echo answered by podswitch): a warm-up
 # ping, then "ping -c 3 -W 1" with 0% loss. Pods 1 and 2 are declared in the
-# config ("pod": ip/mac, static FDB entries), pod 3 is learned. At SIGTERM
-# the daemon must exit 0 and its counters must show rx and tx on every port,
-# no rx-missed/rx-errors/tx-dropped, and no drop in any graph node.
+# config ("pod": ip/mac, static FDB entries), pod 3 is learned. Its
+# counters (/v1/stats, before the stop) must show rx and tx on every port,
+# no rx-missed/rx-errors/tx-dropped, and no drop in any graph node; at
+# SIGTERM the daemon must exit 0.
 #
 # AF_XDP on veth (this machine: kernel with native veth XDP, DPDK 22.11 PMD,
 # libxdp 1.3) needs: the pod-side MTU <= 3498 (else "veth: Peer MTU is too
@@ -19,6 +20,7 @@
 # libxdp). bpffs is used when mounted but libxdp falls back to a single
 # program without it. The test also checks that the XDP program is attached
 # while the daemon runs and removed after it exits.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-all}
@@ -45,7 +47,7 @@ xdp_attached() {
 }
 
 run_driver() {
-	local drv=$1 tag name cfg ports log p peer status pre_ok=1
+	local drv=$1 tag name cfg ports log p peer status stats pre_ok=1
 	tag=${drv//_/}
 	name="pse2e-ping-$tag-$E2E_ID"
 	e2e_log "=== driver $drv ==="
@@ -112,6 +114,8 @@ run_driver() {
 	e2e_check "$drv: p1 resolved 10.244.0.1 to the node MAC 02:00:00:00:00:0a" \
 		bash -c "ip -n $(e2e_pod_ns p1) neigh show 10.244.0.1 | grep -qi 02:00:00:00:00:0a"
 
+	stats=$E2E_TMP/$tag.stats.json
+	e2e_stats "$tag" "$stats" || e2e_log "$drv: GET /v1/stats failed"
 	e2e_stop "$tag" TERM
 	status=$(e2e_drc "$tag")
 	e2e_assert_eq "$drv: daemon exits 0 on SIGTERM (in ${E2E_STOP_MS:-?} ms)" 0 "$status"
@@ -121,9 +125,9 @@ run_driver() {
 	# Each pod sent at least 2 x (1 + 3) echo requests + 1 ARP and got as
 	# many echo replies back.
 	for p in 1 2 3; do
-		e2e_check_port_counters "$log" "p$p" 9 9
+		e2e_check_port_counters "$stats" "p$p" 9 9
 	done
-	e2e_check_no_drops "$log"
+	e2e_check_no_drops "$stats"
 
 	if [ "$drv" = af_xdp ]; then
 		local left=0

@@ -18,6 +18,7 @@
 #     with what it can trust, logs what it refused and sets it aside.
 # A stream survives when it ended cleanly and the endpoint got every byte
 # sent; the longest gap between two arrivals is printed per stream set.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 STREAMS=${RESTART_STREAMS:-20}
@@ -31,13 +32,9 @@ name="cnr$E2E_ID"
 SOCK="$E2E_TMP/$name.sock"
 STATE="$E2E_TMP/state"
 
-for p in "a1 10.244.0.2" "a2 10.244.0.3" "a3 10.244.0.4" "c1 10.244.0.10"; do
-	set -- $p
-	e2e_pod "$1" "$2" || { e2e_fail "cannot create pod $1"; e2e_finish; }
-	e2e_in "$1" ethtool -K eth0 tx off >/dev/null
-done
+e2e_pods a1:2 a2:3 a3:4 c1:10 || { e2e_fail "cannot create the pods"; e2e_finish; }
 out_ns="cn${E2E_ID}out"
-e2e_netns "$out_ns" && e2e_veth "cn${E2E_ID}up" "$out_ns" eth0 02:00:00:00:00:0b ||
+{ e2e_netns "$out_ns" && e2e_veth "cn${E2E_ID}up" "$out_ns" eth0 02:00:00:00:00:0b; } ||
 	{ e2e_fail "cannot create the outside client"; e2e_finish; }
 ip -n "$out_ns" addr add 192.168.60.20/24 dev eth0
 ip netns exec "$out_ns" ethtool -K eth0 tx off >/dev/null
@@ -138,7 +135,7 @@ restart_during KILL
 e2e_log "kill -9 to forwarding again: ${RESTART_MS} ms"
 wait "$mgpid"
 sleep 1
-read -r n gap gaps <<<"$(survivors mg "$E2E_TMP/cl.mg.json" 10.244.0.10)"
+read -r n _ gaps <<<"$(survivors mg "$E2E_TMP/cl.mg.json" 10.244.0.10)"
 e2e_log "maglev ClusterIP across kill -9: $n of $STREAMS survive, gaps (ms): $gaps"
 e2e_assert_eq "maglev ClusterIP: every stream survives kill -9" "$STREAMS" "$n"
 e2e_assert_grep "services restored from the state directory" "restored from .*: 0 ports, 1 routes, 4 services" "$(e2e_dlog d)"
@@ -176,10 +173,10 @@ e2e_assert_grep "connections and affinity saved at the stop" "[1-9][0-9]* connec
 wait "$rrpid"
 wait "$nppid"
 sleep 1
-read -r n gap gaps <<<"$(survivors rr "$E2E_TMP/cl.rr.json" 10.244.0.10)"
+read -r n _ gaps <<<"$(survivors rr "$E2E_TMP/cl.rr.json" 10.244.0.10)"
 e2e_log "rr ClusterIP across kill -TERM: $n of $STREAMS survive, gaps (ms): $gaps"
 e2e_assert_eq "rr ClusterIP: every stream survives kill -TERM" "$STREAMS" "$n"
-read -r n gap gaps <<<"$(survivors np "$E2E_TMP/cl.np.json" 192.168.60.10)"
+read -r n _ gaps <<<"$(survivors np "$E2E_TMP/cl.np.json" 192.168.60.10)"
 e2e_log "NodePort (SNAT) across kill -TERM: $n of $STREAMS survive, gaps (ms): $gaps"
 e2e_assert_eq "NodePort from outside: every stream survives kill -TERM" "$STREAMS" "$n"
 e2e_assert_grep "connections restored before forwarding" "[1-9][0-9]* connections restored from" "$(e2e_dlog d)"

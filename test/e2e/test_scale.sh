@@ -22,6 +22,7 @@
 # The default is CI-sized (run.sh gives each script 240 s): 60 af_packet +
 # 20 vhost-user pods, 1,000 cycles. SCALE_AFP, SCALE_VHOST and SCALE_CYCLES
 # override each figure.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 TESTPMD=${TESTPMD:-dpdk-testpmd}
@@ -82,7 +83,7 @@ addr add $(pod_ip "$i")/24 dev eth0
 route add default via 10.244.0.1
 EOF
 done
-e2e_netns "sc$E2E_ID-up" && e2e_veth "sc${E2E_ID}up" "sc$E2E_ID-up" eth0 02:00:00:00:00:0b ||
+{ e2e_netns "sc$E2E_ID-up" && e2e_veth "sc${E2E_ID}up" "sc$E2E_ID-up" eth0 02:00:00:00:00:0b; } ||
 	{ e2e_fail "cannot create the uplink veth"; e2e_finish; }
 e2e_log "pods ready in $(($(date +%s) - t0)) s"
 
@@ -191,6 +192,7 @@ e2e_assert_eq "every vhost-user link is up once testpmd has joined" "$N_VHOST" "
 # pings FILE: one "NS DST" per line, in parallel; every pair must answer
 # (one retry: the first packet of a pair waits for two ARP resolutions).
 pings() {
+	# shellcheck disable=SC2016 # the script's $0 and $1 are sh -c's arguments
 	xargs -P 16 -L 1 sh -c '
 		ip netns exec "$0" ping -q -c 1 -W 2 "$1" >/dev/null 2>&1 ||
 		ip netns exec "$0" ping -q -c 2 -W 2 "$1" >/dev/null 2>&1 ||

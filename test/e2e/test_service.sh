@@ -21,34 +21,13 @@
 # without endpoint refuses at once; a pod reaches 8.8.8.8 (masquerade: ext
 # has no route back to pods); podswitchctl service list / conntrack
 # list|flush; clean exit.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init service
-CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
 EXT="pse2e$E2E_ID-ext"
 UP="pse2e${E2E_ID}up"
 
-SERVER='
-import http.server, socket, sys, threading
-name = sys.argv[1]
-def udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 5353))
-    while True:
-        d, a = s.recvfrom(2048)
-        s.sendto(name.encode(), a)
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        b = ("%s %s\n" % (name, self.client_address[0])).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def log_message(self, *a):
-        pass
-threading.Thread(target=udp, daemon=True).start()
-http.server.ThreadingHTTPServer((sys.argv[2], 8080), H).serve_forever()
-'
 UDP_CLIENT='
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -57,20 +36,14 @@ s.sendto(b"q", (sys.argv[1], int(sys.argv[2])))
 print(s.recvfrom(2048)[0].decode())
 '
 
-for p in p1:2 b1:3 b2:4 b3:5; do
-	e2e_pod "${p%%:*}" "10.244.0.${p#*:}" || { e2e_fail "pod ${p%%:*}"; e2e_finish; }
-	e2e_in "${p%%:*}" ethtool -K eth0 tx off >/dev/null
-done
-e2e_netns "$EXT" && e2e_veth "$UP" "$EXT" eth0 02:00:c0:a8:3c:32 ||
-	{ e2e_fail "ext namespace"; e2e_finish; }
-ip -n "$EXT" addr add 192.168.60.50/24 dev eth0
+e2e_pods p1:2 b1:3 b2:4 b3:5 || { e2e_fail "pods"; e2e_finish; }
+e2e_uplink_peer "$EXT" "$UP" || { e2e_fail "ext namespace"; e2e_finish; }
 ip -n "$EXT" addr add 8.8.8.8/32 dev lo
-ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
 
 for b in b1 b2 b3; do
-	e2e_bg ip netns exec "$(e2e_pod_ns $b)" python3 -c "$SERVER" "$b" 0.0.0.0
+	e2e_bg ip netns exec "$(e2e_pod_ns $b)" python3 "$E2E_ECHO" "$b"
 done
-e2e_bg ip netns exec "$EXT" python3 -c "$SERVER" ext 8.8.8.8
+e2e_bg ip netns exec "$EXT" python3 "$E2E_ECHO" ext --bind 8.8.8.8
 
 name="pse2e-svc-$E2E_ID"
 ports="[ $(e2e_port_json p1 pod af_packet "$(e2e_pod_if p1)" 10.244.0.2 "$(e2e_pod_mac p1)"),
@@ -141,7 +114,7 @@ done
 # rr: 30 connections, 10 each, client address kept.
 declare -A seen=()
 kept=0
-for i in $(seq 1 30); do
+for _ in $(seq 1 30); do
 	out=$(e2e_in p1 curl -s --max-time 3 http://10.96.0.10/)
 	seen[${out%% *}]=$((${seen[${out%% *}]:-0} + 1))
 	[ "${out#* }" = 10.244.0.2 ] && kept=$((kept + 1))

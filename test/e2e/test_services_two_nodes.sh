@@ -38,13 +38,13 @@
 # whose finished connection to it is in TIME_WAIT); UDP across nodes, and
 # a UDP flow moving when its endpoint goes; hairpin; masquerade; no
 # unexpected drops. The conntrack table filling up: test_conntrack_full.sh.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init services-two-nodes
 for t in python3 curl nginx; do
 	command -v "$t" >/dev/null || { e2e_fail "missing tool: $t"; e2e_finish; }
 done
-CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
 PY=python3
 
 MAC_A=02:00:00:00:00:0a
@@ -52,37 +52,11 @@ MAC_B=02:00:00:00:00:0b
 IP_A=192.168.60.10
 IP_B=192.168.60.11
 EXT_IP=192.168.60.1
-FAB=pse2e$E2E_ID-fab
-EXT=pse2e$E2E_ID-ext
-NSA=pse2e$E2E_ID-nA
-NSB=pse2e$E2E_ID-nB
 NAME_A=pse2e-$E2E_ID-a
 NAME_B=pse2e-$E2E_ID-b
 SOCK_A=$E2E_TMP/$NAME_A.sock
 SOCK_B=$E2E_TMP/$NAME_B.sock
 
-SERVER='
-import http.server, socket, sys, threading
-name = sys.argv[1]
-def udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 5353))
-    while True:
-        d, a = s.recvfrom(2048)
-        s.sendto(name.encode(), a)
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        b = ("%s %s\n" % (name, self.client_address[0])).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def log_message(self, *a):
-        pass
-threading.Thread(target=udp, daemon=True).start()
-http.server.ThreadingHTTPServer.request_queue_size = 128
-http.server.ThreadingHTTPServer((sys.argv[2], 8080), H).serve_forever()
-'
 # GET HOST PORT COUNT [SRC_IP FIRST_SRC_PORT]: COUNT connections, one body
 # line each ("ERR <why>" on failure); with a source port, each line starts
 # with it (connection i binds FIRST_SRC_PORT + i).
@@ -145,53 +119,17 @@ for i in range(int(sys.argv[3])):
 
 # ------------------------------------------------------------------ topology
 
-e2e_netns "$FAB" && e2e_netns "$EXT" && e2e_netns "$NSA" && e2e_netns "$NSB" ||
-	{ e2e_fail "namespaces"; e2e_finish; }
-ip -n "$FAB" link add br0 type bridge
-ip -n "$FAB" link set br0 up
-for n in A:$NSA B:$NSB; do
-	up="pse2e${E2E_ID}u${n%%:*}"
-	ip -n "${n#*:}" link add uplink numtxqueues 1 numrxqueues 1 type veth \
-		peer name "$up" netns "$FAB" numtxqueues 1 numrxqueues 1
-	ip -n "${n#*:}" link set uplink arp off up
-	ip -n "$FAB" link set "$up" master br0 up
-done
 # The outside client has no route to the pods: NodePorts and masquerade
 # must work without one.
-ip -n "$EXT" link add eth0 type veth peer name "pse2e${E2E_ID}x" netns "$FAB"
-ip -n "$FAB" link set "pse2e${E2E_ID}x" master br0 up
-ip -n "$EXT" addr add $EXT_IP/24 dev eth0
+e2e_two_node_fabric $EXT_IP || { e2e_fail "namespaces"; e2e_finish; }
 ip -n "$EXT" addr add 8.8.8.8/32 dev lo
-ip -n "$EXT" link set eth0 up
-ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
 
-# pod NAME IP NODE: a pod namespace with eth0, its peer "NAME" in the
-# node's namespace; IP's third byte picks the node's subnet.
-declare -a PODS_A=() PODS_B=()
-declare -A POD_IP=()
-pod() {
-	local name=$1 ip=$2 node=$3 ns="pse2e$E2E_ID-$1" nns gw
-	nns=$([ "$node" = A ] && echo "$NSA" || echo "$NSB")
-	gw=${ip%.*}.1
-	e2e_netns "$ns" || return 1
-	ip -n "$nns" link add "$name" numtxqueues 1 numrxqueues 1 type veth \
-		peer name eth0 netns "$ns" numtxqueues 1 numrxqueues 1 || return 1
-	ip -n "$ns" link set eth0 address "$(printf '02:00:0a:f4:%02x:%02x' \
-		"$(echo "$ip" | cut -d. -f3)" "${ip##*.}")"
-	ip -n "$ns" addr add "$ip/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" route add default via "$gw"
-	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
-	ip -n "$nns" link set "$name" arp off up
-	E2E_POD_NS[$name]=$ns
-	POD_IP[$name]=$ip
-	if [ "$node" = A ]; then PODS_A+=("$name"); else PODS_B+=("$name"); fi
-}
 ok=1
-pod c1 10.244.0.2 A && pod ing 10.244.0.8 A && pod c2 10.244.1.2 B || ok=0
+{ e2e_fabric_pod c1 10.244.0.2 A && e2e_fabric_pod ing 10.244.0.8 A &&
+  e2e_fabric_pod c2 10.244.1.2 B; } || ok=0
 for i in 1 2 3 4 5; do
-	pod "s$i" "10.244.0.$((i + 2))" A || ok=0
-	pod "s$((i + 5))" "10.244.1.$((i + 2))" B || ok=0
+	e2e_fabric_pod "s$i" "10.244.0.$((i + 2))" A || ok=0
+	e2e_fabric_pod "s$((i + 5))" "10.244.1.$((i + 2))" B || ok=0
 done
 [ $ok = 1 ] || { e2e_fail "pods"; e2e_finish; }
 
@@ -221,35 +159,22 @@ node_config() { # file name ip mac cidr gw peer_ip peer_cidr pods...
 EOF
 }
 node_config "$E2E_TMP/a.json" "$NAME_A" $IP_A $MAC_A 10.244.0.0/24 10.244.0.1 \
-	$IP_B 10.244.1.0/24 "${PODS_A[@]}"
+	$IP_B 10.244.1.0/24 "${E2E_PODS_A[@]}"
 node_config "$E2E_TMP/b.json" "$NAME_B" $IP_B $MAC_B 10.244.1.0/24 10.244.1.1 \
-	$IP_A 10.244.0.0/24 "${PODS_B[@]}"
+	$IP_A 10.244.0.0/24 "${E2E_PODS_B[@]}"
 
-PODSWITCH_REAL=$PODSWITCH
-for n in A:$NSA B:$NSB; do
-	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "${n#*:}" "$PODSWITCH_REAL" \
-		>"$E2E_TMP/bin/podswitch-${n%%:*}"
-	chmod +x "$E2E_TMP/bin/podswitch-${n%%:*}"
-done
-PODSWITCH=$E2E_TMP/bin/podswitch-A
-e2e_start A "$E2E_TMP/a.json"
-PODSWITCH=$E2E_TMP/bin/podswitch-B
-e2e_start B "$E2E_TMP/b.json"
-PODSWITCH=$PODSWITCH_REAL
-e2e_wait_running A 30 && e2e_wait_running B 30 || e2e_finish
-for n in A:$NSA:$IP_A B:$NSB:$IP_B; do
-	IFS=: read -r _ ns ip <<<"$n"
-	ip -n "$ns" addr add "$ip/24" dev pshost
-	ip -n "$ns" link set pshost up
-	ip -n "$ns" route add 10.244.0.0/16 dev pshost
-done
+e2e_start_in "$NSA" A "$E2E_TMP/a.json"
+e2e_start_in "$NSB" B "$E2E_TMP/b.json"
+{ e2e_wait_running A 30 && e2e_wait_running B 30; } || e2e_finish
+{ e2e_host_port "$NSA" $IP_A && e2e_host_port "$NSB" $IP_B; } ||
+	e2e_log "host ports: not all set up"
 
 # ------------------------------------------------------------------ servers
 
 for i in $(seq 1 10); do
-	e2e_bg ip netns exec "$(e2e_pod_ns "s$i")" $PY -c "$SERVER" "s$i" 0.0.0.0
+	e2e_bg ip netns exec "$(e2e_pod_ns "s$i")" $PY "$E2E_ECHO" "s$i"
 done
-e2e_bg ip netns exec "$EXT" $PY -c "$SERVER" ext 8.8.8.8
+e2e_bg ip netns exec "$EXT" $PY "$E2E_ECHO" ext --bind 8.8.8.8
 
 # nginx: one process (no master/worker pair to leave behind when the test
 # is killed), everything in the test's directory. nginx_run NS NAME BODY:
@@ -274,6 +199,7 @@ EOF
 }
 # The ingress pod: to the backend service by its ClusterIP; the header
 # says where the request came from (the node it entered through, SNAT).
+# shellcheck disable=SC2016 # $remote_addr is nginx's
 nginx_run "$(e2e_pod_ns ing)" ingress '
     server {
         listen 80;
@@ -314,7 +240,7 @@ slice() {
 	for p in "$@"; do
 		ready=true
 		[ "${p#!}" != "$p" ] && ready=false
-		ip=${POD_IP[${p#!}]}
+		ip=${E2E_POD_IP[${p#!}]}
 		eps="$eps${eps:+, }{ \"addresses\": [ \"$ip\" ], \"nodeName\": \"$(node_of "$ip")\",
 		  \"conditions\": { \"ready\": $ready } }"
 	done
@@ -360,7 +286,7 @@ wait_up() {
 up=1
 for i in $(seq 1 10); do
 	cl=$([ "$i" -le 5 ] && echo c2 || echo c1)
-	wait_up "$(e2e_pod_ns "$cl")" "${POD_IP[s$i]}" 8080 "s$i" || up=0
+	wait_up "$(e2e_pod_ns "$cl")" "${E2E_POD_IP[s$i]}" 8080 "s$i" || up=0
 done
 if [ $up = 1 ]; then
 	e2e_ok "the 10 servers answer across nodes"
@@ -563,11 +489,13 @@ e2e_assert_eq "masquerade: c1 (node A) reaches 8.8.8.8 as node A's IP" "ext $IP_
 e2e_check "masquerade: c2 pings 8.8.8.8" e2e_in c2 ping -c 3 -i 0.2 -W 1 8.8.8.8
 
 for d in A B; do
+	e2e_stats "$d" "$E2E_TMP/$d.stats.json" ||
+		e2e_log "GET /v1/stats of node $d failed"
 	e2e_stop "$d"
 	e2e_assert_eq "node $d exits 0 on SIGTERM" 0 "${E2E_DRC[$d]}"
 	# invalid: the last ACKs of connections closed when the maglev
 	# check flushed conntrack
-	e2e_check_no_drops "$(e2e_dlog "$d")" \
+	e2e_check_no_drops "$E2E_TMP/$d.stats.json" \
 		'^(eth_input +not_for_us|arp +reply_consumed|service_lb +invalid) '
 done
 e2e_finish

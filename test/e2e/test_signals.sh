@@ -15,6 +15,7 @@
 #      build exists (build-san, as test/run-all.sh makes it), that daemon
 #      is the sanitized one: at SIGTERM it must exit 0 with no report
 #      (LeakSanitizer included).
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init signals
@@ -29,6 +30,7 @@ sock="$E2E_TMP/$name.sock"
 e2e_config "$cfg" "$name" "$(e2e_eal_nohuge "$name")" "$ports"
 
 # api_ok: GET /v1/status on the socket answers 200.
+# shellcheck disable=SC2317 # run through e2e_check
 api_ok() {
 	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
 		--unix-socket "$sock" http://podswitch/v1/status)" = 200 ]

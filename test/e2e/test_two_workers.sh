@@ -29,6 +29,7 @@
 # In both: pings, 20 HTTP requests and a 4 MB download per path, all
 # answers from the right address (the VIP, the node IP for NodePort), no
 # conntrack "invalid" drop.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init two-workers

@@ -25,6 +25,7 @@
 # counters in /v1/stats and /metrics; services across the overlay: a
 # ClusterIP on A whose endpoints are b1 (podswitch B) and l1 (Linux node)
 # answers a1 from both, and one on B whose endpoint is a1 answers b1.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 e2e_init vxlan
@@ -42,7 +43,7 @@ NSA=pse2e$E2E_ID-nA
 NSB=pse2e$E2E_ID-nB
 NSL=pse2e$E2E_ID-nL
 
-e2e_netns "$R" && e2e_netns "$NSA" && e2e_netns "$NSB" && e2e_netns "$NSL" ||
+{ e2e_netns "$R" && e2e_netns "$NSA" && e2e_netns "$NSB" && e2e_netns "$NSL"; } ||
 	{ e2e_fail "namespaces"; e2e_finish; }
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
 # The fabric cannot carry pod IPs: the router drops them.
@@ -55,8 +56,8 @@ link() {
 	ip -n "$R" link set "$3" up
 	ip netns exec "$R" ethtool -K "$3" tx off >/dev/null
 }
-link "$NSA" uplink rA 192.168.60.1/24 && link "$NSB" uplink rB 192.168.61.1/24 &&
-link "$NSL" eth0 rL 192.168.62.1/24 || { e2e_fail "links"; e2e_finish; }
+{ link "$NSA" uplink rA 192.168.60.1/24 && link "$NSB" uplink rB 192.168.61.1/24 &&
+  link "$NSL" eth0 rL 192.168.62.1/24; } || { e2e_fail "links"; e2e_finish; }
 # podswitch owns its uplink: the node kernel stays out of ARP there.
 ip -n "$NSA" link set uplink arp off up
 ip -n "$NSB" link set uplink arp off up
@@ -79,13 +80,14 @@ pod() {
 	E2E_POD_NS[$name]=$ns
 }
 # a2 keeps MTU 1500 to meet the tunnel MTU the hard way.
-pod a1 10.244.0.2 10.244.0.1 "$NSA" && pod a2 10.244.0.3 10.244.0.1 "$NSA" 1500 &&
-pod b1 10.244.1.2 10.244.1.1 "$NSB" && pod l1 10.244.2.2 10.244.2.1 "$NSL" ||
+{ pod a1 10.244.0.2 10.244.0.1 "$NSA" && pod a2 10.244.0.3 10.244.0.1 "$NSA" 1500 &&
+  pod b1 10.244.1.2 10.244.1.1 "$NSB" && pod l1 10.244.2.2 10.244.2.1 "$NSL"; } ||
 	{ e2e_fail "pods"; e2e_finish; }
 for p in a1 a2; do ip -n "$NSA" link set "$p" arp off up; done
 ip -n "$NSB" link set b1 arp off up
 
 # The Linux node, as flannel's vxlan backend sets it up.
+# shellcheck disable=SC2317 # run through e2e_check
 linux_node() {
 	local n="ip -n $NSL"
 	$n addr add 192.168.62.12/24 dev eth0 && $n link set eth0 up &&
@@ -93,16 +95,16 @@ linux_node() {
 	$n route add default via 192.168.62.1 &&
 	ip netns exec "$NSL" sysctl -qw net.ipv4.ip_forward=1 &&
 	$n addr add 10.244.2.1/24 dev l1 && $n link set l1 up &&
-	$n link add flannel.1 type vxlan id $VNI local 192.168.62.12 dev eth0 \
+	$n link add flannel.1 type vxlan id "$VNI" local 192.168.62.12 dev eth0 \
 		dstport 4789 nolearning &&
-	$n link set flannel.1 address $VTEP_L mtu 1450 up &&
+	$n link set flannel.1 address "$VTEP_L" mtu 1450 up &&
 	$n addr add 10.244.2.0/32 dev flannel.1 &&
 	$n route add 10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink &&
-	$n neigh add 10.244.0.0 lladdr $MAC_A dev flannel.1 nud permanent &&
-	ip netns exec "$NSL" bridge fdb append $MAC_A dev flannel.1 dst 192.168.60.10 self permanent &&
+	$n neigh add 10.244.0.0 lladdr "$MAC_A" dev flannel.1 nud permanent &&
+	ip netns exec "$NSL" bridge fdb append "$MAC_A" dev flannel.1 dst 192.168.60.10 self permanent &&
 	$n route add 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink &&
-	$n neigh add 10.244.1.0 lladdr $MAC_B dev flannel.1 nud permanent &&
-	ip netns exec "$NSL" bridge fdb append $MAC_B dev flannel.1 dst 192.168.61.11 self permanent
+	$n neigh add 10.244.1.0 lladdr "$MAC_B" dev flannel.1 nud permanent &&
+	ip netns exec "$NSL" bridge fdb append "$MAC_B" dev flannel.1 dst 192.168.61.11 self permanent
 }
 e2e_check "Linux node L: flannel.1 vxlan device, routes, neighbors, FDB" linux_node
 
@@ -141,18 +143,9 @@ node_config "$E2E_TMP/b.json" "$NAME_B" 192.168.61.11/24 $MAC_B 10.244.1.0/24 10
 	192.168.61.1 "$(tunnel 10.244.0.0/24 192.168.60.10 $MAC_A), $(tunnel 10.244.2.0/24 192.168.62.12 $VTEP_L)" \
 	"$(podport b1)"
 
-PODSWITCH_REAL=$PODSWITCH
-for n in A:$NSA B:$NSB; do
-	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "${n#*:}" "$PODSWITCH_REAL" \
-		>"$E2E_TMP/bin/podswitch-${n%%:*}"
-	chmod +x "$E2E_TMP/bin/podswitch-${n%%:*}"
-done
-PODSWITCH=$E2E_TMP/bin/podswitch-A
-e2e_start A "$E2E_TMP/a.json"
-PODSWITCH=$E2E_TMP/bin/podswitch-B
-e2e_start B "$E2E_TMP/b.json"
-PODSWITCH=$PODSWITCH_REAL
-e2e_wait_running A && e2e_wait_running B || e2e_finish
+e2e_start_in "$NSA" A "$E2E_TMP/a.json"
+e2e_start_in "$NSB" B "$E2E_TMP/b.json"
+{ e2e_wait_running A && e2e_wait_running B; } || e2e_finish
 
 e2e_check "the router cannot route pod IPs" \
 	bash -c "! ip netns exec $R ping -c 1 -W 1 10.244.1.2"
@@ -164,6 +157,7 @@ echo "hello from a1" >"$E2E_TMP/www/a1.html"
 e2e_bg ip netns exec "$(e2e_pod_ns b1)" $PY -m http.server 8080 --bind 10.244.1.2 --directory "$E2E_TMP/www"
 e2e_bg ip netns exec "$(e2e_pod_ns l1)" $PY -m http.server 8080 --bind 10.244.2.2 --directory "$E2E_TMP/www"
 e2e_bg ip netns exec "$(e2e_pod_ns a1)" $PY -m http.server 8080 --bind 10.244.0.2 --directory "$E2E_TMP/www"
+# shellcheck disable=SC2317 # run through e2e_check
 listening() { # POD: the pod's server accepts connections (python starts slowly)
 	local _i
 	for _i in $(seq 1 100); do
@@ -176,6 +170,7 @@ for p in a1 b1 l1; do
 	e2e_check "$p serves HTTP" listening $p
 done
 
+# shellcheck disable=SC2317 # run through e2e_check
 ping_ok() {
 	"$@" >/dev/null 2>&1 || true	# warm-up: ARP for the router, pods
 	local out
@@ -208,8 +203,8 @@ e2e_check "l1 downloads 3 MB from a1 intact" bash -c \
 # Tunnel MTU: 1450 bytes with DF pass; from a pod with MTU 1500, 1451
 # bytes with DF get fragmentation needed quoting mtu 1450.
 e2e_check "1450-byte packet with DF crosses to l1" \
-	e2e_in a1 ping -c 2 -i 0.2 -W 1 -M do -s 1422 10.244.2.2
-out=$(e2e_in a2 ping -c 2 -i 0.3 -W 1 -M do -s 1423 10.244.2.2 2>&1)
+	e2e_in a1 ping -c 2 -i 0.2 -W 1 -M "do" -s 1422 10.244.2.2
+out=$(e2e_in a2 ping -c 2 -i 0.3 -W 1 -M "do" -s 1423 10.244.2.2 2>&1)
 e2e_assert_grep "1451 bytes with DF: fragmentation needed, mtu 1450" \
 	'Frag needed and DF set \(mtu = 1450\)|mtu ?= ?1450' <(echo "$out")
 
@@ -254,6 +249,7 @@ svc_list() { # VIP ENDPOINT...
     "endpoints": [ $eps ] } ] }
 EOF3
 }
+# shellcheck disable=SC2317 # run through e2e_check
 apply_on() { # SOCK FILE
 	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$1" -X POST \
 		--data-binary @"$2" http://x/v1/apply)" = 200 ]
@@ -265,7 +261,7 @@ e2e_check "A: service 10.96.0.60 -> b1 (node B), l1 (Linux node) applied" \
 e2e_check "B: service 10.96.0.61 -> a1 (node A) applied" \
 	apply_on "$E2E_TMP/$NAME_B.sock" "$E2E_TMP/svc-b.json"
 ok=0
-for i in 1 2 3 4 5 6; do
+for _ in 1 2 3 4 5 6; do
 	curl_ok a1 http://10.96.0.60/a1.html "hello from a1" && ok=$((ok + 1))
 done
 e2e_assert_eq "a1 -> ClusterIP 10.96.0.60 over the overlay: 6 of 6 answered" 6 "$ok"

@@ -12,21 +12,12 @@
 
 #define NODE_MAC "02:00:00:00:00:0a"
 
-struct ps_dataplane fuzz_dp;
 struct ps_rest *fuzz_rest;
 char fuzz_api_path[100];
-static struct ps_config cfg;
 static char tmp_dir[64];
 
 const char *const fuzz_rx_ring[FUZZ_NB_PORTS] = {
 	"p1_rx", "p2_rx", "p3_rx", "up_rx", "host_rx" };
-const char *const fuzz_tx_ring[FUZZ_NB_PORTS] = {
-	"p1_tx", "p2_tx", "p3_tx", "up_tx", "host_tx" };
-
-#define RING_PORT(name, role, extra)					\
-	"{ \"name\": \"" name "\", \"role\": \"" role "\", \"driver\": \"ring\"," \
-	"  \"args\": { \"rx_ring\": \"" name "_rx\", \"tx_ring\": \"" name "_tx\" }" \
-	extra " }"
 
 static const char config_head[] =
 	"{ \"node\": { \"name\": \"fz\", \"ip\": \"192.168.60.10/24\","
@@ -35,11 +26,11 @@ static const char config_head[] =
 	"  \"service_cidr\": \"10.96.0.0/12\" },"
 	"  \"overlay\": { \"mode\": \"vxlan\", \"vni\": 42 },"
 	"  \"ports\": ["
-	RING_PORT("p1", "pod", ", \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"02:00:0a:f4:00:02\" }") ","
-	RING_PORT("p2", "pod", ", \"pod\": { \"ip\": \"10.244.0.3\", \"mac\": \"02:00:0a:f4:00:03\" }") ","
-	RING_PORT("p3", "pod", "") ","
-	RING_PORT("up", "uplink", "") ","
-	RING_PORT("host", "host", "") " ],"
+	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", "02:00:0a:f4:00:02")) ","
+	PS_RING_PORT("p2", "pod", PS_POD("10.244.0.3", "02:00:0a:f4:00:03")) ","
+	PS_RING_PORT("p3", "pod", "") ","
+	PS_RING_PORT("up", "uplink", "") ","
+	PS_RING_PORT("host", "host", "") " ],"
 	"  \"routes\": ["
 	"    { \"dst\": \"10.244.1.0/24\", \"gateway\": \"192.168.60.11\" },"
 	"    { \"dst\": \"10.244.2.0/24\", \"encap\": { \"type\": \"vxlan\","
@@ -100,32 +91,14 @@ static const char services[] =
 	      EP("10.244.3.9", "d", "true"))
 	"]}";
 
-static int
-apply_services(void)
-{
-	struct ps_errors errs = { 0 };
-	struct ps_k8s_doc doc;
-	int rc;
-
-	rc = ps_k8s_parse(services, strlen(services), &doc, &errs);
-	if (rc == 0) {
-		rc = ps_svc_apply(fuzz_dp.svcs, &doc, &errs);
-		ps_k8s_doc_free(&doc);
-	}
-	ps_errors_print(&errs, stderr);
-	ps_errors_free(&errs);
-	return rc;
-}
-
 /* At exit, before EAL's cleanup (registered earlier, so run later):
  * everything freed, so that LeakSanitizer reports only real leaks. */
 static void
 fuzz_dp_stop(void)
 {
-	fuzz_dp_drain();
 	ps_rest_free(fuzz_rest);
 	fuzz_rest = NULL;
-	ps_test_dp_stop(&fuzz_dp, &cfg);
+	ps_test_node_stop();
 	ps_profiles_free();
 	if (tmp_dir[0] != '\0')
 		rmdir(tmp_dir);
@@ -137,7 +110,7 @@ fuzz_dp_start(const char *prog, bool api)
 	char *config;
 	size_t len;
 
-	if (ps_test_eal_init(prog) < 0 || ps_test_load_profiles() < 0)
+	if (ps_test_eal_profiles_init(prog) < 0)
 		return -1;
 	if (api) {
 		snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/ps-fuzz-XXXXXX");
@@ -154,28 +127,18 @@ fuzz_dp_start(const char *prog, bool api)
 			 config_head, fuzz_api_path);
 	else
 		snprintf(config, len, "%s }", config_head);
-	if (ps_test_dp_start(config, &fuzz_dp, &cfg) != 0) {
+	if (ps_test_node_start(config, 1) != 0) {
 		free(config);
 		return -1;
 	}
 	free(config);
 	atexit(fuzz_dp_stop);
-	if (apply_services() != 0)
+	if (ps_test_node_apply(services) != 0)
 		return -1;
 	if (api) {
-		fuzz_rest = ps_rest_create(&fuzz_dp);
+		fuzz_rest = ps_rest_create(&ps_test_node.dp);
 		if (fuzz_rest == NULL)
 			return -1;
 	}
 	return 0;
-}
-
-unsigned int
-fuzz_dp_drain(void)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < FUZZ_NB_PORTS; i++)
-		n += ps_test_drain(fuzz_tx_ring[i]);
-	return n;
 }

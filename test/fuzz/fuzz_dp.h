@@ -16,15 +16,12 @@
 
 #define FUZZ_NB_PORTS 5
 
-extern struct ps_dataplane fuzz_dp;
 extern struct ps_rest *fuzz_rest;		/* NULL without api */
 extern const char *const fuzz_rx_ring[FUZZ_NB_PORTS];
-extern const char *const fuzz_tx_ring[FUZZ_NB_PORTS];
 extern char fuzz_api_path[100];
 
-/* Start EAL (prog: argv[0]) and the dataplane. Returns 0 or -1. */
+/* Start EAL (prog: argv[0]) and the dataplane, the harness's node under
+ * test (ps_test_node of test_common.h). Returns 0 or -1. */
 int fuzz_dp_start(const char *prog, bool api);
-/* Free every frame waiting on a tx ring; returns how many. */
-unsigned int fuzz_dp_drain(void);
 
 #endif

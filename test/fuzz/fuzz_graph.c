@@ -21,6 +21,7 @@
 /* walks after the frame's for what the management pass sends itself */
 #define SETTLE_ROUNDS 16
 
+static struct ps_dataplane *const dp = &ps_test_node.dp;
 static unsigned int pool_base;
 
 static uint64_t
@@ -28,7 +29,7 @@ neigh_holding(void)
 {
 	struct ps_neigh_stats st;
 
-	ps_neigh_stats(fuzz_dp.neighbors, &st);
+	ps_neigh_stats(dp->neighbors, &st);
 	return st.held - st.released - st.unreachable;
 }
 
@@ -38,7 +39,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	if (fuzz_dp_start((*argv)[0], false) < 0)
 		return -1;
-	pool_base = rte_mempool_in_use_count(fuzz_dp.pool);
+	pool_base = rte_mempool_in_use_count(dp->pool);
 	return 0;
 }
 
@@ -52,18 +53,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	port = data[0] % FUZZ_NB_PORTS;
 	len = RTE_MIN(size - 1, (size_t)RTE_MBUF_DEFAULT_DATAROOM);
-	if (ps_test_inject(&fuzz_dp, fuzz_rx_ring[port], data + 1, len) != 0)
+	if (ps_test_inject(dp, fuzz_rx_ring[port], data + 1, len) != 0)
 		return 0;
-	ps_test_dp_run(&fuzz_dp, 3);
+	ps_test_dp_run(dp, 3);
 	/* The last management pass may have queued a packet of its own (an
 	 * ARP request, an ICMP error for a held packet) for the next walk:
 	 * walk until nothing is in flight. A leaked mbuf never comes back. */
 	for (round = 0; round < SETTLE_ROUNDS; round++) {
-		fuzz_dp_drain();
-		in_use = rte_mempool_in_use_count(fuzz_dp.pool);
+		ps_test_node_drain();
+		in_use = rte_mempool_in_use_count(dp->pool);
 		if (in_use == pool_base + neigh_holding())
 			break;
-		ps_test_dp_run(&fuzz_dp, 1);
+		ps_test_dp_run(dp, 1);
 	}
 	FUZZ_CHECK(in_use == pool_base + neigh_holding(),
 		   "%u mbufs in use, expected %u + %u held for ARP\n", in_use,

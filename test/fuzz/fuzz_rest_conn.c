@@ -55,7 +55,7 @@ static void
 serve(void)
 {
 	ps_rest_poll(fuzz_rest, 0);
-	ps_test_dp_run(&fuzz_dp, 1);
+	ps_test_dp_run(&ps_test_node.dp, 1);
 }
 
 int

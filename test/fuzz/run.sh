@@ -87,7 +87,7 @@ for h in "${all[@]}"; do
 	graph) maxlen=9216 ;;
 	*) maxlen=16384 ;;
 	esac
-	args=("-max_len=$maxlen" -timeout=20 -rss_limit_mb=8192 -print_final_stats=1
+	args=(-max_len="$maxlen" -timeout=20 -rss_limit_mb=8192 -print_final_stats=1
 	      -artifact_prefix="$art/")
 	[ "$secs" -gt 0 ] && args+=(-max_total_time="$secs")
 	[ "$runs" -ge 0 ] && args+=(-runs="$runs")

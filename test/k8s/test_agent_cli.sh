@@ -70,7 +70,11 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 users: [{name: u, user: {token: abc}}]
 $good_cluster")" --healthz-bind-address nowhere
 expect 0 "" --help
-"$AGENT" --help | grep -q "^usage: podswitch-agent" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "  FAIL --help: no usage on stdout"; }
+if "$AGENT" --help | grep -q "^usage: podswitch-agent"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); echo "  FAIL --help: no usage on stdout"
+fi
 
 echo "agent-cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -83,24 +83,42 @@ names() { psget /v1/services | python3 -c 'import json,sys; print(" ".join(sorte
 has() { [ "$(names)" = "$1" ]; }
 routes() { psget /v1/routes | python3 -c 'import json,sys; print(" ".join(sorted(r["dst"] for r in json.load(sys.stdin) if r["protocol"] != "kernel")))'; }
 routes_are() { [ "$(routes)" = "$1" ]; }
-until_ok 10 has good && ok "a malformed Service is left out, the good one programmed" ||
+if until_ok 10 has good; then
+	ok "a malformed Service is left out, the good one programmed"
+else
 	bad "services: $(names)"
-grep -q 'Service default/bad left out' "$tmp/agent.log" && ok "the agent names the object it left out" ||
+fi
+if grep -q 'Service default/bad left out' "$tmp/agent.log"; then
+	ok "the agent names the object it left out"
+else
 	bad "no WARN naming default/bad"
+fi
 k PUT /_test/objects "$(svc bad2 10.96.0.13 80 FOO)" >/dev/null
 k PUT /_test/objects "$(svc later 10.96.0.12 80 TCP)" >/dev/null
-until_ok 10 has "good later" && ok "after another malformed one, a good change still goes through" ||
+if until_ok 10 has "good later"; then
+	ok "after another malformed one, a good change still goes through"
+else
 	bad "services: $(names)"
-until_ok 10 routes_are "10.1.0.0/16 10.244.5.0/24" &&
-	ok "route to the Node's pod CIDR set, the operator's kept" || bad "routes: $(routes)"
+fi
+if until_ok 10 routes_are "10.1.0.0/16 10.244.5.0/24"; then
+	ok "route to the Node's pod CIDR set, the operator's kept"
+else
+	bad "routes: $(routes)"
+fi
 k DELETE /_test/objects/nodes/-/other >/dev/null
-until_ok 10 routes_are "10.1.0.0/16" &&
-	ok "Node deleted: its route leaves, the operator's stays (no cluster_cidr)" || bad "routes: $(routes)"
+if until_ok 10 routes_are "10.1.0.0/16"; then
+	ok "Node deleted: its route leaves, the operator's stays (no cluster_cidr)"
+else
+	bad "routes: $(routes)"
+fi
 kill "$DPID"
 wait "$DPID" 2>/dev/null
 rm -f "$tmp/api.sock"
 daemon || bad "daemon did not restart"
-until_ok 15 has "good later" && ok "daemon restarted: the agent puts its services back" ||
+if until_ok 15 has "good later"; then
+	ok "daemon restarted: the agent puts its services back"
+else
 	bad "after the daemon's restart: $(names)"
+fi
 echo "agent-daemon: $pass passed, $fail failed"
 [ $fail -eq 0 ]

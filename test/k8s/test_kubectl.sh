@@ -59,10 +59,17 @@ EOP
 done
 export KUBECONFIG=$tmp/kubeconfig-token
 out=$(timeout 30 "$KUBECTL" get services -A --chunk-size=1 -o name 2>&1 | sort | tr '\n' ' ')
-[ "$out" = "service/dns service/web " ] && ok "kubectl pages through a list (--chunk-size=1)" ||
+if [ "$out" = "service/dns service/web " ]; then
+	ok "kubectl pages through a list (--chunk-size=1)"
+else
 	bad "kubectl --chunk-size=1: $out"
+fi
 out=$(timeout 30 "$KUBECTL" get nodes -o jsonpath='{.items[0].spec.podCIDR}' 2>&1)
-[ "$out" = 10.244.1.0/24 ] && ok "kubectl get nodes -o jsonpath" || bad "jsonpath: $out"
+if [ "$out" = 10.244.1.0/24 ]; then
+	ok "kubectl get nodes -o jsonpath"
+else
+	bad "jsonpath: $out"
+fi
 
 timeout 8 "$KUBECTL" get services -A --watch >"$tmp/watch.out" 2>&1 &
 w=$!
@@ -85,14 +92,24 @@ tok=$(k GET '/api/v1/services?limit=1' | python3 -c 'import json,sys; print(json
 k POST /_test/expire >/dev/null
 code=$(curl -s -o "$tmp/410.json" -w '%{http_code}' --cacert "$tmp/ca.pem" \
 	-H "Authorization: Bearer $(cat "$tmp/token")" "https://127.0.0.1:$port/api/v1/services?limit=1&continue=$tok")
-[ "$code" = 410 ] && grep -q '"reason":"Expired"' "$tmp/410.json" && ok "expired continue token: 410 Expired" ||
+if [ "$code" = 410 ] && grep -q '"reason":"Expired"' "$tmp/410.json"; then
+	ok "expired continue token: 410 Expired"
+else
 	bad "expired continue token: $code $(cat "$tmp/410.json")"
+fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$tmp/ca.pem" "https://127.0.0.1:$port/api/v1/services")
-[ "$code" = 401 ] && ok "no credentials: 401" || bad "no credentials: $code"
+if [ "$code" = 401 ]; then
+	ok "no credentials: 401"
+else
+	bad "no credentials: $code"
+fi
 out=$(KUBECONFIG=/dev/null timeout 10 "$KUBECTL" --server "https://127.0.0.1:$port" \
 	--certificate-authority "$tmp/ca.pem" --token wrong get services 2>&1)
-echo "$out" | grep -qi 'unauthorized\|must be logged in' && ok "kubectl with a wrong token is refused" ||
+if echo "$out" | grep -qi 'unauthorized\|must be logged in'; then
+	ok "kubectl with a wrong token is refused"
+else
 	bad "wrong token: $out"
+fi
 
 echo "k8s-apiserver-kubectl: $pass passed, $fail failed"
 [ $fail -eq 0 ]

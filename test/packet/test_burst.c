@@ -32,11 +32,8 @@ struct burst_case {
 	unsigned int burst;	/* frames each pod sends in one walk */
 };
 
-static struct ps_dataplane dp;
-static struct ps_config cfg;
+static struct ps_dataplane *const dp = &ps_test_node.dp;
 static struct burst_case cur;
-static unsigned int pool_base;
-static bool setup_failed;
 
 static void
 pod_mac(char *buf, size_t len, unsigned int i)
@@ -88,19 +85,6 @@ config_text(char *buf, size_t len, const struct burst_case *c)
 	return off < len ? 0 : -1;
 }
 
-static void
-drain_all(void)
-{
-	char r[32];
-	unsigned int i;
-
-	for (i = 0; i < cur.pods; i++) {
-		ring_name(r, sizeof(r), i, "tx");
-		ps_test_drain(r);
-	}
-	ps_test_drain("bup_tx");
-}
-
 static int
 start(unsigned int pods, unsigned int burst)
 {
@@ -108,15 +92,11 @@ start(unsigned int pods, unsigned int burst)
 
 	cur.pods = pods;
 	cur.burst = burst;
-	if (config_text(text, sizeof(text), &cur) != 0 ||
-	    ps_test_dp_start(text, &dp, &cfg) != 0) {
-		fprintf(stderr, "cannot start the dataplane\n");
-		setup_failed = true;
+	if (config_text(text, sizeof(text), &cur) != 0) {
+		fprintf(stderr, "configuration too long\n");
 		return -1;
 	}
-	drain_all();
-	pool_base = rte_mempool_in_use_count(dp.pool);
-	return 0;
+	return ps_test_node_start(text, 2);
 }
 
 static int
@@ -131,13 +111,6 @@ setup_burst256(void)
 	return start(2, 256);
 }
 
-static int
-teardown(void)
-{
-	ps_test_dp_stop(&dp, &cfg);
-	return 0;
-}
-
 /* Packets counted by every drop node, and frames ports could not send. */
 static uint64_t
 dropped_total(void)
@@ -150,9 +123,9 @@ dropped_total(void)
 	for (i = 0; n > 0 && i < (unsigned int)n; i++)
 		if (strstr(st[i].name, PS_DROP_INFIX) != NULL)
 			sum += st[i].objs;
-	for (i = 0; i < dp.nb_ports; i++)
-		for (w = 0; w < dp.nb_workers; w++)
-			sum += ps_ports[dp.port_ids[i]].sw[w].tx_dropped;
+	for (i = 0; i < dp->nb_ports; i++)
+		for (w = 0; w < dp->nb_workers; w++)
+			sum += ps_ports[dp->port_ids[i]].sw[w].tx_dropped;
 	return sum;
 }
 
@@ -190,18 +163,18 @@ run_case(bool routed)
 	unsigned int i, k, got_total = 0;
 	char r[32];
 
-	CU_ASSERT_FATAL(!setup_failed);
+	CU_ASSERT_FATAL(ps_test_node.up);
 	for (i = 0; i < cur.pods; i++) {
 		ring_name(r, sizeof(r), i, "rx");
 		for (k = 0; k < cur.burst; k++) {
 			uint8_t f[128];
 			size_t len = build(f, i, (i + 1) % cur.pods, k, routed);
 
-			CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, r, f, len), 0);
+			CU_ASSERT_EQUAL_FATAL(ps_test_inject(dp, r, f, len), 0);
 		}
 	}
 	/* one walk takes every burst; the second finds nothing */
-	ps_test_dp_run(&dp, 2);
+	ps_test_node_run();
 
 	for (i = 0; i < cur.pods; i++) {
 		unsigned int src = (i + cur.pods - 1) % cur.pods, n;
@@ -240,8 +213,7 @@ run_case(bool routed)
 	CU_ASSERT_EQUAL(got_total + drops, cur.pods * cur.burst);
 	CU_ASSERT_EQUAL(drops, 0);
 	CU_ASSERT_EQUAL(ps_test_drain("bup_tx"), 0);
-	drain_all();
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
+	ps_test_node_expect_no_leak();
 }
 
 static void
@@ -256,23 +228,13 @@ test_routed(void)
 	run_case(true);
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct ps_test tests[] = {
+	{ "bridged", test_bridged },
+	{ "routed", test_routed },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("64 pod ports x burst 32 in one walk", setup_many,
-			 teardown);
-	CU_add_test(s, "bridged", test_bridged);
-	CU_add_test(s, "routed", test_routed);
-	s = CU_add_suite("2 pod ports x burst 256 in one walk",
-			 setup_burst256, teardown);
-	CU_add_test(s, "bridged", test_bridged);
-	CU_add_test(s, "routed", test_routed);
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_profiles_init,
+	     PS_SUITE("64 pod ports x burst 32 in one walk", setup_many,
+		      ps_test_node_stop, tests),
+	     PS_SUITE("2 pod ports x burst 256 in one walk", setup_burst256,
+		      ps_test_node_stop, tests))

@@ -42,61 +42,31 @@ static const char *const config =
 	"  \"gateway_ip\": \"10.244.0.1\" },"
 	"  \"hotplug\": { \"max_ports\": 2 },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	PS_RING_PORT("p1", "pod", "") ","
+	PS_RING_PORT("p2", "pod", "") ","
+	PS_RING_PORT("up", "uplink", "") " ],"
 	"  \"neighbors\": [ { \"ip\": \"192.168.60.1\", \"mac\": \"" ROUTER_MAC "\","
 	"    \"dev\": \"up\" } ],"
 	"  \"routes\": [ { \"dst\": \"0.0.0.0/0\", \"gateway\": \"192.168.60.1\" } ] }";
 
 static const char *const hot_port =
-	"{ \"name\": \"hot\", \"role\": \"pod\", \"driver\": \"ring\","
-	"  \"args\": { \"rx_ring\": \"hot_rx\", \"tx_ring\": \"hot_tx\" },"
-	"  \"pod\": { \"ip\": \"" HOT_IP "\", \"mac\": \"" HOT_MAC "\" } }";
+	PS_RING_PORT("hot", "pod", PS_POD(HOT_IP, HOT_MAC));
 
-static struct ps_dataplane dp;
-static struct ps_config cfg;
-static unsigned int pool_base;
-static bool setup_failed;
-
-static void
-drain_all(void)
-{
-	ps_test_drain("p1_tx");
-	ps_test_drain("p2_tx");
-	ps_test_drain("up_tx");
-	ps_test_drain("hot_tx");
-}
+static struct ps_dataplane *const dp = &ps_test_node.dp;
+static const struct ps_config *const cfg = &ps_test_node.cfg;
 
 static int
 setup(void)
 {
-	if (ps_test_dp_start(config, &dp, &cfg) != 0) {
-		fprintf(stderr, "cannot start the dataplane\n");
-		setup_failed = true;
-		return -1;
-	}
-	drain_all();
-	pool_base = rte_mempool_in_use_count(dp.pool);
-	return 0;
-}
-
-static int
-teardown(void)
-{
-	ps_test_dp_stop(&dp, &cfg);
-	return 0;
+	return ps_test_node_start(config, 4);
 }
 
 static int
 parse_port(const char *text, struct ps_port_config *pc)
 {
 	struct ps_errors errs = { 0 };
-	int rc = ps_port_config_parse(text, strlen(text), &cfg, dp.ports,
-				      dp.nb_ports, pc, &errs);
+	int rc = ps_port_config_parse(text, strlen(text), cfg, dp->ports,
+				      dp->nb_ports, pc, &errs);
 
 	ps_errors_print(&errs, stderr);
 	ps_errors_free(&errs);
@@ -110,7 +80,7 @@ add_hot(void)
 
 	if (parse_port(hot_port, &pc) != 0)
 		return -EINVAL;
-	return ps_dataplane_port_add(&dp, &pc);
+	return ps_dataplane_port_add(dp, &pc);
 }
 
 static uint64_t
@@ -144,37 +114,37 @@ test_add_bridges_and_floods(void)
 
 	/* Counted before the workers change graphs ... */
 	len = l2_frame(f, "ff:ff:ff:ff:ff:ff", P1_MAC);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
-	ps_test_dp_run(&dp, 4);
-	drain_all();
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
+	ps_test_node_drain();
 	eth_before = node_objs("eth_input");
 	CU_ASSERT(eth_before >= 1);
 
 	pid = add_hot();
 	CU_ASSERT(pid >= 0);
-	CU_ASSERT_EQUAL(dp.nb_ports, 4);
-	CU_ASSERT(dp.workers[0].graph_gen >= 1);
+	CU_ASSERT_EQUAL(dp->nb_ports, 4);
+	CU_ASSERT(dp->workers[0].graph_gen >= 1);
 	/* ... are still counted after. */
 	CU_ASSERT(node_objs("eth_input") >= eth_before);
 
 	/* A broadcast from p1 now reaches the new port too. */
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p2_tx", f, len);
 	ps_test_expect_one("hot_tx", f, len);
 	ps_test_expect_none("up_tx");
 
 	/* Its pod's MAC is static: unicast to it goes there alone. */
 	len = l2_frame(f, HOT_MAC, P1_MAC);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("hot_tx", f, len);
 	ps_test_expect_none("p2_tx");
 
 	/* And frames from it are bridged. */
 	len = l2_frame(f, P1_MAC, HOT_MAC);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", f, len), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("hot_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p1_tx", f, len);
 	ps_test_expect_none("p2_tx");
 }
@@ -190,8 +160,8 @@ test_added_port_answers_and_routes(void)
 				8, 7, 1, 64, 16);
 	el = ps_build_icmp_echo(exp, HOT_MAC, NODE_MAC, "10.244.0.1", HOT_IP,
 				0, 7, 1, 64, 16);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", req, rl), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("hot_rx", req, rl);
+	ps_test_node_run();
 	ps_test_expect_one("hot_tx", exp, el);
 
 	/* Routed from the uplink to its pod with the pod's MAC (static
@@ -199,16 +169,16 @@ test_added_port_answers_and_routes(void)
 	rl = ps_build_icmp_echo(req, NODE_MAC, ROUTER_MAC, "8.8.8.8", HOT_IP,
 				8, 9, 1, 60, 16);
 	el = ps_build_forwarded(exp, req, rl, HOT_MAC, NODE_MAC);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "up_rx", req, rl), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("up_rx", req, rl);
+	ps_test_node_run();
 	ps_test_expect_one("hot_tx", exp, el);
 
 	/* And from it to the world through the default route. */
 	rl = ps_build_icmp_echo(req, NODE_MAC, HOT_MAC, HOT_IP, "8.8.8.8",
 				8, 9, 2, 64, 16);
 	el = ps_build_forwarded(exp, req, rl, ROUTER_MAC, NODE_MAC);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", req, rl), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("hot_rx", req, rl);
+	ps_test_node_run();
 	ps_test_expect_one("up_tx", exp, el);
 }
 
@@ -216,7 +186,7 @@ static void
 test_add_refused(void)
 {
 	struct ps_port_config pc;
-	unsigned int before = dp.nb_ports, spare = dp.mbuf_spare;
+	unsigned int before = dp->nb_ports, spare = dp->mbuf_spare;
 	struct ps_errors errs = { 0 };
 	static const char *const dup_pod =
 		"{ \"name\": \"other\", \"role\": \"pod\", \"driver\": \"ring\","
@@ -244,8 +214,8 @@ test_add_refused(void)
 	CU_ASSERT_NOT_EQUAL(parse_port(hot_port, &pc), 0);
 	CU_ASSERT_NOT_EQUAL(parse_port(dup_pod, &pc), 0);
 	for (i = 0; i < RTE_DIM(bad); i++) {
-		int rc = ps_port_config_parse(bad[i], strlen(bad[i]), &cfg,
-					      dp.ports, dp.nb_ports, &pc, &errs);
+		int rc = ps_port_config_parse(bad[i], strlen(bad[i]), cfg,
+					      dp->ports, dp->nb_ports, &pc, &errs);
 
 		CU_ASSERT_EQUAL(rc, -EINVAL);
 		CU_ASSERT(errs.count > 0);
@@ -254,18 +224,18 @@ test_add_refused(void)
 	}
 	/* Past the parser, the dataplane refuses them too. */
 	CU_ASSERT_EQUAL(parse_port(uplink, &pc), 0);
-	CU_ASSERT_EQUAL(ps_dataplane_port_add(&dp, &pc), -EINVAL);
-	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "nope"), -ENOENT);
-	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "up"), -EINVAL);
-	CU_ASSERT_EQUAL(dp.nb_ports, before);
-	CU_ASSERT_EQUAL(dp.mbuf_spare, spare);
+	CU_ASSERT_EQUAL(ps_dataplane_port_add(dp, &pc), -EINVAL);
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(dp, "nope"), -ENOENT);
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(dp, "up"), -EINVAL);
+	CU_ASSERT_EQUAL(dp->nb_ports, before);
+	CU_ASSERT_EQUAL(dp->mbuf_spare, spare);
 }
 
 static void
 test_reserve_used_up(void)
 {
 	struct ps_port_config pc;
-	unsigned int before = dp.nb_ports, spare = dp.mbuf_spare, added = 0;
+	unsigned int before = dp->nb_ports, spare = dp->mbuf_spare, added = 0;
 	unsigned int need, i;
 	char text[512], name[16];
 	int rc;
@@ -279,28 +249,28 @@ test_reserve_used_up(void)
 			 "  \"args\": { \"rx_ring\": \"%s_rx\", \"tx_ring\": \"%s_tx\" } }",
 			 name, name, name);
 		CU_ASSERT_EQUAL_FATAL(parse_port(text, &pc), 0);
-		rc = ps_dataplane_port_add(&dp, &pc);
+		rc = ps_dataplane_port_add(dp, &pc);
 		if (rc < 0)
 			break;
 		added++;
 	}
-	need = ps_port_mbuf_need(&pc, (uint16_t)dp.nb_workers, cfg.burst);
+	need = ps_port_mbuf_need(&pc, (uint16_t)dp->nb_workers, cfg->burst);
 	CU_ASSERT_EQUAL(rc, -ENOBUFS);
 	/* the 507's text names the resource that ran out */
-	CU_ASSERT_PTR_NOT_NULL(strstr(dp.port_error, "reserve"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(dp.port_error, "hotplug.max_ports"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dp->port_error, "reserve"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dp->port_error, "hotplug.max_ports"));
 	CU_ASSERT_EQUAL(added, spare / need);
-	CU_ASSERT(dp.mbuf_spare < need);
-	CU_ASSERT_EQUAL(dp.nb_ports, before + added);
-	CU_ASSERT_EQUAL(ps_dataplane_port_slot(&dp, name), -ENOENT);
+	CU_ASSERT(dp->mbuf_spare < need);
+	CU_ASSERT_EQUAL(dp->nb_ports, before + added);
+	CU_ASSERT_EQUAL(ps_dataplane_port_slot(dp, name), -ENOENT);
 	for (i = 0; i < added; i++) {
 		snprintf(name, sizeof(name), "x%u", i);
-		CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, name), 0);
+		CU_ASSERT_EQUAL(ps_dataplane_port_del(dp, name), 0);
 		snprintf(name, sizeof(name), "x%u_tx", i);
 		ps_test_drain(name);
 	}
-	CU_ASSERT_EQUAL(dp.nb_ports, before);
-	CU_ASSERT_EQUAL(dp.mbuf_spare, spare);
+	CU_ASSERT_EQUAL(dp->nb_ports, before);
+	CU_ASSERT_EQUAL(dp->mbuf_spare, spare);
 }
 
 static void
@@ -311,38 +281,38 @@ test_del_forgets_port(void)
 	uint8_t f[128];
 	size_t len;
 	uint64_t eth_before;
-	int pid = ps_dataplane_port_by_name(&dp, "hot");
+	int pid = ps_dataplane_port_by_name(dp, "hot");
 
 	CU_ASSERT_FATAL(pid >= 0);
 	/* Learned MAC behind the port, to see it forgotten. */
 	len = l2_frame(f, P1_MAC, "02:00:0a:f4:00:55");
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "hot_rx", f, len), 0);
-	ps_test_dp_run(&dp, 4);
-	drain_all();
-	CU_ASSERT_EQUAL(ps_fdb_get(dp.fdb, &(struct rte_ether_addr){
+	ps_test_node_inject("hot_rx", f, len);
+	ps_test_node_run();
+	ps_test_node_drain();
+	CU_ASSERT_EQUAL(ps_fdb_get(dp->fdb, &(struct rte_ether_addr){
 		{ 0x02, 0, 0x0a, 0xf4, 0, 0x55 } }, &fe), 0);
 	eth_before = node_objs("eth_input");
 
-	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "hot"), 0);
-	CU_ASSERT_EQUAL(ps_dataplane_port_slot(&dp, "hot"), -ENOENT);
-	CU_ASSERT_EQUAL(dp.nb_ports, 3);
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(dp, "hot"), 0);
+	CU_ASSERT_EQUAL(ps_dataplane_port_slot(dp, "hot"), -ENOENT);
+	CU_ASSERT_EQUAL(dp->nb_ports, 3);
 	CU_ASSERT_FALSE(ps_ports[pid].active);
 	CU_ASSERT(node_objs("eth_input") >= eth_before);
 
 	/* FDB (learned and static) and neighbor entries are gone. */
-	CU_ASSERT_NOT_EQUAL(ps_fdb_get(dp.fdb, &(struct rte_ether_addr){
+	CU_ASSERT_NOT_EQUAL(ps_fdb_get(dp->fdb, &(struct rte_ether_addr){
 		{ 0x02, 0, 0x0a, 0xf4, 0, 0x55 } }, &fe), 0);
 	{
 		struct rte_ether_addr hm = ps_mac(HOT_MAC);
 
-		CU_ASSERT_NOT_EQUAL(ps_fdb_get(dp.fdb, &hm, &fe), 0);
+		CU_ASSERT_NOT_EQUAL(ps_fdb_get(dp->fdb, &hm, &fe), 0);
 	}
-	CU_ASSERT_NOT_EQUAL(ps_neigh_get(dp.neighbors, ps_ip(HOT_IP), &ne), 0);
+	CU_ASSERT_NOT_EQUAL(ps_neigh_get(dp->neighbors, ps_ip(HOT_IP), &ne), 0);
 
 	/* Its pod's MAC is unknown now: flooded to the rest of the segment. */
 	len = l2_frame(f, HOT_MAC, P1_MAC);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", f, len), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p2_tx", f, len);
 	ps_test_expect_none("hot_tx");
 	/* The rings the port created went with it (a port that came and
@@ -360,11 +330,11 @@ test_readd_same_name(void)
 	/* Node clones and edges of the first life are reused. */
 	CU_ASSERT(add_hot() >= 0);
 	len = l2_frame(f, HOT_MAC, P2_MAC);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p2_rx", f, len), 0);
-	ps_test_dp_run(&dp, 4);
+	ps_test_node_inject("p2_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("hot_tx", f, len);
 	ps_test_expect_none("p1_tx");
-	CU_ASSERT_EQUAL(ps_dataplane_port_del(&dp, "hot"), 0);
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(dp, "hot"), 0);
 }
 
 /* What a port that came and went could leave behind. */
@@ -400,7 +370,7 @@ footprint_get(struct footprint *fp)
 		fp->fds += de->d_name[0] != '.';
 	if (d != NULL)
 		closedir(d);
-	fp->mbufs = rte_mempool_in_use_count(dp.pool);
+	fp->mbufs = rte_mempool_in_use_count(dp->pool);
 }
 
 /* Add pod port NAME (new name, new pod), carry one frame to it, remove it. */
@@ -428,20 +398,20 @@ churn_one(unsigned int i)
 		 name, rxr, txr, ip, mac);
 	if (parse_port(text, &pc) != 0)
 		return -EINVAL;
-	rc = ps_dataplane_port_add(&dp, &pc);
+	rc = ps_dataplane_port_add(dp, &pc);
 	if (rc < 0) {
 		fprintf(stderr, "  cycle %u: add: %s (%s)\n", i,
-			rte_strerror(-rc), dp.port_error);
+			rte_strerror(-rc), dp->port_error);
 		return rc;
 	}
 	len = l2_frame(f, mac, P2_MAC);
-	if (ps_test_inject(&dp, "p2_rx", f, len) != 0)
+	if (ps_test_inject(dp, "p2_rx", f, len) != 0)
 		return -ENOBUFS;
-	ps_test_dp_run(&dp, 2);
+	ps_test_dp_run(dp, 2);
 	n = ps_test_collect(txr, m, RTE_DIM(m));
 	if (n > 0)
 		rte_pktmbuf_free_bulk(m, n);
-	rc = ps_dataplane_port_del(&dp, name);
+	rc = ps_dataplane_port_del(dp, name);
 	if (n != 1 || rc != 0) {
 		fprintf(stderr, "  cycle %u: %u frames delivered, del %d\n",
 			i, n, rc);
@@ -468,14 +438,14 @@ test_churn_new_names(void)
 
 	for (i = 0; i < CHURN_WARMUP; i++)
 		CU_ASSERT_EQUAL_FATAL(churn_one(i), 0);
-	drain_all();
+	ps_test_node_drain();
 	footprint_get(&a);
 	for (; i < CHURN_CYCLES; i++)
 		if (churn_one(i) != 0) {
 			CU_FAIL("a cycle failed");
 			break;
 		}
-	drain_all();
+	ps_test_node_drain();
 	footprint_get(&b);
 	printf("\n    after %u cycles: nodes %u -> %u, heap %zu -> %zu, "
 	       "memzones %u -> %u, fds %u -> %u, mbufs in use %u -> %u\n",
@@ -511,7 +481,7 @@ test_paired_queues_all_polled(void)
 		 "\"vhost-user\", \"args\": { \"path\": \"%s\" } }", path);
 	CU_ASSERT_EQUAL_FATAL(parse_port(text, &pc), 0);
 	CU_ASSERT_EQUAL(pc.rx_queues, 1);
-	pid = ps_port_create(&pc, 2, dp.pool);
+	pid = ps_port_create(&pc, 2, dp->pool);
 	CU_ASSERT_FATAL(pid >= 0);
 	CU_ASSERT_EQUAL(ps_ports[pid].nb_rxq, 2);
 	CU_ASSERT_EQUAL(rte_eth_dev_info_get(ps_ports[pid].eth_id, &info), 0);
@@ -526,43 +496,23 @@ test_paired_queues_all_polled(void)
 static void
 test_no_mbuf_leak(void)
 {
-	ps_test_dp_run(&dp, 8);
-	drain_all();
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
+	ps_test_dp_run(dp, 8);
+	ps_test_node_expect_no_leak();
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
-		{ "added port bridges and floods", test_add_bridges_and_floods },
-		{ "added port answers and routes", test_added_port_answers_and_routes },
-		{ "bad or clashing ports refused, nothing changes", test_add_refused },
-		{ "reserve for added ports used up", test_reserve_used_up },
-		{ "deleted port forgotten by every table", test_del_forgets_port },
-		{ "same name added again", test_readd_same_name },
-		{ "1000 remove/add cycles with new names: nodes, memory and "
-		  "fds bounded", test_churn_new_names },
-		{ "paired-queue vdev: every rx queue configured",
-		  test_paired_queues_all_polled },
-		{ "no mbuf leak", test_no_mbuf_leak },
-	};
-	CU_pSuite s;
-	unsigned int i;
+static const struct ps_test tests[] = {
+	{ "added port bridges and floods", test_add_bridges_and_floods },
+	{ "added port answers and routes", test_added_port_answers_and_routes },
+	{ "bad or clashing ports refused, nothing changes", test_add_refused },
+	{ "reserve for added ports used up", test_reserve_used_up },
+	{ "deleted port forgotten by every table", test_del_forgets_port },
+	{ "same name added again", test_readd_same_name },
+	{ "1000 remove/add cycles with new names: nodes, memory and "
+	  "fds bounded", test_churn_new_names },
+	{ "paired-queue vdev: every rx queue configured",
+	  test_paired_queues_all_polled },
+	{ "no mbuf leak", test_no_mbuf_leak },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("hotplug", setup, teardown);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit() != 0 || setup_failed ? 1 : 0;
-}
+PS_TEST_MAIN(ps_test_eal_profiles_init,
+	     PS_SUITE("hotplug", setup, ps_test_node_stop, tests))

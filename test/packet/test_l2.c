@@ -31,15 +31,10 @@ static const char *const config =
 	"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
 	"  \"gateway_ip\": \"10.244.0.1\" },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-	"  { \"name\": \"p3\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p3_rx\", \"tx_ring\": \"p3_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.4\", \"mac\": \"" P3_MAC "\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ] }";
+	PS_RING_PORT("p1", "pod", "") ","
+	PS_RING_PORT("p2", "pod", "") ","
+	PS_RING_PORT("p3", "pod", PS_POD("10.244.0.4", P3_MAC)) ","
+	PS_RING_PORT("up", "uplink", "") " ] }";
 
 /* A small FDB, to see the segment keep working when it is full. */
 static const char *const config_small_fdb =
@@ -48,61 +43,25 @@ static const char *const config_small_fdb =
 	"  \"gateway_ip\": \"10.244.0.1\" },"
 	"  \"tables\": { \"fdb\": 8 },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-	"  { \"name\": \"p3\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p3_rx\", \"tx_ring\": \"p3_tx\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ] }";
+	PS_RING_PORT("p1", "pod", "") ","
+	PS_RING_PORT("p2", "pod", "") ","
+	PS_RING_PORT("p3", "pod", "") ","
+	PS_RING_PORT("up", "uplink", "") " ] }";
 
-static struct ps_dataplane dp;
-static struct ps_config cfg;
-/* mbufs in use right after setup: every test must come back to it */
-static unsigned int pool_base;
-/* CUnit skips a suite whose setup fails without failing a test */
-static bool setup_failed;
+static struct ps_dataplane *const dp = &ps_test_node.dp;
 
-static void
-drain_all(void)
-{
-	ps_test_drain("p1_tx");
-	ps_test_drain("p2_tx");
-	ps_test_drain("p3_tx");
-	ps_test_drain("up_tx");
-}
-
-static int
-start(const char *text)
-{
-	if (ps_test_dp_start(text, &dp, &cfg) != 0) {
-		fprintf(stderr, "cannot start the dataplane\n");
-		setup_failed = true;
-		return -1;
-	}
-	drain_all();
-	pool_base = rte_mempool_in_use_count(dp.pool);
-	return 0;
-}
-
+/* One graph walk carries a frame to its tx ring; the management pass
+ * then drains the learn ring. */
 static int
 setup(void)
 {
-	return start(config);
+	return ps_test_node_start(config, 2);
 }
 
 static int
 setup_small_fdb(void)
 {
-	return start(config_small_fdb);
-}
-
-static int
-teardown(void)
-{
-	ps_test_dp_stop(&dp, &cfg);
-	return 0;
+	return ps_test_node_start(config_small_fdb, 2);
 }
 
 /* ARP request for the gateway from a pod: answered with the node MAC. */
@@ -119,8 +78,8 @@ test_arp_gateway_reply(void)
 	el = ps_build_arp(exp, 2, P1_MAC, NODE_MAC, "10.244.0.1", P1_MAC,
 			  "10.244.0.2");
 	CU_ASSERT_EQUAL_FATAL(rl, el);
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, "p1_rx", req, rl), 0);
-	ps_test_dp_run(&dp, 2);
+	CU_ASSERT_EQUAL(ps_test_inject(dp, "p1_rx", req, rl), 0);
+	ps_test_dp_run(dp, 2);
 	n = ps_test_collect("p1_tx", out, RTE_DIM(out));
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT(ps_test_frame_eq(out[0], exp, el));
@@ -128,7 +87,7 @@ test_arp_gateway_reply(void)
 	/* answered, not flooded */
 	CU_ASSERT_EQUAL(ps_test_drain("p2_tx"), 0);
 	CU_ASSERT_EQUAL(ps_test_drain("p3_tx"), 0);
-	drain_all();
+	ps_test_node_drain();
 }
 
 /* Helpers ---------------------------------------------------------------- */
@@ -137,35 +96,7 @@ test_arp_gateway_reply(void)
 static uint16_t
 port_of(unsigned int i)
 {
-	return dp.port_ids[i];
-}
-
-static void
-inject(const char *ring, const void *frame, size_t len)
-{
-	CU_ASSERT_EQUAL(ps_test_inject(&dp, ring, frame, len), 0);
-}
-
-/* One graph walk carries a frame to its tx ring; the management pass
- * then drains the learn ring. */
-static void
-run(void)
-{
-	ps_test_dp_run(&dp, 2);
-}
-
-/* Every mbuf a test used is back in the pool once the tx rings are empty. */
-static void
-expect_no_leak(void)
-{
-	unsigned int used;
-
-	drain_all();
-	used = rte_mempool_in_use_count(dp.pool);
-	if (used != pool_base)
-		fprintf(stderr, "  %u mbufs in use, %u after setup\n", used,
-			pool_base);
-	CU_ASSERT_EQUAL(used, pool_base);
+	return dp->port_ids[i];
 }
 
 /* A frame that only the bridge handles. */
@@ -185,9 +116,9 @@ learn_from(const char *rx_ring, const char *mac)
 	uint8_t f[64];
 	size_t len = build_l2(f, BCAST, mac, 0x11);
 
-	inject(rx_ring, f, len);
-	run();
-	drain_all();
+	ps_test_node_inject(rx_ring, f, len);
+	ps_test_node_run();
+	ps_test_node_drain();
 }
 
 static int
@@ -196,7 +127,7 @@ fdb_port(const char *mac)
 	struct rte_ether_addr m = ps_mac(mac);
 	struct ps_fdb_entry e;
 
-	if (ps_fdb_get(dp.fdb, &m, &e) != 0)
+	if (ps_fdb_get(dp->fdb, &m, &e) != 0)
 		return -1;
 	return e.port;
 }
@@ -211,8 +142,8 @@ test_flood_unknown_unicast(void)
 	size_t len;
 
 	len = build_l2(f, "02:00:0a:f4:00:99", "02:00:0a:f4:00:10", 0x21);
-	inject("p1_rx", f, len);
-	run();
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p2_tx", f, len);
 	ps_test_expect_one("p3_tx", f, len);
 	ps_test_expect_none("p1_tx");
@@ -220,13 +151,13 @@ test_flood_unknown_unicast(void)
 
 	/* the same from p2: p1 and p3 */
 	len = build_l2(f, "02:00:0a:f4:00:98", "02:00:0a:f4:00:11", 0x22);
-	inject("p2_rx", f, len);
-	run();
+	ps_test_node_inject("p2_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p1_tx", f, len);
 	ps_test_expect_one("p3_tx", f, len);
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 static void
@@ -236,8 +167,8 @@ test_flood_broadcast(void)
 	size_t len, glen;
 
 	len = build_l2(f, BCAST, "02:00:0a:f4:00:12", 0x23);
-	inject("p3_rx", f, len);
-	run();
+	ps_test_node_inject("p3_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p1_tx", f, len);
 	ps_test_expect_one("p2_tx", f, len);
 	ps_test_expect_none("p3_tx");
@@ -245,9 +176,9 @@ test_flood_broadcast(void)
 
 	/* multicast too; a burst of several flooded frames keeps its order */
 	glen = build_l2(g, "01:00:5e:00:00:fb", "02:00:0a:f4:00:12", 0x24);
-	inject("p3_rx", f, len);
-	inject("p3_rx", g, glen);
-	run();
+	ps_test_node_inject("p3_rx", f, len);
+	ps_test_node_inject("p3_rx", g, glen);
+	ps_test_node_run();
 	{
 		struct rte_mbuf *out[4];
 		const char *rings[] = { "p1_tx", "p2_tx" };
@@ -266,7 +197,7 @@ test_flood_broadcast(void)
 	}
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Once learned, unicast goes only to the port of the destination. */
@@ -282,8 +213,8 @@ test_known_unicast(void)
 
 	/* b -> a: only p1; b is learned on p2 on the way */
 	len = build_l2(f, a, b, 0x25);
-	inject("p2_rx", f, len);
-	run();
+	ps_test_node_inject("p2_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p1_tx", f, len);
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
@@ -292,13 +223,13 @@ test_known_unicast(void)
 
 	/* the answer a -> b: only p2 */
 	len = build_l2(f, b, a, 0x26);
-	inject("p1_rx", f, len);
-	run();
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p2_tx", f, len);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A MAC seen on another port moves there; unicast follows it. */
@@ -310,22 +241,22 @@ test_mac_move(void)
 	uint8_t f[64];
 	size_t len;
 
-	ps_fdb_stats(dp.fdb, &before);
+	ps_fdb_stats(dp->fdb, &before);
 	learn_from("p1_rx", m);
 	CU_ASSERT_EQUAL(fdb_port(m), port_of(0));
 	learn_from("p2_rx", m);
 	CU_ASSERT_EQUAL(fdb_port(m), port_of(1));
-	ps_fdb_stats(dp.fdb, &after);
+	ps_fdb_stats(dp->fdb, &after);
 	CU_ASSERT_EQUAL(after.moved, before.moved + 1);
 
 	len = build_l2(f, m, c, 0x27);
-	inject("p3_rx", f, len);
-	run();
+	ps_test_node_inject("p3_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p2_tx", f, len);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Both ends behind the ingress port: the bridge has nothing to do. */
@@ -340,14 +271,14 @@ test_same_port_dropped(void)
 	learn_from("p1_rx", a);
 	learn_from("p1_rx", c);
 	len = build_l2(f, a, c, 0x28);
-	inject("p1_rx", f, len);
-	run();
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
 	CU_ASSERT_EQUAL(ps_stats_drops("l2_fdb", "same_port"), drops + 1);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A configured pod MAC seen elsewhere (spoofed) stays on its pod's port. */
@@ -361,25 +292,25 @@ test_static_pod_mac_no_move(void)
 	uint8_t f[64];
 	size_t len;
 
-	CU_ASSERT_EQUAL_FATAL(ps_fdb_get(dp.fdb, &p3, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ps_fdb_get(dp->fdb, &p3, &e), 0);
 	CU_ASSERT(e.flags & PS_FDB_F_STATIC);
 	CU_ASSERT_EQUAL(e.port, port_of(2));
 
-	ps_fdb_stats(dp.fdb, &before);
+	ps_fdb_stats(dp->fdb, &before);
 	learn_from("p1_rx", P3_MAC);
-	ps_fdb_stats(dp.fdb, &after);
+	ps_fdb_stats(dp->fdb, &after);
 	CU_ASSERT_EQUAL(after.static_move_refused, before.static_move_refused + 1);
 	CU_ASSERT_EQUAL(after.moved, before.moved);
 	CU_ASSERT_EQUAL(fdb_port(P3_MAC), port_of(2));
 
 	len = build_l2(f, P3_MAC, c, 0x29);
-	inject("p2_rx", f, len);
-	run();
+	ps_test_node_inject("p2_rx", f, len);
+	ps_test_node_run();
 	ps_test_expect_one("p3_tx", f, len);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Ethernet checks --------------------------------------------------------- */
@@ -396,16 +327,16 @@ test_bad_src_mac(void)
 	for (i = 0; i < RTE_DIM(bad); i++) {
 		size_t len = build_l2(f, "02:00:0a:f4:00:99", bad[i], 0x2a);
 
-		inject("p1_rx", f, len);
+		ps_test_node_inject("p1_rx", f, len);
 	}
 	/* also to our MAC, and from the uplink */
 	{
 		size_t len = build_l2(f, NODE_MAC, bad[2], 0x2b);
 
-		inject("p2_rx", f, len);
-		inject("up_rx", f, len);
+		ps_test_node_inject("p2_rx", f, len);
+		ps_test_node_inject("up_rx", f, len);
 	}
-	run();
+	ps_test_node_run();
 	CU_ASSERT_EQUAL(ps_stats_drops("eth_input", "bad_src_mac"),
 			drops + RTE_DIM(bad) + 2);
 	ps_test_expect_none("p1_tx");
@@ -415,7 +346,7 @@ test_bad_src_mac(void)
 	/* and nothing was learned from them */
 	CU_ASSERT_EQUAL(fdb_port("01:00:5e:00:00:01"), -1);
 	CU_ASSERT_EQUAL(fdb_port("00:00:00:00:00:00"), -1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 static void
@@ -425,15 +356,15 @@ test_too_short(void)
 	uint8_t f[64];
 
 	build_l2(f, BCAST, "02:00:0a:f4:00:60", 0x2c);
-	inject("p1_rx", f, 10);
-	inject("up_rx", f, 13);
-	run();
+	ps_test_node_inject("p1_rx", f, 10);
+	ps_test_node_inject("up_rx", f, 13);
+	ps_test_node_run();
 	CU_ASSERT_EQUAL(ps_stats_drops("eth_input", "too_short"), drops + 2);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* An uplink is not a bridge port: frames for others are not ours. */
@@ -446,18 +377,18 @@ test_uplink_not_for_us(void)
 
 	len = ps_build_icmp_echo(f, "02:00:00:00:99:99", ROUTER_MAC,
 				 "192.168.60.1", "10.244.0.2", 8, 1, 1, 64, 8);
-	inject("up_rx", f, len);
+	ps_test_node_inject("up_rx", f, len);
 	/* an ARP request for a pod IP is not for the uplink either */
 	len = ps_build_arp(f, 1, BCAST, ROUTER_MAC, "192.168.60.1",
 			   "00:00:00:00:00:00", "10.244.0.2");
-	inject("up_rx", f, len);
-	run();
+	ps_test_node_inject("up_rx", f, len);
+	ps_test_node_run();
 	CU_ASSERT_EQUAL(ps_stats_drops("eth_input", "not_for_us"), drops + 2);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* ARP ---------------------------------------------------------------------- */
@@ -473,15 +404,15 @@ test_arp_node_ip_uplink(void)
 			  "00:00:00:00:00:00", "192.168.60.10");
 	el = ps_build_arp(exp, 2, ROUTER_MAC, NODE_MAC, "192.168.60.10",
 			  ROUTER_MAC, "192.168.60.1");
-	inject("up_rx", req, rl);
-	run();
+	ps_test_node_inject("up_rx", req, rl);
+	ps_test_node_run();
 	ps_test_expect_one("up_tx", exp, el);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
 	/* the uplink's peers are not learned into the pod segment */
 	CU_ASSERT_EQUAL(fdb_port(ROUTER_MAC), -1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Pods answer for themselves: a request for another pod is flooded. */
@@ -494,14 +425,14 @@ test_arp_other_pod_flooded(void)
 
 	rl = ps_build_arp(req, 1, BCAST, a, "10.244.0.7", "00:00:00:00:00:00",
 			  "10.244.0.3");
-	inject("p1_rx", req, rl);
-	run();
+	ps_test_node_inject("p1_rx", req, rl);
+	ps_test_node_run();
 	ps_test_expect_one("p2_tx", req, rl);
 	ps_test_expect_one("p3_tx", req, rl);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("up_tx");
 	CU_ASSERT_EQUAL(fdb_port(a), port_of(0));
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* IPv4 to the node ------------------------------------------------------------ */
@@ -519,13 +450,13 @@ test_icmp_echo_gateway(void)
 				"10.244.0.2", RTE_IP_ICMP_ECHO_REPLY, 0x4242,
 				7, 64, 56);
 	CU_ASSERT_EQUAL_FATAL(rl, el);
-	inject("p1_rx", req, rl);
-	run();
+	ps_test_node_inject("p1_rx", req, rl);
+	ps_test_node_run();
 	ps_test_expect_one("p1_tx", exp, el);
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* The node IP answers on the uplink too. */
@@ -541,13 +472,13 @@ test_icmp_echo_node_ip(void)
 	el = ps_build_icmp_echo(exp, ROUTER_MAC, NODE_MAC, "192.168.60.10",
 				"192.168.60.1", RTE_IP_ICMP_ECHO_REPLY, 9,
 				1000, 64, 0);
-	inject("up_rx", req, rl);
-	run();
+	ps_test_node_inject("up_rx", req, rl);
+	ps_test_node_run();
 	ps_test_expect_one("up_tx", exp, el);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A minimum-size frame carries padding after the IP packet: the reply
@@ -567,28 +498,19 @@ test_icmp_echo_padding_trimmed(void)
 	CU_ASSERT_EQUAL_FATAL(rl, 46);
 	/* non-zero padding, so that leftovers would show */
 	memset(req + rl, 0xee, 60 - rl);
-	inject("p2_rx", req, 60);
-	run();
+	ps_test_node_inject("p2_rx", req, 60);
+	ps_test_node_run();
 	ps_test_expect_one("p2_tx", exp, el);
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 static struct rte_ipv4_hdr *
 ip_of(uint8_t *frame)
 {
 	return (struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN);
-}
-
-static void
-ip_recksum(uint8_t *frame)
-{
-	struct rte_ipv4_hdr *ip = ip_of(frame);
-
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
 /* Inject a request to the gateway, patched by fix, expect one drop. */
@@ -603,8 +525,8 @@ bad_ip4(const char *reason, void (*fix)(uint8_t *f, size_t *len))
 				 "10.244.0.1", RTE_IP_ICMP_ECHO_REQUEST, 1, 1,
 				 64, 32);
 	fix(f, &len);
-	inject("p1_rx", f, len);
-	run();
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
 	if (ps_stats_drops("ip4_input", reason) != drops + 1)
 		fprintf(stderr, "  ip4_input.drop.%s not counted\n", reason);
 	CU_ASSERT_EQUAL(ps_stats_drops("ip4_input", reason), drops + 1);
@@ -612,7 +534,7 @@ bad_ip4(const char *reason, void (*fix)(uint8_t *f, size_t *len))
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 static void
@@ -627,7 +549,7 @@ fix_ihl_4(uint8_t *f, size_t *len)
 {
 	RTE_SET_USED(len);
 	ip_of(f)->version_ihl = 0x44;
-	ip_recksum(f);
+	ps_test_ip4_recksum(f);
 }
 
 static void
@@ -637,7 +559,7 @@ fix_long_total_length(uint8_t *f, size_t *len)
 
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(*len -
 				RTE_ETHER_HDR_LEN + 1));
-	ip_recksum(f);
+	ps_test_ip4_recksum(f);
 }
 
 static void
@@ -652,7 +574,7 @@ fix_version_6(uint8_t *f, size_t *len)
 {
 	RTE_SET_USED(len);
 	ip_of(f)->version_ihl = 0x65;
-	ip_recksum(f);
+	ps_test_ip4_recksum(f);
 }
 
 static void
@@ -700,21 +622,21 @@ test_no_mbuf_leak(void)
 		snprintf(src, sizeof(src), "02:00:0a:f4:01:%02x", i & 0xff);
 		len = build_l2(f, i % 3 ? BCAST : "02:00:0a:f4:02:01", src,
 			       (uint8_t)i);
-		inject(i % 2 ? "p1_rx" : "p2_rx", f, len);
+		ps_test_node_inject(i % 2 ? "p1_rx" : "p2_rx", f, len);
 		if (i % 5 == 0) {
 			len = ps_build_icmp_echo(f, NODE_MAC, P1_MAC,
 						 "10.244.0.2", "10.244.0.1",
 						 RTE_IP_ICMP_ECHO_REQUEST, 1,
 						 (uint16_t)i, 64, i);
-			inject("p1_rx", f, len);
+			ps_test_node_inject("p1_rx", f, len);
 		}
 		if (i % 7 == 0)
-			inject("up_rx", f, 12);
+			ps_test_node_inject("up_rx", f, 12);
 		if (i % 16 == 15)
-			run();
+			ps_test_node_run();
 	}
-	run();
-	expect_no_leak();
+	ps_test_node_run();
+	ps_test_node_expect_no_leak();
 }
 
 /* Full FDB ------------------------------------------------------------------ */
@@ -737,16 +659,16 @@ test_fdb_full_floods(void)
 	for (i = 0; i < NB_FULL_MACS; i++) {
 		snprintf(macs[i], sizeof(macs[i]), "02:00:0a:f4:03:%02x", i);
 		len[i] = build_l2(f[i], BCAST, macs[i], (uint8_t)i);
-		inject("p1_rx", f[i], len[i]);
+		ps_test_node_inject("p1_rx", f[i], len[i]);
 	}
-	run();
+	ps_test_node_run();
 	/* still flooded while the table is filling up */
 	n = ps_test_collect("p2_tx", out, RTE_DIM(out));
 	CU_ASSERT_EQUAL(n, NB_FULL_MACS);
 	rte_pktmbuf_free_bulk(out, n);
-	drain_all();
+	ps_test_node_drain();
 
-	ps_fdb_stats(dp.fdb, &st);
+	ps_fdb_stats(dp->fdb, &st);
 	CU_ASSERT_EQUAL(st.size, 8);
 	CU_ASSERT_EQUAL(st.entries, 8);
 	CU_ASSERT(st.full > 0);
@@ -765,9 +687,9 @@ test_fdb_full_floods(void)
 	for (i = 0; i < NB_FULL_MACS; i++) {
 		len[i] = build_l2(f[i], macs[i], "02:00:0a:f4:04:01",
 				  (uint8_t)(0x80 + i));
-		inject("p2_rx", f[i], len[i]);
+		ps_test_node_inject("p2_rx", f[i], len[i]);
 	}
-	run();
+	ps_test_node_run();
 	n = ps_test_collect("p1_tx", out, RTE_DIM(out));
 	CU_ASSERT_EQUAL(n, NB_FULL_MACS);
 	for (i = 0; i < n && i < NB_FULL_MACS; i++)
@@ -783,61 +705,45 @@ test_fdb_full_floods(void)
 	ps_test_expect_none("up_tx");
 
 	/* the learned ones are untouched, the count of refusals grew */
-	ps_fdb_stats(dp.fdb, &st);
+	ps_fdb_stats(dp->fdb, &st);
 	CU_ASSERT_EQUAL(st.entries, 8);
 	CU_ASSERT(st.full >= NB_FULL_MACS - 8);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} l2_tests[] = {
-		{ "arp request for the gateway is answered", test_arp_gateway_reply },
-		{ "unknown unicast flooded to the other pods",
-		  test_flood_unknown_unicast },
-		{ "broadcast and multicast flooded", test_flood_broadcast },
-		{ "known unicast to its port only", test_known_unicast },
-		{ "MAC move", test_mac_move },
-		{ "destination on the ingress port dropped", test_same_port_dropped },
-		{ "static pod MAC does not move", test_static_pod_mac_no_move },
-		{ "bad source MAC dropped", test_bad_src_mac },
-		{ "too short frame dropped", test_too_short },
-		{ "uplink frame for someone else dropped", test_uplink_not_for_us },
-		{ "arp request for the node IP on the uplink", test_arp_node_ip_uplink },
-		{ "arp request for another pod flooded", test_arp_other_pod_flooded },
-		{ "icmp echo to the gateway answered", test_icmp_echo_gateway },
-		{ "icmp echo to the node IP answered", test_icmp_echo_node_ip },
-		{ "ethernet padding trimmed in the echo reply",
-		  test_icmp_echo_padding_trimmed },
-		{ "ipv4 bad header checksum dropped", test_ip4_bad_checksum },
-		{ "ipv4 IHL 4 dropped", test_ip4_bad_ihl },
-		{ "ipv4 total length beyond the frame dropped", test_ip4_bad_length },
-		{ "ipv4 truncated header dropped", test_ip4_too_short },
-		{ "ipv4 bad version dropped", test_ip4_bad_version },
-		{ "no mbuf leak", test_no_mbuf_leak },
-	};
-	CU_pSuite s;
-	unsigned int i;
+static const struct ps_test tests[] = {
+	{ "arp request for the gateway is answered", test_arp_gateway_reply },
+	{ "unknown unicast flooded to the other pods",
+	  test_flood_unknown_unicast },
+	{ "broadcast and multicast flooded", test_flood_broadcast },
+	{ "known unicast to its port only", test_known_unicast },
+	{ "MAC move", test_mac_move },
+	{ "destination on the ingress port dropped", test_same_port_dropped },
+	{ "static pod MAC does not move", test_static_pod_mac_no_move },
+	{ "bad source MAC dropped", test_bad_src_mac },
+	{ "too short frame dropped", test_too_short },
+	{ "uplink frame for someone else dropped", test_uplink_not_for_us },
+	{ "arp request for the node IP on the uplink", test_arp_node_ip_uplink },
+	{ "arp request for another pod flooded", test_arp_other_pod_flooded },
+	{ "icmp echo to the gateway answered", test_icmp_echo_gateway },
+	{ "icmp echo to the node IP answered", test_icmp_echo_node_ip },
+	{ "ethernet padding trimmed in the echo reply",
+	  test_icmp_echo_padding_trimmed },
+	{ "ipv4 bad header checksum dropped", test_ip4_bad_checksum },
+	{ "ipv4 IHL 4 dropped", test_ip4_bad_ihl },
+	{ "ipv4 total length beyond the frame dropped", test_ip4_bad_length },
+	{ "ipv4 truncated header dropped", test_ip4_too_short },
+	{ "ipv4 bad version dropped", test_ip4_bad_version },
+	{ "no mbuf leak", test_no_mbuf_leak },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("l2", setup, teardown);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(l2_tests); i++)
-		if (CU_add_test(s, l2_tests[i].name, l2_tests[i].fn) == NULL)
-			return 1;
-	/* a second dataplane in the same process, after the first is gone */
-	s = CU_add_suite("l2 small fdb", setup_small_fdb, teardown);
-	if (s == NULL || CU_add_test(s, "full FDB: new MACs flooded",
-				     test_fdb_full_floods) == NULL)
-		return 1;
-	return ps_test_run_cunit() != 0 || setup_failed ? 1 : 0;
-}
+static const struct ps_test tests_small_fdb[] = {
+	{ "full FDB: new MACs flooded", test_fdb_full_floods },
+};
+
+/* the second suite: a second dataplane in the same process, after the
+ * first is gone */
+PS_TEST_MAIN(ps_test_eal_profiles_init,
+	     PS_SUITE("l2", setup, ps_test_node_stop, tests),
+	     PS_SUITE("l2 small fdb", setup_small_fdb, ps_test_node_stop,
+		      tests_small_fdb))

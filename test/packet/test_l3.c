@@ -33,67 +33,20 @@ static const char *const config =
 	"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
 	"  \"gateway_ip\": \"10.244.0.1\", \"cluster_cidr\": \"10.244.0.0/16\" },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"" P1_MAC "\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", P1_MAC)) ","
+	PS_RING_PORT("p2", "pod", "") ","
+	PS_RING_PORT("up", "uplink", "") " ],"
 	"  \"routes\": [ { \"dst\": \"10.244.1.0/24\", \"gateway\": \"192.168.60.11\" },"
 	"                { \"dst\": \"10.244.9.0/24\", \"gateway\": \"192.168.60.99\" } ],"
 	"  \"tables\": { \"routes\": 1024 },"
 	"  \"timers\": { \"arp_retry_ms\": 20, \"arp_retries\": 1 } }";
 
-static struct ps_dataplane dp;
-static struct ps_config cfg;
-static unsigned int pool_base;
-static bool setup_failed;
-
-static void
-drain_all(void)
-{
-	ps_test_drain("p1_tx");
-	ps_test_drain("p2_tx");
-	ps_test_drain("up_tx");
-}
+static struct ps_dataplane *const dp = &ps_test_node.dp;
 
 static int
 setup(void)
 {
-	if (ps_test_dp_start(config, &dp, &cfg) != 0) {
-		setup_failed = true;
-		return -1;
-	}
-	pool_base = rte_mempool_in_use_count(dp.pool);
-	return 0;
-}
-
-static int
-teardown(void)
-{
-	drain_all();
-	ps_test_dp_stop(&dp, &cfg);
-	return 0;
-}
-
-static void
-run(void)
-{
-	ps_test_dp_run(&dp, 4);
-}
-
-static void
-inject(const char *ring, const void *frame, size_t len)
-{
-	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, ring, frame, len), 0);
-}
-
-static void
-expect_no_leak(void)
-{
-	drain_all();
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
+	return ps_test_node_start(config, 4);
 }
 
 static uint64_t
@@ -111,13 +64,13 @@ test_route_to_static_pod(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, PEER_MAC, "10.244.1.5",
 				 "10.244.0.2", 8, 7, 1, 64, 16);
-	inject("up_rx", in, len);
-	run();
+	ps_test_node_inject("up_rx", in, len);
+	ps_test_node_run();
 	ps_build_forwarded(exp, in, len, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, len);
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Pod -> remote pod via the node B gateway: ARP on the uplink, the packet
@@ -129,29 +82,29 @@ test_route_via_gateway_resolves(void)
 	size_t len, alen;
 	struct ps_neigh_stats st0, st1;
 
-	ps_neigh_stats(dp.neighbors, &st0);
+	ps_neigh_stats(dp->neighbors, &st0);
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.1.5", 8, 7, 2, 64, 16);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	alen = ps_build_arp(arp, RTE_ARP_OP_REQUEST, BCAST, NODE_MAC,
 			    "192.168.60.10", ZERO, "192.168.60.11");
 	ps_test_expect_one("up_tx", arp, alen);
 
 	alen = ps_build_arp(arp, RTE_ARP_OP_REPLY, NODE_MAC, PEER_MAC,
 			    "192.168.60.11", NODE_MAC, "192.168.60.10");
-	inject("up_rx", arp, alen);
-	run();
+	ps_test_node_inject("up_rx", arp, alen);
+	ps_test_node_run();
 	ps_build_forwarded(exp, in, len, PEER_MAC, NODE_MAC);
 	ps_test_expect_one("up_tx", exp, len);
 
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_test_expect_one("up_tx", exp, len);
-	ps_neigh_stats(dp.neighbors, &st1);
+	ps_neigh_stats(dp->neighbors, &st1);
 	CU_ASSERT_EQUAL(st1.solicits - st0.solicits, 1);
 	CU_ASSERT_EQUAL(st1.released - st0.released, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A pod that is not declared: ARP flooded on the pod segment from the
@@ -164,20 +117,20 @@ test_resolve_dynamic_pod(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, PEER_MAC, "10.244.1.5",
 				 "10.244.0.3", 8, 9, 1, 64, 32);
-	inject("up_rx", in, len);
-	run();
+	ps_test_node_inject("up_rx", in, len);
+	ps_test_node_run();
 	alen = ps_build_arp(arp, RTE_ARP_OP_REQUEST, BCAST, NODE_MAC,
 			    "10.244.0.1", ZERO, "10.244.0.3");
 	ps_test_expect_one("p1_tx", arp, alen);
 	ps_test_expect_one("p2_tx", arp, alen);
 	alen = ps_build_arp(arp, RTE_ARP_OP_REPLY, NODE_MAC, P2_MAC,
 			    "10.244.0.3", NODE_MAC, "10.244.0.1");
-	inject("p2_rx", arp, alen);
-	run();
+	ps_test_node_inject("p2_rx", arp, alen);
+	ps_test_node_run();
 	ps_build_forwarded(exp, in, len, P2_MAC, NODE_MAC);
 	ps_test_expect_one("p2_tx", exp, len);
 	ps_test_expect_none("p1_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* At most PS_NEIGH_HOLD_MAX packets wait; the rest are dropped and
@@ -191,21 +144,21 @@ test_hold_queue_bounded(void)
 	unsigned int i, n;
 	size_t len, alen;
 
-	ps_neigh_stats(dp.neighbors, &st0);
+	ps_neigh_stats(dp->neighbors, &st0);
 	for (i = 0; i < PS_NEIGH_HOLD_MAX + 3; i++) {
 		len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 					 "10.244.0.77", 8, 1, (uint16_t)i, 64, 8);
-		inject("p1_rx", in, len);
+		ps_test_node_inject("p1_rx", in, len);
 	}
-	run();
-	ps_neigh_stats(dp.neighbors, &st1);
+	ps_test_node_run();
+	ps_neigh_stats(dp->neighbors, &st1);
 	CU_ASSERT_EQUAL(st1.hold_dropped - st0.hold_dropped, 3);
 	ps_test_drain("p1_tx");	/* the ARP requests */
 	ps_test_drain("p2_tx");
 	alen = ps_build_arp(arp, RTE_ARP_OP_REPLY, NODE_MAC, "02:00:0a:f4:00:4d",
 			    "10.244.0.77", NODE_MAC, "10.244.0.1");
-	inject("p2_rx", arp, alen);
-	run();
+	ps_test_node_inject("p2_rx", arp, alen);
+	ps_test_node_run();
 	n = ps_test_collect("p2_tx", out, RTE_DIM(out));
 	CU_ASSERT_EQUAL(n, PS_NEIGH_HOLD_MAX);
 	for (i = 0; i < n; i++) {
@@ -216,7 +169,7 @@ test_hold_queue_bounded(void)
 		CU_ASSERT_EQUAL(rte_be_to_cpu_16(icmp->icmp_seq_nb), i);
 	}
 	rte_pktmbuf_free_bulk(out, n);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A neighbor that never answers: retried, then failed; packets freed. */
@@ -228,20 +181,20 @@ test_resolution_fails(void)
 	size_t len;
 	int i;
 
-	ps_neigh_stats(dp.neighbors, &st0);
+	ps_neigh_stats(dp->neighbors, &st0);
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.9.9", 8, 1, 1, 64, 8);
-	inject("p1_rx", in, len);
+	ps_test_node_inject("p1_rx", in, len);
 	/* retry 20 ms, 1 retry: give it 300 ms of real time */
 	for (i = 0; i < 30; i++) {
-		run();
+		ps_test_node_run();
 		usleep(10000);
 	}
-	ps_neigh_stats(dp.neighbors, &st1);
+	ps_neigh_stats(dp->neighbors, &st1);
 	CU_ASSERT_EQUAL(st1.solicits - st0.solicits, 2);
 	CU_ASSERT_EQUAL(st1.failed - st0.failed, 1);
 	CU_ASSERT_EQUAL(st1.unreachable - st0.unreachable, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* TTL 1: ICMP time exceeded from the gateway address back to the pod. */
@@ -253,13 +206,13 @@ test_ttl_exceeded(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.1.5", 8, 3, 1, 1, 24);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	elen = ps_build_icmp_error(exp, in, len, P1_MAC, NODE_MAC, "10.244.0.1",
 			  PS_ICMP_TIME_EXCEEDED, 0);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* TTL 1 arriving on the uplink: the error comes from the node IP. */
@@ -271,13 +224,13 @@ test_ttl_exceeded_uplink(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, PEER_MAC, "10.244.1.5",
 				 "10.244.0.2", 8, 3, 2, 1, 24);
-	inject("up_rx", in, len);
-	run();
+	ps_test_node_inject("up_rx", in, len);
+	ps_test_node_run();
 	elen = ps_build_icmp_error(exp, in, len, PEER_MAC, NODE_MAC, "192.168.60.10",
 			  PS_ICMP_TIME_EXCEEDED, 0);
 	ps_test_expect_one("up_tx", exp, elen);
 	ps_test_expect_none("p1_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* No route: ICMP network unreachable. */
@@ -289,13 +242,13 @@ test_no_route(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "8.8.8.8", 8, 4, 1, 64, 24);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	elen = ps_build_icmp_error(exp, in, len, P1_MAC, NODE_MAC, "10.244.0.1",
 			  PS_ICMP_DEST_UNREACH, PS_ICMP_NET_UNREACH);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Never an ICMP error about an ICMP error. */
@@ -317,14 +270,13 @@ test_no_error_about_error(void)
 
 		eth->src_addr = ps_mac(P1_MAC);
 		ip->dst_addr = ps_ip("8.8.8.8");
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ps_test_ip4_recksum(err);
 	}
-	inject("p1_rx", err, elen);
-	run();
+	ps_test_node_inject("p1_rx", err, elen);
+	ps_test_node_run();
 	ps_test_expect_none("p1_tx");
 	CU_ASSERT_EQUAL(drops("icmp_error", "suppressed") - before, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* ICMP errors are rate-limited per worker. */
@@ -339,19 +291,19 @@ test_icmp_rate_limited(void)
 	for (i = 0; i < 400; i++) {
 		len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 					 "8.8.8.8", 8, 5, (uint16_t)i, 64, 8);
-		inject("p1_rx", in, len);
+		ps_test_node_inject("p1_rx", in, len);
 		if ((i & 63) == 63) {
-			run();
+			ps_test_node_run();
 			sent += ps_test_drain("p1_tx");
 		}
 	}
-	run();
+	ps_test_node_run();
 	sent += ps_test_drain("p1_tx");
 	if (!(sent >= 90 && sent < 400))
 		fprintf(stderr, "icmp errors sent: %u\n", sent);
 	CU_ASSERT(sent >= 90 && sent < 400);
 	CU_ASSERT(drops("icmp_error", "rate_limited") - before >= 400 - sent);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* IP options and fragments are forwarded untouched but for TTL/checksum. */
@@ -374,13 +326,12 @@ test_options_and_fragments_forwarded(void)
 	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + 4);
 	/* and a middle fragment */
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | 10);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	inject("up_rx", in, len);
-	run();
+	ps_test_ip4_recksum(in);
+	ps_test_node_inject("up_rx", in, len);
+	ps_test_node_run();
 	ps_build_forwarded(exp, in, len, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, len);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Neighbors learned from ARP requests addressed to us. */
@@ -392,42 +343,32 @@ test_learn_from_request(void)
 
 	alen = ps_build_arp(arp, RTE_ARP_OP_REQUEST, BCAST, "02:00:c0:a8:3c:0c",
 			    "192.168.60.12", ZERO, "192.168.60.10");
-	inject("up_rx", arp, alen);
-	run();
+	ps_test_node_inject("up_rx", arp, alen);
+	ps_test_node_run();
 	ps_test_drain("up_tx");	/* our reply */
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "192.168.60.12", 8, 1, 1, 64, 8);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_build_forwarded(exp, in, len, "02:00:c0:a8:3c:0c", NODE_MAC);
 	ps_test_expect_one("up_tx", exp, len);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int rc;
+static const struct ps_test tests[] = {
+	{ "uplink to a static pod: TTL and checksum", test_route_to_static_pod },
+	{ "via gateway: ARP, hold, release", test_route_via_gateway_resolves },
+	{ "dynamic pod resolved on the segment", test_resolve_dynamic_pod },
+	{ "hold queue is bounded and ordered", test_hold_queue_bounded },
+	{ "resolution failure after retries", test_resolution_fails },
+	{ "TTL 1 from a pod: time exceeded", test_ttl_exceeded },
+	{ "TTL 1 from the uplink: time exceeded", test_ttl_exceeded_uplink },
+	{ "no route: net unreachable", test_no_route },
+	{ "no ICMP error about an ICMP error", test_no_error_about_error },
+	{ "ICMP errors rate-limited", test_icmp_rate_limited },
+	{ "options and fragments forwarded", test_options_and_fragments_forwarded },
+	{ "neighbor learned from a request", test_learn_from_request },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("l3", setup, teardown);
-	CU_add_test(s, "uplink to a static pod: TTL and checksum", test_route_to_static_pod);
-	CU_add_test(s, "via gateway: ARP, hold, release", test_route_via_gateway_resolves);
-	CU_add_test(s, "dynamic pod resolved on the segment", test_resolve_dynamic_pod);
-	CU_add_test(s, "hold queue is bounded and ordered", test_hold_queue_bounded);
-	CU_add_test(s, "resolution failure after retries", test_resolution_fails);
-	CU_add_test(s, "TTL 1 from a pod: time exceeded", test_ttl_exceeded);
-	CU_add_test(s, "TTL 1 from the uplink: time exceeded", test_ttl_exceeded_uplink);
-	CU_add_test(s, "no route: net unreachable", test_no_route);
-	CU_add_test(s, "no ICMP error about an ICMP error", test_no_error_about_error);
-	CU_add_test(s, "ICMP errors rate-limited", test_icmp_rate_limited);
-	CU_add_test(s, "options and fragments forwarded", test_options_and_fragments_forwarded);
-	CU_add_test(s, "neighbor learned from a request", test_learn_from_request);
-	rc = ps_test_run_cunit();
-	return setup_failed ? 1 : rc;
-}
+PS_TEST_MAIN(ps_test_eal_profiles_init,
+	     PS_SUITE("l3", setup, ps_test_node_stop, tests))

@@ -110,18 +110,11 @@ rnd(void)
 
 /* Two lcores: the test thread on 0, the worker on 1. */
 static int
-eal_init(const char *name)
+prepare(const char *argv0)
 {
-	char prefix[64], lvl[64];
-	char *argv[] = { (char *)(uintptr_t)name, "--no-huge", "-m", "512",
-		"--no-pci", "--no-shconf", "-l", "0-1", prefix, lvl, NULL };
-	const char *env = getenv("PS_TEST_LOG_LEVEL");
-	const char *base = strrchr(name, '/');
-
-	snprintf(prefix, sizeof(prefix), "--file-prefix=%s-%d",
-		 base ? base + 1 : name, (int)getpid());
-	snprintf(lvl, sizeof(lvl), "--log-level=%s", env ? env : "lib.eal:warning");
-	return rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0 ? -1 : 0;
+	if (ps_test_eal_init_with(argv0, "0-1", 512) < 0)
+		return -1;
+	return ps_test_load_profiles() < 0 ? -1 : 0;
 }
 
 /*
@@ -143,21 +136,13 @@ templates_init(void)
 	char dst[32];
 
 	for (d = 0; d < NB_DST; d++) {
-		uint8_t *out = tmpl_out[d];
-		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)out;
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-
 		snprintf(dst, sizeof(dst), "10.244.1.%u", d + 1);
 		tmpl_len = ps_build_icmp_echo(tmpl_in[d], NODE_MAC, P1_MAC,
 					      "10.244.0.2", dst, 8, 0, 0, 64,
 					      FRAME_PAYLOAD);
 		/* What the router must send: new MACs, TTL one less. */
-		memcpy(out, tmpl_in[d], tmpl_len);
-		eth->dst_addr = ps_mac(PEER_MAC);
-		eth->src_addr = ps_mac(NODE_MAC);
-		ip->time_to_live--;
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ps_build_forwarded(tmpl_out[d], tmpl_in[d], tmpl_len, PEER_MAC,
+				   NODE_MAC);
 	}
 }
 
@@ -660,20 +645,9 @@ test_replace_under_traffic(void)
 			rte_mempool_in_use_count(dp.pool), pool_base);
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int rc;
+static const struct ps_test tests[] = {
+	{ "10,000 route set replaces under traffic: no loss, no leak",
+	  test_replace_under_traffic },
+};
 
-	(void)argc;
-	if (eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("replace", setup, teardown);
-	CU_add_test(s, "10,000 route set replaces under traffic: no loss, no leak",
-		    test_replace_under_traffic);
-	rc = ps_test_run_cunit();
-	return setup_failed ? 1 : rc;
-}
+PS_TEST_MAIN(prepare, PS_SUITE("replace", setup, teardown, tests))

@@ -52,17 +52,10 @@ static const char *const config =
 	"  \"gateway_ip\": \"10.244.0.1\", \"cluster_cidr\": \"10.244.0.0/16\","
 	"  \"service_cidr\": \"10.96.0.0/12\" },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"" P1_MAC "\" } },"
-	"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.3\", \"mac\": \"" P2_MAC "\" } },"
-	"  { \"name\": \"p3\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p3_rx\", \"tx_ring\": \"p3_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.4\", \"mac\": \"" P3_MAC "\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", P1_MAC)) ","
+	PS_RING_PORT("p2", "pod", PS_POD("10.244.0.3", P2_MAC)) ","
+	PS_RING_PORT("p3", "pod", PS_POD("10.244.0.4", P3_MAC)) ","
+	PS_RING_PORT("up", "uplink", "") " ],"
 	"  \"routes\": [ { \"dst\": \"10.244.1.0/24\", \"gateway\": \"192.168.60.11\" },"
 	"                { \"dst\": \"0.0.0.0/0\", \"gateway\": \"192.168.60.1\" } ],"
 	"  \"neighbors\": ["
@@ -120,15 +113,12 @@ static const char *const services =
 	      EP(P3, "t5"))
 	"]}";
 
-static struct ps_dataplane dp;
-static struct ps_config cfg;
-static unsigned int pool_base;
+static struct ps_dataplane *const dp = &ps_test_node.dp;
 
+/* A document in the notation above: single quotes become double ones. */
 static int
 apply(const char *text)
 {
-	struct ps_errors errs = { 0 };
-	struct ps_k8s_doc doc;
 	char *buf = strdup(text), *c;
 	int rc;
 
@@ -137,142 +127,36 @@ apply(const char *text)
 	for (c = buf; *c; c++)
 		if (*c == '\'')
 			*c = '"';
-	rc = ps_k8s_parse(buf, strlen(buf), &doc, &errs);
-	if (rc == 0) {
-		rc = ps_svc_apply(dp.svcs, &doc, &errs);
-		ps_k8s_doc_free(&doc);
-	}
-	if (rc != 0)
-		ps_errors_print(&errs, stderr);
-	ps_errors_free(&errs);
+	rc = ps_test_node_apply(buf);
 	free(buf);
 	return rc;
-}
-
-static void
-drain_all(void)
-{
-	ps_test_drain("p1_tx");
-	ps_test_drain("p2_tx");
-	ps_test_drain("p3_tx");
-	ps_test_drain("up_tx");
 }
 
 static int
 setup(void)
 {
-	if (ps_test_dp_start(config, &dp, &cfg) != 0)
+	if (ps_test_node_start(config, 4) != 0)
 		return -1;
 	if (apply(services) != 0)
 		return -1;
 	ps_graph_trace = getenv("PS_TRACE") != NULL;
 	if (ps_graph_trace)
 		rte_log_set_level_pattern("podswitch.*", RTE_LOG_DEBUG);
-	pool_base = rte_mempool_in_use_count(dp.pool);
+	ps_test_node.pool_base = rte_mempool_in_use_count(dp->pool);
 	return 0;
-}
-
-static int
-teardown(void)
-{
-	drain_all();
-	ps_test_dp_stop(&dp, &cfg);
-	return 0;
-}
-
-static void
-run(void)
-{
-	ps_test_dp_run(&dp, 4);
-}
-
-static void
-inject(const char *ring, const void *frame, size_t len)
-{
-	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, ring, frame, len), 0);
-}
-
-static void
-expect_no_leak(void)
-{
-	drain_all();
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
 }
 
 /* Every test starts without connections. */
 static void
 flush(void)
 {
-	ps_ct_flush(dp.ct);
-	run();
-}
-
-/* Frame builder: every checksum from scratch ----------------------------- */
-
-struct l4 {
-	const char *src;
-	const char *dst;
-	uint16_t sport;
-	uint16_t dport;
-	uint8_t proto;		/* IPPROTO_TCP / IPPROTO_UDP */
-	uint8_t flags;		/* TCP */
-	uint32_t seq, ack;	/* TCP */
-	uint8_t ttl;
-	uint16_t plen;
-	bool no_csum;		/* UDP without checksum */
-};
-
-static size_t
-build(uint8_t *buf, const char *dmac, const char *smac, const struct l4 *f)
-{
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	uint8_t *l4 = (uint8_t *)(ip + 1);
-	size_t l4len = (f->proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) :
-			sizeof(struct rte_udp_hdr)) + f->plen;
-	uint8_t *pl = l4 + l4len - f->plen;
-	unsigned int i;
-
-	memset(buf, 0, RTE_ETHER_HDR_LEN + sizeof(*ip) + l4len);
-	eth->dst_addr = ps_mac(dmac);
-	eth->src_addr = ps_mac(smac);
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + l4len);
-	ip->packet_id = RTE_BE16(0x4d2);
-	ip->time_to_live = f->ttl;
-	ip->next_proto_id = f->proto;
-	ip->src_addr = ps_ip(f->src);
-	ip->dst_addr = ps_ip(f->dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	for (i = 0; i < f->plen; i++)
-		pl[i] = (uint8_t)(i * 7 + 3);
-	if (f->proto == IPPROTO_TCP) {
-		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4;
-
-		th->src_port = rte_cpu_to_be_16(f->sport);
-		th->dst_port = rte_cpu_to_be_16(f->dport);
-		th->sent_seq = rte_cpu_to_be_32(f->seq);
-		th->recv_ack = rte_cpu_to_be_32(f->ack);
-		th->data_off = 0x50;
-		th->tcp_flags = f->flags;
-		th->rx_win = RTE_BE16(65535);
-		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	} else {
-		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4;
-
-		uh->src_port = rte_cpu_to_be_16(f->sport);
-		uh->dst_port = rte_cpu_to_be_16(f->dport);
-		uh->dgram_len = rte_cpu_to_be_16(l4len);
-		if (!f->no_csum)
-			uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
-	}
-	return RTE_ETHER_HDR_LEN + sizeof(*ip) + l4len;
+	ps_ct_flush(dp->ct);
+	ps_test_node_run();
 }
 
 /* f with other addresses/ports and the TTL a router leaves. */
-static struct l4
-xl(struct l4 f, const char *src, uint16_t sport, const char *dst,
+static struct ps_l4
+xl(struct ps_l4 f, const char *src, uint16_t sport, const char *dst,
    uint16_t dport)
 {
 	f.src = src;
@@ -285,22 +169,22 @@ xl(struct l4 f, const char *src, uint16_t sport, const char *dst,
 
 /* Send f in on ring `in` from mac, expect exactly exp on ring `out`. */
 static void
-send_expect(const char *in, const char *mac, const struct l4 *f,
-	    const char *out, const char *out_mac, const struct l4 *exp)
+send_expect(const char *in, const char *mac, const struct ps_l4 *f,
+	    const char *out, const char *out_mac, const struct ps_l4 *exp)
 {
 	uint8_t fr[512], ef[512];
 	size_t len, elen;
 
-	len = build(fr, NODE_MAC, mac, f);
-	elen = build(ef, out_mac, NODE_MAC, exp);
-	inject(in, fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, mac, f);
+	elen = ps_build_l4(ef, out_mac, NODE_MAC, exp);
+	ps_test_node_inject(in, fr, len);
+	ps_test_node_run();
 	ps_test_expect_one(out, ef, elen);
 }
 
 /* The SNAT port conntrack gave the connection of f (host order), 0 if none. */
 static uint16_t
-snat_port_of(const struct l4 *f)
+snat_port_of(const struct ps_l4 *f)
 {
 	struct ps_ct_tuple t;
 	struct ps_ct_entry *e;
@@ -308,7 +192,7 @@ snat_port_of(const struct l4 *f)
 
 	ps_ct_tuple_set(&t, f->proto, ps_ip(f->src), ps_ip(f->dst),
 			rte_cpu_to_be_16(f->sport), rte_cpu_to_be_16(f->dport));
-	e = ps_ct_lookup(dp.ct, &t, &dir);
+	e = ps_ct_lookup(dp->ct, &t, &dir);
 	CU_ASSERT_PTR_NOT_NULL(e);
 	if (e == NULL || e->nat.snat_ip == 0)
 		return 0;
@@ -319,27 +203,6 @@ snat_port_of(const struct l4 *f)
 #define SYN RTE_TCP_SYN_FLAG
 #define ACK RTE_TCP_ACK_FLAG
 
-static struct l4
-tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
-    uint8_t flags, uint32_t seq, uint32_t ack, uint16_t plen)
-{
-	struct l4 f = { .src = src, .dst = dst, .sport = sport, .dport = dport,
-			.proto = IPPROTO_TCP, .flags = flags, .seq = seq,
-			.ack = ack, .ttl = 64, .plen = plen };
-
-	return f;
-}
-
-static struct l4
-udp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
-    uint16_t plen)
-{
-	struct l4 f = { .src = src, .dst = dst, .sport = sport, .dport = dport,
-			.proto = IPPROTO_UDP, .ttl = 64, .plen = plen };
-
-	return f;
-}
-
 /* Tests ------------------------------------------------------------------ */
 
 /* Pod -> ClusterIP, endpoint on this node: DNAT, reverse NAT on the reply,
@@ -347,28 +210,28 @@ udp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
 static void
 test_clusterip_local(void)
 {
-	struct l4 syn = tcp(P1, 40001, "10.96.0.10", 80, SYN, 1000, 0, 0);
-	struct l4 sa = tcp(P2, 8080, P1, 40001, SYN | ACK, 5000, 1001, 0);
-	struct l4 ack = tcp(P1, 40001, "10.96.0.10", 80, ACK, 1001, 5001, 100);
-	struct l4 e;
+	struct ps_l4 syn = ps_tcp(P1, 40001, "10.96.0.10", 80, SYN, 1000, 0, 0);
+	struct ps_l4 sa = ps_tcp(P2, 8080, P1, 40001, SYN | ACK, 5000, 1001, 0);
+	struct ps_l4 ack = ps_tcp(P1, 40001, "10.96.0.10", 80, ACK, 1001, 5001, 100);
+	struct ps_l4 e;
 	struct ps_ct_stats st0, st1;
 
 	flush();
-	ps_ct_stats(dp.ct, &st0);
+	ps_ct_stats(dp->ct, &st0);
 	e = xl(syn, P1, 40001, P2, 8080);
 	send_expect("p1_rx", P1_MAC, &syn, "p2_tx", P2_MAC, &e);
 	e = xl(sa, "10.96.0.10", 80, P1, 40001);
 	send_expect("p2_rx", P2_MAC, &sa, "p1_tx", P1_MAC, &e);
 	e = xl(ack, P1, 40001, P2, 8080);
 	send_expect("p1_rx", P1_MAC, &ack, "p2_tx", P2_MAC, &e);
-	sa = tcp(P2, 8080, P1, 40001, ACK, 5001, 1101, 120);
+	sa = ps_tcp(P2, 8080, P1, 40001, ACK, 5001, 1101, 120);
 	e = xl(sa, "10.96.0.10", 80, P1, 40001);
 	send_expect("p2_rx", P2_MAC, &sa, "p1_tx", P1_MAC, &e);
-	ps_ct_stats(dp.ct, &st1);
+	ps_ct_stats(dp->ct, &st1);
 	CU_ASSERT_EQUAL(st1.created - st0.created, 1);
 	CU_ASSERT_EQUAL(st1.entries, 1);
 	CU_ASSERT_EQUAL(snat_port_of(&syn), 0);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* The endpoint shares the client's subnet: its reply is bridged (sent to
@@ -377,12 +240,12 @@ test_clusterip_local(void)
 static void
 test_bridged_reply(void)
 {
-	struct l4 syn = tcp(P1, 40030, "10.96.0.10", 80, SYN, 1000, 0, 0);
-	struct l4 sa = tcp(P2, 8080, P1, 40030, SYN | ACK, 5000, 1001, 0);
-	struct l4 ack = tcp(P1, 40030, "10.96.0.10", 80, ACK, 1001, 5001, 0);
+	struct ps_l4 syn = ps_tcp(P1, 40030, "10.96.0.10", 80, SYN, 1000, 0, 0);
+	struct ps_l4 sa = ps_tcp(P2, 8080, P1, 40030, SYN | ACK, 5000, 1001, 0);
+	struct ps_l4 ack = ps_tcp(P1, 40030, "10.96.0.10", 80, ACK, 1001, 5001, 0);
 	uint8_t fr[256], ef[256];
 	size_t len, elen;
-	struct l4 e;
+	struct ps_l4 e;
 
 	flush();
 	e = xl(syn, P1, 40030, P2, 8080);
@@ -391,35 +254,35 @@ test_bridged_reply(void)
 	 * at, P3's are not */
 	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[svc_l2_slot(ps_ip(P2))], 1);
 	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[svc_l2_slot(ps_ip(P3))], 0);
-	len = build(fr, P1_MAC, P2_MAC, &sa);
+	len = ps_build_l4(fr, P1_MAC, P2_MAC, &sa);
 	e = sa;
 	e.src = "10.96.0.10";
 	e.sport = 80;
-	elen = build(ef, P1_MAC, P2_MAC, &e);
-	inject("p2_rx", fr, len);
-	run();
+	elen = ps_build_l4(ef, P1_MAC, P2_MAC, &e);
+	ps_test_node_inject("p2_rx", fr, len);
+	ps_test_node_run();
 	ps_test_expect_one("p1_tx", ef, elen);
 	ps_test_expect_none("p3_tx");
 	e = xl(ack, P1, 40030, P2, 8080);
 	send_expect("p1_rx", P1_MAC, &ack, "p2_tx", P2_MAC, &e);
 	/* untracked bridged traffic is left alone */
-	len = build(fr, P1_MAC, P2_MAC, &(struct l4){ .src = P2, .dst = P1,
-		.sport = 7, .dport = 7, .proto = IPPROTO_UDP, .ttl = 9 });
-	inject("p2_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, P1_MAC, P2_MAC, &(struct ps_l4){ .src = P2, .dst = P1,
+			  .sport = 7, .dport = 7, .proto = IPPROTO_UDP, .ttl = 9 });
+	ps_test_node_inject("p2_rx", fr, len);
+	ps_test_node_run();
 	ps_test_expect_one("p1_tx", fr, len);
 	flush();
 	CU_ASSERT_EQUAL(ps_svc_dp.l2_ep_conns[svc_l2_slot(ps_ip(P2))], 0);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Pod -> ClusterIP, endpoint on node B: DNAT, routed to the uplink. */
 static void
 test_clusterip_remote(void)
 {
-	struct l4 syn = tcp(P1, 40002, "10.96.0.11", 80, SYN, 7, 0, 0);
-	struct l4 sa = tcp(REMOTE_EP, 8080, P1, 40002, SYN | ACK, 9, 8, 0);
-	struct l4 e;
+	struct ps_l4 syn = ps_tcp(P1, 40002, "10.96.0.11", 80, SYN, 7, 0, 0);
+	struct ps_l4 sa = ps_tcp(REMOTE_EP, 8080, P1, 40002, SYN | ACK, 9, 8, 0);
+	struct ps_l4 e;
 
 	flush();
 	e = xl(syn, P1, 40002, REMOTE_EP, 8080);
@@ -427,7 +290,7 @@ test_clusterip_remote(void)
 	e = xl(sa, "10.96.0.11", 80, P1, 40002);
 	send_expect("up_rx", PEER_MAC, &sa, "p1_tx", P1_MAC, &e);
 	ps_test_expect_none("p2_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Outside client -> node IP:nodePort, policy Cluster: DNAT and SNAT to the
@@ -435,39 +298,39 @@ test_clusterip_remote(void)
 static void
 test_nodeport_cluster(void)
 {
-	struct l4 syn = tcp(CLIENT, 50000, NODE_IP, 30080, SYN, 100, 0, 0);
+	struct ps_l4 syn = ps_tcp(CLIENT, 50000, NODE_IP, 30080, SYN, 100, 0, 0);
 	uint8_t fr[256];
 	size_t len;
 	uint16_t port;
-	struct l4 e, sa;
+	struct ps_l4 e, sa;
 
 	flush();
-	len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
-	inject("up_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &syn);
+	ps_test_node_inject("up_rx", fr, len);
+	ps_test_node_run();
 	port = snat_port_of(&syn);
 	CU_ASSERT(port >= PORT_MIN && port <= PORT_MAX);
 	e = xl(syn, NODE_IP, port, P2, 8080);
-	len = build(fr, P2_MAC, NODE_MAC, &e);
+	len = ps_build_l4(fr, P2_MAC, NODE_MAC, &e);
 	ps_test_expect_one("p2_tx", fr, len);
 
-	sa = tcp(P2, 8080, NODE_IP, port, SYN | ACK, 900, 101, 0);
+	sa = ps_tcp(P2, 8080, NODE_IP, port, SYN | ACK, 900, 101, 0);
 	e = xl(sa, NODE_IP, 30080, CLIENT, 50000);
 	send_expect("p2_rx", P2_MAC, &sa, "up_tx", CLIENT_MAC, &e);
 	/* the port goes back to the pool with the connection */
-	CU_ASSERT(ps_nat_port_in_use(dp.nat_pools[PS_NAT_POOL_TCP], port));
+	CU_ASSERT(ps_nat_port_in_use(dp->nat_pools[PS_NAT_POOL_TCP], port));
 	flush();
-	CU_ASSERT(!ps_nat_port_in_use(dp.nat_pools[PS_NAT_POOL_TCP], port));
-	expect_no_leak();
+	CU_ASSERT(!ps_nat_port_in_use(dp->nat_pools[PS_NAT_POOL_TCP], port));
+	ps_test_node_expect_no_leak();
 }
 
 /* externalTrafficPolicy Local: the client's address is kept. */
 static void
 test_nodeport_local(void)
 {
-	struct l4 syn = tcp(CLIENT, 50001, NODE_IP, 30081, SYN, 100, 0, 0);
-	struct l4 sa = tcp(P2, 8080, CLIENT, 50001, SYN | ACK, 900, 101, 0);
-	struct l4 e;
+	struct ps_l4 syn = ps_tcp(CLIENT, 50001, NODE_IP, 30081, SYN, 100, 0, 0);
+	struct ps_l4 sa = ps_tcp(P2, 8080, CLIENT, 50001, SYN | ACK, 900, 101, 0);
+	struct ps_l4 e;
 
 	flush();
 	e = xl(syn, CLIENT, 50001, P2, 8080);
@@ -475,7 +338,7 @@ test_nodeport_local(void)
 	CU_ASSERT_EQUAL(snat_port_of(&syn), 0);
 	e = xl(sa, NODE_IP, 30081, CLIENT, 50001);
 	send_expect("p2_rx", P2_MAC, &sa, "up_tx", CLIENT_MAC, &e);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A load-balancer ingress IP: SNAT+DNAT like a NodePort (policy Cluster);
@@ -483,14 +346,14 @@ test_nodeport_local(void)
 static void
 test_load_balancer(void)
 {
-	struct l4 syn = tcp(CLIENT, 50010, "192.168.60.240", 80, SYN, 9, 0, 0);
-	struct l4 bad = tcp("192.168.60.100", 50011, "192.168.60.240", 80, SYN,
-			    9, 0, 0);
+	struct ps_l4 syn = ps_tcp(CLIENT, 50010, "192.168.60.240", 80, SYN, 9, 0, 0);
+	struct ps_l4 bad = ps_tcp("192.168.60.100", 50011, "192.168.60.240", 80, SYN,
+				  9, 0, 0);
 	uint64_t denied = ps_stats_drops("service_lb", "denied");
 	uint8_t fr[256];
 	size_t len;
 	uint16_t port;
-	struct l4 e, sa;
+	struct ps_l4 e, sa;
 
 	CU_ASSERT_EQUAL_FATAL(apply("{'kind':'List','items':["
 		"{'kind':'Service','metadata':{'name':'lb','namespace':'default'},"
@@ -500,25 +363,25 @@ test_load_balancer(void)
 		"'status':{'loadBalancer':{'ingress':[{'ip':'192.168.60.240'}]}}},"
 		SLICE("lb", "TCP", "8080", EP(P3, "t5")) "]}"), 0);
 	flush();
-	len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
-	inject("up_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &syn);
+	ps_test_node_inject("up_rx", fr, len);
+	ps_test_node_run();
 	port = snat_port_of(&syn);
 	CU_ASSERT(port >= PORT_MIN && port <= PORT_MAX);
 	e = xl(syn, NODE_IP, port, P3, 8080);
-	len = build(fr, P3_MAC, NODE_MAC, &e);
+	len = ps_build_l4(fr, P3_MAC, NODE_MAC, &e);
 	ps_test_expect_one("p3_tx", fr, len);
-	sa = tcp(P3, 8080, NODE_IP, port, SYN | ACK, 70, 10, 0);
+	sa = ps_tcp(P3, 8080, NODE_IP, port, SYN | ACK, 70, 10, 0);
 	e = xl(sa, "192.168.60.240", 80, CLIENT, 50010);
 	send_expect("p3_rx", P3_MAC, &sa, "up_tx", CLIENT_MAC, &e);
 
-	len = build(fr, NODE_MAC, CLIENT_MAC, &bad);
-	inject("up_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &bad);
+	ps_test_node_inject("up_rx", fr, len);
+	ps_test_node_run();
 	ps_test_expect_none("p3_tx");
 	ps_test_expect_none("up_tx");
 	CU_ASSERT_EQUAL(ps_stats_drops("service_lb", "denied") - denied, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A pod reaches its own service and gets itself: SNAT to the node IP so
@@ -526,56 +389,56 @@ test_load_balancer(void)
 static void
 test_hairpin(void)
 {
-	struct l4 syn = tcp(P2, 40005, "10.96.0.10", 80, SYN, 1, 0, 0);
+	struct ps_l4 syn = ps_tcp(P2, 40005, "10.96.0.10", 80, SYN, 1, 0, 0);
 	uint8_t fr[256];
 	size_t len;
 	uint16_t port;
-	struct l4 e, sa;
+	struct ps_l4 e, sa;
 
 	flush();
-	len = build(fr, NODE_MAC, P2_MAC, &syn);
-	inject("p2_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, P2_MAC, &syn);
+	ps_test_node_inject("p2_rx", fr, len);
+	ps_test_node_run();
 	port = snat_port_of(&syn);
 	CU_ASSERT(port >= PORT_MIN && port <= PORT_MAX);
 	e = xl(syn, NODE_IP, port, P2, 8080);
-	len = build(fr, P2_MAC, NODE_MAC, &e);
+	len = ps_build_l4(fr, P2_MAC, NODE_MAC, &e);
 	ps_test_expect_one("p2_tx", fr, len);
 
-	sa = tcp(P2, 8080, NODE_IP, port, SYN | ACK, 50, 2, 0);
+	sa = ps_tcp(P2, 8080, NODE_IP, port, SYN | ACK, 50, 2, 0);
 	e = xl(sa, "10.96.0.10", 80, P2, 40005);
 	send_expect("p2_rx", P2_MAC, &sa, "p2_tx", P2_MAC, &e);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Pod -> 8.8.8.8: masqueraded to the node IP, the reply back to the pod. */
 static void
 test_masquerade(void)
 {
-	struct l4 q = udp(P1, 40006, "8.8.8.8", 53, 40);
+	struct ps_l4 q = ps_udp(P1, 40006, "8.8.8.8", 53, 40);
 	uint8_t fr[256];
 	size_t len;
 	uint16_t port;
-	struct l4 e, r;
+	struct ps_l4 e, r;
 
 	flush();
-	len = build(fr, NODE_MAC, P1_MAC, &q);
-	inject("p1_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, P1_MAC, &q);
+	ps_test_node_inject("p1_rx", fr, len);
+	ps_test_node_run();
 	port = snat_port_of(&q);
 	CU_ASSERT(port >= PORT_MIN && port <= PORT_MAX);
 	e = xl(q, NODE_IP, port, "8.8.8.8", 53);
-	len = build(fr, ROUTER_MAC, NODE_MAC, &e);
+	len = ps_build_l4(fr, ROUTER_MAC, NODE_MAC, &e);
 	ps_test_expect_one("up_tx", fr, len);
 
-	r = udp("8.8.8.8", 53, NODE_IP, port, 100);
+	r = ps_udp("8.8.8.8", 53, NODE_IP, port, 100);
 	e = xl(r, "8.8.8.8", 53, P1, 40006);
 	send_expect("up_rx", ROUTER_MAC, &r, "p1_tx", P1_MAC, &e);
 	/* cluster destinations are not masqueraded */
-	q = udp(P1, 40006, "10.244.1.9", 53, 40);
+	q = ps_udp(P1, 40006, "10.244.1.9", 53, 40);
 	e = xl(q, P1, 40006, "10.244.1.9", 53);
 	send_expect("p1_rx", P1_MAC, &q, "up_tx", PEER_MAC, &e);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* ICMP echo is masqueraded with a new identifier. */
@@ -592,10 +455,10 @@ test_masquerade_icmp(void)
 	flush();
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, P1, "8.8.8.8", 8, 77, 1,
 				 64, 24);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_ct_tuple_icmp(&t, ps_ip(P1), ps_ip("8.8.8.8"), rte_cpu_to_be_16(77));
-	e = ps_ct_lookup(dp.ct, &t, &dir);
+	e = ps_ct_lookup(dp->ct, &t, &dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	id = rte_be_to_cpu_16(e->nat.snat_port);
 	CU_ASSERT(id >= PORT_MIN && id <= PORT_MAX);
@@ -604,12 +467,12 @@ test_masquerade_icmp(void)
 	ps_test_expect_one("up_tx", exp, len);
 	len = ps_build_icmp_echo(in, NODE_MAC, ROUTER_MAC, "8.8.8.8", NODE_IP,
 				 0, id, 1, 60, 24);
-	inject("up_rx", in, len);
-	run();
+	ps_test_node_inject("up_rx", in, len);
+	ps_test_node_run();
 	len = ps_build_icmp_echo(exp, P1_MAC, NODE_MAC, "8.8.8.8", P1, 0, 77, 1,
 				 59, 24);
 	ps_test_expect_one("p1_tx", exp, len);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* The management thread ages connections out: an expired masquerade
@@ -618,7 +481,7 @@ test_masquerade_icmp(void)
 static void
 test_expiry_gives_back(void)
 {
-	struct l4 syn = tcp(P1, 40031, "10.96.0.10", 80, SYN, 1, 0, 0);
+	struct ps_l4 syn = ps_tcp(P1, 40031, "10.96.0.10", 80, SYN, 1, 0, 0);
 	struct ps_ct_stats st0, st1;
 	struct ps_ct_tuple t;
 	struct ps_ct_entry *e;
@@ -629,46 +492,46 @@ test_expiry_gives_back(void)
 	int i;
 
 	flush();
-	ps_ct_stats(dp.ct, &st0);
+	ps_ct_stats(dp->ct, &st0);
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, P1, "8.8.8.8", 8, 99, 1,
 				 64, 8);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_ct_tuple_icmp(&t, ps_ip(P1), ps_ip("8.8.8.8"), rte_cpu_to_be_16(99));
-	e = ps_ct_lookup(dp.ct, &t, &dir);
+	e = ps_ct_lookup(dp->ct, &t, &dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	id = rte_be_to_cpu_16(e->nat.snat_port);
-	CU_ASSERT(ps_nat_port_in_use(dp.nat_pools[PS_NAT_POOL_ICMP], id));
+	CU_ASSERT(ps_nat_port_in_use(dp->nat_pools[PS_NAT_POOL_ICMP], id));
 	/* ICMP lives 2 s here */
 	sleep(3);
-	for (i = 0; i < 1000 && ps_ct_lookup(dp.ct, &t, &dir) != NULL; i++)
-		run();
-	CU_ASSERT_PTR_NULL(ps_ct_lookup(dp.ct, &t, &dir));
-	CU_ASSERT(!ps_nat_port_in_use(dp.nat_pools[PS_NAT_POOL_ICMP], id));
-	ps_ct_stats(dp.ct, &st1);
+	for (i = 0; i < 1000 && ps_ct_lookup(dp->ct, &t, &dir) != NULL; i++)
+		ps_test_node_run();
+	CU_ASSERT_PTR_NULL(ps_ct_lookup(dp->ct, &t, &dir));
+	CU_ASSERT(!ps_nat_port_in_use(dp->nat_pools[PS_NAT_POOL_ICMP], id));
+	ps_ct_stats(dp->ct, &st1);
 	CU_ASSERT_EQUAL(st1.expired - st0.expired, 1);
 
-	len = build(in, NODE_MAC, P1_MAC, &syn);
-	inject("p1_rx", in, len);
-	run();
+	len = ps_build_l4(in, NODE_MAC, P1_MAC, &syn);
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_ct_tuple_set(&t, IPPROTO_TCP, ps_ip(P1), ps_ip("10.96.0.10"),
 			rte_cpu_to_be_16(40031), RTE_BE16(80));
-	e = ps_ct_lookup(dp.ct, &t, &dir);
+	e = ps_ct_lookup(dp->ct, &t, &dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	ep = e->nat.endpoint_id;
-	CU_ASSERT_EQUAL(ps_svc_ep_conns(dp.svcs, ep), 1);
+	CU_ASSERT_EQUAL(ps_svc_ep_conns(dp->svcs, ep), 1);
 	flush();
-	CU_ASSERT_EQUAL(ps_svc_ep_conns(dp.svcs, ep), 0);
-	expect_no_leak();
+	CU_ASSERT_EQUAL(ps_svc_ep_conns(dp->svcs, ep), 0);
+	ps_test_node_expect_no_leak();
 }
 
 /* A UDP datagram without checksum stays without one, both ways. */
 static void
 test_udp_zero_checksum(void)
 {
-	struct l4 q = udp(P1, 40007, "10.96.0.13", 53, 33);
-	struct l4 r = udp(P3, 5353, P1, 40007, 61);
-	struct l4 e;
+	struct ps_l4 q = ps_udp(P1, 40007, "10.96.0.13", 53, 33);
+	struct ps_l4 r = ps_udp(P3, 5353, P1, 40007, 61);
+	struct ps_l4 e;
 
 	flush();
 	q.no_csum = true;
@@ -677,7 +540,7 @@ test_udp_zero_checksum(void)
 	send_expect("p1_rx", P1_MAC, &q, "p3_tx", P3_MAC, &e);
 	e = xl(r, "10.96.0.13", 53, P1, 40007);
 	send_expect("p3_rx", P3_MAC, &r, "p1_tx", P1_MAC, &e);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* The endpoint answers port unreachable about the DNATed datagram: the
@@ -685,33 +548,33 @@ test_udp_zero_checksum(void)
 static void
 test_icmp_error_from_endpoint(void)
 {
-	struct l4 q = udp(P1, 40008, "10.96.0.13", 53, 20);
+	struct ps_l4 q = ps_udp(P1, 40008, "10.96.0.13", 53, 20);
 	uint8_t fr[256], dn[256], err[256], qt[256], ee[256], exp[256];
 	size_t len, dlen, elen, qlen, xlen;
-	struct l4 e;
+	struct ps_l4 e;
 
 	flush();
-	len = build(fr, NODE_MAC, P1_MAC, &q);
+	len = ps_build_l4(fr, NODE_MAC, P1_MAC, &q);
 	e = xl(q, P1, 40008, P3, 5353);
-	dlen = build(dn, P3_MAC, NODE_MAC, &e);
-	inject("p1_rx", fr, len);
-	run();
+	dlen = ps_build_l4(dn, P3_MAC, NODE_MAC, &e);
+	ps_test_node_inject("p1_rx", fr, len);
+	ps_test_node_run();
 	ps_test_expect_one("p3_tx", dn, dlen);
 
 	elen = ps_build_icmp_error(err, dn, dlen, NODE_MAC, P3_MAC, P3,
 				   PS_ICMP_DEST_UNREACH, PS_ICMP_PORT_UNREACH);
-	inject("p3_rx", err, elen);
-	run();
+	ps_test_node_inject("p3_rx", err, elen);
+	ps_test_node_run();
 	/* what the client sent, as it reached the endpoint (TTL 63) */
 	e = q;
 	e.ttl--;
-	qlen = build(qt, NODE_MAC, P1_MAC, &e);
+	qlen = ps_build_l4(qt, NODE_MAC, P1_MAC, &e);
 	xlen = ps_build_icmp_error(ee, qt, qlen, NODE_MAC, P3_MAC,
 				   "10.96.0.13", PS_ICMP_DEST_UNREACH,
 				   PS_ICMP_PORT_UNREACH);
 	xlen = ps_build_forwarded(exp, ee, xlen, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, xlen);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A router's time exceeded about a masqueraded datagram reaches the pod
@@ -719,33 +582,33 @@ test_icmp_error_from_endpoint(void)
 static void
 test_icmp_error_masquerade(void)
 {
-	struct l4 q = udp(P1, 40020, "8.8.8.8", 53, 16);
+	struct ps_l4 q = ps_udp(P1, 40020, "8.8.8.8", 53, 16);
 	uint8_t fr[256], out[256], err[256], qt[256], ee[256], exp[256];
 	size_t len, olen, elen, qlen, xlen;
 	uint16_t port;
-	struct l4 e;
+	struct ps_l4 e;
 
 	flush();
-	len = build(fr, NODE_MAC, P1_MAC, &q);
-	inject("p1_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, P1_MAC, &q);
+	ps_test_node_inject("p1_rx", fr, len);
+	ps_test_node_run();
 	port = snat_port_of(&q);
 	e = xl(q, NODE_IP, port, "8.8.8.8", 53);
-	olen = build(out, ROUTER_MAC, NODE_MAC, &e);
+	olen = ps_build_l4(out, ROUTER_MAC, NODE_MAC, &e);
 	ps_test_expect_one("up_tx", out, olen);
 
 	elen = ps_build_icmp_error(err, out, olen, NODE_MAC, ROUTER_MAC,
 				   "192.168.60.1", PS_ICMP_TIME_EXCEEDED, 0);
-	inject("up_rx", err, elen);
-	run();
+	ps_test_node_inject("up_rx", err, elen);
+	ps_test_node_run();
 	e = q;
 	e.ttl--;
-	qlen = build(qt, NODE_MAC, P1_MAC, &e);
+	qlen = ps_build_l4(qt, NODE_MAC, P1_MAC, &e);
 	xlen = ps_build_icmp_error(ee, qt, qlen, NODE_MAC, ROUTER_MAC,
 				   "192.168.60.1", PS_ICMP_TIME_EXCEEDED, 0);
 	xlen = ps_build_forwarded(exp, ee, xlen, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, xlen);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* TTL 1 to a ClusterIP: our own time exceeded is about the DNATed packet
@@ -753,43 +616,43 @@ test_icmp_error_masquerade(void)
 static void
 test_ttl_exceeded_after_dnat(void)
 {
-	struct l4 syn = tcp(P1, 40021, "10.96.0.11", 80, SYN, 1, 0, 0);
+	struct ps_l4 syn = ps_tcp(P1, 40021, "10.96.0.11", 80, SYN, 1, 0, 0);
 	uint8_t fr[256], exp[256];
 	size_t len, elen;
 
 	flush();
 	syn.ttl = 1;
-	len = build(fr, NODE_MAC, P1_MAC, &syn);
-	inject("p1_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, P1_MAC, &syn);
+	ps_test_node_inject("p1_rx", fr, len);
+	ps_test_node_run();
 	elen = ps_build_icmp_error(exp, fr, len, P1_MAC, NODE_MAC, "10.244.0.1",
 				   PS_ICMP_TIME_EXCEEDED, 0);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("up_tx");
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* No endpoint: the client gets port unreachable at once, TCP and UDP. */
 static void
 test_no_endpoint_rejects(void)
 {
-	struct l4 syn = tcp(P1, 40009, "10.96.0.14", 80, SYN, 1, 0, 0);
+	struct ps_l4 syn = ps_tcp(P1, 40009, "10.96.0.14", 80, SYN, 1, 0, 0);
 	uint8_t fr[256], exp[256];
 	size_t len, elen;
 	struct ps_ct_stats st0, st1;
 
 	flush();
-	ps_ct_stats(dp.ct, &st0);
-	len = build(fr, NODE_MAC, P1_MAC, &syn);
-	inject("p1_rx", fr, len);
-	run();
+	ps_ct_stats(dp->ct, &st0);
+	len = ps_build_l4(fr, NODE_MAC, P1_MAC, &syn);
+	ps_test_node_inject("p1_rx", fr, len);
+	ps_test_node_run();
 	elen = ps_build_icmp_error(exp, fr, len, P1_MAC, NODE_MAC, "10.244.0.1",
 				   PS_ICMP_DEST_UNREACH, PS_ICMP_PORT_UNREACH);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("p2_tx");
-	ps_ct_stats(dp.ct, &st1);
+	ps_ct_stats(dp->ct, &st1);
 	CU_ASSERT_EQUAL(st1.created, st0.created);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A TCP segment that cannot open a connection, to a VIP without one:
@@ -797,20 +660,20 @@ test_no_endpoint_rejects(void)
 static void
 test_non_syn_invalid(void)
 {
-	struct l4 a = tcp(P1, 40010, "10.96.0.10", 80, ACK, 5, 6, 10);
+	struct ps_l4 a = ps_tcp(P1, 40010, "10.96.0.10", 80, ACK, 5, 6, 10);
 	uint8_t fr[256];
 	size_t len;
 	uint64_t before = ps_stats_drops("service_lb", "invalid");
 
 	flush();
-	len = build(fr, NODE_MAC, P1_MAC, &a);
-	inject("p1_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, P1_MAC, &a);
+	ps_test_node_inject("p1_rx", fr, len);
+	ps_test_node_run();
 	ps_test_expect_none("p2_tx");
 	ps_test_expect_none("up_tx");
 	ps_test_expect_none("p1_tx");
 	CU_ASSERT_EQUAL(ps_stats_drops("service_lb", "invalid") - before, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /*
@@ -849,26 +712,26 @@ test_maglev_pickup(void)
 
 	CU_ASSERT_EQUAL_FATAL(apply(mg), 0);
 	for (k = 0; k < 30; k++) {
-		struct l4 syn = tcp(CLIENT, (uint16_t)(43000 + k), "10.96.0.27",
-				    80, SYN, 1000, 0, 0);
-		struct l4 mid = tcp(CLIENT, (uint16_t)(43000 + k), "10.96.0.27",
-				    80, ACK, 5001, 9001, 100);
+		struct ps_l4 syn = ps_tcp(CLIENT, (uint16_t)(43000 + k), "10.96.0.27",
+					  80, SYN, 1000, 0, 0);
+		struct ps_l4 mid = ps_tcp(CLIENT, (uint16_t)(43000 + k), "10.96.0.27",
+					  80, ACK, 5001, 9001, 100);
 		struct ps_ct_tuple t;
 		struct ps_ct_entry *e;
 		int first, again;
 		uint8_t dir;
 
 		flush();
-		len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
-		inject("up_rx", fr, len);
-		run();
+		len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &syn);
+		ps_test_node_inject("up_rx", fr, len);
+		ps_test_node_run();
 		first = ring_of(rings, &m);
 		CU_ASSERT_FATAL(first >= 0);
 		rte_pktmbuf_free(m);
 		flush();	/* the restart */
-		len = build(fr, NODE_MAC, CLIENT_MAC, &mid);
-		inject("up_rx", fr, len);
-		run();
+		len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &mid);
+		ps_test_node_inject("up_rx", fr, len);
+		ps_test_node_run();
 		again = ring_of(rings, &m);
 		CU_ASSERT_FATAL(again >= 0);
 		rte_pktmbuf_free(m);
@@ -877,7 +740,7 @@ test_maglev_pickup(void)
 		ps_ct_tuple_set(&t, IPPROTO_TCP, ps_ip(CLIENT),
 				ps_ip("10.96.0.27"), rte_cpu_to_be_16(43000 + k),
 				rte_cpu_to_be_16(80));
-		e = ps_ct_lookup(dp.ct, &t, &dir);
+		e = ps_ct_lookup(dp->ct, &t, &dir);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 		CU_ASSERT_EQUAL(e->state, PS_CT_TCP_ESTABLISHED);
 	}
@@ -885,7 +748,7 @@ test_maglev_pickup(void)
 	/* and the flows did use several endpoints */
 	CU_ASSERT((spread[0] > 0) + (spread[1] > 0) + (spread[2] > 0) >= 2);
 	flush();
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* rr: 300 new connections over 3 endpoints, 100 each. */
@@ -900,14 +763,14 @@ test_rr_300(void)
 	flush();
 	for (i = 0; i < 300; i += 50) {
 		for (k = i; k < i + 50; k++) {
-			struct l4 syn = tcp(CLIENT, (uint16_t)(41000 + k),
-					    "10.96.0.15", 80, SYN, k, 0, 0);
+			struct ps_l4 syn = ps_tcp(CLIENT, (uint16_t)(41000 + k),
+						  "10.96.0.15", 80, SYN, k, 0, 0);
 			uint8_t fr[128];
-			size_t len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
+			size_t len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &syn);
 
-			inject("up_rx", fr, len);
+			ps_test_node_inject("up_rx", fr, len);
 		}
-		run();
+		ps_test_node_run();
 		for (r = 0; r < 3; r++) {
 			unsigned int n = ps_test_collect(rings[r], ms, 64), j;
 
@@ -929,7 +792,7 @@ test_rr_300(void)
 	CU_ASSERT_EQUAL(count[0], 100);
 	CU_ASSERT_EQUAL(count[1], 100);
 	CU_ASSERT_EQUAL(count[2], 100);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Full table: new connections refused and counted, the established one
@@ -937,41 +800,41 @@ test_rr_300(void)
 static void
 test_ct_full(void)
 {
-	struct l4 syn = tcp(P1, 40011, "10.96.0.10", 80, SYN, 1000, 0, 0);
-	struct l4 sa = tcp(P2, 8080, P1, 40011, SYN | ACK, 5000, 1001, 0);
-	struct l4 ack = tcp(P1, 40011, "10.96.0.10", 80, ACK, 1001, 5001, 10);
+	struct ps_l4 syn = ps_tcp(P1, 40011, "10.96.0.10", 80, SYN, 1000, 0, 0);
+	struct ps_l4 sa = ps_tcp(P2, 8080, P1, 40011, SYN | ACK, 5000, 1001, 0);
+	struct ps_l4 ack = ps_tcp(P1, 40011, "10.96.0.10", 80, ACK, 1001, 5001, 10);
 	struct ps_ct_stats st0, st1;
 	uint64_t drops0 = ps_stats_drops("service_lb", "ct_full");
 	unsigned int i, k, got = 0;
-	struct l4 e;
+	struct ps_l4 e;
 
 	flush();
 	e = xl(syn, P1, 40011, P2, 8080);
 	send_expect("p1_rx", P1_MAC, &syn, "p2_tx", P2_MAC, &e);
 	e = xl(sa, "10.96.0.10", 80, P1, 40011);
 	send_expect("p2_rx", P2_MAC, &sa, "p1_tx", P1_MAC, &e);
-	ps_ct_stats(dp.ct, &st0);
+	ps_ct_stats(dp->ct, &st0);
 	/* CT_SIZE - 1 more, then 10 that find no room */
 	for (i = 0; i < CT_SIZE - 1 + 10; i += 64) {
 		for (k = i; k < RTE_MIN(i + 64, CT_SIZE - 1 + 10u); k++) {
-			struct l4 q = udp(CLIENT, (uint16_t)(42000 + k),
-					  "10.96.0.13", 53, 8);
+			struct ps_l4 q = ps_udp(CLIENT, (uint16_t)(42000 + k),
+						"10.96.0.13", 53, 8);
 			uint8_t fr[128];
-			size_t len = build(fr, NODE_MAC, CLIENT_MAC, &q);
+			size_t len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &q);
 
-			inject("up_rx", fr, len);
+			ps_test_node_inject("up_rx", fr, len);
 		}
-		run();
+		ps_test_node_run();
 		got += ps_test_drain("p3_tx");
 	}
-	ps_ct_stats(dp.ct, &st1);
+	ps_ct_stats(dp->ct, &st1);
 	CU_ASSERT_EQUAL(got, CT_SIZE - 1);
 	CU_ASSERT_EQUAL(st1.entries, CT_SIZE);
 	CU_ASSERT_EQUAL(st1.full - st0.full, 10);
 	CU_ASSERT_EQUAL(ps_stats_drops("service_lb", "ct_full") - drops0, 10);
 	/* refused connections leave the endpoint's count as it was */
 	{
-		struct l4 q = udp(CLIENT, 42000, "10.96.0.13", 53, 8);
+		struct ps_l4 q = ps_udp(CLIENT, 42000, "10.96.0.13", 53, 8);
 		struct ps_ct_tuple t;
 		struct ps_ct_entry *ce;
 		uint8_t dir;
@@ -979,19 +842,19 @@ test_ct_full(void)
 		ps_ct_tuple_set(&t, IPPROTO_UDP, ps_ip(q.src), ps_ip(q.dst),
 				rte_cpu_to_be_16(q.sport),
 				rte_cpu_to_be_16(q.dport));
-		ce = ps_ct_lookup(dp.ct, &t, &dir);
+		ce = ps_ct_lookup(dp->ct, &t, &dir);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(ce);
-		CU_ASSERT_EQUAL(ps_svc_ep_conns(dp.svcs, ce->nat.endpoint_id),
+		CU_ASSERT_EQUAL(ps_svc_ep_conns(dp->svcs, ce->nat.endpoint_id),
 				CT_SIZE - 1);
 	}
 	/* the established connection goes on */
 	e = xl(ack, P1, 40011, P2, 8080);
 	send_expect("p1_rx", P1_MAC, &ack, "p2_tx", P2_MAC, &e);
-	sa = tcp(P2, 8080, P1, 40011, ACK, 5001, 1011, 20);
+	sa = ps_tcp(P2, 8080, P1, 40011, ACK, 5001, 1011, 20);
 	e = xl(sa, "10.96.0.10", 80, P1, 40011);
 	send_expect("p2_rx", P2_MAC, &sa, "p1_tx", P1_MAC, &e);
 	flush();
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* An endpoint that turns not ready keeps its TCP connections (not its
@@ -999,9 +862,9 @@ test_ct_full(void)
 static void
 test_endpoint_change(void)
 {
-	struct l4 syn = tcp(P1, 40012, "10.96.0.10", 80, SYN, 1000, 0, 0);
-	struct l4 q = udp(P1, 40012, "10.96.0.13", 53, 8);
-	struct l4 e;
+	struct ps_l4 syn = ps_tcp(P1, 40012, "10.96.0.10", 80, SYN, 1000, 0, 0);
+	struct ps_l4 q = ps_udp(P1, 40012, "10.96.0.13", 53, 8);
+	struct ps_l4 e;
 	struct ps_ct_stats st;
 
 	flush();
@@ -1009,7 +872,7 @@ test_endpoint_change(void)
 	send_expect("p1_rx", P1_MAC, &syn, "p2_tx", P2_MAC, &e);
 	e = xl(q, P1, 40012, P3, 5353);
 	send_expect("p1_rx", P1_MAC, &q, "p3_tx", P3_MAC, &e);
-	ps_ct_stats(dp.ct, &st);
+	ps_ct_stats(dp->ct, &st);
 	CU_ASSERT_EQUAL(st.entries, 2);
 	/* both endpoints not ready */
 	CU_ASSERT_EQUAL(apply("{'kind':'List','items':["
@@ -1019,23 +882,23 @@ test_endpoint_change(void)
 		SLICE("dns", "UDP", "5353", "{'addresses':['" P3 "'],"
 		      "'nodeName':'t5','conditions':{'ready':false,"
 		      "'serving':false,'terminating':false}}") "]}"), 0);
-	run();
-	ps_ct_stats(dp.ct, &st);
+	ps_test_node_run();
+	ps_ct_stats(dp->ct, &st);
 	CU_ASSERT_EQUAL(st.entries, 1);
-	CU_ASSERT_PTR_NOT_NULL(ps_ct_lookup(dp.ct, &(struct ps_ct_tuple){
+	CU_ASSERT_PTR_NOT_NULL(ps_ct_lookup(dp->ct, &(struct ps_ct_tuple){
 		.src_ip = ps_ip(P1), .dst_ip = ps_ip("10.96.0.10"),
 		.src_port = rte_cpu_to_be_16(40012),
 		.dst_port = rte_cpu_to_be_16(80), .proto = IPPROTO_TCP },
 		&(uint8_t){ 0 }));
 	/* removed: the TCP connection ends */
 	CU_ASSERT_EQUAL(apply(SLICE("local", "TCP", "8080", "")), 0);
-	run();
-	ps_ct_stats(dp.ct, &st);
+	ps_test_node_run();
+	ps_ct_stats(dp->ct, &st);
 	CU_ASSERT_EQUAL(st.entries, 0);
 	/* back as they were */
 	CU_ASSERT_EQUAL(apply(services), 0);
-	run();
-	expect_no_leak();
+	ps_test_node_run();
+	ps_test_node_expect_no_leak();
 }
 
 /* Which of p1/p2/p3 got frames (index, -1 if none or several), drained. */
@@ -1071,21 +934,21 @@ test_syn_twice_one_burst(void)
 	unsigned int f, i, frames[3];
 
 	flush();
-	ps_svc_stats(dp.svcs, &st0);
+	ps_svc_stats(dp->svcs, &st0);
 	for (f = 0; f < 3; f++) {
-		struct l4 syn = tcp(CLIENT, (uint16_t)(43000 + f),
-				    "10.96.0.15", 80, SYN, 7000 + f, 0, 0);
+		struct ps_l4 syn = ps_tcp(CLIENT, (uint16_t)(43000 + f),
+					  "10.96.0.15", 80, SYN, 7000 + f, 0, 0);
 		uint8_t fr[128];
-		size_t len = build(fr, NODE_MAC, CLIENT_MAC, &syn);
+		size_t len = ps_build_l4(fr, NODE_MAC, CLIENT_MAC, &syn);
 
 		/* the middle flow's SYN twice before the worker runs */
 		for (i = 0; i < (f == 1 ? 2u : 1u); i++)
-			inject("up_rx", fr, len);
-		run();
+			ps_test_node_inject("up_rx", fr, len);
+		ps_test_node_run();
 		who[f] = rr3_target(&frames[f]);
 	}
-	ps_svc_stats(dp.svcs, &st1);
-	ps_ct_stats(dp.ct, &ct);
+	ps_svc_stats(dp->svcs, &st1);
+	ps_ct_stats(dp->ct, &ct);
 	CU_ASSERT_EQUAL(frames[0], 1);
 	CU_ASSERT_EQUAL(frames[1], 2);
 	CU_ASSERT_EQUAL(frames[2], 1);
@@ -1095,7 +958,7 @@ test_syn_twice_one_burst(void)
 	CU_ASSERT_EQUAL(st1.new_conns - st0.new_conns, 3);
 	CU_ASSERT_EQUAL(ct.entries, 3);
 	flush();
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 #define FIN RTE_TCP_FIN_FLAG
@@ -1112,22 +975,22 @@ test_reopen_unready(void)
 #define VIP "10.96.0.10"	/* service local -> P2:8080 */
 	const struct {
 		bool from_client;
-		struct l4 f;
+		struct ps_l4 f;
 	} steps[] = {
-		{ true, tcp(P1, 40013, VIP, 80, SYN, 1000, 0, 0) },
-		{ false, tcp(P2, 8080, P1, 40013, SYN | ACK, 5000, 1001, 0) },
-		{ true, tcp(P1, 40013, VIP, 80, ACK, 1001, 5001, 0) },
+		{ true, ps_tcp(P1, 40013, VIP, 80, SYN, 1000, 0, 0) },
+		{ false, ps_tcp(P2, 8080, P1, 40013, SYN | ACK, 5000, 1001, 0) },
+		{ true, ps_tcp(P1, 40013, VIP, 80, ACK, 1001, 5001, 0) },
 		/* the server closes first, then the client */
-		{ false, tcp(P2, 8080, P1, 40013, FIN | ACK, 5001, 1001, 0) },
-		{ true, tcp(P1, 40013, VIP, 80, ACK, 1001, 5002, 0) },
-		{ true, tcp(P1, 40013, VIP, 80, FIN | ACK, 1001, 5002, 0) },
-		{ false, tcp(P2, 8080, P1, 40013, ACK, 5002, 1002, 0) },
+		{ false, ps_tcp(P2, 8080, P1, 40013, FIN | ACK, 5001, 1001, 0) },
+		{ true, ps_tcp(P1, 40013, VIP, 80, ACK, 1001, 5002, 0) },
+		{ true, ps_tcp(P1, 40013, VIP, 80, FIN | ACK, 1001, 5002, 0) },
+		{ false, ps_tcp(P2, 8080, P1, 40013, ACK, 5002, 1002, 0) },
 	};
 	const struct ps_ct_tuple t = {
 		.src_ip = ps_ip(P1), .dst_ip = ps_ip(VIP),
 		.src_port = rte_cpu_to_be_16(40013),
 		.dst_port = rte_cpu_to_be_16(80), .proto = IPPROTO_TCP };
-	struct l4 syn = tcp(P1, 40013, VIP, 80, SYN, 90000, 0, 0);
+	struct ps_l4 syn = ps_tcp(P1, 40013, VIP, 80, SYN, 90000, 0, 0);
 	struct ps_ct_entry *e;
 	uint8_t fr[128], dir;
 	unsigned int i;
@@ -1135,8 +998,8 @@ test_reopen_unready(void)
 
 	flush();
 	for (i = 0; i < RTE_DIM(steps); i++) {
-		const struct l4 *f = &steps[i].f;
-		struct l4 x;
+		const struct ps_l4 *f = &steps[i].f;
+		struct ps_l4 x;
 
 		if (steps[i].from_client) {
 			x = xl(*f, P1, 40013, P2, 8080);
@@ -1146,76 +1009,57 @@ test_reopen_unready(void)
 			send_expect("p2_rx", P2_MAC, f, "p1_tx", P1_MAC, &x);
 		}
 	}
-	e = ps_ct_lookup(dp.ct, &t, &dir);
+	e = ps_ct_lookup(dp->ct, &t, &dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(e->state, PS_CT_TCP_TIME_WAIT);
 	CU_ASSERT_EQUAL(apply(SLICE("local", "TCP", "8080",
 		"{'addresses':['" P2 "'],'nodeName':'t5','conditions':"
 		"{'ready':false,'serving':false,'terminating':false}}")), 0);
-	run();
-	CU_ASSERT_PTR_NULL(ps_ct_lookup(dp.ct, &t, &dir));
+	ps_test_node_run();
+	CU_ASSERT_PTR_NULL(ps_ct_lookup(dp->ct, &t, &dir));
 	/* the new SYN finds no ready endpoint: refused, not sent to P2 */
-	len = build(fr, NODE_MAC, P1_MAC, &syn);
-	inject("p1_rx", fr, len);
-	run();
+	len = ps_build_l4(fr, NODE_MAC, P1_MAC, &syn);
+	ps_test_node_inject("p1_rx", fr, len);
+	ps_test_node_run();
 	CU_ASSERT_EQUAL(ps_test_drain("p2_tx"), 0);
 	CU_ASSERT_EQUAL(ps_test_drain("p1_tx"), 1);
 	CU_ASSERT_EQUAL(apply(services), 0);
 	flush();
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 #undef VIP
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
-		{ "ClusterIP to a local pod and back", test_clusterip_local },
-		{ "ClusterIP reply bridged between pods", test_bridged_reply },
-		{ "ClusterIP to a remote endpoint", test_clusterip_remote },
-		{ "NodePort, policy Cluster: SNAT", test_nodeport_cluster },
-		{ "NodePort, policy Local: source kept", test_nodeport_local },
-		{ "LoadBalancer IP, source ranges", test_load_balancer },
-		{ "hairpin", test_hairpin },
-		{ "masquerade to outside", test_masquerade },
-		{ "masquerade of ICMP echo", test_masquerade_icmp },
-		{ "UDP zero checksum kept", test_udp_zero_checksum },
-		{ "expiry gives back SNAT ports and endpoint counts",
-		  test_expiry_gives_back },
-		{ "ICMP error from an endpoint un-NATed",
-		  test_icmp_error_from_endpoint },
-		{ "ICMP error about a masqueraded datagram",
-		  test_icmp_error_masquerade },
-		{ "time exceeded after DNAT un-NATed",
-		  test_ttl_exceeded_after_dnat },
-		{ "no endpoint: port unreachable", test_no_endpoint_rejects },
-		{ "TCP non-SYN without a flow dropped", test_non_syn_invalid },
-		{ "maglev: mid-stream segment picked up, same endpoint",
-		  test_maglev_pickup },
-		{ "rr 300 over 3 endpoints", test_rr_300 },
-		{ "conntrack full", test_ct_full },
-		{ "endpoint not ready / removed", test_endpoint_change },
-		{ "TIME_WAIT to an endpoint turned not ready: no reopen",
-		  test_reopen_unready },
-		{ "a SYN twice in one burst: one pick",
-		  test_syn_twice_one_burst },
-	};
-	CU_pSuite s;
-	unsigned int i;
+static const struct ps_test tests[] = {
+	{ "ClusterIP to a local pod and back", test_clusterip_local },
+	{ "ClusterIP reply bridged between pods", test_bridged_reply },
+	{ "ClusterIP to a remote endpoint", test_clusterip_remote },
+	{ "NodePort, policy Cluster: SNAT", test_nodeport_cluster },
+	{ "NodePort, policy Local: source kept", test_nodeport_local },
+	{ "LoadBalancer IP, source ranges", test_load_balancer },
+	{ "hairpin", test_hairpin },
+	{ "masquerade to outside", test_masquerade },
+	{ "masquerade of ICMP echo", test_masquerade_icmp },
+	{ "UDP zero checksum kept", test_udp_zero_checksum },
+	{ "expiry gives back SNAT ports and endpoint counts",
+	  test_expiry_gives_back },
+	{ "ICMP error from an endpoint un-NATed",
+	  test_icmp_error_from_endpoint },
+	{ "ICMP error about a masqueraded datagram",
+	  test_icmp_error_masquerade },
+	{ "time exceeded after DNAT un-NATed",
+	  test_ttl_exceeded_after_dnat },
+	{ "no endpoint: port unreachable", test_no_endpoint_rejects },
+	{ "TCP non-SYN without a flow dropped", test_non_syn_invalid },
+	{ "maglev: mid-stream segment picked up, same endpoint",
+	  test_maglev_pickup },
+	{ "rr 300 over 3 endpoints", test_rr_300 },
+	{ "conntrack full", test_ct_full },
+	{ "endpoint not ready / removed", test_endpoint_change },
+	{ "TIME_WAIT to an endpoint turned not ready: no reopen",
+	  test_reopen_unready },
+	{ "a SYN twice in one burst: one pick",
+	  test_syn_twice_one_burst },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("service", setup, teardown);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_profiles_init,
+	     PS_SUITE("service", setup, ps_test_node_stop, tests))

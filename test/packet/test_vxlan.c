@@ -40,11 +40,8 @@ static const char *const config =
 	"  \"gateway_ip\": \"10.244.0.1\", \"cluster_cidr\": \"10.244.0.0/16\" },"
 	"  \"overlay\": { \"mode\": \"vxlan\", \"vni\": 42 },"
 	"  \"ports\": ["
-	"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" },"
-	"    \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"" P1_MAC "\" } },"
-	"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-	"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", P1_MAC)) ","
+	PS_RING_PORT("up", "uplink", "") " ],"
 	"  \"routes\": ["
 	"    { \"dst\": \"10.244.1.0/24\", \"encap\": { \"type\": \"vxlan\","
 	"      \"vni\": 42, \"remote\": \"192.168.60.11\", \"mac\": \"" VTEP_B "\" } },"
@@ -66,116 +63,12 @@ static const char *const config =
 	"  \"tables\": { \"routes\": 1024 },"
 	"  \"timers\": { \"arp_retry_ms\": 20, \"arp_retries\": 1 } }";
 
-static struct ps_dataplane dp;
-static struct ps_config cfg;
-static unsigned int pool_base;
-static bool setup_failed;
-
-static void
-drain_all(void)
-{
-	ps_test_drain("p1_tx");
-	ps_test_drain("up_tx");
-}
+static struct ps_dataplane *const dp = &ps_test_node.dp;
 
 static int
 setup(void)
 {
-	if (ps_test_dp_start(config, &dp, &cfg) != 0) {
-		setup_failed = true;
-		return -1;
-	}
-	pool_base = rte_mempool_in_use_count(dp.pool);
-	return 0;
-}
-
-static int
-teardown(void)
-{
-	drain_all();
-	ps_test_dp_stop(&dp, &cfg);
-	return 0;
-}
-
-static void
-run(void)
-{
-	ps_test_dp_run(&dp, 4);
-}
-
-static void
-inject(const char *ring, const void *frame, size_t len)
-{
-	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, ring, frame, len), 0);
-}
-
-static void
-expect_no_leak(void)
-{
-	drain_all();
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
-}
-
-/*
- * The frame a VTEP at src_ip/src_mac sends to dst_ip/dst_mac carrying
- * inner (inner_len bytes) with vni and UDP source port sport (host
- * order), written out field by field: DF, id 0, TTL 64, the inner ECN
- * (CE as ECT(0)), UDP checksum 0, flags 0x08.
- */
-static size_t
-build_vxlan(uint8_t *buf, const char *dst_mac, const char *src_mac,
-	    const char *src_ip, const char *dst_ip, uint16_t sport,
-	    uint16_t dport, uint32_t vni, const uint8_t *inner,
-	    size_t inner_len)
-{
-	uint8_t *p = buf;
-	uint8_t inner_tos = inner[RTE_ETHER_HDR_LEN + 1];
-	uint16_t udp_len = (uint16_t)(16 + inner_len);
-	uint16_t ip_len = (uint16_t)(20 + udp_len);
-	struct rte_ipv4_hdr *ip;
-	struct rte_ether_addr a;
-	uint32_t v;
-
-	a = ps_mac(dst_mac);
-	memcpy(p, &a, 6);
-	a = ps_mac(src_mac);
-	memcpy(p + 6, &a, 6);
-	p[12] = 0x08;
-	p[13] = 0x00;
-	p += 14;
-	ip = (struct rte_ipv4_hdr *)p;
-	p[0] = 0x45;
-	p[1] = (inner_tos & 3) == 3 ? 2 : (inner_tos & 3);
-	p[2] = ip_len >> 8;
-	p[3] = ip_len & 0xff;
-	p[4] = p[5] = 0;		/* id */
-	p[6] = 0x40;			/* DF */
-	p[7] = 0;
-	p[8] = 64;
-	p[9] = 17;
-	p[10] = p[11] = 0;
-	v = ps_ip(src_ip);
-	memcpy(p + 12, &v, 4);
-	v = ps_ip(dst_ip);
-	memcpy(p + 16, &v, 4);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	p += 20;
-	p[0] = sport >> 8;
-	p[1] = sport & 0xff;
-	p[2] = dport >> 8;
-	p[3] = dport & 0xff;
-	p[4] = udp_len >> 8;
-	p[5] = udp_len & 0xff;
-	p[6] = p[7] = 0;		/* checksum: none (RFC 7348) */
-	p += 8;
-	memset(p, 0, 8);
-	p[0] = 0x08;			/* I */
-	p[4] = (uint8_t)(vni >> 16);
-	p[5] = (uint8_t)(vni >> 8);
-	p[6] = (uint8_t)vni;
-	p += 8;
-	memcpy(p, inner, inner_len);
-	return 50 + inner_len;
+	return ps_test_node_start(config, 4);
 }
 
 /* The inner frame as we encapsulate it: MACs of the VTEPs, TTL - 1. */
@@ -215,24 +108,24 @@ test_encap_bytes(void)
 	size_t len, elen;
 	uint16_t sport;
 
-	ps_vxlan_counters(dp.vxlan, 0, &c0);
+	ps_vxlan_counters(dp->vxlan, 0, &c0);
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.1.5", 8, 7, 1, 64, 16);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	if (!collect_one("up_tx", &m))
 		return;
 	sport = sport_of(m);
 	CU_ASSERT(sport >= PS_VXLAN_SPORT_MIN);
 	build_inner(inner, in, len, VTEP_B);
-	elen = build_vxlan(exp, PEER_MAC, NODE_MAC, "192.168.60.10",
-			   "192.168.60.11", sport, 4789, 42, inner, len);
+	elen = ps_build_vxlan(exp, PEER_MAC, NODE_MAC, "192.168.60.10",
+			      "192.168.60.11", sport, 4789, 42, inner, len);
 	CU_ASSERT(ps_test_frame_eq(m, exp, elen));
 	rte_pktmbuf_free(m);
-	ps_vxlan_counters(dp.vxlan, 0, &c1);
+	ps_vxlan_counters(dp->vxlan, 0, &c1);
 	CU_ASSERT_EQUAL(c1.tx_packets - c0.tx_packets, 1);
 	CU_ASSERT_EQUAL(c1.tx_bytes - c0.tx_bytes, elen);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Inner ECN: ECT(1) is copied out, CE leaves as ECT(0); DSCP is not. */
@@ -252,17 +145,16 @@ test_encap_ecn(void)
 					 "10.244.1.5", 8, 7, 1, 64, 16);
 		ip = (struct rte_ipv4_hdr *)(in + RTE_ETHER_HDR_LEN);
 		ip->type_of_service = tos_in[i];
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		inject("p1_rx", in, len);
-		run();
+		ps_test_ip4_recksum(in);
+		ps_test_node_inject("p1_rx", in, len);
+		ps_test_node_run();
 		if (!collect_one("up_tx", &m))
 			return;
 		CU_ASSERT_EQUAL(rte_pktmbuf_mtod(m, uint8_t *)[15],
 				i == 0 ? 0x01 : 0x02);
 		rte_pktmbuf_free(m);
 	}
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* The outer source port: stable for a flow, spread over flows, within
@@ -296,10 +188,10 @@ test_encap_sport_entropy(void)
 		udp->dgram_len = RTE_BE16(12);
 		len = ps_build_eth(frame, NODE_MAC, P1_MAC, RTE_ETHER_TYPE_IPV4,
 				   l3, 32);
-		inject("p1_rx", frame, len);
+		ps_test_node_inject("p1_rx", frame, len);
 		/* the same flow twice: the same port */
-		inject("p1_rx", frame, len);
-		run();
+		ps_test_node_inject("p1_rx", frame, len);
+		ps_test_node_run();
 		CU_ASSERT_EQUAL(ps_test_collect("up_tx", &m, 1), 1);
 		{
 			struct rte_mbuf *m2;
@@ -317,7 +209,7 @@ test_encap_sport_entropy(void)
 	}
 	/* 64 flows into 16384 ports: collisions are rare, not the rule */
 	CU_ASSERT(distinct >= 60);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A VTEP without a MAC (a podswitch peer on the uplink segment): the
@@ -331,16 +223,16 @@ test_encap_no_mac(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.2.8", 8, 9, 1, 64, 24);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	if (!collect_one("up_tx", &m))
 		return;
 	build_inner(inner, in, len, PEER_C_MAC);
-	elen = build_vxlan(exp, PEER_C_MAC, NODE_MAC, "192.168.60.10",
-			   "192.168.60.12", sport_of(m), 4789, 42, inner, len);
+	elen = ps_build_vxlan(exp, PEER_C_MAC, NODE_MAC, "192.168.60.10",
+			      "192.168.60.12", sport_of(m), 4789, 42, inner, len);
 	CU_ASSERT(ps_test_frame_eq(m, exp, elen));
 	rte_pktmbuf_free(m);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Outer next hop unknown: ARP for the remote, the encapsulated packet is
@@ -354,23 +246,23 @@ test_encap_outer_resolution(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.3.3", 8, 10, 1, 64, 8);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	alen = ps_build_arp(arp, RTE_ARP_OP_REQUEST, BCAST, NODE_MAC,
 			    "192.168.60.10", ZERO, "192.168.60.13");
 	ps_test_expect_one("up_tx", arp, alen);
 	alen = ps_build_arp(arp, RTE_ARP_OP_REPLY, NODE_MAC, PEER_D_MAC,
 			    "192.168.60.13", NODE_MAC, "192.168.60.10");
-	inject("up_rx", arp, alen);
-	run();
+	ps_test_node_inject("up_rx", arp, alen);
+	ps_test_node_run();
 	if (!collect_one("up_tx", &m))
 		return;
 	build_inner(inner, in, len, PEER_D_MAC);
-	elen = build_vxlan(exp, PEER_D_MAC, NODE_MAC, "192.168.60.10",
-			   "192.168.60.13", sport_of(m), 4789, 42, inner, len);
+	elen = ps_build_vxlan(exp, PEER_D_MAC, NODE_MAC, "192.168.60.10",
+			      "192.168.60.13", sport_of(m), 4789, 42, inner, len);
 	CU_ASSERT(ps_test_frame_eq(m, exp, elen));
 	rte_pktmbuf_free(m);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A remote VTEP behind a router: the outer packet goes to the router's
@@ -384,16 +276,16 @@ test_encap_routed_remote(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.4.4", 8, 11, 1, 64, 8);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	if (!collect_one("up_tx", &m))
 		return;
 	build_inner(inner, in, len, VTEP_B);
-	elen = build_vxlan(exp, ROUTER_MAC, NODE_MAC, "192.168.60.10",
-			   "172.16.0.4", sport_of(m), 4789, 7, inner, len);
+	elen = ps_build_vxlan(exp, ROUTER_MAC, NODE_MAC, "192.168.60.10",
+			      "172.16.0.4", sport_of(m), 4789, 7, inner, len);
 	CU_ASSERT(ps_test_frame_eq(m, exp, elen));
 	rte_pktmbuf_free(m);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A remote VTEP reachable only through a tunnel would loop: dropped. */
@@ -406,11 +298,11 @@ test_encap_tunnel_loop(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.5.5", 8, 12, 1, 64, 8);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_test_expect_none("up_tx");
 	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_encap", "tunnel_loop") - d0, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A remote VTEP without a route: dropped and counted, no ICMP. */
@@ -423,12 +315,12 @@ test_encap_no_route(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.6.5", 8, 14, 1, 64, 8);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_test_expect_none("up_tx");
 	ps_test_expect_none("p1_tx");
 	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_encap", "no_route") - d0, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* 1450 bytes fit a 1500-byte uplink; 1451 with DF get fragmentation
@@ -446,8 +338,8 @@ test_encap_mtu(void)
 	CU_ASSERT_EQUAL(ps_vxlan_dp.tunnel_mtu, 1450);
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.1.5", 8, 13, 1, 64, 1450 - 28);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	if (collect_one("up_tx", &m)) {
 		CU_ASSERT_EQUAL(m->pkt_len, 1450 + 50 + RTE_ETHER_HDR_LEN);
 		rte_pktmbuf_free(m);
@@ -455,8 +347,8 @@ test_encap_mtu(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.1.5", 8, 13, 2, 64, 1451 - 28);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	elen = ps_build_icmp_error(exp, in, len, P1_MAC, NODE_MAC,
 				   "10.244.0.1", 3, 4);
 	ip = (struct rte_ipv4_hdr *)(exp + RTE_ETHER_HDR_LEN);
@@ -471,14 +363,13 @@ test_encap_mtu(void)
 	d0 = ps_stats_drops("vxlan_encap", "too_big");
 	ip = (struct rte_ipv4_hdr *)(in + RTE_ETHER_HDR_LEN);
 	ip->fragment_offset = 0;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	inject("p1_rx", in, len);
-	run();
+	ps_test_ip4_recksum(in);
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_test_expect_none("up_tx");
 	ps_test_expect_none("p1_tx");
 	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_encap", "too_big") - d0, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* From the Linux VTEP: decapsulated, routed to the pod, counted. */
@@ -489,20 +380,20 @@ test_decap_to_pod(void)
 	struct ps_vtep_counters c0, c1;
 	size_t len, flen;
 
-	ps_vxlan_counters(dp.vxlan, 0, &c0);
+	ps_vxlan_counters(dp->vxlan, 0, &c0);
 	len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
 				 "10.244.0.2", 8, 20, 1, 63, 16);
-	flen = build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
-			   "192.168.60.10", 51234, 4789, 42, inner, len);
-	inject("up_rx", frame, flen);
-	run();
+	flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
+			      "192.168.60.10", 51234, 4789, 42, inner, len);
+	ps_test_node_inject("up_rx", frame, flen);
+	ps_test_node_run();
 	ps_build_forwarded(exp, inner, len, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, len);
 	ps_test_expect_none("up_tx");
-	ps_vxlan_counters(dp.vxlan, 0, &c1);
+	ps_vxlan_counters(dp->vxlan, 0, &c1);
 	CU_ASSERT_EQUAL(c1.rx_packets - c0.rx_packets, 1);
 	CU_ASSERT_EQUAL(c1.rx_bytes - c0.rx_bytes, flen);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A remote no route names, with a known VNI, is accepted (as Linux
@@ -517,22 +408,22 @@ test_decap_unknown_remote_checksum_padding(void)
 	struct rte_udp_hdr *udp;
 	size_t len, flen;
 
-	ps_vxlan_counters(dp.vxlan, dp.vxlan->max, &c0);
+	ps_vxlan_counters(dp->vxlan, dp->vxlan->max, &c0);
 	len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
 				 "10.244.0.2", 8, 21, 1, 63, 16);
-	flen = build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.77",
-			   "192.168.60.10", 50000, 4789, 42, inner, len);
+	flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.77",
+			      "192.168.60.10", 50000, 4789, 42, inner, len);
 	ip = (struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN);
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	memset(frame + flen, 0xee, 6);
-	inject("up_rx", frame, flen + 6);
-	run();
+	ps_test_node_inject("up_rx", frame, flen + 6);
+	ps_test_node_run();
 	ps_build_forwarded(exp, inner, len, P1_MAC, NODE_MAC);
 	ps_test_expect_one("p1_tx", exp, len);
-	ps_vxlan_counters(dp.vxlan, dp.vxlan->max, &c1);
+	ps_vxlan_counters(dp->vxlan, dp->vxlan->max, &c1);
 	CU_ASSERT_EQUAL(c1.rx_packets - c0.rx_packets, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* One burst mixing remotes and VNIs: each frame counted to its own VTEP,
@@ -556,30 +447,30 @@ test_decap_mixed_burst(void)
 	unsigned int i, n;
 	size_t len, flen;
 
-	ps_vxlan_counters(dp.vxlan, 0, &b0);	/* .11 VNI 42: VTEP 0 */
-	ps_vxlan_counters(dp.vxlan, 1, &c0);	/* .12: VTEP 1 */
-	ps_vxlan_counters(dp.vxlan, dp.vxlan->max, &u0);
+	ps_vxlan_counters(dp->vxlan, 0, &b0);	/* .11 VNI 42: VTEP 0 */
+	ps_vxlan_counters(dp->vxlan, 1, &c0);	/* .12: VTEP 1 */
+	ps_vxlan_counters(dp->vxlan, dp->vxlan->max, &u0);
 	for (i = 0; i < RTE_DIM(f); i++) {
 		len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
 					 "10.244.0.2", 8, 30, (uint16_t)i, 63, 16);
-		flen = build_vxlan(frame, NODE_MAC, PEER_MAC, f[i].src,
-				   "192.168.60.10", 51234, 4789, f[i].vni, inner,
-				   len);
-		inject("up_rx", frame, flen);
+		flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, f[i].src,
+				      "192.168.60.10", 51234, 4789, f[i].vni, inner,
+				      len);
+		ps_test_node_inject("up_rx", frame, flen);
 	}
-	run();
+	ps_test_node_run();
 	n = ps_test_collect("p1_tx", out, RTE_DIM(out));
 	CU_ASSERT_EQUAL(n, 5);
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(out[i]);
-	ps_vxlan_counters(dp.vxlan, 0, &b1);
-	ps_vxlan_counters(dp.vxlan, 1, &c1);
-	ps_vxlan_counters(dp.vxlan, dp.vxlan->max, &u1);
+	ps_vxlan_counters(dp->vxlan, 0, &b1);
+	ps_vxlan_counters(dp->vxlan, 1, &c1);
+	ps_vxlan_counters(dp->vxlan, dp->vxlan->max, &u1);
 	CU_ASSERT_EQUAL(b1.rx_packets - b0.rx_packets, 3);
 	CU_ASSERT_EQUAL(c1.rx_packets - c0.rx_packets, 1);
 	CU_ASSERT_EQUAL(u1.rx_packets - u0.rx_packets, 1);
 	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_decap", "unknown_vni") - d0, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* One frame from the Linux VTEP spoiled by mutate, dropped for reason. */
@@ -588,23 +479,20 @@ decap_drop(const char *reason, void (*mutate)(uint8_t *frame, size_t *len))
 {
 	uint8_t inner[128], frame[256];
 	uint64_t d0 = ps_stats_drops("vxlan_decap", reason);
-	struct rte_ipv4_hdr *ip;
 	size_t len, flen;
 
 	len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
 				 "10.244.0.2", 8, 22, 1, 63, 16);
-	flen = build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
-			   "192.168.60.10", 51234, 4789, 42, inner, len);
+	flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
+			      "192.168.60.10", 51234, 4789, 42, inner, len);
 	mutate(frame, &flen);
-	ip = (struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	inject("up_rx", frame, flen);
-	run();
+	ps_test_ip4_recksum(frame);
+	ps_test_node_inject("up_rx", frame, flen);
+	ps_test_node_run();
 	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("up_tx");
 	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_decap", reason) - d0, 1);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 static void
@@ -704,8 +592,8 @@ test_decap_fuzz(void)
 		struct rte_ipv4_hdr *ip;
 		size_t cut;
 
-		flen = build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
-				   "192.168.60.10", 51234, 4789, 42, inner, len);
+		flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
+				      "192.168.60.10", 51234, 4789, 42, inner, len);
 		for (k = 0; k < 1 + i % 4; k++) {
 			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 			/* from the UDP source port to the inner IP header */
@@ -718,16 +606,15 @@ test_decap_fuzz(void)
 		cut = i % 3 == 0 ? 34 + 8 + (seed >> 33) % (flen - 42) : flen;
 		ip = (struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN);
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(cut - 14));
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		inject("up_rx", frame, cut);
+		ps_test_ip4_recksum(frame);
+		ps_test_node_inject("up_rx", frame, cut);
 		if (i % 32 == 31) {
-			run();
-			drain_all();
+			ps_test_node_run();
+			ps_test_node_drain();
 		}
 	}
-	run();
-	expect_no_leak();
+	ps_test_node_run();
+	ps_test_node_expect_no_leak();
 }
 
 /* UDP to the VXLAN port of an address that is not the node IP (the pod
@@ -740,19 +627,19 @@ test_decap_not_node_ip(void)
 	struct rte_ipv4_hdr *ip;
 	size_t len, flen;
 
-	ps_vxlan_counters(dp.vxlan, 0, &c0);
+	ps_vxlan_counters(dp->vxlan, 0, &c0);
 	len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
 				 "10.244.0.2", 8, 23, 1, 63, 16);
-	flen = build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
-			   "10.244.0.1", 51234, 4789, 42, inner, len);
+	flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
+			      "10.244.0.1", 51234, 4789, 42, inner, len);
 	ip = (struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN);
 	RTE_SET_USED(ip);
-	inject("up_rx", frame, flen);
-	run();
+	ps_test_node_inject("up_rx", frame, flen);
+	ps_test_node_run();
 	ps_test_expect_none("p1_tx");
-	ps_vxlan_counters(dp.vxlan, 0, &c1);
+	ps_vxlan_counters(dp->vxlan, 0, &c1);
 	CU_ASSERT_EQUAL(c1.rx_packets, c0.rx_packets);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A frame from the tunnel whose inner TTL runs out: time exceeded goes
@@ -766,58 +653,51 @@ test_decap_ttl_exceeded_back_through_tunnel(void)
 
 	len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
 				 "10.244.0.2", 8, 24, 1, 1, 16);
-	flen = build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
-			   "192.168.60.10", 51234, 4789, 42, inner, len);
-	inject("up_rx", frame, flen);
-	run();
+	flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
+			      "192.168.60.10", 51234, 4789, 42, inner, len);
+	ps_test_node_inject("up_rx", frame, flen);
+	ps_test_node_run();
 	ps_test_expect_none("p1_tx");
 	if (!collect_one("up_tx", &m))
 		return;
 	/* our own ICMP error: its TTL (64) is kept, inner MACs ours/theirs */
 	elen = ps_build_icmp_error(einner, inner, len, VTEP_B, NODE_MAC,
 				   "192.168.60.10", 11, 0);
-	elen = build_vxlan(err, PEER_MAC, NODE_MAC, "192.168.60.10",
-			   "192.168.60.11", sport_of(m), 4789, 42, einner, elen);
+	elen = ps_build_vxlan(err, PEER_MAC, NODE_MAC, "192.168.60.10",
+			      "192.168.60.11", sport_of(m), 4789, 42, einner, elen);
 	CU_ASSERT(ps_test_frame_eq(m, err, elen));
 	rte_pktmbuf_free(m);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int rc;
+static const struct ps_test tests[] = {
+	{ "encap: outer headers byte for byte, counters", test_encap_bytes },
+	{ "encap: inner ECN to the outer header", test_encap_ecn },
+	{ "encap: source port entropy", test_encap_sport_entropy },
+	{ "encap: VTEP without MAC", test_encap_no_mac },
+	{ "encap: outer next hop resolved by ARP",
+	  test_encap_outer_resolution },
+	{ "encap: remote VTEP behind a router", test_encap_routed_remote },
+	{ "encap: tunnel loop dropped", test_encap_tunnel_loop },
+	{ "encap: remote without a route dropped", test_encap_no_route },
+	{ "encap: tunnel MTU, DF and not", test_encap_mtu },
+	{ "decap: to a pod, counted", test_decap_to_pod },
+	{ "decap: unknown remote, UDP checksum, padding",
+	  test_decap_unknown_remote_checksum_padding },
+	{ "decap: mixed remotes in one burst", test_decap_mixed_burst },
+	{ "decap drop: short", test_decap_drop_short },
+	{ "decap drop: UDP length", test_decap_drop_udp_len },
+	{ "decap drop: bad flags", test_decap_drop_flags },
+	{ "decap drop: unknown VNI", test_decap_drop_vni },
+	{ "decap drop: not for us", test_decap_drop_not_for_us },
+	{ "decap drop: not IP", test_decap_drop_not_ip },
+	{ "decap drop: fragment", test_decap_drop_fragment },
+	{ "decap drop: bad UDP checksum", test_decap_drop_checksum },
+	{ "decap: only to the node IP", test_decap_not_node_ip },
+	{ "decap: fuzzed frames", test_decap_fuzz },
+	{ "decap: TTL exceeded back through the tunnel",
+	  test_decap_ttl_exceeded_back_through_tunnel },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("vxlan", setup, teardown);
-	CU_add_test(s, "encap: outer headers byte for byte, counters", test_encap_bytes);
-	CU_add_test(s, "encap: inner ECN to the outer header", test_encap_ecn);
-	CU_add_test(s, "encap: source port entropy", test_encap_sport_entropy);
-	CU_add_test(s, "encap: VTEP without MAC", test_encap_no_mac);
-	CU_add_test(s, "encap: outer next hop resolved by ARP", test_encap_outer_resolution);
-	CU_add_test(s, "encap: remote VTEP behind a router", test_encap_routed_remote);
-	CU_add_test(s, "encap: tunnel loop dropped", test_encap_tunnel_loop);
-	CU_add_test(s, "encap: remote without a route dropped", test_encap_no_route);
-	CU_add_test(s, "encap: tunnel MTU, DF and not", test_encap_mtu);
-	CU_add_test(s, "decap: to a pod, counted", test_decap_to_pod);
-	CU_add_test(s, "decap: unknown remote, UDP checksum, padding", test_decap_unknown_remote_checksum_padding);
-	CU_add_test(s, "decap: mixed remotes in one burst", test_decap_mixed_burst);
-	CU_add_test(s, "decap drop: short", test_decap_drop_short);
-	CU_add_test(s, "decap drop: UDP length", test_decap_drop_udp_len);
-	CU_add_test(s, "decap drop: bad flags", test_decap_drop_flags);
-	CU_add_test(s, "decap drop: unknown VNI", test_decap_drop_vni);
-	CU_add_test(s, "decap drop: not for us", test_decap_drop_not_for_us);
-	CU_add_test(s, "decap drop: not IP", test_decap_drop_not_ip);
-	CU_add_test(s, "decap drop: fragment", test_decap_drop_fragment);
-	CU_add_test(s, "decap drop: bad UDP checksum", test_decap_drop_checksum);
-	CU_add_test(s, "decap: only to the node IP", test_decap_not_node_ip);
-	CU_add_test(s, "decap: fuzzed frames", test_decap_fuzz);
-	CU_add_test(s, "decap: TTL exceeded back through the tunnel", test_decap_ttl_exceeded_back_through_tunnel);
-	rc = ps_test_run_cunit();
-	return setup_failed ? 1 : rc;
-}
+PS_TEST_MAIN(ps_test_eal_profiles_init,
+	     PS_SUITE("vxlan", setup, ps_test_node_stop, tests))

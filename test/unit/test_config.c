@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,28 +26,6 @@
 
 #define MIN_BAD_FILES 20
 #define MAX_EAL_ARGV 128
-
-/*
- * CU_ASSERT only shows the expression; a data-driven test must say which
- * file and which path failed, so the message is formatted here.
- */
-#define CHECK(cond, ...) check_at(!!(cond), __LINE__, __func__, __VA_ARGS__)
-
-static bool __attribute__((format(printf, 4, 5)))
-check_at(bool ok, unsigned int line, const char *func, const char *fmt, ...)
-{
-	char msg[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, msg, __FILE__,
-				func, CU_FALSE);
-	if (!ok)
-		fprintf(stderr, "%s:%u: %s\n", func, line, msg);
-	return ok;
-}
 
 static void
 data_dir(char *out, size_t len, const char *sub)
@@ -1040,53 +1017,57 @@ test_eal_args_given(void)
 	ps_eal_args_free(argv, 4);
 }
 
-int
-main(int argc, char **argv)
+/* The driver profiles, which the configuration checks need (no EAL). */
+static int
+prepare(const char *argv0)
 {
-	CU_pSuite s;
-
-	RTE_SET_USED(argc);
-	RTE_SET_USED(argv);
+	RTE_SET_USED(argv0);
 	if (ps_test_load_profiles() <= 0) {
 		fprintf(stderr, "cannot load driver profiles from %s\n",
 			ps_profiles_default_dir());
-		return 1;
+		return -1;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-
-	s = CU_add_suite("addr", NULL, NULL);
-	CU_add_test(s, "ps_parse_ip4 edges", test_parse_ip4);
-	CU_add_test(s, "ps_parse_prefix4 edges", test_parse_prefix4);
-	CU_add_test(s, "ps_parse_mac edges", test_parse_mac);
-	CU_add_test(s, "ps_prefix4_contains edges and /0", test_prefix4_contains);
-
-	s = CU_add_suite("profiles", NULL, NULL);
-	CU_add_test(s, "driver profiles loaded from drivers-cfg", test_profiles);
-	CU_add_test(s, "unreadable profile directory is an error",
-		    test_profiles_bad_dir);
-
-	s = CU_add_suite("bad", NULL, NULL);
-	CU_add_test(s, "every bad/*.json is rejected at its expected path",
-		    test_bad_files);
-	CU_add_test(s, "every bad/*.expect has its .json", test_bad_no_orphan_expect);
-	CU_add_test(s, "bad strings through ps_config_load_string", test_bad_strings);
-	CU_add_test(s, "a rejected config releases its EAL args", test_bad_releases);
-
-	s = CU_add_suite("good", NULL, NULL);
-	CU_add_test(s, "every good/*.json loads", test_good_all_load);
-	CU_add_test(s, "minimal config gets the defaults", test_good_minimal);
-	CU_add_test(s, "full config: every section parsed", test_good_full);
-	CU_add_test(s, "vxlan overlay config", test_good_vxlan);
-	CU_add_test(s, "example configs in config/ load", test_example_configs);
-
-	s = CU_add_suite("startup", NULL, NULL);
-	CU_add_test(s, "ps_port_devargs from profiles", test_port_devargs);
-	CU_add_test(s, "EAL args: af_packet with --no-huge", test_eal_args_af_packet);
-	CU_add_test(s, "EAL args: vhost-user needs --single-file-segments",
-		    test_eal_args_vhost);
-	CU_add_test(s, "EAL args: options given are not added again",
-		    test_eal_args_given);
-
-	return ps_test_run_cunit();
+	return 0;
 }
+
+static const struct ps_test tests_addr[] = {
+	{ "ps_parse_ip4 edges", test_parse_ip4 },
+	{ "ps_parse_prefix4 edges", test_parse_prefix4 },
+	{ "ps_parse_mac edges", test_parse_mac },
+	{ "ps_prefix4_contains edges and /0", test_prefix4_contains },
+};
+
+static const struct ps_test tests_profiles[] = {
+	{ "driver profiles loaded from drivers-cfg", test_profiles },
+	{ "unreadable profile directory is an error", test_profiles_bad_dir },
+};
+
+static const struct ps_test tests_bad[] = {
+	{ "every bad/*.json is rejected at its expected path", test_bad_files },
+	{ "every bad/*.expect has its .json", test_bad_no_orphan_expect },
+	{ "bad strings through ps_config_load_string", test_bad_strings },
+	{ "a rejected config releases its EAL args", test_bad_releases },
+};
+
+static const struct ps_test tests_good[] = {
+	{ "every good/*.json loads", test_good_all_load },
+	{ "minimal config gets the defaults", test_good_minimal },
+	{ "full config: every section parsed", test_good_full },
+	{ "vxlan overlay config", test_good_vxlan },
+	{ "example configs in config/ load", test_example_configs },
+};
+
+static const struct ps_test tests_startup[] = {
+	{ "ps_port_devargs from profiles", test_port_devargs },
+	{ "EAL args: af_packet with --no-huge", test_eal_args_af_packet },
+	{ "EAL args: vhost-user needs --single-file-segments",
+	  test_eal_args_vhost },
+	{ "EAL args: options given are not added again", test_eal_args_given },
+};
+
+PS_TEST_MAIN(prepare,
+	     PS_SUITE("addr", NULL, NULL, tests_addr),
+	     PS_SUITE("profiles", NULL, NULL, tests_profiles),
+	     PS_SUITE("bad", NULL, NULL, tests_bad),
+	     PS_SUITE("good", NULL, NULL, tests_good),
+	     PS_SUITE("startup", NULL, NULL, tests_startup))

@@ -1797,51 +1797,31 @@ test_restore(void)
 	ps_ct_free(b);
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
-		{ "both directions find one entry", test_both_directions },
-		{ "connection to itself", test_self_connection },
-		{ "bad parameters", test_bad_params },
-		{ "racing creators get one entry", test_race_create },
-		{ "racing creators of the last room", test_race_last_room },
-		{ "TCP transitions and timeouts", test_tcp_scenarios },
-		{ "TCP assured flag and counters", test_tcp_assured_and_counters },
-		{ "TCP window scaling", test_tcp_window_scale },
-		{ "TCP Fast Open SYN-ACKs", test_tcp_fast_open },
-		{ "packets that cannot start a connection", test_invalid_new },
-		{ "UDP single -> stream", test_udp },
-		{ "ICMP echo", test_icmp },
-		{ "configured timeouts", test_custom_timeouts },
-		{ "full at exactly size", test_full },
-		{ "full at exactly size, 512k look-alike tuples", test_full_large },
-		{ "full, RCU: room back after the grace period", test_full_rcu },
-		{ "expiry in bounded slices", test_expire_slices },
-		{ "delete by predicate, walk with a limit", test_delete_if_walk },
-		{ "flush while workers look up and create", test_flush_concurrent },
-		{ "release hook on every delete", test_release_hook },
-		{ "a real Linux TCP trace", test_real_tcp_trace },
-		{ "state names", test_state_names },
-		{ "mid-stream pickup after a restart", test_loose_pickup },
-		{ "restore of a dumped entry", test_restore },
-	};
-	CU_pSuite s;
-	unsigned int i;
+static const struct ps_test tests[] = {
+	{ "both directions find one entry", test_both_directions },
+	{ "connection to itself", test_self_connection },
+	{ "bad parameters", test_bad_params },
+	{ "racing creators get one entry", test_race_create },
+	{ "racing creators of the last room", test_race_last_room },
+	{ "TCP transitions and timeouts", test_tcp_scenarios },
+	{ "TCP assured flag and counters", test_tcp_assured_and_counters },
+	{ "TCP window scaling", test_tcp_window_scale },
+	{ "TCP Fast Open SYN-ACKs", test_tcp_fast_open },
+	{ "packets that cannot start a connection", test_invalid_new },
+	{ "UDP single -> stream", test_udp },
+	{ "ICMP echo", test_icmp },
+	{ "configured timeouts", test_custom_timeouts },
+	{ "full at exactly size", test_full },
+	{ "full at exactly size, 512k look-alike tuples", test_full_large },
+	{ "full, RCU: room back after the grace period", test_full_rcu },
+	{ "expiry in bounded slices", test_expire_slices },
+	{ "delete by predicate, walk with a limit", test_delete_if_walk },
+	{ "flush while workers look up and create", test_flush_concurrent },
+	{ "release hook on every delete", test_release_hook },
+	{ "a real Linux TCP trace", test_real_tcp_trace },
+	{ "state names", test_state_names },
+	{ "mid-stream pickup after a restart", test_loose_pickup },
+	{ "restore of a dumped entry", test_restore },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("conntrack", NULL, NULL);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_init, PS_SUITE("conntrack", NULL, NULL, tests))

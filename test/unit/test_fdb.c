@@ -787,43 +787,23 @@ test_rcu_reclaim_large(void)
 	rcu_reclaim(1024);
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
-		{ "create, lookup, learn", test_create_lookup_learn },
-		{ "learn on another port moves", test_move },
-		{ "static entries never move nor age", test_static },
-		{ "ageing", test_age },
-		{ "ageing a full large table", test_age_full_table },
-		{ "full table refuses new MACs only", test_full },
-		{ "full at exactly size for odd sizes", test_full_odd_sizes },
-		{ "delete and re-add", test_del_readd },
-		{ "flush a port", test_flush_port },
-		{ "walk visits every entry", test_walk },
-		{ "invalid MACs rejected", test_invalid_mac },
-		{ "learn ring and per-lcore dedupe", test_learn_ring },
-		{ "learn ring full", test_learn_ring_full },
-		{ "long table names", test_long_name },
-		{ "RCU: deleted room comes back after quiescence", test_rcu_reclaim },
-		{ "RCU: reclaim beyond the spare entries", test_rcu_reclaim_large },
-	};
-	CU_pSuite s;
-	unsigned int i;
+static const struct ps_test tests[] = {
+	{ "create, lookup, learn", test_create_lookup_learn },
+	{ "learn on another port moves", test_move },
+	{ "static entries never move nor age", test_static },
+	{ "ageing", test_age },
+	{ "ageing a full large table", test_age_full_table },
+	{ "full table refuses new MACs only", test_full },
+	{ "full at exactly size for odd sizes", test_full_odd_sizes },
+	{ "delete and re-add", test_del_readd },
+	{ "flush a port", test_flush_port },
+	{ "walk visits every entry", test_walk },
+	{ "invalid MACs rejected", test_invalid_mac },
+	{ "learn ring and per-lcore dedupe", test_learn_ring },
+	{ "learn ring full", test_learn_ring_full },
+	{ "long table names", test_long_name },
+	{ "RCU: deleted room comes back after quiescence", test_rcu_reclaim },
+	{ "RCU: reclaim beyond the spare entries", test_rcu_reclaim_large },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("fdb", NULL, NULL);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_init, PS_SUITE("fdb", NULL, NULL, tests))

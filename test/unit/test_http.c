@@ -13,7 +13,6 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,24 +37,6 @@
 #define WAIT_MS 5000
 #define MANY_CLIENTS 500
 #define FUZZ_CASES 2000
-
-#define CHECK(cond, ...) check_at(!!(cond), __LINE__, __func__, __VA_ARGS__)
-
-static bool __attribute__((format(printf, 4, 5)))
-check_at(bool ok, unsigned int line, const char *func, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, msg, __FILE__,
-				func, CU_FALSE);
-	if (!ok)
-		fprintf(stderr, "%s:%u: %s\n", func, line, msg);
-	return ok;
-}
 
 static char tmp_dir[64];
 static char sock_path[128];
@@ -1647,46 +1628,36 @@ suite_fini(void)
 	return 0;
 }
 
-int
-main(void)
+/* the listeners' INFO lines, once per test, say nothing here */
+static int
+prepare(const char *argv0)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
-		{ "GET echoes method, path, query, body", test_get_echo },
-		{ "keep-alive: 3 requests, one connection", test_keep_alive },
-		{ "pipelined requests answered in order", test_pipelining },
-		{ "POST bodies, split, 100-continue, 1 MiB", test_post_body },
-		{ "413 body too large, early", test_too_large },
-		{ "431 header section too large", test_header_too_large },
-		{ "400/411/417/501/505 malformed requests", test_bad_requests },
-		{ "chunked rejected with 411", test_chunked_rejected },
-		{ "slow client 408, stalled body, idle close", test_slow_client },
-		{ "slow reader buffered, others served", test_slow_reader },
-		{ "client gone mid-body: nothing leaks",
-		  test_disconnect_mid_body },
-		{ "500 clients at once", test_many_clients },
-		{ "max_clients exceeded: 503", test_max_clients },
-		{ "bearer token: 401 without, 200 with", test_bearer_token },
-		{ "Unix socket: mode, group, stale, live", test_unix_socket },
-		{ "TCP listener on an ephemeral port", test_tcp },
-		{ "path, query, JSON error and header helpers", test_helpers },
-		{ "fuzz: 2000 random requests", test_fuzz },
-	};
-	CU_pSuite s;
-	unsigned int i;
-
-	/* the listeners' INFO lines, once per test, say nothing here */
+	RTE_SET_USED(argv0);
 	if (getenv("PS_TEST_LOG_LEVEL") == NULL)
 		rte_log_set_level(ps_logtype_api, RTE_LOG_WARNING);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("http", suite_init, suite_fini);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit();
+	return 0;
 }
+
+static const struct ps_test tests[] = {
+	{ "GET echoes method, path, query, body", test_get_echo },
+	{ "keep-alive: 3 requests, one connection", test_keep_alive },
+	{ "pipelined requests answered in order", test_pipelining },
+	{ "POST bodies, split, 100-continue, 1 MiB", test_post_body },
+	{ "413 body too large, early", test_too_large },
+	{ "431 header section too large", test_header_too_large },
+	{ "400/411/417/501/505 malformed requests", test_bad_requests },
+	{ "chunked rejected with 411", test_chunked_rejected },
+	{ "slow client 408, stalled body, idle close", test_slow_client },
+	{ "slow reader buffered, others served", test_slow_reader },
+	{ "client gone mid-body: nothing leaks",
+	  test_disconnect_mid_body },
+	{ "500 clients at once", test_many_clients },
+	{ "max_clients exceeded: 503", test_max_clients },
+	{ "bearer token: 401 without, 200 with", test_bearer_token },
+	{ "Unix socket: mode, group, stale, live", test_unix_socket },
+	{ "TCP listener on an ephemeral port", test_tcp },
+	{ "path, query, JSON error and header helpers", test_helpers },
+	{ "fuzz: 2000 random requests", test_fuzz },
+};
+
+PS_TEST_MAIN(prepare, PS_SUITE("http", suite_init, suite_fini, tests))

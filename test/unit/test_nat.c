@@ -2,15 +2,14 @@
 /*
  * NAT rewrites, byte for byte. Every expected frame is built from scratch
  * with the translated addresses and ports and checksummed by the plain
- * RFC 1071 loop below (byte pairs, big-endian), never by the incremental
- * code under test nor by DPDK's helpers. A random sweep does the same for
+ * RFC 1071 loop of test_common (byte pairs, big-endian), never by the
+ * incremental code under test nor by DPDK's helpers. A random sweep does the same for
  * 10,000 packets, and every prefix of a frame must be refused cleanly:
  * those frames live in exactly-sized heap buffers, so a sanitizer build
  * sees any read past the end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,47 +23,9 @@
 
 #include "test_common.h"
 
-#define CHECK(cond, ...) check_at(!!(cond), __LINE__, __func__, __VA_ARGS__)
-
-static bool __attribute__((format(printf, 4, 5)))
-check_at(bool ok, unsigned int line, const char *func, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, msg, __FILE__,
-				func, CU_FALSE);
-	if (!ok)
-		fprintf(stderr, "%s:%u: %s\n", func, line, msg);
-	return ok;
-}
-
 static struct rte_mempool *pool;
 
 /* --- reference packet builder ------------------------------------------ */
-
-static uint32_t
-sum_bytes(const uint8_t *p, size_t len, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	return s;
-}
-
-static uint16_t
-cksum_fin(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 static void
 put16(uint8_t *p, uint16_t v)
@@ -159,7 +120,7 @@ build_ip(uint8_t *ip, const struct spec *s, size_t l4len)
 			ip[i] = (uint8_t)xs32(&r);
 		ip[hlen - 1] = 0;	/* end of options */
 	}
-	put16(ip + 10, cksum_fin(sum_bytes(ip, hlen, 0)));
+	put16(ip + 10, ps_cksum_fold(ps_cksum_add(ip, hlen, 0)));
 	return hlen;
 }
 
@@ -173,7 +134,7 @@ pseudo_sum(const struct spec *s, size_t l4len)
 	ph[8] = 0;
 	ph[9] = s->proto;
 	put16(ph + 10, (uint16_t)l4len);
-	return sum_bytes(ph, sizeof(ph), 0);
+	return ps_cksum_add(ph, sizeof(ph), 0);
 }
 
 /* The whole L4 datagram, checksummed; returns its length. */
@@ -210,15 +171,16 @@ build_l4(uint8_t *l4, const struct spec *s)
 		l4[12] = 0x50;
 		l4[13] = 0x18;
 		put16(l4 + 14, 64240);
-		put16(l4 + 16, cksum_fin(sum_bytes(l4, len, pseudo_sum(s, len))));
+		put16(l4 + 16, ps_cksum_fold(ps_cksum_add(l4, len,
+							  pseudo_sum(s, len))));
 		break;
 	case IPPROTO_UDP:
 		put16(l4, s->sport);
 		put16(l4 + 2, s->dport);
 		put16(l4 + 4, (uint16_t)len);
 		if (!s->udp_nocsum) {
-			uint16_t c = cksum_fin(sum_bytes(l4, len,
-							 pseudo_sum(s, len)));
+			uint16_t c = ps_cksum_fold(ps_cksum_add(l4, len,
+								pseudo_sum(s, len)));
 
 			put16(l4 + 6, c == 0 ? 0xffff : c);
 		}
@@ -227,7 +189,7 @@ build_l4(uint8_t *l4, const struct spec *s)
 		l4[0] = s->icmp_type;
 		put16(l4 + 4, s->sport);
 		put16(l4 + 6, s->dport);
-		put16(l4 + 2, cksum_fin(sum_bytes(l4, len, 0)));
+		put16(l4 + 2, ps_cksum_fold(ps_cksum_add(l4, len, 0)));
 		break;
 	default:
 		put16(l4 + 2, 0x0800);	/* GRE carrying IPv4 */
@@ -286,7 +248,7 @@ build_icmp_err(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t type,
 	if (type == 3 && code == 4)
 		put16(icmp + 6, 1400);	/* next-hop MTU */
 	memcpy(icmp + 8, in_ip, quote_len);
-	put16(icmp + 2, cksum_fin(sum_bytes(icmp, 8 + quote_len, 0)));
+	put16(icmp + 2, ps_cksum_fold(ps_cksum_add(icmp, 8 + quote_len, 0)));
 	return off + hlen + 8 + quote_len;
 }
 
@@ -467,8 +429,8 @@ test_udp_checksum_zero_becomes_ffff(void)
 		t.udp_nocsum = true;
 		build(e, &t);
 		u = e + 14 + 20;
-		sum = sum_bytes(u, 8 + t.plen, pseudo_sum(&t, 8 + t.plen));
-		found = cksum_fin(sum) == 0;
+		sum = ps_cksum_add(u, 8 + t.plen, pseudo_sum(&t, 8 + t.plen));
+		found = ps_cksum_fold(sum) == 0;
 	}
 	if (!CHECK(found, "no port gives a zero checksum"))
 		return;
@@ -1234,32 +1196,26 @@ teardown(void)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct ps_test tests[] = {
+	{ "TCP DNAT and the reply back from the VIP", test_tcp_dnat_and_back },
+	{ "UDP SNAT and back", test_udp_snat_and_back },
+	{ "UDP zero checksum kept", test_udp_zero_checksum_kept },
+	{ "UDP checksum 0 sent as 0xffff",
+	  test_udp_checksum_zero_becomes_ffff },
+	{ "ICMP echo identifier", test_icmp_echo },
+	{ "IP options, VLAN, hairpin both ways", test_ip_options_hairpin },
+	{ "fragments", test_fragments },
+	{ "GRE and non-echo ICMP", test_other_protocols },
+	{ "bad headers refused untouched", test_bad_headers },
+	{ "ICMP errors about a DNATed flow", test_icmp_errors_dnat },
+	{ "ICMP error about a masqueraded flow", test_icmp_error_snat },
+	{ "ICMP error refusals", test_icmp_error_refusals },
+	{ "10,000 random rewrites vs full recomputation",
+	  test_random_rewrites },
+	{ "10,000 random ICMP errors vs full recomputation",
+	  test_random_icmp_errors },
+	{ "every truncation refused", test_truncated },
+	{ "random garbage", test_garbage },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("rewrite", setup, teardown);
-	CU_add_test(s, "TCP DNAT and the reply back from the VIP", test_tcp_dnat_and_back);
-	CU_add_test(s, "UDP SNAT and back", test_udp_snat_and_back);
-	CU_add_test(s, "UDP zero checksum kept", test_udp_zero_checksum_kept);
-	CU_add_test(s, "UDP checksum 0 sent as 0xffff", test_udp_checksum_zero_becomes_ffff);
-	CU_add_test(s, "ICMP echo identifier", test_icmp_echo);
-	CU_add_test(s, "IP options, VLAN, hairpin both ways", test_ip_options_hairpin);
-	CU_add_test(s, "fragments", test_fragments);
-	CU_add_test(s, "GRE and non-echo ICMP", test_other_protocols);
-	CU_add_test(s, "bad headers refused untouched", test_bad_headers);
-	CU_add_test(s, "ICMP errors about a DNATed flow", test_icmp_errors_dnat);
-	CU_add_test(s, "ICMP error about a masqueraded flow", test_icmp_error_snat);
-	CU_add_test(s, "ICMP error refusals", test_icmp_error_refusals);
-	CU_add_test(s, "10,000 random rewrites vs full recomputation", test_random_rewrites);
-	CU_add_test(s, "10,000 random ICMP errors vs full recomputation", test_random_icmp_errors);
-	CU_add_test(s, "every truncation refused", test_truncated);
-	CU_add_test(s, "random garbage", test_garbage);
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_init, PS_SUITE("rewrite", setup, teardown, tests))

@@ -393,27 +393,18 @@ test_concurrent_exhaustion(void)
 	ps_nat_pool_free(p);
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct ps_test tests[] = {
+	{ "bad arguments", test_bad_args },
+	{ "exhaustion, free, reuse, bad frees", test_exhaustion_free_reuse },
+	{ "odd ranges, one port, all ports", test_ranges },
+	{ "take a given port back", test_take },
+	{ "own slices first, then the others", test_slices },
+	{ "4 workers and a freer: no port held twice",
+	  test_concurrent_no_duplicates },
+	{ "4 workers and a freer on one bitmap word",
+	  test_concurrent_one_word },
+	{ "4 workers empty the pool: each port once",
+	  test_concurrent_exhaustion },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ports", NULL, NULL);
-	CU_add_test(s, "bad arguments", test_bad_args);
-	CU_add_test(s, "exhaustion, free, reuse, bad frees", test_exhaustion_free_reuse);
-	CU_add_test(s, "odd ranges, one port, all ports", test_ranges);
-	CU_add_test(s, "take a given port back", test_take);
-	CU_add_test(s, "own slices first, then the others", test_slices);
-	CU_add_test(s, "4 workers and a freer: no port held twice",
-		    test_concurrent_no_duplicates);
-	CU_add_test(s, "4 workers and a freer on one bitmap word",
-		    test_concurrent_one_word);
-	CU_add_test(s, "4 workers empty the pool: each port once",
-		    test_concurrent_exhaustion);
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_init, PS_SUITE("ports", NULL, NULL, tests))

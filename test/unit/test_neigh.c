@@ -1079,51 +1079,38 @@ test_no_ops(void)
 	done(nt);
 }
 
-int
-main(int argc, char **argv)
+/* EAL, and the pool the tests' packets come from */
+static int
+prepare(const char *argv0)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
-		{ "create, state names", test_create },
-		{ "hold for an unknown IP solicits once", test_hold_unknown_solicits },
-		{ "learn releases held packets in order", test_learn_releases_in_order },
-		{ "unasked learn creates and moves", test_unsolicited_learn },
-		{ "invalid learns ignored", test_learn_invalid },
-		{ "hold queue overflow", test_hold_overflow },
-		{ "retries, FAILED, forgotten", test_retries_then_failed },
-		{ "late replies resolve", test_late_reply },
-		{ "ageing of REACHABLE entries", test_ageing },
-		{ "default timers", test_defaults },
-		{ "static entries", test_static },
-		{ "full table refuses new neighbors only", test_full },
-		{ "hold and learn rings full", test_ring_full },
-		{ "lookup_bulk hits and misses", test_lookup_bulk },
-		{ "delete", test_del },
-		{ "walk", test_walk },
-		{ "timer work bounded per call", test_timer_budget },
-		{ "RCU: reuse after quiescence, rebind", test_rcu },
-		{ "no ops callbacks", test_no_ops },
-	};
-	CU_pSuite s;
-	unsigned int i;
-
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0)
-		return 1;
+	if (ps_test_eal_init(argv0) < 0)
+		return -1;
 	pool = rte_pktmbuf_pool_create("neigh_ut", NB_MBUFS, 0, 0,
 				       RTE_PKTMBUF_HEADROOM + 64,
 				       SOCKET_ID_ANY);
-	if (pool == NULL)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("neigh", NULL, NULL);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit();
+	return pool == NULL ? -1 : 0;
 }
+
+static const struct ps_test tests[] = {
+	{ "create, state names", test_create },
+	{ "hold for an unknown IP solicits once", test_hold_unknown_solicits },
+	{ "learn releases held packets in order", test_learn_releases_in_order },
+	{ "unasked learn creates and moves", test_unsolicited_learn },
+	{ "invalid learns ignored", test_learn_invalid },
+	{ "hold queue overflow", test_hold_overflow },
+	{ "retries, FAILED, forgotten", test_retries_then_failed },
+	{ "late replies resolve", test_late_reply },
+	{ "ageing of REACHABLE entries", test_ageing },
+	{ "default timers", test_defaults },
+	{ "static entries", test_static },
+	{ "full table refuses new neighbors only", test_full },
+	{ "hold and learn rings full", test_ring_full },
+	{ "lookup_bulk hits and misses", test_lookup_bulk },
+	{ "delete", test_del },
+	{ "walk", test_walk },
+	{ "timer work bounded per call", test_timer_budget },
+	{ "RCU: reuse after quiescence, rebind", test_rcu },
+	{ "no ops callbacks", test_no_ops },
+};
+
+PS_TEST_MAIN(prepare, PS_SUITE("neigh", NULL, NULL, tests))

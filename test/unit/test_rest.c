@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,31 +38,12 @@
 #define PEER2_MAC "02:00:c0:a8:3c:0c"	/* node C 192.168.60.12 */
 #define WAIT_MS 5000
 
-#define CHECK(cond, ...) check_at(!!(cond), __LINE__, __func__, __VA_ARGS__)
-
 static char tmp_dir[64];
 static char sock_path[128];
 static char config[4096];
-static struct ps_dataplane dp;
-static struct ps_config cfg;
+static struct ps_dataplane *const dp = &ps_test_node.dp;
+static const struct ps_config *const cfg = &ps_test_node.cfg;
 static struct ps_rest *rest;
-static unsigned int pool_base;
-
-static bool __attribute__((format(printf, 4, 5)))
-check_at(bool ok, unsigned int line, const char *func, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, msg, __FILE__,
-				func, CU_FALSE);
-	if (!ok)
-		fprintf(stderr, "%s:%u: %s\n", func, line, msg);
-	return ok;
-}
 
 static uint64_t
 now_ms(void)
@@ -330,20 +310,6 @@ unchanged_since(const char *path, char *before)
 
 /* Packets --------------------------------------------------------------- */
 
-static void
-run(void)
-{
-	ps_test_dp_run(&dp, 4);
-}
-
-static void
-drain_all(void)
-{
-	ps_test_drain("p1_tx");
-	ps_test_drain("p2_tx");
-	ps_test_drain("up_tx");
-}
-
 /* A ping from pod p1 to dst goes out the uplink to next_mac. */
 static void
 expect_routed(const char *dst, const char *next_mac, uint16_t seq)
@@ -353,8 +319,8 @@ expect_routed(const char *dst, const char *next_mac, uint16_t seq)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2", dst, 8, 9,
 				 seq, 64, 16);
-	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	ps_build_forwarded(exp, in, len, next_mac, NODE_MAC);
 	ps_test_expect_one("up_tx", exp, len);
 	ps_test_expect_none("p1_tx");
@@ -369,19 +335,12 @@ expect_unreachable(const char *dst, uint16_t seq)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2", dst, 8, 9,
 				 seq, 64, 16);
-	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	elen = ps_build_icmp_error(exp, in, len, P1_MAC, NODE_MAC, "10.244.0.1",
 				    PS_ICMP_DEST_UNREACH, PS_ICMP_NET_UNREACH);
 	ps_test_expect_one("p1_tx", exp, elen);
 	ps_test_expect_none("up_tx");
-}
-
-static void
-expect_no_leak(void)
-{
-	drain_all();
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(dp.pool), pool_base);
 }
 
 /* Tests ----------------------------------------------------------------- */
@@ -531,7 +490,7 @@ test_route_add_del_traffic(void)
 	CHECK(r.status == 404 && is_error(&r, "not_found", "10.244.2.0/24"),
 	      "%d %s", r.status, r.body);
 	resp_free(&r);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* PUT replaces api and static routes at once; connected ones stay. */
@@ -585,7 +544,7 @@ test_routes_replace(void)
 	expect_routed("10.244.1.7", PEER_MAC, 6);
 	expect_unreachable("10.244.2.7", 7);
 	free(before);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 static void
@@ -969,7 +928,7 @@ test_conntrack_api(void)
 		ps_ct_tuple_set(&rp, IPPROTO_UDP, ps_ip("10.244.1.7"),
 				ps_ip("10.244.0.2"), RTE_BE16(5353),
 				rte_cpu_to_be_16(1000 + i));
-		CU_ASSERT_EQUAL(ps_ct_add(dp.ct, &o, &rp, &nat, &pkt, &e, &dir),
+		CU_ASSERT_EQUAL(ps_ct_add(dp->ct, &o, &rp, &nat, &pkt, &e, &dir),
 				PS_CT_CREATED);
 	}
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/conntrack?limit=2", NULL,
@@ -1043,7 +1002,7 @@ test_stats(void)
 	CHECK(lookup, "ip4_lookup: %s", r.body);
 	/* port clones are named by port id and say which port they serve */
 	snprintf(clone, sizeof(clone), "port_tx-p%d",
-		 ps_dataplane_port_by_name(&dp, "up"));
+		 ps_dataplane_port_by_name(dp, "up"));
 	json_array_foreach(nodes, i, e)
 		if (strcmp(json_string_value(json_object_get(e, "name")) ?: "",
 			   clone) == 0)
@@ -1109,21 +1068,22 @@ test_stats_mbufs(void)
 	struct rte_mbuf *held[100];
 	json_int_t base;
 
-	drain_all();
+	ps_test_node_drain();
 	base = stats_mbufs("in_use");
-	CHECK(stats_mbufs("size") == (json_int_t)dp.pool->size,
+	CHECK(stats_mbufs("size") == (json_int_t)dp->pool->size,
 	      "size %lld, pool %u", (long long)stats_mbufs("size"),
-	      dp.pool->size);
-	CHECK(base == (json_int_t)rte_mempool_in_use_count(dp.pool) &&
-	      base >= (json_int_t)pool_base, "in use %lld, pool %u",
-	      (long long)base, rte_mempool_in_use_count(dp.pool));
+	      dp->pool->size);
+	CHECK(base == (json_int_t)rte_mempool_in_use_count(dp->pool) &&
+	      base >= (json_int_t)ps_test_node.pool_base,
+	      "in use %lld, pool %u", (long long)base,
+	      rte_mempool_in_use_count(dp->pool));
 	CHECK(metric_value("podswitch_mbuf_pool_in_use") == base,
 	      "metric in use %lld, stats %lld",
 	      metric_value("podswitch_mbuf_pool_in_use"), (long long)base);
 	CHECK(metric_value("podswitch_mbuf_pool_size") ==
-	      (long long)dp.pool->size, "metric size");
+	      (long long)dp->pool->size, "metric size");
 
-	CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_alloc_bulk(dp.pool, held,
+	CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_alloc_bulk(dp->pool, held,
 						     RTE_DIM(held)), 0);
 	CHECK(stats_mbufs("in_use") == base + (json_int_t)RTE_DIM(held),
 	      "100 taken: in use %lld, was %lld",
@@ -1200,7 +1160,7 @@ test_metrics(void)
 		     "reason=\"") != NULL, "no drop sample");
 	snprintf(clone, sizeof(clone), "podswitch_node_packets_total{node="
 		 "\"port_tx-p%d\",port=\"up\"} ",
-		 ps_dataplane_port_by_name(&dp, "up"));
+		 ps_dataplane_port_by_name(dp, "up"));
 	CHECK(strstr(r.body, clone) != NULL, "no %s", clone);
 	CHECK(strstr(r.body, "podswitch_table_entries{table=\"routes\"} 5\n")
 	      != NULL, "no route gauge");
@@ -1514,7 +1474,7 @@ test_malformed(void)
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
 	CHECK(r.status == 200, "%d", r.status);
 	resp_free(&r);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* A VXLAN route through the API: shown with its encap, traffic leaves
@@ -1581,8 +1541,8 @@ test_vxlan_routes(void)
 
 	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
 				 "10.244.7.5", 8, 9, 1, 64, 16);
-	CU_ASSERT_EQUAL_FATAL(ps_test_inject(&dp, "p1_rx", in, len), 0);
-	run();
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
 	if (ps_test_collect("up_tx", &m, 1) == 1) {
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 
@@ -1615,15 +1575,15 @@ test_vxlan_routes(void)
 				      NULL, &r), 0);
 	CHECK(r.status == 204, "%d", r.status);
 	resp_free(&r);
-	expect_no_leak();
+	ps_test_node_expect_no_leak();
 }
 
 /* Token, group and socket mode, on a second server for the same tables. */
 static void
 test_token_and_socket(void)
 {
-	struct ps_config cfg2 = cfg;
-	struct ps_dataplane dp2 = dp;
+	struct ps_config cfg2 = *cfg;
+	struct ps_dataplane dp2 = *dp;
 	struct ps_rest *srv2;
 	struct resp r;
 	struct stat st;
@@ -1688,72 +1648,58 @@ suite_init(void)
 		"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
 		"  \"gateway_ip\": \"10.244.0.1\", \"cluster_cidr\": \"10.244.0.0/16\" },"
 		"  \"ports\": ["
-		"  { \"name\": \"p1\", \"role\": \"pod\", \"driver\": \"ring\","
-		"    \"args\": { \"rx_ring\": \"p1_rx\", \"tx_ring\": \"p1_tx\" },"
-		"    \"pod\": { \"ip\": \"10.244.0.2\", \"mac\": \"" P1_MAC "\" } },"
-		"  { \"name\": \"p2\", \"role\": \"pod\", \"driver\": \"ring\","
-		"    \"args\": { \"rx_ring\": \"p2_rx\", \"tx_ring\": \"p2_tx\" } },"
-		"  { \"name\": \"up\", \"role\": \"uplink\", \"driver\": \"ring\","
-		"    \"args\": { \"rx_ring\": \"up_rx\", \"tx_ring\": \"up_tx\" } } ],"
+		PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", P1_MAC)) ","
+		PS_RING_PORT("p2", "pod", "") ","
+		PS_RING_PORT("up", "uplink", "") " ],"
 		"  \"routes\": [ { \"dst\": \"10.244.1.0/24\", \"gateway\": \"192.168.60.11\" } ],"
 		"  \"neighbors\": ["
 		"    { \"ip\": \"192.168.60.11\", \"mac\": \"" PEER_MAC "\", \"dev\": \"up\" },"
 		"    { \"ip\": \"192.168.60.12\", \"mac\": \"" PEER2_MAC "\", \"dev\": \"up\" } ],"
 		"  \"tables\": { \"routes\": 16, \"fdb\": 64, \"neighbors\": 64 },"
 		"  \"api\": { \"unix_socket\": \"%s\" } }", sock_path);
-	if (ps_test_dp_start(config, &dp, &cfg) != 0)
+	if (ps_test_node_start(config, 4) != 0)
 		return -1;
-	rest = ps_rest_create(&dp);
+	rest = ps_rest_create(dp);
 	if (rest == NULL)
 		return -1;
-	pool_base = rte_mempool_in_use_count(dp.pool);
+	ps_test_node.pool_base = rte_mempool_in_use_count(dp->pool);
 	return 0;
 }
 
 static int
 suite_fini(void)
 {
-	drain_all();
+	ps_test_node_drain();
 	ps_rest_free(rest);
 	if (access(sock_path, F_OK) == 0) {
 		fprintf(stderr, "socket %s not unlinked\n", sock_path);
 		return -1;
 	}
-	ps_test_dp_stop(&dp, &cfg);
+	ps_test_node_stop();
 	rmdir(tmp_dir);
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct ps_test tests[] = {
+	{ "GET /v1/status", test_status },
+	{ "GET /v1/routes: connected, static", test_routes_list },
+	{ "POST and DELETE a route, traffic follows",
+	  test_route_add_del_traffic },
+	{ "malformed requests change nothing", test_malformed },
+	{ "PUT /v1/routes replaces atomically", test_routes_replace },
+	{ "table full: 507", test_table_full },
+	{ "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors },
+	{ "GET, POST and DELETE /v1/ports", test_ports },
+	{ "GET /v1/stats", test_stats },
+	{ "mbufs in /v1/stats and /metrics", test_stats_mbufs },
+	{ "services: apply, list, put, delete, endpoints", test_services },
+	{ "PUT /v1/services replaces the set", test_services_replace },
+	{ "GET and DELETE /v1/conntrack", test_conntrack_api },
+	{ "GET /metrics (Prometheus 0.0.4)", test_metrics },
+	{ "404 and 405 with Allow", test_not_found_and_methods },
+	{ "VXLAN routes, counters", test_vxlan_routes },
+	{ "token, group, socket mode", test_token_and_socket },
+};
 
-	RTE_SET_USED(argc);
-	if (ps_test_eal_init(argv[0]) < 0 || ps_test_load_profiles() < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("rest", suite_init, suite_fini);
-	CU_add_test(s, "GET /v1/status", test_status);
-	CU_add_test(s, "GET /v1/routes: connected, static", test_routes_list);
-	CU_add_test(s, "POST and DELETE a route, traffic follows",
-		    test_route_add_del_traffic);
-	CU_add_test(s, "malformed requests change nothing", test_malformed);
-	CU_add_test(s, "PUT /v1/routes replaces atomically", test_routes_replace);
-	CU_add_test(s, "table full: 507", test_table_full);
-	CU_add_test(s, "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors);
-	CU_add_test(s, "GET, POST and DELETE /v1/ports", test_ports);
-	CU_add_test(s, "GET /v1/stats", test_stats);
-	CU_add_test(s, "mbufs in /v1/stats and /metrics", test_stats_mbufs);
-	CU_add_test(s, "services: apply, list, put, delete, endpoints",
-		    test_services);
-	CU_add_test(s, "PUT /v1/services replaces the set",
-		    test_services_replace);
-	CU_add_test(s, "GET and DELETE /v1/conntrack", test_conntrack_api);
-	CU_add_test(s, "GET /metrics (Prometheus 0.0.4)", test_metrics);
-	CU_add_test(s, "404 and 405 with Allow", test_not_found_and_methods);
-	CU_add_test(s, "VXLAN routes, counters", test_vxlan_routes);
-	CU_add_test(s, "token, group, socket mode", test_token_and_socket);
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_profiles_init,
+	     PS_SUITE("rest", suite_init, suite_fini, tests))

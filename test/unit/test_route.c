@@ -1512,70 +1512,38 @@ out:
 }
 
 /*
- * Like ps_test_eal_init() but with 1 GiB of heap: one generation of a
- * 131072-route table is 64 MiB of tbl24 plus 64 MiB of tbl8 groups, and
- * replace_all holds two while it builds.
+ * EAL with 1 GiB of heap: one generation of a 131072-route table is 64 MiB
+ * of tbl24 plus 64 MiB of tbl8 groups, and replace_all holds two while it
+ * builds.
  */
 static int
-eal_init(const char *name)
+prepare(const char *argv0)
 {
-	char prefix[64], lvl[64];
-	char *argv[] = { (char *)(uintptr_t)name, "--no-huge", "-m", "1024",
-		"--no-pci", "--no-shconf", "-l", "0", prefix, lvl, NULL };
-	const char *env = getenv("PS_TEST_LOG_LEVEL");
-	const char *base = strrchr(name, '/');
-
-	snprintf(prefix, sizeof(prefix), "--file-prefix=%s-%d",
-		 base ? base + 1 : name, (int)getpid());
-	snprintf(lvl, sizeof(lvl), "--log-level=%s",
-		 env ? env : "lib.eal:warning");
-	return rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0 ? -1 : 0;
+	return ps_test_eal_init_with(argv0, "0", 1024);
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
-		{ "create and stats", test_create },
-		{ "longest prefix match, default route", test_longest_prefix },
-		{ "bulk lookup across chunks", test_lookup_bulk },
-		{ "mixed lengths /1../32, adds and deletes vs reference",
-		  test_mixed_lengths },
-		{ "delete and -ENOENT", test_del_enoent },
-		{ "duplicate prefix -EEXIST", test_eexist },
-		{ "exact get", test_get },
-		{ "walk in insertion order", test_walk },
-		{ "next-hop dedup and refcount", test_nexthop_dedup },
-		{ "full: routes", test_full_routes },
-		{ "full: next hops", test_full_nexthops },
-		{ "full: tbl8 groups", test_full_tbl8 },
-		{ "bad input -EINVAL", test_bad_input },
-		{ "VXLAN next hops", test_vxlan_nexthop },
-		{ "100k prefixes add, lookup, delete", test_100k },
-		{ "replace_all 100k atomic", test_replace_all },
-		{ "perf: writer rates by route shape", test_perf_shapes },
-		{ "RCU: next-hop slot reuse", test_rcu_nexthop },
-		{ "RCU: tbl8 group reuse", test_rcu_tbl8 },
-		{ "RCU: replaced generations freed", test_rcu_generations },
-	};
-	CU_pSuite suite;
-	unsigned int i;
+static const struct ps_test tests[] = {
+	{ "create and stats", test_create },
+	{ "longest prefix match, default route", test_longest_prefix },
+	{ "bulk lookup across chunks", test_lookup_bulk },
+	{ "mixed lengths /1../32, adds and deletes vs reference",
+	  test_mixed_lengths },
+	{ "delete and -ENOENT", test_del_enoent },
+	{ "duplicate prefix -EEXIST", test_eexist },
+	{ "exact get", test_get },
+	{ "walk in insertion order", test_walk },
+	{ "next-hop dedup and refcount", test_nexthop_dedup },
+	{ "full: routes", test_full_routes },
+	{ "full: next hops", test_full_nexthops },
+	{ "full: tbl8 groups", test_full_tbl8 },
+	{ "bad input -EINVAL", test_bad_input },
+	{ "VXLAN next hops", test_vxlan_nexthop },
+	{ "100k prefixes add, lookup, delete", test_100k },
+	{ "replace_all 100k atomic", test_replace_all },
+	{ "perf: writer rates by route shape", test_perf_shapes },
+	{ "RCU: next-hop slot reuse", test_rcu_nexthop },
+	{ "RCU: tbl8 group reuse", test_rcu_tbl8 },
+	{ "RCU: replaced generations freed", test_rcu_generations },
+};
 
-	(void)argc;
-	if (eal_init(argv[0]) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite("route", NULL, NULL);
-	if (suite == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(prepare, PS_SUITE("route", NULL, NULL, tests))

@@ -1982,58 +1982,38 @@ test_select_cost(void)
 	ps_svc_free(t);
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
-		{ "parse a kubectl List", test_parse_kubectl_list },
-		{ "bad documents name their path", test_parse_bad_documents },
-		{ "JSON read back parses the same", test_json_round_trip },
-		{ "not JSON; nulls are absent", test_parse_not_json_and_nulls },
-		{ "a bad item applies nothing", test_all_or_nothing },
-		{ "apply the cluster List: frontends, named ports",
-		  test_apply_cluster },
-		{ "burst lookup", test_lookup_bulk },
-		{ "no endpoint rejects; live changes", test_reject_without_endpoints },
-		{ "slices move between services; replace", test_slice_moves },
-		{ "ready, serving, terminating", test_conditions },
-		{ "internal/external traffic policy Local", test_local_policies },
-		{ "loadBalancerSourceRanges", test_source_ranges },
-		{ "rr: exact even spread", test_rr_even },
-		{ "wrr: weights", test_wrr_weights },
-		{ "lc: least connections", test_lc },
-		{ "sh: stable per source", test_sh },
-		{ "maglev: deterministic, even, little disruption", test_maglev },
-		{ "maglev: table size annotation", test_maglev_table_size },
-		{ "ClientIP affinity keeps, expires, re-picks", test_affinity },
-		{ "affinity table full", test_affinity_full },
-		{ "affinity walked out and restored", test_affinity_restore },
-		{ "full services, frontends, endpoints", test_full_services },
-		{ "frontend conflicts", test_frontend_conflicts },
-		{ "update keeps port id and counters", test_update_keeps_port },
-		{ "draining endpoints; change callback",
-		  test_draining_and_change_cb },
-		{ "RCU: reader during endpoint replacement", test_rcu_reader },
-		{ "a large List, applied twice", test_large_list },
-		{ "a List applies in about linear time", test_apply_linear },
-		{ "cost of lookup + select", test_select_cost },
-	};
-	CU_pSuite s;
-	unsigned int i;
+static const struct ps_test tests[] = {
+	{ "parse a kubectl List", test_parse_kubectl_list },
+	{ "bad documents name their path", test_parse_bad_documents },
+	{ "JSON read back parses the same", test_json_round_trip },
+	{ "not JSON; nulls are absent", test_parse_not_json_and_nulls },
+	{ "a bad item applies nothing", test_all_or_nothing },
+	{ "apply the cluster List: frontends, named ports",
+	  test_apply_cluster },
+	{ "burst lookup", test_lookup_bulk },
+	{ "no endpoint rejects; live changes", test_reject_without_endpoints },
+	{ "slices move between services; replace", test_slice_moves },
+	{ "ready, serving, terminating", test_conditions },
+	{ "internal/external traffic policy Local", test_local_policies },
+	{ "loadBalancerSourceRanges", test_source_ranges },
+	{ "rr: exact even spread", test_rr_even },
+	{ "wrr: weights", test_wrr_weights },
+	{ "lc: least connections", test_lc },
+	{ "sh: stable per source", test_sh },
+	{ "maglev: deterministic, even, little disruption", test_maglev },
+	{ "maglev: table size annotation", test_maglev_table_size },
+	{ "ClientIP affinity keeps, expires, re-picks", test_affinity },
+	{ "affinity table full", test_affinity_full },
+	{ "affinity walked out and restored", test_affinity_restore },
+	{ "full services, frontends, endpoints", test_full_services },
+	{ "frontend conflicts", test_frontend_conflicts },
+	{ "update keeps port id and counters", test_update_keeps_port },
+	{ "draining endpoints; change callback",
+	  test_draining_and_change_cb },
+	{ "RCU: reader during endpoint replacement", test_rcu_reader },
+	{ "a large List, applied twice", test_large_list },
+	{ "a List applies in about linear time", test_apply_linear },
+	{ "cost of lookup + select", test_select_cost },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("service", NULL, NULL);
-	if (s == NULL)
-		return 1;
-	for (i = 0; i < RTE_DIM(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return 1;
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_init, PS_SUITE("service", NULL, NULL, tests))

@@ -211,31 +211,27 @@ test_set_aside_and_scan(void)
 	CU_ASSERT_EQUAL(ps_state_dir_prepare(p), -ENOTDIR);
 }
 
-int
-main(void)
+static int
+make_dir(void)
 {
-	CU_pSuite s;
-	int rc;
-
 	snprintf(dir, sizeof(dir), "/tmp/ps-test-state.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("state", NULL, NULL);
-	CU_add_test(s, "write and read back", test_round_trip);
-	CU_add_test(s, "a failed write keeps the old file", test_atomic_replace);
-	CU_add_test(s, "damaged, foreign, other kind or version: refused",
-		    test_refused);
-	CU_add_test(s, "set aside, leftovers and foreign files",
-		    test_set_aside_and_scan);
-	rc = ps_test_run_cunit();
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			rc = rc ? rc : 1;
-	}
-	return rc;
+	return mkdtemp(dir) == NULL ? -1 : 0;
 }
+
+static int
+remove_dir(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) != 0 ? -1 : 0;
+}
+
+static const struct ps_test tests[] = {
+	{ "write and read back", test_round_trip },
+	{ "a failed write keeps the old file", test_atomic_replace },
+	{ "damaged, foreign, other kind or version: refused", test_refused },
+	{ "set aside, leftovers and foreign files", test_set_aside_and_scan },
+};
+
+PS_TEST_MAIN(NULL, PS_SUITE("state", make_dir, remove_dir, tests))

@@ -232,24 +232,15 @@ test_src_port(void)
 	CU_ASSERT_EQUAL(ps_vxlan_src_port(ip, 28), c);
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
+static const struct ps_test tests[] = {
+	{ "VTEP get: dedup by remote, VNI, MAC", test_get_dedup },
+	{ "bad input", test_bad_input },
+	{ "full table refuses new VTEPs", test_full },
+	{ "receive lookup", test_rx_lookup },
+	{ "per-worker counters summed", test_counters_sum },
+	{ "outer header bytes", test_encap_hdr },
+	{ "template path = reference builder", test_encap_fast },
+	{ "source port from the inner flow", test_src_port },
+};
 
-	(void)argc;
-	if (ps_test_eal_init(argv[0]) < 0)
-		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("vxlan", NULL, NULL);
-	CU_add_test(s, "VTEP get: dedup by remote, VNI, MAC", test_get_dedup);
-	CU_add_test(s, "bad input", test_bad_input);
-	CU_add_test(s, "full table refuses new VTEPs", test_full);
-	CU_add_test(s, "receive lookup", test_rx_lookup);
-	CU_add_test(s, "per-worker counters summed", test_counters_sum);
-	CU_add_test(s, "outer header bytes", test_encap_hdr);
-	CU_add_test(s, "template path = reference builder", test_encap_fast);
-	CU_add_test(s, "source port from the inner flow", test_src_port);
-	return ps_test_run_cunit();
-}
+PS_TEST_MAIN(ps_test_eal_init, PS_SUITE("vxlan", NULL, NULL, tests))

@@ -13,8 +13,8 @@ out=${1:-$(dirname "$0")/ct_http.pcap}
 ns=ctcap$$
 tmp=$(mktemp -d)
 cleanup() {
-	[ -n "${cap:-}" ] && kill "$cap" 2>/dev/null || true
-	[ -n "${srv:-}" ] && kill "$srv" 2>/dev/null || true
+	if [ -n "${cap:-}" ]; then kill "$cap" 2>/dev/null || true; fi
+	if [ -n "${srv:-}" ]; then kill "$srv" 2>/dev/null || true; fi
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$tmp"
 }
