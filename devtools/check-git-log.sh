@@ -45,9 +45,10 @@ check() {
 	if [[ $subject =~ \.$ ]]; then
 		say "$who" "subject ends with a period"
 	fi
-	# the area may list files with a comma ("a.c, b.c: ..."); the text not
-	if [[ ${subject#*: } =~ [,\;\!\?\&\|] ]]; then
-		say "$who" "subject has one of , ; ! ? & | (one change per commit)"
+	# a comma may join the halves of one change ("x moves, y follows");
+	# the others mark two changes in one commit
+	if [[ ${subject#*: } =~ [\;\!\?\&\|] ]]; then
+		say "$who" "subject has one of ; ! ? & | (one change per commit)"
 	fi
 	IFS= read -r second || second=
 	if [ -n "$second" ]; then
