@@ -45,7 +45,14 @@ int http_request(const struct ctl *c, const char *method, const char *path,
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+
+/* usage.c */
+/* The whole usage on stdout; on stderr, its first line only. */
 void ctl_usage(FILE *f);
+/* COMMAND's usage on stdout and 0, or a usage error if there is none. */
+int ctl_command_help(const char *cmd);
+
+/* output.c */
 /* Status >= 300: print "<status> <code>: <message>", return 1. */
 int ctl_http_failed(const struct ps_http_reply *r);
 /* GET path; on 2xx, the parsed body in *out (or, with --json, printed). */

@@ -2,6 +2,7 @@
 /*
  * podswitchctl [--socket PATH | --tcp HOST:PORT] [--token TOKEN] [--json]
  *              COMMAND [ARGS...]
+ * podswitchctl help [COMMAND] | COMMAND -h
  *
  * Options come before the command, as with ip(8), so that a command's own
  * arguments (a prefix, "-f FILE") are never taken for ours.
@@ -38,6 +39,23 @@ env_or(const char *name, const char *def)
 	const char *v = getenv(name);
 
 	return v != NULL && v[0] != '\0' ? v : def;
+}
+
+/*
+ * "route -h", "route --help", "route help", "route add -h": the first two
+ * words after the command only, further ones are a command's values.
+ */
+static bool
+asks_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc && i < 2; i++)
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0 ||
+		    (i == 0 && strcmp(argv[i], "help") == 0))
+			return true;
+	return false;
 }
 
 int
@@ -96,12 +114,18 @@ main(int argc, char **argv)
 	if (optind == argc)
 		return ctl_usage_error("a command is required");
 	if (strcmp(argv[optind], "help") == 0) {
-		ctl_usage(stdout);
-		return CTL_EXIT_OK;
+		if (optind + 1 == argc) {
+			ctl_usage(stdout);
+			return CTL_EXIT_OK;
+		}
+		return ctl_command_help(argv[optind + 1]);
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, argv[optind]) == 0)
-			return commands[i].fn(&c, argc - optind - 1,
-					      argv + optind + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, argv[optind]) != 0)
+			continue;
+		if (asks_help(argc - optind - 1, argv + optind + 1))
+			return ctl_command_help(commands[i].name);
+		return commands[i].fn(&c, argc - optind - 1, argv + optind + 1);
+	}
 	return ctl_usage_error("unknown command '%s'", argv[optind]);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Error lines, usage, --json passthrough and aligned tables. */
+/* Error lines, --json passthrough and aligned tables (usage: usage.c). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,62 +18,6 @@ ctl_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-void
-ctl_usage(FILE *f)
-{
-	fputs("usage: podswitchctl [--socket PATH | --tcp HOST:PORT] "
-	      "[--token TOKEN] [--json] COMMAND\n", f);
-	if (f == stderr)
-		return;
-	fputs("\n"
-	      "commands:\n"
-	      "  status                       version, node, workers, ports, "
-	      "table use\n"
-	      "  route list                   routes, as \"ip route\" shows "
-	      "them\n"
-	      "  route add [blackhole|unreachable] PREFIX [via GW] [dev PORT]\n"
-	      "  route add PREFIX encap vxlan [id VNI] remote IP [mac MAC]\n"
-	      "  route del PREFIX\n"
-	      "  route replace -f FILE|-      replace the API and static "
-	      "routes by FILE's\n"
-	      "                               (a JSON list of routes, or "
-	      "{\"routes\": [...]})\n"
-	      "  port list                    ports with their counters\n"
-	      "  port add NAME DRIVER [KEY=VALUE...] [ip POD_IP mac POD_MAC] "
-	      "[queues N]\n"
-	      "                               add a pod port (e.g. vhost-user "
-	      "path=/run/x.sock)\n"
-	      "  port add -f FILE|-           add the pod port FILE describes "
-	      "(a \"ports\" entry)\n"
-	      "  port del NAME                remove a pod port\n"
-	      "  fdb                          MAC table\n"
-	      "  neigh                        neighbor (ARP) table\n"
-	      "  stats                        ports, graph nodes, drops\n"
-	      "  metrics                      the Prometheus text of "
-	      "/metrics\n"
-	      "  service list                 services and their ports\n"
-	      "  service show NS/NAME         a service's endpoints and "
-	      "connections\n"
-	      "  service apply -f FILE|-      apply Kubernetes JSON (Services, "
-	      "EndpointSlices, Lists)\n"
-	      "  service del NS/NAME          remove a service and its "
-	      "EndpointSlices\n"
-	      "  apply -f FILE|-              same as service apply\n"
-	      "  conntrack list [--limit N]   tracked connections (default "
-	      "1000)\n"
-	      "  conntrack flush              forget every connection\n"
-	      "\n"
-	      "options:\n"
-	      "  --socket PATH   the API's Unix socket (default $PODSWITCH_SOCKET"
-	      " or " CTL_DEFAULT_SOCKET ")\n"
-	      "  --tcp HOST:PORT the API's TCP listener (api.listen)\n"
-	      "  --token TOKEN   bearer token (default $PODSWITCH_TOKEN)\n"
-	      "  --json          print the server's JSON as is, for scripts\n"
-	      "\n"
-	      "exit status: 0 ok, 1 failure (one line on stderr), 2 usage\n",
-	      f);
 }
 
 int

@@ -6,7 +6,8 @@
 # and an af_packet uplink whose peer sits in its own namespace): status,
 # route list/add/del/replace with their refusals, fdb and neigh after a
 # ping, stats, metrics, --json, and the exit codes of DESIGN.md section 3
-# (0 ok, 1 failure with one line on stderr, 2 usage).
+# (0 ok, 1 failure with one line on stderr, 2 usage) and each command's
+# help.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -84,6 +85,44 @@ ctl route add 10.244.9.0/24 via
 e2e_assert_eq "route add ... via without GW exits 2" 2 "$RC"
 "$CTL" --nope status >/dev/null 2>&1
 e2e_assert_eq "unknown option exits 2" 2 "$?"
+
+# help_ok CMD ARGS...: podswitchctl ARGS prints CMD's usage and exits 0,
+# quietly.
+# shellcheck disable=SC2317 # run through e2e_check
+help_ok() {
+	local cmd=${1/#neighbor/neigh}
+	shift
+	ctl "$@"
+	if [ "$RC" != 0 ] || [ -n "$ERR" ]; then
+		echo "$*: exit $RC, $ERR"
+		return 1
+	fi
+	if ! grep -q "^usage: podswitchctl \[OPTIONS\] $cmd " "$E2E_TMP/ctl.out" ||
+	   ! grep -q "^  $cmd" "$E2E_TMP/ctl.out"; then
+		echo "$*:"
+		cat "$E2E_TMP/ctl.out"
+		return 1
+	fi
+}
+# shellcheck disable=SC2317 # run through e2e_check
+every_command_help() {
+	local c
+	for c in status route port fdb neigh neighbor stats metrics service apply conntrack; do
+		help_ok "$c" "$c" -h && help_ok "$c" "$c" --help &&
+			help_ok "$c" help "$c" || return 1
+	done
+}
+e2e_check "every command's -h, --help and help COMMAND print its usage" every_command_help
+ctl route -h
+e2e_check "route -h lists route's subcommands, not the others'" \
+	bash -c 'grep -q "^  route add " "$1" && grep -q "^  route replace " "$1" && ! grep -q "service" "$1"' _ "$E2E_TMP/ctl.out"
+cp "$E2E_TMP/ctl.out" "$E2E_TMP/route-h.out"
+ctl help route
+e2e_check "help route prints what route -h does" cmp "$E2E_TMP/ctl.out" "$E2E_TMP/route-h.out"
+ctl route add --help
+expect_ok "route add --help exits 0"
+ctl help frobnicate
+e2e_assert_eq "help of an unknown command exits 2" 2 "$RC"
 
 # ------------------------------------------------------------- no daemon
 "$CTL" --socket "$E2E_TMP/none.sock" status >"$E2E_TMP/ctl.out" 2>"$E2E_TMP/ctl.err"
