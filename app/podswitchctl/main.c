@@ -2,7 +2,7 @@
 /*
  * podswitchctl [--socket PATH | --tcp HOST:PORT] [--token TOKEN] [--json]
  *              COMMAND [ARGS...]
- * podswitchctl help [COMMAND] | COMMAND -h
+ * podswitchctl help [COMMAND] | COMMAND -h | --version
  *
  * Options come before the command, as with ip(8), so that a command's own
  * arguments (a prefix, "-f FILE") are never taken for ours.
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "ps_build_config.h"
 
 struct command {
 	const char *name;
@@ -67,6 +68,7 @@ main(int argc, char **argv)
 		{ "token", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c = {
@@ -96,6 +98,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			ctl_usage(stdout);
+			return CTL_EXIT_OK;
+		case 'V':
+			printf("podswitchctl %s\n", PS_VERSION);
 			return CTL_EXIT_OK;
 		case ':':
 			return ctl_usage_error("option '%s' needs an argument",

@@ -86,6 +86,7 @@ ctl_usage(FILE *f)
 	      "  --tcp HOST:PORT the API's TCP listener (api.listen)\n"
 	      "  --token TOKEN   bearer token (default $PODSWITCH_TOKEN)\n"
 	      "  --json          print the server's JSON as is, for scripts\n"
+	      "  --version       print podswitchctl's version\n"
 	      "\n"
 	      "exit status: 0 ok, 1 failure (one line on stderr), 2 usage\n",
 	      f);

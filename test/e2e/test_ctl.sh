@@ -6,8 +6,8 @@
 # and an af_packet uplink whose peer sits in its own namespace): status,
 # route list/add/del/replace with their refusals, fdb and neigh after a
 # ping, stats, metrics, --json, and the exit codes of DESIGN.md section 3
-# (0 ok, 1 failure with one line on stderr, 2 usage) and each command's
-# help.
+# (0 ok, 1 failure with one line on stderr, 2 usage); --version and each
+# command's help.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -85,6 +85,11 @@ ctl route add 10.244.9.0/24 via
 e2e_assert_eq "route add ... via without GW exits 2" 2 "$RC"
 "$CTL" --nope status >/dev/null 2>&1
 e2e_assert_eq "unknown option exits 2" 2 "$?"
+
+# --version: the project's version, the daemon's.
+e2e_assert_eq "--version prints podswitchctl and the daemon's version" \
+	"podswitchctl $("$PODSWITCH" --version | sed 's/^podswitch //')" \
+	"$("$CTL" --version 2>&1)"
 
 # help_ok CMD ARGS...: podswitchctl ARGS prints CMD's usage and exits 0,
 # quietly.
