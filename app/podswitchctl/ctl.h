@@ -18,8 +18,11 @@
 /*
  * The daemon's default api.unix_socket (lib/config/config_parse.c): both
  * must change together, or a bare "podswitchctl status" finds nothing.
+ * The shipped configurations put theirs beside it, in CTL_SOCKET_DIR,
+ * which is where a failed connection looks for other sockets.
  */
-#define CTL_DEFAULT_SOCKET "/run/podswitch/api.sock"
+#define CTL_SOCKET_DIR "/run/podswitch"
+#define CTL_DEFAULT_SOCKET CTL_SOCKET_DIR "/api.sock"
 
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_FAIL 1
@@ -27,6 +30,7 @@
 
 struct ctl {
 	const char *socket_path;	/* Unix socket, when tcp is NULL */
+	const char *socket_from;	/* who chose it, for the errors */
 	const char *tcp;		/* "host:port" */
 	const char *token;		/* bearer token or NULL */
 	bool json;			/* print the server's JSON as is */

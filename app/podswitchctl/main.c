@@ -73,18 +73,22 @@ main(int argc, char **argv)
 	};
 	struct ctl c = {
 		.socket_path = env_or("PODSWITCH_SOCKET", CTL_DEFAULT_SOCKET),
+		.socket_from = "the default socket",
 		.token = env_or("PODSWITCH_TOKEN", NULL),
 	};
 	bool have_socket = false;
 	unsigned int i;
 	int o;
 
+	if (env_or("PODSWITCH_SOCKET", NULL) != NULL)
+		c.socket_from = "from PODSWITCH_SOCKET";
 	/* "+": stop at the command, its arguments are its own. */
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+s:t:k:jh", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			c.socket_path = optarg;
+			c.socket_from = "from --socket";
 			have_socket = true;
 			break;
 		case 't':

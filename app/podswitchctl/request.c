@@ -1,11 +1,57 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What the commands that change something share: the request, the file. */
+/*
+ * What the commands share: the request (and the hint when the socket is
+ * not there), the file of the commands that change something.
+ */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctl.h"
+
+/* Enough to recognise a socket directory, short enough for one line. */
+#define HINT_MAX_SOCKETS 6
+
+/*
+ * Why the socket was the wrong one, on the error's line: where its path
+ * came from, how to give another, and the sockets in CTL_SOCKET_DIR (the
+ * shipped configurations name their own there, e.g. node-a.sock). They
+ * are listed, not probed: vhost-user sockets may live there too.
+ */
+static void
+socket_hint(const struct ctl *c, char *buf, size_t size)
+{
+	size_t i, n = 0, len;
+	struct stat st;
+	glob_t g;
+	int grc;
+
+	len = (size_t)snprintf(buf, size, "%s; give the daemon's "
+			       "api.unix_socket with --socket PATH or "
+			       "PODSWITCH_SOCKET; ", c->socket_from);
+	grc = glob(CTL_SOCKET_DIR "/*.sock", 0, NULL, &g);
+	for (i = 0; grc == 0 && i < g.gl_pathc && len < size; i++) {
+		if (strcmp(g.gl_pathv[i], c->socket_path) == 0 ||
+		    stat(g.gl_pathv[i], &st) != 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		if (n == HINT_MAX_SOCKETS) {
+			len += (size_t)snprintf(buf + len, size - len, " ...");
+			break;
+		}
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					n == 0 ? "sockets in " CTL_SOCKET_DIR
+					": " : " ", g.gl_pathv[i]);
+		n++;
+	}
+	if (n == 0 && len < size)
+		snprintf(buf + len, size - len, "no other socket in "
+			 CTL_SOCKET_DIR);
+	if (grc == 0)
+		globfree(&g);
+}
 
 int
 http_request(const struct ctl *c, const char *method, const char *path,
@@ -19,7 +65,17 @@ http_request(const struct ctl *c, const char *method, const char *path,
 	};
 
 	if (ps_http_request(&p, method, path, body, body_len, r) < 0) {
-		ctl_err("%s", err);
+		/* http_client's words for a socket it could not reach. */
+		static const char no_conn[] = "cannot connect to ";
+		char hint[1024];
+
+		if (c->tcp == NULL &&
+		    strncmp(err, no_conn, sizeof(no_conn) - 1) == 0) {
+			socket_hint(c, hint, sizeof(hint));
+			ctl_err("%s (%s)", err, hint);
+		} else {
+			ctl_err("%s", err);
+		}
 		return -1;
 	}
 	return 0;

@@ -6,8 +6,8 @@
 # and an af_packet uplink whose peer sits in its own namespace): status,
 # route list/add/del/replace with their refusals, fdb and neigh after a
 # ping, stats, metrics, --json, and the exit codes of DESIGN.md section 3
-# (0 ok, 1 failure with one line on stderr, 2 usage); --version and each
-# command's help.
+# (0 ok, 1 failure with one line on stderr, 2 usage); --version, each
+# command's help and the hint of a socket not found.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -132,7 +132,27 @@ e2e_assert_eq "help of an unknown command exits 2" 2 "$RC"
 # ------------------------------------------------------------- no daemon
 "$CTL" --socket "$E2E_TMP/none.sock" status >"$E2E_TMP/ctl.out" 2>"$E2E_TMP/ctl.err"
 RC=$?; ERR=$(cat "$E2E_TMP/ctl.err"); ERR_LINES=$(wc -l <"$E2E_TMP/ctl.err")
-expect_fail "no daemon on the socket" "^podswitchctl: cannot connect to $E2E_TMP/none.sock: No such file or directory\$"
+expect_fail "no daemon on the socket" "^podswitchctl: cannot connect to $E2E_TMP/none.sock: No such file or directory "
+e2e_check "... and hints at --socket PATH and PODSWITCH_SOCKET" \
+	grep -qF "(from --socket; give the daemon's api.unix_socket with --socket PATH or PODSWITCH_SOCKET; " "$E2E_TMP/ctl.err"
+"$CTL" --tcp 127.0.0.1:1 status >/dev/null 2>"$E2E_TMP/ctl.err"
+e2e_check "no socket hint when --tcp fails" bash -c '! grep -q -- --socket "$1"' _ "$E2E_TMP/ctl.err"
+
+# ctl_run_ns SCRIPT: SCRIPT (bash, $1 = podswitchctl) in a mount namespace
+# of its own with an empty /run, so that /run/podswitch holds only what it
+# puts there; sets RC, ERR and ERR_LINES of its last command as ctl does.
+ctl_run_ns() {
+	unshare -m bash -c 'mount -t tmpfs tmpfs /run && mkdir /run/podswitch && '"$1" \
+		_ "$CTL" >"$E2E_TMP/ctl.out" 2>"$E2E_TMP/ctl.err"
+	RC=$?; ERR=$(cat "$E2E_TMP/ctl.err"); ERR_LINES=$(wc -l <"$E2E_TMP/ctl.err")
+}
+ctl_run_ns 'env -u PODSWITCH_SOCKET "$1" status'
+expect_fail "default socket missing, none in /run/podswitch" \
+	'^podswitchctl: cannot connect to /run/podswitch/api\.sock: No such file or directory \(the default socket; .*--socket PATH or PODSWITCH_SOCKET; no other socket in /run/podswitch\)$'
+ctl_run_ns 'for s in node-b node-a; do python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" /run/podswitch/$s.sock; done &&
+	touch /run/podswitch/notasocket.sock && PODSWITCH_SOCKET=/run/podswitch/api.sock "$1" route list'
+expect_fail "the hint lists the sockets of /run/podswitch (the shipped configs' node-a.sock)" \
+	'^podswitchctl: cannot connect to /run/podswitch/api\.sock: No such file or directory \(from PODSWITCH_SOCKET; .*; sockets in /run/podswitch: /run/podswitch/node-a\.sock /run/podswitch/node-b\.sock\)$'
 PODSWITCH_SOCKET=$SOCK "$CTL" status >/dev/null 2>&1
 e2e_assert_eq "PODSWITCH_SOCKET selects the socket" 0 "$?"
 
