@@ -7,7 +7,8 @@
 # route list/add/del/replace with their refusals, fdb and neigh after a
 # ping, stats, metrics, --json, and the exit codes of DESIGN.md section 3
 # (0 ok, 1 failure with one line on stderr, 2 usage); --version, each
-# command's help and the hint of a socket not found.
+# command's help, the hint of a socket not found, and (no better place)
+# that the README's set-up commands need no sudo.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -128,6 +129,14 @@ ctl route add --help
 expect_ok "route add --help exits 0"
 ctl help frobnicate
 e2e_assert_eq "help of an unknown command exits 2" 2 "$RC"
+
+# The README's set-up commands run as root: a fresh Debian has no sudo.
+awk '/^## Two commands/ { s = 1 } s && /^```sh/ { b = 1; next }
+     b && /^```/ { exit } b' "$E2E_TOP/README.md" >"$E2E_TMP/readme-cmds"
+e2e_check "README: the set-up commands are there, none begins with sudo" \
+	bash -c 'grep -q "config/demo.sh" "$1" && ! grep -q "^sudo" "$1"' _ "$E2E_TMP/readme-cmds"
+e2e_assert_grep "README: the set-up commands say as root (or with sudo)" \
+	'as root \(or with sudo\)' "$E2E_TOP/README.md"
 
 # ------------------------------------------------------------- no daemon
 "$CTL" --socket "$E2E_TMP/none.sock" status >"$E2E_TMP/ctl.out" 2>"$E2E_TMP/ctl.err"
