@@ -1346,6 +1346,11 @@ test_malformed(void)
 		  "\"gateway\": \"224.0.0.1\"}", 400, "not a unicast" },
 		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
 		  "\"gateway\": \"10.244.0.1\"}", 400, "own address" },
+		/* like iproute2's "Nexthop has invalid gateway": nothing
+		 * could ever resolve it, the route would black-hole */
+		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
+		  "\"gateway\": \"172.31.0.1\"}", 400,
+		  "gateway: not on a connected subnet" },
 		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "
 		  "\"dev\": \"nope\"}", 400, "no port named 'nope'" },
 		{ "POST", "/v1/routes", "{\"dst\": \"10.244.5.0/24\", "

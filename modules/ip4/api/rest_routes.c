@@ -77,6 +77,10 @@ route_from_json(struct ps_dataplane *dp, const json_t *j, const char *path,
 		rest_bad(resp, "%s%sencap: %s", path, path[0] ? "." : "",
 			 rc_ == -ENOSPC ? "the VTEP table is full" :
 			 "invalid VTEP");
+	else if (rc_ == -ENETUNREACH)
+		rest_bad(resp, "%s%sgateway: not on a connected subnet (the pod "
+			 "CIDR or the node's subnet): nothing could resolve it",
+			 path, path[0] ? "." : "");
 	else
 		rest_bad(resp, "%s%sdev: %s", path, path[0] ? "." : "",
 			 strerror(-rc_));

@@ -3,9 +3,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <podswitch/inet.h>
 #include <podswitch/vxlan.h>
 
 #include "ip4_routes.h"
+
+/*
+ * Whether gw is on a subnet the node reaches directly: the pod CIDR, or
+ * the node's own subnet on the uplink. A gateway elsewhere could never be
+ * resolved and would black-hole the route's traffic; iproute2 refuses it
+ * too ("Nexthop has invalid gateway").
+ */
+static bool
+gateway_connected(const struct ps_dataplane *dp, uint32_t gw)
+{
+	const struct ps_config *cfg = dp->cfg;
+
+	if (ps_prefix4_contains(&cfg->pod_cidr, gw))
+		return true;
+	return ps_dataplane_uplink(dp) >= 0 && cfg->node_ip.len < 32 &&
+	       ps_prefix4_contains(&cfg->node_ip, gw);
+}
 
 int
 ip4_route_resolve(struct ps_dataplane *dp, const struct ps_route_config *rc,
@@ -39,6 +57,8 @@ ip4_route_resolve(struct ps_dataplane *dp, const struct ps_route_config *rc,
 	}
 	if (rc->port_slot < 0 || (unsigned int)rc->port_slot >= dp->nb_ports)
 		return -ENOENT;
+	if (rc->gateway != 0 && !gateway_connected(dp, rc->gateway))
+		return -ENETUNREACH;
 	out->nh.type = rc->gateway != 0 ? PS_NH_GATEWAY : PS_NH_CONNECTED;
 	out->nh.port_id = dp->port_ids[rc->port_slot];
 	out->nh.gateway = rc->gateway;

@@ -166,7 +166,9 @@ install_routes(struct ps_dataplane *dp)
 				       &r);
 		if (rc < 0) {
 			DP_LOG(ERR, "route %u: %s %s\n", i, cfg->routes[i].vxlan ?
-			       "VTEP:" : "no port", rte_strerror(-rc));
+			       "VTEP:" : rc == -ENETUNREACH ? "gateway not on a "
+			       "connected subnet (the pod CIDR or the node's "
+			       "subnet):" : "no port", rte_strerror(-rc));
 			return rc;
 		}
 		rc = install_route(dp, &r);
