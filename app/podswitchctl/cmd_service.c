@@ -154,10 +154,22 @@ service_show(const struct ctl *c, const char *path)
 	return CTL_EXIT_OK;
 }
 
-/* POST the Kubernetes JSON of FILE to /v1/apply. */
+/* "N thing" or "N things", from the integer KEY of reply J. */
+static void
+count_text(const json_t *j, const char *key, const char *thing,
+	   char *buf, size_t size)
+{
+	json_int_t n = json_integer_value(json_object_get(j, key));
+
+	snprintf(buf, size, "%" JSON_INTEGER_FORMAT " %s%s", n, thing,
+		 n == 1 ? "" : "s");
+}
+
+/* POST the Kubernetes JSON of FILE to /v1/apply and say what it took. */
 static int
 apply_file(const struct ctl *c, const char *what, int argc, char **argv)
 {
+	json_t *j;
 	size_t len;
 	char *body;
 	int rc;
@@ -168,8 +180,30 @@ apply_file(const struct ctl *c, const char *what, int argc, char **argv)
 	body = ctl_read_file(argv[1], &len);
 	if (body == NULL)
 		return CTL_EXIT_FAIL;
-	rc = ctl_change(c, "POST", "/v1/apply", body, len);
+	rc = ctl_change_reply(c, "POST", "/v1/apply", body, len, &j);
 	free(body);
+	if (j != NULL) {
+		char svcs[48], slices[48];
+
+		count_text(j, "services", "service", svcs, sizeof(svcs));
+		count_text(j, "endpointSlices", "endpoint slice", slices,
+			   sizeof(slices));
+		printf("applied: %s, %s\n", svcs, slices);
+		json_decref(j);
+	}
+	return rc;
+}
+
+/* DELETE path; its 204 has no body, so the names come from the command
+ * line (ARGV: NS/NAME or NS NAME, N of them). */
+static int
+service_del(const struct ctl *c, const char *path, char **argv, int n)
+{
+	int rc = ctl_change(c, "DELETE", path, NULL, 0);
+
+	if (rc == CTL_EXIT_OK && !c->json)
+		printf("deleted service %s%s%s\n", argv[0], n == 2 ? "/" : "",
+		       n == 2 ? argv[1] : "");
 	return rc;
 }
 
@@ -197,7 +231,7 @@ cmd_service(const struct ctl *c, int argc, char **argv)
 					       argv[0], argv[1 + n]);
 		if (argv[0][0] == 's')
 			return service_show(c, path);
-		return ctl_change(c, "DELETE", path, NULL, 0);
+		return service_del(c, path, argv + 1, n);
 	}
 	return ctl_usage_error("service: unknown subcommand '%s'", argv[0]);
 }
@@ -270,6 +304,22 @@ conntrack_list(const struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+static int
+conntrack_flush(const struct ctl *c)
+{
+	json_t *j;
+	int rc = ctl_change_reply(c, "DELETE", "/v1/conntrack", NULL, 0, &j);
+
+	if (j != NULL) {
+		char n[48];
+
+		count_text(j, "deleted", "connection", n, sizeof(n));
+		printf("flushed %s\n", n);
+		json_decref(j);
+	}
+	return rc;
+}
+
 int
 cmd_conntrack(const struct ctl *c, int argc, char **argv)
 {
@@ -279,7 +329,7 @@ cmd_conntrack(const struct ctl *c, int argc, char **argv)
 		if (argc > 1)
 			return ctl_usage_error("conntrack flush: unexpected "
 					       "'%s'", argv[1]);
-		return ctl_change(c, "DELETE", "/v1/conntrack", NULL, 0);
+		return conntrack_flush(c);
 	}
 	return ctl_usage_error("conntrack: unknown subcommand '%s'", argv[0]);
 }
