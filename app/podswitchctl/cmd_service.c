@@ -82,6 +82,37 @@ ports_text(const json_t *svc, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* loadBalancerIPs joined by commas, "-" for none. */
+static void
+lb_ips_text(const json_t *svc, char *buf, size_t size)
+{
+	const json_t *ip;
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(svc, "loadBalancerIPs"), i, ip)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s", i ? "," : "",
+					json_string_value(ip) ?
+					json_string_value(ip) : "?");
+	if (buf[0] == '\0')
+		snprintf(buf, size, "-");
+}
+
+/* "None", or "ClientIP/10800s" with its timeout: one word, one column. */
+static void
+affinity_text(const json_t *svc, char *buf, size_t size)
+{
+	const json_t *t = json_object_get(svc, "sessionAffinityTimeoutSeconds");
+
+	if (json_is_integer(t))
+		snprintf(buf, size, "%s/%" JSON_INTEGER_FORMAT "s",
+			 jstr(svc, "sessionAffinity", NULL, 0),
+			 json_integer_value(t));
+	else
+		snprintf(buf, size, "%s", jstr(svc, "sessionAffinity", NULL, 0));
+}
+
 static int
 service_list(const struct ctl *c)
 {
@@ -92,18 +123,23 @@ service_list(const struct ctl *c)
 
 	if (rc != CTL_EXIT_OK || j == NULL)
 		return rc;
-	tb = table_new(7, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS",
-		       "SCHEDULER", "PROGRAMMED");
+	/* New columns go last: scripts read the first seven by position. */
+	tb = table_new(10, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS",
+		       "SCHEDULER", "PROGRAMMED", "LB-IPS", "EXT-POLICY",
+		       "AFFINITY");
 	json_array_foreach(j, i, s) {
-		char ports[256];
+		char ports[256], lbips[256], aff[48];
 
 		ports_text(s, ports, sizeof(ports));
+		lb_ips_text(s, lbips, sizeof(lbips));
+		affinity_text(s, aff, sizeof(aff));
 		table_row(tb, jstr(s, "namespace", NULL, 0),
 			  jstr(s, "name", NULL, 0), jstr(s, "type", NULL, 0),
 			  jstr(s, "clusterIP", NULL, 0), ports,
 			  jstr(s, "scheduler", NULL, 0),
 			  json_is_true(json_object_get(s, "programmed")) ?
-			  "yes" : jstr(s, "reason", NULL, 0));
+			  "yes" : jstr(s, "reason", NULL, 0), lbips,
+			  jstr(s, "externalTrafficPolicy", NULL, 0), aff);
 	}
 	table_print(tb, "");
 	table_free(tb);

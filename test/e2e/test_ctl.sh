@@ -5,7 +5,7 @@
 # test_ctl.sh: podswitchctl against one running daemon (two af_packet pods
 # and an af_packet uplink whose peer sits in its own namespace): status,
 # route list/add/del/replace with their refusals, fdb and neigh after a
-# ping, stats, metrics, services (apply, del) and conntrack flush
+# ping, stats, metrics, services (apply, list, del) and conntrack flush
 # with what they did, --json, and the exit codes of DESIGN.md section 3
 # (0 ok, 1 failure with one line on stderr, 2 usage); --version, each
 # command's help, the hint of a socket not found, and (no better place)
@@ -265,7 +265,9 @@ e2e_check "metrics is the Prometheus text" \
 	grep -q '^podswitch_port_rx_packets_total{port="p1"' "$E2E_TMP/ctl.out"
 
 # ------------------------------------------------------------- services
-# What apply, service del and conntrack flush did (the API's counts).
+# What apply, service del and conntrack flush did (the API's counts), and
+# service list's load-balancer IPs, externalTrafficPolicy and affinity
+# after the columns scripts already read.
 cat >"$E2E_TMP/svcs.json" <<'JSON'
 { "kind": "List", "apiVersion": "v1", "items": [
   { "kind": "Service", "apiVersion": "v1",
@@ -296,6 +298,14 @@ e2e_assert_eq "apply -f says what the API applied" \
 ctl --json apply -f "$E2E_TMP/svcs.json"
 e2e_assert_eq "--json apply prints the API's JSON" "2 1" \
 	"$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["services"], j["endpointSlices"])' <"$E2E_TMP/ctl.out")"
+ctl service list
+expect_ok "service list exits 0"
+e2e_check "service list: the old columns first, then LB-IPS EXT-POLICY AFFINITY" \
+	grep -qE '^NAMESPACE +NAME +TYPE +CLUSTER-IP +PORTS +SCHEDULER +PROGRAMMED +LB-IPS +EXT-POLICY +AFFINITY$' "$E2E_TMP/ctl.out"
+e2e_check "service list: web's LB IP, Local policy and ClientIP affinity" \
+	grep -qE '^default +web +LoadBalancer +10\.96\.0\.10 +80:30080/TCP +[^ ]+ +yes +192\.168\.60\.200 +Local +ClientIP/600s$' "$E2E_TMP/ctl.out"
+e2e_check "service list: db has no LB IP, Cluster policy, no affinity" \
+	grep -qE '^default +db +ClusterIP +10\.96\.0\.11 +5432/TCP +[^ ]+ +yes +- +Cluster +None$' "$E2E_TMP/ctl.out"
 ctl service del default/db
 expect_ok "service del default/db exits 0"
 e2e_assert_eq "service del says what it deleted" "deleted service default/db" "$OUT"
