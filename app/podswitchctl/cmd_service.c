@@ -82,6 +82,37 @@ ports_text(const json_t *svc, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* loadBalancerIPs joined by commas, "-" for none. */
+static void
+lb_ips_text(const json_t *svc, char *buf, size_t size)
+{
+	const json_t *ip;
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(svc, "loadBalancerIPs"), i, ip)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s", i ? "," : "",
+					json_string_value(ip) ?
+					json_string_value(ip) : "?");
+	if (buf[0] == '\0')
+		snprintf(buf, size, "-");
+}
+
+/* "None", or "ClientIP/10800s" with its timeout: one word, one column. */
+static void
+affinity_text(const json_t *svc, char *buf, size_t size)
+{
+	const json_t *t = json_object_get(svc, "sessionAffinityTimeoutSeconds");
+
+	if (json_is_integer(t))
+		snprintf(buf, size, "%s/%" JSON_INTEGER_FORMAT "s",
+			 jstr(svc, "sessionAffinity", NULL, 0),
+			 json_integer_value(t));
+	else
+		snprintf(buf, size, "%s", jstr(svc, "sessionAffinity", NULL, 0));
+}
+
 static int
 service_list(const struct ctl *c)
 {
@@ -92,18 +123,23 @@ service_list(const struct ctl *c)
 
 	if (rc != CTL_EXIT_OK || j == NULL)
 		return rc;
-	tb = table_new(7, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS",
-		       "SCHEDULER", "PROGRAMMED");
+	/* New columns go last: scripts read the first seven by position. */
+	tb = table_new(10, "NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS",
+		       "SCHEDULER", "PROGRAMMED", "LB-IPS", "EXT-POLICY",
+		       "AFFINITY");
 	json_array_foreach(j, i, s) {
-		char ports[256];
+		char ports[256], lbips[256], aff[48];
 
 		ports_text(s, ports, sizeof(ports));
+		lb_ips_text(s, lbips, sizeof(lbips));
+		affinity_text(s, aff, sizeof(aff));
 		table_row(tb, jstr(s, "namespace", NULL, 0),
 			  jstr(s, "name", NULL, 0), jstr(s, "type", NULL, 0),
 			  jstr(s, "clusterIP", NULL, 0), ports,
 			  jstr(s, "scheduler", NULL, 0),
 			  json_is_true(json_object_get(s, "programmed")) ?
-			  "yes" : jstr(s, "reason", NULL, 0));
+			  "yes" : jstr(s, "reason", NULL, 0), lbips,
+			  jstr(s, "externalTrafficPolicy", NULL, 0), aff);
 	}
 	table_print(tb, "");
 	table_free(tb);
@@ -154,10 +190,22 @@ service_show(const struct ctl *c, const char *path)
 	return CTL_EXIT_OK;
 }
 
-/* POST the Kubernetes JSON of FILE to /v1/apply. */
+/* "N thing" or "N things", from the integer KEY of reply J. */
+static void
+count_text(const json_t *j, const char *key, const char *thing,
+	   char *buf, size_t size)
+{
+	json_int_t n = json_integer_value(json_object_get(j, key));
+
+	snprintf(buf, size, "%" JSON_INTEGER_FORMAT " %s%s", n, thing,
+		 n == 1 ? "" : "s");
+}
+
+/* POST the Kubernetes JSON of FILE to /v1/apply and say what it took. */
 static int
 apply_file(const struct ctl *c, const char *what, int argc, char **argv)
 {
+	json_t *j;
 	size_t len;
 	char *body;
 	int rc;
@@ -168,8 +216,30 @@ apply_file(const struct ctl *c, const char *what, int argc, char **argv)
 	body = ctl_read_file(argv[1], &len);
 	if (body == NULL)
 		return CTL_EXIT_FAIL;
-	rc = ctl_change(c, "POST", "/v1/apply", body, len);
+	rc = ctl_change_reply(c, "POST", "/v1/apply", body, len, &j);
 	free(body);
+	if (j != NULL) {
+		char svcs[48], slices[48];
+
+		count_text(j, "services", "service", svcs, sizeof(svcs));
+		count_text(j, "endpointSlices", "endpoint slice", slices,
+			   sizeof(slices));
+		printf("applied: %s, %s\n", svcs, slices);
+		json_decref(j);
+	}
+	return rc;
+}
+
+/* DELETE path; its 204 has no body, so the names come from the command
+ * line (ARGV: NS/NAME or NS NAME, N of them). */
+static int
+service_del(const struct ctl *c, const char *path, char **argv, int n)
+{
+	int rc = ctl_change(c, "DELETE", path, NULL, 0);
+
+	if (rc == CTL_EXIT_OK && !c->json)
+		printf("deleted service %s%s%s\n", argv[0], n == 2 ? "/" : "",
+		       n == 2 ? argv[1] : "");
 	return rc;
 }
 
@@ -197,7 +267,7 @@ cmd_service(const struct ctl *c, int argc, char **argv)
 					       argv[0], argv[1 + n]);
 		if (argv[0][0] == 's')
 			return service_show(c, path);
-		return ctl_change(c, "DELETE", path, NULL, 0);
+		return service_del(c, path, argv + 1, n);
 	}
 	return ctl_usage_error("service: unknown subcommand '%s'", argv[0]);
 }
@@ -270,6 +340,22 @@ conntrack_list(const struct ctl *c, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+static int
+conntrack_flush(const struct ctl *c)
+{
+	json_t *j;
+	int rc = ctl_change_reply(c, "DELETE", "/v1/conntrack", NULL, 0, &j);
+
+	if (j != NULL) {
+		char n[48];
+
+		count_text(j, "deleted", "connection", n, sizeof(n));
+		printf("flushed %s\n", n);
+		json_decref(j);
+	}
+	return rc;
+}
+
 int
 cmd_conntrack(const struct ctl *c, int argc, char **argv)
 {
@@ -279,7 +365,7 @@ cmd_conntrack(const struct ctl *c, int argc, char **argv)
 		if (argc > 1)
 			return ctl_usage_error("conntrack flush: unexpected "
 					       "'%s'", argv[1]);
-		return ctl_change(c, "DELETE", "/v1/conntrack", NULL, 0);
+		return conntrack_flush(c);
 	}
 	return ctl_usage_error("conntrack: unknown subcommand '%s'", argv[0]);
 }

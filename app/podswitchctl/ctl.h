@@ -80,6 +80,13 @@ const char *jstr(const json_t *o, const char *key, char *buf, size_t size);
  */
 int ctl_change(const struct ctl *c, const char *method, const char *path,
 	       const char *body, size_t len);
+/*
+ * ctl_change, and on success without --json the reply's JSON in *out
+ * (NULL when there is no body), for the caller to summarise; json_decref.
+ */
+int ctl_change_reply(const struct ctl *c, const char *method,
+		     const char *path, const char *body, size_t len,
+		     json_t **out);
 /* FILE ("-" = stdin) whole, malloc'ed; NULL having said why. */
 char *ctl_read_file(const char *name, size_t *len);
 

@@ -81,22 +81,36 @@ http_request(const struct ctl *c, const char *method, const char *path,
 	return 0;
 }
 
-/* Send a request whose success has nothing to show but --json's body. */
+/* Send a change; its reply is printed by --json only, or handed back. */
 int
-ctl_change(const struct ctl *c, const char *method, const char *path,
-       const char *body, size_t len)
+ctl_change_reply(const struct ctl *c, const char *method, const char *path,
+		 const char *body, size_t len, json_t **out)
 {
 	struct ps_http_reply r;
 	int rc = CTL_EXIT_OK;
 
+	if (out != NULL)
+		*out = NULL;
 	if (http_request(c, method, path, body, len, &r) < 0)
 		return CTL_EXIT_FAIL;
 	if (r.status >= 300)
 		rc = ctl_http_failed(&r);
 	else if (c->json && r.body_len > 0)
 		ctl_print_body(&r);
+	else if (!c->json && out != NULL && r.body_len > 0) {
+		/* A reply the text output cannot read prints nothing, as
+		 * before: the change itself succeeded. */
+		*out = json_loadb(r.body, r.body_len, 0, NULL);
+	}
 	ps_http_reply_free(&r);
 	return rc;
+}
+
+int
+ctl_change(const struct ctl *c, const char *method, const char *path,
+	   const char *body, size_t len)
+{
+	return ctl_change_reply(c, method, path, body, len, NULL);
 }
 
 char *

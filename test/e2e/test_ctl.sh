@@ -5,7 +5,8 @@
 # test_ctl.sh: podswitchctl against one running daemon (two af_packet pods
 # and an af_packet uplink whose peer sits in its own namespace): status,
 # route list/add/del/replace with their refusals, fdb and neigh after a
-# ping, stats, metrics, --json, and the exit codes of DESIGN.md section 3
+# ping, stats, metrics, services (apply, list, del) and conntrack flush
+# with what they did, --json, and the exit codes of DESIGN.md section 3
 # (0 ok, 1 failure with one line on stderr, 2 usage); --version, each
 # command's help, the hint of a socket not found, and (no better place)
 # that the README's set-up commands need no sudo.
@@ -262,6 +263,66 @@ ctl metrics
 expect_ok "metrics exits 0"
 e2e_check "metrics is the Prometheus text" \
 	grep -q '^podswitch_port_rx_packets_total{port="p1"' "$E2E_TMP/ctl.out"
+
+# ------------------------------------------------------------- services
+# What apply, service del and conntrack flush did (the API's counts), and
+# service list's load-balancer IPs, externalTrafficPolicy and affinity
+# after the columns scripts already read.
+cat >"$E2E_TMP/svcs.json" <<'JSON'
+{ "kind": "List", "apiVersion": "v1", "items": [
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "web", "namespace": "default" },
+    "spec": { "type": "LoadBalancer", "clusterIP": "10.96.0.10",
+      "externalTrafficPolicy": "Local", "sessionAffinity": "ClientIP",
+      "sessionAffinityConfig": { "clientIP": { "timeoutSeconds": 600 } },
+      "ports": [ { "name": "p", "protocol": "TCP", "port": 80,
+                   "nodePort": 30080, "targetPort": 8080 } ] },
+    "status": { "loadBalancer": { "ingress": [ { "ip": "192.168.60.200" } ] } } },
+  { "kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
+    "addressType": "IPv4",
+    "metadata": { "name": "web-x", "namespace": "default",
+      "labels": { "kubernetes.io/service-name": "web" } },
+    "ports": [ { "name": "p", "protocol": "TCP", "port": 8080 } ],
+    "endpoints": [ { "addresses": [ "10.244.0.3" ],
+      "conditions": { "ready": true } } ] },
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "db", "namespace": "default" },
+    "spec": { "type": "ClusterIP", "clusterIP": "10.96.0.11",
+      "ports": [ { "name": "p", "protocol": "TCP", "port": 5432 } ] } }
+] }
+JSON
+ctl apply -f "$E2E_TMP/svcs.json"
+expect_ok "apply -f FILE exits 0"
+e2e_assert_eq "apply -f says what the API applied" \
+	"applied: 2 services, 1 endpoint slice" "$OUT"
+ctl --json apply -f "$E2E_TMP/svcs.json"
+e2e_assert_eq "--json apply prints the API's JSON" "2 1" \
+	"$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["services"], j["endpointSlices"])' <"$E2E_TMP/ctl.out")"
+ctl service list
+expect_ok "service list exits 0"
+e2e_check "service list: the old columns first, then LB-IPS EXT-POLICY AFFINITY" \
+	grep -qE '^NAMESPACE +NAME +TYPE +CLUSTER-IP +PORTS +SCHEDULER +PROGRAMMED +LB-IPS +EXT-POLICY +AFFINITY$' "$E2E_TMP/ctl.out"
+e2e_check "service list: web's LB IP, Local policy and ClientIP affinity" \
+	grep -qE '^default +web +LoadBalancer +10\.96\.0\.10 +80:30080/TCP +[^ ]+ +yes +192\.168\.60\.200 +Local +ClientIP/600s$' "$E2E_TMP/ctl.out"
+e2e_check "service list: db has no LB IP, Cluster policy, no affinity" \
+	grep -qE '^default +db +ClusterIP +10\.96\.0\.11 +5432/TCP +[^ ]+ +yes +- +Cluster +None$' "$E2E_TMP/ctl.out"
+ctl service del default/db
+expect_ok "service del default/db exits 0"
+e2e_assert_eq "service del says what it deleted" "deleted service default/db" "$OUT"
+ctl service del default web
+e2e_assert_eq "service del NS NAME says it too" "deleted service default/web" "$OUT"
+ctl service del default/web
+expect_fail "service del of a missing service" '^podswitchctl: 404 not_found: '
+e2e_check "... and says nothing on stdout" test -z "$OUT"
+ctl conntrack flush
+expect_ok "conntrack flush exits 0"
+e2e_check "conntrack flush says how many connections it flushed" \
+	grep -qxE 'flushed [0-9]+ connections?' "$E2E_TMP/ctl.out"
+ctl conntrack flush
+e2e_assert_eq "a second flush flushes none" "flushed 0 connections" "$OUT"
+ctl --json conntrack flush
+e2e_assert_eq "--json conntrack flush prints the API's JSON" 0 \
+	"$(python3 -c 'import json,sys; print(json.load(sys.stdin)["deleted"])' <"$E2E_TMP/ctl.out")"
 
 e2e_stop d TERM
 e2e_assert_eq "daemon exits 0 on SIGTERM" 0 "$(e2e_drc d)"
