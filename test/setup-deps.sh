@@ -15,6 +15,8 @@ PKGS=(
 	clang-14 libfuzzer-14-dev
 	# podswitch-agent: HTTPS to the Kubernetes API server, kubeconfig
 	libcurl4-openssl-dev libyaml-dev
+	# test_package: build the .deb (debian/), a fresh Debian 12 root
+	debhelper dh-exec dpkg-dev debootstrap
 	# run and test peers
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
 	# the ingress pod of test_services_two_nodes (the course's scenario)
