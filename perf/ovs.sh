@@ -79,6 +79,10 @@ ovs_pin() {
 		case $comm in pmd*) continue ;; esac
 		taskset -p -c "$GEN_CPU" "${t##*/}" >/dev/null 2>&1 || true
 	done
+	# for the record: each thread's CPU list
+	for t in /proc/"$DUT_PID"/task/*; do
+		echo "$(cat "$t/comm" 2>/dev/null) $(taskset -p -c "${t##*/}" 2>/dev/null | sed 's/.*: //')"
+	done >"$OVS_RUN/threads"
 }
 
 # ovs_l3_flows FILE: the router's flows (OVS_ROUTES: the extra prefixes)
@@ -168,6 +172,14 @@ ovs_start() {
 		ovs_ofctl add-flows "$dir/ovs.flows"
 		;;
 	svc)
+		# UDP timeouts of 3600 s in the zone, as podswitch's
+		# udp_single: nothing expires between two passes of the pcap
+		# (OVS's defaults, 30-60 s, are shorter than one pass when
+		# the machine is loaded)
+		ovs_vsctl -- --id=@m create Datapath datapath_version=0 \
+			-- set Open_vSwitch . datapaths:netdev=@m >/dev/null
+		ovs_vsctl add-zone-tp netdev zone=1 udp_first=3600 udp_single=3600 \
+			udp_multiple=3600
 		ovs_svc_flows "$dir/ovs.flows" "$dir/ovs.groups"
 		ovs_ofctl del-flows
 		ovs_ofctl add-groups "$dir/ovs.groups"
@@ -179,6 +191,13 @@ ovs_start() {
 		-- add-port "$OVS_BR" v1 -- set Interface v1 type=dpdkvhostuserclient \
 		"options:vhost-server-path=$dir/p1.sock" ofport_request=2
 	ovs_pin
+	# both vhost devices up before the generator sends (the loop's
+	# frames sent to a port not yet ready would be lost for good)
+	for i in $(seq 300); do
+		[ "$(grep -c "vHost Device .* has been added" "$OVS_RUN/ovs-vswitchd.log")" -ge 2 ] && break
+		kill -0 "$DUT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
 	log "  ovs: $(ovs_ofctl dump-aggregate | grep -o 'flow_count=[0-9]*') OpenFlow flows ($mode)"
 }
 
@@ -218,6 +237,7 @@ ovs_summary() {
 	awk '/^pmd thread/ { pmd = 1 } /^main thread/ { pmd = 0 }
 		pmd && /(received|passes|emc hits|smc hits|megaflow hits|upcall|cycles)/ { sub(/^ +/, ""); printf "    %s\n", $0 }' "$1/pmd.txt"
 	echo "    datapath flows at the end: $(cat "$1/ovs.dpflows" 2>/dev/null || echo -)"
+	echo "    threads (name:CPUs): $(awk '{ printf "%s:%s ", $1, $2 }' "$1/ovs/threads" 2>/dev/null)"
 }
 
 # ovs_stop DIR: ovs-vswitchd, then ovsdb-server (SIGTERM: OVS ignores the

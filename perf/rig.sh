@@ -214,6 +214,13 @@ for tr in "${given[@]}"; do
 	esac
 done
 TRAFFIC=$(IFS=,; echo "${traffics[*]}")
+# the service scenario is svc_rig.sh with this run's options
+svc_args=(-f "$FLOWS" -d "$DURATION" -w "$WARMUP" -r "$ROUNDS" -q "$QUIET_WAIT")
+[ "$KEEP" = 1 ] && svc_args+=(-k)
+if [ ${#traffics[@]} -eq 0 ]; then
+	[ -n "$JSON" ] && svc_args+=(--json "$JSON")
+	exec "$top/perf/svc_rig.sh" "${svc_args[@]}"
+fi
 [ -z "$JSON" ] || : >"$JSON" || die "--json: cannot write $JSON"
 if ! [[ "$PREFIXES" =~ ^[0-9]+$ ]] || [ "$PREFIXES" -lt 1 ] || [ "$PREFIXES" -gt 1000000 ]; then
 	die "-P: 1..1000000 prefixes"
@@ -851,8 +858,6 @@ if [ -n "$JSON" ]; then
 	json_lines "$WORK/json.in" >"$JSON"
 fi
 if [ "$SERVICE" = 1 ]; then
-	svc_args=(-f "$FLOWS" -d "$DURATION" -w "$WARMUP" -r "$ROUNDS" -q "$QUIET_WAIT")
-	[ "$KEEP" = 1 ] && svc_args+=(-k)
 	[ -n "$JSON" ] && svc_args+=(--json "$WORK/svc.json")
 	echo
 	log "service scenario: perf/svc_rig.sh ${svc_args[*]}"
