@@ -46,6 +46,8 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	# an OVS bridge's tap device (perf/ovs.sh) outlives ovs-vswitchd
+	[ -n "${OVS_BR:-}" ] && ip link del "$OVS_BR" 2>/dev/null
 	# deleting a namespace deletes its veth pair
 	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	# --single-file-segments keeps the hugepage files: remove ours only.

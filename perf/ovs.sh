@@ -248,9 +248,12 @@ ovs_stop() {
 	grep -c . "$1/ovs.dpflows.txt" >"$1/ovs.dpflows" || true
 	ovs_ofctl dump-flows >"$1/ovs.ofstats.txt" 2>&1 || true
 	ovs_ofctl dump-group-stats >>"$1/ovs.ofstats.txt" 2>&1 || true
+	# the bridge's tap device outlives ovs-vswitchd (it is persistent)
+	ovs_vsctl del-br "$OVS_BR" 2>/dev/null || true
 	kill -TERM "$DUT_PID" 2>/dev/null || true
 	for _ in $(seq 100); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.1; done
 	stop_pid "$DUT_PID" 1
 	kill -TERM "$OVS_DB_PID" 2>/dev/null || true
 	stop_pid "$OVS_DB_PID" 2
+	ip link del "$OVS_BR" 2>/dev/null || true
 }
