@@ -44,11 +44,13 @@
 # podswitch's over the window (perf/lib.sh's share, for short commands).
 #
 # usage: perf/ctl_vs_kernel.sh [-n SERVICES] [-e ENDPOINTS] [-r ROUNDS]
-#                              [-s CHANGES] [-c CASES] [-k] [-h]
+#                              [-s CHANGES] [-I ROUNDS] [-c CASES] [-k] [-h]
 #   -n  services (default 10000)
 #   -e  endpoints per service (default 10)
 #   -r  rounds (default 3)
 #   -s  endpoint changes per case and round (default 10)
+#   -I  rounds of the iptables cases (default: -r; at 10,000 services
+#       iptables-nft-restore takes minutes per full restore)
 #   -c  cases, comma-separated (default podswitch,nft,ipt-nft,ipt-legacy,ipvs)
 #   -k  keep the work directory
 #   quick smoke check: perf/ctl_vs_kernel.sh -n 100 -r 1 -s 3
@@ -63,18 +65,20 @@ NEPS=10
 ROUNDS=3
 NCHG=10
 CASES=podswitch,nft,ipt-nft,ipt-legacy,ipvs
+IPT_ROUNDS=
 KEEP=0
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$top/perf/lib.sh"
 
-while getopts "n:e:r:s:c:kh" o; do
+while getopts "n:e:r:s:I:c:kh" o; do
 	case $o in
 	n) NSVC=$OPTARG ;;
 	e) NEPS=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	s) NCHG=$OPTARG ;;
 	c) CASES=$OPTARG ;;
+	I) IPT_ROUNDS=$OPTARG ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -86,6 +90,8 @@ done
 [[ "$NEPS" =~ ^[0-9]+$ && "$NEPS" -ge 1 && "$NEPS" -le 16 ]] || die "-e: 1..16"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "-r: a positive number"
 [[ "$NCHG" =~ ^[1-9][0-9]*$ ]] || die "-s: a positive number"
+IPT_ROUNDS=${IPT_ROUNDS:-$ROUNDS}
+[[ "$IPT_ROUNDS" =~ ^[0-9]+$ && "$IPT_ROUNDS" -le "$ROUNDS" ]] || die "-I: 0..$ROUNDS"
 for c in ${CASES//,/ }; do
 	case $c in
 	podswitch)
@@ -273,6 +279,7 @@ case_nft() {	# ROUND
 	[ "$n" = "$want" ] || fail "nft: $n chains, not $want"
 	in_ns nft get element ip kube-proxy service-ips "{ $VIPM . tcp . 80 }" \
 		>/dev/null || fail "nft: no service-ips element for svc-$M"
+	win_begin
 	for k in $(seq "$NCHG"); do
 		b=$(altbase "$k")
 		IDX=$k
@@ -375,7 +382,9 @@ case_ipvs() {	# ROUND
 
 # med CASE WIN WHAT...: the median over rounds and changes of the sum of
 # the WHATs of one change (or of the programming), and the foreign CPU
-# share over the WIN windows: "median_s n foreign%".
+# share over the WIN windows, and the median CPU time of one:
+# "median_s n foreign% cpu_s". Windows hold the daemon's CPU time, so
+# podswitch's foreign share is over the window, not only its calls.
 med() {
 	local cs=$1 win=$2
 	shift 2
@@ -383,30 +392,37 @@ med() {
 	$1 != cs { next }
 	$3 == win { wall += $5; busy += $8 / hz; cpu += $9 / hz; next }
 	index(whats, " " $3 " ") {
-		# one change is the sum of its parts (stale + list + tx)
-		v[$2 " " $4] += $5; cpu += $6 + $7
+		# one change is the sum of its parts (stale + list + tx); its
+		# CPU time: the commands, the daemon (10 ms ticks) and curl
+		v[$2 " " $4] += $5; c[$2 " " $4] += $6 + $7 + $9 / hz; cpu += $6 + $7
 	}
-	END {
+	function median(arr, out,   x, n, a, b, t, s) {
 		n = 0
-		for (x in v) s[++n] = v[x]
-		if (n == 0) { print "- 0 -"; exit }
+		for (x in arr) s[++n] = arr[x]
 		for (a = 1; a <= n; a++) for (b = a + 1; b <= n; b++)
 			if (s[b] < s[a]) { t = s[a]; s[a] = s[b]; s[b] = t }
-		m = n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
+		out["n"] = n
+		return n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
+	}
+	END {
+		m = median(v, o)
+		if (o["n"] == 0) { print "- 0 - -"; exit }
 		f = wall > 0 ? 100 * (busy - cpu) / wall : 0
-		printf "%.6f %d %.0f\n", m, n, (f < 0 ? 0 : f)
+		printf "%.6f %d %.0f %.6f\n", m, o["n"], (f < 0 ? 0 : f), median(c, o)
 	}' "$RES"
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.4f", a / b; else print "-" }'; }
+
 summary() {
-	local ps_p ps_c row lb cs p pn pf c cn cf
-	read -r ps_p _ _ < <(med podswitch pwin program)
-	read -r ps_c _ _ < <(med podswitch cwin change)
+	local ps_p ps_c row lb cs p pn pf pc c cn cf cc pw cw
+	read -r ps_p _ _ _ < <(med podswitch pwin program)
+	read -r ps_c _ _ _ < <(med podswitch cwin change)
 	echo
-	echo "=== control plane vs the kernel: $NSVC ClusterIP services x $NEPS endpoints, $ROUNDS round(s), $NCHG change(s) each ==="
+	echo "=== control plane vs the kernel: $NSVC ClusterIP services x $NEPS endpoints, $ROUNDS round(s) ($IPT_ROUNDS of iptables), $NCHG change(s) each ==="
 	echo "kernel $(uname -r), $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%-44s %10s %5s %8s %6s | %10s %5s %8s %6s\n' "" "program s" "n" "podsw/x" "frgn%" \
-		"change ms" "n" "podsw/x" "frgn%"
+	printf '%-44s %9s %8s %3s %8s %5s | %9s %8s %3s %8s %5s\n' "" "program s" "cpu s" "n" "podsw/x" \
+		"frgn%" "change ms" "cpu ms" "n" "podsw/x" "frgn%"
 	for row in "podswitch:podswitch REST (apply List / PUT endpoints):program:change" \
 		"nft:nftables kube-proxy shape (nft -f tx):program:change" \
 		"nft:  change as kube-proxy (stale+list+tx):program:stale list change" \
@@ -422,15 +438,15 @@ summary() {
 			continue
 		fi
 		# shellcheck disable=SC2086 # the WHAT lists are words
-		read -r p pn pf < <(med "$cs" pwin $pw)
+		read -r p pn pf pc < <(med "$cs" pwin $pw)
 		# shellcheck disable=SC2086
-		read -r c cn cf < <(med "$cs" cwin $cw)
-		printf '%-44s %10.3f %5d %8s %6s | %10.2f %5d %8s %6s\n' "$lb" "$p" "$pn" \
-			"$(awk -v a="$ps_p" -v b="$p" 'BEGIN { if (b > 0 && a != "-") printf "%.3f", a / b; else print "-" }')" \
-			"$pf" "$(awk -v c="$c" 'BEGIN { printf "%.2f", c * 1000 }')" "$cn" \
-			"$(awk -v a="$ps_c" -v b="$c" 'BEGIN { if (b > 0 && a != "-") printf "%.3f", a / b; else print "-" }')" "$cf"
+		read -r c cn cf cc < <(med "$cs" cwin $cw)
+		printf '%-44s %9.3f %8.3f %3d %8s %5s | %9.2f %8.1f %3d %8s %5s\n' "$lb" "$p" "$pc" "$pn" \
+			"$(ratio "$ps_p" "$p")" "$pf" "$(awk -v c="$c" 'BEGIN { printf "%.2f", c * 1000 }')" \
+			"$(awk -v c="$cc" 'BEGIN { printf "%.1f", c * 1000 }')" "$cn" "$(ratio "$ps_c" "$c")" "$cf"
 	done
-	echo "(medians; podsw/x = podswitch's time / that case's: below 1, podswitch is faster)"
+	echo "(medians; wall times; podsw/x = podswitch's wall time / that case's: below 1, podswitch"
+	echo " is faster; cpu: the commands' user+sys, podswitch's in 10 ms ticks, plus curl's)"
 }
 
 ip netns add "$NS"
@@ -443,6 +459,7 @@ log "nft: $(nft --version 2>/dev/null || echo none); iptables: $(iptables --vers
 gen_inputs
 for rd in $(seq "$ROUNDS"); do
 	for cs in ${CASES//,/ }; do
+		[[ "$cs" == ipt-* && "$rd" -gt "$IPT_ROUNDS" ]] && continue
 		log "round $rd: $cs"
 		IDX=0
 		case $cs in
