@@ -44,13 +44,16 @@
 # podswitch's over the window (perf/lib.sh's share, for short commands).
 #
 # usage: perf/ctl_vs_kernel.sh [-n SERVICES] [-e ENDPOINTS] [-r ROUNDS]
-#                              [-s CHANGES] [-I ROUNDS] [-c CASES] [-k] [-h]
+#                              [-s CHANGES] [-I ROUNDS] [-T SECONDS]
+#                              [-c CASES] [-k] [-h]
 #   -n  services (default 10000)
 #   -e  endpoints per service (default 10)
 #   -r  rounds (default 3)
 #   -s  endpoint changes per case and round (default 10)
 #   -I  rounds of the iptables cases (default: -r; at 10,000 services
 #       iptables-nft-restore takes minutes per full restore)
+#   -T  a kernel command's time limit in seconds (default 1800); past
+#       it the case is abandoned for the round and reported as "> T"
 #   -c  cases, comma-separated (default podswitch,nft,ipt-nft,ipt-legacy,ipvs)
 #   -k  keep the work directory
 #   quick smoke check: perf/ctl_vs_kernel.sh -n 100 -r 1 -s 3
@@ -66,12 +69,13 @@ ROUNDS=3
 NCHG=10
 CASES=podswitch,nft,ipt-nft,ipt-legacy,ipvs
 IPT_ROUNDS=
+TMO=1800
 KEEP=0
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$top/perf/lib.sh"
 
-while getopts "n:e:r:s:I:c:kh" o; do
+while getopts "n:e:r:s:I:T:c:kh" o; do
 	case $o in
 	n) NSVC=$OPTARG ;;
 	e) NEPS=$OPTARG ;;
@@ -79,6 +83,7 @@ while getopts "n:e:r:s:I:c:kh" o; do
 	s) NCHG=$OPTARG ;;
 	c) CASES=$OPTARG ;;
 	I) IPT_ROUNDS=$OPTARG ;;
+	T) TMO=$OPTARG ;;
 	k) KEEP=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -92,6 +97,7 @@ done
 [[ "$NCHG" =~ ^[1-9][0-9]*$ ]] || die "-s: a positive number"
 IPT_ROUNDS=${IPT_ROUNDS:-$ROUNDS}
 [[ "$IPT_ROUNDS" =~ ^[0-9]+$ && "$IPT_ROUNDS" -le "$ROUNDS" ]] || die "-I: 0..$ROUNDS"
+[[ "$TMO" =~ ^[1-9][0-9]*$ ]] || die "-T: seconds"
 for c in ${CASES//,/ }; do
 	case $c in
 	podswitch)
@@ -116,6 +122,8 @@ IDX=0	# the change being measured (0: the programming)
 : >"$RES"
 SKIPPED=$WORK/skipped	# "case reason"
 : >"$SKIPPED"
+TIMEOUTS=$WORK/timeouts	# "case round what"
+: >"$TIMEOUTS"
 
 # all_busy: jiffies all CPUs were busy (user nice system irq softirq steal).
 all_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
@@ -127,13 +135,19 @@ in_ns() { nsenter --net="/var/run/netns/$NS" "$@"; }
 
 # timed CASE ROUND WHAT INPUT CMD...: CMD in the namespace, stdin from
 # INPUT (- for none); appends its wall/user/sys time and the CPUs' busy
-# jiffies to RES. Dies, with its stderr, when CMD fails.
+# jiffies to RES. Past TMO seconds CMD is stopped, TIMEOUTS gets a line
+# and timed returns 124; on any other failure it dies with CMD's stderr.
 timed() {
-	local cs=$1 rd=$2 what=$3 in=$4 b0 b1 t
+	local cs=$1 rd=$2 what=$3 in=$4 b0 b1 t rc=0
 	shift 4
 	[ "$in" = - ] && in=/dev/null
 	b0=$(all_busy)
-	if ! { time in_ns "$@" <"$in" >"$WORK/out" 2>"$WORK/err"; } 2>"$WORK/time"; then
+	{ time in_ns timeout "$TMO" "$@" <"$in" >"$WORK/out" 2>"$WORK/err"; } 2>"$WORK/time" || rc=$?
+	if [ "$rc" = 124 ]; then
+		log "  $cs $what: $1 did not finish in $TMO s: stopped, the case abandoned for this round"
+		echo "$cs $rd $what" >>"$TIMEOUTS"
+		return 124
+	elif [ "$rc" != 0 ]; then
 		head -c 600 "$WORK/err" >&2
 		die "$cs $what: $* failed"
 	fi
@@ -272,7 +286,7 @@ case_nft() {	# ROUND
 	local rd=$1 k b cur=- prev='' n want sc
 	in_ns nft flush ruleset
 	win_begin
-	timed nft "$rd" program "$WORK/nft-full.nft" nft -f -
+	timed nft "$rd" program "$WORK/nft-full.nft" nft -f - || { in_ns nft flush ruleset; return 0; }
 	win_end nft "$rd" pwin
 	n=$(in_ns nft list chains ip | grep -c '^[[:space:]]*chain ')
 	want=$((NSVC * (NEPS + 1) + 16))	# + the 16 fixed chains
@@ -284,13 +298,19 @@ case_nft() {	# ROUND
 		b=$(altbase "$k")
 		IDX=$k
 		sleep 1
-		[ -n "$prev" ] && timed nft "$rd" stale "$WORK/nft-stale-$prev.nft" nft -f -
-		timed nft "$rd" list - nft --json list chains ip
-		timed nft "$rd" change "$WORK/nft-chg-$cur-$b.nft" nft -f -
+		if [ -n "$prev" ]; then
+			timed nft "$rd" stale "$WORK/nft-stale-$prev.nft" nft -f - || break
+		fi
+		timed nft "$rd" list - nft --json list chains ip || break
+		timed nft "$rd" change "$WORK/nft-chg-$cur-$b.nft" nft -f - || break
 		prev=$cur
 		cur=$b
 	done
 	win_end nft "$rd" cwin
+	if grep -q "^nft $rd " "$TIMEOUTS"; then
+		in_ns nft flush ruleset
+		return 0
+	fi
 	sc=$(grep -o 'service-[^ ]*/svc-'"$M"'/tcp/http' "$WORK/nft-chg-$prev-$cur.nft" | head -1)
 	in_ns nft list chain ip kube-proxy "$sc" >"$WORK/out"
 	grep -q "__${cur%.1}.$NEPS/8080" "$WORK/out" ||
@@ -310,7 +330,10 @@ case_ipt() {	# CASE ROUND
 	ipt_clean "$v"
 	in_ns "iptables-$v-restore" --noflush "$WORK/ipt-base.rules"
 	win_begin
-	timed "$cs" "$rd" program - "iptables-$v-restore" --noflush --counters "$WORK/ipt-full.rules"
+	if ! timed "$cs" "$rd" program - "iptables-$v-restore" --noflush --counters "$WORK/ipt-full.rules"; then
+		ipt_clean "$v"
+		return 0
+	fi
 	win_end "$cs" "$rd" pwin
 	in_ns "iptables-$v-save" -t nat >"$WORK/save"
 	n=$(grep -c '^-A KUBE-SERVICES' "$WORK/save")
@@ -322,7 +345,10 @@ case_ipt() {	# CASE ROUND
 		b=$(altbase "$k")
 		IDX=$k
 		sleep 1
-		timed "$cs" "$rd" change - "iptables-$v-restore" --noflush --counters "$WORK/ipt-chg-$b.rules"
+		if ! timed "$cs" "$rd" change - "iptables-$v-restore" --noflush --counters "$WORK/ipt-chg-$b.rules"; then
+			ipt_clean "$v"
+			return 0
+		fi
 	done
 	win_end "$cs" "$rd" cwin
 	svc=$(grep -o '^:KUBE-SVC-[A-Z0-9]*' "$WORK/ipt-chg-$b.rules" | tr -d :)
@@ -358,8 +384,8 @@ case_ipvs() {	# ROUND
 	in_ns ipvsadm -C
 	in_ns ip link add kipvs0 type dummy
 	win_begin
-	timed ipvs "$rd" vips "$WORK/vips.batch" ip -batch -
-	timed ipvs "$rd" program "$WORK/ipvs-full.txt" ipvsadm -R
+	timed ipvs "$rd" vips "$WORK/vips.batch" ip -batch - || return 0
+	timed ipvs "$rd" program "$WORK/ipvs-full.txt" ipvsadm -R || return 0
 	win_end ipvs "$rd" pwin
 	n=$(in_ns ipvsadm -S -n | grep -c '^-a')
 	[ "$n" = $((NSVC * NEPS)) ] || fail "ipvs: $n real servers, not $((NSVC * NEPS))"
@@ -368,7 +394,7 @@ case_ipvs() {	# ROUND
 		b=$(altbase "$k")
 		IDX=$k
 		sleep 1
-		timed ipvs "$rd" change "$WORK/ipvs-chg-$cur-$b.txt" ipvsadm -R
+		timed ipvs "$rd" change "$WORK/ipvs-chg-$cur-$b.txt" ipvsadm -R || return 0
 		cur=$b
 	done
 	win_end ipvs "$rd" cwin
@@ -439,6 +465,12 @@ summary() {
 		fi
 		# shellcheck disable=SC2086 # the WHAT lists are words
 		read -r p pn pf pc < <(med "$cs" pwin $pw)
+		if [ "$pn" = 0 ] && grep -q "^$cs [0-9]* \(program\|vips\)$" "$TIMEOUTS"; then
+			[[ "$lb" == " "* ]] && continue
+			printf '%-44s %9s %8s %3s %8s %5s | not measured: no full table\n' "$lb" ">$TMO" - \
+				"$(grep -c "^$cs " "$TIMEOUTS")" "<$(ratio "$ps_p" "$TMO")" -
+			continue
+		fi
 		# shellcheck disable=SC2086
 		read -r c cn cf cc < <(med "$cs" cwin $cw)
 		printf '%-44s %9.3f %8.3f %3d %8s %5s | %9.2f %8.1f %3d %8s %5s\n' "$lb" "$p" "$pc" "$pn" \
