@@ -21,6 +21,9 @@ PKGS=(
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
 	# the ingress pod of test_services_two_nodes (the course's scenario)
 	nginx-light
+	# the kernel's service programming beside podswitch's
+	# (perf/ctl_vs_kernel.sh: nft, iptables-nft/-legacy, ipvsadm)
+	nftables iptables ipvsadm
 	# host-local IPAM for podswitch-cni (test_cni)
 	containernetworking-plugins
 	# promtool checks the /metrics output in test_rest
