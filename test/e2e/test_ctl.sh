@@ -334,6 +334,16 @@ e2e_assert_eq "--json conntrack flush prints the API's JSON" 0 \
 for p in p1 p2; do e2e_in "$p" ethtool -K eth0 tx off >/dev/null; done
 echo "served by p2" >"$E2E_TMP/hello.txt"
 e2e_bg e2e_in p2 timeout 120 python3 -m http.server --bind 10.244.0.3 8080 --directory "$E2E_TMP"
+# shellcheck disable=SC2317 # run through e2e_check
+p2_listens() {
+	local _
+	for _ in $(seq 1 100); do
+		e2e_in p2 ss -Hltn 'sport = :8080' | grep -q . && return 0
+		sleep 0.2
+	done
+	return 1
+}
+e2e_check "p2 serves HTTP on 10.244.0.3:8080" p2_listens
 cat >"$E2E_TMP/echo.json" <<'JSON'
 { "kind": "List", "apiVersion": "v1", "items": [
   { "kind": "Service", "apiVersion": "v1",
@@ -352,7 +362,7 @@ ctl apply -f "$E2E_TMP/echo.json"
 expect_ok "apply the echo service"
 ctl conntrack flush
 e2e_check "p1 curls the ClusterIP twice (served by p2)" \
-	bash -c "for i in 1 2; do ip netns exec $(e2e_pod_ns p1) curl -sf --max-time 5 http://10.96.0.20:8080/hello.txt | grep -q 'served by p2' || exit 1; done"
+	bash -c "for i in 1 2; do ip netns exec $(e2e_pod_ns p1) curl -sSf --max-time 5 http://10.96.0.20:8080/hello.txt | grep -q 'served by p2' || exit 1; done"
 
 ctl service show default/echo
 expect_ok "service show exits 0"
