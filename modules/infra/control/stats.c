@@ -128,7 +128,8 @@ ps_stats_forget_port(uint16_t port_id)
 		if (!ps_node_source[id] || !stats_port_clone(name, port_id))
 			continue;
 		for (w = 0; w < PS_MAX_WORKERS; w++)
-			memset(&ps_src_busy[w][id], 0, sizeof(ps_src_busy[w][id]));
+			memset(&ps_src_busy[w][id], 0,
+			       sizeof(ps_src_busy[w][id]));
 	}
 	rte_spinlock_unlock(&retired_lock);
 	stats_reset_forget_port(port_id);
