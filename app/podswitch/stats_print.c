@@ -37,7 +37,8 @@ print_nodes(FILE *f, const struct ps_node_stats *st, int n)
 	int i;
 
 	/* Source nodes are called on every walk, packets or not: their
-	 * cycles/call says more than cycles/packet. */
+	 * cycles/call is what polling costs, their cycles/pkt counts only
+	 * the calls that brought packets. */
 	fprintf(f, "\n%-28s %14s %12s %12s %12s\n", "node", "packets", "calls",
 		"cycles/call", "cycles/pkt");
 	for (i = 0; i < n; i++) {
@@ -55,7 +56,8 @@ print_nodes(FILE *f, const struct ps_node_stats *st, int n)
 		fprintf(f, "%-28s %14" PRIu64 " %12" PRIu64 " %12.1f %12.1f\n",
 			shown, st[i].objs, st[i].calls,
 			st[i].calls ? (double)st[i].cycles / st[i].calls : 0.0,
-			st[i].objs ? (double)st[i].cycles / st[i].objs : 0.0);
+			st[i].objs ? (double)(st[i].cycles - st[i].idle_cycles) /
+			st[i].objs : 0.0);
 	}
 	fprintf(f, "\n%-28s %-20s %14s\n", "drops: node", "reason", "packets");
 	for (i = 0; i < n; i++) {

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * service list|show|apply|del, apply -f, conntrack list|flush: Kubernetes
- * services as "kubectl get svc,endpointslices -o json" prints them, and
- * the connections the load balancer tracks (in the spirit of ipvsadm -L
- * and conntrack -L).
+ * service list|show|apply|del, apply -f: Kubernetes services as
+ * "kubectl get svc,endpointslices -o json" prints them, in the spirit of
+ * ipvsadm -L (conntrack: cmd_conntrack.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +146,27 @@ service_list(const struct ctl *c)
 	return CTL_EXIT_OK;
 }
 
+/* ipvsadm --stats' five columns of a "stats" object, into v[5]. */
+static void
+traffic_cells(const json_t *o, char v[5][24])
+{
+	static const char *const keys[] = {
+		"connections", "inPackets", "outPackets", "inBytes",
+		"outBytes",
+	};
+	const json_t *st = json_object_get(o, "stats");
+	unsigned int k;
+
+	for (k = 0; k < 5; k++)
+		jstr(st, keys[k], v[k], sizeof(v[k]));
+}
+
+/*
+ * The service, then per port its endpoints with what they serve now and
+ * what went through them (as "ipvsadm -L -n --stats": connections
+ * created, packets and bytes in, client to endpoint, and out, the
+ * replies), and the port's own totals (removed endpoints included).
+ */
 static int
 service_show(const struct ctl *c, const char *path)
 {
@@ -160,8 +180,11 @@ service_show(const struct ctl *c, const char *path)
 	       jstr(j, "name", NULL, 0), jstr(j, "type", NULL, 0),
 	       jstr(j, "clusterIP", NULL, 0), jstr(j, "scheduler", NULL, 0));
 	json_array_foreach(json_object_get(j, "endpoints"), i, p) {
-		struct table *tb = table_new(6, "ENDPOINT", "PORT", "READY",
-					     "SERVING", "LOCAL", "CONNS");
+		struct table *tb = table_new(11, "ENDPOINT", "PORT", "READY",
+					     "SERVING", "LOCAL", "CONNS",
+					     "CREATED", "IN-PKTS", "OUT-PKTS",
+					     "IN-BYTES", "OUT-BYTES");
+		char v[5][24];
 
 		printf("  port %" JSON_INTEGER_FORMAT "/%s: %"
 		       JSON_INTEGER_FORMAT " new connections, %"
@@ -173,6 +196,7 @@ service_show(const struct ctl *c, const char *path)
 		json_array_foreach(json_object_get(p, "endpoints"), k, e) {
 			char port[16], conns[24];
 
+			traffic_cells(e, v);
 			table_row(tb, jstr(e, "ip", NULL, 0),
 				  jstr(e, "port", port, sizeof(port)),
 				  json_is_true(json_object_get(e, "ready")) ?
@@ -181,8 +205,12 @@ service_show(const struct ctl *c, const char *path)
 				  "yes" : "no",
 				  json_is_true(json_object_get(e, "local")) ?
 				  "yes" : "no",
-				  jstr(e, "connections", conns, sizeof(conns)));
+				  jstr(e, "connections", conns, sizeof(conns)),
+				  v[0], v[1], v[2], v[3], v[4]);
 		}
+		traffic_cells(p, v);
+		table_row(tb, "TOTAL", "-", "-", "-", "-", "-", v[0], v[1],
+			  v[2], v[3], v[4]);
 		table_print(tb, "    ");
 		table_free(tb);
 	}
@@ -276,96 +304,4 @@ int
 cmd_apply(const struct ctl *c, int argc, char **argv)
 {
 	return apply_file(c, "apply", argc, argv);
-}
-
-static void
-tuple_text(const json_t *t, const char *proto, char *buf, size_t size)
-{
-	if (strcmp(proto, "ICMP") == 0)
-		snprintf(buf, size, "%s > %s id %s", jstr(t, "src", NULL, 0),
-			 jstr(t, "dst", NULL, 0), jstr(t, "id", NULL, 0));
-	else {
-		char sp[16], dp[16];
-
-		snprintf(buf, size, "%s:%s > %s:%s", jstr(t, "src", NULL, 0),
-			 jstr(t, "sport", sp, sizeof(sp)),
-			 jstr(t, "dst", NULL, 0),
-			 jstr(t, "dport", dp, sizeof(dp)));
-	}
-}
-
-static int
-conntrack_list(const struct ctl *c, int argc, char **argv)
-{
-	char path[64] = "/v1/conntrack";
-	struct table *tb;
-	json_t *j, *e;
-	size_t i;
-	int rc;
-
-	if (argc == 2 && strcmp(argv[0], "--limit") == 0) {
-		char *end;
-		unsigned long n = strtoul(argv[1], &end, 10);
-
-		if (*end != '\0' || n == 0)
-			return ctl_usage_error("conntrack list: --limit N "
-					       "needs a positive number");
-		snprintf(path, sizeof(path), "/v1/conntrack?limit=%lu", n);
-	} else if (argc != 0) {
-		return ctl_usage_error("conntrack list: unexpected '%s'",
-				       argv[0]);
-	}
-	rc = ctl_get_json(c, path, &j);
-	if (rc != CTL_EXIT_OK || j == NULL)
-		return rc;
-	tb = table_new(5, "PROTO", "STATE", "TTL", "ORIGINAL", "REPLY");
-	json_array_foreach(json_object_get(j, "entries"), i, e) {
-		const char *proto = jstr(e, "protocol", NULL, 0);
-		char o[96], r[96], ttl[16];
-
-		tuple_text(json_object_get(e, "original"), proto, o, sizeof(o));
-		tuple_text(json_object_get(e, "reply"), proto, r, sizeof(r));
-		table_row(tb, proto, jstr(e, "state", NULL, 0),
-			  jstr(e, "ttl", ttl, sizeof(ttl)), o, r);
-	}
-	table_print(tb, "");
-	table_free(tb);
-	printf("%" JSON_INTEGER_FORMAT " connections (table of %"
-	       JSON_INTEGER_FORMAT ")%s\n",
-	       json_integer_value(json_object_get(j, "count")),
-	       json_integer_value(json_object_get(j, "size")),
-	       json_is_true(json_object_get(j, "truncated")) ?
-	       ", list truncated" : "");
-	json_decref(j);
-	return CTL_EXIT_OK;
-}
-
-static int
-conntrack_flush(const struct ctl *c)
-{
-	json_t *j;
-	int rc = ctl_change_reply(c, "DELETE", "/v1/conntrack", NULL, 0, &j);
-
-	if (j != NULL) {
-		char n[48];
-
-		count_text(j, "deleted", "connection", n, sizeof(n));
-		printf("flushed %s\n", n);
-		json_decref(j);
-	}
-	return rc;
-}
-
-int
-cmd_conntrack(const struct ctl *c, int argc, char **argv)
-{
-	if (argc == 0 || strcmp(argv[0], "list") == 0)
-		return conntrack_list(c, argc > 0 ? argc - 1 : 0, argv + 1);
-	if (strcmp(argv[0], "flush") == 0) {
-		if (argc > 1)
-			return ctl_usage_error("conntrack flush: unexpected "
-					       "'%s'", argv[1]);
-		return conntrack_flush(c);
-	}
-	return ctl_usage_error("conntrack: unknown subcommand '%s'", argv[0]);
 }

@@ -32,25 +32,28 @@ ports_table(json_t *ports)
 }
 
 /*
- * Every node, idle ones too: source nodes (port_rx) count calls without
- * packets, and their cycles per call show what polling costs.
+ * Every node, idle ones too: source nodes (port_rx) are called on every
+ * walk; their cycles per packet count the calls that brought packets,
+ * the others are IDLE-CALLS, and cycles per call is what polling costs.
  */
 static void
 nodes_table(json_t *nodes)
 {
-	char pk[32], ca[32], cpp[32], cpc[32];
+	char pk[32], ca[32], cpp[32], cpc[32], ic[32];
 	json_t *n;
 	struct table *tb;
 	size_t i;
 
-	tb = table_new(5, "NODE", "PACKETS", "CALLS", "CYCLES/PKT",
-		       "CYCLES/CALL");
+	/* new columns last: scripts read the first five by position */
+	tb = table_new(6, "NODE", "PACKETS", "CALLS", "CYCLES/PKT",
+		       "CYCLES/CALL", "IDLE-CALLS");
 	json_array_foreach(nodes, i, n)
 		table_row(tb, jstr(n, "name", NULL, 0),
 			  jstr(n, "packets", pk, sizeof(pk)),
 			  jstr(n, "calls", ca, sizeof(ca)),
 			  jstr(n, "cycles_per_packet", cpp, sizeof(cpp)),
-			  jstr(n, "cycles_per_call", cpc, sizeof(cpc)));
+			  jstr(n, "cycles_per_call", cpc, sizeof(cpc)),
+			  jstr(n, "idle_calls", ic, sizeof(ic)));
 	table_print(tb, "  ");
 	table_free(tb);
 }
@@ -98,17 +101,44 @@ tables_table(json_t *tables)
 	}
 }
 
+/* POST /v1/stats/reset: /v1/stats counts from zero again. */
+static int
+stats_reset(const struct ctl *c)
+{
+	json_t *j;
+	int rc = ctl_change_reply(c, "POST", "/v1/stats/reset", NULL, 0, &j);
+
+	if (j != NULL) {
+		printf("statistics reset (uptime %" JSON_INTEGER_FORMAT "s)\n",
+		       json_integer_value(json_object_get(j, "uptime_s")));
+		json_decref(j);
+	}
+	return rc;
+}
+
 int
 cmd_stats(const struct ctl *c, int argc, char **argv)
 {
+	const json_t *since;
 	json_t *j;
 	int rc;
 
+	if (argc > 0 && (strcmp(argv[0], "reset") == 0 ||
+			 strcmp(argv[0], "--reset") == 0)) {
+		if (argc > 1)
+			return ctl_usage_error("stats reset: unexpected '%s'",
+					       argv[1]);
+		return stats_reset(c);
+	}
 	if (argc > 0)
 		return ctl_usage_error("stats: unexpected '%s'", argv[0]);
 	rc = ctl_get_json(c, "/v1/stats", &j);
 	if (rc != CTL_EXIT_OK || j == NULL)
 		return rc;
+	since = json_object_get(j, "reset");
+	if (json_is_object(since))
+		printf("since the reset at uptime %" JSON_INTEGER_FORMAT "s\n",
+		       json_integer_value(json_object_get(since, "uptime_s")));
 	printf("ports:\n");
 	ports_table(json_object_get(j, "ports"));
 	printf("nodes:\n");

@@ -42,14 +42,19 @@ static const struct usage usages[] = {
 	  "  neigh                        neighbor (ARP) table (also "
 	  "\"neighbor\")\n" },
 	{ "stats",
-	  "  stats                        ports, graph nodes, drops\n" },
+	  "  stats                        ports, graph nodes, drops (since "
+	  "the last reset)\n"
+	  "  stats reset                  count them from zero again (also "
+	  "stats --reset)\n" },
 	{ "metrics",
 	  "  metrics                      the Prometheus text of "
 	  "/metrics\n" },
 	{ "service",
 	  "  service list                 services and their ports\n"
-	  "  service show NS/NAME         a service's endpoints and "
-	  "connections\n"
+	  "  service show NS/NAME         a service's endpoints, their "
+	  "connections,\n"
+	  "                               packets and bytes (as ipvsadm "
+	  "-L -n --stats)\n"
 	  "  service apply -f FILE|-      apply Kubernetes JSON (Services, "
 	  "EndpointSlices, Lists)\n"
 	  "  service del NS/NAME          remove a service and its "
@@ -57,9 +62,18 @@ static const struct usage usages[] = {
 	{ "apply",
 	  "  apply -f FILE|-              same as service apply\n" },
 	{ "conntrack",
-	  "  conntrack list [--limit N]   tracked connections (default "
-	  "1000)\n"
-	  "  conntrack flush              forget every connection\n" },
+	  "  conntrack list [FILTER...] [--limit N]\n"
+	  "                               tracked connections (default "
+	  "1000) that match\n"
+	  "  conntrack del -p PROTO --src A --dst A --sport N --dport N\n"
+	  "                               forget one connection (ICMP: --id "
+	  "N for the ports)\n"
+	  "  conntrack flush              forget every connection\n"
+	  "    FILTER (original direction, as conntrack -L): -p tcp|udp|icmp"
+	  "\n"
+	  "      --src A  --dst A  --sport N  --dport N  --id N\n"
+	  "      --service NS/NAME  --endpoint IP[:PORT] (where it was "
+	  "DNATed)\n" },
 	{ "help",
 	  "  help [COMMAND]               this text, or COMMAND's alone "
 	  "(also COMMAND -h)\n" },

@@ -420,13 +420,29 @@ void ps_svc_set_fe_ip_cb(struct ps_svc_table *t, ps_svc_fe_ip_cb cb,
 
 /* Reading back (management thread) ----------------------------------------- */
 
+/*
+ * What went through a service port or one endpoint record since it was
+ * created (ipvsadm -L --stats): connections created and, per direction,
+ * packets and frame bytes (Ethernet header included, as conntrack counts
+ * them) of their valid packets. [PS_SVC_IN] is the original direction
+ * (client to endpoint), [PS_SVC_OUT] the endpoint's replies. Kept per
+ * worker on the fast path and summed when read.
+ */
+enum { PS_SVC_IN, PS_SVC_OUT };
+struct ps_svc_traffic {
+	uint64_t conns;
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+};
+
 struct ps_svc_ep_view {
 	uint32_t ep_id;
 	uint32_t ip;
 	uint16_t port;
 	uint8_t flags;
 	uint16_t weight;
-	uint32_t conns;
+	uint32_t conns;			/* active now */
+	struct ps_svc_traffic traffic;
 };
 
 struct ps_svc_port_view {
@@ -435,6 +451,7 @@ struct ps_svc_port_view {
 	uint64_t rejects;
 	unsigned int nb_eps;
 	unsigned int nb_frontends;
+	struct ps_svc_traffic traffic;
 };
 
 /* Every stored service in name order; stops when cb returns != 0. */

@@ -9,7 +9,9 @@
 # with what they did, --json, and the exit codes of DESIGN.md section 3
 # (0 ok, 1 failure with one line on stderr, 2 usage); --version, each
 # command's help, the hint of a socket not found, and (no better place)
-# that the README's set-up commands need no sudo.
+# that the README's set-up commands need no sudo. Then service show's
+# traffic counters, conntrack list's filters and del, stats reset and
+# what stats shows of receive nodes and of removed ports.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -323,6 +325,158 @@ e2e_assert_eq "a second flush flushes none" "flushed 0 connections" "$OUT"
 ctl --json conntrack flush
 e2e_assert_eq "--json conntrack flush prints the API's JSON" 0 \
 	"$(python3 -c 'import json,sys; print(json.load(sys.stdin)["deleted"])' <"$E2E_TMP/ctl.out")"
+
+# ------------------------------------------------------------- traffic counters, conntrack filters, stats reset
+# (issue 17, cli-b) service show's per-endpoint counters after real
+# traffic through a ClusterIP, conntrack list's filters and del of one
+# connection, stats reset, sane cycles per packet on receive nodes, and
+# a removed port's nodes leaving stats.
+for p in p1 p2; do e2e_in "$p" ethtool -K eth0 tx off >/dev/null; done
+echo "served by p2" >"$E2E_TMP/hello.txt"
+e2e_bg e2e_in p2 timeout 120 python3 -m http.server --bind 10.244.0.3 8080 --directory "$E2E_TMP"
+# shellcheck disable=SC2317 # run through e2e_check
+p2_listens() {
+	local _
+	for _ in $(seq 1 100); do
+		e2e_in p2 ss -Hltn 'sport = :8080' | grep -q . && return 0
+		sleep 0.2
+	done
+	return 1
+}
+e2e_check "p2 serves HTTP on 10.244.0.3:8080" p2_listens
+cat >"$E2E_TMP/echo.json" <<'JSON'
+{ "kind": "List", "apiVersion": "v1", "items": [
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "echo", "namespace": "default" },
+    "spec": { "clusterIP": "10.96.0.20",
+      "ports": [ { "name": "h", "protocol": "TCP", "port": 8080, "targetPort": 8080 } ] } },
+  { "kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
+    "addressType": "IPv4",
+    "metadata": { "name": "echo-x", "namespace": "default",
+      "labels": { "kubernetes.io/service-name": "echo" } },
+    "ports": [ { "name": "h", "protocol": "TCP", "port": 8080 } ],
+    "endpoints": [ { "addresses": [ "10.244.0.3" ], "conditions": { "ready": true } } ] }
+] }
+JSON
+ctl apply -f "$E2E_TMP/echo.json"
+expect_ok "apply the echo service"
+ctl conntrack flush
+e2e_check "p1 curls the ClusterIP twice (served by p2)" \
+	bash -c "for i in 1 2; do ip netns exec $(e2e_pod_ns p1) curl -sSf --max-time 5 http://10.96.0.20:8080/hello.txt | grep -q 'served by p2' || exit 1; done"
+
+ctl service show default/echo
+expect_ok "service show exits 0"
+cp "$E2E_TMP/ctl.out" "$E2E_TMP/show.out"
+e2e_check "service show: ipvsadm --stats columns after the old ones" \
+	grep -qE '^    ENDPOINT +PORT +READY +SERVING +LOCAL +CONNS +CREATED +IN-PKTS +OUT-PKTS +IN-BYTES +OUT-BYTES$' "$E2E_TMP/show.out"
+# shellcheck disable=SC2317 # run through e2e_check
+endpoint_counted() {
+	awk '$1 == "10.244.0.3" && $7 == 2 && $8 >= 6 && $9 >= 4 && $10 > $8 * 50 && $11 > $9 * 50 { ok = 1 }
+	     $1 == "TOTAL" && $7 == 2 && $8 >= 6 && $9 >= 4 { tot = 1 }
+	     END { exit !(ok && tot) }' "$1"
+}
+e2e_check "service show: 10.244.0.3 created 2 connections, packets and bytes both ways, and the port's total" \
+	endpoint_counted "$E2E_TMP/show.out"
+ctl --json service show default/echo
+e2e_assert_eq "--json service show: the endpoint's stats" "2 True" \
+	"$(python3 -c 'import json,sys; e=json.load(sys.stdin)["endpoints"][0]["endpoints"][0]["stats"]; print(e["connections"], e["inPackets"] > 0 and e["outPackets"] > 0)' <"$E2E_TMP/ctl.out")"
+
+ctl conntrack list -p tcp --dport 8080
+expect_ok "conntrack list -p tcp --dport 8080"
+e2e_check "... lists the two connections to the ClusterIP" \
+	bash -c 'grep -qx "2 connections matched (table of [0-9]*)" "$1" && [ "$(grep -c "10.244.0.2:[0-9]* > 10.96.0.20:8080" "$1")" = 2 ]' _ "$E2E_TMP/ctl.out"
+ctl conntrack list -p udp --dport 8080
+e2e_check "conntrack list -p udp --dport 8080 matches none" grep -qx "0 connections matched (table of [0-9]*)" "$E2E_TMP/ctl.out"
+ctl conntrack list --endpoint 10.244.0.3:8080 --service default/echo
+e2e_check "conntrack list --endpoint --service finds them too" grep -qx "2 connections matched (table of [0-9]*)" "$E2E_TMP/ctl.out"
+ctl conntrack list --dport 80x
+expect_fail "conntrack list with a bad port" '^podswitchctl: 400 bad_request: dport'
+ctl conntrack list --nope 1
+e2e_assert_eq "conntrack list with an unknown option exits 2" 2 "$RC"
+ctl --json conntrack list -p tcp --dport 8080
+sport=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["original"]["sport"])' <"$E2E_TMP/ctl.out")
+ctl conntrack del -p tcp --src 10.244.0.2 --dst 10.96.0.20 --sport "$sport" --dport 8080
+expect_ok "conntrack del of one connection"
+e2e_check "... prints the connection it deleted" \
+	bash -c 'grep -qx "deleted 1 connection:" "$1" && grep -q "10.244.0.2:'"$sport"' > 10.96.0.20:8080" "$1"' _ "$E2E_TMP/ctl.out"
+ctl conntrack list -p tcp --dport 8080
+e2e_check "... and only it is gone" grep -qx "1 connections matched (table of [0-9]*)" "$E2E_TMP/ctl.out"
+ctl conntrack del -p tcp --src 10.244.0.2 --dst 10.96.0.20 --sport "$sport" --dport 8080
+expect_fail "conntrack del of a connection that is gone" '^podswitchctl: 404 not_found: '
+ctl conntrack del -p tcp --dport 8080
+expect_fail "conntrack del without the whole tuple deletes nothing" '^podswitchctl: 400 bad_request: .*original tuple'
+ctl conntrack list -p tcp --dport 8080
+e2e_check "... the other connection is still there" grep -qx "1 connections matched (table of [0-9]*)" "$E2E_TMP/ctl.out"
+ctl conntrack del
+e2e_assert_eq "conntrack del without a tuple exits 2" 2 "$RC"
+
+# Receive nodes: cycles per packet of the calls that brought packets.
+ctl --json stats
+# shellcheck disable=SC2317 # run through e2e_check
+rx_cycles_sane() {
+	python3 -c '
+import json, sys
+nodes = [n for n in json.load(open(sys.argv[1]))["nodes"]
+         if n["name"].startswith("port_rx-") and n.get("port") == "p1"]
+n = nodes[0]
+busy = n["calls"] - n["idle_calls"]
+ok = (n["packets"] > 0 and n["idle_calls"] > 0 and 0 < busy <= n["packets"]
+      and n["cycles_per_packet"] < n["cycles"] / n["packets"]
+      and abs(n["cycles_per_packet"] - (n["cycles"] - n["idle_cycles"]) / n["packets"]) < 1)
+print(n)
+sys.exit(0 if ok else 1)' "$1"
+}
+e2e_check "stats: p1's receive node counts its empty polls apart (idle_calls)" rx_cycles_sane "$E2E_TMP/ctl.out"
+ctl stats
+e2e_check "stats: the node table has IDLE-CALLS last" grep -qE '^  NODE +PACKETS +CALLS +CYCLES/PKT +CYCLES/CALL +IDLE-CALLS$' "$E2E_TMP/ctl.out"
+
+ctl stats reset
+expect_ok "stats reset exits 0"
+e2e_check "stats reset says so" grep -qE '^statistics reset \(uptime [0-9]+s\)$' "$E2E_TMP/ctl.out"
+ctl --json stats
+# shellcheck disable=SC2317 # run through e2e_check
+stats_since_reset() {
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+lookup = [n for n in j["nodes"] if n["name"] == "ip4_lookup"][0]
+up = [p for p in j["ports"] if p["name"] == "up0"][0]
+ok = (j["reset"] is not None and lookup["packets"] <= 5 and
+      up["tx_packets"] <= 5 and sum(d["packets"] for d in j["drops"]) <= 5)
+print(lookup, up)
+sys.exit(0 if ok else 1)' "$1"
+}
+e2e_check "after stats reset: nodes, ports and drops count from zero" stats_since_reset "$E2E_TMP/ctl.out"
+ctl stats
+e2e_check "stats says since when it counts" grep -qE '^since the reset at uptime [0-9]+s$' "$E2E_TMP/ctl.out"
+ctl stats --reset
+expect_ok "stats --reset (DESIGN.md's spelling) exits 0"
+ctl stats reset now
+e2e_assert_eq "stats reset with an argument exits 2" 2 "$RC"
+
+# A removed port's nodes leave stats.
+e2e_pod p3 10.244.0.4 || e2e_fail "cannot create pod p3"
+ctl port add p3 af_packet iface="$(e2e_pod_if p3)" ip 10.244.0.4 mac "$(e2e_pod_mac p3)"
+expect_ok "port add p3"
+e2e_ping p3 10.244.0.1
+ctl --json stats
+p3nodes=$(python3 -c 'import json,sys; print(" ".join(n["name"] for n in json.load(sys.stdin)["nodes"] if n.get("port") == "p3"))' <"$E2E_TMP/ctl.out")
+e2e_check "stats lists p3's nodes ($p3nodes)" bash -c '[[ "$1" == *port_rx-* && "$1" == *port_tx-* ]]' _ "$p3nodes"
+ctl port del p3
+expect_ok "port del p3"
+ctl stats
+cp "$E2E_TMP/ctl.out" "$E2E_TMP/stats-after-del.out"
+# shellcheck disable=SC2317 # run through e2e_check
+nodes_gone() {
+	local n
+	for n in $p3nodes; do
+		grep -qE "^  $n( |\$)" "$E2E_TMP/stats-after-del.out" && { echo "$n still listed"; return 1; }
+	done
+	return 0
+}
+e2e_check "after port del p3, stats no longer lists its nodes" nodes_gone
+ctl metrics
+e2e_check "... nor does /metrics" bash -c 'for n in $1; do grep -q "node=\"$n\"" "$2" && exit 1; done; exit 0' _ "$p3nodes" "$E2E_TMP/ctl.out"
 
 e2e_stop d TERM
 e2e_assert_eq "daemon exits 0 on SIGTERM" 0 "$(e2e_drc d)"

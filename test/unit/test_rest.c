@@ -23,6 +23,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mempool.h>
+#include <rte_tcp.h>
 
 #include <podswitch/conntrack.h>
 #include <podswitch/graph.h>
@@ -1641,6 +1642,423 @@ test_token_and_socket(void)
 	CHECK(ps_rest_create(&dp2) == NULL, "unknown group accepted");
 }
 
+/* Issue 17 (cli-b): conntrack filters and single delete, stats reset,
+ * source nodes' idle polls, removed ports' nodes, service traffic. ----- */
+
+/* Connections for the conntrack filters: UDP 10.244.0.2:2000+i ->
+ * 10.96.0.10:53 (i < 3), TCP 10.244.0.2:3000 -> 10.96.0.10:80, ICMP echo
+ * 10.244.0.2 -> 10.96.0.10 id 77; every reply from 10.244.1.7. */
+static void
+ct_filter_entries(void)
+{
+	struct ps_ct_nat nat = { .endpoint_id = PS_CT_NO_ENDPOINT,
+				 .service_id = UINT32_MAX };
+	struct ps_ct_pkt udp = { .bytes = 60 };
+	struct ps_ct_pkt syn = { .bytes = 60, .tcp_flags = RTE_TCP_SYN_FLAG,
+				 .seq = 1, .win = 1000 };
+	struct ps_ct_pkt ping = { .bytes = 98,
+				  .icmp_type = RTE_IP_ICMP_ECHO_REQUEST };
+	struct ps_ct_tuple o, rp;
+	struct ps_ct_entry *e;
+	unsigned int i;
+	uint8_t dir;
+
+	for (i = 0; i < 3; i++) {
+		ps_ct_tuple_set(&o, IPPROTO_UDP, ps_ip("10.244.0.2"),
+				ps_ip("10.96.0.10"), rte_cpu_to_be_16(2000 + i),
+				RTE_BE16(53));
+		ps_ct_tuple_set(&rp, IPPROTO_UDP, ps_ip("10.244.1.7"),
+				ps_ip("10.244.0.2"), RTE_BE16(5353),
+				rte_cpu_to_be_16(2000 + i));
+		CU_ASSERT_EQUAL(ps_ct_add(dp->ct, &o, &rp, &nat, &udp, &e,
+					  &dir), PS_CT_CREATED);
+	}
+	ps_ct_tuple_set(&o, IPPROTO_TCP, ps_ip("10.244.0.2"),
+			ps_ip("10.96.0.10"), RTE_BE16(3000), RTE_BE16(80));
+	ps_ct_tuple_set(&rp, IPPROTO_TCP, ps_ip("10.244.1.7"),
+			ps_ip("10.244.0.2"), RTE_BE16(8080), RTE_BE16(3000));
+	CU_ASSERT_EQUAL(ps_ct_add(dp->ct, &o, &rp, &nat, &syn, &e, &dir),
+			PS_CT_CREATED);
+	ps_ct_tuple_icmp(&o, ps_ip("10.244.0.2"), ps_ip("10.96.0.10"),
+			 RTE_BE16(77));
+	ps_ct_tuple_icmp(&rp, ps_ip("10.244.1.7"), ps_ip("10.244.0.2"),
+			 RTE_BE16(77));
+	CU_ASSERT_EQUAL(ps_ct_add(dp->ct, &o, &rp, &nat, &ping, &e, &dir),
+			PS_CT_CREATED);
+}
+
+/* The count of GET path (a conntrack list), or -1 on a failure. */
+static json_int_t
+ct_count(const char *path)
+{
+	struct resp r;
+	json_int_t n = -1;
+
+	if (request("GET", path, NULL, &r) != 0)
+		return -1;
+	if (r.status == 200 && json_array_size(json_object_get(r.json,
+	    "entries")) == (size_t)json_integer_value(json_object_get(r.json,
+	    "count")))
+		n = json_integer_value(json_object_get(r.json, "count"));
+	else
+		fprintf(stderr, "%s: %d %s\n", path, r.status, r.body);
+	resp_free(&r);
+	return n;
+}
+
+static void
+test_conntrack_filters(void)
+{
+	static const struct {
+		const char *path;
+		json_int_t count;
+	} lists[] = {
+		{ "/v1/conntrack", 5 },
+		{ "/v1/conntrack?proto=udp", 3 },
+		{ "/v1/conntrack?proto=UDP&dport=53", 3 },
+		{ "/v1/conntrack?proto=tcp&dport=80", 1 },
+		{ "/v1/conntrack?proto=tcp&dport=53", 0 },
+		{ "/v1/conntrack?sport=2001", 1 },
+		{ "/v1/conntrack?src=10.244.0.2&dst=10.96.0.10", 5 },
+		/* the original direction's, not the reply's */
+		{ "/v1/conntrack?src=10.244.1.7", 0 },
+		{ "/v1/conntrack?dport=5353", 0 },
+		{ "/v1/conntrack?proto=icmp&id=77", 1 },
+		{ "/v1/conntrack?proto=6;sport=3000", 1 },
+		/* none of these has an endpoint record or a service */
+		{ "/v1/conntrack?endpoint=10.244.1.7", 0 },
+		{ "/v1/conntrack?service=default/web", 0 },
+	};
+	static const char *const bad[] = {
+		"?proto=sctp", "?sport=0", "?dport=65536", "?sport=x",
+		"?src=10.1.2", "?dst=", "?frobnicate=1", "?endpoint=1.2.3.4:0",
+		"?service=noslash", "?limit=0",
+	};
+	char path[128];
+	struct resp r;
+	unsigned int i;
+
+	ps_ct_flush(dp->ct);
+	ct_filter_entries();
+	for (i = 0; i < RTE_DIM(lists); i++)
+		CHECK(ct_count(lists[i].path) == lists[i].count, "%s: %lld, "
+		      "want %lld", lists[i].path,
+		      (long long)ct_count(lists[i].path),
+		      (long long)lists[i].count);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/conntrack?proto=udp&limit=2",
+				      NULL, &r), 0);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json,
+	      "entries")) == 2 && json_integer_value(json_object_get(r.json,
+	      "count")) == 3 && json_is_true(json_object_get(r.json,
+	      "truncated")), "%d %s", r.status, r.body);
+	resp_free(&r);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		snprintf(path, sizeof(path), "/v1/conntrack%s", bad[i]);
+		CU_ASSERT_EQUAL_FATAL(request("GET", path, NULL, &r), 0);
+		CHECK(r.status == 400 && is_error(&r, "bad_request", NULL),
+		      "GET %s: %d %s", path, r.status, r.body);
+		resp_free(&r);
+		/* a bad single delete is no flush */
+		CU_ASSERT_EQUAL_FATAL(request("DELETE", path, NULL, &r), 0);
+		CHECK(r.status == 400, "DELETE %s: %d %s", path, r.status,
+		      r.body);
+		resp_free(&r);
+	}
+	CHECK(ct_count("/v1/conntrack") == 5, "refusals deleted something");
+	ps_ct_flush(dp->ct);
+}
+
+static void
+test_conntrack_delete_one(void)
+{
+	static const char *const partial[] = {
+		/* a filter, not a tuple: 400, nothing deleted */
+		"/v1/conntrack?proto=udp",
+		"/v1/conntrack?proto=udp&src=10.244.0.2&dst=10.96.0.10"
+		"&sport=2001",
+		"/v1/conntrack?proto=udp&src=10.244.0.2&dst=10.96.0.10"
+		"&sport=2001&dport=53&limit=5",
+	};
+	const char *one = "/v1/conntrack?proto=udp&src=10.244.0.2"
+			  "&dst=10.96.0.10&sport=2001&dport=53";
+	struct resp r;
+	unsigned int i;
+
+	ps_ct_flush(dp->ct);
+	ct_filter_entries();
+	for (i = 0; i < RTE_DIM(partial); i++) {
+		CU_ASSERT_EQUAL_FATAL(request("DELETE", partial[i], NULL, &r),
+				      0);
+		CHECK(r.status == 400 && is_error(&r, "bad_request",
+		      "original tuple"), "%s: %d %s", partial[i], r.status,
+		      r.body);
+		resp_free(&r);
+	}
+	CHECK(ct_count("/v1/conntrack") == 5, "a partial tuple deleted");
+
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", one, NULL, &r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "deleted")) == 1 && json_integer_value(json_object_get(
+	      json_object_get(json_object_get(r.json, "entry"), "original"),
+	      "sport")) == 2001, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(ct_count("/v1/conntrack") == 4 &&
+	      ct_count("/v1/conntrack?sport=2001") == 0 &&
+	      ct_count("/v1/conntrack?sport=2002") == 1,
+	      "not exactly that one deleted");
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", one, NULL, &r), 0);
+	CHECK(r.status == 404 && is_error(&r, "not_found", NULL), "%d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	/* the reply tuple names no connection of its own */
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/conntrack?proto=udp"
+		"&src=10.244.1.7&dst=10.244.0.2&sport=5353&dport=2000", NULL,
+		&r), 0);
+	CHECK(r.status == 404, "reply tuple: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/conntrack?proto=icmp"
+		"&src=10.244.0.2&dst=10.96.0.10&id=77", NULL, &r), 0);
+	CHECK(r.status == 200, "ICMP: %d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(ct_count("/v1/conntrack") == 3, "after the ICMP delete");
+	ps_ct_flush(dp->ct);
+}
+
+/* Node name's object in a /v1/stats reply, or NULL. */
+static const json_t *
+stats_node(const struct resp *r, const char *name)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "nodes"), i, n)
+		if (strcmp(json_string_value(json_object_get(n, "name")) ?: "",
+			   name) == 0)
+			return n;
+	return NULL;
+}
+
+static json_int_t
+jint(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* Port name's counter key in a /v1/stats reply, -1 when not there. */
+static json_int_t
+stats_port(const struct resp *r, const char *name, const char *key)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "ports"), i, p)
+		if (strcmp(json_string_value(json_object_get(p, "name")) ?: "",
+			   name) == 0)
+			return jint(p, key);
+	return -1;
+}
+
+/* Every drop of a /v1/stats reply. */
+static json_int_t
+stats_drops_sum(const struct resp *r)
+{
+	const json_t *d;
+	json_int_t sum = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "drops"), i, d)
+		sum += jint(d, "packets");
+	return sum;
+}
+
+/*
+ * A receive node is polled on every walk: its cycles per packet are
+ * those of the calls that brought packets, its empty polls idle_calls.
+ */
+static void
+test_stats_source_idle(void)
+{
+	char clone[64];
+	const json_t *n;
+	struct resp r;
+	json_int_t pk, calls, idle, cyc, idle_cyc;
+	double cpp;
+
+	snprintf(clone, sizeof(clone), "port_rx-p%d-q0",
+		 ps_dataplane_port_by_name(dp, "p1"));
+	expect_routed("10.244.1.9", PEER_MAC, 40);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	n = stats_node(&r, clone);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	pk = jint(n, "packets");
+	calls = jint(n, "calls");
+	idle = jint(n, "idle_calls");
+	cyc = jint(n, "cycles");
+	idle_cyc = jint(n, "idle_cycles");
+	cpp = json_number_value(json_object_get(n, "cycles_per_packet"));
+	/* every walk polls it: most calls bring nothing */
+	CHECK(pk >= 1 && idle >= 1 && idle < calls && calls - idle <= pk,
+	      "%s: %s", clone, r.body);
+	CHECK(idle_cyc > 0 && idle_cyc < cyc && cpp > 0 &&
+	      cpp <= (double)(cyc - idle_cyc) / (double)pk + 0.5 &&
+	      cpp < (double)cyc / (double)pk, "%s: %s", clone,
+	      r.body);
+	/* a node called with packets only has no idle call */
+	n = stats_node(&r, "ip4_lookup");
+	CHECK(n != NULL && jint(n, "idle_calls") == 0 &&
+	      jint(n, "idle_cycles") == 0, "ip4_lookup");
+	resp_free(&r);
+}
+
+static void
+test_stats_reset(void)
+{
+	char clone[64];
+	struct resp r;
+	uint8_t f[128];
+	size_t len;
+
+	snprintf(clone, sizeof(clone), "port_rx-p%d-q0",
+		 ps_dataplane_port_by_name(dp, "p1"));
+	/* something counted everywhere: a route, a drop */
+	expect_routed("10.244.1.9", PEER_MAC, 41);
+	len = ps_build_icmp_echo(f, NODE_MAC, P1_MAC, "10.244.0.2",
+				 "10.244.1.9", 8, 9, 42, 64, 16);
+	f[14] = 0x55;	/* IP version 5 */
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(json_is_null(json_object_get(r.json, "reset")), "%s", r.body);
+	CHECK(jint(stats_node(&r, "ip4_lookup"), "packets") > 0 &&
+	      stats_port(&r, "up", "tx_packets") > 0 &&
+	      stats_port(&r, "p1", "rx_packets") > 0 &&
+	      jint(stats_node(&r, clone), "calls") > 0 &&
+	      stats_drops_sum(&r) > 0, "before: %s", r.body);
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/stats/reset", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_true(json_object_get(r.json,
+	      "reset")), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(json_is_object(json_object_get(r.json, "reset")), "%s", r.body);
+	CHECK(jint(stats_node(&r, "ip4_lookup"), "packets") == 0 &&
+	      jint(stats_node(&r, "ip4_lookup"), "calls") == 0 &&
+	      stats_port(&r, "up", "tx_packets") == 0 &&
+	      stats_port(&r, "p1", "rx_packets") == 0 &&
+	      stats_port(&r, "p1", "rx_bytes") == 0 &&
+	      jint(stats_node(&r, clone), "packets") == 0,
+	      "after the reset: %s", r.body);
+	CHECK(stats_drops_sum(&r) == 0, "drops: %s", r.body);
+	resp_free(&r);
+	/* /metrics keeps the totals */
+	CHECK(metric_value("podswitch_mbuf_pool_size") > 0, "metrics");
+
+	/* counting goes on from zero, exactly */
+	expect_routed("10.244.1.9", PEER_MAC, 43);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(jint(stats_node(&r, "ip4_lookup"), "packets") == 1 &&
+	      stats_port(&r, "up", "tx_packets") == 1 &&
+	      stats_port(&r, "p1", "rx_packets") == 1 &&
+	      jint(stats_node(&r, clone), "packets") == 1,
+	      "one ping after the reset: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats/reset", NULL, &r), 0);
+	CHECK(r.status == 405, "GET reset: %d", r.status);
+	resp_free(&r);
+}
+
+/* A removed port's nodes leave /v1/stats (and /metrics). */
+static void
+test_stats_port_gone(void)
+{
+	static const char *const hot =
+		"{\"name\": \"p8\", \"role\": \"pod\", \"driver\": \"ring\","
+		" \"args\": {\"rx_ring\": \"p8_rx\", \"tx_ring\": \"p8_tx\"},"
+		" \"pod\": {\"ip\": \"10.244.0.8\", \"mac\": \"02:00:0a:f4:00:08\"}}";
+	char tx[64], rx[64];
+	struct resp r;
+	int pid;
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/ports", hot, &r), 0);
+	CHECK(r.status == 201, "%d %s", r.status, r.body);
+	resp_free(&r);
+	pid = ps_dataplane_port_by_name(dp, "p8");
+	CU_ASSERT_FATAL(pid >= 0);
+	snprintf(tx, sizeof(tx), "port_tx-p%d", pid);
+	snprintf(rx, sizeof(rx), "port_rx-p%d-q0", pid);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(stats_node(&r, tx) != NULL && stats_node(&r, rx) != NULL,
+	      "p8's nodes missing: %s", r.body);
+	resp_free(&r);
+
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/ports/p8", NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/stats", NULL, &r), 0);
+	CHECK(stats_node(&r, tx) == NULL && stats_node(&r, rx) == NULL,
+	      "p8's nodes still listed: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/metrics", NULL, &r), 0);
+	snprintf(tx, sizeof(tx), "node=\"port_tx-p%d\"", pid);
+	CHECK(r.status == 200 && strstr(r.body, tx) == NULL,
+	      "/metrics still lists %s", tx);
+	resp_free(&r);
+	ps_test_drain("p8_tx");
+}
+
+/* service show's counters: every port and endpoint says what went
+ * through it (the counting itself: test/packet/test_svc_stats.c). */
+static void
+test_service_stats_shape(void)
+{
+	static const char *const keys[] = {
+		"connections", "inPackets", "outPackets", "inBytes",
+		"outBytes",
+	};
+	const char *svc =
+		"{\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": ["
+		" {\"kind\": \"Service\", \"apiVersion\": \"v1\","
+		"  \"metadata\": {\"name\": \"st\", \"namespace\": \"default\"},"
+		"  \"spec\": {\"clusterIP\": \"10.96.0.77\", \"ports\":"
+		"   [{\"name\": \"h\", \"protocol\": \"TCP\", \"port\": 80,"
+		"     \"targetPort\": 8080}]}},"
+		" {\"kind\": \"EndpointSlice\","
+		"  \"apiVersion\": \"discovery.k8s.io/v1\","
+		"  \"addressType\": \"IPv4\", \"metadata\": {\"name\": \"st-1\","
+		"   \"namespace\": \"default\", \"labels\":"
+		"   {\"kubernetes.io/service-name\": \"st\"}},"
+		"  \"ports\": [{\"name\": \"h\", \"port\": 8080,"
+		"   \"protocol\": \"TCP\"}],"
+		"  \"endpoints\": [{\"addresses\": [\"10.244.1.7\"],"
+		"   \"conditions\": {\"ready\": true}}]}]}";
+	const json_t *po, *ep;
+	struct resp r;
+	bool ok = true;
+	unsigned int k;
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply", svc, &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/st", NULL,
+				      &r), 0);
+	po = json_array_get(json_object_get(r.json, "endpoints"), 0);
+	ep = json_array_get(json_object_get(po, "endpoints"), 0);
+	for (k = 0; k < RTE_DIM(keys); k++)
+		ok &= json_is_integer(json_object_get(json_object_get(po,
+			"stats"), keys[k])) &&
+		      json_is_integer(json_object_get(json_object_get(ep,
+			"stats"), keys[k]));
+	CHECK(r.status == 200 && ok, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/services/default/st",
+				      NULL, &r), 0);
+	resp_free(&r);
+}
+
 static int
 suite_init(void)
 {
@@ -1700,6 +2118,12 @@ static const struct ps_test tests[] = {
 	{ "services: apply, list, put, delete, endpoints", test_services },
 	{ "PUT /v1/services replaces the set", test_services_replace },
 	{ "GET and DELETE /v1/conntrack", test_conntrack_api },
+	{ "GET /v1/conntrack filters", test_conntrack_filters },
+	{ "DELETE /v1/conntrack of one tuple", test_conntrack_delete_one },
+	{ "stats: source nodes' idle polls", test_stats_source_idle },
+	{ "POST /v1/stats/reset", test_stats_reset },
+	{ "stats: a removed port's nodes leave", test_stats_port_gone },
+	{ "service show: traffic counters", test_service_stats_shape },
 	{ "GET /metrics (Prometheus 0.0.4)", test_metrics },
 	{ "404 and 405 with Allow", test_not_found_and_methods },
 	{ "VXLAN routes, counters", test_vxlan_routes },

@@ -127,6 +127,12 @@ nodes(FILE *f)
 	node_family(f, st, n, "podswitch_node_cycles_total",
 		    "TSC cycles spent in the graph node, all workers.",
 		    offsetof(struct ps_node_stats, cycles));
+	node_family(f, st, n, "podswitch_node_idle_calls_total",
+		    "Calls of a source node that brought no packet (in "
+		    "calls too).", offsetof(struct ps_node_stats, idle_calls));
+	node_family(f, st, n, "podswitch_node_idle_cycles_total",
+		    "TSC cycles of those calls (in cycles too).",
+		    offsetof(struct ps_node_stats, idle_cycles));
 	family(f, "podswitch_drops_total", "counter",
 	       "Packets dropped, by graph node and reason.");
 	for (i = 0; i < n; i++) {

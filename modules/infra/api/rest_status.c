@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* GET /v1/status (what runs) and GET /v1/stats (what it counted). */
+/* GET /v1/status (what runs), GET /v1/stats (what it counted) and
+ * POST /v1/stats/reset. */
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -166,6 +167,7 @@ ports_stats(const struct ps_dataplane *dp)
 		json_t *o, *c;
 
 		rest_port_counters(dp, i, &pc);
+		ps_stats_port_since(dp->port_ids[i], &pc.c);
 		o = json_pack("{s:s, s:s}", "name", pc.name, "role", pc.role);
 		c = rest_port_counters_json(&pc);
 		json_object_update(o, c);
@@ -175,13 +177,18 @@ ports_stats(const struct ps_dataplane *dp)
 	return arr;
 }
 
-/* Nodes and drops from one snapshot of the graph counters. */
+/*
+ * Nodes and drops from one snapshot of the graph counters, since the
+ * last reset. A source node's cycles per packet are those of its calls
+ * that brought packets; its empty polls are idle_calls and idle_cycles
+ * (and in calls, cycles and cycles_per_call, what polling costs).
+ */
 static void
 graph_stats(json_t *j)
 {
 	static struct ps_node_stats st[MAX_NODES];
 	json_t *nodes = json_array(), *drops = json_array();
-	int i, n = ps_stats_nodes(st, RTE_DIM(st));
+	int i, n = ps_stats_nodes_since(st, RTE_DIM(st));
 
 	for (i = 0; i < n; i++) {
 		const char *reason;
@@ -195,16 +202,19 @@ graph_stats(json_t *j)
 				"packets", (json_int_t)st[i].objs));
 			continue;
 		}
-		/* Source nodes run on every walk, packets or not. */
 		node = json_pack(
-			"{s:s, s:I, s:I, s:I, s:f, s:f}", "name", st[i].name,
+			"{s:s, s:I, s:I, s:I, s:f, s:f, s:I, s:I}",
+			"name", st[i].name,
 			"packets", (json_int_t)st[i].objs,
 			"calls", (json_int_t)st[i].calls,
 			"cycles", (json_int_t)st[i].cycles,
 			"cycles_per_packet", st[i].objs ?
-			(double)st[i].cycles / st[i].objs : 0.0,
+			(double)(st[i].cycles - st[i].idle_cycles) /
+			st[i].objs : 0.0,
 			"cycles_per_call", st[i].calls ?
-			(double)st[i].cycles / st[i].calls : 0.0);
+			(double)st[i].cycles / st[i].calls : 0.0,
+			"idle_calls", (json_int_t)st[i].idle_calls,
+			"idle_cycles", (json_int_t)st[i].idle_cycles);
 		/* a port's clone is named by its id: say which port */
 		pid = ps_graph_node_port(st[i].name);
 		if (node != NULL && pid >= 0)
@@ -214,6 +224,18 @@ graph_stats(json_t *j)
 	}
 	json_object_set_new(j, "nodes", nodes);
 	json_object_set_new(j, "drops", drops);
+}
+
+/* Uptime of the last POST /v1/stats/reset, -1 before the first one. */
+static json_int_t last_reset_s = -1;
+
+/* Since when GET /v1/stats counts. */
+static void
+stats_since_json(json_t *j)
+{
+	json_object_set_new(j, "reset", last_reset_s < 0 ? json_null() :
+			    json_pack("{s:I, s:I}", "uptime_s", last_reset_s,
+				      "count", (json_int_t)ps_stats_resets()));
 }
 
 /* A table's counters, inside its parent's object when it has one. */
@@ -271,8 +293,31 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	json_object_set_new(j, "mbufs", json_pack("{s:I, s:I}",
 			    "in_use", (json_int_t)ms.in_use,
 			    "size", (json_int_t)ms.size));
+	stats_since_json(j);
 	rest_reply(resp, 200, j);
+}
+
+/*
+ * POST /v1/stats/reset: the ports', nodes' and drops' counters of
+ * GET /v1/stats start again from zero. The tables' counters and
+ * /metrics (Prometheus counters never go back) are not reset.
+ */
+static void
+rest_stats_reset(struct ps_rest *r, const struct ps_http_request *req,
+		 struct ps_http_response *resp, const char *arg)
+{
+	RTE_SET_USED(req);
+	RTE_SET_USED(arg);
+	if (ps_stats_reset() < 0) {
+		ps_http_json_error(resp, 503, "no_memory", "no memory for the "
+				   "counters at the reset");
+		return;
+	}
+	last_reset_s = (json_int_t)ps_dataplane_now(r->dp);
+	rest_reply(resp, 200, json_pack("{s:b, s:I}", "reset", 1,
+					"uptime_s", last_reset_s));
 }
 
 PS_REST_ROUTE("GET", "/v1/status", rest_status_get);
 PS_REST_ROUTE("GET", "/v1/stats", rest_stats_get);
+PS_REST_ROUTE("POST", "/v1/stats/reset", rest_stats_reset);

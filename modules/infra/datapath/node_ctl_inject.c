@@ -23,6 +23,7 @@ static uint16_t
 ctl_inject_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		   uint16_t nb_objs)
 {
+	const uint64_t start = ps_src_start();
 	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
 	struct rte_mbuf *pkts[CTL_INJECT_BURST];
 	unsigned int n, i;
@@ -43,6 +44,8 @@ ctl_inject_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 	}
 	/* Counts as received so that an idle worker wakes up for it. */
 	ctx->w->rx_pkts += n;
+	if (n > 0)
+		ps_src_busy_add(ctx->w->idx, node, start);
 	return (uint16_t)n;
 }
 
@@ -52,7 +55,10 @@ ctl_inject_init(const struct rte_graph *graph, struct rte_node *node)
 	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
 
 	ctx->w = ps_worker_of_graph(graph);
-	return ctx->w == NULL ? -EINVAL : 0;
+	if (ctx->w == NULL || node->id >= PS_MAX_NODES)
+		return -EINVAL;
+	ps_node_source[node->id] = true;
+	return 0;
 }
 
 static struct rte_node_register ctl_inject_node = {

@@ -10,6 +10,7 @@ static uint16_t
 port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		uint16_t nb_objs)
 {
+	const uint64_t start = ps_src_start();
 	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
 	struct rte_mbuf **pkts;
 	struct ps_port *p;
@@ -29,6 +30,7 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		pkts[i]->port = ctx->port_id;
 	ctx->w->rx_pkts += n;
 	rte_node_next_stream_put(graph, node, PS_PORT_RX_NEXT_ETH_INPUT, n);
+	ps_src_busy_add(ctx->w->idx, node, start);
 	return n;
 }
 
@@ -44,6 +46,7 @@ port_rx_init(const struct rte_graph *graph, struct rte_node *node)
 	ctx->queue_id = ps_clone_info[node->id].queue_id;
 	ctx->burst = w->burst;
 	ctx->w = w;
+	ps_node_source[node->id] = true;
 	return 0;
 }
 

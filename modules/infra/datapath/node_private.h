@@ -3,6 +3,7 @@
 #define PS_NODE_PRIVATE_H
 
 #include <rte_graph.h>
+#include <rte_cycles.h>
 #include <rte_graph_worker.h>
 #include <rte_ip.h>
 #include <rte_log.h>
@@ -177,6 +178,42 @@ extern struct ps_clone_info ps_clone_info[];
  * one port_tx and one port_rx per queue for every port id in use at once.
  */
 #define PS_MAX_NODES 8192
+
+/*
+ * Source nodes (port_rx clones, ctl_inject) are called on every walk,
+ * packets or not, so rte_graph's cycles for them are mostly empty polls.
+ * They count apart, per worker and node id, the calls that carried
+ * packets and the cycles of those calls: each worker writes its own
+ * row, stats.c sums the rows and calls the rest idle. ps_node_source
+ * marks the node ids that count so (set by their init callbacks).
+ */
+struct ps_src_busy {
+	uint64_t calls;
+	uint64_t cycles;
+};
+extern struct ps_src_busy ps_src_busy[PS_MAX_WORKERS][PS_MAX_NODES];
+extern bool ps_node_source[PS_MAX_NODES];
+
+/* The start of a source node's call, when the graph counts cycles. */
+static __rte_always_inline uint64_t
+ps_src_start(void)
+{
+	return rte_graph_has_stats_feature() ? rte_rdtsc() : 0;
+}
+
+/* The call of node on worker, begun at start, carried packets. */
+static __rte_always_inline void
+ps_src_busy_add(unsigned int worker, const struct rte_node *node,
+		uint64_t start)
+{
+	struct ps_src_busy *b;
+
+	if (!rte_graph_has_stats_feature())
+		return;
+	b = &ps_src_busy[worker][node->id];
+	b->calls++;
+	b->cycles += rte_rdtsc() - start;
+}
 
 /* next-node indices of the base nodes other files need */
 #define PS_PORT_RX_NEXT_ETH_INPUT 0

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Services and conntrack over REST: GET /v1/services,
+ * Services over REST: GET /v1/services,
  * GET|PUT|DELETE /v1/services/{ns}/{name}, PUT .../endpoints,
- * POST /v1/apply (Kubernetes JSON, all or nothing), GET /v1/conntrack
- * and DELETE /v1/conntrack.
+ * POST /v1/apply (Kubernetes JSON, all or nothing). Conntrack's are
+ * in rest_conntrack.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,13 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <podswitch/conntrack.h>
 #include <podswitch/service.h>
 
 #include "rest_private.h"
 
-#define CT_LIST_DEFAULT 1000
-#define CT_LIST_MAX 1000000
 #define EP_VIEW_MAX 4096
 #define PORT_VIEW_MAX 64
 
@@ -93,6 +90,19 @@ svc_json(const struct ps_svc_spec *s)
 	return o;
 }
 
+/* ipvsadm --stats' columns: connections created, packets and bytes in
+ * (client to endpoint) and out (the endpoint's replies). */
+static json_t *
+traffic_json(const struct ps_svc_traffic *tr)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}",
+			 "connections", (json_int_t)tr->conns,
+			 "inPackets", (json_int_t)tr->pkts[PS_SVC_IN],
+			 "outPackets", (json_int_t)tr->pkts[PS_SVC_OUT],
+			 "inBytes", (json_int_t)tr->bytes[PS_SVC_IN],
+			 "outBytes", (json_int_t)tr->bytes[PS_SVC_OUT]);
+}
+
 /* The endpoints the dataplane serves for each port of ns/name. */
 static json_t *
 svc_endpoints_json(const struct ps_svc_table *t, const char *ns,
@@ -118,6 +128,7 @@ svc_endpoints_json(const struct ps_svc_table *t, const char *ns,
 				    json_integer((json_int_t)pv[i].new_conns));
 		json_object_set_new(po, "rejects",
 				    json_integer((json_int_t)pv[i].rejects));
+		json_object_set_new(po, "stats", traffic_json(&pv[i].traffic));
 		ne = ps_svc_port_endpoints(t, pv[i].sp, ev, EP_VIEW_MAX);
 		for (j = 0; j < RTE_MIN(ne, (unsigned int)EP_VIEW_MAX); j++) {
 			json_t *e = json_object();
@@ -136,6 +147,8 @@ svc_endpoints_json(const struct ps_svc_table *t, const char *ns,
 					    json_integer(ev[j].weight));
 			json_object_set_new(e, "connections",
 					    json_integer(ev[j].conns));
+			json_object_set_new(e, "stats",
+					    traffic_json(&ev[j].traffic));
 			json_array_append_new(eps, e);
 		}
 		json_object_set_new(po, "endpoints", eps);
@@ -354,110 +367,6 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 	ps_errors_free(&errs);
 }
 
-/* Conntrack ------------------------------------------------------------- */
-
-struct ct_list {
-	const struct ps_ct *ct;
-	json_t *arr;
-	unsigned long limit;
-	unsigned long seen;
-};
-
-static json_t *
-tuple_json(const struct ps_ct_tuple *t)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "src", rest_json_ip(t->src_ip));
-	json_object_set_new(o, "dst", rest_json_ip(t->dst_ip));
-	if (t->proto == IPPROTO_ICMP) {
-		json_object_set_new(o, "id",
-				    json_integer(rte_be_to_cpu_16(t->src_port)));
-	} else {
-		json_object_set_new(o, "sport",
-				    json_integer(rte_be_to_cpu_16(t->src_port)));
-		json_object_set_new(o, "dport",
-				    json_integer(rte_be_to_cpu_16(t->dst_port)));
-	}
-	return o;
-}
-
-static int
-ct_list_cb(const struct ps_ct_entry *e, void *arg)
-{
-	struct ct_list *c = arg;
-	uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
-	json_t *o;
-
-	if (c->seen++ >= c->limit)
-		return 0;	/* keep counting */
-	o = json_object();
-	json_object_set_new(o, "protocol", json_string(proto_name(e->proto)));
-	json_object_set_new(o, "state", json_string(ps_ct_state_name(
-		__atomic_load_n(&e->state, __ATOMIC_RELAXED))));
-	json_object_set_new(o, "ttl", json_integer(ps_ct_ttl(c->ct, e)));
-	json_object_set_new(o, "assured",
-			    json_boolean(flags & PS_CT_F_ASSURED));
-	json_object_set_new(o, "original", tuple_json(&e->tuple[0]));
-	json_object_set_new(o, "reply", tuple_json(&e->tuple[1]));
-	json_object_set_new(o, "packets", json_pack("[I,I]",
-		(json_int_t)e->packets[0], (json_int_t)e->packets[1]));
-	json_object_set_new(o, "bytes", json_pack("[I,I]",
-		(json_int_t)e->bytes[0], (json_int_t)e->bytes[1]));
-	json_array_append_new(c->arr, o);
-	return 0;
-}
-
-static void
-rest_conntrack_get(struct ps_rest *r, const struct ps_http_request *req,
-		   struct ps_http_response *resp, const char *arg)
-{
-	struct ct_list c = { .ct = r->dp->ct, .limit = CT_LIST_DEFAULT };
-	struct ps_ct_stats st;
-	char v[32], *end;
-	ssize_t n;
-	json_t *o;
-
-	RTE_SET_USED(arg);
-	n = ps_http_query_get(req->query, "limit", v, sizeof(v));
-	if (n != -ENOENT) {
-		if (n <= 0) {
-			rest_bad(resp, "limit: must be an integer 1..%u",
-				 CT_LIST_MAX);
-			return;
-		}
-		c.limit = strtoul(v, &end, 10);
-		if (*end != '\0' || v[0] < '0' || v[0] > '9' || c.limit < 1 ||
-		    c.limit > CT_LIST_MAX) {
-			rest_bad(resp, "limit: '%s' must be an integer 1..%u",
-				 v, CT_LIST_MAX);
-			return;
-		}
-	}
-	c.arr = json_array();
-	ps_ct_walk(r->dp->ct, ct_list_cb, &c);
-	ps_ct_stats(r->dp->ct, &st);
-	o = json_object();
-	json_object_set_new(o, "count", json_integer((json_int_t)c.seen));
-	json_object_set_new(o, "size", json_integer(st.size));
-	json_object_set_new(o, "full", json_integer((json_int_t)st.full));
-	json_object_set_new(o, "truncated", json_boolean(c.seen > c.limit));
-	json_object_set_new(o, "entries", c.arr);
-	rest_reply(resp, 200, o);
-}
-
-static void
-rest_conntrack_delete(struct ps_rest *r, const struct ps_http_request *req,
-		      struct ps_http_response *resp, const char *arg)
-{
-	unsigned int n;
-
-	RTE_SET_USED(req);
-	RTE_SET_USED(arg);
-	n = ps_ct_flush(r->dp->ct);
-	rest_reply(resp, 200, json_pack("{s:i}", "deleted", (int)n));
-}
-
 PS_REST_ROUTE("GET", "/v1/services", rest_services_get);
 PS_REST_ROUTE("GET", "/v1/services/*/*", rest_service_get);
 PS_REST_ROUTE("PUT", "/v1/services/*/*", rest_service_put);
@@ -465,5 +374,3 @@ PS_REST_ROUTE("DELETE", "/v1/services/*/*", rest_service_delete);
 PS_REST_ROUTE("PUT", "/v1/services/*/*/endpoints",
 	      rest_service_endpoints_put);
 PS_REST_ROUTE("POST", "/v1/apply", rest_apply_post);
-PS_REST_ROUTE("GET", "/v1/conntrack", rest_conntrack_get);
-PS_REST_ROUTE("DELETE", "/v1/conntrack", rest_conntrack_delete);

@@ -68,6 +68,7 @@ port_id_new(struct ps_svc_table *t)
 	t->nb_ports++;
 	for (w = 0; w < t->nb_workers; w++)
 		memset(&t->wctr[w * t->max_svcs + id], 0, sizeof(*t->wctr));
+	svc_traffic_rebase(t, SVC_TR_PORT, id);
 	return id;
 }
 
@@ -86,6 +87,7 @@ ep_records_take(struct ps_svc_table *t, struct port_plan *pp)
 		t->eps[id].owner = pp->id;
 		t->eps[id].draining = false;
 		__atomic_store_n(&t->conns[id], 0, __ATOMIC_RELAXED);
+		svc_traffic_rebase(t, SVC_TR_EP, id);
 		t->nb_eps++;
 		pp->es->eps[e].ep_id = id;
 	}

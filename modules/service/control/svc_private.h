@@ -198,6 +198,14 @@ struct ps_svc_table {
 
 	struct svc_wctr *wctr;		/* [worker * max_svcs + port id] */
 	struct svc_wstats *wstats;
+	/* svc_traffic.h: written by each worker in its own block, summed
+	 * on read less the sums when the id was last taken (base, the
+	 * management thread's): an id reused starts from zero, and no
+	 * worker counter is ever written by another thread */
+	struct ps_svc_traffic *port_tr;	/* [worker * max_svcs + port id] */
+	struct ps_svc_traffic *ep_tr;	/* [worker * max_eps + ep id] */
+	struct ps_svc_traffic *port_tr_base;	/* [port id] */
+	struct ps_svc_traffic *ep_tr_base;	/* [ep id] */
 	struct svc_aff aff;
 	uint32_t now;
 
@@ -207,6 +215,14 @@ struct ps_svc_table {
 	ps_svc_fe_ip_cb fe_ip_cb;
 	void *fe_ip_arg;
 };
+
+/* Traffic counters of a port id or an endpoint record (svc_table.c):
+ * the sum over workers less its base, and a new base (an id taken). */
+enum svc_tr_kind { SVC_TR_PORT, SVC_TR_EP };
+void svc_traffic_read(const struct ps_svc_table *t, enum svc_tr_kind k,
+		      uint32_t id, struct ps_svc_traffic *out);
+void svc_traffic_rebase(struct ps_svc_table *t, enum svc_tr_kind k,
+			uint32_t id);
 
 /* Served by the dataplane (else skip_reason says why not). */
 static inline bool

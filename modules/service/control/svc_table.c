@@ -245,9 +245,18 @@ arrays_alloc(struct ps_svc_table *t, const struct ps_svc_table_params *p)
 	t->wstats = rte_zmalloc_socket("ps_svc_wst", sizeof(*t->wstats) *
 				       t->nb_workers, RTE_CACHE_LINE_SIZE,
 				       p->socket);
+	t->port_tr = rte_zmalloc_socket("ps_svc_ptr", sizeof(*t->port_tr) *
+					t->max_svcs * t->nb_workers,
+					RTE_CACHE_LINE_SIZE, p->socket);
+	t->ep_tr = rte_zmalloc_socket("ps_svc_etr", sizeof(*t->ep_tr) *
+				      t->max_eps * t->nb_workers,
+				      RTE_CACHE_LINE_SIZE, p->socket);
+	t->port_tr_base = calloc(t->max_svcs, sizeof(*t->port_tr_base));
+	t->ep_tr_base = calloc(t->max_eps, sizeof(*t->ep_tr_base));
 	if (t->svcs == NULL || t->slices == NULL || t->ports == NULL ||
 	    t->eps == NULL || t->conns == NULL || t->wctr == NULL ||
-	    t->wstats == NULL ||
+	    t->wstats == NULL || t->port_tr == NULL || t->ep_tr == NULL ||
+	    t->port_tr_base == NULL || t->ep_tr_base == NULL ||
 	    ps_name_map_init(&t->svc_map, t->max_svcs) < 0 ||
 	    ps_name_map_init(&t->slice_map, t->max_eps) < 0 ||
 	    ps_name_map_init(&t->slice_svc_map, t->max_eps) < 0 ||
@@ -353,6 +362,10 @@ ps_svc_free(struct ps_svc_table *t)
 	rte_free(t->conns);
 	rte_free(t->wctr);
 	rte_free(t->wstats);
+	rte_free(t->port_tr);
+	rte_free(t->ep_tr);
+	free(t->port_tr_base);
+	free(t->ep_tr_base);
 	svc_aff_fini(&t->aff);
 	rte_free(t);
 }
@@ -463,6 +476,55 @@ ps_svc_set_fe_ip_cb(struct ps_svc_table *t, ps_svc_fe_ip_cb cb, void *arg)
 
 /* Reading back ------------------------------------------------------------ */
 
+/* The sum over workers of id's counters, as they are now. */
+static void
+traffic_sum(const struct ps_svc_table *t, enum svc_tr_kind k, uint32_t id,
+	    struct ps_svc_traffic *out)
+{
+	const struct ps_svc_traffic *a = k == SVC_TR_PORT ? t->port_tr :
+					 t->ep_tr;
+	uint32_t stride = k == SVC_TR_PORT ? t->max_svcs : t->max_eps;
+	unsigned int w, d;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < t->nb_workers; w++) {
+		/* each word is written by its worker alone: a plain read
+		 * sees it before or after an increment */
+		const struct ps_svc_traffic *c = &a[w * stride + id];
+
+		out->conns += __atomic_load_n(&c->conns, __ATOMIC_RELAXED);
+		for (d = 0; d < 2; d++) {
+			out->pkts[d] += __atomic_load_n(&c->pkts[d],
+							__ATOMIC_RELAXED);
+			out->bytes[d] += __atomic_load_n(&c->bytes[d],
+							 __ATOMIC_RELAXED);
+		}
+	}
+}
+
+void
+svc_traffic_rebase(struct ps_svc_table *t, enum svc_tr_kind k, uint32_t id)
+{
+	traffic_sum(t, k, id, k == SVC_TR_PORT ? &t->port_tr_base[id] :
+			      &t->ep_tr_base[id]);
+}
+
+void
+svc_traffic_read(const struct ps_svc_table *t, enum svc_tr_kind k,
+		 uint32_t id, struct ps_svc_traffic *out)
+{
+	const struct ps_svc_traffic *b = k == SVC_TR_PORT ?
+		&t->port_tr_base[id] : &t->ep_tr_base[id];
+	unsigned int d;
+
+	traffic_sum(t, k, id, out);
+	out->conns -= b->conns;
+	for (d = 0; d < 2; d++) {
+		out->pkts[d] -= b->pkts[d];
+		out->bytes[d] -= b->bytes[d];
+	}
+}
+
 static int
 spec_cmp(const void *a, const void *b)
 {
@@ -532,6 +594,7 @@ ps_svc_ports(const struct ps_svc_table *t, const char *ns, const char *name,
 			v->new_conns += c->new_conns;
 			v->rejects += c->rejects;
 		}
+		svc_traffic_read(t, SVC_TR_PORT, sp->id, &v->traffic);
 	}
 	return n;
 }
@@ -552,6 +615,9 @@ ps_svc_port_endpoints(const struct ps_svc_table *t,
 			.flags = e->flags, .weight = e->weight,
 			.conns = ps_svc_ep_conns(t, e->ep_id),
 		};
+		if (e->ep_id < t->max_eps)
+			svc_traffic_read(t, SVC_TR_EP, e->ep_id,
+					 &out[i].traffic);
 	}
 	return es->n;
 }

@@ -28,6 +28,7 @@
 #include "node_private.h"
 #include "service_dp.h"
 #include "svc_conn.h"
+#include "svc_traffic.h"
 
 #define LB_CHUNK 64
 /* SNAT ports tried when the reply tuple of the first one is taken */
@@ -352,11 +353,13 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	}
 	switch (rc) {
 	case PS_CT_CREATED:
+		svc_traffic_count(worker, e, PS_CT_DIR_ORIG, p->pkt.bytes, true);
 		return lb_translate(m, e, PS_CT_DIR_ORIG);
 	case PS_CT_EXISTS:
 		/* Another worker created it first: its choice stands. */
 		if (ps_ct_update(ps_svc_dp.ct, e, dir, &p->pkt) != PS_CT_VALID)
 			return LB_DROP_INVALID;
+		svc_traffic_count(worker, e, dir, p->pkt.bytes, false);
 		return lb_translate(m, e, dir);
 	case -EADDRNOTAVAIL:
 		return LB_DROP_NAT_PORTS_FULL;
@@ -523,6 +526,8 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 			nexts[ki[i]] = LB_DROP_INVALID;
 		} else {
 			act = LB_A_HIT;
+			svc_traffic_count(worker, e, dirs[i], p->pkt.bytes,
+					  false);
 			nexts[ki[i]] = lb_translate(m, e, dirs[i]);
 		}
 		if (trace)
