@@ -1225,6 +1225,12 @@ test_ports(void)
 		  " \"driver\": \"ring\", \"args\": {\"rx_ring\": \"a\","
 		  " \"tx_ring\": \"b\"}, \"pod\": {\"ip\": \"10.1.1.1\","
 		  " \"mac\": \"02:00:00:00:07:07\"}}", 400, "pod_cidr" },
+		/* p1's pod IP, p2's pod MAC: the ports named, no index */
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"ring\", \"args\": {\"rx_ring\": \"a\","
+		  " \"tx_ring\": \"b\"}, \"pod\": {\"ip\": \"10.244.0.2\","
+		  " \"mac\": \"02:00:00:00:07:07\"}}", 400, "pod IP 10.244.0.2 "
+		  "of port 'x' is already used by port 'p1'" },
 		{ "DELETE", "/v1/ports/up", NULL, 409, "uplink" },
 		{ "DELETE", "/v1/ports/p9", NULL, 404, "no port p9" },
 		{ "PATCH", "/v1/ports", NULL, 405, NULL },
