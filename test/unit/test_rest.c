@@ -1231,6 +1231,16 @@ test_ports(void)
 		  " \"tx_ring\": \"b\"}, \"pod\": {\"ip\": \"10.244.0.2\","
 		  " \"mac\": \"02:00:00:00:07:07\"}}", 400, "pod IP 10.244.0.2 "
 		  "of port 'x' is already used by port 'p1'" },
+		/* an interface that is not there, on each kind of driver */
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"af_packet\", \"args\": {\"iface\":"
+		  " \"psnosuch0\"}}", 400, "no such interface 'psnosuch0'" },
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"af_packet-pmd\", \"args\": {\"iface\":"
+		  " \"psnosuch1\"}}", 400, "no such interface 'psnosuch1'" },
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"af_xdp\", \"args\": {\"iface\":"
+		  " \"psnosuch2\"}}", 400, "no such interface 'psnosuch2'" },
 		{ "DELETE", "/v1/ports/up", NULL, 409, "uplink" },
 		{ "DELETE", "/v1/ports/p9", NULL, 404, "no port p9" },
 		{ "PATCH", "/v1/ports", NULL, 405, NULL },

@@ -93,6 +93,12 @@ rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 			 "time, this one is \"%s\"", ps_port_role_name(pc.role));
 		return;
 	}
+	if (ps_port_missing_iface(&pc) != NULL) {
+		ps_http_json_error(resp, 400, "no_such_interface", "port %s: "
+				   "no such interface '%s'", pc.name,
+				   ps_port_missing_iface(&pc));
+		return;
+	}
 	rc = ps_dataplane_port_add(dp, &pc);
 	switch (rc) {
 	case -EEXIST:
