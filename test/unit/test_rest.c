@@ -909,6 +909,95 @@ test_services_replace(void)
 	resp_free(&r);
 }
 
+/* Whether the "skipped" list of an answer has an entry of kind for name
+ * whose reason holds why. */
+static bool
+skipped_has(const struct resp *r, const char *kind, const char *name,
+	    const char *why)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "skipped"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "kind")) ?: "",
+			   kind) == 0 &&
+		    strcmp(json_string_value(json_object_get(v, "name")) ?: "",
+			   name) == 0 &&
+		    strstr(json_string_value(json_object_get(v, "reason")) ?:
+			   "", why) != NULL)
+			return true;
+	return false;
+}
+
+#define HEADLESS_JSON							\
+	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"name\":\"hl\",\"namespace\":\"default\"},\"spec\":"		\
+	"{\"clusterIP\":\"None\",\"ports\":[{\"port\":80}]}}"
+
+/* POST /v1/apply of a cluster's List: what is not served is skipped with
+ * its reason, as PUT /v1/services does; only a malformed item fails. */
+static void
+test_apply_skips(void)
+{
+	struct resp r;
+	char *before;
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("ok", "10.96.0.42",
+		"80") "," SCTP_SVC_JSON "," SCTP_ONLY_JSON "," V6_SVC_JSON ","
+		HEADLESS_JSON ",{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\","
+		"\"metadata\":{\"name\":\"cm\",\"namespace\":\"default\"}}]}",
+		&r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "services")) == 4, "%d %s", r.status, r.body);
+	CHECK(skipped_has(&r, "Service", "mixed", "port 9/SCTP") &&
+	      skipped_has(&r, "Service", "sctponly", "port 7/SCTP") &&
+	      skipped_has(&r, "Service", "six", "no IPv4 clusterIP") &&
+	      skipped_has(&r, "Service", "hl", "headless") &&
+	      skipped_has(&r, "ConfigMap", "cm", "not served") &&
+	      json_array_size(json_object_get(r.json, "skipped")) == 5,
+	      "%s", r.body);
+	resp_free(&r);
+	/* the TCP port of the mixed service is served, SCTP-only is not
+	 * stored */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/mixed",
+				      NULL, &r), 0);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json,
+	      "ports")) == 1, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/sctponly",
+				      NULL, &r), 0);
+	CHECK(r.status == 404, "sctponly stored: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/ok", NULL,
+				      &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* one SCTP-only Service alone: nothing applied, said why */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply", SCTP_ONLY_JSON,
+				      &r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "services")) == 0 && skipped_has(&r, "Service", "sctponly",
+	      "port 7/SCTP"), "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* a malformed item still fails the whole List, named as sent */
+	before = get_text("/v1/services");
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" SCTP_ONLY_JSON ","
+		SVC_JSON("bad", "10.96.0.43", "70000") "]}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request",
+	      "items[1].spec.ports[0].port"), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(unchanged_since("/v1/services", before), "services changed");
+
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		"{\"kind\":\"List\",\"items\":[]}", &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+}
+
 static void
 test_conntrack_api(void)
 {
@@ -1715,6 +1804,7 @@ static const struct ps_test tests[] = {
 	{ "mbufs in /v1/stats and /metrics", test_stats_mbufs },
 	{ "services: apply, list, put, delete, endpoints", test_services },
 	{ "PUT /v1/services replaces the set", test_services_replace },
+	{ "POST /v1/apply skips what is not served", test_apply_skips },
 	{ "GET and DELETE /v1/conntrack", test_conntrack_api },
 	{ "GET /metrics (Prometheus 0.0.4)", test_metrics },
 	{ "404 and 405 with Allow", test_not_found_and_methods },
