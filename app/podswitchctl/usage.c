@@ -20,6 +20,9 @@ static const struct usage usages[] = {
 	{ "route",
 	  "  route list                   routes, as \"ip route\" shows "
 	  "them\n"
+	  "  route get ADDR               the route, next hop and neighbor "
+	  "a packet to\n"
+	  "                               ADDR takes (as \"ip route get\")\n"
 	  "  route add [blackhole|unreachable] PREFIX [via GW] [dev PORT]\n"
 	  "  route add PREFIX encap vxlan [id VNI] remote IP [mac MAC]\n"
 	  "  route del PREFIX\n"

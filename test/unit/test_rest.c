@@ -433,6 +433,107 @@ test_routes_list(void)
 }
 
 /* POST a route, traffic follows it; DELETE it, traffic is refused. */
+/* The string at key of o ("" when absent or not a string). */
+static const char *
+jget(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key)) ?: "";
+}
+
+/* GET /v1/routes/lookup?addr=A: the route, next hop, neighbor, port. */
+static void
+test_route_lookup(void)
+{
+	static const struct {
+		const char *query;
+		int status;
+		const char *says;
+	} bad[] = {
+		{ "", 400, "required" },
+		{ "?addr=300.1.1.1", 400, "'300.1.1.1' is not an IPv4" },
+		{ "?addr=10.244.1.0/24", 400, "is not an IPv4" },
+		{ "?addr=8.8.8.8", 404, "no route to 8.8.8.8" },
+	};
+	const json_t *rt, *n;
+	char path[128];
+	struct resp r;
+	unsigned int i;
+
+	/* via a gateway: the static route, its resolved neighbor */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.1.7",
+				      NULL, &r), 0);
+	rt = json_object_get(r.json, "route");
+	n = json_object_get(r.json, "neighbor");
+	CHECK(r.status == 200 && strcmp(jget(r.json, "addr"), "10.244.1.7") == 0 &&
+	      strcmp(jget(rt, "dst"), "10.244.1.0/24") == 0 &&
+	      strcmp(jget(rt, "gateway"), "192.168.60.11") == 0 &&
+	      strcmp(jget(rt, "protocol"), "static") == 0 &&
+	      strcmp(jget(r.json, "nexthop"), "192.168.60.11") == 0 &&
+	      strcmp(jget(n, "mac"), PEER_MAC) == 0 &&
+	      strcmp(jget(n, "port"), "up") == 0 && jget(n, "state")[0] &&
+	      strcmp(jget(r.json, "dev"), "up") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* a pod: the segment's route, the pod's port from its neighbor */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.0.2",
+				      NULL, &r), 0);
+	rt = json_object_get(r.json, "route");
+	n = json_object_get(r.json, "neighbor");
+	CHECK(r.status == 200 && strcmp(jget(rt, "dst"), "10.244.0.0/24") == 0 &&
+	      strcmp(jget(r.json, "nexthop"), "10.244.0.2") == 0 &&
+	      strcmp(jget(n, "mac"), P1_MAC) == 0 &&
+	      strcmp(jget(r.json, "dev"), "p1") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* on the uplink's subnet, not resolved: no neighbor, the route's
+	 * port */
+	CU_ASSERT_EQUAL_FATAL(request("GET",
+		"/v1/routes/lookup?addr=192.168.60.99", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_null(json_object_get(r.json,
+	      "neighbor")) && strcmp(jget(r.json, "nexthop"),
+	      "192.168.60.99") == 0 && strcmp(jget(r.json, "dev"), "up") == 0,
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* our own address: local, nothing to resolve */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.0.1",
+				      NULL, &r), 0);
+	CHECK(r.status == 200 && strcmp(jget(json_object_get(r.json, "route"),
+	      "type"), "local") == 0 && json_is_null(json_object_get(r.json,
+	      "nexthop")), "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* VXLAN: the remote VTEP, reached by the underlay's route (the VTEP
+	 * test_vxlan_routes uses: a VTEP stays once made) */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes",
+		"{\"dst\": \"10.244.5.0/24\", \"encap\": {\"type\": "
+		"\"vxlan\", \"vni\": 5, \"remote\": \"192.168.60.11\", "
+		"\"mac\": \"0e:00:00:00:00:0b\"}}", &r), 0);
+	CHECK(r.status == 201, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.5.9",
+				      NULL, &r), 0);
+	n = json_object_get(r.json, "neighbor");
+	CHECK(r.status == 200 && strcmp(jget(json_object_get(json_object_get(
+	      r.json, "route"), "encap"), "remote"), "192.168.60.11") == 0 &&
+	      strcmp(jget(r.json, "nexthop"), "192.168.60.11") == 0 &&
+	      strcmp(jget(json_object_get(r.json, "underlay"), "dst"),
+		     "192.168.60.0/24") == 0 &&
+	      strcmp(jget(n, "mac"), PEER_MAC) == 0 &&
+	      strcmp(jget(r.json, "dev"), "up") == 0, "%d %s", r.status,
+	      r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/routes/10.244.5.0_24",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		snprintf(path, sizeof(path), "/v1/routes/lookup%s",
+			 bad[i].query);
+		CU_ASSERT_EQUAL_FATAL(request("GET", path, NULL, &r), 0);
+		CHECK(r.status == bad[i].status && r.body != NULL &&
+		      strstr(r.body, bad[i].says) != NULL, "%s: %d %s", path,
+		      r.status, r.body);
+		resp_free(&r);
+	}
+}
+
 static void
 test_route_add_del_traffic(void)
 {
@@ -1793,6 +1894,8 @@ suite_fini(void)
 static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
 	{ "GET /v1/routes: connected, static", test_routes_list },
+	{ "GET /v1/routes/lookup: route, next hop, neighbor",
+	  test_route_lookup },
 	{ "POST and DELETE a route, traffic follows",
 	  test_route_add_del_traffic },
 	{ "malformed requests change nothing", test_malformed },
