@@ -32,6 +32,9 @@ static const struct usage usages[] = {
 	  "{\"routes\": [...]})\n" },
 	{ "port",
 	  "  port list                    ports with their counters\n"
+	  "  port show NAME               one port: driver, device, MAC, "
+	  "pod, queues,\n"
+	  "                               counters\n"
 	  "  port add NAME DRIVER [KEY=VALUE...] [ip POD_IP mac POD_MAC] "
 	  "[queues N]\n"
 	  "                               add a pod port (e.g. vhost-user "

@@ -1477,6 +1477,39 @@ test_ports(void)
 	ps_test_drain("p9_tx");
 }
 
+/* GET /v1/ports/NAME: one port, what "podswitchctl port show" prints. */
+static void
+test_port_show(void)
+{
+	const json_t *c;
+	struct resp r;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/ports/p1", NULL, &r), 0);
+	c = json_object_get(r.json, "counters");
+	CHECK(r.status == 200 &&
+	      strcmp(json_string_value(json_object_get(r.json, "name")) ?: "",
+		     "p1") == 0 &&
+	      strcmp(json_string_value(json_object_get(r.json, "driver")) ?:
+		     "", "ring") == 0 &&
+	      strcmp(json_string_value(json_object_get(json_object_get(
+		     r.json, "pod"), "ip")) ?: "", "10.244.0.2") == 0 &&
+	      json_object_get(r.json, "mac") != NULL &&
+	      json_object_get(r.json, "mtu") != NULL &&
+	      json_integer_value(json_object_get(r.json, "rx_queues")) == 1 &&
+	      json_integer_value(json_object_get(r.json, "tx_queues")) >= 1 &&
+	      json_is_boolean(json_object_get(r.json, "link_up")) &&
+	      json_is_integer(json_object_get(c, "rx_bytes")) &&
+	      json_is_integer(json_object_get(c, "tx_bytes")) &&
+	      json_is_integer(json_object_get(c, "tx_dropped")) &&
+	      json_is_integer(json_object_get(c, "rx_missed")),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/ports/nope", NULL, &r), 0);
+	CHECK(r.status == 404 && is_error(&r, "not_found", "no port nope"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+}
+
 static void
 test_not_found_and_methods(void)
 {
@@ -1903,6 +1936,7 @@ static const struct ps_test tests[] = {
 	{ "table full: 507", test_table_full },
 	{ "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors },
 	{ "GET, POST and DELETE /v1/ports", test_ports },
+	{ "GET /v1/ports/NAME: one port", test_port_show },
 	{ "GET /v1/stats", test_stats },
 	{ "mbufs in /v1/stats and /metrics", test_stats_mbufs },
 	{ "services: apply, list, put, delete, endpoints", test_services },
