@@ -1083,6 +1083,16 @@ test_apply_skips(void)
 	      "port 7/SCTP"), "%d %s", r.status, r.body);
 	resp_free(&r);
 
+	/* a ServiceList's items may leave their kind out */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"ServiceList\",\"items\":[{\"metadata\":"
+		"{\"name\":\"nokind\",\"namespace\":\"default\"},\"spec\":"
+		"{\"clusterIP\":\"10.96.0.44\",\"ports\":[{\"protocol\":"
+		"\"SCTP\",\"port\":8}]}}]}", &r), 0);
+	CHECK(r.status == 200 && skipped_has(&r, "Service", "nokind",
+	      "port 8/SCTP"), "%d %s", r.status, r.body);
+	resp_free(&r);
+
 	/* a malformed item still fails the whole List, named as sent */
 	before = get_text("/v1/services");
 	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",

@@ -97,11 +97,11 @@ served_items(const json_t *items, const char *list_kind, json_t *skipped,
 		const char *kind = json_string_value(
 			json_object_get(item, "kind"));
 		char path[32], reason[96];
+		json_t *copy;
 
 		/* a ServiceList's items may leave their kind out */
 		if (kind == NULL && strcmp(list_kind, "ServiceList") == 0)
 			kind = "Service";
-		json_t *copy;
 
 		snprintf(path, sizeof(path), "items[%zu]", i);
 		if (json_is_object(item) && kind != NULL &&
