@@ -46,6 +46,8 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	# an OVS bridge's tap device (perf/ovs.sh) outlives ovs-vswitchd
+	[ -n "${OVS_BR:-}" ] && ip link del "$OVS_BR" 2>/dev/null
 	# deleting a namespace deletes its veth pair
 	for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	# --single-file-segments keeps the hugepage files: remove ours only.
@@ -477,4 +479,47 @@ dut_cpp() {
 	awk -v b="${1%\%}" -v rx="$2" -v mhz="${3:-0}" \
 		'BEGIN { if (b == "-" || rx <= 0 || mhz <= 0) print "-";
 			else printf "%.0f", b / 100 * mhz / rx }'
+}
+
+# ------------------------------------------------------------ --json
+
+# json_lines FILE: from FILE's "scenario dut round mpps cyc_per_frame
+# foreign_pct" lines (dut io-forward, podswitch or ovs; "-" where a figure
+# is missing), one JSON object a line per scenario and DUT, medians over
+# the rounds: mpps, ratio_io (Mpps / io-forward's of the same round),
+# cyc_ratio (io-forward's cycles per frame / the DUT's, same round),
+# foreign_pct; null where there was no figure.
+json_lines() {
+	awk '
+	function median(arr, n,   i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) { t = arr[j]; arr[j] = arr[j - 1]; arr[j - 1] = t }
+		return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+	}
+	function num(x) { return x != "-" && x != "" && x + 0 > 0 }
+	# m(key, values collected in v[key, 1..c[key]]) or null
+	function med(key, fmt,   i, n, t) {
+		n = c[key]; if (n == 0) return "null"
+		for (i = 1; i <= n; i++) t[i] = v[key, i]
+		return sprintf(fmt, median(t, n))
+	}
+	function add(key, x) { v[key, ++c[key]] = x }
+	{ mp[$1, $2, $3] = $4; cy[$1, $2, $3] = $5; fo[$1, $2, $3] = $6
+	  if (!(($1, $2) in seen)) { seen[$1, $2] = 1; order[++no] = $1 SUBSEP $2 }
+	  rounds[$1, $3] = 1 }
+	END {
+		for (k in mp) {
+			split(k, f, SUBSEP); s = f[1]; d = f[2]; r = f[3]
+			io = mp[s, "io-forward", r]; ioc = cy[s, "io-forward", r]
+			if (num(mp[k])) add(s SUBSEP d SUBSEP "m", mp[k])
+			if (num(mp[k]) && num(io)) add(s SUBSEP d SUBSEP "r", mp[k] / io)
+			if (num(cy[k]) && num(ioc)) add(s SUBSEP d SUBSEP "c", ioc / cy[k])
+			if (fo[k] != "-" && fo[k] != "") add(s SUBSEP d SUBSEP "f", fo[k])
+		}
+		for (i = 1; i <= no; i++) {
+			split(order[i], f, SUBSEP); s = f[1]; d = f[2]; b = s SUBSEP d SUBSEP
+			printf "{\"scenario\": \"%s\", \"dut\": \"%s\", \"mpps\": %s, \"ratio_io\": %s, \"cyc_ratio\": %s, \"foreign_pct\": %s}\n",
+				s, d, med(b "m", "%.3f"), med(b "r", "%.3f"), med(b "c", "%.3f"), med(b "f", "%.0f")
+		}
+	}' "$1"
 }

@@ -32,20 +32,23 @@
 #                    node IP on v0; podswitch decapsulates and routes the
 #                    inner frame out of the pod port v1
 #
-# Traffic (see perf/README.md for why):
-#   loop    (primary L2)  generator in io mode started with "start tx_first
-#                       N": N bursts per port of 64-byte frames, port 0 sends
-#                       A->B and port 1 sends B->A, and the generator sends
-#                       back unchanged whatever it receives. Both directions
-#                       are real bridge forwarding (A is the pod MAC of v0, B
-#                       that of v1). The DUT (vhost side) does the copies and
-#                       is the bottleneck: dut_busy ~97% against gen_busy
-#                       40-70% (both printed). DUTs: io-forward, l2-bridge.
-#   flowgen (secondary L2) generator in flowgen mode, open loop, as fast as
-#                       it can; testpmd 22.11 sends 00:01:02:03:04:00 ->
-#                       00:01:02:03:04:01 from both ports, so the bridge
-#                       forwards v0->v1 and drops what enters v1
-#                       (l2_fdb same_port). DUTs: io-forward, l2-bridge.
+# Traffic (see perf/README.md for why); -t names, old names in brackets:
+#   l2 [loop] (primary L2) generator in io mode started with "start
+#                       tx_first N": N bursts per port of 64-byte frames,
+#                       port 0 sends A->B and port 1 sends B->A, and the
+#                       generator sends back unchanged whatever it
+#                       receives. Both directions are real bridge
+#                       forwarding (A is the pod MAC of v0, B that of v1).
+#                       The DUT (vhost side) does the copies and is the
+#                       bottleneck: dut_busy ~97% against gen_busy 40-70%
+#                       (both printed). DUTs: io-forward, l2-bridge, ovs
+#                       (NORMAL, learned MACs).
+#   flowgen (secondary L2, not in the default run) generator in flowgen
+#                       mode, open loop, as fast as it can; testpmd 22.11
+#                       sends 00:01:02:03:04:00 -> 00:01:02:03:04:01 from
+#                       both ports, so the bridge forwards v0->v1 and drops
+#                       what enters v1 (l2_fdb same_port). DUTs:
+#                       io-forward, l2-bridge.
 #   l3                  the same flowgen traffic (IPv4/UDP 10.254.0.0 ->
 #                       10.253.0.0 + flow, 1024 flows, TTL 64), routed: the
 #                       frames are addressed to the router's MAC and every
@@ -56,7 +59,8 @@
 #                       of v1 and the generator's single rx poll of port 1
 #                       per loop caps the rate). A loop cannot be used: each
 #                       pass through a router costs a TTL. DUTs: io-forward,
-#                       l3-100k, l3-2routes.
+#                       l3-100k, l3-2routes, ovs (an OpenFlow router with
+#                       the same routes and prefixes as flows).
 #   encap               flowgen as for l3; DUTs: io-forward, vxlan-encap.
 #   decap               the generator replays a pcap of VXLAN frames
 #                       (net_pcap infinite_rx) into v0 and sinks what comes
@@ -65,6 +69,14 @@
 #                       v0 -> v1 untouched; vxlan-decap delivers them
 #                       decapsulated (64 bytes). DUTs: io-forward,
 #                       vxlan-decap.
+#   service [svc]       perf/svc_rig.sh, run after the others with this
+#                       run's -d -w -r -q -k and -f: FLOWS established UDP
+#                       connections to a ClusterIP with 10 endpoints. DUTs:
+#                       io-forward, podswitch, ovs (ct(nat) + select group).
+#
+# The ovs DUT (perf/ovs.sh) is Open vSwitch with DPDK: one PMD thread
+# alone on the DUT's CPU, its other threads on the generator's; left out,
+# with a note, when ovs-vswitchd with DPDK is not installed.
 #
 # Each case: start the generator, then the DUT, warm up, then read the
 # counters (generator and DUT ports, CPU time) once a second for the measured
@@ -73,31 +85,39 @@
 # of the seconds in which no other process took CPU time from the rig
 # ("clean"), which matter on a shared machine. The busy share of the
 # forwarding cores (testpmd --record-core-cycles; podswitch: empty graph
-# walks times the empty-walk time calibrated before traffic) tells which
-# side was the bottleneck and gives the DUTs' cycles per frame.
+# walks times the empty-walk time calibrated before traffic; OVS: its PMD
+# statistics) tells which side was the bottleneck and gives the DUTs'
+# cycles per frame.
 #
-# usage: perf/rig.sh [-d SECONDS] [-w SECONDS] [-t loop,flowgen,l3,encap,decap]
-#                    [-n BURSTS] [-P PREFIXES] [-N 1|2] [-r ROUNDS]
-#                    [-q SECONDS] [-p] [-k] [-h]
+# usage: perf/rig.sh [-d SECONDS] [-w SECONDS] [-t l2,l3,encap,decap,service]
+#                    [-n BURSTS] [-P PREFIXES] [-N 1|2] [-f FLOWS] [-r ROUNDS]
+#                    [-q SECONDS] [-p] [-k] [-h] [--json FILE]
 #   -d  measured window per case (default 10)
 #   -w  warm-up before the window (default 3)
-#   -t  scenarios (traffic types) to run, in order (default
-#       loop,flowgen,l3,encap,decap; perf/l2_rig.sh = -t loop,flowgen)
+#   -t  scenarios (traffic types) to run, in order (default: all of
+#       l2,l3,encap,decap,service; also flowgen; loop = l2, svc = service;
+#       perf/l2_rig.sh = -t l2,flowgen); service always runs last
 #   -n  bursts of 32 per port injected by tx_first in the loop (default 16)
 #   -P  prefixes in the big L3 routing table (default 100000)
 #   -N  L3 next hops for flowgen's destinations: 2 (default; half out of
 #       each port) or 1 (everything out of v1)
+#   -f  service: concurrent flows (default 1000000; svc_rig.sh -f)
 #   -p  profile: perf record of the DUT process during the window of each
 #       case (first round), print its worker's time by library and its
 #       hottest symbols (needs perf)
-#   -r  rounds: run each scenario's DUTs (io-forward and podswitch) this
+#   -r  rounds: run each scenario's DUTs (io-forward, podswitch, ovs) this
 #       many times, alternating, and print the medians too (default 1)
 #   -q  wait up to SECONDS before each case for the two CPUs to be quiet
 #       (others using < 10% of a CPU over a second); default 0 = don't wait
 #   -k  keep the logs (printed path); otherwise they are removed (they are
 #       kept anyway when a case fails)
+#   --json FILE  one JSON object a line per scenario and DUT (io-forward,
+#       podswitch, ovs), medians over the rounds: {"scenario", "dut",
+#       "mpps", "ratio_io", "cyc_ratio", "foreign_pct"} (l3: podswitch is
+#       the 100k-prefix router)
 # env:  PODSWITCH (binary, default build/app/podswitch), TESTPMD
-#       (default dpdk-testpmd), GEN_CPU (0), DUT_CPU (1)
+#       (default dpdk-testpmd), GEN_CPU (0), DUT_CPU (1), OVS=0 (leave
+#       OVS out)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -107,7 +127,9 @@ GEN_CPU=${GEN_CPU:-0}
 DUT_CPU=${DUT_CPU:-1}
 DURATION=10
 WARMUP=3
-TRAFFIC=loop,flowgen,l3,encap,decap
+TRAFFIC=l2,l3,encap,decap,service
+FLOWS=1000000
+JSON=""
 BURSTS=16
 PREFIXES=100000
 L3_NH=2
@@ -146,8 +168,21 @@ GEN_NPORTS=2
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$top/perf/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=ovs.sh
+. "$top/perf/ovs.sh"
 
-while getopts "d:w:t:n:P:N:r:q:pkh" o; do
+# --json FILE (getopts has no long options)
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--json) [ $# -ge 2 ] || { usage >&2; exit 2; }; JSON=$2; shift 2 ;;
+	--json=*) JSON=${1#--json=}; shift ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
+set -- "${args[@]}"
+
+while getopts "d:w:t:n:P:N:f:r:q:pkh" o; do
 	case $o in
 	d) DURATION=$OPTARG ;;
 	w) WARMUP=$OPTARG ;;
@@ -155,6 +190,7 @@ while getopts "d:w:t:n:P:N:r:q:pkh" o; do
 	n) BURSTS=$OPTARG ;;
 	P) PREFIXES=$OPTARG ;;
 	N) L3_NH=$OPTARG ;;
+	f) FLOWS=$OPTARG ;;
 	q) QUIET_WAIT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	p) PROFILE=1 ;;
@@ -166,10 +202,26 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 
-IFS=, read -r -a traffics <<<"$TRAFFIC"
-for tr in "${traffics[@]}"; do
-	case $tr in loop|flowgen|l3|encap|decap) ;; *) die "unknown traffic '$tr' (loop, flowgen, l3, encap, decap)" ;; esac
+IFS=, read -r -a given <<<"$TRAFFIC"
+traffics=()
+SERVICE=0
+for tr in "${given[@]}"; do
+	case $tr in
+	l2|loop) traffics+=(l2) ;;
+	flowgen|l3|encap|decap) traffics+=("$tr") ;;
+	service|svc) SERVICE=1 ;;
+	*) die "unknown scenario '$tr' (l2, l3, encap, decap, service, flowgen)" ;;
+	esac
 done
+TRAFFIC=$(IFS=,; echo "${traffics[*]}")
+# the service scenario is svc_rig.sh with this run's options
+svc_args=(-f "$FLOWS" -d "$DURATION" -w "$WARMUP" -r "$ROUNDS" -q "$QUIET_WAIT")
+[ "$KEEP" = 1 ] && svc_args+=(-k)
+if [ ${#traffics[@]} -eq 0 ]; then
+	[ -n "$JSON" ] && svc_args+=(--json "$JSON")
+	exec "$top/perf/svc_rig.sh" "${svc_args[@]}"
+fi
+[ -z "$JSON" ] || : >"$JSON" || die "--json: cannot write $JSON"
 if ! [[ "$PREFIXES" =~ ^[0-9]+$ ]] || [ "$PREFIXES" -lt 1 ] || [ "$PREFIXES" -gt 1000000 ]; then
 	die "-P: 1..1000000 prefixes"
 fi
@@ -191,6 +243,13 @@ page_kb=$(awk '/Hugepagesize/ { print $2 }' /proc/meminfo)
 # tbl8 groups)
 need_pages=$((400 * 1024 / page_kb))
 [[ ",$TRAFFIC," = *,l3,* ]] && need_pages=$(((500 + ROUTES_TABLE / 2048) * 1024 / page_kb))
+OVS_ON=0
+if [ "${OVS:-1}" != 0 ]; then
+	if ovs_available; then OVS_ON=1; else log "the ovs DUT is left out: $OVS_WHY"; fi
+fi
+# ovs-vswitchd takes OVS_SOCKET_MEM MB beside the generator's ~150
+ovs_pages=$(((150 + OVS_SOCKET_MEM) * 1024 / page_kb))
+[ "$OVS_ON" = 1 ] && [ "$ovs_pages" -gt "$need_pages" ] && need_pages=$ovs_pages
 [ "$free_pages" -ge "$need_pages" ] ||
 	die "only $free_pages free hugepages, need $need_pages"
 if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then
@@ -243,7 +302,7 @@ PY
 # start_generator TRAFFIC DIR: the generator for a scenario (see above).
 start_generator() {
 	local traffic=$1 dir=$2 mode=flowgen args=() pre_vdevs="" post_vdevs=""
-	if [ "$traffic" = loop ]; then
+	if [ "$traffic" = l2 ]; then
 		mode=io
 		args=("--eth-peer=0,$MAC_B" "--eth-peer=1,$MAC_A")
 	elif [ "$traffic" = decap ]; then
@@ -261,7 +320,7 @@ start_generator() {
 # io-forward DUT's placement).
 start_l2_dut() {	# traffic dir
 	local traffic=$1 dir=$2 mac0 mac1
-	if [ "$traffic" = loop ]; then
+	if [ "$traffic" = l2 ]; then
 		mac0=$MAC_A mac1=$MAC_B
 	else
 		mac0=$FG_SRC mac1=$FG_DST
@@ -401,13 +460,28 @@ EOF
 	start_ps_dut "$dir" 20
 }
 
-# dut_snapshot DUT DIR K: the DUT's counters, sample K
-dut_snapshot() {
-	if [ "$1" = io ]; then
-		echo "show port stats all" >&"$DUT_FD"
+# start_ovs_dut TRAFFIC DIR: OVS-DPDK (perf/ovs.sh) programmed for the
+# scenario: NORMAL for l2, the router for l3 (with the PREFIXES prefixes
+# as flows, as the l3-100k podswitch has them as routes)
+start_ovs_dut() {
+	local routes=$WORK/routes-$PREFIXES.json
+	if [ "$1" = l3 ]; then
+		[ -s "$routes" ] || l3_routes "$routes" "$PREFIXES"
+		T_DUT0=$(now)
+		OVS_ROUTES=$routes ovs_start "$2" l3
+		R_STARTUP=$(awk -v a="$T_DUT0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 	else
-		ps_snap "$2" "$3"
+		ovs_start "$2" l2
 	fi
+}
+
+# dut_snapshot DUT DIR K: the DUT's counters, sample K (of N)
+dut_snapshot() {
+	case $1 in
+	io) echo "show port stats all" >&"$DUT_FD" ;;
+	ovs) ovs_snap "$2" "$3" "$([ "$3" = "$4" ] && echo last)" ;;
+	*) ps_snap "$2" "$3" ;;
+	esac
 }
 
 # run_case traffic dut: fills R_* globals
@@ -425,6 +499,7 @@ run_case() {
 	R_STARTUP=-
 	case $dut in
 	io) start_io_dut "$dir" 20 ;;
+	ovs) start_ovs_dut "$traffic" "$dir" ;;
 	l2) start_l2_dut "$traffic" "$dir" ;;
 	vxe|vxd) start_vx_dut "$dut" "$dir" ;;
 	*) start_l3_dut "$dut" "$dir" ;;
@@ -433,13 +508,13 @@ run_case() {
 	# ports are started
 	wait_for "$dir/gen.log" "testpmd>" 30 "$GEN_PID"
 	sleep 1
-	if [ "$dut" != io ]; then
+	if [ "$dut" != io ] && [ "$dut" != ovs ]; then
 		# calibration, no traffic yet: how long an empty graph walk takes
 		calibrate "$dir"
 		sleep 0.1
 	fi
 	t_start=$(now)
-	if [ "$traffic" = loop ]; then
+	if [ "$traffic" = l2 ]; then
 		echo "start tx_first $BURSTS" >&"$GEN_FD"
 	else
 		echo "start" >&"$GEN_FD"
@@ -462,24 +537,28 @@ run_case() {
 		c=$(cpu_snapshot "$GEN_PID" "$DUT_PID")
 		echo "$k $(now) $c" >>"$dir/samples"
 		echo "show port stats all" >&"$GEN_FD"
-		dut_snapshot "$dut" "$dir" "$k"
+		dut_snapshot "$dut" "$dir" "$k" $((DURATION + 1))
 	done
 	sleep 0.5
 	t_stop=$(now)
 	echo "stop" >&"$GEN_FD"
 	sleep 0.5
-	# podswitch's counters of the whole run
-	[ "$dut" != io ] && ps_snap "$dir" end
 	if [ -n "$perfpid" ]; then wait "$perfpid" 2>/dev/null || true; fi
+	case $dut in
+	io) ;;
+	ovs) ovs_stop "$dir" ;;
+	# podswitch's counters of the whole run
+	*) ps_snap "$dir" end ;;
+	esac
 	stop_testpmds "$dut"
 
 	n=$((DURATION + 1))
 	parse_testpmd "$dir/gen.log" "$GEN_NPORTS" >"$dir/gen.stats"
-	if [ "$dut" = io ]; then
-		parse_testpmd "$dir/dut.log" 2 >"$dir/dut.stats"
-	else
-		ps_tables "$dir"
-	fi
+	case $dut in
+	io) parse_testpmd "$dir/dut.log" 2 >"$dir/dut.stats" ;;
+	ovs) cp "$dir/ovs.ports" "$dir/dut.stats" ;;
+	*) ps_tables "$dir" ;;
+	esac
 	if [ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -ne "$GEN_NPORTS" ]; then
 		KEEP=1
 		die "$CASE: generator counters missing (see $dir/gen.log)"
@@ -518,6 +597,16 @@ run_case() {
 		R_DUTBUSY=$(busy_cycles "$dir/dut.log" "$t_start" "$t_stop")
 		# testpmd's own figure: busy cycles per received frame, whole run
 		R_DUTCPP=$(testpmd_cpp "$dir/dut.log")
+	elif [ "$dut" = ovs ]; then
+		# the PMD thread's own figures over the window: processing
+		# cycles (polls that got frames) per frame it received
+		R_DUTIDLE=-
+		read -r R_DUTBUSY R_DUTCPP _ < <(ovs_figures "$dir")
+		{
+			echo "ovs ($CASE), PMD thread in the window (dpif-netdev/pmd-stats-show):"
+			ovs_summary "$dir"
+			[ "$R_STARTUP" = - ] || echo "    start-up with the flows: ${R_STARTUP} s"
+		} >"$dir/nodes.txt"
 	else
 		R_DUTIDLE=$(awk -v n="$n" '
 			$2 ~ /^port_rx-/ && !seen[$1]++ { w[$1] = $4 }
@@ -531,7 +620,7 @@ run_case() {
 	fi
 	R_DUTCPP=${R_DUTCPP:--}
 	R_FOREIGN=$(foreign "$dir")
-	if [ "$dut" != io ]; then
+	if [ "$dut" != io ] && [ "$dut" != ovs ]; then
 		window_nodes "$dir/dut.calls" "$n" >"$dir/dut.window"
 		{
 			echo "podswitch nodes ($CASE, whole run incl. warm-up):"
@@ -582,13 +671,16 @@ run_case() {
 	log "  generator rx $R_FWD Mpps (best second $R_BEST, clean seconds $R_CLEAN x$R_NCLEAN), DUT rx $R_DUTRX tx $R_DUTTX Mpps, foreign CPU ${R_FOREIGN}%, busy: generator $R_GENBUSY DUT $R_DUTBUSY, DUT cycles/frame $R_DUTCPP, empty polls: generator $R_GENIDLE DUT $R_DUTIDLE"
 }
 
-# duts_for TRAFFIC: the DUTs of a scenario, the baseline first
+# duts_for TRAFFIC: the DUTs of a scenario, the baseline first, OVS last
 duts_for() {
+	local ovs=""
+	[ "$OVS_ON" = 1 ] && ovs=" ovs"
 	case $1 in
-	l3) echo "io l3 l3s" ;;
+	l3) echo "io l3 l3s$ovs" ;;
 	encap) echo "io vxe" ;;
 	decap) echo "io vxd" ;;
-	*) echo "io l2" ;;
+	flowgen) echo "io l2" ;;
+	*) echo "io l2$ovs" ;;
 	esac
 }
 
@@ -614,7 +706,7 @@ for tr in "${traffics[@]}"; do
 		-v small="$L3_SMALL" -v prefixes="$PREFIXES" -v fgnet="$FG_DST_NET" -v nh="$L3_NH" '
 	function ratio(x, y) { return (y > 0 && x != "-" && x != "") ? sprintf("%.2f", x / y) : "-" }
 	function f2(x) { return (x == "-" || x == "") ? "-" : sprintf("%.2f", x) }
-	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d }
+	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d == "ovs" ? "ovs-dpdk" : d }
 	function median(arr, n,   i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
@@ -626,8 +718,8 @@ for tr in "${traffics[@]}"; do
 	{ r[$2, $13] = $0 }
 	END {
 		nd = split(duts, D, " ")
-		if (tr == "loop")
-			print "\n[loop: generator io + tx_first, A->B and B->A, both directions bridged] (primary L2)"
+		if (tr == "l2")
+			print "\n[l2: generator io + tx_first, A->B and B->A, both directions bridged] (primary L2)"
 		else if (tr == "flowgen")
 			print "\n[flowgen: open loop, same MACs from both ports; the bridge forwards v0->v1 only] (secondary L2)"
 		else if (tr == "encap")
@@ -637,52 +729,61 @@ for tr in "${traffics[@]}"; do
 		else
 			printf "\n[l3: flowgen from both ports to the router MAC, every frame routed to %s %s; %s = %d more prefixes]\n",
 				fgnet, nh == 2 ? "(half out of v0, half out of v1)" : "(all out of v1)", big, prefixes
-		fmt = "%-15s %6s %12s   %7s %7s   %7s %9s\n"
+		hasovs = duts ~ /ovs/
+		fmt = "%-15s %6s %12s %12s   %7s %7s   %7s %9s\n"
 		if (tr == "l3" || tr == "encap" || tr == "decap")
-			printf fmt, "scenario", "Mpps", "ratio_vs_io", "->gen1", "->gen0", "dut_rx", "rx_ratio"
+			printf fmt, "scenario", "Mpps", "ratio_vs_io", "ratio_vs_ovs", "->gen1", "->gen0", "dut_rx", "rx_ratio"
 		else
-			printf fmt, "scenario", "Mpps", "ratio_vs_io", "v0->v1", "v1->v0", "dut_rx", "rx_ratio"
+			printf fmt, "scenario", "Mpps", "ratio_vs_io", "ratio_vs_ovs", "v0->v1", "v1->v0", "dut_rx", "rx_ratio"
 		for (k = 1; k <= rounds; k++) {
 			split(r["io", k], a)
+			split(hasovs ? r["ovs", k] : "", o)
 			sfx = rounds > 1 ? " #" k : ""
 			for (i = 1; i <= nd; i++) {
 				d = D[i]; split(r[d, k], b)
 				printf fmt, label(d) sfx, f2(b[3]), d == "io" ? "1.00" : ratio(b[3], a[3]),
+					hasovs ? ratio(b[3], o[3]) : "-",
 					f2(b[7]), f2(b[8]), f2(b[9]), d == "io" ? "1.00" : ratio(b[9], a[9])
 				mp[d, k] = b[3]; mr[d, k] = a[3] > 0 ? b[3] / a[3] : 0
 				mx[d, k] = a[9] > 0 ? b[9] / a[9] : 0
 				mc[d, k] = b[15] > 0 ? a[15] / b[15] : 0
+				mo[d, k] = o[3] > 0 ? b[3] / o[3] : 0
+				mco[d, k] = b[15] > 0 && o[15] > 0 ? o[15] / b[15] : 0
 			}
 		}
 		if (rounds > 1) {
 			printf "median of %d rounds:", rounds
 			for (i = 1; i <= nd; i++) {
 				d = D[i]
-				for (k = 1; k <= rounds; k++) { t1[k] = mp[d, k]; t2[k] = mr[d, k]; t3[k] = mx[d, k]; t4[k] = mc[d, k] }
+				for (k = 1; k <= rounds; k++) { t1[k] = mp[d, k]; t2[k] = mr[d, k]; t3[k] = mx[d, k]; t4[k] = mc[d, k]; t5[k] = mo[d, k]; t6[k] = mco[d, k] }
 				if (d == "io")
 					printf " io-forward %.2f Mpps", median(t1, rounds)
 				else
-					printf "; %s %.2f Mpps, ratio %.2f, rx_ratio %.2f, cycle ratio %.2f",
+					printf "; %s %.2f Mpps, ratio %.2f, rx_ratio %.2f, cycle ratio %.2f%s",
 						label(d), median(t1, rounds), median(t2, rounds),
-						median(t3, rounds), median(t4, rounds)
+						median(t3, rounds), median(t4, rounds),
+						(hasovs && d != "ovs") ? sprintf(", vs ovs %.2f (cycles %.2f)", median(t5, rounds), median(t6, rounds)) : ""
 			}
 			printf "\n"
 		}
 		print "  checks:"
-		fmt = "  %-15s %6s %5s   %6s %5s   %8s   %8s %8s   %9s %9s\n"
+		fmt = "  %-15s %6s %5s   %6s %5s   %8s   %8s %8s   %9s %9s %10s\n"
 		printf fmt, "", "best1s", "ratio", "clean", "ratio", "foreign%",
-			"gen_busy", "dut_busy", "cyc/frame", "cyc_ratio"
+			"gen_busy", "dut_busy", "cyc/frame", "cyc_ratio", "cyc_vs_ovs"
 		for (k = 1; k <= rounds; k++) {
 			split(r["io", k], a)
+			split(hasovs ? r["ovs", k] : "", o)
 			sfx = rounds > 1 ? " #" k : ""
 			for (i = 1; i <= nd; i++) {
 				d = D[i]; split(r[d, k], b)
 				if (d == "io")
 					printf fmt, label(d) sfx, f2(b[4]), "1.00", f2(b[5]),
-						(b[5] == "-" ? "-" : "1.00"), b[11], b[12], b[14], b[15], "1.00"
+						(b[5] == "-" ? "-" : "1.00"), b[11], b[12], b[14], b[15], "1.00",
+						hasovs ? ratio(o[15], b[15]) : "-"
 				else
 					printf fmt, label(d) sfx, f2(b[4]), ratio(b[4], a[4]), f2(b[5]),
-						ratio(b[5], a[5]), b[11], b[12], b[14], b[15], ratio(a[15], b[15])
+						ratio(b[5], a[5]), b[11], b[12], b[14], b[15], ratio(a[15], b[15]),
+						hasovs ? ratio(o[15], b[15]) : "-"
 			}
 		}
 	}' "$RESULTS"
@@ -727,7 +828,10 @@ checks:
     Mpps is below its capacity.
   cyc/frame: the DUT's busy TSC cycles per frame it received; cyc_ratio =
     io-forward's / podswitch's = the ratio of their capacities, which does
-    not depend on starvation.
+    not depend on starvation. ovs-dpdk: processing cycles per frame its PMD
+    thread received (dpif-netdev/pmd-stats-show); cyc_vs_ovs = ovs-dpdk's
+    cycles per frame / the DUT's (above 1: the DUT is cheaper than OVS).
+ratio_vs_ovs: the DUT's Mpps / ovs-dpdk's of the same round.
 EOF
 if awk -v m="$FOREIGN_MAX" '$11 > m { bad = 1 } END { exit !bad }' "$RESULTS"; then
 	echo "WARNING: other processes used the rig's CPUs (foreign% > $FOREIGN_MAX):"
@@ -745,3 +849,19 @@ for tr in "${traffics[@]}"; do
 		fi
 	done
 done
+
+# --json: the rig's scenarios (l3: the big-table router is "podswitch"),
+# then the service scenario's (svc_rig.sh), appended
+if [ -n "$JSON" ]; then
+	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : ($2 == "l3s" || $1 == "flowgen") ? "" : "podswitch"
+		if (d != "") print $1, d, $13, $3, $15, $11 }' "$RESULTS" >"$WORK/json.in"
+	json_lines "$WORK/json.in" >"$JSON"
+fi
+if [ "$SERVICE" = 1 ]; then
+	[ -n "$JSON" ] && svc_args+=(--json "$WORK/svc.json")
+	echo
+	log "service scenario: perf/svc_rig.sh ${svc_args[*]}"
+	"$top/perf/svc_rig.sh" "${svc_args[@]}"
+	[ -n "$JSON" ] && cat "$WORK/svc.json" >>"$JSON"
+fi
+if [ -n "$JSON" ]; then log "JSON: $JSON"; fi

@@ -13,6 +13,12 @@
 #                    comes back on p1
 #   device under test, its forwarding core alone on CPU 1:
 #     io-forward : testpmd io, vhost ports, forwards p0 -> p1 untouched
+#     ovs        : Open vSwitch with DPDK (perf/ovs.sh), the same service
+#                  as OVN programs it: ct(zone=1,nat) (an established
+#                  connection is translated by that one pass), new ones
+#                  to a select group (dp_hash) of 10 ct(commit,nat(dst=))
+#                  buckets, then routed out of v1 (dec_ttl, MACs); one
+#                  PMD thread alone on CPU 1, its other threads on CPU 0
 #     svc        : podswitch, v0 a pod port (the clients 10.244.0.16..),
 #                  v1 the uplink; one ClusterIP service 10.96.0.10 UDP 53
 #                  -> 5353 with 10 endpoints 10.244.1.1-10 on another
@@ -43,17 +49,20 @@
 #          moved).
 #
 # usage: perf/svc_rig.sh [-f FLOWS] [-d SECONDS] [-w SECONDS] [-r ROUNDS]
-#                        [-q SECONDS] [-C SIZE] [-E] [-k] [-h]
+#                        [-q SECONDS] [-C SIZE] [-E] [-k] [-h] [--json FILE]
 #   -f  concurrent flows (default 1000000)
 #   -d  measured window (default 10)
 #   -w  warm-up after the fill (default 3)
-#   -r  rounds (io-forward and svc alternately; default 1)
+#   -r  rounds (io-forward, svc and ovs in turn; default 1)
 #   -q  wait up to SECONDS before each case for quiet CPUs (default 0)
 #   -C  tables.conntrack of the DUT (default 2097152)
 #   -E  after each svc window, the endpoint change and its effect (above)
 #   -k  keep the logs
+#   --json FILE  one JSON object a line per DUT (scenario "service", dut
+#       io-forward, podswitch, ovs), medians over the rounds (see rig.sh)
 # env:  PODSWITCH (build/app/podswitch), TESTPMD (dpdk-testpmd), GEN_CPU (0),
-#       DUT_CPU (1)
+#       DUT_CPU (1), OVS=0 (leave OVS out), FILL_MAX (seconds the fill
+#       may take, 120)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +79,7 @@ CT_SIZE=2097152
 KEEP=0
 EFFECT=0
 FILL_STEP=0.1
+FILL_MAX=${FILL_MAX:-120}
 MAC_A=02:00:00:00:0a:01
 MAC_B=02:00:00:00:0b:01
 NODE_MAC=00:01:02:03:04:01
@@ -77,8 +87,23 @@ VIP=10.96.0.10
 GW1=192.168.60.1
 GW0=10.244.0.254
 
+JSON=""
+
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$top/perf/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=ovs.sh
+. "$top/perf/ovs.sh"
+
+# --json FILE (getopts has no long options)
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--json) [ $# -ge 2 ] || { usage >&2; exit 2; }; JSON=$2; shift 2 ;;
+	--json=*) JSON=${1#--json=}; shift ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
+set -- "${args[@]}"
 
 while getopts "f:d:w:r:q:C:Ekh" o; do
 	case $o in
@@ -103,10 +128,19 @@ rig_checks
 # mbufs of 256-byte data room (~450 bytes each) plus 64k for the rings.
 GEN_MBUFS=$((FLOWS + 65536))
 free_mb=$(awk '/HugePages_Free/ { f = $2 } /Hugepagesize/ { s = $2 } END { print int(f * s / 1024) }' /proc/meminfo)
-need_mb=$((GEN_MBUFS * 450 / 1048576 + 150 + CT_SIZE * 170 / 1048576 + 250))
+dut_mb=$((CT_SIZE * 170 / 1048576 + 250))
+OVS_ON=0
+if [ "${OVS:-1}" != 0 ]; then
+	if ovs_available; then OVS_ON=1; else log "the ovs DUT is left out: $OVS_WHY"; fi
+fi
+[ "$OVS_ON" = 1 ] && [ "$OVS_SOCKET_MEM" -gt "$dut_mb" ] && dut_mb=$OVS_SOCKET_MEM
+need_mb=$((GEN_MBUFS * 450 / 1048576 + 150 + dut_mb))
 [ "$free_mb" -ge "$need_mb" ] || die "only $free_mb MB of free hugepages, need ~$need_mb"
 
 perf_init pssvcrig
+[ -z "$JSON" ] || : >"$JSON" || die "--json: cannot write $JSON"
+DUTS="io svc"
+[ "$OVS_ON" = 1 ] && DUTS="io svc ovs"
 
 PCAP=$WORK/flows.pcap
 log "svc_rig $TAG: $FLOWS flows, window ${DURATION}s; writing the pcap"
@@ -219,21 +253,30 @@ EOF
 }
 
 ct_count() {	# -> "count full"
+	if [ "$DUT" = ovs ]; then echo "$(ovs_appctl dpctl/ct-get-nconns) -"; return; fi
 	curl -sS --unix-socket "$API" --max-time 10 'http://localhost/v1/conntrack?limit=1' |
 		python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["count"], j["full"])'
 }
 
 # fill DIR: sample the conntrack count until it reaches FLOWS or stops
-# growing for 2 s (at most 120 s); "t count" lines in DIR/fill
+# growing for 2 s (at most FILL_MAX s); "t count" lines in DIR/fill; says
+# so when the table is not full then (the window then mixes new
+# connections in: OVS on a loaded machine)
 fill() {
-	local dir=$1 t0 c same=0 last=-1 end=$((SECONDS + 120))
+	local dir=$1 t0 c same=0 last=-1 end=$((SECONDS + FILL_MAX))
 	: >"$dir/fill"
 	t0=$(now)
 	echo "start" >&"$GEN_FD"
 	while [ "$SECONDS" -lt "$end" ]; do
 		# count only: python per sample would cost CPU 0 time
-		c=$(curl -sS --unix-socket "$API" --max-time 10 'http://localhost/v1/conntrack?limit=1' |
-			grep -o '"count": *[0-9]*' | grep -o '[0-9]*$')
+		if [ "$DUT" = ovs ]; then
+			c=$(ovs_appctl dpctl/ct-get-nconns)
+		else
+			# (a sample that times out on a loaded machine is skipped,
+			# not the end of the run)
+			c=$(curl -sS --unix-socket "$API" --max-time 10 'http://localhost/v1/conntrack?limit=1' |
+				grep -o '"count": *[0-9]*' | grep -o '[0-9]*$') || { sleep "$FILL_STEP"; continue; }
+		fi
 		echo "$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }') ${c:-0}" >>"$dir/fill"
 		[ "${c:-0}" -ge "$FLOWS" ] && break
 		if [ "${c:-0}" = "$last" ]; then
@@ -245,25 +288,31 @@ fill() {
 		last=${c:-0}
 		sleep "$FILL_STEP"
 	done
+	[ "${c:-0}" -ge "$FLOWS" ] ||
+		log "  $DUT: ${c:-0} of $FLOWS connections after the fill (${FILL_MAX} s at most, FILL_MAX): the window has new connections too"
 }
 
 run_case() {	# DUT ROUND
 	local dut=$1 round=$2 dir t0 k c n t_start t_stop mhz
 	CASE=$dut-$round
+	DUT=$dut
 	dir=$WORK/$CASE
 	mkdir -p "$dir"
 	log "case $dut, round $round/$ROUNDS"
 	[ "$QUIET_WAIT" -gt 0 ] && wait_quiet "$QUIET_WAIT"
 	start_generator "$dir"
-	if [ "$dut" = io ]; then start_io_dut "$dir" 30; else start_svc_dut "$dir"; fi
+	case $dut in
+	io) start_io_dut "$dir" 30 ;;
+	ovs) ovs_start "$dir" svc ;;
+	*) start_svc_dut "$dir" ;;
+	esac
 	wait_for "$dir/gen.log" "testpmd>" 120 "$GEN_PID"
 	sleep 1
 	R_FILL0=- R_FILL=- R_FILL_T=- R_CT=- R_CTFULL=-
 	t_start=$(now)
-	if [ "$dut" = svc ]; then
+	if [ "$dut" != io ]; then
 		# calibration: an empty graph walk's duration
-		calibrate "$dir"
-		sleep 0.1
+		[ "$dut" = svc ] && calibrate "$dir" && sleep 0.1
 		t_start=$(now)
 		fill "$dir"
 		# connections/s: from the first sample with entries to the
@@ -279,7 +328,7 @@ run_case() {	# DUT ROUND
 				for (j = i + 1; j <= m && c[j] < 0.25 * n; j++) ;
 				r0 = (j <= m && i <= m && t[j] > t[i]) ? sprintf("%.0f", (c[j] - c[i]) / (t[j] - t[i])) : "-"
 				if (a < 0 || b <= a) print r0, "- -"; else printf "%s %.0f %s\n", r0, 0.8 * n / (b - a), (full < 0 ? "-" : sprintf("%.2f", full)) }' "$dir/fill")
-		ps_snap "$dir" 0
+		[ "$dut" = svc ] && ps_snap "$dir" 0
 	else
 		echo "start" >&"$GEN_FD"
 	fi
@@ -291,29 +340,34 @@ run_case() {	# DUT ROUND
 		c=$(cpu_snapshot "$GEN_PID" "$DUT_PID")
 		echo "$k $(now) $c" >>"$dir/samples"
 		echo "show port stats all" >&"$GEN_FD"
-		if [ "$dut" = io ]; then echo "show port stats all" >&"$DUT_FD"; else ps_snap "$dir" "$k"; fi
+		case $dut in
+		io) echo "show port stats all" >&"$DUT_FD" ;;
+		ovs) ovs_snap "$dir" "$k" "$([ "$k" = $((DURATION + 1)) ] && echo last)" ;;
+		*) ps_snap "$dir" "$k" ;;
+		esac
 	done
 	sleep 0.5
-	if [ "$dut" = svc ]; then
-		read -r R_CT R_CTFULL < <(ct_count)
-		if [ "$EFFECT" = 1 ]; then effect "$dir"; fi
-	fi
+	if [ "$dut" != io ]; then read -r R_CT R_CTFULL < <(ct_count); fi
+	if [ "$dut" = svc ] && [ "$EFFECT" = 1 ]; then effect "$dir"; fi
 	t_stop=$(now)
 	echo "stop" >&"$GEN_FD"
 	sleep 0.5
 	# podswitch's counters of the whole run
 	[ "$dut" = svc ] && ps_snap "$dir" end
+	[ "$dut" = ovs ] && ovs_stop "$dir"
 	stop_testpmds "$dut"
 
 	n=$((DURATION + 1))
 	# generator ports: 0 pcap, 1 virtio_user0 (p0), 2 virtio_user1 (p1), 3 null
 	parse_testpmd "$dir/gen.log" 4 >"$dir/gen.stats"
-	if [ "$dut" = io ]; then
-		parse_testpmd "$dir/dut.log" 2 >"$dir/dut.stats"
-	else
+	case $dut in
+	io) parse_testpmd "$dir/dut.log" 2 >"$dir/dut.stats" ;;
+	ovs) cp "$dir/ovs.ports" "$dir/dut.stats" ;;
+	*)
 		ps_tables "$dir"
 		window_nodes "$dir/dut.calls" "$n" >"$dir/dut.window"
-	fi
+		;;
+	esac
 	[ "$(awk -v n="$n" '$1 == n' "$dir/gen.stats" | wc -l)" -eq 4 ] ||
 		{ KEEP=1; die "$CASE: generator counters missing (see $dir/gen.log)"; }
 	R_EFFECT="- - - -"
@@ -327,6 +381,13 @@ run_case() {	# DUT ROUND
 	if [ "$dut" = io ]; then
 		R_DUTBUSY=$(busy_cycles "$dir/dut.log" "$t_start" "$t_stop")
 		R_DUTCPP=$(testpmd_cpp "$dir/dut.log")
+	elif [ "$dut" = ovs ]; then
+		# the PMD thread's processing cycles per frame it received
+		read -r R_DUTBUSY R_DUTCPP _ < <(ovs_figures "$dir")
+		{
+			echo "  ovs#$round, PMD thread in the window (dpif-netdev/pmd-stats-show):"
+			ovs_summary "$dir"
+		} >"$dir/ovs.txt"
 	else
 		# busy = window minus empty walks x the calibrated empty walk
 		R_DUTBUSY=$(dut_busy "$dir" "$n")
@@ -341,7 +402,7 @@ RESULTS=$WORK/results
 : >"$RESULTS"
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
-	for d in io svc; do
+	for d in $DUTS; do
 		run_case "$d" "$round"
 		echo "$d $round $R_FWD $R_BEST $R_CLEAN $R_NCLEAN $R_SENT $R_DUTRX $R_FOREIGN $R_GENBUSY $R_DUTBUSY $R_DUTCPP $R_FILL $R_FILL_T $R_CT $R_CTFULL $R_FILL0 $R_EFFECT" >>"$RESULTS"
 	done
@@ -349,7 +410,7 @@ done
 
 echo
 echo "=== service traffic: $FLOWS UDP flows to ClusterIP $VIP (10 endpoints), 64-byte frames, DUT alone on CPU $DUT_CPU, ${DURATION}s window ==="
-awk -v rounds="$ROUNDS" '
+awk -v rounds="$ROUNDS" -v ovs="$OVS_ON" '
 function median(arr, n,   i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) { t = arr[j]; arr[j] = arr[j - 1]; arr[j - 1] = t }
@@ -357,20 +418,30 @@ function median(arr, n,   i, j, t) {
 }
 { r[$1, $2] = $0 }
 END {
-	fmt = "%-12s %6s %6s %6s %6s %8s %8s %8s %9s %9s\n"
-	printf fmt, "case", "Mpps", "ratio", "best1s", "clean", "foreign%", "gen_busy", "dut_busy", "cyc/frame", "cyc_ratio"
+	fmt = "%-12s %6s %6s %7s %6s %6s %8s %8s %8s %9s %9s %10s\n"
+	printf fmt, "case", "Mpps", "ratio", "vs_ovs", "best1s", "clean", "foreign%", "gen_busy", "dut_busy", "cyc/frame", "cyc_ratio", "cyc_vs_ovs"
 	for (k = 1; k <= rounds; k++) {
-		split(r["io", k], a); split(r["svc", k], b)
-		printf fmt, "io-forward#" k, a[3], "1.00", a[4], a[5], a[9], a[10], a[11], a[12], "1.00"
+		split(r["io", k], a); split(r["svc", k], b); split(ovs ? r["ovs", k] : "", o)
+		printf fmt, "io-forward#" k, a[3], "1.00", "-", a[4], a[5], a[9], a[10], a[11], a[12], "1.00", "-"
 		ratio = a[3] > 0 ? b[3] / a[3] : 0
 		cr = (b[12] > 0 && a[12] > 0) ? a[12] / b[12] : 0
-		printf fmt, "svc#" k, b[3], sprintf("%.2f", ratio), b[4], b[5], b[9], b[10], b[11], b[12], sprintf("%.2f", cr)
-		io[k] = a[3]; sv[k] = b[3]; ra[k] = ratio; cy[k] = cr; nc[k] = b[17]
+		vo = o[3] > 0 ? b[3] / o[3] : 0
+		co = (b[12] > 0 && o[12] > 0) ? o[12] / b[12] : 0
+		printf fmt, "svc#" k, b[3], sprintf("%.2f", ratio), ovs ? sprintf("%.2f", vo) : "-", b[4], b[5], b[9], b[10], b[11], b[12], sprintf("%.2f", cr), ovs ? sprintf("%.2f", co) : "-"
+		if (ovs) {
+			ro = a[3] > 0 ? o[3] / a[3] : 0
+			cro = (o[12] > 0 && a[12] > 0) ? a[12] / o[12] : 0
+			printf fmt, "ovs#" k, o[3], sprintf("%.2f", ro), "1.00", o[4], o[5], o[9], o[10], o[11], o[12], sprintf("%.2f", cro), "1.00"
+		}
+		io[k] = a[3]; sv[k] = b[3]; ra[k] = ratio; cy[k] = cr; nc[k] = b[17]; ov[k] = o[3]; rvo[k] = vo; cvo[k] = co
 	}
 	if (rounds > 1) {
-		printf "median of %d rounds: io-forward %.2f Mpps, svc %.2f Mpps, ratio %.2f, cycle ratio %.2f (ratio range %.2f-%.2f)\n",
+		printf "median of %d rounds: io-forward %.2f Mpps, svc %.2f Mpps, ratio %.2f, cycle ratio %.2f (ratio range %.2f-%.2f)",
 			rounds, median(io, rounds), median(sv, rounds), median(ra, rounds),
 			median(cy, rounds), ra[1], ra[rounds]
+		if (ovs)
+			printf "; ovs %.2f Mpps, svc vs ovs %.2f (cycles %.2f)", median(ov, rounds), median(rvo, rounds), median(cvo, rounds)
+		printf "\n"
 	}
 	fmt = "%-12s %14s %14s %8s %10s   %5s %8s %10s %12s\n"
 	printf "\n" fmt, "", "new conn/s", "new conn/s", "fill s", "ct entries", "", "PUT", "first on", "all moved"
@@ -378,6 +449,10 @@ END {
 	for (k = 1; k <= rounds; k++) {
 		split(r["svc", k], b)
 		printf fmt, "svc#" k, b[17], b[13], b[14], b[15], b[18], b[19], b[20], b[21]
+		if (ovs) {
+			split(r["ovs", k], b)
+			printf fmt, "ovs#" k, b[17], b[13], b[14], b[15], "-", "-", "-", "-"
+		}
 	}
 }' "$RESULTS"
 for round in $(seq "$ROUNDS"); do
@@ -387,6 +462,10 @@ for round in $(seq "$ROUNDS"); do
 		$1 == "total" { tot = $3; next }
 		$3 != "-" { s = s sprintf(" %s %.0f", $1, $3) }
 		END { printf "  %s nodes in the window, cycles/packet: all %.0f per frame:%s\n", lb, tot, s }' "$f"
+done
+for round in $(seq "$ROUNDS"); do
+	f=$WORK/ovs-$round/ovs.txt
+	if [ -s "$f" ]; then cat "$f"; fi
 done
 f=$WORK/svc-1/dut.drops
 if [ -f "$f" ]; then
@@ -414,4 +493,15 @@ PUT ms, first on p0 ms, all moved ms (-E): the endpoint change's round
   ones.
 ct entries: conntrack count after the window (must be the flow count:
   nothing expired, nothing refused).
+ovs: vs_ovs = svc's Mpps / ovs's; cyc/frame of ovs = processing cycles
+  per frame its PMD thread received (dpif-netdev/pmd-stats-show);
+  cyc_vs_ovs = ovs's cycles per frame / svc's. Its conntrack count is
+  dpctl/ct-get-nconns; datapath passes per frame (1 + recirculations)
+  are in its lines above: 2 = the one ct pass of an established
+  connection.
 EOF
+if [ -n "$JSON" ]; then
+	awk '{ print "service", ($1 == "io" ? "io-forward" : $1 == "svc" ? "podswitch" : $1), $2, $3, $12, $9 }' \
+		"$RESULTS" >"$WORK/json.in"
+	json_lines "$WORK/json.in" >"$JSON"
+fi

@@ -15,6 +15,8 @@ PKGS=(
 	clang-14 libfuzzer-14-dev
 	# podswitch-agent: HTTPS to the Kubernetes API server, kubeconfig
 	libcurl4-openssl-dev libyaml-dev
+	# test_package: build the .deb (debian/), a fresh Debian 12 root
+	debhelper dh-exec dpkg-dev debootstrap
 	# run and test peers
 	dpdk iproute2 iputils-ping procps curl ethtool tshark python3
 	# the ingress pod of test_services_two_nodes (the course's scenario)
@@ -27,6 +29,8 @@ PKGS=(
 	# itself comes with the image (Debian's kubernetes-client 1.20 would
 	# replace it), test_kubectl.sh skips without it
 	openssl
+	# perf/rig.sh's OVS-DPDK DUT (perf/ovs.sh runs its own daemons)
+	openvswitch-switch-dpdk
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -50,6 +54,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	   systemctl is-active -q nginx 2>/dev/null; then
 		systemctl disable -q --now nginx || true
 	fi
+	# Likewise the rig starts OVS by hand in a directory of its own: the
+	# system's Open vSwitch service is not wanted.
+	if [[ " ${missing[*]} " == *" openvswitch-switch-dpdk "* ]] && command -v systemctl >/dev/null &&
+	   systemctl is-active -q openvswitch-switch 2>/dev/null; then
+		systemctl disable -q --now openvswitch-switch || true
+	fi
+fi
+# The DPDK build of ovs-vswitchd (the package installs it as an
+# alternative to the plain one).
+if [ -x /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk ] &&
+   ! ovs-vswitchd --version 2>/dev/null | grep -q DPDK; then
+	update-alternatives --set ovs-vswitchd /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk >/dev/null
 fi
 
 # 1024 x 2 MiB hugepages for the daemons and testpmd; tests that can run

@@ -181,6 +181,11 @@ struct ps_config {
 
 	/* state.dir or --state-dir: "" = nothing kept across restarts */
 	char state_dir[PS_PATH_MAX];
+
+	/* services.announce_arp: answer ARP on the uplink for services'
+	 * externalIPs and load-balancer ingress IPs, and announce them with
+	 * gratuitous ARP (MetalLB's L2 mode); off by default */
+	bool svc_announce_arp;
 };
 
 /*

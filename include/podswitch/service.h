@@ -408,6 +408,16 @@ typedef void (*ps_svc_change_cb)(const struct ps_svc_port *sp,
 void ps_svc_set_change_cb(struct ps_svc_table *t, ps_svc_change_cb cb,
 			  void *arg);
 
+/*
+ * Told (management thread) each time a frontend of an external or
+ * load-balancer IP (ip:port/proto, PS_FE_EXTERNAL or PS_FE_LB) enters
+ * the table (added true) or leaves it (false): an address is in use
+ * while it has more adds than removals. The ARP announcer counts them.
+ */
+typedef void (*ps_svc_fe_ip_cb)(uint32_t ip, bool added, void *arg);
+void ps_svc_set_fe_ip_cb(struct ps_svc_table *t, ps_svc_fe_ip_cb cb,
+			 void *arg);
+
 /* Reading back (management thread) ----------------------------------------- */
 
 struct ps_svc_ep_view {

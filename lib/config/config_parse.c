@@ -261,6 +261,27 @@ parse_state(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	}
 }
 
+/*
+ * "services": {"announce_arp": false}: whether the node answers ARP on the
+ * uplink for the external and load-balancer IPs of its services. Off by
+ * default: on a segment where another speaker (MetalLB, a cloud) owns
+ * those addresses, two answers would fight.
+ */
+static void
+parse_services(const json_t *root, struct ps_config *cfg,
+	       struct ps_errors *errs)
+{
+	static const char *const keys[] = { "announce_arp", NULL };
+	const json_t *svc = ps_json_object(root, "$", "services", 0, errs);
+
+	cfg->svc_announce_arp = false;
+	if (svc == NULL)
+		return;
+	ps_json_unknown_keys(svc, "$.services", keys, NULL, errs);
+	ps_json_bool(svc, "$.services", "announce_arp", 0,
+		     &cfg->svc_announce_arp, errs);
+}
+
 /* "conntrack": {"timeouts": {"tcp_established": 86400, ...}} (seconds) */
 static void
 parse_conntrack(const json_t *root, struct ps_config *cfg,
@@ -435,7 +456,8 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "node", "overlay", "ports",
 		"routes", "neighbors", "workers", "tables", "timers", "api",
-		"dpdk", "hotplug", "conntrack", "nat", "state", NULL };
+		"dpdk", "hotplug", "conntrack", "nat", "state", "services",
+		NULL };
 	unsigned int before = ps_errors_seen(errs);
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -458,6 +480,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	parse_dpdk(root, cfg, errs);
 	parse_hotplug(root, cfg, errs);
 	parse_state(root, cfg, errs);
+	parse_services(root, cfg, errs);
 	if (ps_errors_seen(errs) != before) {
 		ps_config_free(cfg);
 		return -EINVAL;

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -225,6 +226,20 @@ next:
 	return rc < 0 ? rc : (int)nb_profiles;
 }
 
+/* Whether this program runs from the build tree it was built in. */
+static bool
+in_build_tree(void)
+{
+	char exe[PATH_MAX];
+	size_t blen = strlen(PS_BUILD_DIR);
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return strncmp(exe, PS_BUILD_DIR, blen) == 0 && exe[blen] == '/';
+}
+
 const char *
 ps_profiles_default_dir(void)
 {
@@ -232,10 +247,16 @@ ps_profiles_default_dir(void)
 
 	if (env != NULL && env[0] != '\0')
 		return env;
-	/* A build-tree binary uses the tree's profiles, so edits take effect. */
-	if (access(PS_DRIVERS_DIR_SOURCE, R_OK) == 0)
+	/* A build-tree binary uses the tree's profiles, so edits take
+	 * effect; an installed one its own, even while the tree it was
+	 * built from is still there (a package built on this machine). A
+	 * copy elsewhere takes the installed ones, or else the tree's. */
+	if (in_build_tree() && access(PS_DRIVERS_DIR_SOURCE, R_OK) == 0)
 		return PS_DRIVERS_DIR_SOURCE;
-	return PS_DRIVERS_DIR_INSTALLED;
+	if (access(PS_DRIVERS_DIR_INSTALLED, R_OK) == 0 ||
+	    access(PS_DRIVERS_DIR_SOURCE, R_OK) != 0)
+		return PS_DRIVERS_DIR_INSTALLED;
+	return PS_DRIVERS_DIR_SOURCE;
 }
 
 const struct ps_profile *

@@ -178,6 +178,9 @@ e2e_snapshot_binary() {
 			s2=$(stat -c '%s %Y' "$src" 2>/dev/null)
 			if [ "$s1" = "$s2" ] && "$E2E_TMP/bin/podswitch" --version >/dev/null 2>&1; then
 				PODSWITCH="$E2E_TMP/bin/podswitch"
+				# the copy is outside the build tree: keep it on
+				# the tree's driver profiles, not installed ones
+				export PODSWITCH_DRIVERS_DIR=${PODSWITCH_DRIVERS_DIR:-$E2E_TOP/drivers-cfg}
 				e2e_log "using a copy of $src ($("$PODSWITCH" --version))"
 				return 0
 			fi

@@ -606,6 +606,7 @@ test_good_minimal(void)
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "");
 	CU_ASSERT_STRING_EQUAL(cfg.api_token, "");
 	CU_ASSERT_EQUAL(cfg.nb_eal_args, 0);
+	CU_ASSERT_FALSE(cfg.svc_announce_arp);
 
 	CU_ASSERT_EQUAL_FATAL(cfg.nb_ports, 1);
 	pc = &cfg.ports[0];
@@ -667,6 +668,7 @@ test_good_full(void)
 	CU_ASSERT_EQUAL(cfg.ct_timeouts.udp_stream, 120);
 	CU_ASSERT_EQUAL(cfg.nat_port_min, 1);
 	CU_ASSERT_EQUAL(cfg.nat_port_max, 29999);
+	CU_ASSERT_TRUE(cfg.svc_announce_arp);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/tmp/podswitch-test/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "127.0.0.1:9880");
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "podswitch");

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <rte_hash.h>
 #include <rte_ring.h>
 
 #include <podswitch/config.h>
@@ -35,6 +36,14 @@ struct ps_infra_dp {
 	 * ps_graph_segment().
 	 */
 	struct ps_port_set *segment;
+	/*
+	 * Addresses besides the node IP that ARP on the uplink is answered
+	 * for (services' external and load-balancer IPs), keys of 4 bytes
+	 * in network order; NULL = none. Owned by the service module, which
+	 * sets it before the graphs are built and changes its keys with
+	 * RCU (a lock-free hash).
+	 */
+	const struct rte_hash *uplink_arp;
 	/* mbufs from the management thread for worker 0 to send; the port
 	 * is in the metadata's nh_port */
 	struct rte_ring *ctl_ring;

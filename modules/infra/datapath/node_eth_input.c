@@ -8,6 +8,7 @@
  */
 #include <rte_arp.h>
 #include <rte_ether.h>
+#include <rte_hash.h>
 
 #include "node_private.h"
 
@@ -43,8 +44,9 @@ static rte_edge_t eth_input_l2 = ETH_INPUT_NEXT_L2;
 /*
  * ARP we answer or consume: a reply to us (neighbor resolution), or a
  * request for our address on this port: the gateway on the pod segment,
- * the node IP on the uplink, and on the host port anything but the node
- * IP (the kernel's own), since we are its router for every destination.
+ * the node IP and the addresses we announce (services.announce_arp) on
+ * the uplink, and on the host port anything but the node IP (the
+ * kernel's own), since we are its router for every destination.
  */
 static __rte_always_inline bool
 arp_is_ours(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
@@ -66,7 +68,9 @@ arp_is_ours(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
 	case PS_ROLE_HOST:
 		return tip != ps_infra_dp.node_ip;
 	default:
-		return tip == ps_infra_dp.node_ip;
+		return tip == ps_infra_dp.node_ip ||
+		       (ps_infra_dp.uplink_arp != NULL &&
+			rte_hash_lookup(ps_infra_dp.uplink_arp, &tip) >= 0);
 	}
 }
 

@@ -118,6 +118,7 @@ lb_tables(const struct ps_dataplane *dp, ps_table_cb cb, void *arg)
 	conntrack_table(&cs, cb, arg);
 	service_tables(&ss, cb, arg);
 	nat_tables(dp, cb, arg);
+	svc_announce_tables(cb, arg);
 }
 
 static struct ps_module service_module = {

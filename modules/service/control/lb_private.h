@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <podswitch/dataplane.h>
+#include <podswitch/module.h>
 
 /* Conntrack, services and SNAT pools (services.c); their timers. */
 int svc_module_init(struct ps_dataplane *dp);
@@ -17,5 +18,11 @@ void svc_module_poll(struct ps_dataplane *dp, uint32_t now);
  * the next start (after the services, before the workers). */
 int svc_state_save(struct ps_dataplane *dp);
 int svc_state_restore(struct ps_dataplane *dp);
+
+/* svc_announce.c: ARP on the uplink for external and load-balancer IPs
+ * (services.announce_arp), set up after the service table. */
+int svc_announce_init(struct ps_dataplane *dp);
+void svc_announce_fini(struct ps_dataplane *dp);
+void svc_announce_tables(ps_table_cb cb, void *arg);
 
 #endif

@@ -277,7 +277,7 @@ svc_module_init(struct ps_dataplane *dp)
 		RTE_CACHE_LINE_SIZE);
 	if (ps_svc_dp.l2_ep_conns == NULL)
 		return -ENOMEM;
-	return 0;
+	return svc_announce_init(dp);
 }
 
 void
@@ -287,6 +287,7 @@ svc_module_fini(struct ps_dataplane *dp)
 
 	/* Live entries hold ports and counts of the tables freed with
 	 * them: nothing to give back. */
+	svc_announce_fini(dp);
 	ps_ct_free(dp->ct);
 	dp->ct = NULL;
 	if (dp->svc_stale != NULL)

@@ -124,6 +124,25 @@ eps_release_gone(struct ps_svc_table *t, const struct svc_epset *old,
 			ep_release(t, old->eps[i].ep_id);
 }
 
+/* Whether a frontend kind is an address of its own on the wire. */
+static bool
+fe_kind_announced(unsigned int kind)
+{
+	return kind == PS_FE_EXTERNAL || kind == PS_FE_LB;
+}
+
+/* Tell the frontend IP callback about key k going from kind was (or
+ * PS_FE_KIND_MAX: absent) to kind now (or PS_FE_KIND_MAX: removed). */
+static void
+fe_ip_note(const struct ps_svc_table *t, const struct fe_key *k,
+	   unsigned int was, unsigned int now)
+{
+	bool before = fe_kind_announced(was), after = fe_kind_announced(now);
+
+	if (t->fe_ip_cb != NULL && before != after)
+		t->fe_ip_cb(k->ip, after, t->fe_ip_arg);
+}
+
 /* Publish pp->obj, the new object of port j of p's service: the object
  * (with its snapshot) first, then its frontend keys point at its id. */
 static void
@@ -145,6 +164,9 @@ port_obj_publish(struct ps_svc_table *t, struct svc_plan *p, unsigned int j)
 		void *old_data;
 		bool existed = rte_hash_lookup_data(t->fe, &b.k[m],
 						    &old_data) >= 0;
+		unsigned int was = existed ?
+			(unsigned int)((uintptr_t)old_data & FE_KIND_MASK) :
+			PS_FE_KIND_MAX;
 
 		if (rte_hash_add_key_data(t->fe, &b.k[m],
 				(void *)((uintptr_t)pp->id << 2 |
@@ -155,6 +177,7 @@ port_obj_publish(struct ps_svc_table *t, struct svc_plan *p, unsigned int j)
 		}
 		if (!existed)
 			t->nb_fe++;
+		fe_ip_note(t, &b.k[m], was, b.kinds[m]);
 	}
 	svc_fe_buf_put(&b);
 }
@@ -258,8 +281,13 @@ fe_del_port(struct ps_svc_table *t, const struct ps_svc_spec *old,
 				kept = true;
 		if (!ours || kept)
 			continue;
-		if (rte_hash_del_key(t->fe, &b.k[i]) >= 0)
+		if (rte_hash_del_key(t->fe, &b.k[i]) >= 0) {
 			t->nb_fe--;
+			fe_ip_note(t, &b.k[i],
+				   (unsigned int)((uintptr_t)data &
+						  FE_KIND_MASK),
+				   PS_FE_KIND_MAX);
+		}
 	}
 	svc_fe_buf_put(&b);
 }

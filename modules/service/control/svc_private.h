@@ -204,6 +204,8 @@ struct ps_svc_table {
 	uint64_t full, applies, apply_errors, snapshots, affinity_expired;
 	ps_svc_change_cb change_cb;
 	void *change_arg;
+	ps_svc_fe_ip_cb fe_ip_cb;
+	void *fe_ip_arg;
 };
 
 /* Served by the dataplane (else skip_reason says why not). */

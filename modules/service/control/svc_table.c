@@ -454,6 +454,13 @@ ps_svc_set_change_cb(struct ps_svc_table *t, ps_svc_change_cb cb, void *arg)
 	t->change_arg = arg;
 }
 
+void
+ps_svc_set_fe_ip_cb(struct ps_svc_table *t, ps_svc_fe_ip_cb cb, void *arg)
+{
+	t->fe_ip_cb = cb;
+	t->fe_ip_arg = arg;
+}
+
 /* Reading back ------------------------------------------------------------ */
 
 static int
