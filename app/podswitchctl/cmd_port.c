@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * port list|add|del: pod ports plugged in and out while the daemon runs,
- * in the spirit of "ovs-vsctl add-port" with the driver's arguments as
- * KEY=VALUE pairs.
+ * port list|show|add|del: pod ports plugged in and out while the daemon
+ * runs, in the spirit of "ovs-vsctl add-port" with the driver's arguments
+ * as KEY=VALUE pairs, and one port's details as "ip -s link show DEV".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,6 +59,90 @@ port_list(const struct ctl *c)
 	table_print(tb, "");
 	table_free(tb);
 	json_decref(j);
+	return CTL_EXIT_OK;
+}
+
+/* Port names are letters, digits, '-', '_', '.': nothing to escape, and
+ * anything else is no port of ours. */
+static bool
+port_name_ok(const char *name)
+{
+	const char *p;
+
+	for (p = name; *p != '\0'; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_' ||
+		      *p == '.'))
+			return false;
+	return p != name && p - name < 200;
+}
+
+static void
+show_args(const json_t *p)
+{
+	const char *key;
+	json_t *v;
+	bool first = true;
+
+	printf("  %-9s ", "args");
+	json_object_foreach(json_object_get(p, "args"), key, v) {
+		printf("%s%s=%s", first ? "" : " ", key,
+		       json_string_value(v) ?: "?");
+		first = false;
+	}
+	printf("%s\n", first ? "-" : "");
+}
+
+/* One port, a line per property, counters last. */
+static int
+port_show(const struct ctl *c, const char *name)
+{
+	char path[256], b[4][24];
+	const json_t *pod, *cnt;
+	json_t *p;
+	int rc;
+
+	if (!port_name_ok(name))
+		return ctl_usage_error("port show: '%s' is not a port name",
+				       name);
+	snprintf(path, sizeof(path), "/v1/ports/%s", name);
+	rc = ctl_get_json(c, path, &p);
+	if (rc != CTL_EXIT_OK || p == NULL)
+		return rc;
+	pod = json_object_get(p, "pod");
+	cnt = json_object_get(p, "counters");
+	printf("port %s\n", jstr(p, "name", NULL, 0));
+	printf("  %-9s %s\n", "role", jstr(p, "role", NULL, 0));
+	printf("  %-9s %s (%s backend, device %s)\n", "driver",
+	       jstr(p, "driver", NULL, 0), jstr(p, "backend", NULL, 0),
+	       jstr(p, "device", NULL, 0));
+	show_args(p);
+	printf("  %-9s %s\n", "mac", jstr(p, "mac", NULL, 0));
+	printf("  %-9s %s\n", "mtu", jstr(p, "mtu", b[0], sizeof(b[0])));
+	if (pod != NULL)
+		printf("  %-9s %s %s\n", "pod", jstr(pod, "ip", NULL, 0),
+		       jstr(pod, "mac", NULL, 0));
+	else
+		printf("  %-9s -\n", "pod");
+	printf("  %-9s %s\n", "link",
+	       json_is_true(json_object_get(p, "link_up")) ? "up" : "down");
+	printf("  %-9s %s rx, %s tx\n", "queues",
+	       jstr(p, "rx_queues", b[0], sizeof(b[0])),
+	       jstr(p, "tx_queues", b[1], sizeof(b[1])));
+	printf("  %-9s %s%s\n", "id", jstr(p, "port_id", b[0], sizeof(b[0])),
+	       json_is_true(json_object_get(p, "added_at_runtime")) ?
+	       ", added at run time" : "");
+	printf("  %-9s %s packets, %s bytes, %s missed, %s errors\n", "rx",
+	       jstr(cnt, "rx_packets", b[0], sizeof(b[0])),
+	       jstr(cnt, "rx_bytes", b[1], sizeof(b[1])),
+	       jstr(cnt, "rx_missed", b[2], sizeof(b[2])),
+	       jstr(cnt, "rx_errors", b[3], sizeof(b[3])));
+	printf("  %-9s %s packets, %s bytes, %s errors, %s dropped\n", "tx",
+	       jstr(cnt, "tx_packets", b[0], sizeof(b[0])),
+	       jstr(cnt, "tx_bytes", b[1], sizeof(b[1])),
+	       jstr(cnt, "tx_errors", b[2], sizeof(b[2])),
+	       jstr(cnt, "tx_dropped", b[3], sizeof(b[3])));
+	json_decref(p);
 	return CTL_EXIT_OK;
 }
 
@@ -174,30 +258,24 @@ static int
 port_del(const struct ctl *c, const char *name)
 {
 	char path[256];
-	const char *p;
 
-	/* Port names are letters, digits, '-', '_', '.': nothing to escape,
-	 * and anything else is no port of ours. */
-	for (p = name; *p != '\0'; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_' ||
-		      *p == '.'))
-			return ctl_usage_error("port del: '%s' is not a port "
-					       "name", name);
-	if (snprintf(path, sizeof(path), "/v1/ports/%s", name) >=
-	    (int)sizeof(path))
-		return ctl_usage_error("port del: name too long");
+	if (!port_name_ok(name))
+		return ctl_usage_error("port del: '%s' is not a port name",
+				       name);
+	snprintf(path, sizeof(path), "/v1/ports/%s", name);
 	return ctl_change(c, "DELETE", path, NULL, 0);
 }
 
 int
 cmd_port(const struct ctl *c, int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[0], "show") == 0)
+		return port_show(c, argv[1]);
 	if (argc == 0 || strcmp(argv[0], "list") == 0 ||
 	    strcmp(argv[0], "show") == 0) {
 		if (argc > 1)
-			return ctl_usage_error("port list: unexpected '%s'",
-					       argv[1]);
+			return ctl_usage_error("port %s: unexpected '%s'",
+					       argv[0], argv[argc - 1]);
 		return port_list(c);
 	}
 	if (strcmp(argv[0], "add") == 0)
@@ -208,6 +286,6 @@ cmd_port(const struct ctl *c, int argc, char **argv)
 					       "required");
 		return port_del(c, argv[1]);
 	}
-	return ctl_usage_error("port: unknown subcommand '%s' (list, add, del)",
-			       argv[0]);
+	return ctl_usage_error("port: unknown subcommand '%s' (list, show, add, "
+			       "del)", argv[0]);
 }

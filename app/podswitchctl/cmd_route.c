@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * route list|add|del|replace, with ip route's words ("via", "dev",
+ * route list|get|add|del|replace, with ip route's words ("via", "dev",
  * "blackhole") so that the commands read as they do on a Linux host.
  */
 #include <errno.h>
@@ -59,6 +59,70 @@ route_list(const struct ctl *c)
 			printf(" scope %s", scope);
 		putchar('\n');
 	}
+	json_decref(j);
+	return CTL_EXIT_OK;
+}
+
+/* "ip route get"'s line and the next hop's neighbor under it. */
+static void
+print_lookup(const json_t *j)
+{
+	const json_t *rt = json_object_get(j, "route");
+	const json_t *encap = json_object_get(rt, "encap");
+	const json_t *n = json_object_get(j, "neighbor");
+	const char *type = json_string_value(json_object_get(rt, "type"));
+	const char *gw = json_string_value(json_object_get(rt, "gateway"));
+	const char *dev = json_string_value(json_object_get(j, "dev"));
+	const char *nh = json_string_value(json_object_get(j, "nexthop"));
+	char vni[24];
+
+	if (type != NULL && strcmp(type, "unicast") != 0)
+		printf("%s ", type);
+	printf("%s", jstr(j, "addr", NULL, 0));
+	if (encap != NULL)
+		printf(" encap %s id %s remote %s", jstr(encap, "type", NULL, 0),
+		       jstr(encap, "vni", vni, sizeof(vni)),
+		       jstr(encap, "remote", NULL, 0));
+	if (gw != NULL)
+		printf(" via %s", gw);
+	if (dev != NULL)
+		printf(" dev %s", dev);
+	printf(" route %s proto %s\n", jstr(rt, "dst", NULL, 0),
+	       jstr(rt, "protocol", NULL, 0));
+	if (nh == NULL)
+		return;
+	if (n == NULL || json_is_null(n))
+		printf("    neighbor %s none (not resolved yet)\n", nh);
+	else if (json_is_null(json_object_get(n, "mac")))
+		printf("    neighbor %s %s\n", nh, jstr(n, "state", NULL, 0));
+	else
+		printf("    neighbor %s lladdr %s %s\n", nh,
+		       jstr(n, "mac", NULL, 0), jstr(n, "state", NULL, 0));
+}
+
+/* GET /v1/routes/lookup?addr=ADDR: which route a packet to ADDR takes. */
+static int
+route_get(const struct ctl *c, const char *addr)
+{
+	char path[128];
+	size_t len;
+	json_t *j;
+	int rc;
+
+	len = (size_t)snprintf(path, sizeof(path), "/v1/routes/lookup?addr=");
+	/* the server judges the address; the query only has to hold it */
+	for (; *addr != '\0' && len + 4 < sizeof(path); addr++)
+		len += (size_t)snprintf(path + len, sizeof(path) - len,
+			(*addr >= '0' && *addr <= '9') || *addr == '.' ||
+			(*addr >= 'a' && *addr <= 'z') ||
+			(*addr >= 'A' && *addr <= 'Z') ? "%c" : "%%%02X",
+			(unsigned char)*addr);
+	if (*addr != '\0')
+		return ctl_usage_error("route get: address too long");
+	rc = ctl_get_json(c, path, &j);
+	if (rc != CTL_EXIT_OK || j == NULL)
+		return rc;
+	print_lookup(j);
 	json_decref(j);
 	return CTL_EXIT_OK;
 }
@@ -221,6 +285,12 @@ cmd_route(const struct ctl *c, int argc, char **argv)
 					       argv[1]);
 		return route_list(c);
 	}
+	if (strcmp(argv[0], "get") == 0) {
+		if (argc != 2)
+			return ctl_usage_error("route get: exactly one ADDR is "
+					       "required");
+		return route_get(c, argv[1]);
+	}
 	if (strcmp(argv[0], "add") == 0)
 		return route_add(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "del") == 0 || strcmp(argv[0], "delete") == 0) {
@@ -231,6 +301,6 @@ cmd_route(const struct ctl *c, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "replace") == 0)
 		return route_replace(c, argc - 1, argv + 1);
-	return ctl_usage_error("route: unknown subcommand '%s' (list, add, "
-			       "del, replace)", argv[0]);
+	return ctl_usage_error("route: unknown subcommand '%s' (list, get, "
+			       "add, del, replace)", argv[0]);
 }

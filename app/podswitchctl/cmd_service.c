@@ -229,6 +229,24 @@ count_text(const json_t *j, const char *key, const char *thing,
 		 n == 1 ? "" : "s");
 }
 
+/* One line per object (or port) the API skipped, and why. */
+static void
+print_skipped(const json_t *j)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "skipped"), i, v) {
+		const char *ns = json_string_value(json_object_get(v,
+							"namespace"));
+
+		printf("skipped %s %s%s%s: %s\n", jstr(v, "kind", NULL, 0),
+		       ns != NULL && ns[0] != '\0' ? ns : "",
+		       ns != NULL && ns[0] != '\0' ? "/" : "",
+		       jstr(v, "name", NULL, 0), jstr(v, "reason", NULL, 0));
+	}
+}
+
 /* POST the Kubernetes JSON of FILE to /v1/apply and say what it took. */
 static int
 apply_file(const struct ctl *c, const char *what, int argc, char **argv)
@@ -253,6 +271,7 @@ apply_file(const struct ctl *c, const char *what, int argc, char **argv)
 		count_text(j, "endpointSlices", "endpoint slice", slices,
 			   sizeof(slices));
 		printf("applied: %s, %s\n", svcs, slices);
+		print_skipped(j);
 		json_decref(j);
 	}
 	return rc;

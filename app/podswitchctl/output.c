@@ -110,6 +110,8 @@ jstr(const json_t *o, const char *key, char *buf, size_t size)
 {
 	const json_t *v = json_object_get(o, key);
 
+	if (v == NULL)	/* json_typeof() reads through its argument */
+		return "-";
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return json_string_value(v);

@@ -20,6 +20,9 @@ static const struct usage usages[] = {
 	{ "route",
 	  "  route list                   routes, as \"ip route\" shows "
 	  "them\n"
+	  "  route get ADDR               the route, next hop and neighbor "
+	  "a packet to\n"
+	  "                               ADDR takes (as \"ip route get\")\n"
 	  "  route add [blackhole|unreachable] PREFIX [via GW] [dev PORT]\n"
 	  "  route add PREFIX encap vxlan [id VNI] remote IP [mac MAC]\n"
 	  "  route del PREFIX\n"
@@ -29,6 +32,9 @@ static const struct usage usages[] = {
 	  "{\"routes\": [...]})\n" },
 	{ "port",
 	  "  port list                    ports with their counters\n"
+	  "  port show NAME               one port: driver, device, MAC, "
+	  "pod, queues,\n"
+	  "                               counters\n"
 	  "  port add NAME DRIVER [KEY=VALUE...] [ip POD_IP mac POD_MAC] "
 	  "[queues N]\n"
 	  "                               add a pod port (e.g. vhost-user "

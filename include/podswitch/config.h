@@ -254,6 +254,8 @@ struct ps_profile_arg {
 	char kvarg[PS_NAME_MAX];	/* name in the devargs string, "" = not passed */
 	char def[PS_PATH_MAX];		/* default value, "" = none */
 	bool required;
+	bool existing_iface;		/* names a kernel interface that must
+					 * exist (the driver does not make it) */
 };
 
 struct ps_profile {

@@ -121,10 +121,14 @@ const char *ps_port_arg_or_default(const struct ps_port_config *pc,
 				   const struct ps_profile *pr,
 				   const char *key);
 
+/* The kernel interface pc names (a profile argument marked
+ * existing_interface) that does not exist, or NULL. */
+const char *ps_port_missing_iface(const struct ps_port_config *pc);
 /*
  * Create and start the port on the lowest free podswitch id: nb_rxq
  * receive queues and one transmit queue per worker. Returns the podswitch
- * port id or -errno (-ENOSPC: every id is taken).
+ * port id or -errno (-ENOSPC: every id is taken, -ENODEV: an interface
+ * the port needs does not exist, see ps_port_missing_iface).
  */
 int ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 		   struct rte_mempool *pool);

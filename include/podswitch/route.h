@@ -105,6 +105,10 @@ int ps_route_del(struct ps_route_table *rt, const struct ps_prefix4 *dst);
 /* Exact-prefix get: 0 and *out, or -ENOENT. */
 int ps_route_get(const struct ps_route_table *rt, const struct ps_prefix4 *dst,
 		 struct ps_route *out);
+/* The route a packet to addr (network order) takes: the longest prefix
+ * that holds it, as ps_route_lookup_bulk finds. 0 and *out, or -ENOENT. */
+int ps_route_match(const struct ps_route_table *rt, uint32_t addr,
+		   struct ps_route *out);
 /*
  * Replace the whole set atomically (readers switch generation in one
  * pointer store). On error nothing changes: 0, -EEXIST (a prefix twice),

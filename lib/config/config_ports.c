@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,13 +217,17 @@ parse_port(const json_t *port, const char *path, const struct ps_config *cfg,
 	return ps_errors_seen(errs) == before;
 }
 
-/* Problems of pc against the ports others[0..n), reported at path. */
+/*
+ * Problems of pc against the ports others[0..n), reported at path. The
+ * other port is named by its name: an index into the running node's
+ * ports (after hot plugs and removals) is nothing the operator wrote.
+ */
 static void
 check_port_against(const struct ps_port_config *pc, const char *path,
 		   const struct ps_port_config *others, unsigned int n,
-		   const char *others_path, struct ps_errors *errs)
+		   struct ps_errors *errs)
 {
-	char p[PS_JPATH_MAX];
+	char p[PS_JPATH_MAX], addr[RTE_ETHER_ADDR_FMT_SIZE];
 	unsigned int j;
 
 	for (j = 0; j < n; j++) {
@@ -236,12 +241,23 @@ check_port_against(const struct ps_port_config *pc, const char *path,
 		if (!pc->has_pod || !o->has_pod)
 			continue;
 		ps_jpath_key(p, path, "pod");
-		if (o->pod_ip == pc->pod_ip)
-			ps_errors_add(errs, p, "pod ip already used by %s[%u] (%s)",
-				      others_path, j, o->name);
-		if (rte_is_same_ether_addr(&o->pod_mac, &pc->pod_mac))
-			ps_errors_add(errs, p, "pod mac already used by %s[%u] (%s)",
-				      others_path, j, o->name);
+		if (o->pod_ip == pc->pod_ip) {
+			ps_ip4_fmt(addr, pc->pod_ip);
+			ps_errors_add(errs, p, "pod IP %s of port '%s' is "
+				      "already used by port '%s'", addr,
+				      pc->name, o->name);
+		}
+		if (rte_is_same_ether_addr(&o->pod_mac, &pc->pod_mac)) {
+			const uint8_t *b = pc->pod_mac.addr_bytes;
+
+			/* lower case, as the API and the files write it */
+			snprintf(addr, sizeof(addr), "%02x:%02x:%02x:%02x:"
+				 "%02x:%02x", b[0], b[1], b[2], b[3], b[4],
+				 b[5]);
+			ps_errors_add(errs, p, "pod MAC %s of port '%s' is "
+				      "already used by port '%s'", addr,
+				      pc->name, o->name);
+		}
 	}
 }
 
@@ -277,8 +293,7 @@ cfg_parse_ports(const json_t *root, struct ps_config *cfg,
 			ps_errors_add(errs, p, "only one uplink port is supported");
 		if (pc->role == PS_ROLE_HOST && ++nb_host > 1)
 			ps_errors_add(errs, p, "only one host port is supported");
-		check_port_against(pc, path, cfg->ports, cfg->nb_ports,
-				   "$.ports", errs);
+		check_port_against(pc, path, cfg->ports, cfg->nb_ports, errs);
 		cfg->nb_ports++;
 	}
 }
@@ -299,7 +314,7 @@ ps_port_config_parse(const char *text, size_t len, const struct ps_config *cfg,
 		return -EINVAL;
 	}
 	if (parse_port(root, "$", cfg, pc, errs))
-		check_port_against(pc, "$", others, nb_others, "ports", errs);
+		check_port_against(pc, "$", others, nb_others, errs);
 	json_decref(root);
 	return ps_errors_seen(errs) == before ? 0 : -EINVAL;
 }

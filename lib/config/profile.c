@@ -79,7 +79,7 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 		"vdev_prefix", "queues_kvarg", "args", "rx_desc", "tx_desc",
 		"rx_offloads", "tx_offloads", "eal_args", "promiscuous", NULL };
 	static const char *const arg_keys[] = { "required", "kvarg", "default",
-		NULL };
+		"existing_interface", NULL };
 	unsigned int before = ps_errors_seen(errs);
 	const json_t *args, *arr;
 	char kind[PS_NAME_MAX] = "vdev";
@@ -168,6 +168,8 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 			strcpy(a->kvarg, key);
 			ps_json_unknown_keys(v, p, arg_keys, NULL, errs);
 			ps_json_bool(v, p, "required", 0, &a->required, errs);
+			ps_json_bool(v, p, "existing_interface", 0,
+				     &a->existing_iface, errs);
 			if (json_is_null(json_object_get(v, "kvarg")))
 				a->kvarg[0] = '\0';
 			else

@@ -438,8 +438,12 @@ entry_fill(struct ct_add *a, const struct ps_ct_nat *nat,
 	e->proto = a->tup[0]->proto;
 	e->flags = 0;
 	e->last_seen = a->ct->now;
-	e->packets[0] = e->packets[1] = 0;
-	e->bytes[0] = e->bytes[1] = 0;
+	/* The packet that opens the connection is its first: counted
+	 * here, as ps_ct_update counts the ones that follow. */
+	e->packets[0] = 1;
+	e->packets[1] = 0;
+	e->bytes[0] = pkt->bytes;
+	e->bytes[1] = 0;
 	ct_state_init(e, pkt);
 	for (k = 0; k < 2; k++)
 		a->val[k] = slot_val(a->h[k].sig, a->idx, (uint8_t)k);

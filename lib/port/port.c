@@ -5,6 +5,7 @@
  * port_afpacket.c.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -46,6 +47,24 @@ ps_port_arg_or_default(const struct ps_port_config *pc,
 		if (strcmp(pr->args[i].key, key) == 0 &&
 		    pr->args[i].def[0] != '\0')
 			return pr->args[i].def;
+	return NULL;
+}
+
+const char *
+ps_port_missing_iface(const struct ps_port_config *pc)
+{
+	const struct ps_profile *pr = ps_profile_find(pc->driver);
+	unsigned int i;
+
+	for (i = 0; pr != NULL && i < pr->nb_args; i++) {
+		const char *v;
+
+		if (!pr->args[i].existing_iface)
+			continue;
+		v = ps_port_arg(pc, pr->args[i].key);
+		if (v != NULL && if_nametoindex(v) == 0)
+			return v;
+	}
 	return NULL;
 }
 
@@ -98,6 +117,13 @@ ps_port_create(const struct ps_port_config *pc, uint16_t nb_txq,
 
 	if (pr == NULL)
 		return -ENOENT;
+	/* Said here, by name: a vdev's probe fails with -1 alone, which
+	 * read as "Operation not permitted". */
+	if (ps_port_missing_iface(pc) != NULL) {
+		PORT_LOG(ERR, "%s: no such interface '%s'\n", pc->name,
+			 ps_port_missing_iface(pc));
+		return -ENODEV;
+	}
 	for (id = 0; id < PS_MAX_PORTS; id++)
 		if (ps_ports[id].ops == NULL) {
 			p = &ps_ports[id];

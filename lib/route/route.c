@@ -248,6 +248,25 @@ ps_route_get(const struct ps_route_table *rt, const struct ps_prefix4 *dst,
 }
 
 int
+ps_route_match(const struct ps_route_table *rt, uint32_t addr,
+	       struct ps_route *out)
+{
+	struct ps_prefix4 p;
+	int len;
+
+	/* 33 exact gets: the rules, not the DIR-24-8 cells, know the
+	 * prefix that won */
+	for (len = 32; len >= 0; len--) {
+		p.len = (uint8_t)len;
+		p.addr = len == 0 ? 0 :
+			 addr & rte_cpu_to_be_32(~0u << (32 - len));
+		if (ps_route_get(rt, &p, out) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int
 ps_route_replace_all(struct ps_route_table *rt, const struct ps_route *routes,
 		     unsigned int n)
 {

@@ -326,6 +326,134 @@ ctl --json conntrack flush
 e2e_assert_eq "--json conntrack flush prints the API's JSON" 0 \
 	"$(python3 -c 'import json,sys; print(json.load(sys.stdin)["deleted"])' <"$E2E_TMP/ctl.out")"
 
+# ------------------------------------------------------------- cli-a
+# Issue 17's rough edges on ports, routes, apply and conntrack: port add
+# of a missing interface and of a taken pod IP say what is wrong by name,
+# port show NAME, route get ADDR, apply skipping SCTP with a reason, and a
+# connection's first packet counted.
+ctl port add px af_packet "iface=psnosuch$E2E_ID"
+expect_fail "port add on a missing interface names it" \
+	"^podswitchctl: 400 no_such_interface: port px: no such interface 'psnosuch$E2E_ID'\$"
+ctl port add px af_packet-pmd "iface=psnosuch$E2E_ID"
+expect_fail "... with the DPDK af_packet driver too (was Operation not permitted)" \
+	"^podswitchctl: 400 no_such_interface: port px: no such interface 'psnosuch$E2E_ID'\$"
+ctl port add p3 af_packet "iface=$(e2e_pod_if p2)" ip 10.244.0.2 mac 02:00:0a:f4:00:63
+expect_fail "port add of p1's pod IP names both ports" \
+	"^podswitchctl: 400 bad_request: \\\$\\.pod: pod IP 10\\.244\\.0\\.2 of port 'p3' is already used by port 'p1'\$"
+e2e_check "... and no index of the node's port array" bash -c '! grep -q "ports\[" "$1"' _ "$E2E_TMP/ctl.err"
+
+ctl port show p1
+expect_ok "port show p1 exits 0"
+e2e_check "port show: name, role, driver and device" \
+	bash -c 'grep -qx "port p1" "$1" && grep -qE "^  role +pod$" "$1" &&
+		grep -qE "^  driver +af_packet \(af_packet backend, device af_packet:$2\)$" "$1" &&
+		grep -qE "^  args +iface=$2$" "$1"' _ "$E2E_TMP/ctl.out" "$(e2e_pod_if p1)"
+e2e_check "port show: the interface's MAC, MTU, pod, link, queues" \
+	bash -c 'grep -qE "^  mac +([0-9a-f]{2}:){5}[0-9a-f]{2}$" "$1" && grep -qE "^  mtu +[0-9]+$" "$1" &&
+		grep -qE "^  pod +10\.244\.0\.2 $2$" "$1" && grep -qE "^  link +up$" "$1" &&
+		grep -qE "^  queues +1 rx, [0-9]+ tx$" "$1"' _ "$E2E_TMP/ctl.out" "$(e2e_pod_mac p1)"
+e2e_check "port show: rx and tx counters (p1 pinged)" \
+	bash -c 'grep -qE "^  rx +[1-9][0-9]* packets, [1-9][0-9]* bytes, [0-9]+ missed, [0-9]+ errors$" "$1" &&
+		grep -qE "^  tx +[1-9][0-9]* packets, [1-9][0-9]* bytes, [0-9]+ errors, [0-9]+ dropped$" "$1"' _ "$E2E_TMP/ctl.out"
+ctl --json port show p1
+e2e_assert_eq "--json port show prints the API's JSON" "p1 af_packet 10.244.0.2" \
+	"$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["name"], j["backend"], j["pod"]["ip"])' <"$E2E_TMP/ctl.out")"
+ctl port show nope
+expect_fail "port show of an unknown port" '^podswitchctl: 404 not_found: no port nope '
+ctl port show 'a/b'
+e2e_assert_eq "port show of a name that is none exits 2" 2 "$RC"
+
+ctl route add 10.244.1.0/24 via 192.168.60.11
+ctl route get 10.244.1.7
+expect_ok "route get 10.244.1.7 exits 0"
+e2e_assert_eq "route get: the route, its gateway and port" \
+	"10.244.1.7 via 192.168.60.11 dev up0 route 10.244.1.0/24 proto api" "$(sed -n 1p "$E2E_TMP/ctl.out")"
+e2e_assert_eq "route get: the gateway not resolved yet" \
+	"    neighbor 192.168.60.11 none (not resolved yet)" "$(sed -n 2p "$E2E_TMP/ctl.out")"
+ctl route get 10.244.0.3
+e2e_assert_eq "route get of a pod: the segment's route, the pod's port" \
+	"10.244.0.3 dev p2 route 10.244.0.0/24 proto kernel" "$(sed -n 1p "$E2E_TMP/ctl.out")"
+e2e_check "route get of a pod: its neighbor entry and MAC" \
+	grep -qE "^    neighbor 10\.244\.0\.3 lladdr $(e2e_pod_mac p2) [A-Z]+\$" "$E2E_TMP/ctl.out"
+ctl route get 10.244.0.1
+e2e_assert_eq "route get of our own address" "local 10.244.0.1 route 10.244.0.1/32 proto kernel" "$OUT"
+ctl --json route get 10.244.1.7
+e2e_assert_eq "--json route get prints the API's JSON" "10.244.1.0/24 192.168.60.11 up0" \
+	"$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["route"]["dst"], j["nexthop"], j["dev"])' <"$E2E_TMP/ctl.out")"
+ctl route get 10.244.1
+expect_fail "route get of a bad address" "^podswitchctl: 400 bad_request: addr: '10\.244\.1' is not an IPv4 address\$"
+ctl route get 8.8.8.8
+expect_fail "route get with no route" '^podswitchctl: 404 no_route: no route to 8\.8\.8\.8'
+ctl route get
+e2e_assert_eq "route get without ADDR exits 2" 2 "$RC"
+ctl route del 10.244.1.0/24
+
+# A cluster-wide List with an SCTP Service: served minus SCTP, the rest
+# skipped with a reason, the UDP one then counts its first datagram.
+cat >"$E2E_TMP/sctp.json" <<'JSON'
+{ "kind": "List", "apiVersion": "v1", "items": [
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "dns", "namespace": "kube-system" },
+    "spec": { "clusterIP": "10.96.0.53",
+      "ports": [ { "name": "dns", "protocol": "UDP", "port": 53, "targetPort": 5353 } ] } },
+  { "kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
+    "addressType": "IPv4",
+    "metadata": { "name": "dns-x", "namespace": "kube-system",
+      "labels": { "kubernetes.io/service-name": "dns" } },
+    "ports": [ { "name": "dns", "protocol": "UDP", "port": 5353 } ],
+    "endpoints": [ { "addresses": [ "10.244.0.3" ], "conditions": { "ready": true } } ] },
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "mixed", "namespace": "default" },
+    "spec": { "clusterIP": "10.96.0.60",
+      "ports": [ { "name": "s", "protocol": "SCTP", "port": 9 },
+                 { "name": "t", "protocol": "TCP", "port": 90 } ] } },
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "sctp", "namespace": "default" },
+    "spec": { "clusterIP": "10.96.0.61",
+      "ports": [ { "protocol": "SCTP", "port": 7 } ] } },
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "six", "namespace": "default" },
+    "spec": { "clusterIP": "fd00::10", "clusterIPs": [ "fd00::10" ],
+      "ports": [ { "protocol": "TCP", "port": 80 } ] } }
+] }
+JSON
+ctl apply -f "$E2E_TMP/sctp.json"
+expect_ok "apply of a List with SCTP Services exits 0"
+e2e_assert_eq "apply: what it took, then what it skipped and why" \
+	"applied: 3 services, 1 endpoint slice
+skipped Service default/mixed: port 9/SCTP: SCTP is not served
+skipped Service default/sctp: port 7/SCTP: SCTP is not served
+skipped Service default/six: no IPv4 clusterIP" "$OUT"
+ctl service list
+e2e_check "service list: mixed keeps its TCP port, sctp is not there" \
+	bash -c 'grep -qE "^default +mixed +ClusterIP +10\.96\.0\.60 +90/TCP " "$1" && ! grep -qE "^default +sctp " "$1"' _ "$E2E_TMP/ctl.out"
+
+ctl conntrack flush
+e2e_in p1 python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"q" * 20, ("10.96.0.53", 53))'
+# dns_entry_counted: the query's entry (waited for) counts the query, 1
+# packet of 62 bytes (14 + 20 + 8 + 20), the way it came.
+# shellcheck disable=SC2317 # run through e2e_check
+dns_entry_counted() {
+	local _
+	for _ in $(seq 20); do
+		ctl --json conntrack list
+		grep -q '"10.96.0.53"' "$E2E_TMP/ctl.out" && break
+		sleep 0.2
+	done
+	python3 -c '
+import json, sys
+for e in json.load(sys.stdin)["entries"]:
+    if e["original"]["dst"] == "10.96.0.53" and e["original"]["dport"] == 53:
+        print(e["packets"], e["bytes"])
+        sys.exit(0 if e["packets"][0] == 1 and e["bytes"][0] == 62 else 1)
+sys.exit(1)' <"$E2E_TMP/ctl.out"
+}
+e2e_check "one UDP query through a ClusterIP: its entry shows 1 packet, 62 bytes" \
+	dns_entry_counted
+ctl service del kube-system/dns
+ctl service del default/mixed
+ctl service del default/six
+
 # ------------------------------------------------------------- traffic counters, conntrack filters, stats reset
 # (issue 17, cli-b) service show's per-endpoint counters after real
 # traffic through a ClusterIP, conntrack list's filters and del of one

@@ -543,6 +543,42 @@ test_udp_zero_checksum(void)
 	ps_test_node_expect_no_leak();
 }
 
+/* One DNS query through a ClusterIP: its entry counts that query (the
+ * packet that created it), then the answer the other way. */
+static void
+test_ct_counts_first_packet(void)
+{
+	struct ps_l4 q = ps_udp(P1, 40008, "10.96.0.13", 53, 33);
+	struct ps_l4 r = ps_udp(P3, 5353, P1, 40008, 61);
+	uint8_t fr[512];
+	size_t qlen, rlen;
+	struct ps_ct_tuple t;
+	struct ps_ct_entry *e;
+	struct ps_l4 x;
+	uint8_t dir;
+
+	flush();
+	qlen = ps_build_l4(fr, NODE_MAC, P1_MAC, &q);
+	rlen = ps_build_l4(fr, NODE_MAC, P3_MAC, &r);
+	x = xl(q, P1, 40008, P3, 5353);
+	send_expect("p1_rx", P1_MAC, &q, "p3_tx", P3_MAC, &x);
+	ps_ct_tuple_set(&t, IPPROTO_UDP, ps_ip(P1), ps_ip("10.96.0.13"),
+			rte_cpu_to_be_16(40008), rte_cpu_to_be_16(53));
+	e = ps_ct_lookup(dp->ct, &t, &dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(dir, PS_CT_DIR_ORIG);
+	CU_ASSERT_EQUAL(e->packets[PS_CT_DIR_ORIG], 1);
+	CU_ASSERT_EQUAL(e->bytes[PS_CT_DIR_ORIG], qlen);
+	CU_ASSERT_EQUAL(e->packets[PS_CT_DIR_REPLY], 0);
+	CU_ASSERT_EQUAL(e->bytes[PS_CT_DIR_REPLY], 0);
+	x = xl(r, "10.96.0.13", 53, P1, 40008);
+	send_expect("p3_rx", P3_MAC, &r, "p1_tx", P1_MAC, &x);
+	CU_ASSERT_EQUAL(e->packets[PS_CT_DIR_ORIG], 1);
+	CU_ASSERT_EQUAL(e->packets[PS_CT_DIR_REPLY], 1);
+	CU_ASSERT_EQUAL(e->bytes[PS_CT_DIR_REPLY], rlen);
+	ps_test_node_expect_no_leak();
+}
+
 /* The endpoint answers port unreachable about the DNATed datagram: the
  * client gets it about the datagram it sent, from the VIP. */
 static void
@@ -1040,6 +1076,7 @@ static const struct ps_test tests[] = {
 	{ "masquerade to outside", test_masquerade },
 	{ "masquerade of ICMP echo", test_masquerade_icmp },
 	{ "UDP zero checksum kept", test_udp_zero_checksum },
+	{ "conntrack counts the first packet", test_ct_counts_first_packet },
 	{ "expiry gives back SNAT ports and endpoint counts",
 	  test_expiry_gives_back },
 	{ "ICMP error from an endpoint un-NATed",

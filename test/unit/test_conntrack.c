@@ -817,6 +817,12 @@ test_tcp_assured_and_counters(void)
 	if (ct == NULL)
 		return;
 	CU_ASSERT_EQUAL(add_conn(ct, 0, IPPROTO_TCP, &e), PS_CT_CREATED);
+	/* the SYN that created the entry is its first packet */
+	CU_ASSERT_EQUAL(e->packets[O], 1);
+	CU_ASSERT_EQUAL(e->bytes[O], 54);
+	CU_ASSERT_EQUAL(e->packets[R], 0);
+	CU_ASSERT_EQUAL(e->bytes[R], 0);
+	/* a retransmitted SYN */
 	CU_ASSERT_EQUAL(ps_ct_update(ct, e, O, &p), V);
 	CU_ASSERT_FALSE(e->flags & PS_CT_F_ASSURED);
 	p = tcp_pkt(SYN | ACK, 5000, 1001, 0);
@@ -825,13 +831,14 @@ test_tcp_assured_and_counters(void)
 	p = tcp_pkt(ACK, 1001, 5001, 0);
 	CU_ASSERT_EQUAL(ps_ct_update(ct, e, O, &p), V);
 	CU_ASSERT(e->flags & PS_CT_F_ASSURED);
-	CU_ASSERT_EQUAL(e->packets[O], 2);
+	CU_ASSERT_EQUAL(e->packets[O], 3);
 	CU_ASSERT_EQUAL(e->packets[R], 1);
-	CU_ASSERT_EQUAL(e->bytes[O], 108);
+	CU_ASSERT_EQUAL(e->bytes[O], 162);
+	CU_ASSERT_EQUAL(e->bytes[R], 54);
 	/* invalid packets are not counted in the entry */
 	p = tcp_pkt(ACK, 1001 + 9000000, 5001, 0);
 	CU_ASSERT_EQUAL(ps_ct_update(ct, e, O, &p), X);
-	CU_ASSERT_EQUAL(e->packets[O], 2);
+	CU_ASSERT_EQUAL(e->packets[O], 3);
 	CU_ASSERT_PTR_EQUAL(find_conn(ct, 0, IPPROTO_TCP, 1, &dir), e);
 	ps_ct_free(ct);
 }

@@ -434,6 +434,107 @@ test_routes_list(void)
 }
 
 /* POST a route, traffic follows it; DELETE it, traffic is refused. */
+/* The string at key of o ("" when absent or not a string). */
+static const char *
+jget(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key)) ?: "";
+}
+
+/* GET /v1/routes/lookup?addr=A: the route, next hop, neighbor, port. */
+static void
+test_route_lookup(void)
+{
+	static const struct {
+		const char *query;
+		int status;
+		const char *says;
+	} bad[] = {
+		{ "", 400, "required" },
+		{ "?addr=300.1.1.1", 400, "'300.1.1.1' is not an IPv4" },
+		{ "?addr=10.244.1.0/24", 400, "is not an IPv4" },
+		{ "?addr=8.8.8.8", 404, "no route to 8.8.8.8" },
+	};
+	const json_t *rt, *n;
+	char path[128];
+	struct resp r;
+	unsigned int i;
+
+	/* via a gateway: the static route, its resolved neighbor */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.1.7",
+				      NULL, &r), 0);
+	rt = json_object_get(r.json, "route");
+	n = json_object_get(r.json, "neighbor");
+	CHECK(r.status == 200 && strcmp(jget(r.json, "addr"), "10.244.1.7") == 0 &&
+	      strcmp(jget(rt, "dst"), "10.244.1.0/24") == 0 &&
+	      strcmp(jget(rt, "gateway"), "192.168.60.11") == 0 &&
+	      strcmp(jget(rt, "protocol"), "static") == 0 &&
+	      strcmp(jget(r.json, "nexthop"), "192.168.60.11") == 0 &&
+	      strcmp(jget(n, "mac"), PEER_MAC) == 0 &&
+	      strcmp(jget(n, "port"), "up") == 0 && jget(n, "state")[0] &&
+	      strcmp(jget(r.json, "dev"), "up") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* a pod: the segment's route, the pod's port from its neighbor */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.0.2",
+				      NULL, &r), 0);
+	rt = json_object_get(r.json, "route");
+	n = json_object_get(r.json, "neighbor");
+	CHECK(r.status == 200 && strcmp(jget(rt, "dst"), "10.244.0.0/24") == 0 &&
+	      strcmp(jget(r.json, "nexthop"), "10.244.0.2") == 0 &&
+	      strcmp(jget(n, "mac"), P1_MAC) == 0 &&
+	      strcmp(jget(r.json, "dev"), "p1") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* on the uplink's subnet, not resolved: no neighbor, the route's
+	 * port */
+	CU_ASSERT_EQUAL_FATAL(request("GET",
+		"/v1/routes/lookup?addr=192.168.60.99", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_null(json_object_get(r.json,
+	      "neighbor")) && strcmp(jget(r.json, "nexthop"),
+	      "192.168.60.99") == 0 && strcmp(jget(r.json, "dev"), "up") == 0,
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* our own address: local, nothing to resolve */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.0.1",
+				      NULL, &r), 0);
+	CHECK(r.status == 200 && strcmp(jget(json_object_get(r.json, "route"),
+	      "type"), "local") == 0 && json_is_null(json_object_get(r.json,
+	      "nexthop")), "%d %s", r.status, r.body);
+	resp_free(&r);
+	/* VXLAN: the remote VTEP, reached by the underlay's route (the VTEP
+	 * test_vxlan_routes uses: a VTEP stays once made) */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/routes",
+		"{\"dst\": \"10.244.5.0/24\", \"encap\": {\"type\": "
+		"\"vxlan\", \"vni\": 5, \"remote\": \"192.168.60.11\", "
+		"\"mac\": \"0e:00:00:00:00:0b\"}}", &r), 0);
+	CHECK(r.status == 201, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes/lookup?addr=10.244.5.9",
+				      NULL, &r), 0);
+	n = json_object_get(r.json, "neighbor");
+	CHECK(r.status == 200 && strcmp(jget(json_object_get(json_object_get(
+	      r.json, "route"), "encap"), "remote"), "192.168.60.11") == 0 &&
+	      strcmp(jget(r.json, "nexthop"), "192.168.60.11") == 0 &&
+	      strcmp(jget(json_object_get(r.json, "underlay"), "dst"),
+		     "192.168.60.0/24") == 0 &&
+	      strcmp(jget(n, "mac"), PEER_MAC) == 0 &&
+	      strcmp(jget(r.json, "dev"), "up") == 0, "%d %s", r.status,
+	      r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/routes/10.244.5.0_24",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		snprintf(path, sizeof(path), "/v1/routes/lookup%s",
+			 bad[i].query);
+		CU_ASSERT_EQUAL_FATAL(request("GET", path, NULL, &r), 0);
+		CHECK(r.status == bad[i].status && r.body != NULL &&
+		      strstr(r.body, bad[i].says) != NULL, "%s: %d %s", path,
+		      r.status, r.body);
+		resp_free(&r);
+	}
+}
+
 static void
 test_route_add_del_traffic(void)
 {
@@ -910,6 +1011,105 @@ test_services_replace(void)
 	resp_free(&r);
 }
 
+/* Whether the "skipped" list of an answer has an entry of kind for name
+ * whose reason holds why. */
+static bool
+skipped_has(const struct resp *r, const char *kind, const char *name,
+	    const char *why)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "skipped"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "kind")) ?: "",
+			   kind) == 0 &&
+		    strcmp(json_string_value(json_object_get(v, "name")) ?: "",
+			   name) == 0 &&
+		    strstr(json_string_value(json_object_get(v, "reason")) ?:
+			   "", why) != NULL)
+			return true;
+	return false;
+}
+
+#define HEADLESS_JSON							\
+	"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"name\":\"hl\",\"namespace\":\"default\"},\"spec\":"		\
+	"{\"clusterIP\":\"None\",\"ports\":[{\"port\":80}]}}"
+
+/* POST /v1/apply of a cluster's List: what is not served is skipped with
+ * its reason, as PUT /v1/services does; only a malformed item fails. */
+static void
+test_apply_skips(void)
+{
+	struct resp r;
+	char *before;
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" SVC_JSON("ok", "10.96.0.42",
+		"80") "," SCTP_SVC_JSON "," SCTP_ONLY_JSON "," V6_SVC_JSON ","
+		HEADLESS_JSON ",{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\","
+		"\"metadata\":{\"name\":\"cm\",\"namespace\":\"default\"}}]}",
+		&r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "services")) == 4, "%d %s", r.status, r.body);
+	CHECK(skipped_has(&r, "Service", "mixed", "port 9/SCTP") &&
+	      skipped_has(&r, "Service", "sctponly", "port 7/SCTP") &&
+	      skipped_has(&r, "Service", "six", "no IPv4 clusterIP") &&
+	      skipped_has(&r, "Service", "hl", "headless") &&
+	      skipped_has(&r, "ConfigMap", "cm", "not served") &&
+	      json_array_size(json_object_get(r.json, "skipped")) == 5,
+	      "%s", r.body);
+	resp_free(&r);
+	/* the TCP port of the mixed service is served, SCTP-only is not
+	 * stored */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/mixed",
+				      NULL, &r), 0);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.json,
+	      "ports")) == 1, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/sctponly",
+				      NULL, &r), 0);
+	CHECK(r.status == 404, "sctponly stored: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/services/default/ok", NULL,
+				      &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* one SCTP-only Service alone: nothing applied, said why */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply", SCTP_ONLY_JSON,
+				      &r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "services")) == 0 && skipped_has(&r, "Service", "sctponly",
+	      "port 7/SCTP"), "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* a ServiceList's items may leave their kind out */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"ServiceList\",\"items\":[{\"metadata\":"
+		"{\"name\":\"nokind\",\"namespace\":\"default\"},\"spec\":"
+		"{\"clusterIP\":\"10.96.0.44\",\"ports\":[{\"protocol\":"
+		"\"SCTP\",\"port\":8}]}}]}", &r), 0);
+	CHECK(r.status == 200 && skipped_has(&r, "Service", "nokind",
+	      "port 8/SCTP"), "%d %s", r.status, r.body);
+	resp_free(&r);
+
+	/* a malformed item still fails the whole List, named as sent */
+	before = get_text("/v1/services");
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" SCTP_ONLY_JSON ","
+		SVC_JSON("bad", "10.96.0.43", "70000") "]}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request",
+	      "items[1].spec.ports[0].port"), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(unchanged_since("/v1/services", before), "services changed");
+
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/services",
+		"{\"kind\":\"List\",\"items\":[]}", &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+}
+
 static void
 test_conntrack_api(void)
 {
@@ -1226,6 +1426,22 @@ test_ports(void)
 		  " \"driver\": \"ring\", \"args\": {\"rx_ring\": \"a\","
 		  " \"tx_ring\": \"b\"}, \"pod\": {\"ip\": \"10.1.1.1\","
 		  " \"mac\": \"02:00:00:00:07:07\"}}", 400, "pod_cidr" },
+		/* p1's pod IP, p2's pod MAC: the ports named, no index */
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"ring\", \"args\": {\"rx_ring\": \"a\","
+		  " \"tx_ring\": \"b\"}, \"pod\": {\"ip\": \"10.244.0.2\","
+		  " \"mac\": \"02:00:00:00:07:07\"}}", 400, "pod IP 10.244.0.2 "
+		  "of port 'x' is already used by port 'p1'" },
+		/* an interface that is not there, on each kind of driver */
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"af_packet\", \"args\": {\"iface\":"
+		  " \"psnosuch0\"}}", 400, "no such interface 'psnosuch0'" },
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"af_packet-pmd\", \"args\": {\"iface\":"
+		  " \"psnosuch1\"}}", 400, "no such interface 'psnosuch1'" },
+		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
+		  " \"driver\": \"af_xdp\", \"args\": {\"iface\":"
+		  " \"psnosuch2\"}}", 400, "no such interface 'psnosuch2'" },
 		{ "DELETE", "/v1/ports/up", NULL, 409, "uplink" },
 		{ "DELETE", "/v1/ports/p9", NULL, 404, "no port p9" },
 		{ "PATCH", "/v1/ports", NULL, 405, NULL },
@@ -1270,6 +1486,39 @@ test_ports(void)
 	port_names(after, sizeof(after));
 	CHECK(strcmp(before, after) == 0, "after delete: %s", after);
 	ps_test_drain("p9_tx");
+}
+
+/* GET /v1/ports/NAME: one port, what "podswitchctl port show" prints. */
+static void
+test_port_show(void)
+{
+	const json_t *c;
+	struct resp r;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/ports/p1", NULL, &r), 0);
+	c = json_object_get(r.json, "counters");
+	CHECK(r.status == 200 &&
+	      strcmp(json_string_value(json_object_get(r.json, "name")) ?: "",
+		     "p1") == 0 &&
+	      strcmp(json_string_value(json_object_get(r.json, "driver")) ?:
+		     "", "ring") == 0 &&
+	      strcmp(json_string_value(json_object_get(json_object_get(
+		     r.json, "pod"), "ip")) ?: "", "10.244.0.2") == 0 &&
+	      json_object_get(r.json, "mac") != NULL &&
+	      json_object_get(r.json, "mtu") != NULL &&
+	      json_integer_value(json_object_get(r.json, "rx_queues")) == 1 &&
+	      json_integer_value(json_object_get(r.json, "tx_queues")) >= 1 &&
+	      json_is_boolean(json_object_get(r.json, "link_up")) &&
+	      json_is_integer(json_object_get(c, "rx_bytes")) &&
+	      json_is_integer(json_object_get(c, "tx_bytes")) &&
+	      json_is_integer(json_object_get(c, "tx_dropped")) &&
+	      json_is_integer(json_object_get(c, "rx_missed")),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/ports/nope", NULL, &r), 0);
+	CHECK(r.status == 404 && is_error(&r, "not_found", "no port nope"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
 }
 
 static void
@@ -2106,6 +2355,8 @@ suite_fini(void)
 static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
 	{ "GET /v1/routes: connected, static", test_routes_list },
+	{ "GET /v1/routes/lookup: route, next hop, neighbor",
+	  test_route_lookup },
 	{ "POST and DELETE a route, traffic follows",
 	  test_route_add_del_traffic },
 	{ "malformed requests change nothing", test_malformed },
@@ -2113,10 +2364,12 @@ static const struct ps_test tests[] = {
 	{ "table full: 507", test_table_full },
 	{ "GET /v1/fdb and /v1/neighbors", test_fdb_neighbors },
 	{ "GET, POST and DELETE /v1/ports", test_ports },
+	{ "GET /v1/ports/NAME: one port", test_port_show },
 	{ "GET /v1/stats", test_stats },
 	{ "mbufs in /v1/stats and /metrics", test_stats_mbufs },
 	{ "services: apply, list, put, delete, endpoints", test_services },
 	{ "PUT /v1/services replaces the set", test_services_replace },
+	{ "POST /v1/apply skips what is not served", test_apply_skips },
 	{ "GET and DELETE /v1/conntrack", test_conntrack_api },
 	{ "GET /v1/conntrack filters", test_conntrack_filters },
 	{ "DELETE /v1/conntrack of one tuple", test_conntrack_delete_one },

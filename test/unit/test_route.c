@@ -740,6 +740,61 @@ test_get(void)
 	ps_route_free(rt);
 }
 
+/* ps_route_match: the prefix that won, the one lookup_bulk's next hop
+ * comes from, for addresses under nested prefixes and none. */
+static void
+test_match(void)
+{
+	struct ps_route_table *rt = create("match", 16, 8, NULL);
+	static const char *const routes[][2] = {
+		{ "10.0.0.0/8", "192.168.0.1" },
+		{ "10.1.0.0/16", "192.168.0.2" },
+		{ "10.1.2.0/24", "192.168.0.3" },
+		{ "10.1.2.3/32", "192.168.0.4" },
+		{ "10.1.2.128/25", "192.168.0.5" },
+	};
+	static const char *const probes[][2] = {
+		{ "10.9.9.9", "10.0.0.0/8" },
+		{ "10.1.9.9", "10.1.0.0/16" },
+		{ "10.1.2.2", "10.1.2.0/24" },
+		{ "10.1.2.3", "10.1.2.3/32" },
+		{ "10.1.2.255", "10.1.2.128/25" },
+		{ "11.0.0.1", NULL },
+		{ "0.0.0.0", NULL },
+	};
+	struct ps_route r, d = via("0.0.0.0/0", "192.168.0.9");
+	const struct ps_nexthop *nh;
+	char s[PS_PREFIX4_STRLEN];
+	unsigned int i;
+	uint32_t a;
+
+	if (rt == NULL)
+		return;
+	for (i = 0; i < RTE_DIM(routes); i++) {
+		r = via(routes[i][0], routes[i][1]);
+		CU_ASSERT_EQUAL_FATAL(ps_route_add(rt, &r), 0);
+	}
+	for (i = 0; i < RTE_DIM(probes); i++) {
+		a = ps_ip(probes[i][0]);
+		if (probes[i][1] == NULL) {
+			CU_ASSERT_EQUAL(ps_route_match(rt, a, &r), -ENOENT);
+			continue;
+		}
+		CU_ASSERT_EQUAL_FATAL(ps_route_match(rt, a, &r), 0);
+		ps_prefix4_fmt(s, &r.dst);
+		CU_ASSERT_STRING_EQUAL(s, probes[i][1]);
+		ps_route_lookup_bulk(rt, &a, 1, &nh);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(nh);
+		CU_ASSERT_EQUAL(nh->gateway, r.nh.gateway);
+	}
+	/* the default route catches the rest */
+	CU_ASSERT_EQUAL_FATAL(ps_route_add(rt, &d), 0);
+	CU_ASSERT_EQUAL(ps_route_match(rt, ps_ip("11.0.0.1"), &r), 0);
+	CU_ASSERT_EQUAL(r.dst.len, 0);
+	CU_ASSERT_EQUAL(r.nh.gateway, ps_ip("192.168.0.9"));
+	ps_route_free(rt);
+}
+
 struct walk_ctx {
 	unsigned int n;
 	unsigned int stop_at;
@@ -1525,6 +1580,7 @@ prepare(const char *argv0)
 static const struct ps_test tests[] = {
 	{ "create and stats", test_create },
 	{ "longest prefix match, default route", test_longest_prefix },
+	{ "match: the route that won", test_match },
 	{ "bulk lookup across chunks", test_lookup_bulk },
 	{ "mixed lengths /1../32, adds and deletes vs reference",
 	  test_mixed_lengths },

@@ -10,6 +10,22 @@
 
 #include "rest_private.h"
 
+/* What the device itself says: its MAC and MTU (null when the backend
+ * cannot tell), the queues it was opened with. */
+static void
+port_dev_json(json_t *p, uint16_t port_id, const struct ps_port *pp)
+{
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+
+	json_object_set_new(p, "mac", ps_port_mac_get(port_id, &mac) == 0 ?
+			    rest_json_mac(&mac) : json_null());
+	json_object_set_new(p, "mtu", ps_port_mtu_get(port_id, &mtu) == 0 ?
+			    json_integer(mtu) : json_null());
+	json_object_set_new(p, "rx_queues", json_integer(pp->nb_rxq));
+	json_object_set_new(p, "tx_queues", json_integer(pp->nb_txq));
+}
+
 json_t *
 rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 	       bool counters)
@@ -35,6 +51,7 @@ rest_port_json(const struct ps_dataplane *dp, unsigned int idx,
 	json_object_set_new(p, "device", json_string(pp->devname));
 	if (pp->ops == &ps_port_ethdev_ops)
 		json_object_set_new(p, "ethdev_id", json_integer(pp->eth_id));
+	port_dev_json(p, dp->port_ids[idx], pp);
 	if (c->has_pod)
 		json_object_set_new(p, "pod", json_pack("{s:o, s:o}",
 			"ip", rest_json_ip(c->pod_ip),
@@ -91,6 +108,12 @@ rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 	if (pc.role != PS_ROLE_POD) {
 		rest_bad(resp, "$.role: only pod ports can be added at run "
 			 "time, this one is \"%s\"", ps_port_role_name(pc.role));
+		return;
+	}
+	if (ps_port_missing_iface(&pc) != NULL) {
+		ps_http_json_error(resp, 400, "no_such_interface", "port %s: "
+				   "no such interface '%s'", pc.name,
+				   ps_port_missing_iface(&pc));
 		return;
 	}
 	rc = ps_dataplane_port_add(dp, &pc);
@@ -170,7 +193,8 @@ rest_port_get(struct ps_rest *r, const struct ps_http_request *req,
 
 	RTE_SET_USED(req);
 	if (slot < 0) {
-		ps_http_json_error(resp, 404, "not_found", "no port %s", arg);
+		ps_http_json_error(resp, 404, "not_found", "no port %s (GET "
+				   "/v1/ports lists them)", arg);
 		return;
 	}
 	rest_reply(resp, 200, rest_port_json(r->dp, (unsigned int)slot, true));

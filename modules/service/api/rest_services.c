@@ -344,33 +344,9 @@ rest_service_endpoints_put(struct ps_rest *r,
 	ps_errors_free(&errs);
 }
 
-static void
-rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
-		struct ps_http_response *resp, const char *arg)
-{
-	struct ps_errors errs = { 0 };
-	struct ps_k8s_doc doc;
-	int rc;
-
-	RTE_SET_USED(arg);
-	if (!parse_doc(req, resp, &doc))
-		return;
-	rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
-	if (rc < 0)
-		rest_reply_errors(resp, rc, &errs);
-	else
-		rest_reply(resp, 200, json_pack("{s:i,s:i}", "services",
-						(int)doc.nb_svcs,
-						"endpointSlices",
-						(int)doc.nb_slices));
-	ps_k8s_doc_free(&doc);
-	ps_errors_free(&errs);
-}
-
 PS_REST_ROUTE("GET", "/v1/services", rest_services_get);
 PS_REST_ROUTE("GET", "/v1/services/*/*", rest_service_get);
 PS_REST_ROUTE("PUT", "/v1/services/*/*", rest_service_put);
 PS_REST_ROUTE("DELETE", "/v1/services/*/*", rest_service_delete);
 PS_REST_ROUTE("PUT", "/v1/services/*/*/endpoints",
 	      rest_service_endpoints_put);
-PS_REST_ROUTE("POST", "/v1/apply", rest_apply_post);

@@ -3,6 +3,8 @@
  * PUT /v1/services: the whole service set from a Kubernetes List, as a
  * node agent sends it after every (re)list, so that objects deleted in
  * the cluster meanwhile leave the dataplane. All or nothing.
+ * POST /v1/apply: the Services and EndpointSlices of a List (or one of
+ * them) added or replaced, the others left alone.
  *
  * A List from a cluster carries what the dataplane does not serve: other
  * kinds, SCTP ports, IPv6-only services and slices. Those are skipped with
@@ -85,7 +87,8 @@ drop_sctp_ports(json_t *item, const char *path, json_t *skipped)
  * out. Items that are not objects stay for the parser to refuse.
  * orig[k] is the body's index of the k-th item kept. */
 static json_t *
-served_items(const json_t *items, json_t *skipped, size_t *orig)
+served_items(const json_t *items, const char *list_kind, json_t *skipped,
+	     size_t *orig)
 {
 	json_t *out = json_array(), *item;
 	size_t i;
@@ -95,6 +98,10 @@ served_items(const json_t *items, json_t *skipped, size_t *orig)
 			json_object_get(item, "kind"));
 		char path[32], reason[96];
 		json_t *copy;
+
+		/* a ServiceList's items may leave their kind out */
+		if (kind == NULL && strcmp(list_kind, "ServiceList") == 0)
+			kind = "Service";
 
 		snprintf(path, sizeof(path), "items[%zu]", i);
 		if (json_is_object(item) && kind != NULL &&
@@ -175,6 +182,30 @@ remap_doc(struct ps_k8s_doc *doc, const size_t *orig, size_t n)
 		}
 }
 
+/* What the parser stored without programming (IPv6, headless...). */
+static void
+doc_skipped(const struct ps_k8s_doc *doc, json_t *skipped)
+{
+	unsigned int i;
+
+	for (i = 0; i < doc->nb_svcs; i++)
+		if (doc->svcs[i].skip_reason[0] != '\0')
+			json_array_append_new(skipped, json_pack(
+				"{s:s,s:s,s:s,s:s,s:s}", "path",
+				doc->svcs[i].path, "kind", "Service",
+				"namespace", doc->svcs[i].ns, "name",
+				doc->svcs[i].name, "reason",
+				doc->svcs[i].skip_reason));
+	for (i = 0; i < doc->nb_slices; i++)
+		if (doc->slices[i].skip_reason[0] != '\0')
+			json_array_append_new(skipped, json_pack(
+				"{s:s,s:s,s:s,s:s,s:s}", "path",
+				doc->slices[i].path, "kind", "EndpointSlice",
+				"namespace", doc->slices[i].ns, "name",
+				doc->slices[i].name, "reason",
+				doc->slices[i].skip_reason));
+}
+
 struct replace_report {
 	json_t *svcs[3];	/* added, changed, removed: "ns/name" */
 	json_t *slices[3];
@@ -232,7 +263,7 @@ rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 		goto out;
 	}
 	list = json_pack("{s:s,s:o}", "kind", kind, "items",
-			 items ? served_items(items, skipped, orig) :
+			 items ? served_items(items, kind, skipped, orig) :
 			 json_array());
 	json_decref(j);
 	n = json_array_size(json_object_get(list, "items"));
@@ -253,23 +284,7 @@ rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 	if (rc < 0) {
 		rest_reply_errors(resp, rc, &errs);
 	} else {
-		for (i = 0; i < doc.nb_svcs; i++)
-			if (doc.svcs[i].skip_reason[0] != '\0')
-				json_array_append_new(skipped, json_pack(
-					"{s:s,s:s,s:s,s:s,s:s}", "path",
-					doc.svcs[i].path, "kind", "Service",
-					"namespace", doc.svcs[i].ns, "name",
-					doc.svcs[i].name, "reason",
-					doc.svcs[i].skip_reason));
-		for (i = 0; i < doc.nb_slices; i++)
-			if (doc.slices[i].skip_reason[0] != '\0')
-				json_array_append_new(skipped, json_pack(
-					"{s:s,s:s,s:s,s:s,s:s}", "path",
-					doc.slices[i].path, "kind",
-					"EndpointSlice", "namespace",
-					doc.slices[i].ns, "name",
-					doc.slices[i].name, "reason",
-					doc.slices[i].skip_reason));
+		doc_skipped(&doc, skipped);
 		o = json_object();
 		for (i = 0; i < 3; i++) {
 			json_object_set_new(o, actions[i], json_pack(
@@ -298,4 +313,88 @@ out:
 	ps_errors_free(&errs);
 }
 
+static bool
+is_list_kind(const char *kind)
+{
+	return kind != NULL && (strcmp(kind, "List") == 0 ||
+				strcmp(kind, "ServiceList") == 0 ||
+				strcmp(kind, "EndpointSliceList") == 0);
+}
+
+/*
+ * The part of an apply body podswitch parses: a List's served items
+ * (orig[k] the body's index of the k-th), or the one object, SCTP ports
+ * out. NULL when nothing is left (an SCTP-only Service).
+ */
+static json_t *
+apply_served(const json_t *j, json_t *skipped, size_t *orig)
+{
+	const char *kind = json_string_value(json_object_get(j, "kind"));
+	const json_t *items = json_object_get(j, "items");
+	json_t *copy;
+
+	if (is_list_kind(kind) && json_is_array(items))
+		return json_pack("{s:s,s:o}", "kind", kind, "items",
+				 served_items(items, kind, skipped, orig));
+	if (kind == NULL || strcmp(kind, "Service") != 0 ||
+	    !has_sctp_port(j))
+		return json_incref((json_t *)(uintptr_t)j);
+	copy = json_deep_copy(j);
+	if (!drop_sctp_ports(copy, "(root)", skipped)) {
+		json_decref(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+static void
+rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
+		struct ps_http_response *resp, const char *arg)
+{
+	struct ps_errors errs = { 0 };
+	struct ps_k8s_doc doc = { 0 };
+	json_t *j = rest_body(req, resp), *skipped, *served = NULL;
+	size_t *orig, n = 0;
+	int rc = 0;
+
+	RTE_SET_USED(arg);
+	if (j == NULL)
+		return;
+	skipped = json_array();
+	orig = malloc(sizeof(*orig) *
+		      (json_array_size(json_object_get(j, "items")) + 1));
+	if (orig == NULL) {
+		ps_http_json_error(resp, 500, "internal_error",
+				   "out of memory");
+		goto out;
+	}
+	served = apply_served(j, skipped, orig);
+	if (served != NULL) {
+		n = json_array_size(json_object_get(served, "items"));
+		rc = ps_k8s_parse_json(served, &doc, &errs);
+		if (rc == 0) {
+			remap_doc(&doc, orig, n);
+			rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
+		}
+	}
+	if (rc < 0) {
+		remap_errors(&errs, orig, n);
+		rest_reply_errors(resp, rc, &errs);
+		goto out;
+	}
+	doc_skipped(&doc, skipped);
+	rest_reply(resp, 200, json_pack("{s:i,s:i,s:O}", "services",
+					(int)doc.nb_svcs, "endpointSlices",
+					(int)doc.nb_slices, "skipped",
+					skipped));
+out:
+	ps_k8s_doc_free(&doc);
+	ps_errors_free(&errs);
+	json_decref(served);
+	json_decref(skipped);
+	json_decref(j);
+	free(orig);
+}
+
 PS_REST_ROUTE("PUT", "/v1/services", rest_services_put);
+PS_REST_ROUTE("POST", "/v1/apply", rest_apply_post);
