@@ -150,7 +150,6 @@ AID_PORT="${AID:0:12}-eth0"
 AIP=$(js "$ARES" 'j["ips"][0]["address"].split("/")[0]')
 e2e_check "  in the same subnet, another address ($AIP)" \
 	test "${AIP%.*}" = 10.244.0 -a "$AIP" != "$VIP"
-ip netns exec "$ANS" ethtool -K eth0 tx off >/dev/null 2>&1
 # Bridged in the pod subnet: ARP for the vhost pod's address is answered
 # (by podswitch or by testpmd's icmpecho), then the echo requests reach
 # testpmd, which turns them around.

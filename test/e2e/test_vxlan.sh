@@ -54,7 +54,6 @@ link() {
 		peer name "$3" netns "$R" numtxqueues 1 numrxqueues 1 || return 1
 	ip -n "$R" addr add "$4" dev "$3"
 	ip -n "$R" link set "$3" up
-	ip netns exec "$R" ethtool -K "$3" tx off >/dev/null
 }
 { link "$NSA" uplink rA 192.168.60.1/24 && link "$NSB" uplink rB 192.168.61.1/24 &&
   link "$NSL" eth0 rL 192.168.62.1/24; } || { e2e_fail "links"; e2e_finish; }
@@ -75,7 +74,6 @@ pod() {
 	ip -n "$ns" addr add "$ip/24" dev eth0
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" route add default via "$gw"
-	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
 	ip -n "$node" link set "$name" mtu "$mtu"
 	E2E_POD_NS[$name]=$ns
 }
@@ -91,7 +89,6 @@ ip -n "$NSB" link set b1 arp off up
 linux_node() {
 	local n="ip -n $NSL"
 	$n addr add 192.168.62.12/24 dev eth0 && $n link set eth0 up &&
-	ip netns exec "$NSL" ethtool -K eth0 tx off >/dev/null &&
 	$n route add default via 192.168.62.1 &&
 	ip netns exec "$NSL" sysctl -qw net.ipv4.ip_forward=1 &&
 	$n addr add 10.244.2.1/24 dev l1 && $n link set l1 up &&
