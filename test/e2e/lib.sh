@@ -401,20 +401,20 @@ e2e_in() {
 	ip netns exec "$ns" "$@"
 }
 
-# e2e_bulk DESC NS HOST PORT: from namespace NS, through HOST:PORT to a
+# e2e_bulk DESC NS ADDR PORT: from namespace NS, through ADDR:PORT to a
 # bulk_server.py: 1 MiB down and 1 MiB up over TCP (many segments: the
 # kernels at both ends keep TSO and partial checksums), and a 1400-byte
 # UDP datagram echoed; each checked byte for byte (sha256).
 e2e_bulk() {
-	local desc=$1 ns=$2 host=$3 port=$4 want got up
+	local desc=$1 ns=$2 dst=$3 port=$4 want got up
 	want=$(python3 "$E2E_BULK" --sha)
-	got=$(ip netns exec "$ns" curl -s -m 30 "http://$host:$port/big.bin" |
+	got=$(ip netns exec "$ns" curl -s -m 30 "http://$dst:$port/big.bin" |
 		sha256sum | cut -d' ' -f1)
 	e2e_assert_eq "$desc: 1 MiB TCP download intact" "$want" "$got"
 	up=$E2E_TMP/bulk.up
 	[ -s "$up" ] || head -c 1048576 /dev/urandom >"$up"
 	want=$(sha256sum "$up" | cut -d' ' -f1)
-	got=$(ip netns exec "$ns" curl -s -m 30 -T "$up" "http://$host:$port/up")
+	got=$(ip netns exec "$ns" curl -s -m 30 -T "$up" "http://$dst:$port/up")
 	e2e_assert_eq "$desc: 1 MiB TCP upload intact" "$want" "$got"
 	got=$(ip netns exec "$ns" python3 -c '
 import os, socket, sys
@@ -431,7 +431,7 @@ for _ in range(3):
     break
 else:
     print("no answer")
-' "$host" "$port" 2>&1)
+' "$dst" "$port" 2>&1)
 	e2e_assert_eq "$desc: 1400-byte UDP echoed intact" same "$got"
 }
 
