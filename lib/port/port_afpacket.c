@@ -63,6 +63,8 @@
 /* What the socket may hold of such frames before the kernel stops
  * copying them (they are read within the same burst). */
 #define COPY_RCVBUF (4u << 20)
+/* mbufs a queue may hold in its stash of GSO segments, for pool sizing */
+#define AFP_GSO_RESERVE 64
 
 /* Where a frame's data starts in a tx frame (as the kernel expects it). */
 #define TX_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
@@ -712,9 +714,12 @@ afp_mbuf_need(const struct ps_port_config *pc, const struct ps_profile *pr,
 	 * Frames wait in the kernel's rings, not in mbufs, and tx copies and
 	 * frees at once. What the port can hold is the burst each rx queue
 	 * puts into a graph walk: hundreds of pods sending at once would
-	 * otherwise outgrow the graph's own in-flight reserve.
+	 * otherwise outgrow the graph's own in-flight reserve. A queue also
+	 * keeps the segments of a GSO frame beyond the burst: one 64 KB
+	 * frame at a 1448-byte MSS is 46 of them (a bigger one that finds
+	 * the pool empty is dropped and counted as rx_nombuf).
 	 */
-	return pc->rx_queues * burst;
+	return pc->rx_queues * (burst + AFP_GSO_RESERVE);
 }
 
 const struct ps_port_ops ps_port_afpacket_ops = {
