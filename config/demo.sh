@@ -70,7 +70,6 @@ ip -n psdemo-fab link set up-ext master br0 up
 ip -n psdemo-ext addr add 192.168.60.1/24 dev eth0
 ip -n psdemo-ext link set eth0 up
 ip -n psdemo-ext route add 10.244.0.0/16 via 192.168.60.10
-ip netns exec psdemo-ext ethtool -K eth0 tx off >/dev/null
 POD_MTU=1500
 [ "$MODE" = vxlan ] && POD_MTU=1450	# the uplink's 1500 less VXLAN's 50
 
@@ -84,8 +83,6 @@ pod() {
 	ip -n "psdemo-$name" addr add "$ip/24" dev eth0
 	ip -n "psdemo-$name" link set eth0 up
 	ip -n "psdemo-$name" route add default via "$gw"
-	# as a CNI plugin would: no checksum offload towards the dataplane
-	ip netns exec "psdemo-$name" ethtool -K eth0 tx off >/dev/null
 }
 pod a1 a 10.244.0.2 10.244.0.1 02:00:0a:f4:00:02
 pod a2 a 10.244.0.3 10.244.0.1 02:00:0a:f4:00:03

@@ -56,8 +56,6 @@ for p in c1 s1 s2; do
 	ip -n "pse2e$E2E_ID-$p" addr add "${IPS[$p]}/24" dev eth0
 	ip -n "pse2e$E2E_ID-$p" link set eth0 up
 	ip -n "pse2e$E2E_ID-$p" route add default via 10.244.0.1
-	# full checksums on the wire: af_packet sees what the veth sends
-	ip netns exec "pse2e$E2E_ID-$p" ethtool -K eth0 tx off >/dev/null
 	ip -n "$NS" link set "$p" arp off up
 	E2E_POD_NS[$p]=pse2e$E2E_ID-$p
 	ports="$ports, { \"name\": \"$p\", \"role\": \"pod\", \"driver\": \"af_packet\", \"args\": { \"iface\": \"$p\" } }"

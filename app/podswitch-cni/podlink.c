@@ -135,12 +135,14 @@ write_sysctl(const char *path, const char *v)
 
 /*
  * In netns: no IPv6 on ifname (its router solicitations and DAD would
- * be noise on a segment that serves IPv4 only), and no transmit checksum
- * offload: af_packet and af_xdp hand podswitch the frame as the stack
- * left it, and a partial checksum would reach the peer unfinished.
+ * be noise on a segment that serves IPv4 only). With tx_off, no transmit
+ * checksum offload either: AF_XDP hands podswitch the frame as the stack
+ * left it and says nothing of a partial checksum (af_packet ports read
+ * the kernel's virtio-net header and finish it: the pod keeps its
+ * defaults).
  */
 static int
-tune(const char *netns, const char *ifname)
+tune(const char *netns, const char *ifname, bool tx_off)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
 	struct ifreq ifr;
@@ -157,6 +159,8 @@ tune(const char *netns, const char *ifname)
 		snprintf(path, sizeof(path),
 			 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 		write_sysctl(path, "1");
+		if (!tx_off)
+			_exit(0);
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 		ifr.ifr_data = (char *)&ev;
@@ -225,7 +229,8 @@ cni_link_add(const struct cni_env *env, const struct cni_conf *c,
 		 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", pod->host_if);
 	write_sysctl(path, "1");
 	rc = ip(NULL, "link", "set", pod->host_if, "up", NULL);
-	if (rc == 0 && tune(env->netns, env->ifname) < 0)
+	if (rc == 0 && tune(env->netns, env->ifname,
+			    c->driver == CNI_DRV_AF_XDP) < 0)
 		rc = cni_error(CNI_ERR_IO, NULL, "cannot turn transmit checksum "
 			       "offload off on %s in %s", env->ifname,
 			       env->netns);

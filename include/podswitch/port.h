@@ -49,6 +49,10 @@ struct ps_port_stats {
 	uint64_t tx_errors;
 	uint64_t rx_nombuf;	/* no mbuf to copy a received frame into */
 	uint64_t tx_dropped;	/* tx queue full (software, per worker) */
+	/* kernel ports: frames whose partial L4 checksum we completed, and
+	 * GSO frames we cut into segments (rx_packets counts segments) */
+	uint64_t rx_csum_completed;
+	uint64_t rx_gso;
 };
 
 struct ps_port;

@@ -9,6 +9,14 @@
  *     without the defrag flag: we forward fragments as they come). The
  *     worker reads frames the kernel marked TP_STATUS_USER, copies each
  *     into an mbuf of the pool and gives the frame back: no system call.
+ *     PACKET_VNET_HDR puts a virtio-net header before each frame: what a
+ *     Linux sender with default offloads left unfinished. A partial
+ *     TCP/UDP checksum is completed here; a TCP GSO frame (TSO on a
+ *     veth: up to 64 KB) is cut into MSS-sized segments. Such a frame is
+ *     longer than a ring frame: PACKET_COPY_THRESH makes the kernel also
+ *     queue it whole on the socket, read with one recv() per GSO frame
+ *     (tens of segments), the only system call of rx. Segments beyond the
+ *     burst wait in a per-queue stash for the next one.
  * tx: one socket per worker (protocol 0: it receives nothing), with a tx
  *     ring. The worker copies each mbuf into a free frame, frees the mbuf
  *     and, once per burst, kicks the kernel with sendto(MSG_DONTWAIT):
@@ -25,18 +33,21 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_errno.h>
+#include <rte_graph.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 
 #include <podswitch/port.h>
+#include <podswitch/port_csum.h>
 
 #define PORT_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_port, "port: " __VA_ARGS__)
@@ -44,6 +55,16 @@
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
+
+#define VNET_HLEN sizeof(struct virtio_net_hdr)
+/* A frame the kernel queues whole (TP_STATUS_COPY): its virtio-net
+ * header and up to 64 KB of IP after an Ethernet and a VLAN header. */
+#define BIG_LEN (VNET_HLEN + 65536 + RTE_ETHER_HDR_LEN + 4)
+/* What the socket may hold of such frames before the kernel stops
+ * copying them (they are read within the same burst). */
+#define COPY_RCVBUF (4u << 20)
+/* mbufs a queue may hold in its stash of GSO segments, for pool sizing */
+#define AFP_GSO_RESERVE 64
 
 /* Where a frame's data starts in a tx frame (as the kernel expects it). */
 #define TX_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
@@ -61,11 +82,21 @@ struct afp_ring {
 struct afp_rxq {
 	struct afp_ring ring;
 	struct rte_mempool *pool;
+	uint8_t *big;		/* BIG_LEN bytes for a TP_STATUS_COPY frame */
+	/* segments of a GSO frame that did not fit the burst */
+	uint16_t stash_n;
+	uint16_t stash_pos;
+	struct rte_mbuf *stash[PS_GSO_MAX_SEGS];
+	struct rte_mbuf *pre[RTE_GRAPH_BURST_SIZE];	/* one per ring frame */
 	/* written by the one worker polling the queue */
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t nombuf;
-	uint64_t errors;	/* frames larger than an mbuf */
+	/* frames larger than an mbuf, cut, or whose kernel state we cannot
+	 * finish (GSO other than TCP/IPv4, bad offsets) */
+	uint64_t errors;
+	uint64_t csum_completed;
+	uint64_t gso;
 	/* kernel drops (PACKET_STATISTICS resets on read: summed here by
 	 * the management thread) */
 	uint64_t kernel_drops;
@@ -121,10 +152,10 @@ ring_unmap(struct afp_ring *r)
  */
 static int
 ring_map(struct afp_ring *r, int ring_opt, unsigned int block,
-	 unsigned int frame, unsigned int nr)
+	 unsigned int frame, unsigned int nr, bool vnet)
 {
 	struct tpacket_req req = { 0 };
-	int ver = TPACKET_V2, rc;
+	int ver = TPACKET_V2, one = 1, rc;
 	unsigned int per_block = block / frame, i;
 
 	memset(r, 0, sizeof(*r));
@@ -133,6 +164,10 @@ ring_map(struct afp_ring *r, int ring_opt, unsigned int block,
 		return -errno;
 	if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &ver,
 		       sizeof(ver)) < 0)
+		goto err;
+	/* Before the ring: the kernel refuses it on a socket with one. */
+	if (vnet && setsockopt(r->fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+			       sizeof(one)) < 0)
 		goto err;
 	req.tp_block_size = block;
 	req.tp_frame_size = frame;
@@ -180,6 +215,27 @@ sock_bind(int fd, int ifindex, uint16_t proto)
 	return bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -errno : 0;
 }
 
+/* Frames longer than a ring frame (GSO) reach us whole on the socket. */
+static int
+rxq_copy_setup(struct afp_rxq *q)
+{
+	int one = 1, sz = COPY_RCVBUF;
+
+	q->big = rte_malloc("ps_afp_big", BIG_LEN, RTE_CACHE_LINE_SIZE);
+	if (q->big == NULL)
+		return -ENOMEM;
+	/* Any threshold: such a frame is then also queued whole, not only
+	 * cut to the ring frame. */
+	if (setsockopt(q->ring.fd, SOL_PACKET, PACKET_COPY_THRESH, &one,
+		       sizeof(one)) < 0)
+		return -errno;
+	/* Root may exceed net.core.rmem_max; anyone else gets up to it. */
+	if (setsockopt(q->ring.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+		       sizeof(sz)) < 0)
+		setsockopt(q->ring.fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	return 0;
+}
+
 static int
 rxq_open(struct afp_port *a, struct afp_rxq *q, const struct ps_port *p,
 	 unsigned int block, unsigned int frame, unsigned int nr,
@@ -187,10 +243,13 @@ rxq_open(struct afp_port *a, struct afp_rxq *q, const struct ps_port *p,
 {
 	int one = 1, rc;
 
-	rc = ring_map(&q->ring, PACKET_RX_RING, block, frame, nr);
+	rc = ring_map(&q->ring, PACKET_RX_RING, block, frame, nr, true);
 	if (rc < 0)
 		return rc;
 	q->pool = pool;
+	rc = rxq_copy_setup(q);
+	if (rc < 0)
+		return rc;
 	/* Our own tx sockets' frames are not ours to receive (with
 	 * qdisc_bypass they are not even shown; without, they would be). */
 	setsockopt(q->ring.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
@@ -237,7 +296,7 @@ txq_open(struct afp_port *a, struct afp_ring *r, unsigned int block,
 {
 	int one = 1, rc;
 
-	rc = ring_map(r, PACKET_TX_RING, block, frame, nr);
+	rc = ring_map(r, PACKET_TX_RING, block, frame, nr, false);
 	if (rc < 0)
 		return rc;
 	/* A malformed frame is skipped, not left blocking the ring. */
@@ -255,8 +314,14 @@ afp_free(struct afp_port *a)
 	unsigned int i;
 
 	if (a->rxq != NULL)
-		for (i = 0; i < a->nb_rxq; i++)
-			ring_unmap(&a->rxq[i].ring);
+		for (i = 0; i < a->nb_rxq; i++) {
+			struct afp_rxq *q = &a->rxq[i];
+
+			ring_unmap(&q->ring);
+			rte_free(q->big);
+			while (q->stash_pos < q->stash_n)
+				rte_pktmbuf_free(q->stash[q->stash_pos++]);
+		}
 	if (a->txq != NULL)
 		for (i = 0; i < a->nb_txq; i++)
 			ring_unmap(&a->txq[i]);
@@ -338,6 +403,139 @@ afp_close(struct ps_port *p)
 	p->priv = NULL;
 }
 
+/* The tag the kernel took off the frame, on each mbuf made of it. */
+static void
+rx_vlan(const struct tpacket2_hdr *h, struct rte_mbuf **m, unsigned int n)
+{
+	unsigned int i;
+
+	if (likely(!(h->tp_status & TP_STATUS_VLAN_VALID)))
+		return;
+	for (i = 0; i < n; i++) {
+		m[i]->vlan_tci = h->tp_vlan_tci;
+		m[i]->ol_flags |= RTE_MBUF_F_RX_VLAN |
+				  RTE_MBUF_F_RX_VLAN_STRIPPED;
+	}
+}
+
+/* Hand out segments left from an earlier burst. */
+static unsigned int
+stash_drain(struct afp_rxq *q, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int k = RTE_MIN(n, (unsigned int)(q->stash_n - q->stash_pos));
+
+	memcpy(pkts, q->stash + q->stash_pos, k * sizeof(*pkts));
+	q->stash_pos += k;
+	q->packets += k;
+	if (q->stash_pos == q->stash_n)
+		q->stash_pos = q->stash_n = 0;
+	return k;
+}
+
+/*
+ * A TCP GSO frame cut into segments: as many as fit go to pkts (room
+ * of them), the rest to the stash. Returns how many went to pkts, -1
+ * when the frame is dropped.
+ */
+static int
+rx_gso(struct afp_rxq *q, const struct virtio_net_hdr *vh, const uint8_t *data,
+       uint32_t len, struct rte_mbuf **pkts, unsigned int room)
+{
+	struct rte_mbuf **segs = q->stash;
+	int n;
+
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_TCPV4)
+		return -1;
+	n = ps_gso_tcp4_segment(data, len, vh->gso_size, q->pool, segs,
+				PS_GSO_MAX_SEGS);
+	if (n == -ENOMEM) {
+		q->nombuf++;
+		return -2;
+	}
+	if (n < 0)
+		return -1;
+	q->bytes += len;
+	q->gso++;
+	if ((unsigned int)n <= room) {
+		memcpy(pkts, segs, (unsigned int)n * sizeof(*pkts));
+		return n;
+	}
+	memcpy(pkts, segs, room * sizeof(*pkts));
+	q->stash_pos = (uint16_t)room;
+	q->stash_n = (uint16_t)n;
+	return (int)room;
+}
+
+/* An ordinary frame into the preallocated m; its partial checksum
+ * completed. Returns 1, or -1 when it is dropped. */
+static int
+rx_copy(struct afp_rxq *q, const struct virtio_net_hdr *vh, const uint8_t *data,
+	uint32_t len, struct rte_mbuf *m)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (unlikely(len > rte_pktmbuf_tailroom(m)))
+		return -1;
+	rte_memcpy(d, data, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (ps_csum_finish(d, len, vh->csum_start, vh->csum_offset) < 0)
+			return -1;
+		q->csum_completed++;
+	} else if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	q->bytes += len;
+	return 1;
+}
+
+/*
+ * One ring frame (or, TP_STATUS_COPY, the whole frame queued on the
+ * socket) into pkts, room of them free, m preallocated for it. Returns
+ * how many mbufs it made (m used when 1 and not GSO), or < 0: dropped
+ * (-2: no mbuf for segments).
+ */
+static int
+rx_frame(struct afp_rxq *q, const struct tpacket2_hdr *h, struct rte_mbuf *m,
+	 struct rte_mbuf **pkts, unsigned int room, bool *used)
+{
+	const struct virtio_net_hdr *vh;
+	const uint8_t *data = (const uint8_t *)h + h->tp_mac;
+	uint32_t len = h->tp_snaplen;
+	int rc;
+
+	*used = false;
+	vh = (const struct virtio_net_hdr *)(data - VNET_HLEN);
+	if (unlikely(h->tp_status & TP_STATUS_COPY)) {
+		ssize_t got = recv(q->ring.fd, q->big, BIG_LEN,
+				   MSG_DONTWAIT | MSG_TRUNC);
+
+		if (got < (ssize_t)VNET_HLEN || got > (ssize_t)BIG_LEN)
+			return -1;
+		vh = (const struct virtio_net_hdr *)q->big;
+		data = q->big + VNET_HLEN;
+		len = (uint32_t)got - VNET_HLEN;
+	} else if (unlikely(len != h->tp_len)) {
+		/* cut to the ring frame: the socket's queue was full */
+		return -1;
+	}
+	if (unlikely(vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
+		rc = rx_gso(q, vh, data, len, pkts, room);
+		if (rc > 0)	/* every segment: they are all in the stash */
+			rx_vlan(h, q->stash, q->stash_n != 0 ? q->stash_n :
+				(unsigned int)rc);
+		return rc;
+	}
+	rc = rx_copy(q, vh, data, len, m);
+	if (rc == 1) {
+		pkts[0] = m;
+		*used = true;
+		rx_vlan(h, pkts, 1);
+	}
+	return rc;
+}
+
 static uint16_t
 afp_rx(struct ps_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -345,10 +543,13 @@ afp_rx(struct ps_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	struct afp_rxq *q = &a->rxq[qid];
 	struct afp_ring *r = &q->ring;
 	struct tpacket2_hdr *h;
-	unsigned int ready, i, idx, got = 0;
+	unsigned int ready, i, idx, got, drained, used = 0;
 
+	got = drained = stash_drain(q, pkts, n);
+	if (q->stash_n != 0 || got == n)
+		return (uint16_t)got;
 	/* Frames the kernel has handed over, in ring order. */
-	for (ready = 0, idx = r->next; ready < n; ready++) {
+	for (ready = 0, idx = r->next; got + ready < n; ready++) {
 		h = (struct tpacket2_hdr *)r->frames[idx];
 		if ((__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) &
 		     TP_STATUS_USER) == 0)
@@ -357,46 +558,33 @@ afp_rx(struct ps_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 			idx = 0;
 	}
 	if (ready == 0)
-		return 0;
-	if (unlikely(rte_pktmbuf_alloc_bulk(q->pool, pkts, ready) != 0)) {
+		return (uint16_t)got;
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->pool, q->pre, ready) != 0)) {
 		/* Leave the frames to the kernel's ring; it drops and counts
 		 * when the ring fills. */
 		q->nombuf += ready;
-		return 0;
+		return (uint16_t)got;
 	}
-	for (i = 0; i < ready; i++) {
-		struct rte_mbuf *m = pkts[got];
-		uint8_t *data;
+	for (i = 0; i < ready && q->stash_n == 0; i++) {
+		struct rte_mbuf *m = q->pre[used];
+		bool took;
+		int rc;
 
 		h = (struct tpacket2_hdr *)r->frames[r->next];
-		data = (uint8_t *)h + h->tp_mac;
-		/* A frame cut to the ring's frame size (a GSO super-frame
-		 * of a kernel with offloads on) is not forwarded cut. */
-		if (likely(h->tp_snaplen <= rte_pktmbuf_tailroom(m) &&
-			   h->tp_snaplen == h->tp_len)) {
-			rte_memcpy(rte_pktmbuf_mtod(m, void *), data,
-				   h->tp_snaplen);
-			m->data_len = (uint16_t)h->tp_snaplen;
-			m->pkt_len = h->tp_snaplen;
-			m->port = p->port_id;
-			if (h->tp_status & TP_STATUS_VLAN_VALID) {
-				m->vlan_tci = h->tp_vlan_tci;
-				m->ol_flags |= RTE_MBUF_F_RX_VLAN |
-					       RTE_MBUF_F_RX_VLAN_STRIPPED;
-			}
-			q->bytes += h->tp_snaplen;
-			got++;
-		} else {
+		rc = rx_frame(q, h, m, pkts + got, n - got, &took);
+		if (rc > 0)
+			got += (unsigned int)rc;
+		else if (rc == -1)
 			q->errors++;
-		}
+		used += took;
 		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL,
 				 __ATOMIC_RELEASE);
 		if (++r->next == r->nr)
 			r->next = 0;
 	}
-	if (got < ready)
-		rte_pktmbuf_free_bulk(pkts + got, ready - got);
-	q->packets += got;
+	if (used < ready)
+		rte_pktmbuf_free_bulk(q->pre + used, ready - used);
+	q->packets += got - drained;
 	return (uint16_t)got;
 }
 
@@ -464,6 +652,8 @@ afp_stats(const struct ps_port *p, struct ps_port_stats *st)
 		st->rx_nombuf += q->nombuf;
 		st->rx_errors += q->errors;
 		st->rx_missed += q->kernel_drops;
+		st->rx_csum_completed += q->csum_completed;
+		st->rx_gso += q->gso;
 	}
 	for (i = 0; i < PS_MAX_WORKERS; i++) {
 		st->tx_packets += p->sw[i].tx_packets;
@@ -524,9 +714,12 @@ afp_mbuf_need(const struct ps_port_config *pc, const struct ps_profile *pr,
 	 * Frames wait in the kernel's rings, not in mbufs, and tx copies and
 	 * frees at once. What the port can hold is the burst each rx queue
 	 * puts into a graph walk: hundreds of pods sending at once would
-	 * otherwise outgrow the graph's own in-flight reserve.
+	 * otherwise outgrow the graph's own in-flight reserve. A queue also
+	 * keeps the segments of a GSO frame beyond the burst: one 64 KB
+	 * frame at a 1448-byte MSS is 46 of them (a bigger one that finds
+	 * the pool empty is dropped and counted as rx_nombuf).
 	 */
-	return pc->rx_queues * burst;
+	return pc->rx_queues * (burst + AFP_GSO_RESERVE);
 }
 
 const struct ps_port_ops ps_port_afpacket_ops = {

@@ -27,6 +27,8 @@ CTL=${PODSWITCHCTL:-$E2E_TOP/build/app/podswitchctl}
 # The backend of the service tests (helpers/echo_server.py --help).
 # shellcheck disable=SC2034 # for the tests that source this file
 E2E_ECHO=$E2E_DIR/helpers/echo_server.py
+# Bulk TCP both ways and UDP echo (helpers/bulk_server.py --help).
+E2E_BULK=$E2E_DIR/helpers/bulk_server.py
 
 # Short per-run id: interface names are limited to 15 characters.
 E2E_ID=$(printf '%04x' $(($$ % 65536)))
@@ -149,7 +151,7 @@ e2e_init() {
 	fi
 	e2e_snapshot_binary || e2e_finish
 	local t
-	for t in ip ping ethtool timeout; do
+	for t in ip ping timeout; do
 		command -v "$t" >/dev/null || { e2e_fail "missing tool: $t"; e2e_finish; }
 	done
 }
@@ -305,24 +307,22 @@ e2e_pod() {
 	E2E_POD_MAC[$name]=$mac
 }
 
-# e2e_pods NAME:N...: e2e_pod NAME 10.244.0.N for each, with TX checksum
-# offload off in the pod (a veth leaves TCP checksums to a NIC that
-# podswitch is not).
+# e2e_pods NAME:N...: e2e_pod NAME 10.244.0.N for each. The pods keep the
+# kernel's default offloads (partial checksums, TSO): podswitch finishes
+# what the kernel left to "hardware".
 e2e_pods() {
 	local p
 	for p in "$@"; do
 		e2e_pod "${p%%:*}" "10.244.0.${p#*:}" || return 1
-		e2e_in "${p%%:*}" ethtool -K eth0 tx off >/dev/null
 	done
 }
 
 # e2e_uplink_peer NS HOSTIF: the machine at the far end of the uplink:
 # namespace NS, veth HOSTIF in the root namespace (the uplink port's
-# interface), eth0 192.168.60.50/24 with checksum offload off.
+# interface), eth0 192.168.60.50/24 with default offloads.
 e2e_uplink_peer() {
 	e2e_netns "$1" && e2e_veth "$2" "$1" eth0 02:00:c0:a8:3c:32 &&
-		ip -n "$1" addr add 192.168.60.50/24 dev eth0 &&
-		ip netns exec "$1" ethtool -K eth0 tx off >/dev/null
+		ip -n "$1" addr add 192.168.60.50/24 dev eth0
 }
 
 # e2e_two_node_fabric EXT_IP: two nodes and an outside host on one
@@ -330,7 +330,7 @@ e2e_uplink_peer() {
 # NSA and NSB (the nodes, each with an "uplink" veth whose peer
 # <prefix><id>uA / uB is on the bridge, ARP off: podswitch owns it, the
 # node's kernel lives on its host port) and EXT (eth0 EXT_IP/24, peer
-# <prefix><id>x on the bridge, checksum offload off). Being namespaces, the
+# <prefix><id>x on the bridge, default offloads). Being namespaces, the
 # two daemons' AF_PACKET fanout groups stay apart too (DPDK derives their
 # ids from pid ^ ifindex).
 e2e_two_node_fabric() {
@@ -354,12 +354,11 @@ e2e_two_node_fabric() {
 	ip -n "$FAB" link set "$x" master br0 up
 	ip -n "$EXT" addr add "$ext_ip/24" dev eth0
 	ip -n "$EXT" link set eth0 up
-	ip netns exec "$EXT" ethtool -K eth0 tx off >/dev/null
 }
 
 # e2e_node_pod NAME IP NODE_NS: a pod namespace <prefix><id>-NAME with eth0
 # (MAC 02:00:0a:f4 + IP's last two bytes, IP/24, default via the .1 of its
-# /24, checksum offload off), its peer NAME in NODE_NS (up, ARP off).
+# /24, default offloads), its peer NAME in NODE_NS (up, ARP off).
 e2e_node_pod() {
 	local name=$1 ip=$2 node=$3 ns="$E2E_PREFIX$E2E_ID-$1"
 	e2e_netns "$ns" || return 1
@@ -370,11 +369,6 @@ e2e_node_pod() {
 	ip -n "$ns" addr add "$ip/24" dev eth0
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" route add default via "${ip%.*}.1"
-	# A veth leaves TCP/UDP checksums to "hardware" (CHECKSUM_PARTIAL);
-	# over AF_PACKET they reach podswitch unfinished, and a router must
-	# not fix other people's L4 checksums. The CNI side of a pod disables
-	# it.
-	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
 	ip -n "$node" link set "$name" arp off up
 	E2E_POD_NS[$name]=$ns
 }
@@ -408,6 +402,40 @@ e2e_in() {
 	local ns=${E2E_POD_NS[$1]}
 	shift
 	ip netns exec "$ns" "$@"
+}
+
+# e2e_bulk DESC NS ADDR PORT: from namespace NS, through ADDR:PORT to a
+# bulk_server.py: 1 MiB down and 1 MiB up over TCP (many segments: the
+# kernels at both ends keep TSO and partial checksums), and a 1400-byte
+# UDP datagram echoed; each checked byte for byte (sha256).
+e2e_bulk() {
+	local desc=$1 ns=$2 dst=$3 port=$4 want got up
+	want=$(python3 "$E2E_BULK" --sha)
+	got=$(ip netns exec "$ns" curl -s -m 30 "http://$dst:$port/big.bin" |
+		sha256sum | cut -d' ' -f1)
+	e2e_assert_eq "$desc: 1 MiB TCP download intact" "$want" "$got"
+	up=$E2E_TMP/bulk.up
+	[ -s "$up" ] || head -c 1048576 /dev/urandom >"$up"
+	want=$(sha256sum "$up" | cut -d' ' -f1)
+	got=$(ip netns exec "$ns" curl -s -m 30 -T "$up" "http://$dst:$port/up")
+	e2e_assert_eq "$desc: 1 MiB TCP upload intact" "$want" "$got"
+	got=$(ip netns exec "$ns" python3 -c '
+import os, socket, sys
+d = os.urandom(1400)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+for _ in range(3):
+    s.sendto(d, (sys.argv[1], int(sys.argv[2])))
+    try:
+        r = s.recv(2048)
+    except socket.timeout:
+        continue
+    print("same" if r == d else "different")
+    break
+else:
+    print("no answer")
+' "$dst" "$port" 2>&1)
+	e2e_assert_eq "$desc: 1400-byte UDP echoed intact" same "$got"
 }
 
 # e2e_api SOCKET METHOD PATH [BODY]: one REST call on the daemon's Unix

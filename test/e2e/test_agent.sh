@@ -396,7 +396,6 @@ linux_node() {
 	ip -n "$NSL" link add eth0 type veth peer name "pse2e${E2E_ID}L" netns "$FAB" &&
 	ip -n "$FAB" link set "pse2e${E2E_ID}L" master br0 up &&
 	$n addr add 192.168.60.12/24 dev eth0 && $n link set eth0 up &&
-	ip netns exec "$NSL" ethtool -K eth0 tx off >/dev/null &&
 	ip netns exec "$NSL" sysctl -qw net.ipv4.ip_forward=1 &&
 	$n link add flannel.1 address "$VTEP_L" type vxlan id 1 local 192.168.60.12 dev eth0 \
 		dstport 4789 nolearning &&

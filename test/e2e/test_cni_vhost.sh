@@ -150,11 +150,15 @@ AID_PORT="${AID:0:12}-eth0"
 AIP=$(js "$ARES" 'j["ips"][0]["address"].split("/")[0]')
 e2e_check "  in the same subnet, another address ($AIP)" \
 	test "${AIP%.*}" = 10.244.0 -a "$AIP" != "$VIP"
-ip netns exec "$ANS" ethtool -K eth0 tx off >/dev/null 2>&1
 # Bridged in the pod subnet: ARP for the vhost pod's address is answered
 # (by podswitch or by testpmd's icmpecho), then the echo requests reach
 # testpmd, which turns them around.
-ip netns exec "$ANS" ping -c 1 -W 2 "$VIP" >/dev/null 2>&1	# warm-up: ARP, FDB
+# Warm-up (ARP, FDB), retried: the new port joins the workers' graphs a
+# moment after ADD returns, and a failed ARP would stick for a while.
+for _ in $(seq 1 10); do
+	ip netns exec "$ANS" ping -c 1 -W 1 "$VIP" >/dev/null 2>&1 && break
+	ip -n "$ANS" neigh flush dev eth0 2>/dev/null
+done
 out=$(ip netns exec "$ANS" ping -c 3 -i 0.2 -W 1 "$VIP" 2>&1)
 if grep -q ' 0% packet loss' <<<"$out"; then
 	e2e_ok "af_packet pod $AIP pings the vhost pod $VIP: $(grep -o '[0-9]* received' <<<"$out")"

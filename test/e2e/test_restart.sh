@@ -37,7 +37,6 @@ out_ns="cn${E2E_ID}out"
 { e2e_netns "$out_ns" && e2e_veth "cn${E2E_ID}up" "$out_ns" eth0 02:00:00:00:00:0b; } ||
 	{ e2e_fail "cannot create the outside client"; e2e_finish; }
 ip -n "$out_ns" addr add 192.168.60.20/24 dev eth0
-ip netns exec "$out_ns" ethtool -K eth0 tx off >/dev/null
 
 ports="[ $(e2e_port_json up0 uplink af_packet "cn${E2E_ID}up"),
   $(e2e_port_json a1 pod af_packet "$(e2e_pod_if a1)" 10.244.0.2 "$(e2e_pod_mac a1)"),

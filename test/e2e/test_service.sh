@@ -15,12 +15,17 @@
 #   self  10.96.0.11:80 -> b1:8080 (b1 reaching it is hairpin)
 #   dns   10.96.0.12:53/UDP -> b1,b2,b3:5353
 #   none  10.96.0.13:80, no endpoint (rejects)
+#   bulk  10.96.0.15:80 TCP and UDP, NodePort 30082 -> b2:8090
+# Every kernel keeps its default offloads (partial checksums, TSO).
 # Checked: 30 curls to the ClusterIP reach b1/b2/b3 10/10/10 with the pod's
 # address kept; NodePort from ext answers with the node IP as client
 # (SNAT), the Local one with ext's own address; hairpin; UDP; a service
 # without endpoint refuses at once; a pod reaches 8.8.8.8 (masquerade: ext
 # has no route back to pods); podswitchctl service list / conntrack
-# list|flush; clean exit.
+# list|flush; 1 MiB both ways over TCP and a 1400-byte UDP echo
+# bridged, through the ClusterIP, the NodePort from ext and masqueraded
+# to 8.8.8.8 (bulk_server.py on b2 and ext), with the ports showing
+# the partial checksums completed and the GSO frames cut; clean exit.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -44,6 +49,8 @@ for b in b1 b2 b3; do
 	e2e_bg ip netns exec "$(e2e_pod_ns $b)" python3 "$E2E_ECHO" "$b"
 done
 e2e_bg ip netns exec "$EXT" python3 "$E2E_ECHO" ext --bind 8.8.8.8
+e2e_bg ip netns exec "$(e2e_pod_ns b2)" python3 "$E2E_BULK"
+e2e_bg ip netns exec "$EXT" python3 "$E2E_BULK" --bind 8.8.8.8
 
 name="pse2e-svc-$E2E_ID"
 ports="[ $(e2e_port_json p1 pod af_packet "$(e2e_pod_if p1)" 10.244.0.2 "$(e2e_pod_mac p1)"),
@@ -89,7 +96,21 @@ cat >"$E2E_TMP/services.json" <<EOF
   $(slice self TCP 8080 10.244.0.3),
   $(svc dns 10.96.0.12 ClusterIP 53 "" Cluster UDP),
   $(slice dns UDP 5353 10.244.0.3 10.244.0.4 10.244.0.5),
-  $(svc none 10.96.0.13 ClusterIP 80 "" Cluster TCP)
+  $(svc none 10.96.0.13 ClusterIP 80 "" Cluster TCP),
+  { "kind": "Service", "apiVersion": "v1",
+    "metadata": { "name": "bulk", "namespace": "default" },
+    "spec": { "type": "NodePort", "clusterIP": "10.96.0.15",
+      "ports": [ { "name": "t", "protocol": "TCP", "port": 80, "nodePort": 30082,
+                   "targetPort": 8090 },
+                 { "name": "u", "protocol": "UDP", "port": 80, "nodePort": 30082,
+                   "targetPort": 8090 } ] } },
+  { "kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
+    "addressType": "IPv4", "metadata": { "name": "bulk-x", "namespace": "default",
+    "labels": { "kubernetes.io/service-name": "bulk" } },
+    "ports": [ { "name": "t", "protocol": "TCP", "port": 8090 },
+               { "name": "u", "protocol": "UDP", "port": 8090 } ],
+    "endpoints": [ { "addresses": [ "10.244.0.4" ], "nodeName": "$name",
+                     "conditions": { "ready": true } } ] }
 ] }
 EOF
 
@@ -101,7 +122,7 @@ fi
 e2e_check "podswitchctl apply -f services.json" \
 	"$CTL" --socket "$sock" apply -f "$E2E_TMP/services.json"
 list=$("$CTL" --socket "$sock" service list 2>&1)
-e2e_assert_eq "service list shows the 5 services" 5 \
+e2e_assert_eq "service list shows the 6 services" 6 \
 	"$(printf '%s\n' "$list" | grep -c '^default ')"
 [ "$E2E_VERBOSE" = 1 ] && printf '%s\n' "$list"
 
@@ -148,6 +169,22 @@ e2e_assert_eq "masquerade: a pod reaches 8.8.8.8 as the node IP" \
 	"ext 192.168.60.10" "$out"
 e2e_ping p1 8.8.8.8
 
+# Bulk both ways, default offloads everywhere.
+e2e_bulk "bridged p1 -> b2" "$(e2e_pod_ns p1)" 10.244.0.4 8090
+e2e_bulk "ClusterIP p1 -> b2" "$(e2e_pod_ns p1)" 10.96.0.15 80
+e2e_bulk "NodePort ext -> b2" "$EXT" 192.168.60.10 30082
+e2e_bulk "masquerade p1 -> 8.8.8.8" "$(e2e_pod_ns p1)" 8.8.8.8 8090
+st=$E2E_TMP/stats.json
+e2e_stats d "$st"
+for p in p1 b2 uplink0; do
+	e2e_assert_ge "port $p: GSO frames cut into segments" 1 \
+		"$(e2e_port_counter "$st" "$p" rx_gso)"
+	e2e_assert_ge "port $p: partial checksums completed" 1 \
+		"$(e2e_port_counter "$st" "$p" rx_csum_completed)"
+	e2e_assert_eq "port $p: no rx errors" 0 \
+		"$(e2e_port_counter "$st" "$p" rx_errors)"
+done
+
 ct=$("$CTL" --socket "$sock" conntrack list 2>&1)
 n=$(printf '%s\n' "$ct" | sed -n 's/^\([0-9]*\) connections.*/\1/p')
 e2e_assert_ge "conntrack list shows the connections" 30 "${n:-0}"
@@ -159,7 +196,7 @@ show=$("$CTL" --socket "$sock" service show default/web 2>&1)
 e2e_assert_eq "service show lists the 3 endpoints of web" 3 \
 	"$(printf '%s\n' "$show" | grep -cE '^ +10\.244\.0\.[345] +8080 +yes')"
 e2e_check "service del default/none" "$CTL" --socket "$sock" service del default/none
-e2e_assert_eq "service list shows 4 services after del" 4 \
+e2e_assert_eq "service list shows 5 services after del" 5 \
 	"$("$CTL" --socket "$sock" service list 2>&1 | grep -c '^default ')"
 "$CTL" --socket "$sock" service del default/none 2>/dev/null
 e2e_assert_eq "service del of a missing service: exit 1" 1 "$?"

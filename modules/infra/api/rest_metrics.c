@@ -62,6 +62,9 @@ static const struct port_metric port_metrics[] = {
 	PM(rx_errors, "Erroneous packets received."),
 	PM(tx_errors, "Packets the port failed to send."),
 	PM(tx_dropped, "Packets dropped because the tx queue was full."),
+	PM(rx_csum_completed, "Received frames whose partial L4 checksum "
+	   "(left by the kernel) podswitch completed."),
+	PM(rx_gso, "Received GSO frames (kernel TSO) cut into segments."),
 };
 
 static void

@@ -145,7 +145,7 @@ rest_status_get(struct ps_rest *r, const struct ps_http_request *req,
 json_t *
 rest_port_counters_json(const struct rest_port_counters *pc)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "rx_packets", (json_int_t)pc->c.rx_packets,
 			 "tx_packets", (json_int_t)pc->c.tx_packets,
 			 "rx_bytes", (json_int_t)pc->c.rx_bytes,
@@ -153,7 +153,10 @@ rest_port_counters_json(const struct rest_port_counters *pc)
 			 "rx_missed", (json_int_t)pc->c.rx_missed,
 			 "rx_errors", (json_int_t)pc->c.rx_errors,
 			 "tx_errors", (json_int_t)pc->c.tx_errors,
-			 "tx_dropped", (json_int_t)pc->c.tx_dropped);
+			 "tx_dropped", (json_int_t)pc->c.tx_dropped,
+			 "rx_csum_completed",
+			 (json_int_t)pc->c.rx_csum_completed,
+			 "rx_gso", (json_int_t)pc->c.rx_gso);
 }
 
 static json_t *
