@@ -227,6 +227,7 @@ svc_module_init(struct ps_dataplane *dp)
 		.affinity = RTE_MIN(cfg->conntrack_size, 1u << 20),
 		.nb_workers = dp->nb_workers,
 		.node_name = cfg->node_name,
+		.zone = cfg->node_zone,
 		.socket = (int)rte_socket_id(),
 		.qsv = dp->qsv,
 	};
