@@ -25,6 +25,7 @@
 #include "lb_private.h"
 #include "service_dp.h"
 #include "svc_conn.h"
+#include "svc_frag.h"
 
 
 /*
@@ -278,6 +279,11 @@ svc_module_init(struct ps_dataplane *dp)
 		RTE_CACHE_LINE_SIZE);
 	if (ps_svc_dp.l2_ep_conns == NULL)
 		return -ENOMEM;
+	for (i = 0; i < dp->nb_workers; i++) {
+		ps_svc_dp.frag[i] = svc_frag_create((int)rte_socket_id());
+		if (ps_svc_dp.frag[i] == NULL)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -305,6 +311,10 @@ svc_module_fini(struct ps_dataplane *dp)
 	ps_svc_dp.svcs = NULL;
 	rte_free(ps_svc_dp.l2_ep_conns);
 	ps_svc_dp.l2_ep_conns = NULL;
+	for (i = 0; i < PS_MAX_WORKERS; i++) {
+		svc_frag_free(ps_svc_dp.frag[i]);
+		ps_svc_dp.frag[i] = NULL;
+	}
 }
 
 void
