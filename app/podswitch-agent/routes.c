@@ -24,6 +24,7 @@
 #define ANN_PREFIX "flannel.alpha.coreos.com/"
 #define ANN_TYPE ANN_PREFIX "backend-type"
 #define ANN_DATA ANN_PREFIX "backend-data"
+#define LBL_ZONE "topology.kubernetes.io/zone"
 #define ANN_PUBLIC_IP ANN_PREFIX "public-ip"
 
 static bool
@@ -248,6 +249,48 @@ annotate(struct agent *ag, const json_t *self)
 	ag_buf_free(&out);
 }
 
+/*
+ * The daemon's zone follows our Node's topology.kubernetes.io/zone label
+ * (none = ""), as kube-proxy reads it for EndpointSlice zone hints. Read
+ * back every time: a restarted daemon starts from its config again.
+ */
+static void
+zone_sync(struct agent *ag, const json_t *self)
+{
+	const char *want = json_string_value(json_object_get(json_object_get(
+		json_object_get(self, "metadata"), "labels"), LBL_ZONE)) ?: "";
+	struct ag_buf out = { 0 };
+	char err[256], *body;
+	json_t *cur = NULL;
+	int st;
+
+	st = ag_ps_request(&ag->ps, "GET", "/v1/node/zone", NULL, 0, &out,
+			   err, sizeof(err));
+	if (st == 200)
+		cur = json_loadb(out.p, out.len, 0, NULL);
+	ag_buf_free(&out);
+	if (cur != NULL && strcmp(json_string_value(json_object_get(cur,
+			"zone")) ?: "", want) == 0) {
+		json_decref(cur);
+		return;
+	}
+	json_decref(cur);
+	cur = json_pack("{s:s}", "zone", want);
+	body = cur != NULL ? json_dumps(cur, JSON_COMPACT) : NULL;
+	json_decref(cur);
+	st = body != NULL ? ag_ps_request(&ag->ps, "PUT", "/v1/node/zone",
+					  body, strlen(body), &out, err,
+					  sizeof(err)) : -1;
+	if (st == 200)
+		LOG_INFO("routes", "node %s: zone '%s'", ag->opt.node_name,
+			 want);
+	else
+		LOG_WARN("routes", "PUT /v1/node/zone failed: %s",
+			 st < 0 ? err : out.p ? out.p : "");
+	free(body);
+	ag_buf_free(&out);
+}
+
 int
 ag_routes_sync(struct agent *ag)
 {
@@ -272,6 +315,7 @@ ag_routes_sync(struct agent *ag)
 					 ag->opt.node_name, pod_cidr(v),
 					 ag->pod_cidr);
 			annotate(ag, v);
+			zone_sync(ag, v);
 			continue;
 		}
 		r = node_route(ag, v, why, sizeof(why));

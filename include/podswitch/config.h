@@ -121,6 +121,7 @@ struct ps_ct_timeouts {
 struct ps_config {
 	/* node */
 	char node_name[PS_NAME_MAX];
+	char node_zone[64];		/* "" = none; a label value */
 	struct ps_prefix4 node_ip;
 	struct rte_ether_addr node_mac;
 	struct ps_prefix4 pod_cidr;

@@ -56,6 +56,9 @@ struct ps_mbuf_meta {
 };
 #define PS_META_LOCAL_ORIGIN 0x1	/* built by us: keep its TTL, never an ICMP error about it */
 #define PS_META_INNER_DST 0x2		/* VXLAN by us: give the inner frame the outer next hop's MAC */
+/* Packets a worker's nodes may keep across bursts (fragments waiting for
+ * their first): the mbuf pool has room for them. */
+#define PS_NODE_HELD_MAX 1024
 #define PS_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct ps_mbuf_meta), RTE_MBUF_PRIV_ALIGN)
 
 static inline struct ps_mbuf_meta *

@@ -132,12 +132,25 @@ struct ps_svc_spec {
 #define PS_EP_SERVING 0x02
 #define PS_EP_TERMINATING 0x04
 #define PS_EP_LOCAL 0x08	/* nodeName is this node */
+/* Topology (snapshot only): the endpoint has hints.forZones, and one of
+ * them is this node's zone. */
+#define PS_EP_ZONE_HINTS 0x10
+#define PS_EP_ZONE_MINE 0x20
+
+#define PS_ZONE_MAX 64		/* a label value: 63 + NUL */
+#define PS_EP_MAX_ZONE_HINTS 8	/* Kubernetes' limit of forZones */
+
+struct ps_zone_name {
+	char name[PS_ZONE_MAX];
+};
 
 struct ps_eps_endpoint {
 	uint32_t *addrs;		/* network order */
 	unsigned int nb_addrs;
 	uint8_t flags;			/* PS_EP_READY/SERVING/TERMINATING */
 	char node[PS_K8S_NAME_MAX];	/* "" = unknown */
+	struct ps_zone_name *zones;	/* hints.forZones, malloc'ed */
+	unsigned int nb_zones;
 };
 
 struct ps_eps_port {
@@ -264,6 +277,7 @@ struct ps_svc_table_params {
 	uint32_t affinity;	/* ClientIP affinity entries */
 	unsigned int nb_workers;
 	const char *node_name;	/* for PS_EP_LOCAL */
+	const char *zone;	/* topology.kubernetes.io/zone; NULL = none */
 	int socket;
 	struct rte_rcu_qsbr *qsv;	/* NULL: no concurrent readers */
 };
@@ -366,6 +380,20 @@ int ps_svc_replace_all(struct ps_svc_table *t, const struct ps_k8s_doc *doc,
 int ps_svc_delete(struct ps_svc_table *t, const char *ns, const char *name);
 int ps_svc_slice_delete(struct ps_svc_table *t, const char *ns,
 			const char *name);
+
+/*
+ * This node's zone (its Node's topology.kubernetes.io/zone; "" = none).
+ * Topology-aware routing follows kube-proxy: when every ready endpoint of
+ * a service port has hints.forZones and at least one names this zone,
+ * Cluster-policy traffic goes only to the ready endpoints hinted for
+ * this zone; otherwise to all of them (trafficDistribution PreferClose
+ * and the topology-mode annotation work through the hints the
+ * EndpointSlice controller writes). Local-policy endpoint sets ignore
+ * hints. A new zone rebuilds every endpoint set: 0, -EINVAL (longer
+ * than a label value) or -ENOMEM (nothing changed).
+ */
+int ps_svc_set_zone(struct ps_svc_table *t, const char *zone);
+const char *ps_svc_zone(const struct ps_svc_table *t);
 
 /* Clock (seconds) for affinity; the management thread advances it. */
 void ps_svc_set_now(struct ps_svc_table *t, uint32_t now);

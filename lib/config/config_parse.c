@@ -16,7 +16,7 @@ static void
 parse_node(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "name", "ip", "mac", "pod_cidr",
-		"gateway_ip", "cluster_cidr", "service_cidr", NULL };
+		"gateway_ip", "cluster_cidr", "service_cidr", "zone", NULL };
 	const char *path = "$.node";
 	const json_t *node = ps_json_object(root, "$", "node", PS_JP_REQUIRED,
 					    errs);
@@ -27,6 +27,10 @@ parse_node(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	ps_json_unknown_keys(node, path, keys, NULL, errs);
 	ps_json_string(node, path, "name", PS_JP_REQUIRED, cfg->node_name,
 		       sizeof(cfg->node_name), errs);
+	/* topology.kubernetes.io/zone, for EndpointSlice zone hints; the
+	 * agent sets it from the Node at run time (PUT /v1/node/zone) */
+	ps_json_string(node, path, "zone", PS_JP_K8S, cfg->node_zone,
+		       sizeof(cfg->node_zone), errs);
 	cfg_get_prefix(node, path, "ip", PS_JP_REQUIRED, &cfg->node_ip, true, errs);
 	cfg_get_mac(node, path, "mac", PS_JP_REQUIRED, &cfg->node_mac, errs);
 	have_pod = cfg_get_prefix(node, path, "pod_cidr", PS_JP_REQUIRED,

@@ -14,11 +14,13 @@
 
 #include <rte_byteorder.h>
 
+#include <podswitch/config.h>
 #include <podswitch/nat.h>
 
 struct ps_ct;
 struct ps_svc_table;
 struct ps_nat_pool;
+struct svc_frag;
 
 struct ps_svc_dp {
 	/* conntrack, services, SNAT ports */
@@ -44,6 +46,8 @@ struct ps_svc_dp {
 	 */
 	uint32_t *l2_ep_conns;
 	uint32_t l2_ep_mask;
+	/* fragment tracking, one table per worker (svc_frag.h) */
+	struct svc_frag *frag[PS_MAX_WORKERS];
 };
 
 extern struct ps_svc_dp ps_svc_dp;

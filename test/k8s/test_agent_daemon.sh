@@ -7,6 +7,7 @@
 #    are programmed (one bad Service must not hold back the cluster);
 #  - without a cluster_cidr in the daemon, an operator's route is kept and
 #    the route to a Node's pod CIDR leaves with the Node;
+#  - the daemon's zone follows our Node's topology.kubernetes.io/zone;
 #  - the daemon restarted under the agent: its services come back (drift).
 set -uo pipefail
 PODSWITCH=${1:?usage: test_agent_daemon.sh PODSWITCH AGENT}
@@ -111,6 +112,24 @@ if until_ok 10 routes_are "10.1.0.0/16"; then
 else
 	bad "routes: $(routes)"
 fi
+selfnode() { # ZONE
+	k PUT /_test/objects "{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"$tag\",
+	  \"labels\":{\"topology.kubernetes.io/zone\":\"$1\"}},\"spec\":{\"podCIDR\":\"10.244.0.0/24\"}}" >/dev/null
+}
+zone_is() { [ "$(psget /v1/node/zone)" = "{\"zone\":\"$1\"}" ]; }
+zone_is "" || bad "zone before the agent set it: $(psget /v1/node/zone)"
+selfnode zone-x
+if until_ok 10 zone_is zone-x; then
+	ok "the daemon takes its Node's zone label"
+else
+	bad "zone: $(psget /v1/node/zone)"
+fi
+selfnode zone-y
+if until_ok 10 zone_is zone-y; then
+	ok "a changed zone label follows"
+else
+	bad "zone: $(psget /v1/node/zone)"
+fi
 kill "$DPID"
 wait "$DPID" 2>/dev/null
 rm -f "$tmp/api.sock"
@@ -119,6 +138,11 @@ if until_ok 15 has "good later"; then
 	ok "daemon restarted: the agent puts its services back"
 else
 	bad "after the daemon's restart: $(names)"
+fi
+if until_ok 15 zone_is zone-y; then
+	ok "daemon restarted: the agent sets its zone again"
+else
+	bad "zone after the restart: $(psget /v1/node/zone)"
 fi
 echo "agent-daemon: $pass passed, $fail failed"
 [ $fail -eq 0 ]

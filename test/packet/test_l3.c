@@ -324,7 +324,14 @@ test_options_and_fragments_forwarded(void)
 	ip = (struct rte_ipv4_hdr *)(in + RTE_ETHER_HDR_LEN);
 	ip->version_ihl = 0x46;
 	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + 4);
-	/* and a middle fragment */
+	/* its first fragment, then a middle one: a later fragment follows
+	 * its first (the service path tracks them, svc_frag.h) */
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_MF_FLAG);
+	ps_test_ip4_recksum(in);
+	ps_test_node_inject("up_rx", in, len);
+	ps_test_node_run();
+	ps_build_forwarded(exp, in, len, P1_MAC, NODE_MAC);
+	ps_test_expect_one("p1_tx", exp, len);
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | 10);
 	ps_test_ip4_recksum(in);
 	ps_test_node_inject("up_rx", in, len);

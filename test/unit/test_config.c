@@ -572,6 +572,7 @@ test_good_minimal(void)
 	/* absent optional prefixes stay zeroed */
 	CU_ASSERT_EQUAL(cfg.cluster_cidr.len, 0);
 	CU_ASSERT_EQUAL(cfg.service_cidr.len, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.node_zone, "");
 
 	/* defaults of every optional section */
 	CU_ASSERT_EQUAL(cfg.overlay_mode, PS_OVERLAY_HOST_GW);
@@ -631,6 +632,7 @@ test_good_full(void)
 	if (load_good("full.json", &cfg) < 0)
 		return;
 	CU_ASSERT_STRING_EQUAL(cfg.node_name, "node-full");
+	CU_ASSERT_STRING_EQUAL(cfg.node_zone, "zone-b");
 	CU_ASSERT_EQUAL(cfg.node_ip.addr, rte_cpu_to_be_32(0xc0a83c0b));
 	CU_ASSERT_EQUAL(cfg.node_ip.len, 24);
 	CU_ASSERT_TRUE(mac_is(&cfg.node_mac, "02:00:00:00:00:0b"));

@@ -871,6 +871,200 @@ test_conditions(void)
 	ps_svc_free(t);
 }
 
+static bool
+errs_has(const struct ps_errors *errs, const char *text)
+{
+	unsigned int i;
+
+	for (i = 0; i < errs->count; i++)
+		if (strstr(errs->msgs[i], text) != NULL)
+			return true;
+	ps_errors_print(errs, stdout);
+	return false;
+}
+
+/* An EndpointSlice of default/z: one endpoint per entry, "ip|zones|r",
+ * zones comma-separated ("" = no hints), r 1 = ready, 0 = serving and
+ * terminating. */
+static int
+zone_slice(struct ps_svc_table *t, const char *const *eps, unsigned int n)
+{
+	char b[4096], zs[256];
+	size_t len = 0;
+	unsigned int i;
+
+	len += snprintf(b + len, sizeof(b) - len,
+		"{'kind':'EndpointSlice','apiVersion':'discovery.k8s.io/v1',"
+		"'addressType':'IPv4','metadata':{'name':'z-1','namespace':"
+		"'default','labels':{'kubernetes.io/service-name':'z'}},"
+		"'ports':[{'name':'http','port':8080,'protocol':'TCP'}],"
+		"'endpoints':[");
+	for (i = 0; i < n; i++) {
+		char ip[32], zones[128], *z, *save = NULL;
+		size_t zl = 0;
+		int ready;
+
+		CU_ASSERT_EQUAL_FATAL(sscanf(eps[i], "%31[^|]|%127[^|]|%d", ip,
+					     zones, &ready) == 3 ||
+				      sscanf(eps[i], "%31[^|]||%d", ip,
+					     &ready) == 2, true);
+		if (strstr(eps[i], "||") != NULL)
+			zones[0] = '\0';
+		zs[0] = '\0';
+		for (z = strtok_r(zones, ",", &save); z != NULL;
+		     z = strtok_r(NULL, ",", &save))
+			zl += snprintf(zs + zl, sizeof(zs) - zl,
+				       "%s{'name':'%s'}", zl ? "," : "", z);
+		len += snprintf(b + len, sizeof(b) - len,
+			"%s{'addresses':['%s'],'nodeName':'n-%u','conditions':"
+			"{'ready':%s,'serving':true,'terminating':%s}%s%s%s}",
+			i ? "," : "", ip, i, ready ? "true" : "false",
+			ready ? "false" : "true",
+			zs[0] ? ",'hints':{'forZones':[" : "", zs,
+			zs[0] ? "]}" : "");
+	}
+	snprintf(b + len, sizeof(b) - len, "]}");
+	return apply_json(t, NULL, "%s", b);
+}
+
+static void
+test_zone_hints(void)
+{
+	struct ps_svc_table *t = mk(16, 64, 0, 1, NULL);
+	static const char *const hinted[] = {
+		"10.244.0.2|zone-a|1", "10.244.0.3|zone-a|1",
+		"10.244.1.2|zone-b|1", "10.244.2.2|zone-b,zone-c|1",
+	};
+	static const char *const one_unhinted[] = {
+		"10.244.0.2|zone-a|1", "10.244.1.2|zone-b|1",
+		"10.244.2.2||1",
+	};
+	static const char *const unready_unhinted[] = {
+		"10.244.0.2|zone-a|1", "10.244.1.2|zone-b|1",
+		"10.244.2.2||0",
+	};
+	static const char *const mine_terminating[] = {
+		"10.244.0.2|zone-a|0", "10.244.1.2|zone-b|1",
+		"10.244.2.2|zone-c|1",
+	};
+	struct tally ta;
+
+	CU_ASSERT_STRING_EQUAL(ps_svc_zone(t), "");
+	CU_ASSERT_EQUAL_FATAL(svc_apply(t, "z", "10.96.0.90", "",
+		"'trafficDistribution':'PreferClose'"), 0);
+	CU_ASSERT_EQUAL_FATAL(zone_slice(t, hinted, 4), 0);
+	/* no zone of our own: hints are ignored */
+	run_picks(t, "10.96.0.90", 80, 40, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 4);
+	/* zone-a: only the two hinted for it, evenly */
+	CU_ASSERT_EQUAL(ps_svc_set_zone(t, "zone-a"), 0);
+	CU_ASSERT_STRING_EQUAL(ps_svc_zone(t), "zone-a");
+	run_picks(t, "10.96.0.90", 80, 40, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 2);
+	CU_ASSERT_EQUAL(tally_of(&ta, "10.244.0.2"), 20);
+	CU_ASSERT_EQUAL(tally_of(&ta, "10.244.0.3"), 20);
+	/* an endpoint hinted for two zones serves both */
+	CU_ASSERT_EQUAL(ps_svc_set_zone(t, "zone-c"), 0);
+	run_picks(t, "10.96.0.90", 80, 40, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 1);
+	CU_ASSERT_EQUAL(tally_of(&ta, "10.244.2.2"), 40);
+	CU_ASSERT_EQUAL(ps_svc_set_zone(t, "zone-b"), 0);
+	run_picks(t, "10.96.0.90", 80, 40, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 2);
+	CU_ASSERT_EQUAL(tally_of(&ta, "10.244.1.2"), 20);
+	/* a zone no endpoint is hinted for reaches all of them */
+	CU_ASSERT_EQUAL(ps_svc_set_zone(t, "zone-d"), 0);
+	run_picks(t, "10.96.0.90", 80, 40, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 4);
+	/* a ready endpoint without hints: all endpoints */
+	CU_ASSERT_EQUAL(ps_svc_set_zone(t, "zone-a"), 0);
+	CU_ASSERT_EQUAL(zone_slice(t, one_unhinted, 3), 0);
+	run_picks(t, "10.96.0.90", 80, 30, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 3);
+	/* ... an unready one does not count */
+	CU_ASSERT_EQUAL(zone_slice(t, unready_unhinted, 3), 0);
+	run_picks(t, "10.96.0.90", 80, 30, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 1);
+	CU_ASSERT_EQUAL(tally_of(&ta, "10.244.0.2"), 30);
+	/* our zone's only endpoint terminating: the ready ones elsewhere */
+	CU_ASSERT_EQUAL(zone_slice(t, mine_terminating, 3), 0);
+	run_picks(t, "10.96.0.90", 80, 30, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 2);
+	CU_ASSERT_EQUAL(tally_of(&ta, "10.244.0.2"), 0);
+	/* back to no zone */
+	CU_ASSERT_EQUAL(ps_svc_set_zone(t, ""), 0);
+	CU_ASSERT_EQUAL(zone_slice(t, hinted, 4), 0);
+	run_picks(t, "10.96.0.90", 80, 40, &from_pod, false, &ta);
+	CU_ASSERT_EQUAL(ta.nb, 4);
+	CU_ASSERT_EQUAL(ps_svc_set_zone(t, "zone-name-longer-than-a-label-"
+					"value-may-be-is-refused-as-a-whole"),
+			-EINVAL);
+	CU_ASSERT_STRING_EQUAL(ps_svc_zone(t), "");
+	ps_svc_free(t);
+}
+
+/* Hints and a Local policy: the local set is not filtered by zone. */
+static void
+test_zone_hints_local(void)
+{
+	struct ps_svc_table *t = mk(16, 64, 0, 1, NULL);
+	struct ps_errors errs = { 0 };
+	struct ps_k8s_doc doc;
+	struct ps_svc_pick p;
+	json_t *j;
+	static const char slice[] = "{\"kind\":\"EndpointSlice\","
+		"\"apiVersion\":\"discovery.k8s.io/v1\",\"addressType\":"
+		"\"IPv4\",\"metadata\":{\"name\":\"s\"},\"endpoints\":[{"
+		"\"addresses\":[\"10.244.0.2\"],\"hints\":{\"forZones\":["
+		"{\"name\":\"zone-a\"},{\"name\":\"zone-b\"}]}}]}";
+
+	/* hints are read back in the shape they came in */
+	CU_ASSERT_EQUAL_FATAL(ps_k8s_parse(slice, strlen(slice), &doc, &errs),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(doc.nb_slices, 1);
+	CU_ASSERT_EQUAL(doc.slices[0].endpoints[0].nb_zones, 2);
+	j = ps_k8s_slice_to_json(&doc.slices[0]);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		json_array_get(json_object_get(json_object_get(json_array_get(
+		json_object_get(j, "endpoints"), 0), "hints"), "forZones"), 1),
+		"name")), "zone-b");
+	json_decref(j);
+	ps_k8s_doc_free(&doc);
+	CU_ASSERT_EQUAL_FATAL(ps_svc_set_zone(t, "zone-a"), 0);
+	CU_ASSERT_EQUAL_FATAL(apply_json(t, NULL,
+		"{'kind':'List','items':[{'kind':'Service','metadata':{"
+		"'name':'l','namespace':'default'},'spec':{'clusterIP':"
+		"'10.96.0.91','internalTrafficPolicy':'Local','ports':[{"
+		"'name':'http','port':80,'targetPort':8080}]}},"
+		"{'kind':'EndpointSlice','apiVersion':'discovery.k8s.io/v1',"
+		"'addressType':'IPv4','metadata':{'name':'l-1','namespace':"
+		"'default','labels':{'kubernetes.io/service-name':'l'}},"
+		"'ports':[{'name':'http','port':8080}],'endpoints':["
+		"{'addresses':['10.244.0.2'],'nodeName':'" NODE "','hints':"
+		"{'forZones':[{'name':'zone-b'}]}},{'addresses':['10.244.1.2'],"
+		"'nodeName':'node-b','hints':{'forZones':[{'name':'zone-a'}]}}"
+		"]}]}"), 0);
+	CU_ASSERT_EQUAL(pick(t, "10.96.0.91", 80, IPPROTO_TCP, &from_pod, &p),
+			PS_SVC_FORWARD);
+	CU_ASSERT_EQUAL(p.ip, ps_ip("10.244.0.2"));
+	/* bad hints name their path */
+	CU_ASSERT_EQUAL(apply_json(t, &errs,
+		"{'kind':'EndpointSlice','apiVersion':'discovery.k8s.io/v1',"
+		"'addressType':'IPv4','metadata':{'name':'l-2','namespace':"
+		"'default','labels':{'kubernetes.io/service-name':'l'}},"
+		"'endpoints':[{'addresses':['10.244.0.9'],'hints':{'forZones':"
+		"[{'nam':'x'},'y',{'name':'z'},{'name':'z'},{'name':'z'},"
+		"{'name':'z'},{'name':'z'},{'name':'z'}]}},{'addresses':"
+		"['10.244.0.8'],'hints':{'forZones':[{},{},{},{},{},{},{},{},"
+		"{}]}}]}"), -EINVAL);
+	CU_ASSERT(errs_has(&errs, "endpoints[0].hints.forZones[0].name"));
+	CU_ASSERT(errs_has(&errs, "endpoints[0].hints.forZones[1]: must "
+			   "be an object"));
+	CU_ASSERT(errs_has(&errs, "endpoints[1].hints.forZones: at most 8"));
+	ps_errors_free(&errs);
+	ps_svc_free(t);
+}
+
 static void
 test_local_policies(void)
 {
@@ -1995,6 +2189,8 @@ static const struct ps_test tests[] = {
 	{ "slices move between services; replace", test_slice_moves },
 	{ "ready, serving, terminating", test_conditions },
 	{ "internal/external traffic policy Local", test_local_policies },
+	{ "zone hints, as kube-proxy reads them", test_zone_hints },
+	{ "zone hints: Local sets, bad hints", test_zone_hints_local },
 	{ "loadBalancerSourceRanges", test_source_ranges },
 	{ "rr: exact even spread", test_rr_even },
 	{ "wrr: weights", test_wrr_weights },

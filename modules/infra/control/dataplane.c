@@ -51,7 +51,8 @@ pool_size(const struct ps_config *cfg, unsigned int nb_workers,
 	}
 	/* In flight inside each graph: a few bursts per node stream, plus
 	 * the per-lcore caches. */
-	n += nb_workers * (RTE_GRAPH_BURST_SIZE * 16 + POOL_CACHE * 2);
+	n += nb_workers * (RTE_GRAPH_BURST_SIZE * 16 + POOL_CACHE * 2 +
+			   PS_NODE_HELD_MAX);
 	n += POOL_CACHE * 2 + 4096;
 	return rte_align32pow2(n) - 1;
 }

@@ -36,4 +36,15 @@ int ps_ip4_local_udp_register(uint16_t port, const char *node);
  */
 int ps_ip4_lookup_nh_register(uint8_t type, const char *node);
 
+/*
+ * Cut IPv4 packet m (Ethernet first, no DF, no IP options) into
+ * fragments of at most mtu bytes of IP, new mbufs of m's pool with m's
+ * metadata, in out (max of them); m is left as it is. Returns how many,
+ * -EINVAL (DF, options, a broken header), -E2BIG (more than max) or
+ * -ENOMEM.
+ */
+struct rte_mbuf;
+int ps_ip4_fragment(struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **out,
+		    unsigned int max);
+
 #endif

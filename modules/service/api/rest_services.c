@@ -143,6 +143,9 @@ svc_endpoints_json(const struct ps_svc_table *t, const char *ns,
 				ev[j].flags & PS_EP_TERMINATING));
 			json_object_set_new(e, "local", json_boolean(
 				ev[j].flags & PS_EP_LOCAL));
+			/* hinted for this node's zone */
+			json_object_set_new(e, "zoneHint", json_boolean(
+				ev[j].flags & PS_EP_ZONE_MINE));
 			json_object_set_new(e, "weight",
 					    json_integer(ev[j].weight));
 			json_object_set_new(e, "connections",

@@ -25,6 +25,7 @@
 #include "lb_private.h"
 #include "service_dp.h"
 #include "svc_conn.h"
+#include "svc_frag.h"
 
 
 /*
@@ -227,6 +228,7 @@ svc_module_init(struct ps_dataplane *dp)
 		.affinity = RTE_MIN(cfg->conntrack_size, 1u << 20),
 		.nb_workers = dp->nb_workers,
 		.node_name = cfg->node_name,
+		.zone = cfg->node_zone,
 		.socket = (int)rte_socket_id(),
 		.qsv = dp->qsv,
 	};
@@ -277,6 +279,11 @@ svc_module_init(struct ps_dataplane *dp)
 		RTE_CACHE_LINE_SIZE);
 	if (ps_svc_dp.l2_ep_conns == NULL)
 		return -ENOMEM;
+	for (i = 0; i < dp->nb_workers; i++) {
+		ps_svc_dp.frag[i] = svc_frag_create((int)rte_socket_id());
+		if (ps_svc_dp.frag[i] == NULL)
+			return -ENOMEM;
+	}
 	return svc_announce_init(dp);
 }
 
@@ -305,6 +312,10 @@ svc_module_fini(struct ps_dataplane *dp)
 	ps_svc_dp.svcs = NULL;
 	rte_free(ps_svc_dp.l2_ep_conns);
 	ps_svc_dp.l2_ep_conns = NULL;
+	for (i = 0; i < PS_MAX_WORKERS; i++) {
+		svc_frag_free(ps_svc_dp.frag[i]);
+		ps_svc_dp.frag[i] = NULL;
+	}
 }
 
 void

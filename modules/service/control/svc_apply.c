@@ -328,3 +328,59 @@ ps_svc_slice_delete(struct ps_svc_table *t, const char *ns, const char *name)
 		return -ENOENT;
 	return svc_change(t, &c, NULL);
 }
+
+/* Every stored slice upserted as itself: a change that rebuilds the
+ * endpoint set of every service with endpoints, and nothing else. */
+static int
+rebuild_all(struct ps_svc_table *t)
+{
+	struct ps_eps_spec *copies;
+	uint32_t i, n = 0;
+	int rc = 0;
+
+	if (t->nb_slices == 0)
+		return 0;
+	copies = calloc(t->nb_slices, sizeof(*copies));
+	if (copies == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->max_eps && n < t->nb_slices && rc == 0; i++)
+		if (t->slices[i] != NULL)
+			rc = svc_slice_copy(&copies[n++], t->slices[i]);
+	if (rc == 0) {
+		struct change c = { .up_slices = copies,
+				    .nb_up_slices = n };
+
+		rc = svc_change(t, &c, NULL);
+	}
+	for (i = 0; i < n; i++)
+		svc_slice_free(&copies[i]);
+	free(copies);
+	return rc;
+}
+
+int
+ps_svc_set_zone(struct ps_svc_table *t, const char *zone)
+{
+	char old[PS_ZONE_MAX];
+	int rc;
+
+	if (strlen(zone) >= sizeof(t->zone))
+		return -EINVAL;
+	if (strcmp(zone, t->zone) == 0)
+		return 0;
+	memcpy(old, t->zone, sizeof(old));
+	snprintf(t->zone, sizeof(t->zone), "%s", zone);
+	rc = rebuild_all(t);
+	if (rc < 0) {
+		memcpy(t->zone, old, sizeof(old));
+		return rc;
+	}
+	SVC_LOG(INFO, "%s: zone '%s'\n", t->name, zone);
+	return 0;
+}
+
+const char *
+ps_svc_zone(const struct ps_svc_table *t)
+{
+	return t->zone;
+}

@@ -241,6 +241,14 @@ ps_k8s_slice_to_json(const struct ps_eps_spec *s)
 			       "terminating", !!(e->flags & PS_EP_TERMINATING));
 		if (ep != NULL && e->node[0] != '\0')
 			set(ep, "nodeName", json_string(e->node));
+		if (ep != NULL && e->nb_zones > 0) {
+			json_t *zs = json_array();
+
+			for (j = 0; zs != NULL && j < e->nb_zones; j++)
+				json_array_append_new(zs, json_pack(
+					"{s:s}", "name", e->zones[j].name));
+			set(ep, "hints", json_pack("{s:o}", "forZones", zs));
+		}
 		json_array_append_new(eps, ep);
 	}
 	set(o, "endpoints", eps);

@@ -416,8 +416,11 @@ svc_slice_copy(struct ps_eps_spec *d, const struct ps_eps_spec *s)
 	for (i = 0; i < s->nb_endpoints; i++) {
 		d->endpoints[i] = s->endpoints[i];
 		d->nb_endpoints++;
+		d->endpoints[i].zones = NULL;
 		DUP_ARRAY(d->endpoints[i].addrs, s->endpoints[i].addrs,
 			  s->endpoints[i].nb_addrs);
+		DUP_ARRAY(d->endpoints[i].zones, s->endpoints[i].zones,
+			  s->endpoints[i].nb_zones);
 	}
 	return 0;
 nomem:
@@ -430,8 +433,10 @@ svc_slice_free(struct ps_eps_spec *s)
 {
 	unsigned int i;
 
-	for (i = 0; i < s->nb_endpoints; i++)
+	for (i = 0; i < s->nb_endpoints; i++) {
 		free(s->endpoints[i].addrs);
+		free(s->endpoints[i].zones);
+	}
 	free(s->endpoints);
 	free(s->ports);
 	s->endpoints = NULL;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A Kubernetes EndpointSlice -> struct ps_eps_spec: its endpoints (the
- * addresses, their conditions and node) and its ports.
+ * addresses, their conditions, node and zone hints) and its ports.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +68,48 @@ parse_conditions(const json_t *v, const char *pi, struct ps_eps_endpoint *ep,
 		    (terminating ? PS_EP_TERMINATING : 0);
 }
 
+/* hints.forZones: the zones whose nodes should use this endpoint
+ * (topology-aware routing); hints.forNodes is not used. */
+static void
+parse_hints(const json_t *v, const char *pi, struct ps_eps_endpoint *ep,
+	    struct ps_errors *errs)
+{
+	const json_t *h = ps_json_object(v, pi, "hints", K8S, errs);
+	char ph[PS_JPATH_MAX], pz[PS_JPATH_MAX], pe[PS_JPATH_MAX];
+	const json_t *zs, *z;
+	size_t k;
+
+	if (h == NULL)
+		return;
+	ps_jpath_key(ph, pi, "hints");
+	zs = ps_json_array(h, ph, "forZones", K8S, errs);
+	if (zs == NULL || json_array_size(zs) == 0)
+		return;
+	ps_jpath_key(pz, ph, "forZones");
+	if (json_array_size(zs) > PS_EP_MAX_ZONE_HINTS) {
+		ps_errors_add(errs, pz, "at most %u zones",
+			      PS_EP_MAX_ZONE_HINTS);
+		return;
+	}
+	ep->zones = calloc(json_array_size(zs), sizeof(*ep->zones));
+	if (ep->zones == NULL) {
+		ps_errors_add(errs, pz, "out of memory");
+		return;
+	}
+	json_array_foreach(zs, k, z) {
+		struct ps_zone_name *zn = &ep->zones[ep->nb_zones];
+
+		ps_jpath_idx(pe, pz, (unsigned int)k);
+		if (!json_is_object(z)) {
+			ps_errors_add(errs, pe, "must be an object");
+			continue;
+		}
+		if (ps_json_string(z, pe, "name", K8S_REQ, zn->name,
+				   sizeof(zn->name), errs))
+			ep->nb_zones++;
+	}
+}
+
 static void
 parse_slice_endpoints(const json_t *item, const char *path,
 		      struct ps_eps_spec *es, struct ps_errors *errs)
@@ -97,6 +139,7 @@ parse_slice_endpoints(const json_t *item, const char *path,
 		parse_conditions(v, pi, ep, errs);
 		ps_json_string(v, pi, "nodeName", K8S, ep->node,
 			       sizeof(ep->node), errs);
+		parse_hints(v, pi, ep, errs);
 	}
 }
 

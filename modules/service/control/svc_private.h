@@ -167,6 +167,7 @@ struct ps_svc_table {
 	uint32_t max_svcs, max_eps;
 	unsigned int nb_workers;
 	char node[PS_K8S_NAME_MAX];
+	char zone[PS_ZONE_MAX];
 	int socket;
 	struct rte_rcu_qsbr *qsv;
 	struct rte_rcu_qsbr_dq *dq;

@@ -73,6 +73,7 @@ struct ep_build {
 	const struct ps_svc_spec *svc;
 	const struct ps_svc_port_spec *port;
 	const char *node;
+	const char *zone;
 	struct svc_ep *eps;
 	uint32_t n, cap;
 	int err;
@@ -87,6 +88,20 @@ weight_of(const struct ps_svc_spec *s, uint32_t ip)
 		if (s->weights[i].ip == ip)
 			return s->weights[i].weight;
 	return 1;
+}
+
+/* PS_EP_ZONE_HINTS / PS_EP_ZONE_MINE of e for this node's zone. */
+static uint8_t
+zone_flags(const struct ps_eps_endpoint *e, const char *zone)
+{
+	unsigned int i;
+
+	if (e->nb_zones == 0)
+		return 0;
+	for (i = 0; i < e->nb_zones; i++)
+		if (zone[0] != '\0' && strcmp(e->zones[i].name, zone) == 0)
+			return PS_EP_ZONE_HINTS | PS_EP_ZONE_MINE;
+	return PS_EP_ZONE_HINTS;
 }
 
 static void
@@ -125,7 +140,7 @@ ep_build_slice(const struct ps_eps_spec *sl, void *arg)
 		if (e->nb_addrs == 0)
 			continue;
 		key = svc_ep_key(e->addrs[0], port);
-		flags = e->flags;
+		flags = e->flags | zone_flags(e, b->zone);
 		if (b->node[0] != '\0' && strcmp(e->node, b->node) == 0)
 			flags |= PS_EP_LOCAL;
 		/* the same pod in two slices while they are being
@@ -165,10 +180,37 @@ ep_cmp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/*
+ * kube-proxy's topology rule (pkg/proxy/topology.go): the zone hints
+ * decide when there is a ready endpoint, every ready endpoint has one,
+ * and at least one names this node's zone. Otherwise hints are ignored
+ * as a whole, so a zone without endpoints reaches all of them.
+ */
+static bool
+zone_filter(const struct svc_epset *es)
+{
+	bool mine = false;
+	uint32_t i;
+
+	for (i = 0; i < es->n; i++) {
+		uint8_t f = es->eps[i].flags;
+
+		if (!(f & PS_EP_READY))
+			continue;
+		if (!(f & PS_EP_ZONE_HINTS))
+			return false;
+		if (f & PS_EP_ZONE_MINE)
+			mine = true;
+	}
+	return mine;
+}
+
 static void
 cand_fill(struct svc_epset *es, unsigned int c, bool local, bool wrr)
 {
 	struct svc_cand *cd = &es->cand[c];
+	/* Cluster-policy sets only: a Local set is this node's already */
+	bool zone = !local && zone_filter(es);
 	uint32_t i;
 	int pass;
 
@@ -181,7 +223,11 @@ cand_fill(struct svc_epset *es, unsigned int c, bool local, bool wrr)
 				  ((e->flags & PS_EP_SERVING) &&
 				   (e->flags & PS_EP_TERMINATING));
 
+			/* the terminating fallback ignores hints, as
+			 * kube-proxy's does */
 			if (!ok || (local && !(e->flags & PS_EP_LOCAL)) ||
+			    (zone && pass == 0 &&
+			     !(e->flags & PS_EP_ZONE_MINE)) ||
 			    (wrr && e->weight == 0))
 				continue;
 			cd->idx[cd->n++] = (uint16_t)i;
@@ -196,7 +242,7 @@ svc_snapshot_build(const struct ps_svc_table *t, const struct change *c,
 		   struct svc_epset **out)
 {
 	struct ep_build b = { .svc = s, .port = &s->ports[pi],
-			      .node = t->node };
+			      .node = t->node, .zone = t->zone };
 	bool wrr = s->sched == PS_SCHED_WRR;
 	struct svc_epset *es;
 	int rc;

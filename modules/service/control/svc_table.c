@@ -295,6 +295,8 @@ ps_svc_create(const struct ps_svc_table_params *p)
 	t->qsv = p->qsv;
 	snprintf(t->node, sizeof(t->node), "%s",
 		 p->node_name != NULL ? p->node_name : "");
+	if (p->zone != NULL && strlen(p->zone) < sizeof(t->zone))
+		snprintf(t->zone, sizeof(t->zone), "%s", p->zone);
 	if (fe_hash_create(t, p) < 0)
 		goto fail;
 	if (arrays_alloc(t, p) < 0) {

@@ -28,6 +28,7 @@
 #include "node_private.h"
 #include "service_dp.h"
 #include "svc_conn.h"
+#include "svc_frag.h"
 #include "svc_traffic.h"
 
 #define LB_CHUNK 64
@@ -45,7 +46,13 @@
 	/* the reply tuple belongs to another connection */		\
 	X(CT_CLASH, "ct_clash")						\
 	/* no SNAT port left */						\
-	X(NAT_PORTS_FULL, "nat_ports_full")
+	X(NAT_PORTS_FULL, "nat_ports_full")				\
+	/* a later fragment: no room in the fragment table */		\
+	X(FRAG_TABLE_FULL, "frag_table_full")				\
+	/* a later fragment before its first: no room to hold it */	\
+	X(FRAG_HOLD_FULL, "frag_hold_full")				\
+	/* a later fragment of a datagram whose first was dropped */	\
+	X(FRAG_OF_DROPPED, "frag_of_dropped")
 
 enum service_lb_next {
 	LB_NEXT_LOOKUP,
@@ -57,6 +64,8 @@ enum service_lb_next {
 	LB_DROP_NAT_FIRST,
 	LB_NB_NEXT = LB_DROP_NAT_FIRST + PS_NAT_ERR_COUNT - 1,
 };
+/* Not an edge: the fragment table keeps the packet. */
+#define LB_HELD LB_NB_NEXT
 
 static const char *const lb_next_names[] = {
 	[LB_NEXT_LOOKUP] = "lookup",
@@ -73,13 +82,16 @@ enum lb_kind {
 	LB_PASS,	/* not ours to look at */
 	LB_FLOW,	/* TCP, UDP, ICMP echo: key is its own tuple */
 	LB_ICMP_ERR,	/* key is the reverse of the quoted tuple */
+	LB_FRAG,	/* a later fragment: svc_frag.h */
 };
 
 struct lb_pkt {
 	struct ps_ct_tuple key;
 	struct ps_ct_pkt pkt;
 	struct ps_nat_tuple quoted;	/* LB_ICMP_ERR */
+	struct svc_frag_key frag;	/* a fragment's datagram, as it came */
 	uint8_t kind;
+	bool first_frag;
 };
 
 /* What the trace says was done. */
@@ -153,8 +165,17 @@ lb_classify(struct rte_mbuf *m, struct lb_pkt *p)
 	unsigned int l4len = rte_be_to_cpu_16(ip->total_length) - hlen;
 	const uint8_t *l4 = (const uint8_t *)ip + hlen;
 
-	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
-		return LB_PASS;
+	p->first_frag = false;
+	if (unlikely(svc_frag_is_fragment(ip))) {
+		if (ip->next_proto_id != IPPROTO_TCP &&
+		    ip->next_proto_id != IPPROTO_UDP &&
+		    ip->next_proto_id != IPPROTO_ICMP)
+			return LB_PASS;
+		svc_frag_key_of(ip, &p->frag);
+		if (!svc_frag_is_first(ip))
+			return LB_FRAG;
+		p->first_frag = true;
+	}
 	/* the state machine reads only its protocol's fields, but a stale
 	 * value of another packet must never be one of them */
 	memset(&p->pkt, 0, sizeof(p->pkt));
@@ -477,6 +498,67 @@ l2_candidate(const struct rte_mbuf *m)
 			ip->src_addr)], __ATOMIC_ACQUIRE) != 0;
 }
 
+static rte_edge_t
+lb_frag_next(enum svc_frag_verdict v)
+{
+	switch (v) {
+	case SVC_FRAG_PASS:
+		return LB_NEXT_LOOKUP;
+	case SVC_FRAG_HELD:
+		return LB_HELD;
+	case SVC_FRAG_DROP_FULL:
+		return LB_DROP_FRAG_TABLE_FULL;
+	case SVC_FRAG_DROP_HOLD:
+		return LB_DROP_FRAG_HOLD_FULL;
+	default:
+		return LB_DROP_FRAG_OF_DROPPED;
+	}
+}
+
+/*
+ * The fragments of a chunk, after its other packets were handled: a
+ * first fragment's outcome is recorded (and the fragments held for it
+ * follow it), a later one takes its first's addresses or is held. Held
+ * packets leave the chunk: returns how many packets remain in objs and
+ * nexts.
+ */
+static uint16_t
+lb_frags(struct rte_graph *graph, struct rte_node *node, void **objs,
+	 uint16_t n, const struct lb_pkt *pk, rte_edge_t *nexts,
+	 uint32_t worker)
+{
+	struct svc_frag *f = ps_svc_dp.frag[worker];
+	uint64_t now = rte_rdtsc();
+	uint16_t i, j = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = objs[i];
+
+		if (pk[i].first_frag) {
+			struct rte_mbuf *out[SVC_FRAG_HOLD];
+			bool dropped = nexts[i] != LB_NEXT_LOOKUP;
+			unsigned int k, nb;
+
+			nb = svc_frag_first(f, &pk[i].frag,
+				rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							RTE_ETHER_HDR_LEN),
+				dropped, now, out);
+			for (k = 0; k < nb; k++)
+				rte_node_enqueue_x1(graph, node, dropped ?
+					LB_DROP_FRAG_OF_DROPPED :
+					LB_NEXT_LOOKUP, out[k]);
+		} else if (pk[i].kind == LB_FRAG) {
+			nexts[i] = lb_frag_next(svc_frag_later(f, &pk[i].frag,
+							       m, now));
+		}
+		if (nexts[i] == LB_HELD)
+			continue;
+		objs[j] = m;
+		nexts[j++] = nexts[i];
+	}
+	return j;
+}
+
 static __rte_always_inline void
 lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	 uint16_t n, const bool trace, const bool l2)
@@ -487,13 +569,15 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	rte_edge_t nexts[LB_CHUNK];
 	struct lb_pkt pk[LB_CHUNK];
 	uint8_t dirs[LB_CHUNK], ki[LB_CHUNK];
-	uint16_t i, nk = 0;
+	uint16_t i, nk = 0, nfrag = 0;
 	bool created = false;
 
 	for (i = 0; i < n; i++) {
+		pk[i].first_frag = false;
 		pk[i].kind = l2 && !l2_candidate(objs[i]) ? LB_PASS :
 			     lb_classify(objs[i], &pk[i]);
-		if (pk[i].kind != LB_PASS) {
+		nfrag += pk[i].kind == LB_FRAG || pk[i].first_frag;
+		if (pk[i].kind != LB_PASS && pk[i].kind != LB_FRAG) {
 			keys[nk] = &pk[i].key;
 			ki[nk++] = (uint8_t)i;
 		}
@@ -540,6 +624,8 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 				 lb_action_names[act],
 				 lb_next_names[nexts[ki[i]]]);
 	}
+	if (unlikely(nfrag > 0))
+		n = lb_frags(graph, node, objs, n, pk, nexts, worker);
 	ps_enqueue_nexts(graph, node, nexts, objs, n);
 }
 

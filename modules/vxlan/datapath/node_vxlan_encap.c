@@ -11,8 +11,11 @@
  * The inner TTL drops by one here (we are a router into the tunnel); the
  * outer header is ours (LOCAL_ORIGIN: its TTL is kept, no ICMP error is
  * sent about it). A packet bigger than the tunnel MTU gets ICMP
- * fragmentation needed with that MTU when DF is set, and is dropped and
- * counted (too_big) when not: we never fragment (see vxlan.h).
+ * fragmentation needed with that MTU when DF is set; without DF it is
+ * fragmented to the tunnel MTU and each fragment encapsulated, as Linux
+ * does routing into flannel's vxlan device (the outer packets are never
+ * fragmented, see vxlan.h). A pod at the uplink's MTU (1500) thus still
+ * reaches the other nodes, at a cost; flannel sets pods 50 below.
  */
 #include <rte_ip.h>
 
@@ -24,7 +27,11 @@
 #include "node_private.h"
 #include "vxlan_dp.h"
 
+/* fragments of one packet, at most (65,535 bytes in 1,280-byte pieces) */
+#define VXLAN_FRAG_MAX 64
+
 #define VXLAN_ENCAP_DROPS(X)						\
+	/* over the tunnel MTU and cannot be fragmented */		\
 	X(TOO_BIG, "too_big")						\
 	X(NO_HEADROOM, "no_headroom")					\
 	X(NO_ROUTE, "no_route")						\
@@ -38,6 +45,9 @@ enum vxlan_encap_next {
 #undef X
 	VXLAN_ENCAP_NB_NEXT
 };
+/* Not edges: encap_one's "cut it first", and "sent as fragments". */
+#define VXLAN_ENCAP_FRAGMENT VXLAN_ENCAP_NB_NEXT
+#define VXLAN_ENCAP_GONE (VXLAN_ENCAP_NB_NEXT + 1)
 
 static const char *const vxlan_encap_next_names[] = {
 	[VXLAN_ENCAP_NEXT_REWRITE] = "encapsulated",
@@ -91,7 +101,7 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
 
 	if (unlikely(tlen > ps_vxlan_dp.tunnel_mtu)) {
 		if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
-			return VXLAN_ENCAP_DROP_TOO_BIG;
+			return VXLAN_ENCAP_FRAGMENT;
 		meta->icmp_type = PS_ICMP_DEST_UNREACH;
 		meta->icmp_code = PS_ICMP_FRAG_NEEDED;
 		meta->mtu = ps_vxlan_dp.tunnel_mtu;
@@ -125,6 +135,26 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
 	return VXLAN_ENCAP_NEXT_REWRITE;
 }
 
+/* m without DF over the tunnel MTU: its fragments, encapsulated, go on
+ * by themselves; m is freed (VXLAN_ENCAP_GONE) unless it cannot be cut. */
+static rte_edge_t
+encap_fragments(struct rte_graph *graph, struct rte_node *node,
+		struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
+		struct rte_mbuf *m)
+{
+	struct rte_mbuf *fr[VXLAN_FRAG_MAX];
+	int n = ps_ip4_fragment(m, ps_vxlan_dp.tunnel_mtu, fr, VXLAN_FRAG_MAX);
+	int i;
+
+	if (n < 0)
+		return VXLAN_ENCAP_DROP_TOO_BIG;
+	for (i = 0; i < n; i++)
+		rte_node_enqueue_x1(graph, node, encap_one(vx, worker, oc,
+							   fr[i]), fr[i]);
+	rte_pktmbuf_free(m);
+	return VXLAN_ENCAP_GONE;
+}
+
 static __rte_always_inline uint16_t
 vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 		   void **objs, uint16_t nb_objs, const bool trace)
@@ -133,7 +163,7 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 	struct ps_vxlan *vx = ps_vxlan_dp.table;
 	struct outer_cache oc = { .vtep = UINT32_MAX };
 	rte_edge_t nexts[PS_NODE_CHUNK];
-	uint16_t i;
+	uint16_t i, gone = 0;
 
 	for (i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
@@ -144,10 +174,27 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
 						       void *));
 		nexts[i] = encap_one(vx, worker, &oc, m);
+		if (unlikely(nexts[i] == VXLAN_ENCAP_FRAGMENT)) {
+			nexts[i] = encap_fragments(graph, node, vx, worker,
+						   &oc, m);
+			gone += nexts[i] == VXLAN_ENCAP_GONE;
+		}
 		if (trace)
 			PS_TRACE(node, m, "vtep " PS_IP4_FMT " vni %u -> %s",
 				 PS_IP4_BYTES(v->remote), v->vni,
+				 nexts[i] == VXLAN_ENCAP_GONE ? "fragmented" :
 				 vxlan_encap_next_names[nexts[i]]);
+	}
+	if (unlikely(gone > 0)) {
+		uint16_t j = 0;
+
+		for (i = 0; i < nb_objs; i++)
+			if (nexts[i] != VXLAN_ENCAP_GONE) {
+				objs[j] = objs[i];
+				nexts[j++] = nexts[i];
+			}
+		ps_enqueue_nexts(graph, node, nexts, objs, j);
+		return nb_objs;
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;
