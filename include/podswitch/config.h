@@ -37,6 +37,14 @@ enum ps_port_role {
 	PS_ROLE_HOST,
 };
 
+/* kernel.local_services: the nftables table of the node kernel's own
+ * traffic to its services (docs/design.md, "The node's own traffic") */
+enum ps_kernel_svc {
+	PS_KERNEL_SVC_AUTO,	/* on when there is a port of role host */
+	PS_KERNEL_SVC_ON,
+	PS_KERNEL_SVC_OFF,
+};
+
 enum ps_overlay_mode {
 	PS_OVERLAY_HOST_GW,
 	PS_OVERLAY_VXLAN,
@@ -187,6 +195,11 @@ struct ps_config {
 	 * externalIPs and load-balancer ingress IPs, and announce them with
 	 * gratuitous ARP (MetalLB's L2 mode); off by default */
 	bool svc_announce_arp;
+
+	/* kernel: the node kernel's own traffic to its services */
+	enum ps_kernel_svc kernel_svc;
+	char kernel_nft_table[PS_NAME_MAX];	/* default "podswitch" */
+	char kernel_nft[PS_PATH_MAX];		/* default "nft" (PATH) */
 };
 
 /*

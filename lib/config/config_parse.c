@@ -461,7 +461,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	static const char *const keys[] = { "node", "overlay", "ports",
 		"routes", "neighbors", "workers", "tables", "timers", "api",
 		"dpdk", "hotplug", "conntrack", "nat", "state", "services",
-		NULL };
+		"kernel", NULL };
 	unsigned int before = ps_errors_seen(errs);
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -485,6 +485,7 @@ parse_root(json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	parse_hotplug(root, cfg, errs);
 	parse_state(root, cfg, errs);
 	parse_services(root, cfg, errs);
+	cfg_parse_kernel(root, cfg, errs);
 	if (ps_errors_seen(errs) != before) {
 		ps_config_free(cfg);
 		return -EINVAL;

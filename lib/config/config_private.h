@@ -6,7 +6,8 @@
  * Inside lib/config. Files: config_parse.c (the file, its small sections),
  * config_ports.c ("ports"), config_routes.c ("routes", "neighbors", and
  * the route object the REST API shares), config_fields.c (address, prefix
- * and MAC members), profile.c (driver profiles).
+ * and MAC members), config_kernel.c ("kernel"), profile.c (driver
+ * profiles).
  */
 
 #include <stdbool.h>
@@ -46,5 +47,8 @@ void cfg_parse_routes(const json_t *root, struct ps_config *cfg,
 		      struct ps_errors *errs);
 void cfg_parse_neighbors(const json_t *root, struct ps_config *cfg,
 			 struct ps_errors *errs);
+/* "kernel" (config_kernel.c), after "ports" */
+void cfg_parse_kernel(const json_t *root, struct ps_config *cfg,
+		      struct ps_errors *errs);
 
 #endif

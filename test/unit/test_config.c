@@ -608,6 +608,10 @@ test_good_minimal(void)
 	CU_ASSERT_STRING_EQUAL(cfg.api_token, "");
 	CU_ASSERT_EQUAL(cfg.nb_eal_args, 0);
 	CU_ASSERT_FALSE(cfg.svc_announce_arp);
+	/* kernel.local_services "auto" without a host port: off */
+	CU_ASSERT_EQUAL(cfg.kernel_svc, PS_KERNEL_SVC_OFF);
+	CU_ASSERT_STRING_EQUAL(cfg.kernel_nft_table, "podswitch");
+	CU_ASSERT_STRING_EQUAL(cfg.kernel_nft, "nft");
 
 	CU_ASSERT_EQUAL_FATAL(cfg.nb_ports, 1);
 	pc = &cfg.ports[0];
@@ -653,6 +657,10 @@ test_good_full(void)
 	CU_ASSERT_EQUAL(cfg.worker_cpus[2], 4);
 	CU_ASSERT_EQUAL(cfg.burst, 64);
 	CU_ASSERT_EQUAL(cfg.idle_sleep_max_us, 0);
+	/* "auto" with a host port: on */
+	CU_ASSERT_EQUAL(cfg.kernel_svc, PS_KERNEL_SVC_ON);
+	CU_ASSERT_STRING_EQUAL(cfg.kernel_nft_table, "ps_full-1");
+	CU_ASSERT_STRING_EQUAL(cfg.kernel_nft, "/usr/sbin/nft");
 
 	/* the edges of the table bounds are accepted */
 	CU_ASSERT_EQUAL(cfg.fdb_size, 8);

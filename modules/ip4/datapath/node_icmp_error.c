@@ -91,6 +91,33 @@ rate_ok(struct icmp_error_ctx *ctx)
 	return true;
 }
 
+/*
+ * Answer from the address the sender knows us by on that side: the
+ * gateway to pods, the node IP on the uplink. The node kernel (host
+ * port) drops anything from an address of its own (the node IP) as a
+ * martian: to it, a refusal (port unreachable, a service without an
+ * endpoint) comes from the address it dialled, as iptables' REJECT
+ * answers; any other error from the gateway IP, the router it knows
+ * the pods by, so that a traceroute shows the hop it crossed.
+ */
+static uint32_t
+error_source(const struct rte_mbuf *m, const struct ps_mbuf_meta *meta,
+	     uint32_t dialled)
+{
+	switch (ps_ports[m->port].role) {
+	case PS_ROLE_POD:
+		return ps_infra_dp.gateway_ip;
+	case PS_ROLE_HOST:
+		if (meta->icmp_type == PS_ICMP_DEST_UNREACH &&
+		    meta->icmp_code == PS_ICMP_PORT_UNREACH &&
+		    dialled != ps_infra_dp.node_ip)
+			return dialled;
+		return ps_infra_dp.gateway_ip;
+	default:
+		return ps_infra_dp.node_ip;
+	}
+}
+
 static rte_edge_t
 icmp_error_build(struct icmp_error_ctx *ctx, struct rte_mbuf *m)
 {
@@ -102,7 +129,7 @@ icmp_error_build(struct icmp_error_ctx *ctx, struct rte_mbuf *m)
 				     (uint16_t)(hlen + 8));
 	uint8_t quote[60 + 8];
 	struct rte_icmp_hdr *icmp;
-	uint32_t src = ip->src_addr;
+	uint32_t src = ip->src_addr, dialled = ip->dst_addr;
 	uint16_t len;
 
 	if (suppressed(m, ip))
@@ -125,9 +152,7 @@ icmp_error_build(struct icmp_error_ctx *ctx, struct rte_mbuf *m)
 	ip->total_length = rte_cpu_to_be_16(len - RTE_ETHER_HDR_LEN);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_ICMP;
-	/* Answer from the address the sender knows us by on that side. */
-	ip->src_addr = ps_ports[m->port].role == PS_ROLE_POD ?
-		       ps_infra_dp.gateway_ip : ps_infra_dp.node_ip;
+	ip->src_addr = error_source(m, meta, dialled);
 	ip->dst_addr = src;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 

@@ -322,23 +322,49 @@ lb_translate_icmp(struct rte_mbuf *m, const struct lb_pkt *p,
 }
 
 /*
+ * The source a new service connection gets, or 0 to keep the client's.
+ * An endpoint on this node's own IP (a hostNetwork pod) is behind the
+ * host port: the node kernel drops a packet from an address of its own
+ * as a martian, so what it gets keeps the client's source, as
+ * kube-proxy never masquerades locally delivered traffic, and only the
+ * node itself as the client (its own hairpin) is SNATed, to the
+ * gateway IP: an address podswitch owns and the kernel routes back
+ * through the host port. Elsewhere: NodePort and external traffic with
+ * policy Cluster from outside this node's pods, and a pod's own
+ * hairpin, get the node IP (docs/design.md section 1).
+ */
+static __rte_always_inline uint32_t
+lb_snat_ip(const struct ps_ct_tuple *k, const struct ps_svc_hit *hit,
+	   const struct ps_svc_pick *pick, bool src_pod)
+{
+	if (pick->ip == ps_infra_dp.node_ip)
+		return k->src_ip == pick->ip ? ps_infra_dp.gateway_ip : 0;
+	if ((hit->kind != PS_FE_CLUSTER &&
+	     hit->sp->etp == PS_POLICY_CLUSTER && !src_pod) ||
+	    k->src_ip == pick->ip)
+		return ps_infra_dp.node_ip;
+	return 0;
+}
+
+/*
  * Create the connection key -> (dnat_ip:dnat_port, or unchanged when
- * dnat_ip is 0) with the source SNATed to the node IP and a pool port
- * when snat, then translate the packet. sp/ep_id: the service choice,
+ * dnat_ip is 0) with the source SNATed to snat_ip (unless 0) and a pool
+ * port, then translate the packet. sp/ep_id: the service choice,
  * NULL/PS_CT_NO_ENDPOINT for masquerade. What the connection holds is
  * taken before the entry can exist (svc_conn.h) and given back if it
  * was not created.
  */
 static rte_edge_t
 lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
-	  uint32_t dnat_ip, uint16_t dnat_port, bool snat,
+	  uint32_t dnat_ip, uint16_t dnat_port, uint32_t snat_ip,
 	  const struct ps_svc_port *sp, uint32_t ep_id)
 {
 	const struct ps_ct_tuple *k = &p->key;
+	const bool snat = snat_ip != 0;
 	struct ps_ct_tuple reply;
 	struct ps_ct_nat nat = {
 		.dnat_ip = dnat_ip, .dnat_port = dnat_port,
-		.snat_ip = snat ? ps_infra_dp.node_ip : 0,
+		.snat_ip = snat_ip,
 		.service_id = sp != NULL ? sp->id : UINT32_MAX,
 		.endpoint_id = ep_id,
 	};
@@ -413,6 +439,7 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		};
 		struct ps_svc_pick pick;
 		struct ps_mbuf_meta *meta;
+		uint32_t snat_ip;
 		bool snat;
 
 		if (!ps_ct_pkt_can_create(k->proto, &p->pkt)) {
@@ -442,16 +469,15 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		default:
 			return LB_DROP_DENIED;
 		}
-		snat = (hit.kind != PS_FE_CLUSTER &&
-			hit.sp->etp == PS_POLICY_CLUSTER && !src_pod) ||
-		       k->src_ip == pick.ip;
+		snat_ip = lb_snat_ip(k, &hit, &pick, src_pod);
+		snat = snat_ip != 0;
 		/* the SNAT port it had is lost with the entry: a new one
 		 * would be a stranger to the endpoint */
 		if (p->pkt.loose && snat)
 			return LB_DROP_INVALID;
 		*act = p->pkt.loose ? LB_A_PICKUP : LB_A_NEW;
 		return lb_create(m, p, worker, pick.ip,
-				 rte_cpu_to_be_16(pick.port), snat, hit.sp,
+				 rte_cpu_to_be_16(pick.port), snat_ip, hit.sp,
 				 pick.ep_id);
 	}
 	/* Egress of a local pod to outside the cluster (pods, services
@@ -468,7 +494,8 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 	if (!ps_ct_pkt_can_create(k->proto, &p->pkt))
 		return LB_DROP_INVALID;
 	*act = LB_A_MASQ;
-	return lb_create(m, p, worker, 0, 0, true, NULL, PS_CT_NO_ENDPOINT);
+	return lb_create(m, p, worker, 0, 0, ps_infra_dp.node_ip, NULL,
+			 PS_CT_NO_ENDPOINT);
 }
 
 /* ip4_input's checks, for frames that are bridged and skipped it, and
