@@ -1641,6 +1641,55 @@ test_token_and_socket(void)
 	CHECK(ps_rest_create(&dp2) == NULL, "unknown group accepted");
 }
 
+/* Whether the JSON array not_ready of r holds s. */
+static bool
+not_ready_has(const struct resp *r, const char *s)
+{
+	const json_t *a = json_object_get(r->json, "not_ready");
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+/* /healthz always; /readyz once the state is back and workers walk. */
+static void
+test_health(void)
+{
+	uint64_t t0 = now_ms();
+	struct resp r;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/healthz", NULL, &r), 0);
+	CHECK(r.status == 200 && r.body_len == 3 &&
+	      memcmp(r.body, "ok\n", 3) == 0, "healthz: %d %s", r.status,
+	      r.body);
+	resp_free(&r);
+	/* no worker walks for more than the window */
+	while (now_ms() - t0 < 1200)
+		ps_rest_poll(rest, 10);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/readyz", NULL, &r), 0);
+	CHECK(r.status == 503 && json_is_false(json_object_get(r.json,
+							      "ready")) &&
+	      not_ready_has(&r, "state: not restored") &&
+	      not_ready_has(&r, "workers: worker-0 not polling"),
+	      "readyz before: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(ps_rest_state_restore(rest), 0);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/readyz", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_true(json_object_get(r.json,
+							     "ready")) &&
+	      json_array_size(json_object_get(r.json, "not_ready")) == 0,
+	      "readyz after: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/readyz", "{}", &r), 0);
+	CHECK(r.status == 405, "POST /readyz: %d", r.status);
+	resp_free(&r);
+}
+
 static int
 suite_init(void)
 {
@@ -1687,6 +1736,7 @@ suite_fini(void)
 
 static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
+	{ "GET /healthz and /readyz", test_health },
 	{ "GET /v1/routes: connected, static", test_routes_list },
 	{ "POST and DELETE a route, traffic follows",
 	  test_route_add_del_traffic },

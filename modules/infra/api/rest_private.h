@@ -8,7 +8,8 @@
  * (method + path to a registered handler, 404/405), rest_state.c (the
  * state directory), rest_json.c (bodies, replies and the address and port
  * helpers every handler shares), rest_ports.c, rest_status.c (status,
- * stats), rest_metrics.c (Prometheus text). Each module registers its own
+ * stats), rest_metrics.c (Prometheus text), rest_health.c (/healthz,
+ * /readyz). Each module registers its own
  * handlers next to them: PS_REST_ROUTE, PS_REST_EXT, PS_REST_STATE.
  */
 
@@ -156,6 +157,8 @@ struct rest_state {
 	bool failing[REST_STATE_KINDS_MAX];
 	/* replaying the files: nothing to write */
 	bool restoring;
+	/* ps_rest_state_restore() ended well (GET /readyz) */
+	bool restored;
 };
 
 /* a request to resource ("routes", "ports", ...) was answered with
