@@ -40,6 +40,7 @@
 
 static char tmp_dir[64];
 static char sock_path[128];
+static char metrics_path[128];
 static char config[4096];
 static struct ps_dataplane *const dp = &ps_test_node.dp;
 static const struct ps_config *const cfg = &ps_test_node.cfg;
@@ -1606,6 +1607,10 @@ test_token_and_socket(void)
 	snprintf(cfg2.api_socket_group, sizeof(cfg2.api_socket_group), "%u",
 		 (unsigned int)getgid());
 	dp2.cfg = &cfg2;
+	/* the suite's metrics socket is live: refused, API socket freed */
+	CHECK(ps_rest_create(&dp2) == NULL, "two metrics listeners");
+	CHECK(access(path2, F_OK) != 0, "API socket left behind");
+	cfg2.api_metrics_listen[0] = '\0';
 	srv2 = ps_rest_create(&dp2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(srv2);
 	CHECK(stat(path2, &st) == 0 && S_ISSOCK(st.st_mode) &&
@@ -1690,6 +1695,68 @@ test_health(void)
 	resp_free(&r);
 }
 
+/* One request to the read-only listener. */
+static int
+readonly_request(const char *method, const char *path, const char *body,
+		 struct resp *r)
+{
+	char req[512];
+	int n;
+
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: podswitch\r\n"
+		     "Content-Type: application/json\r\n"
+		     "Content-Length: %zu\r\n\r\n%s", method, path,
+		     body != NULL ? strlen(body) : 0, body != NULL ? body : "");
+	return raw_exchange_at(rest, metrics_path, req, (size_t)n, r);
+}
+
+/* api.metrics_listen serves GET of three paths and refuses the rest. */
+static void
+test_readonly_listener(void)
+{
+	static const struct {
+		const char *method, *path, *body;
+		int status;
+	} cases[] = {
+		{ "GET", "/metrics", NULL, 200 },
+		{ "HEAD", "/metrics", NULL, 200 },
+		{ "GET", "/healthz", NULL, 200 },
+		{ "POST", "/metrics", "{}", 405 },
+		{ "PUT", "/healthz", "{}", 405 },
+		{ "DELETE", "/readyz", NULL, 405 },
+		{ "GET", "/v1/routes", NULL, 404 },
+		{ "GET", "/v1/status", NULL, 404 },
+		{ "POST", "/v1/routes",
+		  "{\"dst\": \"10.244.9.0/24\", \"gateway\": \"192.168.60.11\"}",
+		  404 },
+		{ "DELETE", "/v1/routes/10.244.1.0_24", NULL, 404 },
+		{ "DELETE", "/v1/conntrack", NULL, 404 },
+		{ "PUT", "/v1/log", "{\"level\": \"debug\"}", 404 },
+	};
+	struct resp r;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		CU_ASSERT_EQUAL_FATAL(readonly_request(cases[i].method,
+						       cases[i].path,
+						       cases[i].body, &r), 0);
+		CHECK(r.status == cases[i].status, "%s %s: %d %s",
+		      cases[i].method, cases[i].path, r.status, r.body);
+		if (cases[i].status == 405)
+			CHECK(header_has(&r, "Allow", "GET, HEAD"), "%s %s: %s",
+			      cases[i].method, cases[i].path, r.head);
+		if (i == 0)
+			CHECK(strstr(r.body, "podswitch_workers ") != NULL,
+			      "metrics: %.200s", r.body);
+		resp_free(&r);
+	}
+	/* the refused POST added no route */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes", NULL, &r), 0);
+	CHECK(r.status == 200 && find_route(r.json, "10.244.9.0/24") == NULL,
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+}
+
 static int
 suite_init(void)
 {
@@ -1697,6 +1764,8 @@ suite_init(void)
 	if (mkdtemp(tmp_dir) == NULL)
 		return -1;
 	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", tmp_dir);
+	snprintf(metrics_path, sizeof(metrics_path), "%s/metrics.sock",
+		 tmp_dir);
 	snprintf(config, sizeof(config),
 		"{ \"node\": { \"name\": \"tr\", \"ip\": \"192.168.60.10/24\","
 		"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
@@ -1710,7 +1779,8 @@ suite_init(void)
 		"    { \"ip\": \"192.168.60.11\", \"mac\": \"" PEER_MAC "\", \"dev\": \"up\" },"
 		"    { \"ip\": \"192.168.60.12\", \"mac\": \"" PEER2_MAC "\", \"dev\": \"up\" } ],"
 		"  \"tables\": { \"routes\": 16, \"fdb\": 64, \"neighbors\": 64 },"
-		"  \"api\": { \"unix_socket\": \"%s\" } }", sock_path);
+		"  \"api\": { \"unix_socket\": \"%s\","
+		"    \"metrics_listen\": \"%s\" } }", sock_path, metrics_path);
 	if (ps_test_node_start(config, 4) != 0)
 		return -1;
 	rest = ps_rest_create(dp);
@@ -1725,7 +1795,7 @@ suite_fini(void)
 {
 	ps_test_node_drain();
 	ps_rest_free(rest);
-	if (access(sock_path, F_OK) == 0) {
+	if (access(sock_path, F_OK) == 0 || access(metrics_path, F_OK) == 0) {
 		fprintf(stderr, "socket %s not unlinked\n", sock_path);
 		return -1;
 	}
@@ -1737,6 +1807,7 @@ suite_fini(void)
 static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
 	{ "GET /healthz and /readyz", test_health },
+	{ "api.metrics_listen is read-only", test_readonly_listener },
 	{ "GET /v1/routes: connected, static", test_routes_list },
 	{ "POST and DELETE a route, traffic follows",
 	  test_route_add_del_traffic },

@@ -76,6 +76,10 @@ void rest_route_register(struct rest_route *rt);
 /* rest_router.c: the ps_http_handler of the server. */
 void rest_dispatch(const struct ps_http_request *req,
 		   struct ps_http_response *resp, void *ctx);
+/* The handler of api.metrics_listen: GET /metrics, /healthz, /readyz
+ * only; 405 for another method on them, 404 for any other path. */
+void rest_dispatch_readonly(const struct ps_http_request *req,
+			    struct ps_http_response *resp, void *ctx);
 
 /* Extensions ------------------------------------------------------------- */
 
@@ -184,6 +188,7 @@ struct ps_rest {
 	struct ps_dataplane *dp;
 	struct rest_state state;
 	struct ps_http_server *srv;
+	struct ps_http_server *metrics_srv;	/* api.metrics_listen; NULL */
 	void *ext_priv[REST_EXT_MAX];
 };
 
