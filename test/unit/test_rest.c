@@ -1757,6 +1757,51 @@ test_readonly_listener(void)
 	resp_free(&r);
 }
 
+/* PUT /v1/log changes the level of every podswitch.* type; bad: 400. */
+static void
+test_log_level(void)
+{
+	static const char *const bad[] = {
+		"{\"level\": \"verbose\"}", "{\"level\": \"DEBUG\"}",
+		"{\"level\": 7}", "{\"level\": \"critical\"}", "{}",
+		"{\"level\": \"info\", \"extra\": 1}", "[\"info\"]",
+	};
+	struct resp r;
+	unsigned int i;
+
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log",
+				      "{\"level\": \"debug\"}", &r), 0);
+	CHECK(r.status == 200 && strcmp(json_string_value(json_object_get(
+		r.json, "level")), "debug") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(rte_log_get_level(ps_logtype_route) == RTE_LOG_DEBUG &&
+	      rte_log_get_level(ps_logtype_dp) == RTE_LOG_DEBUG &&
+	      rte_log_get_global_level() == RTE_LOG_DEBUG, "not debug");
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log",
+				      "{\"level\": \"warning\"}", &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(rte_log_get_level(ps_logtype_route) == RTE_LOG_WARNING &&
+	      rte_log_get_global_level() == RTE_LOG_WARNING, "not warning");
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log", bad[i], &r), 0);
+		CHECK(r.status == 400 && is_error(&r, "bad_request", NULL),
+		      "%s: %d %s", bad[i], r.status, r.body);
+		resp_free(&r);
+	}
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/log", NULL, &r), 0);
+	CHECK(r.status == 200 && strcmp(json_string_value(json_object_get(
+		r.json, "level")), "warning") == 0 &&
+	      strcmp(json_string_value(json_object_get(r.json, "global")),
+		     "warning") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log",
+				      "{\"level\": \"info\"}", &r), 0);
+	CHECK(r.status == 200 && rte_log_get_level(ps_logtype_route) ==
+	      RTE_LOG_INFO, "%d %s", r.status, r.body);
+	resp_free(&r);
+}
+
 static int
 suite_init(void)
 {
@@ -1808,6 +1853,7 @@ static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
 	{ "GET /healthz and /readyz", test_health },
 	{ "api.metrics_listen is read-only", test_readonly_listener },
+	{ "GET and PUT /v1/log", test_log_level },
 	{ "GET /v1/routes: connected, static", test_routes_list },
 	{ "POST and DELETE a route, traffic follows",
 	  test_route_add_del_traffic },
