@@ -60,6 +60,10 @@ static const struct usage usages[] = {
 	  "  conntrack list [--limit N]   tracked connections (default "
 	  "1000)\n"
 	  "  conntrack flush              forget every connection\n" },
+	{ "log",
+	  "  log level                    the daemon's log level\n"
+	  "  log level LEVEL              set it: debug, info, notice, "
+	  "warning or error\n" },
 	{ "help",
 	  "  help [COMMAND]               this text, or COMMAND's alone "
 	  "(also COMMAND -h)\n" },
