@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,11 +88,36 @@ pump(struct ps_rest *srv, int fd, short events)
 	ps_rest_poll(srv, 0);
 }
 
+/* "127.0.0.1:PORT": a TCP client of the loopback. */
+static int
+tcp_connect(const char *where)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		.sin_port = htons((uint16_t)atoi(strchr(where, ':') + 1)),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* blocking connect (the server accepts later, from its backlog) */
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 client_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd;
+
+	if (path[0] != '/')
+		return tcp_connect(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -1710,6 +1737,62 @@ readonly_request(const char *method, const char *path, const char *body,
 	return raw_exchange_at(rest, metrics_path, req, (size_t)n, r);
 }
 
+/* A free loopback TCP port (bound then released), or 0. */
+static unsigned int
+free_tcp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned int port = 0;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* The same listener on TCP ("ip:port"): GET served, writes refused. */
+static void
+readonly_tcp(void)
+{
+	struct ps_config cfg2 = *cfg;
+	struct ps_dataplane dp2 = *dp;
+	struct ps_rest *srv2;
+	char where[32];
+	struct resp r;
+	const char *get = "GET /healthz HTTP/1.1\r\n\r\n";
+	const char *post = "POST /v1/routes HTTP/1.1\r\nContent-Length: 2"
+			   "\r\n\r\n{}";
+	const char *del = "DELETE /metrics HTTP/1.1\r\n\r\n";
+
+	snprintf(where, sizeof(where), "127.0.0.1:%u", free_tcp_port());
+	snprintf(cfg2.api_unix_socket, sizeof(cfg2.api_unix_socket),
+		 "%s/api3.sock", tmp_dir);
+	snprintf(cfg2.api_metrics_listen, sizeof(cfg2.api_metrics_listen),
+		 "%s", where);
+	dp2.cfg = &cfg2;
+	srv2 = ps_rest_create(&dp2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv2);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, where, get, strlen(get),
+					      &r), 0);
+	CHECK(r.status == 200 && strcmp(r.body, "ok\n") == 0, "%d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, where, post, strlen(post),
+					      &r), 0);
+	CHECK(r.status == 404, "TCP POST /v1/routes: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, where, del, strlen(del),
+					      &r), 0);
+	CHECK(r.status == 405, "TCP DELETE /metrics: %d %s", r.status, r.body);
+	resp_free(&r);
+	ps_rest_free(srv2);
+}
+
 /* api.metrics_listen serves GET of three paths and refuses the rest. */
 static void
 test_readonly_listener(void)
@@ -1755,6 +1838,7 @@ test_readonly_listener(void)
 	CHECK(r.status == 200 && find_route(r.json, "10.244.9.0/24") == NULL,
 	      "%d %s", r.status, r.body);
 	resp_free(&r);
+	readonly_tcp();
 }
 
 /* PUT /v1/log changes the level of every podswitch.* type; bad: 400. */
