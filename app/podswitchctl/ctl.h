@@ -101,5 +101,6 @@ int cmd_metrics(const struct ctl *c, int argc, char **argv);
 int cmd_service(const struct ctl *c, int argc, char **argv);
 int cmd_apply(const struct ctl *c, int argc, char **argv);
 int cmd_conntrack(const struct ctl *c, int argc, char **argv);
+int cmd_log(const struct ctl *c, int argc, char **argv);
 
 #endif

@@ -80,6 +80,10 @@ static const struct usage usages[] = {
 	  "      --src A  --dst A  --sport N  --dport N  --id N\n"
 	  "      --service NS/NAME  --endpoint IP[:PORT] (where it was "
 	  "DNATed)\n" },
+	{ "log",
+	  "  log level                    the daemon's log level\n"
+	  "  log level LEVEL              set it: debug, info, notice, "
+	  "warning or error\n" },
 	{ "help",
 	  "  help [COMMAND]               this text, or COMMAND's alone "
 	  "(also COMMAND -h)\n" },

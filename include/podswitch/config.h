@@ -178,6 +178,9 @@ struct ps_config {
 
 	char api_unix_socket[PS_PATH_MAX];
 	char api_listen[PS_NAME_MAX * 2];
+	/* read-only: GET /metrics, /healthz, /readyz; "ip:port" or a
+	 * Unix socket path; "" = none */
+	char api_metrics_listen[PS_PATH_MAX];
 	char api_socket_group[PS_NAME_MAX];	/* "" = the daemon's group */
 	char api_token[PS_PATH_MAX];		/* bearer token, "" = none */
 	uint32_t api_max_body;			/* request bodies over it get 413 */

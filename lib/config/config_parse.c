@@ -359,16 +359,46 @@ parse_nat(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	cfg->nat_port_max = (uint16_t)max;
 }
 
+/* "ip:port", or with unix an absolute path (a Unix socket). */
+static void
+check_listen(const char *s, const char *where, bool unix_ok,
+	     struct ps_errors *errs)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	uint32_t a;
+	char *end = NULL;
+	long port = colon ? strtol(colon + 1, &end, 10) : 0;
+
+	if (unix_ok && s[0] == '/')
+		return;
+	/* strtol alone takes " 80", "+80" and "80x" */
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host) ||
+	    colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
+	    port < 1 || port > 65535) {
+		ps_errors_add(errs, where, unix_ok ?
+			      "must be \"ip:port\" or an absolute path" :
+			      "must be \"ip:port\"");
+		return;
+	}
+	memcpy(host, s, colon - s);
+	host[colon - s] = '\0';
+	if (ps_parse_ip4(host, &a) < 0)
+		ps_errors_add(errs, where, "'%s' is not an IPv4 address", host);
+}
+
 static void
 parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "unix_socket", "listen",
-		"socket_group", "token", "max_body_bytes", NULL };
+		"metrics_listen", "socket_group", "token", "max_body_bytes",
+		NULL };
 	const json_t *api = ps_json_object(root, "$", "api", 0, errs);
 	uint64_t u;
 
 	strcpy(cfg->api_unix_socket, "/run/podswitch/api.sock");
 	cfg->api_listen[0] = '\0';
+	cfg->api_metrics_listen[0] = '\0';
 	cfg->api_socket_group[0] = '\0';
 	cfg->api_token[0] = '\0';
 	/* A full route set of 100k entries with gateways is about 5 MB. */
@@ -384,26 +414,13 @@ parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 			   errs) && cfg->api_unix_socket[0] != '/')
 		ps_errors_add(errs, "$.api.unix_socket", "must be an absolute path");
 	if (ps_json_string(api, "$.api", "listen", 0, cfg->api_listen,
-			   sizeof(cfg->api_listen), errs)) {
-		const char *colon = strrchr(cfg->api_listen, ':');
-		char host[64];
-		uint32_t a;
-		char *end = NULL;
-		long port = colon ? strtol(colon + 1, &end, 10) : 0;
-
-		/* strtol alone takes " 80", "+80" and "80x" */
-		if (colon == NULL || (size_t)(colon - cfg->api_listen) >= sizeof(host) ||
-		    colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
-		    port < 1 || port > 65535) {
-			ps_errors_add(errs, "$.api.listen", "must be \"ip:port\"");
-		} else {
-			memcpy(host, cfg->api_listen, colon - cfg->api_listen);
-			host[colon - cfg->api_listen] = '\0';
-			if (ps_parse_ip4(host, &a) < 0)
-				ps_errors_add(errs, "$.api.listen",
-					      "'%s' is not an IPv4 address", host);
-		}
-	}
+			   sizeof(cfg->api_listen), errs))
+		check_listen(cfg->api_listen, "$.api.listen", false, errs);
+	if (ps_json_string(api, "$.api", "metrics_listen", 0,
+			   cfg->api_metrics_listen,
+			   sizeof(cfg->api_metrics_listen), errs))
+		check_listen(cfg->api_metrics_listen, "$.api.metrics_listen",
+			     true, errs);
 	ps_json_string(api, "$.api", "socket_group", 0,
 		       cfg->api_socket_group, sizeof(cfg->api_socket_group),
 		       errs);

@@ -606,6 +606,26 @@ e2e_check "after port del p3, stats no longer lists its nodes" nodes_gone
 ctl metrics
 e2e_check "... nor does /metrics" bash -c 'for n in $1; do grep -q "node=\"$n\"" "$2" && exit 1; done; exit 0' _ "$p3nodes" "$E2E_TMP/ctl.out"
 
+# log level: shown, changed at run time (the daemon logs the change), refused
+ctl log level
+expect_ok "log level exits 0"
+e2e_check "log level shows the level and the global one" \
+	grep -qxE 'level info \(global [a-z]+\)' "$E2E_TMP/ctl.out"
+ctl log level debug
+expect_ok "log level debug exits 0"
+e2e_assert_eq "log level debug says the new level" "level debug" "$OUT"
+ctl --json log level
+e2e_assert_eq "--json log level prints the API's JSON" "debug debug" \
+	"$(python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["level"], j["global"])' <"$E2E_TMP/ctl.out")"
+e2e_check "the daemon logged the change" \
+	grep -q 'rest: log level info -> debug' "$(e2e_dlog d)"
+ctl log level verbose
+expect_fail "log level verbose" '^podswitchctl: 400 bad_request: .*debug, info, notice, warning, error'
+ctl log level info extra
+e2e_assert_eq "log level with two levels exits 2" 2 "$RC"
+ctl log level info
+e2e_assert_eq "log level info sets it back" "level info" "$OUT"
+
 e2e_stop d TERM
 e2e_assert_eq "daemon exits 0 on SIGTERM" 0 "$(e2e_drc d)"
 e2e_finish

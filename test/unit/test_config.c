@@ -604,6 +604,7 @@ test_good_minimal(void)
 	CU_ASSERT_EQUAL(cfg.ct_timeouts.icmp, 30);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/run/podswitch/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "");
+	CU_ASSERT_STRING_EQUAL(cfg.api_metrics_listen, "");
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "");
 	CU_ASSERT_STRING_EQUAL(cfg.api_token, "");
 	CU_ASSERT_EQUAL(cfg.nb_eal_args, 0);
@@ -681,6 +682,7 @@ test_good_full(void)
 	CU_ASSERT_TRUE(cfg.svc_announce_arp);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/tmp/podswitch-test/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "127.0.0.1:9880");
+	CU_ASSERT_STRING_EQUAL(cfg.api_metrics_listen, "127.0.0.1:9100");
 	CU_ASSERT_STRING_EQUAL(cfg.api_socket_group, "podswitch");
 	CU_ASSERT_STRING_EQUAL(cfg.api_token, "0123-abcd.XYZ_~+/=");
 	CU_ASSERT_EQUAL_FATAL(cfg.nb_eal_args, 4);
@@ -747,6 +749,8 @@ test_good_vxlan(void)
 	CU_ASSERT_EQUAL(cfg.worker_cpus[0], 3);
 	CU_ASSERT_STRING_EQUAL(cfg.api_unix_socket, "/run/podswitch/api.sock");
 	CU_ASSERT_STRING_EQUAL(cfg.api_listen, "0.0.0.0:65535");
+	CU_ASSERT_STRING_EQUAL(cfg.api_metrics_listen,
+			       "/run/podswitch/metrics.sock");
 
 	CU_ASSERT_EQUAL_FATAL(cfg.nb_ports, 3);
 	pc = &cfg.ports[0];

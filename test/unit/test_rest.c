@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +43,7 @@
 
 static char tmp_dir[64];
 static char sock_path[128];
+static char metrics_path[128];
 static char config[4096];
 static struct ps_dataplane *const dp = &ps_test_node.dp;
 static const struct ps_config *const cfg = &ps_test_node.cfg;
@@ -86,11 +89,36 @@ pump(struct ps_rest *srv, int fd, short events)
 	ps_rest_poll(srv, 0);
 }
 
+/* "127.0.0.1:PORT": a TCP client of the loopback. */
+static int
+tcp_connect(const char *where)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		.sin_port = htons((uint16_t)atoi(strchr(where, ':') + 1)),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* blocking connect (the server accepts later, from its backlog) */
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 client_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd;
+
+	if (path[0] != '/')
+		return tcp_connect(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -1856,6 +1884,10 @@ test_token_and_socket(void)
 	snprintf(cfg2.api_socket_group, sizeof(cfg2.api_socket_group), "%u",
 		 (unsigned int)getgid());
 	dp2.cfg = &cfg2;
+	/* the suite's metrics socket is live: refused, API socket freed */
+	CHECK(ps_rest_create(&dp2) == NULL, "two metrics listeners");
+	CHECK(access(path2, F_OK) != 0, "API socket left behind");
+	cfg2.api_metrics_listen[0] = '\0';
 	srv2 = ps_rest_create(&dp2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(srv2);
 	CHECK(stat(path2, &st) == 0 && S_ISSOCK(st.st_mode) &&
@@ -2308,6 +2340,219 @@ test_service_stats_shape(void)
 	resp_free(&r);
 }
 
+/* Whether the JSON array not_ready of r holds s. */
+static bool
+not_ready_has(const struct resp *r, const char *s)
+{
+	const json_t *a = json_object_get(r->json, "not_ready");
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+/* /healthz always; /readyz once the state is back and workers walk. */
+static void
+test_health(void)
+{
+	uint64_t t0 = now_ms();
+	struct resp r;
+
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/healthz", NULL, &r), 0);
+	CHECK(r.status == 200 && r.body_len == 3 &&
+	      memcmp(r.body, "ok\n", 3) == 0, "healthz: %d %s", r.status,
+	      r.body);
+	resp_free(&r);
+	/* no worker walks for more than the window */
+	while (now_ms() - t0 < 1200)
+		ps_rest_poll(rest, 10);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/readyz", NULL, &r), 0);
+	CHECK(r.status == 503 && json_is_false(json_object_get(r.json,
+							      "ready")) &&
+	      not_ready_has(&r, "state: not restored") &&
+	      not_ready_has(&r, "workers: worker-0 not polling"),
+	      "readyz before: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(ps_rest_state_restore(rest), 0);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/readyz", NULL, &r), 0);
+	CHECK(r.status == 200 && json_is_true(json_object_get(r.json,
+							     "ready")) &&
+	      json_array_size(json_object_get(r.json, "not_ready")) == 0,
+	      "readyz after: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/readyz", "{}", &r), 0);
+	CHECK(r.status == 405, "POST /readyz: %d", r.status);
+	resp_free(&r);
+}
+
+/* One request to the read-only listener. */
+static int
+readonly_request(const char *method, const char *path, const char *body,
+		 struct resp *r)
+{
+	char req[512];
+	int n;
+
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: podswitch\r\n"
+		     "Content-Type: application/json\r\n"
+		     "Content-Length: %zu\r\n\r\n%s", method, path,
+		     body != NULL ? strlen(body) : 0, body != NULL ? body : "");
+	return raw_exchange_at(rest, metrics_path, req, (size_t)n, r);
+}
+
+/* A free loopback TCP port (bound then released), or 0. */
+static unsigned int
+free_tcp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned int port = 0;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* The same listener on TCP ("ip:port"): GET served, writes refused. */
+static void
+readonly_tcp(void)
+{
+	struct ps_config cfg2 = *cfg;
+	struct ps_dataplane dp2 = *dp;
+	struct ps_rest *srv2;
+	char where[32];
+	struct resp r;
+	const char *get = "GET /healthz HTTP/1.1\r\n\r\n";
+	const char *post = "POST /v1/routes HTTP/1.1\r\nContent-Length: 2"
+			   "\r\n\r\n{}";
+	const char *del = "DELETE /metrics HTTP/1.1\r\n\r\n";
+
+	snprintf(where, sizeof(where), "127.0.0.1:%u", free_tcp_port());
+	snprintf(cfg2.api_unix_socket, sizeof(cfg2.api_unix_socket),
+		 "%s/api3.sock", tmp_dir);
+	snprintf(cfg2.api_metrics_listen, sizeof(cfg2.api_metrics_listen),
+		 "%s", where);
+	dp2.cfg = &cfg2;
+	srv2 = ps_rest_create(&dp2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(srv2);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, where, get, strlen(get),
+					      &r), 0);
+	CHECK(r.status == 200 && strcmp(r.body, "ok\n") == 0, "%d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, where, post, strlen(post),
+					      &r), 0);
+	CHECK(r.status == 404, "TCP POST /v1/routes: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(raw_exchange_at(srv2, where, del, strlen(del),
+					      &r), 0);
+	CHECK(r.status == 405, "TCP DELETE /metrics: %d %s", r.status, r.body);
+	resp_free(&r);
+	ps_rest_free(srv2);
+}
+
+/* api.metrics_listen serves GET of three paths and refuses the rest. */
+static void
+test_readonly_listener(void)
+{
+	static const struct {
+		const char *method, *path, *body;
+		int status;
+	} cases[] = {
+		{ "GET", "/metrics", NULL, 200 },
+		{ "HEAD", "/metrics", NULL, 200 },
+		{ "GET", "/healthz", NULL, 200 },
+		{ "POST", "/metrics", "{}", 405 },
+		{ "PUT", "/healthz", "{}", 405 },
+		{ "DELETE", "/readyz", NULL, 405 },
+		{ "GET", "/v1/routes", NULL, 404 },
+		{ "GET", "/v1/status", NULL, 404 },
+		{ "POST", "/v1/routes",
+		  "{\"dst\": \"10.244.9.0/24\", \"gateway\": \"192.168.60.11\"}",
+		  404 },
+		{ "DELETE", "/v1/routes/10.244.1.0_24", NULL, 404 },
+		{ "DELETE", "/v1/conntrack", NULL, 404 },
+		{ "PUT", "/v1/log", "{\"level\": \"debug\"}", 404 },
+	};
+	struct resp r;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		CU_ASSERT_EQUAL_FATAL(readonly_request(cases[i].method,
+						       cases[i].path,
+						       cases[i].body, &r), 0);
+		CHECK(r.status == cases[i].status, "%s %s: %d %s",
+		      cases[i].method, cases[i].path, r.status, r.body);
+		if (cases[i].status == 405)
+			CHECK(header_has(&r, "Allow", "GET, HEAD"), "%s %s: %s",
+			      cases[i].method, cases[i].path, r.head);
+		if (i == 0)
+			CHECK(strstr(r.body, "podswitch_workers ") != NULL,
+			      "metrics: %.200s", r.body);
+		resp_free(&r);
+	}
+	/* the refused POST added no route */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/routes", NULL, &r), 0);
+	CHECK(r.status == 200 && find_route(r.json, "10.244.9.0/24") == NULL,
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	readonly_tcp();
+}
+
+/* PUT /v1/log changes the level of every podswitch.* type; bad: 400. */
+static void
+test_log_level(void)
+{
+	static const char *const bad[] = {
+		"{\"level\": \"verbose\"}", "{\"level\": \"DEBUG\"}",
+		"{\"level\": 7}", "{\"level\": \"critical\"}", "{}",
+		"{\"level\": \"info\", \"extra\": 1}", "[\"info\"]",
+	};
+	struct resp r;
+	unsigned int i;
+
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log",
+				      "{\"level\": \"debug\"}", &r), 0);
+	CHECK(r.status == 200 && strcmp(json_string_value(json_object_get(
+		r.json, "level")), "debug") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(rte_log_get_level(ps_logtype_route) == RTE_LOG_DEBUG &&
+	      rte_log_get_level(ps_logtype_dp) == RTE_LOG_DEBUG &&
+	      rte_log_get_global_level() == RTE_LOG_DEBUG, "not debug");
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log",
+				      "{\"level\": \"warning\"}", &r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(rte_log_get_level(ps_logtype_route) == RTE_LOG_WARNING &&
+	      rte_log_get_global_level() == RTE_LOG_WARNING, "not warning");
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log", bad[i], &r), 0);
+		CHECK(r.status == 400 && is_error(&r, "bad_request", NULL),
+		      "%s: %d %s", bad[i], r.status, r.body);
+		resp_free(&r);
+	}
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/log", NULL, &r), 0);
+	CHECK(r.status == 200 && strcmp(json_string_value(json_object_get(
+		r.json, "level")), "warning") == 0 &&
+	      strcmp(json_string_value(json_object_get(r.json, "global")),
+		     "warning") == 0, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/log",
+				      "{\"level\": \"info\"}", &r), 0);
+	CHECK(r.status == 200 && rte_log_get_level(ps_logtype_route) ==
+	      RTE_LOG_INFO, "%d %s", r.status, r.body);
+	resp_free(&r);
+}
+
 static int
 suite_init(void)
 {
@@ -2315,6 +2560,8 @@ suite_init(void)
 	if (mkdtemp(tmp_dir) == NULL)
 		return -1;
 	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", tmp_dir);
+	snprintf(metrics_path, sizeof(metrics_path), "%s/metrics.sock",
+		 tmp_dir);
 	snprintf(config, sizeof(config),
 		"{ \"node\": { \"name\": \"tr\", \"ip\": \"192.168.60.10/24\","
 		"  \"mac\": \"" NODE_MAC "\", \"pod_cidr\": \"10.244.0.0/24\","
@@ -2328,7 +2575,8 @@ suite_init(void)
 		"    { \"ip\": \"192.168.60.11\", \"mac\": \"" PEER_MAC "\", \"dev\": \"up\" },"
 		"    { \"ip\": \"192.168.60.12\", \"mac\": \"" PEER2_MAC "\", \"dev\": \"up\" } ],"
 		"  \"tables\": { \"routes\": 16, \"fdb\": 64, \"neighbors\": 64 },"
-		"  \"api\": { \"unix_socket\": \"%s\" } }", sock_path);
+		"  \"api\": { \"unix_socket\": \"%s\","
+		"    \"metrics_listen\": \"%s\" } }", sock_path, metrics_path);
 	if (ps_test_node_start(config, 4) != 0)
 		return -1;
 	rest = ps_rest_create(dp);
@@ -2343,7 +2591,7 @@ suite_fini(void)
 {
 	ps_test_node_drain();
 	ps_rest_free(rest);
-	if (access(sock_path, F_OK) == 0) {
+	if (access(sock_path, F_OK) == 0 || access(metrics_path, F_OK) == 0) {
 		fprintf(stderr, "socket %s not unlinked\n", sock_path);
 		return -1;
 	}
@@ -2354,6 +2602,9 @@ suite_fini(void)
 
 static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
+	{ "GET /healthz and /readyz", test_health },
+	{ "api.metrics_listen is read-only", test_readonly_listener },
+	{ "GET and PUT /v1/log", test_log_level },
 	{ "GET /v1/routes: connected, static", test_routes_list },
 	{ "GET /v1/routes/lookup: route, next hop, neighbor",
 	  test_route_lookup },

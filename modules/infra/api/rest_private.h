@@ -8,7 +8,8 @@
  * (method + path to a registered handler, 404/405), rest_state.c (the
  * state directory), rest_json.c (bodies, replies and the address and port
  * helpers every handler shares), rest_ports.c, rest_status.c (status,
- * stats), rest_metrics.c (Prometheus text). Each module registers its own
+ * stats), rest_metrics.c (Prometheus text), rest_health.c (/healthz,
+ * /readyz). Each module registers its own
  * handlers next to them: PS_REST_ROUTE, PS_REST_EXT, PS_REST_STATE.
  */
 
@@ -75,6 +76,10 @@ void rest_route_register(struct rest_route *rt);
 /* rest_router.c: the ps_http_handler of the server. */
 void rest_dispatch(const struct ps_http_request *req,
 		   struct ps_http_response *resp, void *ctx);
+/* The handler of api.metrics_listen: GET /metrics, /healthz, /readyz
+ * only; 405 for another method on them, 404 for any other path. */
+void rest_dispatch_readonly(const struct ps_http_request *req,
+			    struct ps_http_response *resp, void *ctx);
 
 /* Extensions ------------------------------------------------------------- */
 
@@ -156,6 +161,8 @@ struct rest_state {
 	bool failing[REST_STATE_KINDS_MAX];
 	/* replaying the files: nothing to write */
 	bool restoring;
+	/* ps_rest_state_restore() ended well (GET /readyz) */
+	bool restored;
 };
 
 /* a request to resource ("routes", "ports", ...) was answered with
@@ -181,6 +188,7 @@ struct ps_rest {
 	struct ps_dataplane *dp;
 	struct rest_state state;
 	struct ps_http_server *srv;
+	struct ps_http_server *metrics_srv;	/* api.metrics_listen; NULL */
 	void *ext_priv[REST_EXT_MAX];
 };
 

@@ -188,3 +188,36 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 	ps_http_json_error(resp, 404, "not_found", "no such resource: %s",
 			   req->path);
 }
+
+/*
+ * The read-only listener (api.metrics_listen): GET and HEAD of the paths
+ * a scraper or a probe needs, through the same handlers; nothing there
+ * can change the dataplane, so it needs no token.
+ */
+void
+rest_dispatch_readonly(const struct ps_http_request *req,
+		       struct ps_http_response *resp, void *ctx)
+{
+	static const char *const paths[] = { "/metrics", "/healthz",
+					     "/readyz" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(paths); i++) {
+		if (strcmp(req->path, paths[i]) != 0)
+			continue;
+		if (strcmp(req->method, "GET") == 0 ||
+		    strcmp(req->method, "HEAD") == 0) {
+			rest_dispatch(req, resp, ctx);
+			return;
+		}
+		ps_http_json_error(resp, 405, "method_not_allowed",
+				   "%s is not allowed on %s (read-only "
+				   "listener; allowed: GET, HEAD)",
+				   req->method, req->path);
+		ps_http_response_header(resp, "Allow", "GET, HEAD");
+		return;
+	}
+	ps_http_json_error(resp, 404, "not_found",
+			   "no such resource on the read-only listener: %s",
+			   req->path);
+}

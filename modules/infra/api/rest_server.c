@@ -74,6 +74,37 @@ exts_open(struct ps_rest *r)
 	return 0;
 }
 
+/*
+ * api.metrics_listen: a path is a Unix socket anyone may read (mode
+ * 0666: it serves nothing a local user could not scrape from a TCP
+ * port), else "ip:port". No token: a scraper carries no secret.
+ */
+static int
+metrics_open(struct ps_rest *r)
+{
+	const char *where = r->dp->cfg->api_metrics_listen;
+	struct ps_http_params p = {
+		.unix_mode = 0666,
+		.max_body_bytes = 1024,
+	};
+
+	if (where[0] == '\0')
+		return 0;
+	if (where[0] == '/')
+		p.unix_path = where;
+	else
+		p.tcp_listen = where;
+	r->metrics_srv = ps_http_server_create(&p, rest_dispatch_readonly, r);
+	if (r->metrics_srv == NULL) {
+		REST_LOG(ERR, "cannot serve metrics on %s: %s\n", where,
+			 strerror(rte_errno));
+		return -rte_errno;
+	}
+	REST_LOG(INFO, "metrics, healthz and readyz (read-only) on %s\n",
+		 where);
+	return 0;
+}
+
 struct ps_rest *
 ps_rest_create(struct ps_dataplane *dp)
 {
@@ -115,6 +146,15 @@ ps_rest_create(struct ps_dataplane *dp)
 		rte_errno = err;
 		return NULL;
 	}
+	if (metrics_open(r) < 0) {
+		int err = rte_errno;
+
+		ps_http_server_free(r->srv);
+		exts_close(r);
+		free(r);
+		rte_errno = err;
+		return NULL;
+	}
 	REST_LOG(INFO, "API on %s%s%s%s\n", p.unix_path ? p.unix_path : "",
 		 p.unix_path && p.tcp_listen ? " and " : "",
 		 p.tcp_listen ? p.tcp_listen : "",
@@ -127,6 +167,10 @@ ps_rest_poll(struct ps_rest *r, int timeout_ms)
 {
 	int rc = ps_http_server_poll(r->srv, timeout_ms);
 	const struct rest_ext *e;
+
+	/* after the API's wait: a scrape waits at most that long */
+	if (r->metrics_srv != NULL)
+		ps_http_server_poll(r->metrics_srv, 0);
 
 	for (e = exts; e != NULL; e = e->next)
 		if (e->poll != NULL)
@@ -141,6 +185,7 @@ ps_rest_free(struct ps_rest *r)
 	if (r == NULL)
 		return;
 	exts_close(r);
+	ps_http_server_free(r->metrics_srv);
 	ps_http_server_free(r->srv);
 	free(r);
 }

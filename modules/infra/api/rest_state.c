@@ -334,8 +334,10 @@ ps_rest_state_restore(struct ps_rest *r)
 	uint64_t t;
 	int rc;
 
-	if (dir[0] == '\0')
+	if (dir[0] == '\0') {
+		r->state.restored = true;
 		return 0;
+	}
 	rc = ps_state_dir_prepare(dir);
 	if (rc < 0) {
 		STATE_LOG(ERR, "cannot use state directory %s: %s\n", dir,
@@ -356,6 +358,7 @@ ps_rest_state_restore(struct ps_rest *r)
 	STATE_LOG(INFO, "restored from %s: %s (%u items refused) in %.1f ms "
 		  "(%s, rewrite %.1f)\n", dir, counts, refused, ms_since(t0),
 		  times, wrote);
+	r->state.restored = true;
 	return 0;
 }
 
