@@ -53,6 +53,7 @@ struct ps_mbuf_meta {
 	uint16_t mtu;		/* next-hop MTU for fragmentation needed */
 	uint8_t flags;
 	uint8_t pad;
+	uint32_t adj;		/* nh_ip's adjacency (neighbor.h), or 0 */
 };
 #define PS_META_LOCAL_ORIGIN 0x1	/* built by us: keep its TTL, never an ICMP error about it */
 #define PS_META_INNER_DST 0x2		/* VXLAN by us: give the inner frame the outer next hop's MAC */

@@ -69,6 +69,7 @@ struct ps_neigh_params {
 	uint32_t age_ms;		/* default 300000 */
 	uint32_t failed_hold_ms;	/* default 3000 */
 	int socket;
+	uint32_t max_adj;		/* adjacencies; default 1024 */
 	struct rte_rcu_qsbr *qsv;	/* NULL: no concurrent readers */
 	struct ps_neigh_ops ops;
 };
@@ -87,6 +88,7 @@ struct ps_neigh_stats {
 	uint64_t aged;
 	uint64_t full;			/* new neighbor refused: table full */
 	uint64_t ring_full;		/* hold/learn ring full (worker side) */
+	uint32_t adjacencies;		/* bound adjacencies */
 };
 
 struct ps_neigh_table;
@@ -110,7 +112,41 @@ int ps_neigh_hold(struct ps_neigh_table *nt, struct rte_mbuf *m, uint32_t ip,
 void ps_neigh_learn(struct ps_neigh_table *nt, uint32_t ip,
 		    const struct rte_ether_addr *mac, uint16_t port_id);
 
+/*
+ * Adjacencies: a next hop that routes name (a gateway) gets a small id
+ * whose slot always holds what a lookup of its IP would return: the
+ * current entry or NULL. The writer stores the slot whenever the entry
+ * behind that IP is created, replaced or removed, so a worker reads one
+ * slot instead of hashing. Ids are reused: a worker whose id is stale
+ * (the route changed under it) finds another IP in the slot and must fall
+ * back to ps_neigh_lookup_bulk, so check n->ip.
+ */
+#define PS_NEIGH_ADJ_NONE 0
+/* The slot array (id 0 is always NULL) and its length, for workers. */
+const struct ps_neigh *const *ps_neigh_adj_slots(const struct ps_neigh_table *nt,
+						 uint32_t *nb);
+
+/* The entry of adjacency id if it is ip's (network order), else NULL. */
+static inline const struct ps_neigh *
+ps_neigh_adj_get(const struct ps_neigh *const *slots, uint32_t nb,
+		 uint32_t id, uint32_t ip)
+{
+	const struct ps_neigh *n;
+
+	if (id >= nb)
+		return NULL;
+	n = __atomic_load_n(&slots[id], __ATOMIC_ACQUIRE);
+	return n != NULL && n->ip == ip ? n : NULL;
+}
+
 /* Writer side (management thread only) ---------------------------------- */
+
+/* A reference to ip's adjacency, created on first use: its id, or
+ * PS_NEIGH_ADJ_NONE when the adjacency array is full (the caller's
+ * packets take the hash lookup). */
+uint32_t ps_neigh_adj_bind(struct ps_neigh_table *nt, uint32_t ip);
+/* Drop a reference taken by ps_neigh_adj_bind (NONE: nothing). */
+void ps_neigh_adj_unbind(struct ps_neigh_table *nt, uint32_t id);
 
 /* Drain the rings and run the timers; now_ms is a monotonic clock. */
 void ps_neigh_process(struct ps_neigh_table *nt, uint64_t now_ms);

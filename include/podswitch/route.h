@@ -95,7 +95,33 @@ void ps_route_lookup_bulk(const struct ps_route_table *rt,
 			  const uint32_t *dst, unsigned int n,
 			  const struct ps_nexthop **nh);
 
+/*
+ * The same, and adj[i]: the adjacency id the next hop got from the
+ * table's adjacency ops (ps_route_set_adj_ops), 0 when it has none.
+ */
+void ps_route_lookup_bulk_adj(const struct ps_route_table *rt,
+			      const uint32_t *dst, unsigned int n,
+			      const struct ps_nexthop **nh, uint32_t *adj);
+
 /* Writer side (management thread only) ---------------------------------- */
+
+/*
+ * Who gives next hops an adjacency (the neighbor table, for gateways):
+ * bind is called once for each distinct next hop as a generation takes
+ * it in and returns an id (0: none); unbind once when that generation
+ * lets it go. An id may be unbound while readers still hold it, so it
+ * must stay safe to read (neighbor.h: readers check the IP).
+ */
+struct ps_route_adj_ops {
+	uint32_t (*bind)(void *ctx, const struct ps_nexthop *nh);
+	void (*unbind)(void *ctx, uint32_t adj);
+	void *ctx;
+};
+
+/* Before the first route. NULL: none (ps_route_free then unbinds
+ * nothing, for an owner that tears the adjacencies down first). */
+void ps_route_set_adj_ops(struct ps_route_table *rt,
+			  const struct ps_route_adj_ops *ops);
 
 /* 0, -EEXIST (the prefix has a route), -ENOSPC (full), -EINVAL (bad prefix
  * or next hop). */

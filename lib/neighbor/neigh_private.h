@@ -30,6 +30,7 @@ struct neigh_entry {
 	struct ps_neigh pub;
 	uint8_t nb_held;
 	uint32_t retries;		/* solicits sent after the first one */
+	uint32_t adj;			/* adjacency of this IP, or NONE */
 	struct rte_mbuf *held[PS_NEIGH_HOLD_MAX];	/* arrival order */
 	/*
 	 * Last, on the entry's second cache line: confirming a REACHABLE
@@ -83,6 +84,19 @@ struct ps_neigh_table {
 	struct neigh_retired *retired;	/* FIFO, nb_entries long */
 	uint32_t ret_head;
 	uint32_t ret_count;
+
+	/*
+	 * Adjacencies (neigh_adj.c): slots workers read by id, and the
+	 * writer's books: by id its IP and references, a stack of free
+	 * ids, and IP -> id.
+	 */
+	const struct ps_neigh **adj;
+	uint32_t nb_adj;		/* slots, id 0 included */
+	uint32_t *adj_ip;
+	uint32_t *adj_ref;
+	uint32_t *adj_free;
+	uint32_t nb_adj_free;
+	struct rte_hash *adj_hash;
 
 	/*
 	 * One timer list per timed state, each ordered by its deadline:
@@ -153,5 +167,23 @@ struct neigh_entry *neigh_entry_rebind(struct ps_neigh_table *nt,
 				       enum ps_neigh_state state);
 void neigh_release_held(struct ps_neigh_table *nt, struct neigh_entry *e);
 void neigh_reclaim(struct ps_neigh_table *nt);
+
+/* neigh_adj.c */
+int neigh_adj_init(struct ps_neigh_table *nt, uint32_t max_adj, uint32_t seq,
+		   int socket);
+void neigh_adj_fini(struct ps_neigh_table *nt);
+/* A new entry: find its IP's adjacency, if any, and point it at e. */
+void neigh_adj_attach(struct ps_neigh_table *nt, struct neigh_entry *e);
+
+/* Point adjacency id (NONE: nothing to do) at e, or at nothing. Release:
+ * a reader that loads the pointer sees the entry complete. */
+static inline void
+neigh_adj_set(struct ps_neigh_table *nt, uint32_t id,
+	      const struct neigh_entry *e)
+{
+	if (id != PS_NEIGH_ADJ_NONE)
+		__atomic_store_n(&nt->adj[id], e != NULL ? &e->pub : NULL,
+				 __ATOMIC_RELEASE);
+}
 
 #endif

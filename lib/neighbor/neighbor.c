@@ -178,7 +178,8 @@ ps_neigh_create(const char *name, const struct ps_neigh_params *p)
 					      RING_F_SC_DEQ);
 	if (nt->hash == NULL || nt->entries == NULL || nt->free_idx == NULL ||
 	    nt->retired == NULL || nt->hold_ring == NULL ||
-	    nt->learn_ring == NULL) {
+	    nt->learn_ring == NULL ||
+	    neigh_adj_init(nt, p->max_adj, seq, p->socket) != 0) {
 		NEIGH_LOG(ERR, "cannot create table %s of %u entries: %s\n",
 			  name, p->size, rte_strerror(rte_errno));
 		ps_neigh_free(nt);
@@ -234,6 +235,7 @@ ps_neigh_free(struct ps_neigh_table *nt)
 	rte_free(nt->entries);
 	rte_free(nt->free_idx);
 	rte_free(nt->retired);
+	neigh_adj_fini(nt);
 	rte_free(nt);
 }
 
@@ -319,6 +321,7 @@ neigh_entry_new(struct ps_neigh_table *nt, uint32_t ip,
 		entry_put(nt, e);
 		return NULL;
 	}
+	neigh_adj_attach(nt, e);
 	entry_link(nt, e);
 	return e;
 }
@@ -332,6 +335,8 @@ neigh_entry_remove(struct ps_neigh_table *nt, struct neigh_entry *e)
 	rte_pktmbuf_free_bulk(e->held, e->nb_held);
 	e->nb_held = 0;
 	entry_unlink(nt, e);
+	/* Off the adjacency before the hash starts the grace period. */
+	neigh_adj_set(nt, e->adj, NULL);
 	/* With RCU the hash hands the entry back after the grace period
 	 * (entry_release); without it nobody else can hold it. */
 	if (rte_hash_del_key(nt->hash, &ip) >= 0 && nt->qsv == NULL)
@@ -382,6 +387,7 @@ neigh_entry_rebind(struct ps_neigh_table *nt, struct neigh_entry *e,
 	/* The key exists: this only swaps the data pointer (a release
 	 * store), it needs no room and cannot fail. */
 	rte_hash_add_key_data(nt->hash, &n->pub.ip, n);
+	neigh_adj_set(nt, n->adj, n);
 	entry_link(nt, n);
 	entry_retire(nt, e);
 	return n;
@@ -495,6 +501,7 @@ ps_neigh_stats(const struct ps_neigh_table *nt, struct ps_neigh_stats *st)
 		st->entries += nt->nb_state[i];
 	st->incomplete = nt->nb_state[PS_NEIGH_INCOMPLETE];
 	st->ring_full = __atomic_load_n(&nt->ring_full, __ATOMIC_RELAXED);
+	st->adjacencies = nt->nb_adj - 1 - nt->nb_adj_free;
 }
 
 const char *

@@ -118,9 +118,9 @@ ps_route_free(struct ps_route_table *rt)
 	rte_free(rt);
 }
 
-void
-ps_route_lookup_bulk(const struct ps_route_table *rt, const uint32_t *dst,
-		     unsigned int n, const struct ps_nexthop **nh)
+static __rte_always_inline void
+lookup_bulk(const struct ps_route_table *rt, const uint32_t *dst,
+	    unsigned int n, const struct ps_nexthop **nh, uint32_t *adj)
 {
 	const struct rt_gen *g = __atomic_load_n(&rt->gen, __ATOMIC_ACQUIRE);
 	uint32_t dflt = __atomic_load_n(&g->dflt, __ATOMIC_ACQUIRE);
@@ -139,7 +139,34 @@ ps_route_lookup_bulk(const struct ps_route_table *rt, const uint32_t *dst,
 						  (ip & 0xff)],
 					    __ATOMIC_RELAXED);
 		nh[i] = (e & RT_E_VALID) ? &g->nh[e & RT_E_IDX] : miss;
+		/* The same generation's array: index by the pointer. */
+		if (adj != NULL)
+			adj[i] = nh[i] != NULL ? g->nh_adj[nh[i] - g->nh] : 0;
 	}
+}
+
+void
+ps_route_lookup_bulk(const struct ps_route_table *rt, const uint32_t *dst,
+		     unsigned int n, const struct ps_nexthop **nh)
+{
+	lookup_bulk(rt, dst, n, nh, NULL);
+}
+
+void
+ps_route_lookup_bulk_adj(const struct ps_route_table *rt,
+			 const uint32_t *dst, unsigned int n,
+			 const struct ps_nexthop **nh, uint32_t *adj)
+{
+	lookup_bulk(rt, dst, n, nh, adj);
+}
+
+void
+ps_route_set_adj_ops(struct ps_route_table *rt,
+		     const struct ps_route_adj_ops *ops)
+{
+	static const struct ps_route_adj_ops none;
+
+	rt->adj_ops = ops != NULL ? *ops : none;
 }
 
 static bool

@@ -62,6 +62,8 @@ rt_gen_create(struct ps_route_table *rt)
 	if (g == NULL)
 		return NULL;
 	g->dflt = RT_NONE;
+	g->max_nh = rt->max_nexthops;
+	g->adj_ops = &rt->adj_ops;
 	g->head = g->tail = RT_NONE;
 	g->pend_head = g->pend_tail = RT_NONE;
 
@@ -79,6 +81,9 @@ rt_gen_create(struct ps_route_table *rt)
 	g->nh = rte_zmalloc_socket("ps_route_nh",
 				   sizeof(*g->nh) * rt->max_nexthops,
 				   RTE_CACHE_LINE_SIZE, rt->socket);
+	g->nh_adj = rte_zmalloc_socket("ps_route_nha",
+				       sizeof(*g->nh_adj) * rt->max_nexthops,
+				       RTE_CACHE_LINE_SIZE, rt->socket);
 	g->nhm = rte_zmalloc_socket("ps_route_nhm",
 				    sizeof(*g->nhm) * rt->max_nexthops,
 				    RTE_CACHE_LINE_SIZE, rt->socket);
@@ -92,7 +97,7 @@ rt_gen_create(struct ps_route_table *rt)
 					sizeof(uint32_t) * rt->max_routes, 0,
 					rt->socket);
 	if (g->rt_hash == NULL || g->nh_hash == NULL || g->nh == NULL ||
-	    g->nhm == NULL || g->nh_free == NULL || g->rec == NULL ||
+	    g->nh_adj == NULL || g->nhm == NULL || g->nh_free == NULL || g->rec == NULL ||
 	    g->rec_free == NULL) {
 		RT_LOG(ERR, "%s: no memory for a generation of %u routes\n",
 		       rt->name, rt->max_routes);
@@ -115,12 +120,22 @@ fail:
 void
 rt_gen_free(struct rt_gen *g)
 {
+	uint32_t i;
+
 	if (g == NULL)
 		return;
+	/* Next hops still referenced let their adjacencies go with the
+	 * generation (released ones did in nh_put). */
+	if (g->nhm != NULL && g->nh_adj != NULL && g->adj_ops->unbind != NULL)
+		for (i = 0; i < g->max_nh; i++)
+			if (g->nhm[i].refcnt > 0 && g->nh_adj[i] != 0)
+				g->adj_ops->unbind(g->adj_ops->ctx,
+						   g->nh_adj[i]);
 	rt_dir24_fini(g);
 	rte_hash_free(g->rt_hash);
 	rte_hash_free(g->nh_hash);
 	rte_free(g->nh);
+	rte_free(g->nh_adj);
 	rte_free(g->nhm);
 	rte_free(g->nh_free);
 	rte_free(g->rec);
@@ -165,10 +180,14 @@ nh_get(struct ps_route_table *rt, struct rt_gen *g,
 		return -ENOSPC;
 	i = g->nh_free[--g->nb_nh_free];
 	g->nh[i] = *nh;
+	g->nh_adj[i] = g->adj_ops->bind != NULL ?
+		g->adj_ops->bind(g->adj_ops->ctx, nh) : 0;
 	/* Table entries are stored relaxed: the next hop must be visible
 	 * before any entry that leads a reader to it. */
 	rte_atomic_thread_fence(__ATOMIC_RELEASE);
 	if (rte_hash_add_key_data(g->nh_hash, &key, (void *)(uintptr_t)i) < 0) {
+		if (g->nh_adj[i] != 0 && g->adj_ops->unbind != NULL)
+			g->adj_ops->unbind(g->adj_ops->ctx, g->nh_adj[i]);
 		g->nh_free[g->nb_nh_free++] = i;
 		return -ENOSPC;
 	}
@@ -195,6 +214,9 @@ nh_put(struct ps_route_table *rt, struct rt_gen *g, uint32_t i,
 	key = nh_key(&g->nh[i]);
 	rte_hash_del_key(g->nh_hash, &key);
 	g->nb_nh--;
+	/* At once: a reader still holding the id checks the IP behind it. */
+	if (g->nh_adj[i] != 0 && g->adj_ops->unbind != NULL)
+		g->adj_ops->unbind(g->adj_ops->ctx, g->nh_adj[i]);
 	if (!published || rt->qsv == NULL) {
 		g->nh_free[g->nb_nh_free++] = i;
 		return;

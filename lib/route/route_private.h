@@ -62,11 +62,14 @@ struct rt_gen {
 	uint32_t *tbl24;
 	uint32_t *tbl8;
 	struct ps_nexthop *nh;
+	uint32_t *nh_adj;	/* by next hop: its adjacency id, or 0 */
 	uint32_t dflt;		/* next hop of 0.0.0.0/0 (tbl24 has no /0) */
 
 	/* Writer only, on lines the workers never load. */
 	struct rt_tbl8_pool *pool __rte_cache_aligned;
 	struct rt_nh_meta *nhm;
+	uint32_t max_nh;
+	const struct ps_route_adj_ops *adj_ops;	/* the table's */
 	uint32_t *nh_free;	/* stack of reusable next-hop indexes */
 	uint32_t nb_nh_free;
 	uint32_t nb_nh;		/* next hops with refcnt > 0 */
@@ -102,6 +105,7 @@ struct ps_route_table {
 	struct rt_gen *retired_tail;
 	uint64_t full;
 	uint64_t generations;
+	struct ps_route_adj_ops adj_ops;
 	char name[32];
 };
 

@@ -15,10 +15,14 @@
 struct ps_fdb;
 struct ps_route_table;
 struct ps_neigh_table;
+struct ps_neigh;
 
 struct ps_ip4_dp {
 	struct ps_route_table *routes;
 	struct ps_neigh_table *neighbors;
+	/* the neighbor table's adjacency slots (ip4_rewrite reads them) */
+	const struct ps_neigh *const *adj;
+	uint32_t nb_adj;
 	/* arp learns the MAC of a pod that asks for its gateway */
 	struct ps_fdb *fdb;
 	/* host port (kernel of the node) or PS_PORT_NONE if none */

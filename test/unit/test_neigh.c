@@ -1091,6 +1091,92 @@ prepare(const char *argv0)
 	return pool == NULL ? -1 : 0;
 }
 
+/* Adjacencies mirror the hash for their IP through new, rebound (a new
+ * entry under RCU) and deleted entries; a reused id never hands out
+ * another IP's entry; the array has a size. */
+static const struct ps_neigh *
+adj_of(const struct ps_neigh_table *nt, uint32_t id, uint32_t ip)
+{
+	const struct ps_neigh *const *slots;
+	uint32_t nb;
+
+	slots = ps_neigh_adj_slots(nt, &nb);
+	return ps_neigh_adj_get(slots, nb, id, ip);
+}
+
+static void
+test_adjacency(void)
+{
+	struct ps_neigh_params p = params(16);
+	struct rte_ether_addr mac = mac_n(1), mac2 = mac_n(2);
+	const struct ps_neigh *before;
+	struct rte_rcu_qsbr *qsv;
+	struct ps_neigh_table *nt;
+	uint32_t a, b;
+
+	qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1),
+			  RTE_CACHE_LINE_SIZE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(qsv);
+	CU_ASSERT_EQUAL_FATAL(rte_rcu_qsbr_init(qsv, 1), 0);
+	CU_ASSERT_EQUAL(rte_rcu_qsbr_thread_register(qsv, 0), 0);
+	rte_rcu_qsbr_thread_online(qsv, 0);
+	p.qsv = qsv;
+	p.max_adj = 2;
+	nt = create_p(&p);
+
+	a = ps_neigh_adj_bind(nt, ip_n(1));
+	CU_ASSERT_NOT_EQUAL(a, PS_NEIGH_ADJ_NONE);
+	CU_ASSERT_EQUAL(ps_neigh_adj_bind(nt, ip_n(1)), a);
+	CU_ASSERT_EQUAL(stats(nt).adjacencies, 1);
+	CU_ASSERT_PTR_NULL(adj_of(nt, a, ip_n(1)));
+	/* INCOMPLETE, REACHABLE, rebound: always the hash's entry */
+	hold(nt, 1, ip_n(1), 3);
+	ps_neigh_process(nt, 0);
+	CU_ASSERT_PTR_NOT_NULL(adj_of(nt, a, ip_n(1)));
+	CU_ASSERT_PTR_EQUAL(adj_of(nt, a, ip_n(1)), lookup(nt, ip_n(1)));
+	ps_neigh_learn(nt, ip_n(1), &mac, 3);
+	ps_neigh_process(nt, 1);
+	before = adj_of(nt, a, ip_n(1));
+	CU_ASSERT_PTR_EQUAL(before, lookup(nt, ip_n(1)));
+	CU_ASSERT_EQUAL(before->state, PS_NEIGH_REACHABLE);
+	ps_neigh_learn(nt, ip_n(1), &mac2, 4);
+	ps_neigh_process(nt, 2);
+	CU_ASSERT_PTR_NOT_EQUAL(adj_of(nt, a, ip_n(1)), before);
+	CU_ASSERT_PTR_EQUAL(adj_of(nt, a, ip_n(1)), lookup(nt, ip_n(1)));
+	CU_ASSERT(rte_is_same_ether_addr(&adj_of(nt, a, ip_n(1))->mac, &mac2));
+	CU_ASSERT_EQUAL(adj_of(nt, a, ip_n(1))->port_id, 4);
+	CU_ASSERT_EQUAL(ps_neigh_del(nt, ip_n(1)), 0);
+	CU_ASSERT_PTR_NULL(adj_of(nt, a, ip_n(1)));
+
+	/* full, then out of range */
+	b = ps_neigh_adj_bind(nt, ip_n(2));
+	CU_ASSERT_NOT_EQUAL(b, PS_NEIGH_ADJ_NONE);
+	CU_ASSERT_NOT_EQUAL(b, a);
+	CU_ASSERT_EQUAL(ps_neigh_adj_bind(nt, ip_n(3)), PS_NEIGH_ADJ_NONE);
+	CU_ASSERT_PTR_NULL(adj_of(nt, 1000, ip_n(2)));
+
+	/* a's id goes to another IP: a stale holder finds nothing */
+	ps_neigh_learn(nt, ip_n(1), &mac, 3);
+	ps_neigh_learn(nt, ip_n(3), &mac2, 3);
+	ps_neigh_process(nt, 3);
+	ps_neigh_adj_unbind(nt, a);
+	CU_ASSERT_PTR_NOT_NULL(adj_of(nt, a, ip_n(1)));
+	ps_neigh_adj_unbind(nt, a);
+	CU_ASSERT_PTR_NULL(adj_of(nt, a, ip_n(1)));
+	CU_ASSERT_EQUAL(ps_neigh_adj_bind(nt, ip_n(3)), a);
+	CU_ASSERT_PTR_NULL(adj_of(nt, a, ip_n(1)));
+	CU_ASSERT_PTR_EQUAL(adj_of(nt, a, ip_n(3)), lookup(nt, ip_n(3)));
+	CU_ASSERT_EQUAL(stats(nt).adjacencies, 2);
+	ps_neigh_adj_unbind(nt, a);
+	ps_neigh_adj_unbind(nt, b);
+	ps_neigh_adj_unbind(nt, b);	/* one too many: ignored */
+	CU_ASSERT_EQUAL(stats(nt).adjacencies, 0);
+
+	rte_rcu_qsbr_thread_offline(qsv, 0);
+	done(nt);
+	rte_free(qsv);
+}
+
 static const struct ps_test tests[] = {
 	{ "create, state names", test_create },
 	{ "hold for an unknown IP solicits once", test_hold_unknown_solicits },
@@ -1111,6 +1197,7 @@ static const struct ps_test tests[] = {
 	{ "timer work bounded per call", test_timer_budget },
 	{ "RCU: reuse after quiescence, rebind", test_rcu },
 	{ "no ops callbacks", test_no_ops },
+	{ "adjacencies follow their IP", test_adjacency },
 };
 
 PS_TEST_MAIN(prepare, PS_SUITE("neigh", NULL, NULL, tests))

@@ -1577,8 +1577,97 @@ prepare(const char *argv0)
 	return ps_test_eal_init_with(argv0, "0", 1024);
 }
 
+/* Adjacency ops: a gateway id per distinct next hop, bound once while a
+ * generation holds it and let go with it; lookups return the id. */
+static int adj_live[256];
+
+static uint32_t
+adj_bind(void *ctx, const struct ps_nexthop *nh)
+{
+	uint32_t id;
+
+	CU_ASSERT_PTR_EQUAL(ctx, adj_live);
+	if (nh->type != PS_NH_GATEWAY)
+		return 0;
+	id = rte_be_to_cpu_32(nh->gateway) & 0xff;
+	adj_live[id]++;
+	return id;
+}
+
+static void
+adj_unbind(void *ctx, uint32_t id)
+{
+	CU_ASSERT_PTR_EQUAL(ctx, adj_live);
+	CU_ASSERT(id > 0 && id < 256 && adj_live[id] > 0);
+	adj_live[id]--;
+}
+
+static uint32_t
+lookup_adj(const struct ps_route_table *rt, const char *ip)
+{
+	uint32_t a = ps_ip(ip), adj = 12345;
+	const struct ps_nexthop *nh;
+
+	ps_route_lookup_bulk_adj(rt, &a, 1, &nh, &adj);
+	return adj;
+}
+
+static void
+test_adj_ops(void)
+{
+	const struct ps_route_adj_ops ops = {
+		.bind = adj_bind, .unbind = adj_unbind, .ctx = adj_live,
+	};
+	struct ps_route set[3] = {
+		via("10.1.0.0/16", "192.168.0.7"),
+		via("10.2.0.0/16", "192.168.0.7"),
+		via("0.0.0.0/0", "192.168.0.8"),
+	};
+	struct ps_route r;
+	struct ps_route_table *rt = create("adj", 64, 16, NULL);
+	unsigned int i;
+
+	memset(adj_live, 0, sizeof(adj_live));
+	ps_route_set_adj_ops(rt, &ops);
+	r = via("10.1.0.0/16", "192.168.0.5");
+	CU_ASSERT_EQUAL(ps_route_add(rt, &r), 0);
+	r = via("10.2.0.0/16", "192.168.0.5");
+	CU_ASSERT_EQUAL(ps_route_add(rt, &r), 0);
+	r = mkroute("10.3.0.0/16", PS_NH_CONNECTED, 2, NULL);
+	CU_ASSERT_EQUAL(ps_route_add(rt, &r), 0);
+	CU_ASSERT_EQUAL(adj_live[5], 1);
+	CU_ASSERT_EQUAL(lookup_adj(rt, "10.1.2.3"), 5);
+	CU_ASSERT_EQUAL(lookup_adj(rt, "10.2.2.3"), 5);
+	CU_ASSERT_EQUAL(lookup_adj(rt, "10.3.2.3"), 0);
+	CU_ASSERT_EQUAL(lookup_adj(rt, "10.4.2.3"), 0);	/* no route */
+	CU_ASSERT_EQUAL(ps_route_del(rt, &set[0].dst), 0);
+	CU_ASSERT_EQUAL(adj_live[5], 1);
+	CU_ASSERT_EQUAL(ps_route_del(rt, &set[1].dst), 0);
+	CU_ASSERT_EQUAL(adj_live[5], 0);
+	r = via("10.1.0.0/16", "192.168.0.6");
+	CU_ASSERT_EQUAL(ps_route_add(rt, &r), 0);
+	CU_ASSERT_EQUAL(adj_live[6], 1);
+
+	/* a failed replace lets its own bindings go, changes nothing */
+	set[1].dst = set[0].dst;
+	CU_ASSERT_EQUAL(ps_route_replace_all(rt, set, 3), -EEXIST);
+	CU_ASSERT_EQUAL(adj_live[7], 0);
+	CU_ASSERT_EQUAL(adj_live[6], 1);
+	set[1] = via("10.2.0.0/16", "192.168.0.7");
+	CU_ASSERT_EQUAL(ps_route_replace_all(rt, set, 3), 0);
+	CU_ASSERT_EQUAL(adj_live[6], 0);
+	CU_ASSERT_EQUAL(adj_live[7], 1);
+	CU_ASSERT_EQUAL(adj_live[8], 1);
+	CU_ASSERT_EQUAL(lookup_adj(rt, "10.2.0.1"), 7);
+	CU_ASSERT_EQUAL(lookup_adj(rt, "99.9.9.9"), 8);
+	ps_route_free(rt);
+	for (i = 0; i < RTE_DIM(adj_live); i++)
+		CU_ASSERT_EQUAL(adj_live[i], 0);
+}
+
 static const struct ps_test tests[] = {
 	{ "create and stats", test_create },
+	{ "adjacency ops bind and unbind", test_adj_ops },
 	{ "longest prefix match, default route", test_longest_prefix },
 	{ "match: the route that won", test_match },
 	{ "bulk lookup across chunks", test_lookup_bulk },

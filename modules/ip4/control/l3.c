@@ -207,6 +207,23 @@ install_neighbors(struct ps_dataplane *dp)
 	return 0;
 }
 
+/* Gateways get an adjacency: ip4_rewrite then reads their neighbor by
+ * id. A connected route has one next hop for a whole subnet of hosts,
+ * so its packets still look the destination up. */
+static uint32_t
+nh_adj_bind(void *ctx, const struct ps_nexthop *nh)
+{
+	if (nh->type != PS_NH_GATEWAY)
+		return PS_NEIGH_ADJ_NONE;
+	return ps_neigh_adj_bind(ctx, nh->gateway);
+}
+
+static void
+nh_adj_unbind(void *ctx, uint32_t adj)
+{
+	ps_neigh_adj_unbind(ctx, adj);
+}
+
 static int
 l3_init(struct ps_dataplane *dp)
 {
@@ -240,8 +257,13 @@ l3_init(struct ps_dataplane *dp)
 	if (dp->ctl_ring == NULL || dp->routes == NULL || dp->neighbors == NULL)
 		return -ENOMEM;
 
+	ps_route_set_adj_ops(dp->routes, &(struct ps_route_adj_ops){
+		.bind = nh_adj_bind, .unbind = nh_adj_unbind,
+		.ctx = dp->neighbors,
+	});
 	ps_ip4_dp.routes = dp->routes;
 	ps_ip4_dp.neighbors = dp->neighbors;
+	ps_ip4_dp.adj = ps_neigh_adj_slots(dp->neighbors, &ps_ip4_dp.nb_adj);
 	ps_ip4_dp.fdb = dp->fdb;
 	ps_infra_dp.ctl_ring = dp->ctl_ring;
 	ps_ip4_dp.host_port = PS_PORT_NONE;
@@ -261,10 +283,11 @@ l3_init(struct ps_dataplane *dp)
 static void
 l3_fini(struct ps_dataplane *dp)
 {
-	ps_neigh_free(dp->neighbors);
-	dp->neighbors = NULL;
+	/* Routes first: their next hops unbind their adjacencies. */
 	ps_route_free(dp->routes);
 	dp->routes = NULL;
+	ps_neigh_free(dp->neighbors);
+	dp->neighbors = NULL;
 	if (dp->ctl_ring != NULL) {
 		struct rte_mbuf *m;
 
@@ -275,6 +298,8 @@ l3_fini(struct ps_dataplane *dp)
 	}
 	ps_ip4_dp.routes = NULL;
 	ps_ip4_dp.neighbors = NULL;
+	ps_ip4_dp.adj = NULL;
+	ps_ip4_dp.nb_adj = 0;
 	ps_ip4_dp.fdb = NULL;
 	ps_infra_dp.ctl_ring = NULL;
 }

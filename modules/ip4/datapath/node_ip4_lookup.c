@@ -54,7 +54,7 @@ static rte_edge_t ip4_lookup_nh_edge[PS_NH_TYPE_MAX] = {
 
 static __rte_always_inline rte_edge_t
 ip4_lookup_one(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-	       const struct ps_nexthop *nh)
+	       const struct ps_nexthop *nh, uint32_t adj)
 {
 	struct ps_mbuf_meta *meta = ps_mbuf_meta(m);
 
@@ -80,6 +80,7 @@ ip4_lookup_one(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	}
 	meta->nh_ip = nh->type == PS_NH_CONNECTED ? ip->dst_addr : nh->gateway;
 	meta->nh_port = nh->port_id;
+	meta->adj = adj;
 	return ip4_lookup_nh_edge[nh->type];
 }
 
@@ -88,6 +89,7 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		  uint16_t nb_objs, const bool trace)
 {
 	const struct ps_nexthop *nh[LOOKUP_CHUNK];
+	uint32_t adj[LOOKUP_CHUNK];
 	const struct rte_ipv4_hdr *ip[LOOKUP_CHUNK];
 	uint32_t dst[LOOKUP_CHUNK];
 	rte_edge_t nexts[PS_NODE_CHUNK];
@@ -101,9 +103,10 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 							RTE_ETHER_HDR_LEN);
 			dst[j] = ip[j]->dst_addr;
 		}
-		ps_route_lookup_bulk(ps_ip4_dp.routes, dst, n, nh);
+		ps_route_lookup_bulk_adj(ps_ip4_dp.routes, dst, n, nh, adj);
 		for (j = 0; j < n; j++) {
-			nexts[i + j] = ip4_lookup_one(objs[i + j], ip[j], nh[j]);
+			nexts[i + j] = ip4_lookup_one(objs[i + j], ip[j], nh[j],
+						      adj[j]);
 			if (trace)
 				PS_TRACE(node, (struct rte_mbuf *)objs[i + j],
 					 "dst " PS_IP4_FMT " -> %s",

@@ -4,6 +4,12 @@
  * TTL (incremental checksum), rewrite the Ethernet addresses and send.
  * An unresolved next hop takes the packet to the management thread, which
  * holds it while ARP resolves and sends it then.
+ *
+ * A gateway's packets (routes to other nodes, the default route, a VXLAN
+ * outer route via a gateway) carry its adjacency: one slot load gives the
+ * entry the hash would. Packets without one (hosts behind a connected
+ * route, on-link VTEPs) or whose adjacency no longer names their next hop
+ * look the next hop up in bulk, as before.
  */
 #include <rte_hash.h>
 #include <rte_ip.h>
@@ -69,16 +75,39 @@ ip4_rewrite_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		   uint16_t nb_objs, const bool trace)
 {
 	const struct ps_neigh *nb[RTE_HASH_LOOKUP_BULK_MAX];
+	const struct ps_neigh *miss_nb[RTE_HASH_LOOKUP_BULK_MAX];
 	uint32_t nh_ip[RTE_HASH_LOOKUP_BULK_MAX];
+	uint32_t miss_ip[RTE_HASH_LOOKUP_BULK_MAX];
+	uint8_t miss[RTE_HASH_LOOKUP_BULK_MAX];
+	const struct ps_neigh *const *adj = ps_ip4_dp.adj;
+	const uint32_t nb_adj = ps_ip4_dp.nb_adj;
 	rte_edge_t nexts[PS_NODE_CHUNK];
 	bool held = false;
-	uint16_t i, j, n;
+	uint16_t i, j, n, nb_miss;
 
 	for (i = 0; i < nb_objs; i += n) {
 		n = RTE_MIN(nb_objs - i, RTE_HASH_LOOKUP_BULK_MAX);
-		for (j = 0; j < n; j++)
-			nh_ip[j] = ps_mbuf_meta(objs[i + j])->nh_ip;
-		ps_neigh_lookup_bulk(ps_ip4_dp.neighbors, nh_ip, n, nb);
+		nb_miss = 0;
+		for (j = 0; j < n; j++) {
+			const struct ps_mbuf_meta *meta =
+				ps_mbuf_meta(objs[i + j]);
+
+			nh_ip[j] = meta->nh_ip;
+			nb[j] = ps_neigh_adj_get(adj, nb_adj, meta->adj,
+						 nh_ip[j]);
+			if (unlikely(nb[j] == NULL)) {
+				miss[nb_miss] = (uint8_t)j;
+				miss_ip[nb_miss++] = nh_ip[j];
+			}
+		}
+		/* A NULL slot may also be an unresolved gateway: the hash
+		 * says the same then, and the packet is held as before. */
+		if (nb_miss > 0) {
+			ps_neigh_lookup_bulk(ps_ip4_dp.neighbors, miss_ip,
+					     nb_miss, miss_nb);
+			for (j = 0; j < nb_miss; j++)
+				nb[miss[j]] = miss_nb[j];
+		}
 		for (j = 0; j < n; j++) {
 			struct rte_mbuf *m = objs[i + j];
 

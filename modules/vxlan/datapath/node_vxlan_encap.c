@@ -65,6 +65,7 @@ struct outer_cache {
 	rte_edge_t next;
 	uint16_t port;
 	uint32_t nh_ip;
+	uint32_t adj;		/* the outer gateway's adjacency, or 0 */
 };
 
 static __rte_always_inline void
@@ -73,7 +74,8 @@ outer_route(const struct ps_vtep *vtep, uint32_t id, struct outer_cache *oc)
 	const struct ps_nexthop *nh;
 
 	oc->vtep = id;
-	ps_route_lookup_bulk(ps_vxlan_dp.routes, &vtep->remote, 1, &nh);
+	ps_route_lookup_bulk_adj(ps_vxlan_dp.routes, &vtep->remote, 1, &nh,
+				 &oc->adj);
 	if (unlikely(nh == NULL || (nh->type != PS_NH_CONNECTED &&
 				    nh->type != PS_NH_GATEWAY))) {
 		oc->next = nh != NULL && nh->type == PS_NH_VXLAN ?
@@ -132,6 +134,7 @@ encap_one(struct ps_vxlan *vx, uint32_t worker, struct outer_cache *oc,
 	c->tx_bytes += m->pkt_len;
 	meta->nh_ip = oc->nh_ip;
 	meta->nh_port = oc->port;
+	meta->adj = oc->adj;
 	return VXLAN_ENCAP_NEXT_REWRITE;
 }
 
