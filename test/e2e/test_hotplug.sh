@@ -94,6 +94,11 @@ e2e_assert_eq "port add v1 vhost-user exits 0 ($ERR)" 0 "$RC"
 e2e_check "the daemon listens on $VSOCK" test -S "$VSOCK"
 
 # The pod's virtio side: testpmd joins the socket and the pod's veth.
+# That relay (DPDK's net_af_packet, io-forward) drops the kernel's
+# checksum state, which a real virtio guest would pass in its virtio-net
+# header: the relayed kernel finishes its own checksums. Podswitch's own
+# kernel ports need no such setting (test_ping, test_service).
+ip netns exec "$(e2e_pod_ns v1)" ethtool -K eth0 tx off >/dev/null
 tp_prefix="pse2e-tp-$E2E_ID"
 E2E_EXTRA_PREFIXES+=("$tp_prefix")
 e2e_bg "$TESTPMD" --lcores '0@0,1@0' --file-prefix="$tp_prefix" --no-pci -m 256 \

@@ -1463,13 +1463,13 @@ test_ports(void)
 		/* an interface that is not there, on each kind of driver */
 		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
 		  " \"driver\": \"af_packet\", \"args\": {\"iface\":"
-		  " \"psnosuch0\"}}", 400, "no such interface 'psnosuch0'" },
+		  " \"psnosuch0\"}}", 422, "no such interface 'psnosuch0'" },
 		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
 		  " \"driver\": \"af_packet-pmd\", \"args\": {\"iface\":"
-		  " \"psnosuch1\"}}", 400, "no such interface 'psnosuch1'" },
+		  " \"psnosuch1\"}}", 422, "no such interface 'psnosuch1'" },
 		{ "POST", "/v1/ports", "{\"name\": \"x\", \"role\": \"pod\","
 		  " \"driver\": \"af_xdp\", \"args\": {\"iface\":"
-		  " \"psnosuch2\"}}", 400, "no such interface 'psnosuch2'" },
+		  " \"psnosuch2\"}}", 422, "no such interface 'psnosuch2'" },
 		{ "DELETE", "/v1/ports/up", NULL, 409, "uplink" },
 		{ "DELETE", "/v1/ports/p9", NULL, 404, "no port p9" },
 		{ "PATCH", "/v1/ports", NULL, 405, NULL },

@@ -111,7 +111,7 @@ rest_ports_post(struct ps_rest *r, const struct ps_http_request *req,
 		return;
 	}
 	if (ps_port_missing_iface(&pc) != NULL) {
-		ps_http_json_error(resp, 400, "no_such_interface", "port %s: "
+		ps_http_json_error(resp, 422, "no_such_interface", "port %s: "
 				   "no such interface '%s'", pc.name,
 				   ps_port_missing_iface(&pc));
 		return;
