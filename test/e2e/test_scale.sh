@@ -91,9 +91,10 @@ e2e_log "pods ready in $(($(date +%s) - t0)) s"
 ports="[ $(e2e_port_json up0 uplink af_packet "sc${E2E_ID}up") ]"
 cfg="$E2E_TMP/$name.json"
 # The mbuf reserve for added ports, counted in vhost-user ports (2048
-# mbufs each: 1024 descriptors each way): every vhost-user port, and a
-# burst (32) in flight per af_packet port, whose descriptors hold none.
-reserve=$((N_VHOST + (N_AFP * 32 + 2047) / 2048))
+# mbufs each: 1024 descriptors each way): every vhost-user port, and per
+# af_packet port, whose descriptors hold none, a burst (32) in flight and
+# its stash of TSO segments (64, lib/port/port_afpacket.c).
+reserve=$((N_VHOST + (N_AFP * (32 + 64) + 2047) / 2048))
 e2e_config "$cfg" "$name" "$(e2e_eal_nohuge "$name")" "$ports" \
 	"\"hotplug\": { \"max_ports\": $reserve }"
 e2e_start d "$cfg"
