@@ -30,17 +30,56 @@ struct ring_port {
 	uint64_t rx_bytes;
 };
 
+/*
+ * The rings this backend created, with how many ports use each. A port
+ * may name another port's ring (the API takes any name), so a ring must
+ * outlive every port that uses it, not only the one that created it:
+ * freed with its creator, it was still polled or fed by the other one.
+ * Open and close run on the management thread only.
+ */
+struct ring_use {
+	struct rte_ring *r;
+	unsigned int ref;
+};
+static struct ring_use ring_uses[2 * PS_MAX_PORTS];
+
+static struct ring_use *
+use_find(const struct rte_ring *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(ring_uses); i++)
+		if (ring_uses[i].r == r)
+			return &ring_uses[i];
+	return NULL;
+}
+
+/* *own: counted here (released with ring_release); a ring made by
+ * someone else (a test harness) is used as it is. */
 static struct rte_ring *
 ring_get(const char *name, bool *own)
 {
 	struct rte_ring *r = rte_ring_lookup(name);
+	struct ring_use *u;
 
 	*own = false;
-	if (r != NULL)
+	if (r != NULL) {
+		u = use_find(r);
+		if (u != NULL) {
+			u->ref++;
+			*own = true;
+		}
 		return r;
+	}
+	u = use_find(NULL);
+	if (u == NULL)
+		return NULL;
 	/* Multi-producer: every worker's tx queue feeds the same ring. */
 	r = rte_ring_create(name, RING_SIZE, (int)rte_socket_id(), 0);
-	*own = r != NULL;
+	if (r == NULL)
+		return NULL;
+	*u = (struct ring_use){ .r = r, .ref = 1 };
+	*own = true;
 	return r;
 }
 
@@ -48,10 +87,16 @@ static void
 ring_release(struct rte_ring *r, bool own)
 {
 	struct rte_mbuf *m[64];
+	struct ring_use *u;
 	unsigned int n;
 
 	if (r == NULL || !own)
 		return;
+	u = use_find(r);
+	if (u != NULL && --u->ref > 0)
+		return;
+	if (u != NULL)
+		u->r = NULL;
 	/* What nobody collected goes back to the pool. */
 	while ((n = rte_ring_dequeue_burst(r, (void **)m, RTE_DIM(m),
 					   NULL)) > 0)

@@ -500,6 +500,36 @@ test_no_mbuf_leak(void)
 	ps_test_node_expect_no_leak();
 }
 
+/* A port may name another port's ring; deleting the ring's creator must
+ * not free it under the other (the REST fuzzer found the use after free:
+ * a NULL mbuf polled from a freed ring, or a poll spinning forever). */
+static void
+test_shared_ring_outlives_creator(void)
+{
+	struct ps_port_config pc;
+	int rc;
+
+	/* room for two: the suite allows two added ports */
+	(void)ps_dataplane_port_del(dp, "hot");
+	CU_ASSERT_EQUAL_FATAL(parse_port(PS_RING_PORT("sha", "pod",
+		PS_POD("10.244.0.71", "02:00:0a:f4:00:71")), &pc), 0);
+	CU_ASSERT_FATAL(ps_dataplane_port_add(dp, &pc) >= 0);
+	CU_ASSERT_EQUAL_FATAL(parse_port("{ \"name\": \"shb\", \"role\": "
+		"\"pod\", \"driver\": \"ring\", \"args\": { \"rx_ring\": "
+		"\"shb_rx\", \"tx_ring\": \"sha_tx\" }, \"pod\": { \"ip\": "
+		"\"10.244.0.72\", \"mac\": \"02:00:0a:f4:00:72\" } }", &pc), 0);
+	rc = ps_dataplane_port_add(dp, &pc);
+	CHECK(rc >= 0, "port add shb: %d %s", rc, dp->port_error);
+	CU_ASSERT_FATAL(rc >= 0);
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(dp, "sha"), 0);
+	CU_ASSERT_PTR_NOT_NULL(rte_ring_lookup("sha_tx"));
+	CU_ASSERT_PTR_NULL(rte_ring_lookup("sha_rx"));
+	CU_ASSERT_EQUAL(ps_dataplane_port_del(dp, "shb"), 0);
+	CU_ASSERT_PTR_NULL(rte_ring_lookup("sha_tx"));
+	CU_ASSERT_PTR_NULL(rte_ring_lookup("shb_rx"));
+	ps_test_node_expect_no_leak();
+}
+
 static const struct ps_test tests[] = {
 	{ "added port bridges and floods", test_add_bridges_and_floods },
 	{ "added port answers and routes", test_added_port_answers_and_routes },
@@ -511,6 +541,8 @@ static const struct ps_test tests[] = {
 	  "fds bounded", test_churn_new_names },
 	{ "paired-queue vdev: every rx queue configured",
 	  test_paired_queues_all_polled },
+	{ "a ring another port uses outlives its creator",
+	  test_shared_ring_outlives_creator },
 	{ "no mbuf leak", test_no_mbuf_leak },
 };
 
