@@ -12,4 +12,4 @@ if [ ! -f build-san/build.ninja ]; then
 		-Dc_args=-fno-sanitize-recover=undefined \
 		-Dc_link_args=-fno-sanitize-recover=undefined >/dev/null
 fi
-ninja -C build-san
+ninja -C build-san -j "${NINJA_JOBS:-2}"

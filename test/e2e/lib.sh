@@ -242,6 +242,13 @@ e2e_cleanup() {
 	for p in "${E2E_NETNS[@]}"; do
 		ip netns del "$p" 2>/dev/null
 	done
+	# Namespaces made in a subshell (an e2e_check function) are only in
+	# the file: the array change died with the subshell.
+	if [ -n "$E2E_TMP" ] && [ -f "$E2E_TMP/netns.list" ]; then
+		while read -r p; do
+			ip netns del "$p" 2>/dev/null
+		done <"$E2E_TMP/netns.list"
+	fi
 	if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
 		if [ "${E2E_KEEP_TMP:-0}" = 1 ] || [ "$E2E_FAIL" -ne 0 ]; then
 			echo "[$E2E_NAME] logs kept in $E2E_TMP"
@@ -264,6 +271,7 @@ e2e_netns() {
 	local ns=$1
 	ip netns add "$ns" || return 1
 	E2E_NETNS+=("$ns")
+	[ -n "$E2E_TMP" ] && echo "$ns" >>"$E2E_TMP/netns.list"
 	ip -n "$ns" link set lo up
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
