@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The tap a capture session publishes on a port: filter, copy, enqueue.
+ * Runs in the workers' port_rx/port_tx when, and only when, a session
+ * captures that port and direction. It takes nothing from the burst and
+ * never waits: without a free copy or ring slot the packet is not
+ * captured and dropped counts it.
+ */
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_pcapng.h>
+#include <rte_ring.h>
+
+#include "capture_private.h"
+
+#define TAP_CHUNK 32
+
+static __rte_always_inline void
+tap_flush(struct cap_session *s, struct cap_worker_stats *ws,
+	  struct rte_mbuf **copies, unsigned int k)
+{
+	unsigned int q = rte_ring_mp_enqueue_burst(s->ring, (void **)copies,
+						   k, NULL);
+
+	if (unlikely(q < k)) {
+		ws->dropped += k - q;
+		rte_pktmbuf_free_bulk(copies + q, k - q);
+	}
+}
+
+void
+cap_tap_burst(struct ps_capture_tap *hook, struct rte_mbuf **pkts, uint16_t n,
+	      uint16_t queue, unsigned int worker)
+{
+	struct cap_tap *t = (struct cap_tap *)hook;
+	struct cap_session *s = t->s;
+	struct cap_worker_stats *ws = &s->ws[worker];
+	struct rte_mbuf *copies[TAP_CHUNK];
+	uint64_t now = rte_get_tsc_cycles();
+	unsigned int i, k = 0;
+
+	ws->seen += n;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *c;
+
+		if (s->filter != NULL && !ps_pktfilter_match(s->filter, pkts[i]))
+			continue;
+		ws->matched++;
+		/* the session's interface id travels as the copy's port */
+		c = rte_pcapng_copy(t->ifidx, queue, pkts[i], s->pool,
+				    s->rq.snaplen, now, t->dir);
+		if (unlikely(c == NULL)) {
+			ws->dropped++;
+			continue;
+		}
+		copies[k++] = c;
+		if (k == TAP_CHUNK) {
+			tap_flush(s, ws, copies, k);
+			k = 0;
+		}
+	}
+	if (k > 0)
+		tap_flush(s, ws, copies, k);
+}
