@@ -111,6 +111,10 @@ struct cap_session {
 	uint64_t captured;	/* packets written to the stream */
 	uint64_t stream_dropped;	/* drained, no room in the stream */
 	uint64_t bytes;		/* stream bytes so far */
+	/* the clock at the start, for the packets' timestamps: ns since
+	 * the epoch and the TSC then */
+	uint64_t t0_ns;
+	uint64_t t0_tsc;
 	uint64_t started_ms;	/* ps_dataplane_now_ms() at creation */
 	uint64_t ended_ms;
 	uint64_t read_ms;	/* last read by the client */

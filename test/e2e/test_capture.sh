@@ -114,6 +114,13 @@ e2e_assert_grep "capture says none dropped" '^0 packets dropped' "$E2E_TMP/cap1.
 [ "$E2E_VERBOSE" = 1 ] && tshark -r "$pc1" -T fields -e frame.interface_name \
 	-e frame.packet_flags_direction -e _ws.col.Info 2>&1 | head -60
 
+t=$(tshark -r "$pc1" -c 1 -T fields -e frame.time_epoch 2>/dev/null)
+d=$(( $(date +%s) - ${t%.*} ))
+if [ "$d" -ge 0 ] && [ "$d" -lt 120 ]; then
+	e2e_ok "packets stamped with the time of day ($d s ago)"
+else
+	e2e_fail "first packet stamped $t, $d s from now"
+fi
 ifs=$(tshark -r "$pc1" -T fields -e frame.interface_name 2>/dev/null | sort -u | tr '\n' ' ')
 e2e_assert_eq "tshark: the interfaces are the podswitch ports" "b1 p1 uplink0 " "$ifs"
 e2e_assert_ge "tshark: interface description names the port" 1 \

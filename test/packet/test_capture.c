@@ -9,9 +9,11 @@
  * removed port ending its session.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -216,6 +218,7 @@ test_limits(void)
 /* The pcapng blocks of a stream. */
 struct epb {
 	uint32_t ifidx, caplen, origlen, flags;
+	uint64_t ts;	/* ns since the epoch (if_tsresol 9) */
 	const uint8_t *data;
 };
 
@@ -283,6 +286,7 @@ parse_stream(const uint8_t *b, size_t len, struct stream *st)
 			struct epb *e = &st->pkt[st->nb_pkt++];
 
 			e->ifidx = u32(blk + 8);
+			e->ts = (uint64_t)u32(blk + 12) << 32 | u32(blk + 16);
 			e->caplen = u32(blk + 20);
 			e->origlen = u32(blk + 24);
 			e->data = blk + 28;
@@ -322,6 +326,8 @@ test_stream(void)
 	unsigned int id = start("{\"ports\": [\"p1\", \"p2\"], "
 				"\"filter\": \"ether proto 0x88b5\"}");
 	uint8_t f[600], icmp[128];
+	struct timespec now;
+	uint64_t now_ns;
 	struct stream st;
 	struct reply r;
 	size_t len, ilen;
@@ -354,6 +360,12 @@ test_stream(void)
 		CU_ASSERT(st.pkt[3].caplen == len && st.pkt[3].origlen == len);
 		CU_ASSERT(memcmp(st.pkt[3].data, f, len) == 0);
 		CU_ASSERT(memcmp(st.pkt[2].data, f, len) == 0);
+		/* stamped now (22.11's rte_pcapng_copy alone says 2265) */
+		clock_gettime(CLOCK_REALTIME, &now);
+		now_ns = (uint64_t)now.tv_sec * 1000000000 + (uint64_t)now.tv_nsec;
+		CHECK(st.pkt[3].ts <= now_ns && now_ns - st.pkt[3].ts < 60000000000ull,
+		      "timestamp %" PRIu64 ", now %" PRIu64, st.pkt[3].ts, now_ns);
+		CU_ASSERT(st.pkt[2].ts <= st.pkt[3].ts);
 	}
 	reply_free(&r);
 	/* read whole: the next read is empty */

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -195,6 +197,7 @@ cap_session_start(struct ps_dataplane *dp, const struct cap_request *rq,
 		  int *rc, char *why, size_t why_size)
 {
 	struct cap_session *s;
+	struct timespec ts;
 	unsigned int slot;
 
 	for (slot = 0; slot < CAP_MAX_SESSIONS; slot++)
@@ -232,6 +235,9 @@ cap_session_start(struct ps_dataplane *dp, const struct cap_request *rq,
 		return NULL;
 	}
 	next_id++;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->t0_tsc = rte_get_tsc_cycles();
+	s->t0_ns = (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 	s->started_ms = ps_dataplane_now_ms(dp);
 	s->read_ms = s->started_ms;
 	sessions[slot] = s;

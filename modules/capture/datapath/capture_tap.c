@@ -6,6 +6,8 @@
  * never waits: without a free copy or ring slot the packet is not
  * captured and dropped counts it.
  */
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_pcapng.h>
@@ -14,6 +16,29 @@
 #include "capture_private.h"
 
 #define TAP_CHUNK 32
+
+/*
+ * ns since the epoch at TSC now. DPDK 22.11's rte_pcapng_copy stamps
+ * its blocks centuries off (dpdk-dumpcap's files say 2265 too): the
+ * block's timestamp is written again from the session's start.
+ */
+static __rte_always_inline uint64_t
+tap_ns(const struct cap_session *s, uint64_t now)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	uint64_t d = now - s->t0_tsc;
+
+	return s->t0_ns + d / hz * NS_PER_S + d % hz * NS_PER_S / hz;
+}
+
+static __rte_always_inline void
+tap_stamp(struct rte_mbuf *c, uint64_t ns)
+{
+	uint32_t ts[2] = { (uint32_t)(ns >> 32), (uint32_t)ns };
+
+	/* block type, length, interface id, then the timestamp */
+	memcpy(rte_pktmbuf_mtod_offset(c, uint8_t *, 12), ts, sizeof(ts));
+}
 
 static __rte_always_inline void
 tap_flush(struct cap_session *s, struct cap_worker_stats *ws,
@@ -36,7 +61,7 @@ cap_tap_burst(struct ps_capture_tap *hook, struct rte_mbuf **pkts, uint16_t n,
 	struct cap_session *s = t->s;
 	struct cap_worker_stats *ws = &s->ws[worker];
 	struct rte_mbuf *copies[TAP_CHUNK];
-	uint64_t now = rte_get_tsc_cycles();
+	uint64_t now = rte_get_tsc_cycles(), ns = 0;
 	unsigned int i, k = 0;
 
 	ws->seen += n;
@@ -53,6 +78,9 @@ cap_tap_burst(struct ps_capture_tap *hook, struct rte_mbuf **pkts, uint16_t n,
 			ws->dropped++;
 			continue;
 		}
+		if (ns == 0)
+			ns = tap_ns(s, now);
+		tap_stamp(c, ns);
 		copies[k++] = c;
 		if (k == TAP_CHUNK) {
 			tap_flush(s, ws, copies, k);
