@@ -73,7 +73,8 @@ struct block {
 static void
 put(struct block *bl, const void *data, size_t len)
 {
-	if (bl->len + len <= sizeof(bl->b))
+	/* an empty value may be NULL (the end of options) */
+	if (len > 0 && bl->len + len <= sizeof(bl->b))
 		memcpy(bl->b + bl->len, data, len);
 	bl->len += len;
 }
