@@ -16,6 +16,8 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 	uint16_t sent;
 
 	RTE_SET_USED(graph);
+	ps_capture_burst(PS_CAPTURE_TX, ctx->port_id, pkts, nb_objs,
+			 ctx->queue_id, ctx->worker_idx);
 	sent = p->ops->tx_burst(p, ctx->queue_id, pkts, nb_objs);
 	if (unlikely(sent < nb_objs)) {
 		p->sw[ctx->worker_idx].tx_dropped += nb_objs - sent;
