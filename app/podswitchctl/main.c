@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply },
 	{ "conntrack", cmd_conntrack },
 	{ "log", cmd_log },
+	{ "top", cmd_top },
 };
 
 static const char *
