@@ -225,8 +225,8 @@ workers(struct ps_prom *p, const struct ps_dataplane *dp)
 
 	one(p, "podswitch_workers", PS_PROM_GAUGE, "Worker lcores.",
 	    dp->nb_workers);
-	one(p, "podswitch_tsc_hz", PS_PROM_GAUGE,
-	    "TSC cycles per second: cycles_total / tsc_hz is seconds.",
+	one(p, "podswitch_tsc_frequency_hertz", PS_PROM_GAUGE,
+	    "TSC cycles per second: a cycles_total over this is seconds.",
 	    rte_get_tsc_hz());
 	busy = ps_prom_family(p, "podswitch_worker_busy_cycles_total",
 			      PS_PROM_COUNTER, "TSC cycles of the worker's "
