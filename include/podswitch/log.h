@@ -21,6 +21,8 @@
  * lines have it too. 0 or -errno (the log stays as it was).
  */
 int ps_log_stream_open(FILE *out);
+/* Back to DPDK's default stream (tests); out is left open. */
+void ps_log_stream_close(void);
 
 /* "podswitch.change": the level of the change lines (PUT /v1/log sets
  * every podswitch.* type, this one too). */

@@ -10,9 +10,12 @@
 
 #include <jansson.h>
 
+#include <rte_log.h>
+
 #include <podswitch/config.h>
 #include <podswitch/inet.h>
 #include <podswitch/jsonpath.h>
+#include <podswitch/log.h>
 #include <podswitch/prom.h>
 
 #include "test_common.h"
@@ -284,6 +287,52 @@ test_route_paths(void)
 }
 
 
+/* Each line the log stream writes starts with the UTC time and the
+ * level; a change line is one info line of podswitch.change, silenced
+ * with the level. */
+static void
+test_log_lines(void)
+{
+	char line[256], *nl;
+	FILE *f = tmpfile();
+	unsigned int n = 0;
+	int lt = rte_log_register("podswitch.test_log");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_TRUE_FATAL(lt >= 0);
+	rte_log_set_level(lt, RTE_LOG_DEBUG);
+	CU_ASSERT_EQUAL_FATAL(ps_log_stream_open(f), 0);
+	rte_log(RTE_LOG_ERR, lt, "one\ntwo\n");
+	rte_log(RTE_LOG_WARNING, lt, "three ");
+	rte_log(RTE_LOG_WARNING, lt, "continued\n");
+	ps_log_change("route", "%s added", "10.244.1.0/24");
+	rte_log_set_level(ps_logtype_change, RTE_LOG_WARNING);
+	ps_log_change("route", "%s deleted", "10.244.1.0/24");
+	rte_log_set_level(ps_logtype_change, RTE_LOG_INFO);
+	ps_log_stream_close();
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		static const char *const want[] = {
+			" ERROR one", " ERROR two", " WARNING three continued",
+			" INFO route: 10.244.1.0/24 added",
+		};
+		unsigned int y, mo, d, h, mi, s, ms;
+		char z = 0;
+
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		CU_ASSERT_EQUAL(sscanf(line, "%4u-%2u-%2uT%2u:%2u:%2u.%3u%c",
+				       &y, &mo, &d, &h, &mi, &s, &ms, &z), 8);
+		CU_ASSERT_EQUAL(z, 'Z');
+		if (n < RTE_DIM(want) && strlen(line) > 24)
+			CU_ASSERT_STRING_EQUAL(line + 24, want[n]);
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 4);
+	fclose(f);
+}
+
 /* The exposition of p, freed by the caller; NULL on failure. */
 static char *
 prom_text(struct ps_prom *p)
@@ -474,5 +523,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "prom: escaping and special values", test_prom_escape);
 	CU_add_test(s, "prom: histogram", test_prom_histogram);
 	CU_add_test(s, "prom: names promtool refuses", test_prom_refused);
+	CU_add_test(s, "log: time and level on every line, change lines",
+		    test_log_lines);
 	return ps_test_run_cunit();
 }

@@ -22,6 +22,7 @@
 RTE_LOG_REGISTER(ps_logtype_change, podswitch.change, INFO);
 
 static FILE *log_out;
+static FILE *log_stream;	/* ours, given to rte_openlog_stream */
 static bool at_bol = true;
 
 static const char *
@@ -89,7 +90,21 @@ ps_log_stream_open(FILE *out)
 		fclose(f);
 		return -EINVAL;
 	}
+	if (log_stream != NULL)
+		fclose(log_stream);
+	log_stream = f;
+	at_bol = true;
 	return 0;
+}
+
+void
+ps_log_stream_close(void)
+{
+	if (log_stream == NULL)
+		return;
+	rte_openlog_stream(NULL);
+	fclose(log_stream);
+	log_stream = NULL;
 }
 
 void
