@@ -26,7 +26,7 @@ PKGS=(
 	nftables iptables ipvsadm
 	# host-local IPAM for podswitch-cni (test_cni)
 	containernetworking-plugins
-	# promtool checks the /metrics output in test_rest
+	# promtool checks /metrics (test_rest, e2e test_vxlan)
 	prometheus
 	# the test API server's certificates (test/k8s/certs.sh); kubectl
 	# itself comes with the image (Debian's kubernetes-client 1.20 would

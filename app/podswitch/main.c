@@ -23,6 +23,7 @@
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
+#include <podswitch/log.h>
 #include <podswitch/rest.h>
 
 #include "ps_build_config.h"
@@ -342,6 +343,10 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 	for (i = 1; i < eal_argc; i++)
 		fprintf(stderr, " %s", eal_argv[i]);
 	fprintf(stderr, "\n");
+	/* time and level on every line, EAL's included */
+	if (ps_log_stream_open(stdout) < 0)
+		fprintf(stderr, "podswitch: log lines without time and level: "
+			"%s\n", strerror(errno));
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "podswitch: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "conntrack", cmd_conntrack },
 	{ "log", cmd_log },
 	{ "capture", cmd_capture },
+	{ "top", cmd_top },
 };
 
 static const char *

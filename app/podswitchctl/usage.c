@@ -52,6 +52,14 @@ static const struct usage usages[] = {
 	  "the last reset)\n"
 	  "  stats reset                  count them from zero again (also "
 	  "stats --reset)\n" },
+	{ "top",
+	  "  top [-n COUNT] [--once] [-d SECONDS]\n"
+	  "                               live view, every second: busy % "
+	  "per worker,\n"
+	  "                               pps and drops per port, cycles "
+	  "per packet per\n"
+	  "                               graph node, over the last "
+	  "interval\n" },
 	{ "metrics",
 	  "  metrics                      the Prometheus text of "
 	  "/metrics\n" },

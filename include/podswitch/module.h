@@ -27,6 +27,7 @@
 
 struct ps_dataplane;
 struct ps_port_config;
+struct ps_prom;
 
 /* Counters a table hook reports (see struct ps_table_stats). */
 #define PS_TABLE_COUNTERS_MAX 16
@@ -117,6 +118,13 @@ struct ps_module {
 	/* Statistics of its tables, one cb call per table. */
 	void (*tables)(const struct ps_dataplane *dp, ps_table_cb cb,
 		       void *arg);
+	/*
+	 * Its own /metrics families beyond what tables gives (series with
+	 * labels of their own: per service, per protocol, per policy...):
+	 * ps_prom_family() then ps_prom_add() (podswitch/prom.h). A family
+	 * several modules declare is written once with all their samples.
+	 */
+	void (*metrics)(const struct ps_dataplane *dp, struct ps_prom *p);
 	/* The file of the state directory it keeps itself, or NULL. */
 	const char *state_kind;
 	/* the registry's */
@@ -159,5 +167,7 @@ void ps_modules_port_del(struct ps_dataplane *dp,
 /* Every table of every module (tables of a module in its order). */
 void ps_modules_tables(const struct ps_dataplane *dp, ps_table_cb cb,
 		       void *arg);
+/* Every module's metrics hook, in dependency order. */
+void ps_modules_metrics(const struct ps_dataplane *dp, struct ps_prom *p);
 
 #endif

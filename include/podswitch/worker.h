@@ -53,6 +53,13 @@ struct ps_worker {
 	uint64_t sleeps;
 	uint32_t idle_run;
 	uint32_t sleep_us;
+	/*
+	 * TSC cycles of the loops that brought packets (busy) and of the
+	 * others, their naps included (idle), as OVS's PMD counts them;
+	 * written relaxed, read by the management thread.
+	 */
+	uint64_t busy_cycles;
+	uint64_t idle_cycles;
 } __rte_cache_aligned;
 
 /* Register the calling thread as this worker's RCU reader. */

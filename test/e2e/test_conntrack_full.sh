@@ -199,7 +199,7 @@ e2e_log "refused while full: /v1/conntrack full $full0 -> $full1, service_lb.dro
 e2e_assert_ge "/v1/conntrack full counts the refused flows" $((full0 + 260)) "$full1"
 e2e_assert_ge "drops service_lb ct_full count the refused packets" $((drops0 + 260)) "$drops1"
 m=$("$CTL" --socket "$sock" metrics 2>/dev/null |
-	sed -n 's/^podswitch_drops_total{node="service_lb",reason="ct_full"} \([0-9]*\)$/\1/p')
+	sed -n 's/^podswitch_drops_total{graph_node="service_lb",reason="ct_full"} \([0-9]*\)$/\1/p')
 e2e_assert_ge "Prometheus podswitch_drops_total{reason=\"ct_full\"}" "$drops1" "${m:-x}"
 e2e_assert_eq "still full" $CT_SIZE "$(ct_field count)"
 

@@ -116,7 +116,7 @@ help_ok() {
 # shellcheck disable=SC2317 # run through e2e_check
 every_command_help() {
 	local c
-	for c in status route port fdb neigh neighbor stats metrics service apply conntrack; do
+	for c in status route port fdb neigh neighbor stats metrics service apply conntrack top; do
 		help_ok "$c" "$c" -h && help_ok "$c" "$c" --help &&
 			help_ok "$c" help "$c" || return 1
 	done
@@ -603,7 +603,7 @@ nodes_gone() {
 }
 e2e_check "after port del p3, stats no longer lists its nodes" nodes_gone
 ctl metrics
-e2e_check "... nor does /metrics" bash -c 'for n in $1; do grep -q "node=\"$n\"" "$2" && exit 1; done; exit 0' _ "$p3nodes" "$E2E_TMP/ctl.out"
+e2e_check "... nor does /metrics" bash -c 'for n in $1; do grep -q "graph_node=\"$n\"" "$2" && exit 1; done; exit 0' _ "$p3nodes" "$E2E_TMP/ctl.out"
 
 # log level: shown, changed at run time (the daemon logs the change), refused
 ctl log level
@@ -624,6 +624,84 @@ ctl log level info extra
 e2e_assert_eq "log level with two levels exits 2" 2 "$RC"
 ctl log level info
 e2e_assert_eq "log level info sets it back" "level info" "$OUT"
+
+# ------------------------------------------------------------- change log
+# One info line, with time and level, per change an operator makes: a
+# route, a service apply (one line however many objects), a port; none
+# at level warning, back at info.
+DLOG=$(e2e_dlog d)
+TS='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
+# since MARK REGEX: lines of the daemon's log after line MARK matching REGEX
+since() { tail -n +"$(($1 + 1))" "$DLOG" | grep -cE -- "$2"; }
+# shellcheck disable=SC2317 # run through e2e_check
+wait_line() { # MARK REGEX: the line shows within 3 s
+	local _i
+	for _i in $(seq 30); do
+		[ "$(since "$1" "$2")" -ge 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+e2e_pod p4 10.244.0.5 || e2e_fail "cannot create pod p4"
+mark=$(wc -l <"$DLOG")
+ctl route add 10.244.8.0/24 via 192.168.60.11
+expect_ok "route add 10.244.8.0/24 (for the change log)"
+ctl apply -f "$E2E_TMP/svcs.json"
+expect_ok "apply -f svcs.json (for the change log)"
+ctl port add p4 af_packet iface="$(e2e_pod_if p4)" ip 10.244.0.5 mac "$(e2e_pod_mac p4)"
+expect_ok "port add p4 (for the change log)"
+wait_line "$mark" "$TS INFO .*port p4 added" || true
+e2e_assert_eq "route add: one info line with time and level" 1 \
+	"$(since "$mark" "$TS INFO route: 10\.244\.8\.0/24 added\$")"
+e2e_assert_eq "service apply: one info line that sums it up" 1 \
+	"$(since "$mark" "$TS INFO service: apply: [0-9]+ services added, [0-9]+ changed, 1 EndpointSlices")"
+e2e_assert_eq "port add: one info line with time and level" 1 \
+	"$(since "$mark" "$TS INFO .*port p4 added")"
+e2e_check "every log line since has time and level" \
+	bash -c '! tail -n +"$(($2 + 1))" "$1" | grep -E "^(route|service|dataplane|rest):"' _ "$DLOG" "$mark"
+ctl log level warning
+expect_ok "log level warning"
+mark=$(wc -l <"$DLOG")
+ctl route del 10.244.8.0/24
+expect_ok "route del 10.244.8.0/24 at level warning"
+ctl apply -f "$E2E_TMP/svcs.json"
+ctl port del p4
+expect_ok "port del p4 at level warning"
+sleep 0.5
+e2e_assert_eq "level warning: no info line for a route, an apply, a port" 0 \
+	"$(since "$mark" "$TS INFO ")"
+ctl log level info
+expect_ok "log level info"
+mark=$(wc -l <"$DLOG")
+ctl route add 10.244.8.0/24 via 192.168.60.11
+e2e_check "level info: the route add line is back" \
+	wait_line "$mark" "$TS INFO route: 10\.244\.8\.0/24 added\$"
+
+# ------------------------------------------------------------- top
+# A live view over the last interval: with p1 pinging p2 a hundred times
+# a second, p1's RX-PPS and a node's cycles per packet are not zero.
+e2e_in p1 ping -q -i 0.01 -c 400 10.244.0.3 >/dev/null 2>&1 &
+ping_pid=$!
+sleep 0.5
+ctl top -n 2
+expect_ok "top -n 2 exits 0"
+cp "$E2E_TMP/ctl.out" "$E2E_TMP/top.out"
+wait "$ping_pid"
+e2e_assert_eq "top -n 2 without a tty: two views, no ANSI clear" "2 0" \
+	"$(grep -c '^podswitch top: the last ' "$E2E_TMP/top.out") $(grep -c $'\e' "$E2E_TMP/top.out")"
+e2e_check "... separated by a blank line" grep -qx '' "$E2E_TMP/top.out"
+# the last view's p1 row: PORT ROLE RX-PPS TX-PPS ...
+p1pps=$(awk '/^podswitch top/ {v++} v == 2 && $1 == "p1" && $2 == "pod" {print $3}' "$E2E_TMP/top.out")
+e2e_assert_ge "top: p1 receives the ping (rx pps)" 10 "${p1pps:-0}"
+e2e_check "top: a graph node's cycles per packet over the interval" \
+	bash -c 'awk "/^podswitch top/ {v++} v == 2 && \$1 == \"eth_input\" && \$4 + 0 > 0 {f=1} END {exit !f}" "$1"' _ "$E2E_TMP/top.out"
+e2e_check "top: a worker's busy %" \
+	bash -c 'awk "/WORKER/ {w=1; next} w && /^  0 / && \$3 ~ /^[0-9.]+\$/ {f=1} END {exit !f}" "$1"' _ "$E2E_TMP/top.out"
+ctl top --once
+expect_ok "top --once exits 0"
+e2e_assert_eq "top --once: one view" 1 "$(grep -c '^podswitch top: the last ' "$E2E_TMP/ctl.out")"
+ctl top -n 0
+e2e_assert_eq "top -n 0 exits 2" 2 "$RC"
 
 e2e_stop d TERM
 e2e_assert_eq "daemon exits 0 on SIGTERM" 0 "$(e2e_drc d)"

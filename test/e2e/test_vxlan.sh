@@ -25,6 +25,10 @@
 # counters in /v1/stats and /metrics; services across the overlay: a
 # ClusterIP on A whose endpoints are b1 (podswitch B) and l1 (Linux node)
 # answers a1 from both, and one on B whose endpoint is a1 answers b1.
+# Then /metrics of node A, with its services, live conntrack and VXLAN,
+# read from the read-only listener: promtool check metrics finds
+# nothing, the key series are there with plausible values (endpoint
+# packets grow with a curl), and the listener refuses every write.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -122,7 +126,8 @@ node_config() {
   ],
   "workers": { "lcores": "1", "idle_sleep_max_us": 200 },
   "tables": { "routes": 1024, "neighbors": 1024, "conntrack": 4096 },
-  "api": { "unix_socket": "$E2E_TMP/$2.sock" },
+  "api": { "unix_socket": "$E2E_TMP/$2.sock",
+           "metrics_listen": "$E2E_TMP/$2-metrics.sock" },
   "dpdk": { "eal_args": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=$2"] }
 }
 EOF2
@@ -294,6 +299,105 @@ e2e_assert_ge "A: uplink completed partial checksums" 1 \
 	"$(e2e_port_counter "$E2E_TMP/a.stats.json" uplink0 rx_csum_completed)"
 e2e_assert_eq "A: uplink rx errors" 0 \
 	"$(e2e_port_counter "$E2E_TMP/a.stats.json" uplink0 rx_errors)"
+
+# ------------------------------------------------------------- metrics
+MSOCK_A=$E2E_TMP/$NAME_A-metrics.sock
+scrape() { curl -s --unix-socket "$MSOCK_A" http://x/metrics >"$1"; }
+# mval FILE NAME [LABEL=VALUE...]: the first sample with those labels
+# (sum: the sum of all of them), "" when none
+mval() {
+	$PY - "$@" <<'PYEOF'
+import re, sys
+f, name = sys.argv[1], sys.argv[2]
+op = "first"
+if name.startswith("sum:"):
+    op, name = "sum", name[4:]
+want = dict(a.split("=", 1) for a in sys.argv[3:])
+total, found = 0, False
+for line in open(f):
+    m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$', line.rstrip("\n"))
+    if not m or m.group(1) != name:
+        continue
+    labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+    if all(labels.get(k) == v for k, v in want.items()):
+        found = True
+        total += float(m.group(4))
+        if op == "first":
+            break
+print(int(total) if found else "")
+PYEOF
+}
+scrape "$E2E_TMP/m1.txt"
+# shellcheck disable=SC2317 # run through e2e_check
+promtool_clean() {
+	local out
+	out=$(promtool check metrics <"$1" 2>&1) || { echo "$out" | head -n 20; return 1; }
+	[ -z "$out" ] || { echo "$out" | head -n 20; return 1; }
+}
+e2e_check "A: promtool check metrics on the read-only listener: no output, exit 0" \
+	promtool_clean "$E2E_TMP/m1.txt"
+e2e_assert_eq "A: services programmed" 1 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_services state=programmed)"
+e2e_assert_eq "A: endpoint records" 2 "$(mval "$E2E_TMP/m1.txt" podswitch_endpoints)"
+e2e_assert_eq "A: conntrack limit (tables.conntrack)" 4096 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_table_size table=conntrack)"
+e2e_assert_ge "A: live TCP conntrack entries (by state)" 1 \
+	"$(mval "$E2E_TMP/m1.txt" sum:podswitch_conntrack_entries protocol=tcp)"
+e2e_assert_ge "A: connections to the service port (ipvsadm Conns)" 6 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_service_port_connections_total namespace=default service=over protocol=tcp service_port=80)"
+e2e_assert_ge "A: connections given to endpoint b1" 1 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_endpoint_connections_total service=over endpoint=10.244.1.2:8080)"
+e2e_assert_ge "A: packets encapsulated to B" 1 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_vxlan_tx_packets_total remote=192.168.61.11)"
+e2e_assert_eq "A: the apply counted by its route" 1 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_api_requests_total method=POST route=/v1/apply status=200)"
+e2e_assert_eq "A: the apply in the duration histogram (+Inf bucket)" 1 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_api_request_duration_seconds_bucket method=POST route=/v1/apply le=+Inf)"
+e2e_assert_ge "A: worker 0 busy cycles" 1 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_worker_busy_cycles_total worker=0)"
+e2e_assert_ge "A: ip4_lookup packets, labelled graph_node" 1 \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_graph_node_packets_total graph_node=ip4_lookup)"
+# af_packet ports hold no mbufs between bursts: in use may be 0
+e2e_assert_eq "A: mbufs in use + available = the pool" \
+	"$(mval "$E2E_TMP/m1.txt" podswitch_mbuf_pool_size)" \
+	"$(($(mval "$E2E_TMP/m1.txt" podswitch_mbuf_pool_in_use) + $(mval "$E2E_TMP/m1.txt" podswitch_mbuf_pool_available)))"
+e2e_assert_ge "A: mbufs available" 1 "$(mval "$E2E_TMP/m1.txt" podswitch_mbuf_pool_available)"
+# shellcheck disable=SC2016 # the script reads its file as $1
+e2e_check "A: no graph node labelled node" bash -c '! grep -E "^podswitch_(graph_node|drops)_[a-z_]*\{node=" "$1"' _ "$E2E_TMP/m1.txt"
+ep_in1=$(mval "$E2E_TMP/m1.txt" sum:podswitch_endpoint_packets_total service=over direction=in)
+sp_in1=$(mval "$E2E_TMP/m1.txt" podswitch_service_port_packets_total service=over direction=in)
+for _ in 1 2; do curl_ok a1 http://10.96.0.60/a1.html "hello from a1"; done
+scrape "$E2E_TMP/m2.txt"
+e2e_assert_ge "A: endpoint packets (in) grew with two curls" $((${ep_in1:-0} + 4)) \
+	"$(mval "$E2E_TMP/m2.txt" sum:podswitch_endpoint_packets_total service=over direction=in)"
+e2e_assert_ge "A: service port packets (in) grew with two curls" $((${sp_in1:-0} + 4)) \
+	"$(mval "$E2E_TMP/m2.txt" podswitch_service_port_packets_total service=over direction=in)"
+e2e_check "A: promtool check metrics again, after the traffic" \
+	promtool_clean "$E2E_TMP/m2.txt"
+# The read-only listener: no write gets through, nothing changes.
+svcs_before=$(curl -s --unix-socket "$E2E_TMP/$NAME_A.sock" http://x/v1/services)
+log_before=$(curl -s --unix-socket "$E2E_TMP/$NAME_A.sock" http://x/v1/log)
+codes=""
+for m in POST PUT DELETE; do
+	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$MSOCK_A" -X "$m" \
+		--data-binary '{}' http://x/metrics)"
+done
+e2e_assert_eq "A: metrics listener: POST, PUT, DELETE /metrics -> 405" " 405 405 405" "$codes"
+codes=""
+for req in "POST /v1/apply" "DELETE /v1/services/default/over" "PUT /v1/log" "DELETE /v1/conntrack"; do
+	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$MSOCK_A" -X "${req% *}" \
+		--data-binary @"$E2E_TMP/svc-a.json" "http://x${req#* }")"
+done
+e2e_assert_eq "A: metrics listener: writes to the API's paths -> 404" " 404 404 404 404" "$codes"
+e2e_assert_eq "A: ... and the services did not change" "$svcs_before" \
+	"$(curl -s --unix-socket "$E2E_TMP/$NAME_A.sock" http://x/v1/services)"
+e2e_assert_eq "A: ... nor the log level" "$log_before" \
+	"$(curl -s --unix-socket "$E2E_TMP/$NAME_A.sock" http://x/v1/log)"
+scrape "$E2E_TMP/m3.txt"
+e2e_assert_ge "A: conntrack still holds the connections (no flush got through)" 1 \
+	"$(mval "$E2E_TMP/m3.txt" sum:podswitch_conntrack_entries protocol=tcp)"
+e2e_assert_eq "A: still one apply counted" 1 \
+	"$(mval "$E2E_TMP/m3.txt" podswitch_api_requests_total method=POST route=/v1/apply status=200)"
 
 for d in A B; do
 	e2e_stop "$d"

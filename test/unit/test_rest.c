@@ -1329,8 +1329,8 @@ test_stats_mbufs(void)
 static bool
 metrics_valid(char *text, char *why, size_t size)
 {
-	char *save = NULL, *line, fam[128] = "", seen[8192] = " ";
-	bool typed = false;
+	char *save = NULL, *line, fam[128] = "", seen[16384] = " ";
+	bool typed = false, hist = false;
 
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -1352,10 +1352,15 @@ metrics_valid(char *text, char *why, size_t size)
 		}
 		if (strncmp(line, "# TYPE ", 7) == 0) {
 			typed = strncmp(line + 7, fam, strlen(fam)) == 0;
+			hist = strstr(line, " histogram") != NULL;
 			continue;
 		}
-		if (sscanf(line, "%127[a-zA-Z0-9_:]", name) != 1 ||
-		    strcmp(name, fam) != 0 || !typed) {
+		if (sscanf(line, "%127[a-zA-Z0-9_:]", name) != 1 || !typed ||
+		    (strcmp(name, fam) != 0 && !(hist &&
+		     strncmp(name, fam, strlen(fam)) == 0 &&
+		     (strcmp(name + strlen(fam), "_bucket") == 0 ||
+		      strcmp(name + strlen(fam), "_sum") == 0 ||
+		      strcmp(name + strlen(fam), "_count") == 0)))) {
 			snprintf(why, size, "sample outside its family: %s",
 				 line);
 			return false;
@@ -1375,20 +1380,46 @@ test_metrics(void)
 	char why[256] = "", *copy, clone[128];
 	FILE *p;
 
+	/* what the router counts: a route's pattern, never the path */
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/status", NULL, &r), 0);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/no/such/thing", NULL, &r), 0);
+	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/metrics", NULL, &r), 0);
 	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	CHECK(strstr(r.body, "podswitch_api_requests_total{method=\"GET\","
+		     "route=\"/v1/status\",status=\"200\"} ") != NULL,
+	      "no request count by route");
+	CHECK(strstr(r.body, "podswitch_api_requests_total{method=\"\","
+		     "route=\"unmatched\",status=\"404\"} ") != NULL,
+	      "no unmatched count");
+	CHECK(strstr(r.body, "/v1/no/such") == NULL, "a raw path as a label");
+	CHECK(strstr(r.body, "# TYPE podswitch_api_request_duration_seconds "
+		     "histogram\n") != NULL, "no duration histogram");
+	CHECK(strstr(r.body, "podswitch_api_request_duration_seconds_bucket{"
+		     "method=\"GET\",route=\"/v1/status\",le=\"+Inf\"} ")
+	      != NULL, "no +Inf bucket");
+	CHECK(strstr(r.body, "podswitch_conntrack_entries{protocol=\"tcp\","
+		     "state=\"") != NULL, "no conntrack by state");
+	CHECK(strstr(r.body, "podswitch_table_size{table=\"conntrack\"} ")
+	      != NULL, "no conntrack limit");
+	CHECK(strstr(r.body, "podswitch_nat_pool_ports{protocol=\"tcp\"} ")
+	      != NULL, "no NAT pool size");
+	CHECK(strstr(r.body, "# TYPE podswitch_worker_busy_cycles_total "
+		     "counter\n") != NULL, "no worker cycles");
+	CHECK(strstr(r.body, "{node=") == NULL, "a graph node as node");
 	CHECK(header_has(&r, "Content-Type", "text/plain; version=0.0.4"),
 	      "type: %s", r.head);
 	CHECK(strstr(r.body, "# TYPE podswitch_port_rx_packets_total counter\n")
 	      != NULL, "no port family");
 	CHECK(strstr(r.body, "podswitch_port_tx_packets_total{port=\"up\","
 		     "role=\"uplink\"} ") != NULL, "no uplink sample");
-	CHECK(strstr(r.body, "podswitch_node_packets_total{node=\"ip4_lookup\"} ")
-	      != NULL, "no node sample");
-	CHECK(strstr(r.body, "podswitch_drops_total{node=\"ip4_lookup\","
+	CHECK(strstr(r.body, "podswitch_graph_node_packets_total{graph_node="
+		     "\"ip4_lookup\"} ") != NULL, "no node sample");
+	CHECK(strstr(r.body, "podswitch_drops_total{graph_node=\"ip4_lookup\","
 		     "reason=\"") != NULL, "no drop sample");
-	snprintf(clone, sizeof(clone), "podswitch_node_packets_total{node="
-		 "\"port_tx-p%d\",port=\"up\"} ",
+	snprintf(clone, sizeof(clone), "podswitch_graph_node_packets_total{"
+		 "graph_node=\"port_tx-p%d\",port=\"up\"} ",
 		 ps_dataplane_port_by_name(dp, "up"));
 	CHECK(strstr(r.body, clone) != NULL, "no %s", clone);
 	CHECK(strstr(r.body, "podswitch_table_entries{table=\"routes\"} 5\n")

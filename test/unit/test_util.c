@@ -10,9 +10,13 @@
 
 #include <jansson.h>
 
+#include <rte_log.h>
+
 #include <podswitch/config.h>
 #include <podswitch/inet.h>
 #include <podswitch/jsonpath.h>
+#include <podswitch/log.h>
+#include <podswitch/prom.h>
 
 #include "test_common.h"
 
@@ -282,6 +286,217 @@ test_route_paths(void)
 	ps_config_free(&cfg);
 }
 
+
+/* Each line the log stream writes starts with the UTC time and the
+ * level; a change line is one info line of podswitch.change, silenced
+ * with the level. */
+static void
+test_log_lines(void)
+{
+	char line[256], *nl;
+	FILE *f = tmpfile();
+	unsigned int n = 0;
+	int lt = rte_log_register("podswitch.test_log");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_TRUE_FATAL(lt >= 0);
+	rte_log_set_level(lt, RTE_LOG_DEBUG);
+	CU_ASSERT_EQUAL_FATAL(ps_log_stream_open(f), 0);
+	rte_log(RTE_LOG_ERR, lt, "one\ntwo\n");
+	rte_log(RTE_LOG_WARNING, lt, "three ");
+	rte_log(RTE_LOG_WARNING, lt, "continued\n");
+	ps_log_change("route", "%s added", "10.244.1.0/24");
+	rte_log_set_level(ps_logtype_change, RTE_LOG_WARNING);
+	ps_log_change("route", "%s deleted", "10.244.1.0/24");
+	rte_log_set_level(ps_logtype_change, RTE_LOG_INFO);
+	ps_log_stream_close();
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		static const char *const want[] = {
+			" ERROR one", " ERROR two", " WARNING three continued",
+			" INFO route: 10.244.1.0/24 added",
+		};
+		unsigned int y, mo, d, h, mi, s, ms;
+		char z = 0;
+
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		CU_ASSERT_EQUAL(sscanf(line, "%4u-%2u-%2uT%2u:%2u:%2u.%3u%c",
+				       &y, &mo, &d, &h, &mi, &s, &ms, &z), 8);
+		CU_ASSERT_EQUAL(z, 'Z');
+		if (n < RTE_DIM(want) && strlen(line) > 24)
+			CU_ASSERT_STRING_EQUAL(line + 24, want[n]);
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 4);
+	fclose(f);
+}
+
+/* The exposition of p, freed by the caller; NULL on failure. */
+static char *
+prom_text(struct ps_prom *p)
+{
+	size_t len = 0;
+	char *t = ps_prom_text(p, &len);
+
+	CU_ASSERT_PTR_NOT_NULL(t);
+	if (t != NULL)
+		CU_ASSERT_EQUAL(strlen(t), len);
+	return t;
+}
+
+static unsigned int
+occurrences(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Two writers feeding one family, in any order: HELP and TYPE once,
+ * every sample under them, families in the order first declared. */
+static void
+test_prom_families(void)
+{
+	struct ps_prom *p = ps_prom_create();
+	struct ps_prom_family *a, *b, *a2;
+	char *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	a = ps_prom_family(p, "ps_a_total", PS_PROM_COUNTER, "First A.");
+	b = ps_prom_family(p, "ps_b", PS_PROM_GAUGE, "B.");
+	ps_prom_add(a, 1, "graph_node", "x", NULL);
+	ps_prom_add(b, 7, NULL);
+	/* a second module declares A again: same family, first HELP */
+	a2 = ps_prom_family(p, "ps_a_total", PS_PROM_COUNTER, "Other A.");
+	CU_ASSERT_PTR_EQUAL(a, a2);
+	ps_prom_add(a2, 18446744073709551615ull, "graph_node", "y", NULL);
+	ps_prom_addf(b, 0.5, "k", "v", NULL);
+	t = prom_text(p);
+	CU_ASSERT_STRING_EQUAL(t,
+		"# HELP ps_a_total First A.\n"
+		"# TYPE ps_a_total counter\n"
+		"ps_a_total{graph_node=\"x\"} 1\n"
+		"ps_a_total{graph_node=\"y\"} 18446744073709551615\n"
+		"# HELP ps_b B.\n"
+		"# TYPE ps_b gauge\n"
+		"ps_b 7\n"
+		"ps_b{k=\"v\"} 0.5\n");
+	CU_ASSERT_EQUAL(occurrences(t, "# TYPE ps_a_total"), 1);
+	CU_ASSERT_EQUAL(ps_prom_errors(p, NULL), 0);
+	free(t);
+	ps_prom_free(p);
+}
+
+/* Label values and HELP escaped as the format says; special floats. */
+static void
+test_prom_escape(void)
+{
+	struct ps_prom *p = ps_prom_create();
+	struct ps_prom_family *f;
+	char *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	f = ps_prom_family(p, "ps_x", PS_PROM_GAUGE,
+			   "Back\\slash and\nnewline, \"quotes\" kept.");
+	ps_prom_add(f, 1, "name", "a\"b\\c\nd", "empty", "", NULL);
+	ps_prom_addf(f, 1.0 / 0.0, "v", "inf", NULL);
+	ps_prom_addf(f, -1.0 / 0.0, "v", "-inf", NULL);
+	ps_prom_addf(f, 0.0 / 0.0, "v", "nan", NULL);
+	t = prom_text(p);
+	CU_ASSERT_STRING_EQUAL(t,
+		"# HELP ps_x Back\\\\slash and\\nnewline, \"quotes\" kept.\n"
+		"# TYPE ps_x gauge\n"
+		"ps_x{name=\"a\\\"b\\\\c\\nd\",empty=\"\"} 1\n"
+		"ps_x{v=\"inf\"} +Inf\n"
+		"ps_x{v=\"-inf\"} -Inf\n"
+		"ps_x{v=\"nan\"} NaN\n");
+	free(t);
+	ps_prom_free(p);
+}
+
+/* Buckets cumulative, +Inf last, _sum and _count; le is the writer's. */
+static void
+test_prom_histogram(void)
+{
+	static const double le[] = { 0.01, 0.1, 1 };
+	struct ps_prom *p = ps_prom_create();
+	struct ps_prom_hist h = { 0 };
+	struct ps_prom_family *f;
+	char *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ps_prom_hist_observe(&h, le, 3, 0.005);
+	ps_prom_hist_observe(&h, le, 3, 0.01);	/* le is inclusive */
+	ps_prom_hist_observe(&h, le, 3, 0.5);
+	ps_prom_hist_observe(&h, le, 3, 4);
+	f = ps_prom_family(p, "ps_apply_duration_seconds", PS_PROM_HISTOGRAM,
+			   "Apply time.");
+	ps_prom_add_hist(f, le, 3, &h, "route", "/v1/apply", NULL);
+	ps_prom_add_hist(f, le, 3, &h, NULL);
+	/* le is a histogram's own label; a plain sample is refused */
+	ps_prom_add_hist(f, le, 3, &h, "le", "1", NULL);
+	ps_prom_add(f, 1, NULL);
+	CU_ASSERT_EQUAL(ps_prom_errors(p, NULL), 2);
+	t = prom_text(p);
+	CU_ASSERT_STRING_EQUAL(t,
+		"# HELP ps_apply_duration_seconds Apply time.\n"
+		"# TYPE ps_apply_duration_seconds histogram\n"
+		"ps_apply_duration_seconds_bucket{route=\"/v1/apply\",le=\"0.01\"} 2\n"
+		"ps_apply_duration_seconds_bucket{route=\"/v1/apply\",le=\"0.1\"} 2\n"
+		"ps_apply_duration_seconds_bucket{route=\"/v1/apply\",le=\"1\"} 3\n"
+		"ps_apply_duration_seconds_bucket{route=\"/v1/apply\",le=\"+Inf\"} 4\n"
+		"ps_apply_duration_seconds_sum{route=\"/v1/apply\"} 4.515\n"
+		"ps_apply_duration_seconds_count{route=\"/v1/apply\"} 4\n"
+		"ps_apply_duration_seconds_bucket{le=\"0.01\"} 2\n"
+		"ps_apply_duration_seconds_bucket{le=\"0.1\"} 2\n"
+		"ps_apply_duration_seconds_bucket{le=\"1\"} 3\n"
+		"ps_apply_duration_seconds_bucket{le=\"+Inf\"} 4\n"
+		"ps_apply_duration_seconds_sum 4.515\n"
+		"ps_apply_duration_seconds_count 4\n");
+	free(t);
+	ps_prom_free(p);
+}
+
+/* What promtool's linter refuses is refused here, and counted. */
+static void
+test_prom_refused(void)
+{
+	struct ps_prom *p = ps_prom_create();
+	const char *why = NULL;
+	char *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_PTR_NULL(ps_prom_family(p, "ps_packets", PS_PROM_COUNTER,
+					  "No _total."));
+	CU_ASSERT_EQUAL(ps_prom_errors(p, &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "_total"));
+	CU_ASSERT_PTR_NULL(ps_prom_family(p, "ps_up_total", PS_PROM_GAUGE,
+					  "A gauge with _total."));
+	CU_ASSERT_PTR_NULL(ps_prom_family(p, "ps_x_count", PS_PROM_GAUGE,
+					  "A histogram's suffix."));
+	CU_ASSERT_PTR_NULL(ps_prom_family(p, "ps-bad", PS_PROM_GAUGE, "Dash."));
+	CU_ASSERT_PTR_NULL(ps_prom_family(p, "1ps", PS_PROM_GAUGE, "Digit."));
+	CU_ASSERT_PTR_NULL(ps_prom_family(p, "ps_nohelp", PS_PROM_GAUGE, ""));
+	CU_ASSERT_PTR_NOT_NULL(ps_prom_family(p, "ps_g", PS_PROM_GAUGE, "G."));
+	/* one name, two types */
+	CU_ASSERT_PTR_NULL(ps_prom_family(p, "ps_g", PS_PROM_HISTOGRAM, "H."));
+	/* bad label names drop the sample, not the family */
+	ps_prom_add(ps_prom_family(p, "ps_g", PS_PROM_GAUGE, "G."), 1,
+		    "bad-label", "x", NULL);
+	ps_prom_add(ps_prom_family(p, "ps_g", PS_PROM_GAUGE, "G."), 2,
+		    "__reserved", "x", NULL);
+	ps_prom_add(NULL, 1, NULL);	/* a refused family takes nothing */
+	CU_ASSERT_EQUAL(ps_prom_errors(p, NULL), 9);
+	t = prom_text(p);
+	CU_ASSERT_STRING_EQUAL(t, "# HELP ps_g G.\n# TYPE ps_g gauge\n");
+	free(t);
+	ps_prom_free(p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -304,5 +519,11 @@ main(int argc, char **argv)
 	CU_add_test(s, "config routes: refused as the API refuses",
 		    test_config_routes_bad);
 	CU_add_test(s, "route object under REST paths", test_route_paths);
+	CU_add_test(s, "prom: one family, many writers", test_prom_families);
+	CU_add_test(s, "prom: escaping and special values", test_prom_escape);
+	CU_add_test(s, "prom: histogram", test_prom_histogram);
+	CU_add_test(s, "prom: names promtool refuses", test_prom_refused);
+	CU_add_test(s, "log: time and level on every line, change lines",
+		    test_log_lines);
 	return ps_test_run_cunit();
 }

@@ -26,6 +26,7 @@
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
 #include <podswitch/port.h>
+#include <podswitch/prom.h>
 #include <podswitch/rest.h>
 
 #define REST_LOG(level, ...) \
@@ -44,6 +45,17 @@
 typedef void (*rest_fn)(struct ps_rest *r, const struct ps_http_request *req,
 			struct ps_http_response *resp, const char *arg);
 
+/* Statuses a route keeps apart in /metrics; more go to "other". */
+#define REST_STATUS_SLOTS 12
+
+/* What the router counted of one route (or of the requests no route
+ * took): requests by status, and how long the handler took. */
+struct rest_route_stats {
+	uint16_t status[REST_STATUS_SLOTS];
+	uint64_t requests[REST_STATUS_SLOTS + 1];
+	struct ps_prom_hist duration;
+};
+
 /* A registered route: method and path pattern to a handler. */
 struct rest_route {
 	const char *method;
@@ -51,6 +63,7 @@ struct rest_route {
 	const char *path;
 	rest_fn fn;
 	struct rest_route *next;	/* the router's */
+	struct rest_route_stats stats;	/* the router's */
 };
 
 /* Called by PS_REST_ROUTE before main(); aborts on a route taken. */
@@ -80,6 +93,9 @@ void rest_dispatch(const struct ps_http_request *req,
  * only; 405 for another method on them, 404 for any other path. */
 void rest_dispatch_readonly(const struct ps_http_request *req,
 			    struct ps_http_response *resp, void *ctx);
+/* podswitch_api_requests_total{method,route,status} and
+ * podswitch_api_request_duration_seconds{method,route}. */
+void rest_router_metrics(struct ps_prom *p);
 
 /* Extensions ------------------------------------------------------------- */
 
@@ -96,7 +112,8 @@ struct rest_ext {
 	/* ps_rest_free: close what poll opened */
 	void (*close)(struct ps_rest *r, void *priv);
 	json_t *(*stats)(const struct ps_dataplane *dp);
-	void (*metrics)(FILE *f, const struct ps_dataplane *dp);
+	/* families of /metrics (podswitch/prom.h) */
+	void (*metrics)(const struct ps_dataplane *dp, struct ps_prom *p);
 	/* the server's */
 	unsigned int idx;
 	struct rest_ext *next;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_common.h>
 
@@ -21,6 +22,81 @@
 #define MAX_SEGS 8
 
 static struct rest_route *routes;
+/* requests no route took (404, 405, malformed paths) */
+static struct rest_route_stats unmatched;
+
+/* Handler durations (seconds): a GET of a few objects takes well under
+ * a millisecond; an apply of thousands of services, seconds. */
+static const double duration_le[] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+	0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+count(struct rest_route_stats *st, int status, double t0)
+{
+	unsigned int i;
+
+	for (i = 0; i < REST_STATUS_SLOTS; i++)
+		if (st->status[i] == status || st->status[i] == 0)
+			break;
+	if (i < REST_STATUS_SLOTS)
+		st->status[i] = (uint16_t)status;
+	st->requests[i]++;
+	ps_prom_hist_observe(&st->duration, duration_le,
+			     RTE_DIM(duration_le), now_s() - t0);
+}
+
+static void
+route_metrics(struct ps_prom_family *req, struct ps_prom_family *dur,
+	      const char *method, const char *route,
+	      const struct rest_route_stats *st)
+{
+	char code[8];
+	unsigned int i;
+
+	for (i = 0; i <= REST_STATUS_SLOTS; i++) {
+		if (st->requests[i] == 0)
+			continue;
+		if (i < REST_STATUS_SLOTS)
+			snprintf(code, sizeof(code), "%u", st->status[i]);
+		ps_prom_add(req, st->requests[i], "method", method,
+			    "route", route, "status",
+			    i < REST_STATUS_SLOTS ? code : "other", NULL);
+	}
+	if (st->duration.count != 0)
+		ps_prom_add_hist(dur, duration_le, RTE_DIM(duration_le),
+				 &st->duration, "method", method,
+				 "route", route, NULL);
+}
+
+void
+rest_router_metrics(struct ps_prom *p)
+{
+	struct ps_prom_family *req, *dur;
+	const struct rest_route *rt;
+
+	req = ps_prom_family(p, "podswitch_api_requests_total",
+			     PS_PROM_COUNTER, "REST API requests answered, by "
+			     "method, route (the registered pattern; "
+			     "\"unmatched\" for none) and status.");
+	dur = ps_prom_family(p, "podswitch_api_request_duration_seconds",
+			     PS_PROM_HISTOGRAM, "Time the REST API took to "
+			     "handle a request (an apply included), by method "
+			     "and route.");
+	for (rt = routes; rt != NULL; rt = rt->next)
+		route_metrics(req, dur, rt->method, rt->path, &rt->stats);
+	route_metrics(req, dur, "", "unmatched", &unmatched);
+}
 
 static unsigned int
 method_rank(const char *m)
@@ -148,7 +224,8 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 			     req->method;
 	char buf[1024], allow[64] = "";
 	const char *seg[MAX_SEGS + 1];
-	const struct rest_route *rt;
+	struct rest_route *rt;
+	double t0 = now_s();
 	int n;
 
 	n = ps_http_path_segments(req->path, buf, sizeof(buf), seg,
@@ -161,6 +238,7 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 		else
 			ps_http_json_error(resp, 404, "not_found",
 					   "no such resource");
+		count(&unmatched, resp->status, t0);
 		return;
 	}
 	for (rt = routes; rt != NULL; rt = rt->next) {
@@ -172,6 +250,7 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 			rt->fn(ctx, req, resp, a);
 			if (strcmp(method, "GET") != 0)
 				rest_state_changed(ctx, seg[1], resp->status);
+			count(&rt->stats, resp->status, t0);
 			return;
 		}
 		add_allow(allow, sizeof(allow), rt->method);
@@ -183,10 +262,12 @@ rest_dispatch(const struct ps_http_request *req, struct ps_http_response *resp,
 				   "%s is not allowed on %s (allowed: %s)",
 				   req->method, req->path, allow);
 		ps_http_response_header(resp, "Allow", allow);
+		count(&unmatched, resp->status, t0);
 		return;
 	}
 	ps_http_json_error(resp, 404, "not_found", "no such resource: %s",
 			   req->path);
+	count(&unmatched, resp->status, t0);
 }
 
 /*
@@ -215,9 +296,11 @@ rest_dispatch_readonly(const struct ps_http_request *req,
 				   "listener; allowed: GET, HEAD)",
 				   req->method, req->path);
 		ps_http_response_header(resp, "Allow", "GET, HEAD");
+		count(&unmatched, resp->status, now_s());
 		return;
 	}
 	ps_http_json_error(resp, 404, "not_found",
 			   "no such resource on the read-only listener: %s",
 			   req->path);
+	count(&unmatched, resp->status, now_s());
 }

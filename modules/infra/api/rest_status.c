@@ -11,6 +11,7 @@
 #include <podswitch/module.h>
 #include <podswitch/port.h>
 #include <podswitch/stats.h>
+#include <podswitch/worker.h>
 
 #include "ps_build_config.h"
 #include "rest_private.h"
@@ -264,6 +265,31 @@ table_stats(const struct ps_table_stats *t, void *arg)
 	json_object_set_new(parent, t->name, o);
 }
 
+/*
+ * Where each worker's time went, in TSC cycles (tsc_hz of them a
+ * second): loops that brought packets and the others. Clients such as
+ * podswitchctl top take deltas; these are never reset.
+ */
+static json_t *
+workers_stats(const struct ps_dataplane *dp)
+{
+	json_t *arr = json_array();
+	unsigned int i;
+
+	for (i = 0; i < dp->nb_workers; i++) {
+		const struct ps_worker *w = &dp->workers[i];
+
+		json_array_append_new(arr, json_pack("{s:i, s:i, s:I, s:I, s:I}",
+			"worker", (int)i, "lcore", (int)w->lcore_id,
+			"busy_cycles", (json_int_t)__atomic_load_n(
+				&w->busy_cycles, __ATOMIC_RELAXED),
+			"idle_cycles", (json_int_t)__atomic_load_n(
+				&w->idle_cycles, __ATOMIC_RELAXED),
+			"walks", (json_int_t)w->walks));
+	}
+	return arr;
+}
+
 /* What the modules add beside the tables ("vxlan"). */
 static void
 exts_stats(json_t *j, const struct ps_dataplane *dp)
@@ -286,6 +312,9 @@ rest_stats_get(struct ps_rest *r, const struct ps_http_request *req,
 	RTE_SET_USED(arg);
 	json_object_set_new(j, "ports", ports_stats(r->dp));
 	graph_stats(j);
+	json_object_set_new(j, "workers", workers_stats(r->dp));
+	json_object_set_new(j, "tsc_hz", json_integer((json_int_t)
+			    rte_get_tsc_hz()));
 	tables = json_object();
 	ps_modules_tables(r->dp, table_stats, tables);
 	json_object_set_new(j, "tables", tables);

@@ -307,3 +307,13 @@ ps_modules_tables(const struct ps_dataplane *dp, ps_table_cb cb, void *arg)
 		if (order[i]->tables != NULL)
 			order[i]->tables(dp, cb, arg);
 }
+
+void
+ps_modules_metrics(const struct ps_dataplane *dp, struct ps_prom *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->modules_up; i++)
+		if (order[i]->metrics != NULL)
+			order[i]->metrics(dp, p);
+}

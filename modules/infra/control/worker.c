@@ -121,11 +121,26 @@ int
 ps_worker_main(void *arg)
 {
 	struct ps_worker *w = arg;
+	uint64_t t = rte_rdtsc(), now;
+	unsigned int got;
 
 	ps_worker_attach(w);
 	w->running = true;
-	while (!*w->quit)
-		idle_backoff(w, ps_worker_poll(w));
+	while (!*w->quit) {
+		got = ps_worker_poll(w);
+		idle_backoff(w, got);
+		/* one TSC read a loop: this loop's end is the next's start */
+		now = rte_rdtsc();
+		if (got != 0)
+			__atomic_store_n(&w->busy_cycles,
+					 w->busy_cycles + (now - t),
+					 __ATOMIC_RELAXED);
+		else
+			__atomic_store_n(&w->idle_cycles,
+					 w->idle_cycles + (now - t),
+					 __ATOMIC_RELAXED);
+		t = now;
+	}
 	/* A pending switch is taken before we say we stopped. */
 	ps_worker_poll(w);
 	w->running = false;

@@ -20,6 +20,7 @@
 #include <rte_cycles.h>
 
 #include <podswitch/jsonpath.h>
+#include <podswitch/log.h>
 #include <podswitch/route.h>
 
 #include "ip4_routes.h"
@@ -125,7 +126,7 @@ rest_routes_post(struct ps_rest *r, const struct ps_http_request *req,
 	rc = ps_route_add(r->dp->routes, &rt);
 	switch (rc) {
 	case 0:
-		REST_LOG(INFO, "route %s added\n", dst);
+		ps_log_change("route", "%s added", dst);
 		route_location(resp, &rt.dst);
 		rest_reply(resp, 201, rest_route_json(r->dp, &rt));
 		return;
@@ -271,10 +272,11 @@ rest_routes_put(struct ps_rest *r, const struct ps_http_request *req,
 	} else {
 		reply_routes(r, resp);
 		/* where a big PUT's time goes (perf/route_prog.sh reads it) */
-		REST_LOG(INFO, "routes replaced: %zu from the API (parse %.1f "
-			 "ms, check %.1f ms, table %.1f ms, reply %.1f ms)\n",
-			 json_array_size(list), ms_parse, ms_check, ms_table,
-			 ms_since(t));
+		ps_log_change("route", "routes replaced: %zu from the API "
+			      "(parse %.1f ms, check %.1f ms, table %.1f ms, "
+			      "reply %.1f ms)",
+			      json_array_size(list), ms_parse, ms_check,
+			      ms_table, ms_since(t));
 	}
 out:
 	ip4_route_set_free(&set);
@@ -318,7 +320,7 @@ rest_route_delete(struct ps_rest *r, const struct ps_http_request *req,
 		ps_http_json_error(resp, 404, "not_found", "no route to %s", s);
 		return;
 	}
-	REST_LOG(INFO, "route %s deleted\n", s);
+	ps_log_change("route", "%s deleted", s);
 	resp->status = 204;
 }
 

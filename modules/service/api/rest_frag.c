@@ -65,9 +65,10 @@ frag_stats(const struct ps_dataplane *dp)
 }
 
 static void
-frag_metrics(FILE *f, const struct ps_dataplane *dp)
+frag_metrics(const struct ps_dataplane *dp, struct ps_prom *p)
 {
 	struct svc_frag_stats sum;
+	char name[64];
 	unsigned int k;
 
 	frag_sum(dp, &sum);
@@ -75,14 +76,12 @@ frag_metrics(FILE *f, const struct ps_dataplane *dp)
 		bool gauge = frag_fields[k].off ==
 			     offsetof(struct svc_frag_stats, in_use);
 
-		fprintf(f, "# HELP podswitch_fragments_%s%s %s\n"
-			"# TYPE podswitch_fragments_%s%s %s\n"
-			"podswitch_fragments_%s%s %" PRIu64 "\n",
-			frag_fields[k].name, gauge ? "" : "_total",
-			frag_fields[k].help, frag_fields[k].name,
-			gauge ? "" : "_total", gauge ? "gauge" : "counter",
-			frag_fields[k].name, gauge ? "" : "_total",
-			*(uint64_t *)((char *)&sum + frag_fields[k].off));
+		snprintf(name, sizeof(name), "podswitch_fragments_%s%s",
+			 frag_fields[k].name, gauge ? "" : "_total");
+		ps_prom_add(ps_prom_family(p, name, gauge ? PS_PROM_GAUGE :
+					   PS_PROM_COUNTER, frag_fields[k].help),
+			    *(uint64_t *)((char *)&sum + frag_fields[k].off),
+			    NULL);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <podswitch/log.h>
 #include <podswitch/service.h>
 
 #include "rest_private.h"
@@ -277,10 +278,13 @@ rest_service_put(struct ps_rest *r, const struct ps_http_request *req,
 	existed = ps_svc_get(r->dp->svcs, ns, name) != NULL;
 	rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
 	ps_k8s_doc_free(&doc);
-	if (rc < 0)
+	if (rc < 0) {
 		rest_reply_errors(resp, rc, &errs);
-	else
+	} else {
+		ps_log_change("service", "%s/%s %s", ns, name,
+			      existed ? "changed" : "added");
 		svc_reply(r, resp, existed ? 200 : 201, ns, name);
+	}
 	ps_errors_free(&errs);
 }
 
@@ -305,6 +309,7 @@ rest_service_delete(struct ps_rest *r, const struct ps_http_request *req,
 	 * them with their service. */
 	ps_svc_replace_slices(r->dp->svcs, ns, name, &none, &errs);
 	ps_errors_free(&errs);
+	ps_log_change("service", "%s/%s deleted", ns, name);
 	resp->status = 204;
 }
 
@@ -335,6 +340,9 @@ rest_service_endpoints_put(struct ps_rest *r,
 				doc.slices[i].skip_reason[0] = '\0';
 		}
 	rc = ps_svc_replace_slices(r->dp->svcs, ns, name, &doc, &errs);
+	if (rc >= 0)
+		ps_log_change("service", "%s/%s endpoints set (%u "
+			      "EndpointSlices)", ns, name, doc.nb_slices);
 	ps_k8s_doc_free(&doc);
 	if (rc < 0)
 		rest_reply_errors(resp, rc, &errs);

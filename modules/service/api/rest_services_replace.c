@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <podswitch/log.h>
 #include <podswitch/service.h>
 
 #include "rest_private.h"
@@ -295,11 +296,13 @@ rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 			"services", (int)same_svcs, "endpointSlices",
 			(int)same_slices));
 		json_object_set_new(o, "skipped", json_incref(skipped));
-		REST_LOG(INFO, "services replaced: %u services, %u slices "
-			 "(+%zu ~%zu -%zu services)\n", doc.nb_svcs,
-			 doc.nb_slices, json_array_size(rp.svcs[0]),
-			 json_array_size(rp.svcs[1]),
-			 json_array_size(rp.svcs[2]));
+		/* one line for the whole set, however large */
+		ps_log_change("service", "replace: %zu services added, %zu "
+			      "changed, %zu deleted, %u unchanged (%u "
+			      "EndpointSlices)", json_array_size(rp.svcs[0]),
+			      json_array_size(rp.svcs[1]),
+			      json_array_size(rp.svcs[2]), same_svcs,
+			      doc.nb_slices);
 		rest_reply(resp, 200, o);
 	}
 	for (i = 0; i < 3; i++) {
@@ -347,6 +350,18 @@ apply_served(const json_t *j, json_t *skipped, size_t *orig)
 	return copy;
 }
 
+/* How many of doc's services are not stored yet (the log's "added"). */
+static unsigned int
+apply_new_services(struct ps_rest *r, const struct ps_k8s_doc *doc)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < doc->nb_svcs; i++)
+		n += ps_svc_get(r->dp->svcs, doc->svcs[i].ns,
+				doc->svcs[i].name) == NULL;
+	return n;
+}
+
 static void
 rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 		struct ps_http_response *resp, const char *arg)
@@ -355,6 +370,7 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 	struct ps_k8s_doc doc = { 0 };
 	json_t *j = rest_body(req, resp), *skipped, *served = NULL;
 	size_t *orig, n = 0;
+	unsigned int added = 0;
 	int rc = 0;
 
 	RTE_SET_USED(arg);
@@ -374,6 +390,7 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 		rc = ps_k8s_parse_json(served, &doc, &errs);
 		if (rc == 0) {
 			remap_doc(&doc, orig, n);
+			added = apply_new_services(r, &doc);
 			rc = ps_svc_apply(r->dp->svcs, &doc, &errs);
 		}
 	}
@@ -383,6 +400,11 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 		goto out;
 	}
 	doc_skipped(&doc, skipped);
+	/* one line for the whole apply, however large */
+	ps_log_change("service", "apply: %u services added, %u changed, %u "
+		      "EndpointSlices, %zu skipped", added,
+		      doc.nb_svcs - added, doc.nb_slices,
+		      json_array_size(skipped));
 	rest_reply(resp, 200, json_pack("{s:i,s:i,s:O}", "services",
 					(int)doc.nb_svcs, "endpointSlices",
 					(int)doc.nb_slices, "skipped",

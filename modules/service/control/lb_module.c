@@ -28,7 +28,8 @@ conntrack_table(const struct ps_ct_stats *cs, ps_table_cb cb, void *arg)
 {
 	struct ps_table_stats t = {
 		.name = "conntrack",
-		.show = PS_TABLE_STATUS | PS_TABLE_STATS | PS_TABLE_PRINT,
+		.show = PS_TABLE_STATUS | PS_TABLE_STATS | PS_TABLE_PRINT |
+			PS_TABLE_METRICS,
 		.entries = cs->entries,
 		.size = cs->size,
 	};
@@ -51,14 +52,15 @@ service_tables(const struct ps_svc_stats *ss, ps_table_cb cb, void *arg)
 {
 	struct ps_table_stats t = {
 		.name = "services",
-		.show = PS_TABLE_STATUS | PS_TABLE_STATS | PS_TABLE_PRINT,
+		.show = PS_TABLE_STATUS | PS_TABLE_STATS | PS_TABLE_PRINT |
+			PS_TABLE_METRICS,
 		.entries = ss->services,
 		.size = ss->max_services,
 	};
 	/* /v1/stats has the endpoints inside "services" */
 	struct ps_table_stats ep = {
 		.name = "endpoints",
-		.show = PS_TABLE_STATUS,
+		.show = PS_TABLE_STATUS | PS_TABLE_METRICS,
 		.entries = ss->endpoints,
 		.size = ss->max_endpoints,
 	};
@@ -130,6 +132,7 @@ static struct ps_module service_module = {
 	.stop = lb_stop,
 	.poll = svc_module_poll,
 	.tables = lb_tables,
+	.metrics = svc_metrics,
 	.state_kind = "conntrack",
 };
 

@@ -25,4 +25,7 @@ int svc_announce_init(struct ps_dataplane *dp);
 void svc_announce_fini(struct ps_dataplane *dp);
 void svc_announce_tables(ps_table_cb cb, void *arg);
 
+/* svc_metrics.c: the module's /metrics families (its metrics hook). */
+void svc_metrics(const struct ps_dataplane *dp, struct ps_prom *p);
+
 #endif

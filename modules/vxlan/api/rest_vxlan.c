@@ -73,7 +73,7 @@ static const struct vx_metric vx_metrics[] = {
 };
 
 static void
-vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
+vxlan_metrics(const struct ps_dataplane *dp, struct ps_prom *p)
 {
 	struct ps_vxlan_stats st;
 	unsigned int k;
@@ -81,13 +81,16 @@ vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
 
 	ps_vxlan_stats(dp->vxlan, &st);
 	for (k = 0; k < RTE_DIM(vx_metrics); k++) {
-		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n",
-			vx_metrics[k].name, vx_metrics[k].help,
-			vx_metrics[k].name);
+		struct ps_prom_family *f = ps_prom_family(p,
+			vx_metrics[k].name, PS_PROM_COUNTER,
+			vx_metrics[k].help);
+
 		for (i = 0; i <= st.vteps; i++) {
 			const struct ps_vtep *v = ps_vxlan_vtep(dp->vxlan, i);
+			char mac[RTE_ETHER_ADDR_FMT_SIZE] = "";
 			struct ps_vtep_counters c;
 			char ip[PS_IP4_STRLEN];
+			char vni[16] = "";
 			uint64_t val;
 
 			/* the last row: remotes no route names (rx only) */
@@ -96,33 +99,28 @@ vxlan_metrics(FILE *f, const struct ps_dataplane *dp)
 			ps_vxlan_counters(dp->vxlan, v ? i : st.max_vteps, &c);
 			val = *(const uint64_t *)((const char *)&c +
 						  vx_metrics[k].off);
+			strcpy(ip, "unknown");
 			if (v != NULL) {
-				char mac[RTE_ETHER_ADDR_FMT_SIZE] = "";
-
 				ps_ip4_fmt(ip, v->remote);
+				snprintf(vni, sizeof(vni), "%u", v->vni);
 				/* as /v1/routes writes it */
 				if (v->has_mac)
 					snprintf(mac, sizeof(mac),
 						 "%02x:%02x:%02x:%02x:%02x:%02x",
 						 RTE_ETHER_ADDR_BYTES(&v->mac));
-				/* mac tells apart routes naming one VTEP
-				 * with different inner MACs */
-				fprintf(f, "%s{remote=\"%s\",vni=\"%u\","
-					"mac=\"%s\"} %" PRIu64 "\n",
-					vx_metrics[k].name, ip, v->vni, mac, val);
-			} else {
-				fprintf(f, "%s{remote=\"unknown\",vni=\"\","
-					"mac=\"\"} %" PRIu64 "\n",
-					vx_metrics[k].name, val);
 			}
+			/* mac tells apart routes naming one VTEP with
+			 * different inner MACs */
+			ps_prom_add(f, val, "remote", ip, "vni", vni,
+				    "mac", mac, NULL);
 		}
 	}
-	fputs("# HELP podswitch_vxlan_vteps Remote VTEPs known.\n"
-	      "# TYPE podswitch_vxlan_vteps gauge\n", f);
-	fprintf(f, "podswitch_vxlan_vteps %u\n", st.vteps);
-	fputs("# HELP podswitch_vxlan_vteps_full_total VTEPs refused: table "
-	      "full.\n# TYPE podswitch_vxlan_vteps_full_total counter\n", f);
-	fprintf(f, "podswitch_vxlan_vteps_full_total %" PRIu64 "\n", st.full);
+	ps_prom_add(ps_prom_family(p, "podswitch_vxlan_vteps", PS_PROM_GAUGE,
+				   "Remote VTEPs known."), st.vteps, NULL);
+	ps_prom_add(ps_prom_family(p, "podswitch_vxlan_vteps_full_total",
+				   PS_PROM_COUNTER,
+				   "VTEPs refused: table full."),
+		    st.full, NULL);
 }
 
 static struct rest_ext vxlan_ext = {
