@@ -10,15 +10,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,19 +132,15 @@ write_sysctl(const char *path, const char *v)
 
 /*
  * In netns: no IPv6 on ifname (its router solicitations and DAD would
- * be noise on a segment that serves IPv4 only). With tx_off, no transmit
- * checksum offload either: AF_XDP hands podswitch the frame as the stack
- * left it and says nothing of a partial checksum (af_packet ports read
- * the kernel's virtio-net header and finish it: the pod keeps its
- * defaults).
+ * be noise on a segment that serves IPv4 only). Offloads stay as the
+ * kernel set them: af_packet ports read the kernel's virtio-net header,
+ * af_xdp ports recognise a partial checksum, and both finish it.
  */
 static int
-tune(const char *netns, const char *ifname, bool tx_off)
+tune(const char *netns, const char *ifname)
 {
-	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
-	struct ifreq ifr;
 	char path[128];
-	int status, fd;
+	int status;
 	pid_t pid;
 
 	pid = fork();
@@ -159,14 +152,6 @@ tune(const char *netns, const char *ifname, bool tx_off)
 		snprintf(path, sizeof(path),
 			 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 		write_sysctl(path, "1");
-		if (!tx_off)
-			_exit(0);
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-		ifr.ifr_data = (char *)&ev;
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-			_exit(1);
 		_exit(0);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -229,11 +214,9 @@ cni_link_add(const struct cni_env *env, const struct cni_conf *c,
 		 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", pod->host_if);
 	write_sysctl(path, "1");
 	rc = ip(NULL, "link", "set", pod->host_if, "up", NULL);
-	if (rc == 0 && tune(env->netns, env->ifname,
-			    c->driver == CNI_DRV_AF_XDP) < 0)
-		rc = cni_error(CNI_ERR_IO, NULL, "cannot turn transmit checksum "
-			       "offload off on %s in %s", env->ifname,
-			       env->netns);
+	if (rc == 0 && tune(env->netns, env->ifname) < 0)
+		rc = cni_error(CNI_ERR_IO, NULL, "cannot enter %s to set up %s",
+			       env->netns, env->ifname);
 	if (rc == 0)
 		rc = ip(env->netns, "link", "set", env->ifname, "address",
 			pod->mac, NULL);

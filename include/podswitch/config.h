@@ -293,6 +293,9 @@ struct ps_profile {
 	char *eal_args[8];
 	unsigned int nb_eal_args;
 	bool promiscuous;
+	/* the driver hands over a kernel's partial TCP/UDP checksums and
+	 * says nothing of them (AF_XDP): complete those it recognises */
+	bool rx_csum_complete;
 };
 
 /* Load every *.json profile in dir. Returns the count or -errno. */

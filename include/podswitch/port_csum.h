@@ -34,6 +34,19 @@ int ps_csum_finish(uint8_t *frame, uint32_t len, uint32_t start,
 		   uint32_t off);
 
 /*
+ * The same for a port that hands frames over with no word of their
+ * checksum state (AF_XDP): an IPv4 TCP or UDP frame (not a fragment) of
+ * len bytes, from its Ethernet header, whose L4 checksum does not verify
+ * and whose checksum field holds exactly the folded pseudo-header sum
+ * (what Linux leaves in a CHECKSUM_PARTIAL frame) is completed over the
+ * IPv4 packet (Ethernet padding excluded). Any other frame, a wrong
+ * checksum included, is left untouched for whoever checks it later.
+ * Returns 1 when it completed the checksum, else 0. Reads the L4 data
+ * only when the field matches the pseudo-header sum.
+ */
+int ps_csum_complete_partial(uint8_t *frame, uint32_t len);
+
+/*
  * Cut a TCP/IPv4 GSO frame (linear, from its Ethernet header, as a
  * kernel passed it: checksums partial or complete) into segments of at
  * most mss payload bytes, each a new single-segment mbuf from pool with

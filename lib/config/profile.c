@@ -77,7 +77,8 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 {
 	static const char *const keys[] = { "driver", "description", "kind",
 		"vdev_prefix", "queues_kvarg", "args", "rx_desc", "tx_desc",
-		"rx_offloads", "tx_offloads", "eal_args", "promiscuous", NULL };
+		"rx_offloads", "tx_offloads", "eal_args", "promiscuous",
+		"rx_csum_complete", NULL };
 	static const char *const arg_keys[] = { "required", "kvarg", "default",
 		"existing_interface", NULL };
 	unsigned int before = ps_errors_seen(errs);
@@ -115,6 +116,8 @@ parse_profile(const json_t *root, const char *path, struct ps_profile *pr,
 	if (ps_json_uint(root, path, "tx_desc", 0, 16, 32768, &u, errs))
 		pr->tx_desc = (uint16_t)u;
 	ps_json_bool(root, path, "promiscuous", 0, &pr->promiscuous, errs);
+	ps_json_bool(root, path, "rx_csum_complete", 0, &pr->rx_csum_complete,
+		     errs);
 
 	arr = ps_json_array(root, path, "rx_offloads", 0, errs);
 	if (arr != NULL) {

@@ -2,9 +2,11 @@
 /*
  * Finishing what a kernel left to "hardware": partial L4 checksums and
  * TCP segmentation (see podswitch/port_csum.h). Only kernel-facing
- * backends call these, on the frames the kernel marked.
+ * backends call these, on the frames the kernel marked, or (AF_XDP, which
+ * marks nothing) on the frames that can only be partial.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -165,4 +167,44 @@ ps_gso_tcp4_segment(const uint8_t *frame, uint32_t len, uint16_t mss,
 		seg_fix(s, &g, i, off, plen, i + 1 == nseg);
 	}
 	return (int)nseg;
+}
+
+int
+ps_csum_complete_partial(uint8_t *frame, uint32_t len)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	const uint32_t l3 = RTE_ETHER_HDR_LEN;
+	const struct rte_ipv4_hdr *ip;
+	uint32_t hlen, tot, l4min, foff;
+	uint16_t field;
+	uint8_t proto;
+
+	if (len < l3 || eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    ip4_at(frame, len, l3, &proto, &hlen) < 0)
+		return 0;
+	if (proto == IPPROTO_TCP) {
+		l4min = sizeof(struct rte_tcp_hdr);
+		foff = offsetof(struct rte_tcp_hdr, cksum);
+	} else if (proto == IPPROTO_UDP) {
+		l4min = sizeof(struct rte_udp_hdr);
+		foff = offsetof(struct rte_udp_hdr, dgram_cksum);
+	} else {
+		return 0;
+	}
+	ip = (const struct rte_ipv4_hdr *)(frame + l3);
+	tot = rte_be_to_cpu_16(ip->total_length);
+	/* A fragment's checksum covers the whole datagram, and the kernel
+	 * completes it before it fragments: never partial. */
+	if ((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
+					    RTE_IPV4_HDR_OFFSET_MASK)) != 0 ||
+	    tot > len - l3 || tot < hlen + l4min)
+		return 0;
+	memcpy(&field, frame + l3 + hlen + foff, sizeof(field));
+	/* Both sums are folded the same way (never 0: the protocol is in
+	 * it), so the bytes compare as they are. A complete checksum equal
+	 * to the pseudo sum by chance (1 in 65536) verifies: left alone. */
+	if (field != rte_ipv4_phdr_cksum(ip, 0) ||
+	    rte_ipv4_udptcp_cksum_verify(ip, frame + l3 + hlen) == 0)
+		return 0;
+	return ps_csum_finish(frame, l3 + tot, l3 + hlen, foff) == 0;
 }

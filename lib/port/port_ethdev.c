@@ -12,11 +12,19 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include <podswitch/port.h>
+#include <podswitch/port_csum.h>
 
 #define PORT_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, ps_logtype_port, "port: " __VA_ARGS__)
+
+/* Per rx queue (one worker each): checksums completed (p->priv, only
+ * for a profile with rx_csum_complete). */
+struct eth_rxq_sw {
+	uint64_t csum_completed;
+} __rte_cache_aligned;
 
 /* Create the ethdev; returns its ethdev id or -errno. */
 static int
@@ -149,6 +157,14 @@ eth_open(struct ps_port *p, const struct ps_port_config *pc, uint16_t nb_txq,
 		return rc;
 	}
 	p->eth_id = (uint16_t)pid;
+	if (pr->rx_csum_complete) {
+		p->priv = rte_zmalloc("ps_eth_rxq", sizeof(struct eth_rxq_sw) *
+				      p->nb_rxq, RTE_CACHE_LINE_SIZE);
+		if (p->priv == NULL) {
+			eth_remove((uint16_t)pid, pr, p->devname);
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -160,12 +176,38 @@ eth_close(struct ps_port *p)
 		rte_eth_promiscuous_disable(p->eth_id);
 	rte_eth_dev_stop(p->eth_id);
 	eth_remove(p->eth_id, p->profile, p->devname);
+	rte_free(p->priv);
+	p->priv = NULL;
+}
+
+/*
+ * AF_XDP gives a frame as the sending stack left it: a Linux pod with
+ * transmit checksum offload on (the default) leaves its TCP/UDP checksum
+ * partial, and nothing says so. Completed here, before any node (NAT,
+ * VXLAN) or any peer that checks it sees the frame.
+ */
+static void
+eth_rx_csum(struct eth_rxq_sw *sw, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t done = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (likely(rte_pktmbuf_is_contiguous(pkts[i])))
+			done += (uint64_t)ps_csum_complete_partial(
+				rte_pktmbuf_mtod(pkts[i], uint8_t *),
+				pkts[i]->data_len);
+	sw->csum_completed += done;
 }
 
 static uint16_t
 eth_rx(struct ps_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	return rte_eth_rx_burst(p->eth_id, q, pkts, n);
+	uint16_t got = rte_eth_rx_burst(p->eth_id, q, pkts, n);
+
+	if (p->priv != NULL && got != 0)
+		eth_rx_csum((struct eth_rxq_sw *)p->priv + q, pkts, got);
+	return got;
 }
 
 static uint16_t
@@ -194,6 +236,13 @@ eth_stats(const struct ps_port *p, struct ps_port_stats *st)
 	st->rx_errors = es.ierrors;
 	st->tx_errors = es.oerrors;
 	st->rx_nombuf = es.rx_nombuf;
+	if (p->priv != NULL) {
+		const struct eth_rxq_sw *sw = p->priv;
+		uint16_t q;
+
+		for (q = 0; q < p->nb_rxq; q++)
+			st->rx_csum_completed += sw[q].csum_completed;
+	}
 }
 
 static bool

@@ -6,7 +6,8 @@
 # Debian's host-local) against a podswitch daemon with a state directory:
 #   - N pods added (50: af_packet pods are podswitch's own ports, not
 #     ethdevs, so Debian's 32-ethdev limit does not apply); each pod pings the next,
-#     all reach a ClusterIP served by two of them; CHECK passes for all;
+#     all reach a ClusterIP served by two of them, every pod with the
+#     kernel's default offloads (af_xdp ones too); CHECK passes for all;
 #   - the refusals: a bad config, a missing env var, an unknown netns give
 #     CNI error JSON with the specification's codes and leave nothing;
 #   - restarts interleaved: SIGTERM and restart (ports come back from the
@@ -147,6 +148,8 @@ e2e_assert_eq "podswitch has $N pod ports" "$N" "$(pod_ports)"
 e2e_assert_eq "host-local holds $N addresses" "$N" "$(ipam_used)"
 e2e_assert_eq "the result's MAC is the pod's" "$(python3 -c 'import json,sys; print([i for i in json.load(open(sys.argv[1]))["interfaces"] if i["name"]=="eth0"][0]["mac"])' "$E2E_TMP/result.1")" \
 	"$(ip -n "$(pod_ns 1)" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)"
+e2e_assert_eq "the pod keeps the kernel's default offloads (tx-checksumming on)" on \
+	"$(ip netns exec "$(pod_ns 1)" ethtool -k eth0 | sed -n 's/^tx-checksumming: \([a-z]*\).*/\1/p')"
 mapfile -t all < <(seq 1 "$N")
 e2e_assert_eq "every pod pings the next one" 0 "$(ping_ring "${all[@]}")"
 # a second ADD of the same container is refused and breaks nothing

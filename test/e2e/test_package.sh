@@ -20,11 +20,13 @@
 #      `systemd-analyze verify` of both units, the bash completion, and the
 #      daemon started with the unit's own ExecStartPre/ExecStart lines in a
 #      network namespace of its own, answering the installed podswitchctl
-#      on the default socket, stopped with the unit's signal (exit 0).
-#
-# systemd itself is not booted (this machine's PID 1 is not systemd):
-# `systemctl start` is approached by running the unit's command lines with
-# the runtime and state directories the unit asks systemd for.
+#      on the default socket, stopped with the unit's signal (exit 0);
+#   4. systemd booted in that root as PID 1 of a container (this machine's
+#      PID 1 is not systemd; see helpers/package_boot.sh for what the
+#      container gets), then `systemctl start podswitch`, `is-active`,
+#      `podswitchctl status` inside, `systemctl stop podswitch` (inactive,
+#      exit status 0, no restart), `systemctl poweroff`; no process, cgroup
+#      or mount of it left.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -105,7 +107,7 @@ e2e_check "the cached root is Debian 12 without podswitch" \
 
 mkdir -p "$E2E_TMP/ov/upper" "$E2E_TMP/ov/work" "$E2E_TMP/ov/root"
 cp "$deb" "$E2E_TMP/ov/"
-cp "$E2E_DIR/helpers/package_root.sh" "$E2E_TMP/ov/"
+cp "$E2E_DIR/helpers/package_root.sh" "$E2E_DIR/helpers/package_boot.sh" "$E2E_TMP/ov/"
 # Everything inside runs in its own mount namespace: the overlay, /proc,
 # /dev and /sys of the root go when it ends.
 timeout -k 10 600 unshare -m --propagation private \
@@ -123,6 +125,8 @@ if ! grep -q '^RESULT DONE' "$E2E_TMP/root.log"; then
 	e2e_fail "the checks in the fresh root did not finish (exit $rc)"
 	grep -v '^RESULT' "$E2E_TMP/root.log" | tail -n 20 | sed 's/^/       | /'
 fi
+e2e_assert_eq "no mount of the test is left on the host" "" \
+	"$(grep -F " $E2E_TMP/" /proc/self/mounts)"
 e2e_check "the cached root is untouched (still no podswitch)" \
 	bash -c "[ ! -e '$ROOTFS/usr/bin/podswitch' ]"
 e2e_assert_eq "the host's package state is untouched" "$host_before" "$(host_pkg)"

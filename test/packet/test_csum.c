@@ -6,7 +6,9 @@
  * byte; a TCP GSO frame, plain or in VXLAN, is cut into segments equal
  * to ones built here from scratch; and a partial frame completed as the
  * af_packet port does goes through ClusterIP DNAT and reverse NAT to
- * come out exactly as the complete frame would. The expected frames and
+ * come out exactly as the complete frame would. Without metadata (the
+ * af_xdp port), a checksum field holding exactly the pseudo-header sum
+ * of a frame that does not verify is completed, anything else is kept. The expected frames and
  * the partial form are computed with the test's own checksum code.
  */
 #include <errno.h>
@@ -228,6 +230,116 @@ test_finish_bad_offsets(void)
 }
 
 /*
+ * As an af_xdp port receives it (no metadata): the frame l4 built
+ * complete, padded with 0xa5 up to pad_to bytes (the padding is outside
+ * the sum), its L4 checksum then put in the partial form. Completed, it
+ * equals the complete frame byte for byte; the complete frame is left
+ * as it is.
+ */
+static void
+complete_one(const struct ps_l4 *l4, size_t pad_to)
+{
+	uint8_t full[2048], part[2048];
+	size_t len, start, off;
+
+	len = ps_build_l4(full, NODE_MAC, P1_MAC, l4);
+	if (len < pad_to) {
+		memset(full + len, 0xa5, pad_to - len);
+		len = pad_to;
+	}
+	memcpy(part, full, len);
+	make_partial(part, RTE_ETHER_HDR_LEN, &start, &off);
+	CHECK(memcmp(part, full, len) != 0, "the partial form differs");
+	CU_ASSERT_EQUAL(ps_csum_complete_partial(part, (uint32_t)len), 1);
+	CHECK(memcmp(part, full, len) == 0,
+	      "completed frame (%zu bytes) equals the one built complete", len);
+	CU_ASSERT_EQUAL(ps_csum_complete_partial(full, (uint32_t)len), 0);
+	CHECK(memcmp(part, full, len) == 0, "a complete frame is kept");
+}
+
+static void
+test_complete_partial(void)
+{
+	struct ps_l4 t = ps_tcp(P1, 40000, P2, 8080, RTE_TCP_ACK_FLAG, 7, 9,
+				1400);
+	struct ps_l4 u = ps_udp(P1, 40000, P2, 5353, 999);
+
+	complete_one(&t, 0);
+	t.plen = 1;
+	complete_one(&t, 0);
+	t.plen = 0;	/* a bare ACK, padded to the Ethernet minimum */
+	complete_one(&t, 60);
+	complete_one(&u, 0);
+	u.plen = 3;
+	complete_one(&u, 60);
+}
+
+/* f must come back from ps_csum_complete_partial as it went in. */
+static void
+expect_kept(const uint8_t *f, size_t len, const char *what)
+{
+	uint8_t g[2048];
+
+	memcpy(g, f, len);
+	CHECK(ps_csum_complete_partial(g, (uint32_t)len) == 0 &&
+	      memcmp(f, g, len) == 0, "%s: left as it is", what);
+}
+
+/*
+ * What is not recognisably partial is left for whoever checks it: a wrong
+ * checksum that is not the pseudo-header sum, a fragment, a UDP datagram
+ * without checksum, a packet longer than its frame, ICMP and ARP, and a
+ * complete checksum that happens to equal the pseudo-header sum.
+ */
+static void
+test_complete_partial_kept(void)
+{
+	struct ps_l4 t = ps_tcp(P1, 40000, P2, 8080, RTE_TCP_ACK_FLAG, 7, 9,
+				100);
+	struct ps_l4 u = ps_udp(P1, 40000, P2, 5353, 40);
+	uint8_t f[256];
+	size_t len, start, off;
+	uint16_t w;
+
+	len = ps_build_l4(f, NODE_MAC, P1_MAC, &t);
+	make_partial(f, RTE_ETHER_HDR_LEN, &start, &off);
+	f[start + off + 1] ^= 0x01;
+	expect_kept(f, len, "wrong TCP checksum, not the pseudo sum");
+	f[start + off + 1] ^= 0x01;
+	expect_kept(f, len - 1, "IPv4 packet longer than its frame");
+	f[RTE_ETHER_HDR_LEN + 6] = 0x20;	/* MF */
+	ps_test_ip4_recksum(f);
+	expect_kept(f, len, "partial-looking first fragment");
+
+	len = ps_build_l4(f, NODE_MAC, P1_MAC, &u);
+	make_partial(f, RTE_ETHER_HDR_LEN, &start, &off);
+	f[start + off] ^= 0x80;
+	expect_kept(f, len, "wrong UDP checksum, not the pseudo sum");
+	u.no_csum = true;
+	len = ps_build_l4(f, NODE_MAC, P1_MAC, &u);
+	expect_kept(f, len, "UDP without checksum");
+
+	/* The partial form in the field and the last payload word chosen
+	 * so that the whole sum verifies. */
+	u.no_csum = false;
+	len = ps_build_l4(f, NODE_MAC, P1_MAC, &u);
+	make_partial(f, RTE_ETHER_HDR_LEN, &start, &off);
+	f[len - 2] = f[len - 1] = 0;
+	w = ps_cksum_fold(ps_cksum_add(f + start, len - start,
+				       pseudo_sum(f + RTE_ETHER_HDR_LEN)));
+	f[len - 2] = (uint8_t)(w >> 8);
+	f[len - 1] = (uint8_t)w;
+	expect_kept(f, len, "complete checksum equal to the pseudo sum");
+
+	len = ps_build_icmp_echo(f, NODE_MAC, P1_MAC, P1, P2, 8, 1, 1, 64, 32);
+	expect_kept(f, len, "ICMP echo");
+	len = ps_build_arp(f, 1, "ff:ff:ff:ff:ff:ff", P1_MAC, P1,
+			   "00:00:00:00:00:00", P2);
+	expect_kept(f, len, "ARP request");
+	expect_kept(f, 10, "runt");
+}
+
+/*
  * Segment i of the TCP packet at l3 in big (hdr: bytes up to the end of
  * its 20-byte TCP header), built here: payload slice, IPv4 length, id +
  * i and checksum, sequence, flags, TCP checksum; outer_l3 (0: none): the
@@ -427,6 +539,9 @@ static const struct ps_test tests[] = {
 	{ "partial UDP checksum completed", test_finish_udp },
 	{ "UDP sum 0 sent as 0xffff", test_finish_udp_zero },
 	{ "offsets outside the frame refused", test_finish_bad_offsets },
+	{ "af_xdp: partial checksum recognised and completed",
+	  test_complete_partial },
+	{ "af_xdp: anything else left as it is", test_complete_partial_kept },
 	{ "TCP GSO frame cut into segments", test_gso_tcp },
 	{ "TCP GSO frame in VXLAN cut by the inner TCP", test_gso_vxlan },
 	{ "not TCP, too many segments: refused", test_gso_refused },

@@ -3,7 +3,7 @@
  * Packet tests of the VXLAN overlay: encapsulation (outer headers byte for
  * byte, UDP checksum policy, source port entropy, inner MACs, outer next
  * hop resolution), the tunnel MTU, decapsulation and one test per decap
- * drop reason. The expected outer headers are built here field by field,
+ * drop reason (and the outer UDP checksum an AF_XDP uplink completes). The expected outer headers are built here field by field,
  * independently of lib/vtep.
  */
 #include <stdbool.h>
@@ -18,6 +18,7 @@
 
 #include <podswitch/graph.h>
 #include <podswitch/neighbor.h>
+#include <podswitch/port_csum.h>
 #include <podswitch/stats.h>
 #include <podswitch/vxlan.h>
 
@@ -607,6 +608,65 @@ mut_checksum(uint8_t *f, size_t *len)
 	f[41] = 0x34;
 }
 
+/* The outer UDP checksum of the VXLAN frame f as a Linux VTEP with UDP
+ * checksums and tx offload on leaves it: the pseudo-header sum. */
+static void
+outer_udp_partial(uint8_t *f)
+{
+	uint8_t ph[12];
+	uint16_t v;
+
+	memcpy(ph, f + 26, 8);
+	ph[8] = 0;
+	ph[9] = IPPROTO_UDP;
+	memcpy(ph + 10, f + 38, 2);	/* the UDP length */
+	v = (uint16_t)~ps_cksum_fold(ps_cksum_add(ph, sizeof(ph), 0));
+	set_be16(f + 40, v);
+}
+
+/*
+ * An uplink on AF_XDP: its frames pass ps_csum_complete_partial (as the
+ * port's rx does) before the graph. A partial outer UDP checksum, once
+ * completed, is decapsulated (as it is, it would be a bad_checksum); a
+ * wrong one that is not the pseudo-header sum is left alone and still
+ * counted as bad_checksum.
+ */
+static void
+test_decap_afxdp_checksum(void)
+{
+	uint8_t inner[128], frame[256], raw[256], exp[128];
+	uint64_t d0 = ps_stats_drops("vxlan_decap", "bad_checksum");
+	size_t len, flen;
+
+	len = ps_build_icmp_echo(inner, NODE_MAC, VTEP_B, "10.244.1.5",
+				 "10.244.0.2", 8, 23, 1, 63, 16);
+	flen = ps_build_vxlan(frame, NODE_MAC, PEER_MAC, "192.168.60.11",
+			      "192.168.60.10", 51234, 4789, 42, inner, len);
+	outer_udp_partial(frame);
+	memcpy(raw, frame, flen);
+	ps_test_node_inject("up_rx", raw, flen);
+	ps_test_node_run();
+	ps_test_expect_none("p1_tx");
+	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_decap", "bad_checksum") - d0, 1);
+
+	CU_ASSERT_EQUAL(ps_csum_complete_partial(frame, (uint32_t)flen), 1);
+	ps_test_node_inject("up_rx", frame, flen);
+	ps_test_node_run();
+	ps_build_forwarded(exp, inner, len, P1_MAC, NODE_MAC);
+	ps_test_expect_one("p1_tx", exp, len);
+
+	mut_checksum(frame, &flen);
+	memcpy(raw, frame, flen);
+	CU_ASSERT_EQUAL(ps_csum_complete_partial(frame, (uint32_t)flen), 0);
+	CU_ASSERT_EQUAL(memcmp(raw, frame, flen), 0);
+	ps_test_node_inject("up_rx", frame, flen);
+	ps_test_node_run();
+	ps_test_expect_none("p1_tx");
+	ps_test_expect_none("up_tx");
+	CU_ASSERT_EQUAL(ps_stats_drops("vxlan_decap", "bad_checksum") - d0, 2);
+	ps_test_node_expect_no_leak();
+}
+
 static void test_decap_drop_short(void) { decap_drop("too_short", mut_short); }
 static void test_decap_drop_udp_len(void) { decap_drop("too_short", mut_udp_len); }
 static void test_decap_drop_flags(void) { decap_drop("bad_flags", mut_flags); }
@@ -735,6 +795,8 @@ static const struct ps_test tests[] = {
 	{ "decap drop: not IP", test_decap_drop_not_ip },
 	{ "decap drop: fragment", test_decap_drop_fragment },
 	{ "decap drop: bad UDP checksum", test_decap_drop_checksum },
+	{ "decap: AF_XDP uplink, partial and wrong UDP checksums",
+	  test_decap_afxdp_checksum },
 	{ "decap: only to the node IP", test_decap_not_node_ip },
 	{ "decap: fuzzed frames", test_decap_fuzz },
 	{ "decap: TTL exceeded back through the tunnel",

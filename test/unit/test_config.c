@@ -328,6 +328,11 @@ test_profiles(void)
 	CU_ASSERT_STRING_EQUAL(pr->queues_kvarg, "qpairs");
 	CU_ASSERT_EQUAL(pr->rx_desc, 512);
 	CU_ASSERT_TRUE(pr->nb_args >= 1 && pr->args[0].required);
+	CU_ASSERT_FALSE(pr->rx_csum_complete);
+	/* AF_XDP says nothing of partial checksums: completed by form */
+	pr = ps_profile_find("af_xdp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pr);
+	CU_ASSERT_TRUE(pr->rx_csum_complete);
 
 	pr = ps_profile_find("vhost-user");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pr);

@@ -79,9 +79,9 @@ check "bash completion of podswitchctl loads and completes" bash -c '
 	COMP_WORDS=(podswitchctl serv) COMP_CWORD=1 && _podswitchctl &&
 	[ "${COMPREPLY[*]}" = service ]'
 
-# systemctl start, without systemd: the unit's command lines, its runtime
-# and state directories, its stop signal; in a network namespace of its own
-# (the packaged node.json creates two TAP devices).
+# First without systemd: the unit's command lines, its runtime and state
+# directories, its stop signal; in a network namespace of its own (the
+# packaged node.json creates two TAP devices).
 unit=$R/lib/systemd/system/podswitch.service
 pre=$(sed -n 's/^ExecStartPre=//p' "$unit")
 start=$(sed -n 's/^ExecStart=//p' "$unit")
@@ -132,4 +132,9 @@ else
 	fail "the daemon exits 0 on SIG${sig:-TERM} (exit $rc)"
 	detail <"$dir/daemon.log"
 fi
+
+# systemctl start, with systemd: booted in the root as a container's init.
+# shellcheck source-path=SCRIPTDIR
+. "$dir/package_boot.sh"
+boot_checks "$R" "$dir"
 echo "RESULT DONE"
