@@ -6,10 +6,11 @@
  * connections and the anti-spoofing guard of pod ports.
  *
  * A change of the model is compiled at the end of the request that made
- * it, unless the last compile was less than POL_BATCH_MS ago: then the
- * next management pass after that delay compiles everything that came
- * meanwhile, so that a burst of single-object requests costs a compile
- * per POL_BATCH_MS, not one per object.
+ * it, unless the last compile ended less than POL_BATCH_MS, or twice
+ * what it took, ago: then the management pass after that delay compiles
+ * everything that came meanwhile, so that a burst of single-object
+ * requests costs a compile now and then, not one per object, and
+ * compiling takes at most a third of the management thread.
  *
  * Established connections when policies change: each new generation is
  * checked against every policed connection (their original direction,
@@ -50,7 +51,8 @@ static struct {
 	struct pol_model model;
 	uint8_t used[POL_SLOTS];
 	uint64_t compiled;	/* model generation of the live ctx */
-	uint64_t last_compile;	/* TSC */
+	uint64_t last_compile;	/* TSC when the last compile ended */
+	uint64_t last_cost;	/* TSC cycles it took */
 	uint64_t compiles, compile_failures, revoked;
 	/* the previous generation, freed once its grace period is over */
 	struct pol_ctx *retired;
@@ -134,16 +136,19 @@ pol_commit(bool now)
 {
 	struct ps_dataplane *dp = pol.dp;
 	struct pol_ctx *c, *old;
-	uint64_t hz = rte_get_tsc_hz();
+	uint64_t hz = rte_get_tsc_hz(), t0;
 	int rc;
 
 	if (dp == NULL || pol.compiled == pol.model.generation)
 		return 0;
-	if (!now && rte_rdtsc() - pol.last_compile < hz * POL_BATCH_MS / 1000)
+	t0 = rte_rdtsc();
+	if (!now && t0 - pol.last_compile < RTE_MAX(hz * POL_BATCH_MS / 1000,
+						    2 * pol.last_cost))
 		return 0;
 	rc = pol_compile(&pol.model, &dp->cfg->pod_cidr, pol.model.generation,
 			 &c);
 	pol.last_compile = rte_rdtsc();
+	pol.last_cost = pol.last_compile - t0;
 	if (rc < 0) {
 		pol.compile_failures++;
 		POL_LOG(ERR, "compile of generation %" PRIu64 " failed: %s\n",
