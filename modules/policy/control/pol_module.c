@@ -151,8 +151,10 @@ pol_commit(bool now)
 	pol.last_cost = pol.last_compile - t0;
 	if (rc < 0) {
 		pol.compile_failures++;
-		POL_LOG(ERR, "compile of generation %" PRIu64 " failed: %s\n",
-			pol.model.generation, rte_strerror(-rc));
+		POL_LOG(ERR, "compile of generation %" PRIu64 " failed: %s%s\n",
+			pol.model.generation, rte_strerror(-rc), rc == -E2BIG ?
+			" (node.pod_cidr shorter than /12: policies are not "
+			"enforced)" : "");
 		/* not again before the model changes */
 		pol.compiled = pol.model.generation;
 		return rc;
@@ -228,6 +230,7 @@ pol_init(struct ps_dataplane *dp)
 		.timeouts = cfg->ct_timeouts,
 	};
 	unsigned int i;
+	int rc;
 
 	snprintf(name, sizeof(name), "p%.20s", cfg->node_name);
 	pol.dp = dp;
@@ -246,8 +249,11 @@ pol_init(struct ps_dataplane *dp)
 	for (i = 0; i < pol.model.nb_pols; i++)
 		pol_slots_take(pol.model.pols[i], NULL);
 	pol.compiled = UINT64_MAX;
-	if (pol_commit(true) < 0)
-		return -ENOMEM;
+	/* a pod subnet too big for the per-host flags leaves policies
+	 * unenforced (logged), not the node down */
+	rc = pol_commit(true);
+	if (rc < 0 && rc != -E2BIG)
+		return rc;
 	for (i = 0; i < dp->nb_ports; i++)
 		guard_set(&dp->ports[i], dp->port_ids[i]);
 	return 0;
