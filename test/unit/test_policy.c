@@ -6,6 +6,7 @@
  * ports resolved on the pod that receives, endPort, policies adding up,
  * and the classifier's verdict for each (pol_check on a generation).
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,14 @@ test_peers_ports(void)
 	/* pods nobody selects: open */
 	CHECK(may("172.17.0.1", "10.244.0.4", IPPROTO_ICMP, 0), "c open");
 	CHECK(ctx->nb_isolated == 1, "%u isolated", ctx->nb_isolated);
+	/* a pod subnet too big for per-host flags is refused, not taken */
+	{
+		struct ps_prefix4 big = { ps_ip("10.0.0.0"), 8 };
+		struct pol_ctx *c = NULL;
+
+		CHECK(pol_compile(&m, &big, 0, &c) == -E2BIG && c == NULL,
+		      "a /8 pod subnet compiled");
+	}
 	/* the node reaches its pods */
 	ps_infra_dp.node_ip = ps_ip("192.168.60.10");
 	CHECK(may("192.168.60.10", "10.244.0.3", IPPROTO_TCP, 22), "node");
