@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <podswitch/prom.h>
+
 #include "pol_state.h"
 #include "rest_private.h"
 
@@ -123,36 +125,38 @@ policy_stats(const struct ps_dataplane *dp)
 }
 
 static void
-policy_metrics(FILE *f, const struct ps_dataplane *dp)
+policy_metrics(const struct ps_dataplane *dp, struct ps_prom *p)
 {
+	struct ps_prom_family *f;
 	struct pol_stats st;
 
 	RTE_SET_USED(dp);
 	pol_stats(&st);
-	fprintf(f, "# HELP podswitch_policy_denied_packets_total Packets "
-		"NetworkPolicy denied, by direction.\n"
-		"# TYPE podswitch_policy_denied_packets_total counter\n"
-		"podswitch_policy_denied_packets_total{direction=\"ingress\"} "
-		"%" PRIu64 "\n"
-		"podswitch_policy_denied_packets_total{direction=\"egress\"} "
-		"%" PRIu64 "\n"
-		"# HELP podswitch_policy_policies NetworkPolicies loaded.\n"
-		"# TYPE podswitch_policy_policies gauge\n"
-		"podswitch_policy_policies %u\n"
-		"# HELP podswitch_policy_rules Classifier rules of the live "
-		"generation.\n"
-		"# TYPE podswitch_policy_rules gauge\n"
-		"podswitch_policy_rules %u\n"
-		"# HELP podswitch_policy_isolated_pods Local pods a policy "
-		"selects.\n"
-		"# TYPE podswitch_policy_isolated_pods gauge\n"
-		"podswitch_policy_isolated_pods %u\n"
-		"# HELP podswitch_policy_compiles_total Generations compiled."
-		"\n# TYPE podswitch_policy_compiles_total counter\n"
-		"podswitch_policy_compiles_total %" PRIu64 "\n",
-		__atomic_load_n(&ps_policy_dp.denied[0], __ATOMIC_RELAXED),
-		__atomic_load_n(&ps_policy_dp.denied[1], __ATOMIC_RELAXED),
-		st.policies, st.rules, st.isolated, st.compiles);
+	f = ps_prom_family(p, "podswitch_policy_denied_packets_total",
+			   PS_PROM_COUNTER,
+			   "Packets NetworkPolicy denied, by direction.");
+	ps_prom_add(f, __atomic_load_n(&ps_policy_dp.denied[0],
+				       __ATOMIC_RELAXED),
+		    "direction", "ingress", NULL);
+	ps_prom_add(f, __atomic_load_n(&ps_policy_dp.denied[1],
+				       __ATOMIC_RELAXED),
+		    "direction", "egress", NULL);
+	f = ps_prom_family(p, "podswitch_policy_policies", PS_PROM_GAUGE,
+			   "NetworkPolicies loaded.");
+	ps_prom_add(f, st.policies, NULL);
+	f = ps_prom_family(p, "podswitch_policy_rules", PS_PROM_GAUGE,
+			   "Classifier rules of the live generation.");
+	ps_prom_add(f, st.rules, NULL);
+	f = ps_prom_family(p, "podswitch_policy_isolated_pods", PS_PROM_GAUGE,
+			   "Local pods a policy selects.");
+	ps_prom_add(f, st.isolated, NULL);
+	f = ps_prom_family(p, "podswitch_policy_compiles_total",
+			   PS_PROM_COUNTER, "Generations compiled.");
+	ps_prom_add(f, st.compiles, NULL);
+	f = ps_prom_family(p, "podswitch_policy_revoked_connections_total",
+			   PS_PROM_COUNTER, "Tracked connections a new "
+			   "generation no longer allowed.");
+	ps_prom_add(f, st.revoked, NULL);
 }
 
 static struct rest_ext policy_ext = {
