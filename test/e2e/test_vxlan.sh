@@ -327,6 +327,18 @@ for line in open(f):
 print(int(total) if found else "")
 PYEOF
 }
+# A NetworkPolicy on node A (pod a2, any source let in: nothing changes
+# for the traffic) so that its families are in the scrape too.
+# shellcheck disable=SC2317 # run through e2e_check
+put_a() { # PATH JSON
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$E2E_TMP/$NAME_A.sock" \
+		-X PUT --data-binary "$2" "http://x$1")" = 200 ]
+}
+e2e_check "A: Namespace, Pod a2 and a NetworkPolicy selecting it" bash -c "
+	$(declare -f put_a); E2E_TMP='$E2E_TMP' NAME_A='$NAME_A'
+	put_a /v1/namespaces/default '{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"default\"}}' &&
+	put_a /v1/pods/default/a2 '{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a2\",\"namespace\":\"default\",\"labels\":{\"app\":\"a2\"}},\"spec\":{\"nodeName\":\"$NAME_A\",\"containers\":[{\"name\":\"c\"}]},\"status\":{\"podIP\":\"10.244.0.3\"}}' &&
+	put_a /v1/networkpolicies/default/a2-in '{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"a2-in\",\"namespace\":\"default\"},\"spec\":{\"podSelector\":{\"matchLabels\":{\"app\":\"a2\"}},\"ingress\":[{\"from\":[{\"ipBlock\":{\"cidr\":\"0.0.0.0/0\"}}]}]}}'"
 scrape "$E2E_TMP/m1.txt"
 # shellcheck disable=SC2317 # run through e2e_check
 promtool_clean() {
@@ -336,6 +348,7 @@ promtool_clean() {
 }
 e2e_check "A: promtool check metrics on the read-only listener: no output, exit 0" \
 	promtool_clean "$E2E_TMP/m1.txt"
+e2e_assert_eq "A: policies loaded" 1 "$(mval "$E2E_TMP/m1.txt" podswitch_policy_policies)"
 e2e_assert_eq "A: services programmed" 1 \
 	"$(mval "$E2E_TMP/m1.txt" podswitch_services state=programmed)"
 e2e_assert_eq "A: endpoint records" 2 "$(mval "$E2E_TMP/m1.txt" podswitch_endpoints)"
