@@ -394,10 +394,16 @@ bad = []
 pol = st.get("policy")
 if not isinstance(pol, dict):
     bad.append("/v1/stats has no policy block")
-drops = {d["node"]: d["packets"] for d in st.get("drops", [])}
-for n in ("policy.drop.ingress", "policy.drop.egress"):
-    if drops.get(n, 0) <= 0:
-        bad.append("drop node %s counted %s" % (n, drops.get(n)))
+# the drop nodes policy.drop.ingress and .egress: in the list as their
+# node ("policy") and reason
+drops = {}
+for d in st.get("drops", []):
+    r = d["reason"] if d["node"] in ("policy", "policy_l2") else d["node"]
+    drops[r] = drops.get(r, 0) + d["packets"]
+for n in ("ingress", "egress"):
+    got = drops.get(n, 0) + drops.get("policy.drop." + n, 0)
+    if got <= 0:
+        bad.append("drop node policy.drop.%s counted %s" % (n, got))
 try:
     p = json.load(open(sys.argv[2]))
 except ValueError:
