@@ -158,6 +158,7 @@ struct ps_config {
 	uint32_t services_size;
 	uint32_t endpoints_size;
 	uint32_t conntrack_size;
+	uint32_t policy_ct_size;	/* tables.policy_conntrack */
 
 	struct ps_route_config *routes;	/* malloc'ed */
 	unsigned int nb_routes;

@@ -115,6 +115,31 @@ void ps_node_register(struct ps_node_info *info);
  */
 rte_edge_t ps_node_attach_parent(const char *parent, const char *child);
 
+/*
+ * A chain of nodes a parent hands a class of packets to before they reach
+ * tail (ip4_input's routed packets before ip4_lookup, eth_input's bridged
+ * frames before l2_fdb): each hook sends what it passes on through its
+ * edge `edge`, which the chain points at the next hook or at tail. Hooks
+ * go in rank order (equal ranks: the first inserted first), so that
+ * service_lb (DNAT) comes before policy, whatever order modules set up.
+ */
+#define PS_NODE_CHAIN_MAX 8
+struct ps_node_chain {
+	const char *parent;
+	const char *tail;
+	rte_edge_t *parent_edge;	/* the parent's edge into the chain */
+	unsigned int n;
+	struct {
+		const char *node;
+		rte_edge_t edge;
+		int rank;
+	} hooks[PS_NODE_CHAIN_MAX];
+};
+/* Insert node (again: nothing changes) and relink the chain. 0, -ENOSPC
+ * (full, or an edge could not be set) or -ENOENT (an unknown node). */
+int ps_node_chain_insert(struct ps_node_chain *c, const char *node,
+			 rte_edge_t edge, int rank);
+
 /* Graph build ------------------------------------------------------------ */
 
 struct ps_worker;

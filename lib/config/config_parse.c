@@ -164,7 +164,8 @@ static void
 parse_tables(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
 	static const char *const keys[] = { "fdb", "routes", "neighbors",
-		"services", "endpoints", "conntrack", NULL };
+		"services", "endpoints", "conntrack", "policy_conntrack",
+		NULL };
 	static const struct {
 		const char *key;
 		size_t off;
@@ -176,6 +177,9 @@ parse_tables(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 		{ "services", offsetof(struct ps_config, services_size), 16384 },
 		{ "endpoints", offsetof(struct ps_config, endpoints_size), 262144 },
 		{ "conntrack", offsetof(struct ps_config, conntrack_size), 1048576 },
+		/* connections between pods a NetworkPolicy selects */
+		{ "policy_conntrack", offsetof(struct ps_config,
+					       policy_ct_size), 65536 },
 	};
 	const json_t *tab = ps_json_object(root, "$", "tables", 0, errs);
 	unsigned int i;

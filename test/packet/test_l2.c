@@ -166,22 +166,23 @@ test_flood_broadcast(void)
 	uint8_t f[64], g[64];
 	size_t len, glen;
 
+	/* from p1: p3 has a pod, whose port sends from its MAC only */
 	len = build_l2(f, BCAST, "02:00:0a:f4:00:12", 0x23);
-	ps_test_node_inject("p3_rx", f, len);
+	ps_test_node_inject("p1_rx", f, len);
 	ps_test_node_run();
-	ps_test_expect_one("p1_tx", f, len);
 	ps_test_expect_one("p2_tx", f, len);
-	ps_test_expect_none("p3_tx");
+	ps_test_expect_one("p3_tx", f, len);
+	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("up_tx");
 
 	/* multicast too; a burst of several flooded frames keeps its order */
 	glen = build_l2(g, "01:00:5e:00:00:fb", "02:00:0a:f4:00:12", 0x24);
-	ps_test_node_inject("p3_rx", f, len);
-	ps_test_node_inject("p3_rx", g, glen);
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_inject("p1_rx", g, glen);
 	ps_test_node_run();
 	{
 		struct rte_mbuf *out[4];
-		const char *rings[] = { "p1_tx", "p2_tx" };
+		const char *rings[] = { "p2_tx", "p3_tx" };
 		unsigned int r, n;
 
 		for (r = 0; r < RTE_DIM(rings); r++) {
@@ -195,7 +196,7 @@ test_flood_broadcast(void)
 				rte_pktmbuf_free_bulk(out, n);
 		}
 	}
-	ps_test_expect_none("p3_tx");
+	ps_test_expect_none("p1_tx");
 	ps_test_expect_none("up_tx");
 	ps_test_node_expect_no_leak();
 }
@@ -249,8 +250,9 @@ test_mac_move(void)
 	ps_fdb_stats(dp->fdb, &after);
 	CU_ASSERT_EQUAL(after.moved, before.moved + 1);
 
+	/* from a third port (p3's pod would not send from c) */
 	len = build_l2(f, m, c, 0x27);
-	ps_test_node_inject("p3_rx", f, len);
+	ps_test_node_inject("p1_rx", f, len);
 	ps_test_node_run();
 	ps_test_expect_one("p2_tx", f, len);
 	ps_test_expect_none("p1_tx");

@@ -114,6 +114,44 @@ void rest_ext_register(struct rest_ext *e);
 const struct rest_ext *rest_ext_next(const struct rest_ext *e);
 void *rest_ext_priv(struct ps_rest *r, const struct rest_ext *e);
 
+/* POST /v1/apply: kinds besides Services ------------------------------- */
+
+/*
+ * A kind of object POST /v1/apply hands to the module that serves it
+ * (the service module parses its own Services and EndpointSlices), on
+ * its own, as an item of a List, or in a <kind>List. apply_one runs
+ * twice per apply: commit false for every object first (validate only:
+ * a malformed one fails the whole request before anything changes),
+ * then commit true; done (optional) once after the commits, when any
+ * object of the kind was taken (one compile for a whole List).
+ */
+struct rest_apply_kind {
+	const char *kind;		/* "Pod" */
+	const char *list_kind;		/* "PodList" */
+	const char *answer_key;		/* its count in the answer: "pods" */
+	int (*apply_one)(struct ps_rest *r, const json_t *obj,
+			 const char *path, bool commit, json_t *skipped,
+			 struct ps_errors *errs);
+	void (*done)(struct ps_rest *r);
+	struct rest_apply_kind *next;	/* the registry's */
+};
+
+void rest_apply_kind_register(struct rest_apply_kind *k);
+#define PS_REST_APPLY_KIND(k) \
+	RTE_INIT(REST_CAT(rest_apply_kind_register_, k)) \
+	{ \
+		rest_apply_kind_register(&(k)); \
+	}
+/* The kind registered for kind or list kind name, else NULL. */
+const struct rest_apply_kind *rest_apply_kind_find(const char *name);
+/*
+ * The registered kinds' objects of an apply body (the object itself,
+ * or the items of a List), validated (commit false) or taken: answer
+ * gets each kind's count under its answer_key. 0 or -errno with errs.
+ */
+int rest_apply_kinds(struct ps_rest *r, const json_t *body, bool commit,
+		     json_t *answer, json_t *skipped, struct ps_errors *errs);
+
 /* The state directory ---------------------------------------------------- */
 
 /*

@@ -27,6 +27,43 @@ ps_node_register(struct ps_node_info *info)
 	STAILQ_INSERT_TAIL(&ps_node_infos, info, next);
 }
 
+int
+ps_node_chain_insert(struct ps_node_chain *c, const char *node,
+		     rte_edge_t edge, int rank)
+{
+	unsigned int i, j;
+	rte_edge_t e;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->hooks[i].node, node) == 0)
+			return 0;
+	if (c->n == PS_NODE_CHAIN_MAX)
+		return -ENOSPC;
+	for (i = 0; i < c->n && c->hooks[i].rank <= rank; i++)
+		;
+	memmove(&c->hooks[i + 1], &c->hooks[i],
+		(c->n - i) * sizeof(c->hooks[0]));
+	c->hooks[i].node = node;
+	c->hooks[i].edge = edge;
+	c->hooks[i].rank = rank;
+	c->n++;
+	e = ps_node_attach_parent(c->parent, c->hooks[0].node);
+	if (e == RTE_EDGE_ID_INVALID)
+		return -ENOSPC;
+	*c->parent_edge = e;
+	for (j = 0; j < c->n; j++) {
+		const char *next = j + 1 < c->n ? c->hooks[j + 1].node :
+				   c->tail;
+		rte_node_t id = rte_node_from_name(c->hooks[j].node);
+
+		if (id == RTE_NODE_ID_INVALID)
+			return -ENOENT;
+		if (rte_node_edge_update(id, c->hooks[j].edge, &next, 1) != 1)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
 /*
  * Nodes and edges cannot be removed from DPDK's node registry: an edge,
  * once added, stays for the life of the process, and the next dataplane

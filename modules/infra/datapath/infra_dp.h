@@ -24,6 +24,18 @@ struct ps_port_set {
 	uint16_t ports[PS_MAX_PORTS];
 };
 
+/*
+ * What a pod port may send from (anti-spoofing): its pod's MAC, and IPv4
+ * and ARP from its pod's IP. Set by the module that guards (policy) for
+ * ports with a pod address: ip and mac first, then on (release); on
+ * cleared when the port goes.
+ */
+struct ps_port_guard {
+	uint32_t ip;		/* network order */
+	struct rte_ether_addr mac;
+	uint8_t on;
+};
+
 struct ps_infra_dp {
 	/* read together by eth_input for every frame */
 	struct rte_ether_addr node_mac;
@@ -48,6 +60,7 @@ struct ps_infra_dp {
 	 * is in the metadata's nh_port */
 	struct rte_ring *ctl_ring;
 	struct ps_port_set segment_buf[2];
+	struct ps_port_guard guard[PS_MAX_PORTS];
 };
 
 extern struct ps_infra_dp ps_infra_dp;

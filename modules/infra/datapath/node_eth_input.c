@@ -9,6 +9,8 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "node_private.h"
 
@@ -36,6 +38,53 @@ static const char *const eth_input_next_names[] = {
 	ETH_INPUT_DROPS(X)
 #undef X
 };
+
+/* The edge of guarded ports' lying frames; RTE_EDGE_ID_INVALID: no
+ * module guards. */
+static rte_edge_t eth_input_spoof = RTE_EDGE_ID_INVALID;
+
+/*
+ * Whether a frame from a guarded port lies about its sender: a source MAC
+ * other than its pod's, IPv4 from another address (0.0.0.0 is a DHCP
+ * client's, to UDP port 67 only), ARP with another sender (0.0.0.0: an
+ * address probe, RFC 5227).
+ */
+static __rte_always_inline bool
+frame_lies(const struct rte_mbuf *m, const struct rte_ether_hdr *eth,
+	   const struct ps_port_guard *g)
+{
+	if (!rte_is_same_ether_addr(&eth->src_addr, &g->mac))
+		return true;
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const void *)(eth + 1);
+		const struct rte_udp_hdr *uh;
+
+		/* too short: ip4_input or the bridge drop it */
+		if (m->data_len < sizeof(*eth) + sizeof(*ip))
+			return false;
+		if (ip->src_addr == g->ip)
+			return false;
+		if (ip->src_addr != 0 || ip->next_proto_id != IPPROTO_UDP ||
+		    m->data_len < sizeof(*eth) + sizeof(*ip) + sizeof(*uh))
+			return true;
+		uh = (const void *)((const uint8_t *)ip +
+				    (ip->version_ihl & 0xf) * 4);
+		return (const uint8_t *)(uh + 1) > rte_pktmbuf_mtod(m,
+			const uint8_t *) + m->data_len ||
+		       uh->dst_port != RTE_BE16(67);
+	}
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		const struct rte_arp_hdr *arp = (const void *)(eth + 1);
+
+		if (m->data_len < sizeof(*eth) + sizeof(*arp))
+			return false;
+		return !rte_is_same_ether_addr(&arp->arp_data.arp_sha,
+					       &g->mac) ||
+		       (arp->arp_data.arp_sip != g->ip &&
+			arp->arp_data.arp_sip != 0);
+	}
+	return false;
+}
 
 /* The edge of pod-segment frames: ETH_INPUT_NEXT_L2 unless a node was put
  * in front of the bridge. */
@@ -79,6 +128,7 @@ eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		 uint16_t nb_objs, const bool trace)
 {
 	const rte_edge_t l2 = eth_input_l2;
+	const rte_edge_t spoof = eth_input_spoof;
 	rte_edge_t nexts[PS_NODE_CHUNK];
 	uint16_t i;
 
@@ -97,6 +147,10 @@ eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		else if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
 				  rte_is_zero_ether_addr(&eth->src_addr)))
 			next = ETH_INPUT_DROP_BAD_SRC_MAC;
+		else if (__atomic_load_n(&ps_infra_dp.guard[m->port].on,
+					 __ATOMIC_ACQUIRE) &&
+			 frame_lies(m, eth, &ps_infra_dp.guard[m->port]))
+			next = spoof;
 		else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) &&
 			 arp_is_ours(m, eth, p))
 			next = ETH_INPUT_NEXT_ARP;
@@ -112,7 +166,8 @@ eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		if (trace)
 			PS_TRACE(node, m, "ethertype 0x%04x -> %s",
 				 rte_be_to_cpu_16(eth->ether_type),
-				 next == l2 ? "l2" : eth_input_next_names[next]);
+				 next == l2 ? "l2" : next == spoof ? "spoofed" :
+				 eth_input_next_names[next]);
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;
@@ -121,14 +176,32 @@ eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 PS_NODE_PROCESS(eth_input)
 
 int
-ps_eth_input_l2_insert(const char *node)
+ps_eth_input_guard_attach(const char *node)
 {
 	rte_edge_t e = ps_node_attach_parent("eth_input", node);
 
 	if (e == RTE_EDGE_ID_INVALID)
 		return -ENOSPC;
-	eth_input_l2 = e;
+	eth_input_spoof = e;
 	return 0;
+}
+
+static struct ps_node_chain eth_input_l2_chain = {
+	.parent = "eth_input",
+	.tail = "l2_fdb",
+	.parent_edge = &eth_input_l2,
+};
+
+int
+ps_eth_input_l2_chain(const char *node, rte_edge_t edge, int rank)
+{
+	return ps_node_chain_insert(&eth_input_l2_chain, node, edge, rank);
+}
+
+int
+ps_eth_input_l2_insert(const char *node)
+{
+	return ps_eth_input_l2_chain(node, 0, 0);
 }
 
 static struct rte_node_register eth_input_node = {

@@ -162,6 +162,15 @@ ps_edge_name(const struct rte_node *node, const char *const *names,
  * time). Setup callbacks only. 0 or -errno.
  */
 int ps_eth_input_l2_insert(const char *node);
+/* The same as a chain (podswitch/graph.h: struct ps_node_chain) before
+ * l2_fdb: service_l2 rank 0, then policy_l2 rank 10. */
+int ps_eth_input_l2_chain(const char *node, rte_edge_t edge, int rank);
+/*
+ * Frames of a guarded port (ps_infra_dp.guard) that lie about their
+ * sender go to node (a drop node of the module that guards). 0 or
+ * -ENOSPC.
+ */
+int ps_eth_input_guard_attach(const char *node);
 
 /* Every PS_NODE_REGISTER'ed node, in registration order. */
 STAILQ_HEAD(ps_node_infos, ps_node_info);

@@ -11,12 +11,22 @@
 
 #include <stdint.h>
 
+#include <rte_graph.h>
+
 /*
  * Put node in front of ip4_lookup for the packets ip4_input passes, or
  * for the ICMP errors icmp_error builds: they go to node, which sends on
  * to ip4_lookup. One node at a time.
  */
 int ps_ip4_input_insert(const char *node);
+/*
+ * The same as a chain (podswitch/graph.h: struct ps_node_chain): node
+ * takes ip4_input's packets before ip4_lookup in rank order and sends
+ * them on through its edge `edge`, which the chain points at the next
+ * node (service_lb rank 0, then policy rank 10). ps_ip4_input_insert is
+ * rank 0 through edge 0.
+ */
+int ps_ip4_input_chain(const char *node, rte_edge_t edge, int rank);
 int ps_icmp_error_insert(const char *node);
 
 /*

@@ -3,7 +3,7 @@
  * ip4_input: IPv4 addressed to our MAC. Checks the header (version, IHL,
  * total length against the frame, checksum) and trims Ethernet padding,
  * then hands the packet to ip4_lookup, or to the node a module put in
- * front of it (ps_ip4_input_insert). Options and fragments pass as they
+ * front of it (ps_ip4_input_chain). Options and fragments pass as they
  * are: a router forwards them untouched.
  */
 #include <rte_ip.h>
@@ -87,15 +87,22 @@ ip4_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 PS_NODE_PROCESS(ip4_input)
 
+static struct ps_node_chain ip4_input_chain = {
+	.parent = "ip4_input",
+	.tail = "ip4_lookup",
+	.parent_edge = &ip4_input_fwd,
+};
+
+int
+ps_ip4_input_chain(const char *node, rte_edge_t edge, int rank)
+{
+	return ps_node_chain_insert(&ip4_input_chain, node, edge, rank);
+}
+
 int
 ps_ip4_input_insert(const char *node)
 {
-	rte_edge_t e = ps_node_attach_parent("ip4_input", node);
-
-	if (e == RTE_EDGE_ID_INVALID)
-		return -ENOSPC;
-	ip4_input_fwd = e;
-	return 0;
+	return ps_ip4_input_chain(node, 0, 0);
 }
 
 static struct rte_node_register ip4_input_node = {

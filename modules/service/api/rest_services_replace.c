@@ -4,7 +4,10 @@
  * node agent sends it after every (re)list, so that objects deleted in
  * the cluster meanwhile leave the dataplane. All or nothing.
  * POST /v1/apply: the Services and EndpointSlices of a List (or one of
- * them) added or replaced, the others left alone.
+ * them) added or replaced, the others left alone; the kinds other
+ * modules registered (rest_apply_kind: Namespace, Pod, NetworkPolicy)
+ * go to them, with the same add-or-replace semantics, checked before
+ * anything changes.
  *
  * A List from a cluster carries what the dataplane does not serve: other
  * kinds, SCTP ports, IPv6-only services and slices. Those are skipped with
@@ -88,7 +91,7 @@ drop_sctp_ports(json_t *item, const char *path, json_t *skipped)
  * orig[k] is the body's index of the k-th item kept. */
 static json_t *
 served_items(const json_t *items, const char *list_kind, json_t *skipped,
-	     size_t *orig)
+	     size_t *orig, bool apply)
 {
 	json_t *out = json_array(), *item;
 	size_t i;
@@ -104,6 +107,9 @@ served_items(const json_t *items, const char *list_kind, json_t *skipped,
 			kind = "Service";
 
 		snprintf(path, sizeof(path), "items[%zu]", i);
+		/* apply hands them to the module that serves them */
+		if (apply && rest_apply_kind_find(kind) != NULL)
+			continue;
 		if (json_is_object(item) && kind != NULL &&
 		    strcmp(kind, "Service") != 0 &&
 		    strcmp(kind, "EndpointSlice") != 0) {
@@ -263,7 +269,8 @@ rest_services_put(struct ps_rest *r, const struct ps_http_request *req,
 		goto out;
 	}
 	list = json_pack("{s:s,s:o}", "kind", kind, "items",
-			 items ? served_items(items, kind, skipped, orig) :
+			 items ? served_items(items, kind, skipped, orig,
+					      false) :
 			 json_array());
 	json_decref(j);
 	n = json_array_size(json_object_get(list, "items"));
@@ -335,7 +342,11 @@ apply_served(const json_t *j, json_t *skipped, size_t *orig)
 
 	if (is_list_kind(kind) && json_is_array(items))
 		return json_pack("{s:s,s:o}", "kind", kind, "items",
-				 served_items(items, kind, skipped, orig));
+				 served_items(items, kind, skipped, orig,
+					      true));
+	/* a kind (or a list of one) another module serves */
+	if (rest_apply_kind_find(kind) != NULL)
+		return NULL;
 	if (kind == NULL || strcmp(kind, "Service") != 0 ||
 	    !has_sctp_port(j))
 		return json_incref((json_t *)(uintptr_t)j);
@@ -354,6 +365,7 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 	struct ps_errors errs = { 0 };
 	struct ps_k8s_doc doc = { 0 };
 	json_t *j = rest_body(req, resp), *skipped, *served = NULL;
+	json_t *others = NULL;
 	size_t *orig, n = 0;
 	int rc = 0;
 
@@ -361,6 +373,7 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 	if (j == NULL)
 		return;
 	skipped = json_array();
+	others = json_object();
 	orig = malloc(sizeof(*orig) *
 		      (json_array_size(json_object_get(j, "items")) + 1));
 	if (orig == NULL) {
@@ -368,6 +381,14 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 				   "out of memory");
 		goto out;
 	}
+	/* the other kinds first, checked only: all or nothing */
+	rc = rest_apply_kinds(r, j, false, others, skipped, &errs);
+	if (rc < 0) {
+		rest_reply_errors(resp, rc, &errs);
+		goto out;
+	}
+	json_object_clear(others);
+	json_array_clear(skipped);
 	served = apply_served(j, skipped, orig);
 	if (served != NULL) {
 		n = json_array_size(json_object_get(served, "items"));
@@ -382,12 +403,19 @@ rest_apply_post(struct ps_rest *r, const struct ps_http_request *req,
 		rest_reply_errors(resp, rc, &errs);
 		goto out;
 	}
+	rc = rest_apply_kinds(r, j, true, others, skipped, &errs);
+	if (rc < 0) {
+		rest_reply_errors(resp, rc, &errs);
+		goto out;
+	}
 	doc_skipped(&doc, skipped);
-	rest_reply(resp, 200, json_pack("{s:i,s:i,s:O}", "services",
-					(int)doc.nb_svcs, "endpointSlices",
-					(int)doc.nb_slices, "skipped",
-					skipped));
+	json_object_set_new(others, "services", json_integer(doc.nb_svcs));
+	json_object_set_new(others, "endpointSlices",
+			    json_integer(doc.nb_slices));
+	json_object_set(others, "skipped", skipped);
+	rest_reply(resp, 200, json_incref(others));
 out:
+	json_decref(others);
 	ps_k8s_doc_free(&doc);
 	ps_errors_free(&errs);
 	json_decref(served);
