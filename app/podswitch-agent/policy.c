@@ -259,17 +259,22 @@ daemon_keys(struct agent *ag, int k, json_t *keys)
 	ag_buf_free(&out);
 }
 
-/* Whether the daemon restarted since the last look (its uptime went
- * back): then it holds nothing of ours, unless its state dir kept it,
- * and everything goes again. */
+/* Whether the daemon restarted since the last look: its uptime went
+ * back, or it holds no pod or policy while we sent some (a restart that
+ * the uptime cannot show: our own restart came in between). Then it holds
+ * nothing of ours, unless its state dir kept it, and everything goes
+ * again. */
 static bool
 daemon_restarted(struct agent *ag)
 {
+	static const char *const count_key[AG_NPOL] = { NULL, "pods",
+		"policies" };
 	struct ag_buf out = { 0 };
 	char err[256];
-	json_t *j;
+	json_t *j, *pol;
 	long long up;
 	bool again;
+	int k;
 
 	if (call(ag, "GET", "/v1/status", NULL, &out, err, sizeof(err))
 	    != 200) {
@@ -280,6 +285,25 @@ daemon_restarted(struct agent *ag)
 	up = (long long)json_integer_value(json_object_get(j, "uptime_s"));
 	again = up < ag->pol_uptime;
 	ag->pol_uptime = up;
+	json_decref(j);
+	ag_buf_free(&out);
+	if (again)
+		return true;
+	if (call(ag, "GET", "/v1/stats", NULL, &out, err, sizeof(err))
+	    != 200) {
+		ag_buf_free(&out);
+		return false;
+	}
+	j = json_loadb(out.p, out.len, 0, NULL);
+	pol = json_object_get(j, "policy");
+	for (k = 0; pol != NULL && k < AG_NPOL; k++) {
+		const json_t *n = count_key[k] ? json_object_get(pol,
+			count_key[k]) : NULL;
+
+		if (json_is_integer(n) && json_integer_value(n) == 0 &&
+		    json_object_size(ag->sent_pol[k]) > 0)
+			again = true;
+	}
 	json_decref(j);
 	ag_buf_free(&out);
 	return again;

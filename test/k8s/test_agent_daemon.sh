@@ -52,7 +52,7 @@ cat >"$tmp/node.json" <<EOF
   "workers": { "lcores": "1" },
   "tables": { "routes": 1024 },
   "api": { "unix_socket": "$tmp/api.sock" },
-  "dpdk": { "eal_args": ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=$tag",
+  "dpdk": { "eal_args": ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=$tag",
                          "--log-level=lib.eal:warning"] }
 }
 EOF
