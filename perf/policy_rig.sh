@@ -35,6 +35,7 @@
 #   -f  service flows (default 1000000)
 #   -d, -w, -r, -q  window, warm-up, rounds, quiet wait (rig.sh's)
 #   -t  scenarios (default l3,service)
+#   -P  prefixes of rig.sh's big L3 table (its default: 100000)
 # env: as rig.sh (PODSWITCH, TESTPMD, GEN_CPU, DUT_CPU); OVS is left out
 set -euo pipefail
 
@@ -43,11 +44,13 @@ N=1000
 FLOWS=1000000
 TRAFFIC=l3,service
 args=()
-while getopts "n:f:d:w:r:q:t:h" o; do
+l3args=()
+while getopts "n:f:d:w:r:q:t:P:h" o; do
 	case $o in
 	n) N=$OPTARG ;;
 	f) FLOWS=$OPTARG ;;
 	d | w | r | q) args+=("-$o" "$OPTARG") ;;
+	P) l3args+=(-P "$OPTARG") ;;
 	t) TRAFFIC=$OPTARG ;;
 	h) sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
@@ -65,7 +68,7 @@ run() {
 	sed -n 's/^work dir kept: //p' "$out/$name.log" | tail -n 1 >"$out/$name.work"
 }
 case ",$TRAFFIC," in *,l3,*)
-	run l3 "$top/perf/rig.sh" -t l3 -N 1 -k "${args[@]}" --json "$out/l3.json" ;;
+	run l3 "$top/perf/rig.sh" -t l3 -N 1 -k "${args[@]}" "${l3args[@]}" --json "$out/l3.json" ;;
 esac
 case ",$TRAFFIC," in *,service,*)
 	run svc "$top/perf/svc_rig.sh" -f "$FLOWS" -k "${args[@]}" --json "$out/svc.json" ;;

@@ -866,8 +866,7 @@ done
 # the small one "podswitch-small", with POLICIES "podswitch-small+policies"),
 # then the service scenario's (svc_rig.sh), appended
 if [ -n "$JSON" ]; then
-	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : $2 == "l3s" ? "podswitch-small" :
-			$2 == "l3p" ? "podswitch-small+policies" : $1 == "flowgen" ? "" : "podswitch"
+	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : $2 == "l3s" ? "podswitch-small" : $2 == "l3p" ? "podswitch-small+policies" : $1 == "flowgen" ? "" : "podswitch"
 		if (d != "") print $1, d, $13, $3, $15, $11 }' "$RESULTS" >"$WORK/json.in"
 	json_lines "$WORK/json.in" >"$JSON"
 fi
