@@ -245,7 +245,7 @@ start_svc_dut() {	# DIR
               { "dst": "10.244.2.0/24", "gateway": "$GW0", "dev": "v0" } ],
   "neighbors": [ { "ip": "$GW1", "mac": "$MAC_B", "dev": "v1" },
                  { "ip": "$GW0", "mac": "$MAC_A", "dev": "v0" } ],
-  "tables": { "conntrack": $CT_SIZE },
+  "tables": { "conntrack": $CT_SIZE$([ "$DUT" = svcp ] && echo ", \"policy_conntrack\": $CT_SIZE") },
   "conntrack": { "timeouts": { "udp_single": 3600, "udp_stream": 3600 } },
 $(ps_dut_json "$dir")
 }
@@ -444,7 +444,7 @@ END {
 		vo = o[3] > 0 ? b[3] / o[3] : 0
 		co = (b[12] > 0 && o[12] > 0) ? o[12] / b[12] : 0
 		printf fmt, "svc#" k, b[3], sprintf("%.2f", ratio), ovs ? sprintf("%.2f", vo) : "-", b[4], b[5], b[9], b[10], b[11], b[12], sprintf("%.2f", cr), ovs ? sprintf("%.2f", co) : "-"
-		if ((("svcp", k) in r)) {
+		if (("svcp", k) in r) {
 			split(r["svcp", k], q)
 			printf fmt, "svc+pol#" k, q[3], sprintf("%.2f", a[3] > 0 ? q[3] / a[3] : 0), ovs && o[3] > 0 ? sprintf("%.2f", q[3] / o[3]) : "-", q[4], q[5], q[9], q[10], q[11], q[12], sprintf("%.2f", (q[12] > 0 && a[12] > 0) ? a[12] / q[12] : 0), ovs && q[12] > 0 && o[12] > 0 ? sprintf("%.2f", o[12] / q[12]) : "-"
 		}
@@ -469,7 +469,7 @@ END {
 	for (k = 1; k <= rounds; k++) {
 		split(r["svc", k], b)
 		printf fmt, "svc#" k, b[17], b[13], b[14], b[15], b[18], b[19], b[20], b[21]
-		if ((("svcp", k) in r)) {
+		if (("svcp", k) in r) {
 			split(r["svcp", k], b)
 			printf fmt, "svc+pol#" k, b[17], b[13], b[14], b[15], b[18], b[19], b[20], b[21]
 		}
