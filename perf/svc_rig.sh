@@ -446,7 +446,11 @@ END {
 		printf fmt, "svc#" k, b[3], sprintf("%.2f", ratio), ovs ? sprintf("%.2f", vo) : "-", b[4], b[5], b[9], b[10], b[11], b[12], sprintf("%.2f", cr), ovs ? sprintf("%.2f", co) : "-"
 		if (("svcp", k) in r) {
 			split(r["svcp", k], q)
-			printf fmt, "svc+pol#" k, q[3], sprintf("%.2f", a[3] > 0 ? q[3] / a[3] : 0), ovs && o[3] > 0 ? sprintf("%.2f", q[3] / o[3]) : "-", q[4], q[5], q[9], q[10], q[11], q[12], sprintf("%.2f", (q[12] > 0 && a[12] > 0) ? a[12] / q[12] : 0), ovs && q[12] > 0 && o[12] > 0 ? sprintf("%.2f", o[12] / q[12]) : "-"
+			pr = (a[3] > 0) ? q[3] / a[3] : 0
+			pvo = (ovs && o[3] > 0) ? sprintf("%.2f", q[3] / o[3]) : "-"
+			pcr = (q[12] > 0 && a[12] > 0) ? a[12] / q[12] : 0
+			pco = (ovs && q[12] > 0 && o[12] > 0) ? sprintf("%.2f", o[12] / q[12]) : "-"
+			printf fmt, "svc+pol#" k, q[3], sprintf("%.2f", pr), pvo, q[4], q[5], q[9], q[10], q[11], q[12], sprintf("%.2f", pcr), pco
 		}
 		if (ovs) {
 			ro = a[3] > 0 ? o[3] / a[3] : 0
