@@ -101,6 +101,7 @@ int cmd_metrics(const struct ctl *c, int argc, char **argv);
 int cmd_service(const struct ctl *c, int argc, char **argv);
 int cmd_apply(const struct ctl *c, int argc, char **argv);
 int cmd_conntrack(const struct ctl *c, int argc, char **argv);
+int cmd_policy(const struct ctl *c, int argc, char **argv);
 int cmd_log(const struct ctl *c, int argc, char **argv);
 
 #endif

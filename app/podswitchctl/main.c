@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "service", cmd_service },
 	{ "apply", cmd_apply },
 	{ "conntrack", cmd_conntrack },
+	{ "policy", cmd_policy },
 	{ "log", cmd_log },
 };
 

@@ -66,7 +66,9 @@ static const struct usage usages[] = {
 	  "  service del NS/NAME          remove a service and its "
 	  "EndpointSlices\n" },
 	{ "apply",
-	  "  apply -f FILE|-              same as service apply\n" },
+	  "  apply -f FILE|-              same as service apply, also "
+	  "Namespaces, Pods and\n"
+	  "                               NetworkPolicies\n" },
 	{ "conntrack",
 	  "  conntrack list [FILTER...] [--limit N]\n"
 	  "                               tracked connections (default "
@@ -80,6 +82,12 @@ static const struct usage usages[] = {
 	  "      --src A  --dst A  --sport N  --dport N  --id N\n"
 	  "      --service NS/NAME  --endpoint IP[:PORT] (where it was "
 	  "DNATed)\n" },
+	{ "policy",
+	  "  policy list                  NetworkPolicies: local pods "
+	  "selected, packets\n"
+	  "                               allowed and denied\n"
+	  "  policy show NS/NAME          one policy, with each rule's "
+	  "counter\n" },
 	{ "log",
 	  "  log level                    the daemon's log level\n"
 	  "  log level LEVEL              set it: debug, info, notice, "

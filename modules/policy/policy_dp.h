@@ -13,9 +13,12 @@
  *  - flags[h]: for host h of the node's pod subnet, whether a policy
  *    isolates it for ingress and/or egress. Traffic of a pod no policy
  *    selects costs this one byte load per direction.
+ *  - group[h]: the group of host h: the pods the same policies select
+ *    (and that name the same ports) share their rules.
  *  - acl: one rte_acl context of every allow rule, keyed by (direction,
- *    selected local pod, peer address, protocol, destination port), so
- *    one context serves every pod. NULL when no rule allows anything.
+ *    group of the selected local pod, peer address, protocol,
+ *    destination port), so one context serves every pod. NULL when no
+ *    rule allows anything.
  *  - deny_slot[2h + dir]: the counter slot charged with a denial.
  */
 
@@ -31,7 +34,7 @@
 struct pol_acl_key {
 	uint8_t proto;
 	uint8_t pad[3];
-	uint32_t pod;		/* the selected local pod */
+	uint32_t pod;		/* the selected local pod's group */
 	uint32_t peer;		/* the other end */
 	uint16_t dir;		/* POL_F_INGRESS or POL_F_EGRESS */
 	uint16_t dport;		/* 0 for protocols without ports */
@@ -55,9 +58,11 @@ struct pol_ctx {
 	uint32_t host_mask;	/* host order */
 	uint8_t *flags;		/* [host_mask + 1] */
 	uint32_t *deny_slot;	/* [2 * (host_mask + 1)] */
+	uint32_t *group;	/* [host_mask + 1] */
 	/* what the compile made and took */
 	uint32_t nb_rules;
 	uint32_t nb_isolated;
+	uint32_t nb_groups;
 	uint64_t compile_us;
 	uint64_t mem_bytes;
 };

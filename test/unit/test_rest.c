@@ -2600,6 +2600,147 @@ suite_fini(void)
 	return 0;
 }
 
+#define NS_X "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":" \
+	"{\"name\":\"x\",\"labels\":{\"team\":\"a\"}}}"
+#define POD_A "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":"	\
+	"{\"namespace\":\"x\",\"name\":\"a\",\"labels\":{\"app\":\"a\"}},"	\
+	"\"spec\":{\"nodeName\":\"t\",\"containers\":[{\"name\":\"c\","	\
+	"\"ports\":[{\"name\":\"http\",\"containerPort\":80}]}]},"	\
+	"\"status\":{\"podIP\":\"10.244.0.2\"}}"
+#define NP_A(name, port)						\
+	"{\"kind\":\"NetworkPolicy\",\"apiVersion\":"			\
+	"\"networking.k8s.io/v1\",\"metadata\":{\"namespace\":\"x\","	\
+	"\"name\":\"" name "\"},\"spec\":{\"podSelector\":{\"matchLabels\":" \
+	"{\"app\":\"a\"}},\"ingress\":[{\"from\":[{\"podSelector\":{}}],"	\
+	"\"ports\":[" port "]}]}}"
+
+static json_int_t
+policy_stat(const char *key)
+{
+	struct resp r;
+	json_int_t v = -1;
+
+	if (request("GET", "/v1/stats", NULL, &r) == 0)
+		v = json_integer_value(json_object_get(json_object_get(r.json,
+			"policy"), key));
+	resp_free(&r);
+	return v;
+}
+
+/* A change within 20 ms of the last compile is compiled by a later
+ * management pass: wait for it (2 s at most). */
+static bool
+policies_compiled(void)
+{
+	uint64_t deadline = now_ms() + 2000;
+
+	while (policy_stat("compiled_generation") !=
+	       policy_stat("generation")) {
+		if (now_ms() > deadline)
+			return false;
+		ps_test_node_run();
+	}
+	return true;
+}
+
+/* Namespaces, Pods and NetworkPolicies: apply (dispatched to the policy
+ * module, all or nothing), PUT and DELETE per object, GET policies. */
+static void
+test_apply_policies(void)
+{
+	struct resp r;
+	char *before;
+
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" NS_X "," POD_A ","
+		NP_A("np", "{\"port\":\"http\"},{\"protocol\":\"SCTP\","
+		"\"port\":9}") "," SVC_JSON("np-svc", "10.96.0.45", "80")
+		"]}", &r), 0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "namespaces")) == 1 && json_integer_value(json_object_get(
+	      r.json, "pods")) == 1 && json_integer_value(json_object_get(
+	      r.json, "networkPolicies")) == 1 && json_integer_value(
+	      json_object_get(r.json, "services")) == 1 &&
+	      skipped_has(&r, "NetworkPolicy", "np", "SCTP") &&
+	      json_array_size(json_object_get(r.json, "skipped")) == 1,
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/policies", NULL, &r), 0);
+	CHECK(r.status == 200 && json_array_size(r.json) == 1 &&
+	      json_integer_value(json_object_get(json_array_get(r.json, 0),
+	      "selectedPods")) == 1 && json_array_size(json_object_get(
+	      json_array_get(r.json, 0), "rules")) == 1, "%d %s", r.status,
+	      r.body);
+	resp_free(&r);
+	CHECK(policy_stat("isolated_pods") == 1 && policy_stat("pods") == 1,
+	      "policy stats");
+
+	/* one malformed object: nothing of the List is taken */
+	before = get_text("/v1/policies");
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"namespace\":"
+		"\"x\",\"name\":\"b\"},\"status\":{\"podIP\":\"10.244.0.3\"}},"
+		"{\"metadata\":{\"namespace\":\"x\",\"name\":\"c\"},\"status\":"
+		"{\"podIP\":\"10.244.0.300\"}}]}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request",
+	      "items[1]: status.podIP"), "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(policy_stat("pods") == 1, "a pod of a refused List was taken");
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/apply",
+		"{\"kind\":\"List\",\"items\":[" NP_A("np2",
+		"{\"port\":80,\"endPort\":70}") "]}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request",
+	      "items[0]: spec.ingress[0].ports[0].endPort"), "%d %s",
+	      r.status, r.body);
+	resp_free(&r);
+	CHECK(unchanged_since("/v1/policies", before), "policies changed");
+
+	/* per object */
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/networkpolicies/x/p2",
+		"{\"spec\":{\"podSelector\":{},\"policyTypes\":[\"Egress\"]}}",
+		&r), 0);
+	CHECK(r.status == 200, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/policies/x/p2", NULL, &r),
+			      0);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
+	      "selectedPods")) == 1, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("PUT", "/v1/pods/x/a",
+		"{\"metadata\":{\"name\":\"other\"}}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, "bad_request", "the path"),
+	      "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/networkpolicies/x/p2",
+				      NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/networkpolicies/x/p2",
+				      NULL, &r), 0);
+	CHECK(r.status == 404, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/policies/x/p2", NULL, &r),
+			      0);
+	CHECK(r.status == 404, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/pods/x/a", NULL, &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CHECK(policies_compiled() && policy_stat("isolated_pods") == 0,
+	      "pod a still isolated");
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/policies/x/np", NULL,
+				      &r), 0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/namespaces/x", NULL, &r),
+			      0);
+	CHECK(r.status == 204, "%d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/services/default/np-svc", NULL,
+				      &r), 0);
+	resp_free(&r);
+}
+
 static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
 	{ "GET /healthz and /readyz", test_health },
@@ -2621,6 +2762,8 @@ static const struct ps_test tests[] = {
 	{ "services: apply, list, put, delete, endpoints", test_services },
 	{ "PUT /v1/services replaces the set", test_services_replace },
 	{ "POST /v1/apply skips what is not served", test_apply_skips },
+	{ "namespaces, pods, networkpolicies: apply, put, delete",
+	  test_apply_policies },
 	{ "GET and DELETE /v1/conntrack", test_conntrack_api },
 	{ "GET /v1/conntrack filters", test_conntrack_filters },
 	{ "DELETE /v1/conntrack of one tuple", test_conntrack_delete_one },

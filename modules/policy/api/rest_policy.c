@@ -217,3 +217,6 @@ PS_REST_ROUTE("PUT", "/v1/pods/*/*", rest_put_pod);
 PS_REST_ROUTE("DELETE", "/v1/pods/*/*", rest_del_pod);
 PS_REST_ROUTE("PUT", "/v1/networkpolicies/*/*", rest_put_pol);
 PS_REST_ROUTE("DELETE", "/v1/networkpolicies/*/*", rest_del_pol);
+/* docs/design.md section 5 names them under /v1/policies too */
+PS_REST_ROUTE("PUT", "/v1/policies/*/*", rest_put_pol);
+PS_REST_ROUTE("DELETE", "/v1/policies/*/*", rest_del_pol);

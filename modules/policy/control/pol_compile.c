@@ -2,7 +2,8 @@
 /*
  * A generation from the model: which local pods each policy selects
  * (flags per host of the pod subnet) and every allow rule they get, in
- * one rte_acl context (policy_dp.h). Only pods of this node's pod subnet
+ * one rte_acl context (policy_dp.h), once per group of pods that the same
+ * policies select (with the same named ports). Only pods of this node's pod subnet
  * are selected here: a remote pod's egress is its own node's to check,
  * its ingress too. Peers are addresses: a selector peer becomes the /32
  * of each pod it takes (on any node), an ipBlock its CIDR less its
@@ -60,9 +61,11 @@ struct build {
 	struct pol_acl_rule *rules;
 	uint32_t n, cap;
 	int err;
+	json_t *groups;		/* signature: group id */
+	uint32_t *sel;		/* [nb_pols] policies of the pod at hand */
 	/* the rule being expanded */
 	uint16_t dir;
-	uint32_t pod;		/* host order */
+	uint32_t pod;		/* its group */
 	uint32_t slot;
 };
 
@@ -244,32 +247,90 @@ add_rule(struct build *b, const struct pol_policy *pol,
 	}
 }
 
-/* The policies of sel: flags, denial slots and rules. */
+/*
+ * The group of sel: pods selected by the same policies, with the same
+ * named ports, get the same rules; the classifier keys them by group,
+ * not by pod, so that a policy over many pods costs its rules once.
+ * Returns the group's id; *is_new when sel is its first pod.
+ */
+static uint32_t
+group_of(struct build *b, const struct pol_pod *sel, const uint32_t *pols,
+	 unsigned int n, bool *is_new)
+{
+	char *sig, *p;
+	size_t len = (size_t)n * 11 + (size_t)sel->nb_ports *
+		     (POL_PORT_NAME_MAX + 12) + 2;
+	unsigned int i;
+	json_t *v;
+	uint32_t id;
+
+	sig = malloc(len);
+	if (sig == NULL) {
+		b->err = -ENOMEM;
+		return 0;
+	}
+	p = sig;
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%u,", pols[i]);
+	*p++ = '|';
+	*p = '\0';
+	for (i = 0; i < sel->nb_ports; i++)
+		p += sprintf(p, "%s/%u/%u,", sel->ports[i].name,
+			     sel->ports[i].proto, sel->ports[i].port);
+	v = json_object_get(b->groups, sig);
+	*is_new = v == NULL;
+	if (v != NULL) {
+		id = (uint32_t)json_integer_value(v);
+	} else {
+		id = (uint32_t)json_object_size(b->groups) + 1;
+		json_object_set_new(b->groups, sig, json_integer(id));
+	}
+	free(sig);
+	return id;
+}
+
+/* The policies of sel: flags, denial slots, group, and the group's
+ * rules when sel is its first pod. */
 static void
 add_pod(struct build *b, const struct pol_pod *sel, uint32_t h)
 {
 	const struct pol_model *m = b->m;
-	unsigned int i, d, k;
+	unsigned int i, d, k, n = 0;
+	bool is_new = false;
 
 	for (i = 0; i < m->nb_pols; i++) {
 		struct pol_policy *pol = m->pols[i];
-		uint32_t rule_slot = pol->slot_base + 2;
 
 		if (strcmp(pol->ns, sel->ns) != 0 ||
 		    !pol_selector_match(&pol->pod_sel, sel->labels))
 			continue;
 		pol->selected++;
+		b->sel[n++] = i;
+		for (d = 0; d < POL_NB_DIRS; d++) {
+			if (!pol->types[d])
+				continue;
+			if (!(b->c->flags[h] & (1u << d)))
+				b->c->deny_slot[2 * h + d] = pol->slot_base + d;
+			b->c->flags[h] |= 1u << d;
+		}
+	}
+	if (n == 0)
+		return;
+	b->c->group[h] = group_of(b, sel, b->sel, n, &is_new);
+	if (!is_new || b->err != 0)
+		return;
+	b->pod = b->c->group[h];
+	for (i = 0; i < n; i++) {
+		struct pol_policy *pol = m->pols[b->sel[i]];
+		uint32_t rule_slot = pol->slot_base + 2;
+
 		for (d = 0; d < POL_NB_DIRS; d++) {
 			if (!pol->types[d]) {
 				rule_slot += pol->nb_rules[d];
 				continue;
 			}
-			if (!(b->c->flags[h] & (1u << d)))
-				b->c->deny_slot[2 * h + d] = pol->slot_base + d;
-			b->c->flags[h] |= 1u << d;
 			b->dir = d == POL_INGRESS ? POL_F_INGRESS :
 				 POL_F_EGRESS;
-			b->pod = rte_be_to_cpu_32(sel->ip);
 			for (k = 0; k < pol->nb_rules[d]; k++) {
 				b->slot = rule_slot++;
 				add_rule(b, pol, &pol->rules[d][k], sel, d);
@@ -320,6 +381,7 @@ pol_ctx_free(struct pol_ctx *c)
 	rte_acl_free(c->acl);
 	free(c->flags);
 	free(c->deny_slot);
+	free(c->group);
 	free(c);
 }
 
@@ -348,7 +410,13 @@ pol_compile(const struct pol_model *m, const struct ps_prefix4 *pod_cidr,
 	c->flags = calloc((size_t)c->host_mask + 1, 1);
 	c->deny_slot = calloc(2 * ((size_t)c->host_mask + 1),
 			      sizeof(*c->deny_slot));
-	if (c->flags == NULL || c->deny_slot == NULL) {
+	c->group = calloc((size_t)c->host_mask + 1, sizeof(*c->group));
+	b.groups = json_object();
+	b.sel = calloc(m->nb_pols + 1, sizeof(*b.sel));
+	if (c->flags == NULL || c->deny_slot == NULL || c->group == NULL ||
+	    b.groups == NULL || b.sel == NULL) {
+		json_decref(b.groups);
+		free(b.sel);
 		pol_ctx_free(c);
 		return -ENOMEM;
 	}
@@ -366,6 +434,9 @@ pol_compile(const struct pol_model *m, const struct ps_prefix4 *pod_cidr,
 	}
 	snprintf(name, sizeof(name), "policy-%u", seq++);
 	rc = b.err != 0 ? b.err : build_acl(&b, name);
+	c->nb_groups = (uint32_t)json_object_size(b.groups);
+	json_decref(b.groups);
+	free(b.sel);
 	free(b.rules);
 	if (rc < 0) {
 		pol_ctx_free(c);

@@ -6,10 +6,11 @@
  * connections and the anti-spoofing guard of pod ports.
  *
  * A change of the model is compiled at the end of the request that made
- * it, unless the last compile was less than POL_BATCH_MS ago: then the
- * next management pass after that delay compiles everything that came
- * meanwhile, so that a burst of single-object requests costs a compile
- * per POL_BATCH_MS, not one per object.
+ * it, unless the last compile ended less than POL_BATCH_MS, or twice
+ * what it took, ago: then the management pass after that delay compiles
+ * everything that came meanwhile, so that a burst of single-object
+ * requests costs a compile now and then, not one per object, and
+ * compiling takes at most a third of the management thread.
  *
  * Established connections when policies change: each new generation is
  * checked against every policed connection (their original direction,
@@ -28,7 +29,7 @@
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
-#include <rte_malloc.h>
+#include <rte_errno.h>
 
 #include <podswitch/conntrack.h>
 #include <podswitch/dataplane.h>
@@ -50,7 +51,8 @@ static struct {
 	struct pol_model model;
 	uint8_t used[POL_SLOTS];
 	uint64_t compiled;	/* model generation of the live ctx */
-	uint64_t last_compile;	/* TSC */
+	uint64_t last_compile;	/* TSC when the last compile ended */
+	uint64_t last_cost;	/* TSC cycles it took */
 	uint64_t compiles, compile_failures, revoked;
 	/* the previous generation, freed once its grace period is over */
 	struct pol_ctx *retired;
@@ -105,6 +107,39 @@ pol_slots_give(const struct pol_policy *p)
 
 /* Generations ------------------------------------------------------------ */
 
+/*
+ * The policy conntrack is made with the first policy, not at start: a
+ * node without policies keeps its memory (8 MiB at the default size)
+ * for the route generations and the service conntrack.
+ */
+static int
+ct_make(struct ps_dataplane *dp)
+{
+	const struct ps_config *cfg = dp->cfg;
+	char name[32];
+	struct ps_ct_params cp = {
+		.name = name,
+		.size = cfg->policy_ct_size,
+		.socket = (int)rte_socket_id(),
+		.qsv = dp->qsv,
+		.timeouts = cfg->ct_timeouts,
+	};
+	struct ps_ct *ct;
+
+	snprintf(name, sizeof(name), "p%.20s", cfg->node_name);
+	ct = ps_ct_create(&cp);
+	if (ct == NULL) {
+		POL_LOG(ERR, "cannot create the policy conntrack (%u): %s\n",
+			cfg->policy_ct_size, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	ps_ct_set_now(ct, ps_dataplane_now(dp));
+	/* before any generation that isolates a pod is published */
+	__atomic_store_n(&ps_policy_dp.ct, ct, __ATOMIC_RELEASE);
+	return 0;
+}
+
+
 static void
 retire(struct pol_ctx *old)
 {
@@ -134,20 +169,30 @@ pol_commit(bool now)
 {
 	struct ps_dataplane *dp = pol.dp;
 	struct pol_ctx *c, *old;
-	uint64_t hz = rte_get_tsc_hz();
+	uint64_t hz = rte_get_tsc_hz(), t0;
 	int rc;
 
 	if (dp == NULL || pol.compiled == pol.model.generation)
 		return 0;
-	if (!now && rte_rdtsc() - pol.last_compile < hz * POL_BATCH_MS / 1000)
+	if (ps_policy_dp.ct == NULL && pol.model.nb_pols > 0 &&
+	    ct_make(dp) < 0) {
+		pol.compile_failures++;
+		return -ENOMEM;
+	}
+	t0 = rte_rdtsc();
+	if (!now && t0 - pol.last_compile < RTE_MAX(hz * POL_BATCH_MS / 1000,
+						    2 * pol.last_cost))
 		return 0;
 	rc = pol_compile(&pol.model, &dp->cfg->pod_cidr, pol.model.generation,
 			 &c);
 	pol.last_compile = rte_rdtsc();
+	pol.last_cost = pol.last_compile - t0;
 	if (rc < 0) {
 		pol.compile_failures++;
-		POL_LOG(ERR, "compile of generation %" PRIu64 " failed: %s\n",
-			pol.model.generation, rte_strerror(-rc));
+		POL_LOG(ERR, "compile of generation %" PRIu64 " failed: %s%s\n",
+			pol.model.generation, rte_strerror(-rc), rc == -E2BIG ?
+			" (node.pod_cidr shorter than /12: policies are not "
+			"enforced)" : "");
 		/* not again before the model changes */
 		pol.compiled = pol.model.generation;
 		return rc;
@@ -159,7 +204,8 @@ pol_commit(bool now)
 	POL_LOG(DEBUG, "generation %" PRIu64 ": %u rules, %u pods isolated, "
 		"%" PRIu64 " us\n", c->generation, c->nb_rules,
 		c->nb_isolated, c->compile_us);
-	pol.revoked += ps_ct_delete_if(ps_policy_dp.ct, revoked, c);
+	if (ps_policy_dp.ct != NULL)
+		pol.revoked += ps_ct_delete_if(ps_policy_dp.ct, revoked, c);
 	if (old != NULL)
 		retire(old);
 	return 0;
@@ -213,36 +259,25 @@ guard_set(const struct ps_port_config *pc, uint16_t port_id)
 static int
 pol_init(struct ps_dataplane *dp)
 {
-	const struct ps_config *cfg = dp->cfg;
-	char name[32];
-	struct ps_ct_params cp = {
-		.name = name,
-		.size = cfg->policy_ct_size,
-		.socket = (int)rte_socket_id(),
-		.qsv = dp->qsv,
-		.timeouts = cfg->ct_timeouts,
-	};
 	unsigned int i;
+	int rc;
 
-	snprintf(name, sizeof(name), "p%.20s", cfg->node_name);
 	pol.dp = dp;
 	ps_policy_dp.svc_ct = dp->ct;
-	ps_policy_dp.ct = ps_ct_create(&cp);
-	ps_policy_dp.counters = rte_zmalloc("policy_counters",
-		POL_SLOTS * sizeof(*ps_policy_dp.counters),
-		RTE_CACHE_LINE_SIZE);
-	if (ps_policy_dp.ct == NULL || ps_policy_dp.counters == NULL) {
-		POL_LOG(ERR, "cannot create the policy conntrack (%u) or "
-			"counters\n", cfg->policy_ct_size);
+	ps_policy_dp.counters = calloc(POL_SLOTS,
+				       sizeof(*ps_policy_dp.counters));
+	if (ps_policy_dp.counters == NULL)
 		return -ENOMEM;
-	}
 	/* counters and slots restart with the dataplane, the model too */
 	memset(pol.used, 0, sizeof(pol.used));
 	for (i = 0; i < pol.model.nb_pols; i++)
 		pol_slots_take(pol.model.pols[i], NULL);
 	pol.compiled = UINT64_MAX;
-	if (pol_commit(true) < 0)
-		return -ENOMEM;
+	/* a pod subnet too big for the per-host flags leaves policies
+	 * unenforced (logged), not the node down */
+	rc = pol_commit(true);
+	if (rc < 0 && rc != -E2BIG)
+		return rc;
 	for (i = 0; i < dp->nb_ports; i++)
 		guard_set(&dp->ports[i], dp->port_ids[i]);
 	return 0;
@@ -261,7 +296,7 @@ pol_fini(struct ps_dataplane *dp)
 	pol_ctx_free(pol.retired);
 	pol.retired = NULL;
 	ps_ct_free(ps_policy_dp.ct);
-	rte_free(ps_policy_dp.counters);
+	free(ps_policy_dp.counters);
 	memset(&ps_policy_dp, 0, sizeof(ps_policy_dp));
 	pol_model_clear(&pol.model);
 	pol.compiled = 0;
@@ -273,11 +308,11 @@ pol_poll(struct ps_dataplane *dp, uint32_t now)
 {
 	struct ps_ct *ct = ps_policy_dp.ct;
 
-	if (ct == NULL)
-		return;
-	if (now != ps_ct_now(ct))
-		ps_ct_set_now(ct, now);
-	ps_ct_expire(ct, CT_EXPIRE_BUDGET);
+	if (ct != NULL) {
+		if (now != ps_ct_now(ct))
+			ps_ct_set_now(ct, now);
+		ps_ct_expire(ct, CT_EXPIRE_BUDGET);
+	}
 	pol_commit(false);
 	if (pol.retired != NULL &&
 	    rte_rcu_qsbr_check(dp->qsv, pol.retired_token, false) == 1) {
@@ -312,12 +347,12 @@ pol_tables(const struct ps_dataplane *dp, ps_table_cb cb, void *arg)
 		.show = PS_TABLE_STATUS | PS_TABLE_STATS | PS_TABLE_METRICS |
 			PS_TABLE_PRINT,
 	};
-	struct ps_ct_stats cs;
+	struct ps_ct_stats cs = { .size = dp->cfg->policy_ct_size };
 
-	RTE_SET_USED(dp);
-	if (ps_policy_dp.ct == NULL)
+	if (ps_policy_dp.counters == NULL)
 		return;
-	ps_ct_stats(ps_policy_dp.ct, &cs);
+	if (ps_policy_dp.ct != NULL)
+		ps_ct_stats(ps_policy_dp.ct, &cs);
 	t.entries = cs.entries;
 	t.size = cs.size;
 	PS_TABLE_PUT(&t, "entries", cs.entries);

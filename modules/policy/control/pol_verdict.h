@@ -41,14 +41,18 @@ pol_check(const struct pol_ctx *c, uint8_t proto, uint32_t src, uint32_t dst,
 
 	*nb = 0;
 	if (pol_host_flags(c, src) & POL_F_EGRESS) {
-		k[n] = (struct pol_acl_key){ .proto = proto, .pod = src,
+		k[n] = (struct pol_acl_key){ .proto = proto,
+			.pod = rte_cpu_to_be_32(c->group[pol_host_index(c,
+								       src)]),
 			.peer = dst, .dir = RTE_BE16(POL_F_EGRESS),
 			.dport = dport };
 		eg = n++;
 	}
 	if ((pol_host_flags(c, dst) & POL_F_INGRESS) &&
 	    src != ps_infra_dp.node_ip && src != ps_infra_dp.gateway_ip) {
-		k[n] = (struct pol_acl_key){ .proto = proto, .pod = dst,
+		k[n] = (struct pol_acl_key){ .proto = proto,
+			.pod = rte_cpu_to_be_32(c->group[pol_host_index(c,
+								       dst)]),
 			.peer = src, .dir = RTE_BE16(POL_F_INGRESS),
 			.dport = dport };
 		in = n++;
