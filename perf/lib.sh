@@ -523,3 +523,34 @@ json_lines() {
 		}
 	}' "$1"
 }
+
+# policy_load DIR GEN_ARGS...: the POLICIES policies over POLICIES pods of
+# perf/policy_gen.py (GEN_ARGS: its senders and what they may reach) into
+# the podswitch DUT on $API, one POST /v1/apply; waits until GET
+# /v1/policies lists them all (compiled: the daemon answers from its live
+# model) and logs how long the whole took.
+policy_load() {
+	local dir=$1 t0 out n=0
+	shift
+	python3 "$(dirname "${BASH_SOURCE[0]}")/policy_gen.py" "$dir/policies.json" \
+		--policies "$POLICIES" --pods "$POLICIES" --node "$TAG" "$@" ||
+		die "policy_gen.py failed"
+	t0=$(now)
+	out=$(curl -sS --unix-socket "$API" --max-time 120 -X POST \
+		--data-binary "@$dir/policies.json" -H 'Content-Type: application/json' \
+		-o "$dir/policies.answer" -w '%{http_code}' http://localhost/v1/apply) ||
+		out=000
+	[ "$out" = 200 ] || { KEEP=1; die "POST /v1/apply of $POLICIES policies: $out $(head -c 300 "$dir/policies.answer")"; }
+	for _ in $(seq 1 600); do
+		n=$(curl -sS --unix-socket "$API" --max-time 10 http://localhost/v1/policies |
+			python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' 2>/dev/null) || n=0
+		[ "${n:-0}" -ge "$POLICIES" ] && break
+		sleep 0.1
+	done
+	[ "${n:-0}" -ge "$POLICIES" ] || { KEEP=1; die "GET /v1/policies lists $n of $POLICIES"; }
+	curl -sS --unix-socket "$API" --max-time 10 http://localhost/v1/stats \
+		-o "$dir/policies.stats" || true
+	log "  $POLICIES policies over $POLICIES pods loaded in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') s ($(python3 -c 'import json, sys
+p = json.load(open(sys.argv[1])).get("policy", {})
+print(", ".join("%s %s" % (k, v) for k, v in p.items() if not isinstance(v, (dict, list))))' "$dir/policies.stats" 2>/dev/null))"
+}

@@ -117,7 +117,10 @@
 #       the 100k-prefix router)
 # env:  PODSWITCH (binary, default build/app/podswitch), TESTPMD
 #       (default dpdk-testpmd), GEN_CPU (0), DUT_CPU (1), OVS=0 (leave
-#       OVS out)
+#       OVS out), POLICIES=N (l3: one more DUT, l3p, the small router with
+#       N NetworkPolicies over N pods loaded and flowgen's source one of
+#       the pods they select; service: svc_rig.sh's svcp; see
+#       perf/policy_rig.sh)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,6 +136,7 @@ JSON=""
 BURSTS=16
 PREFIXES=100000
 L3_NH=2
+POLICIES=${POLICIES:-0}
 PROFILE=0
 KEEP=0
 QUIET_WAIT=0
@@ -380,12 +384,15 @@ l3_routes() {
 # lookups only if the LPM's cost depends on what else it holds.
 start_l3_dut() {
 	local dut=$1 dir=$2 routes=$WORK/routes-$PREFIXES.json t=20
-	local half="" nb0=""
+	local half="" nb0="" cidr=10.244.0.0/24 gw=10.244.0.1
 	if [ "$dut" = l3 ]; then
 		[ -s "$routes" ] || l3_routes "$routes" "$PREFIXES"
 		# rte_lpm adds are slow with many rules (3.5-7.5 s for 100k here)
 		t=$((20 + PREFIXES / 2500))
 	fi
+	# l3p: flowgen's source, 10.254.0.0, is a local pod that policies
+	# select (a pod is local when its address is in the pod CIDR)
+	[ "$dut" = l3p ] && cidr=10.254.0.0/16 gw=10.254.0.1
 	if [ "$L3_NH" = 2 ]; then
 		half="    { \"dst\": \"$FG_DST_HALF\", \"gateway\": \"$L3_GW0\", \"dev\": \"v0\" },"
 		nb0="{ \"ip\": \"$L3_GW0\", \"mac\": \"$MAC_A\", \"dev\": \"v0\" },
@@ -395,7 +402,7 @@ start_l3_dut() {
 		cat <<EOF
 {
   "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
-            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+            "pod_cidr": "$cidr", "gateway_ip": "$gw" },
   "ports": [
     { "name": "v0", "role": "pod", "driver": "vhost-user",
       "args": { "path": "$dir/p0.sock", "client": 1 } },
@@ -418,6 +425,10 @@ EOF
 	T_DUT0=$(now)
 	start_ps_dut "$dir" "$t"
 	R_STARTUP=$(awk -v a="$T_DUT0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+	# the sender may reach flowgen's destinations, UDP, any port
+	[ "$dut" = l3p ] && policy_load "$dir" --senders 10.254.0.0 \
+		--allow-to "$FG_DST_NET" --proto UDP
+	return 0
 }
 
 # start_vx_dut DUT DIR: podswitch in overlay mode. vxe: v0 pod, v1
@@ -673,10 +684,11 @@ run_case() {
 
 # duts_for TRAFFIC: the DUTs of a scenario, the baseline first, OVS last
 duts_for() {
-	local ovs=""
+	local ovs="" pol=""
 	[ "$OVS_ON" = 1 ] && ovs=" ovs"
+	[ "$POLICIES" -gt 0 ] && pol=" l3p"
 	case $1 in
-	l3) echo "io l3 l3s$ovs" ;;
+	l3) echo "io l3 l3s${pol}$ovs" ;;
 	encap) echo "io vxe" ;;
 	decap) echo "io vxd" ;;
 	flowgen) echo "io l2" ;;
@@ -706,7 +718,7 @@ for tr in "${traffics[@]}"; do
 		-v small="$L3_SMALL" -v prefixes="$PREFIXES" -v fgnet="$FG_DST_NET" -v nh="$L3_NH" '
 	function ratio(x, y) { return (y > 0 && x != "-" && x != "") ? sprintf("%.2f", x / y) : "-" }
 	function f2(x) { return (x == "-" || x == "") ? "-" : sprintf("%.2f", x) }
-	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d == "ovs" ? "ovs-dpdk" : d }
+	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "l3p" ? small "+pol" : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d == "ovs" ? "ovs-dpdk" : d }
 	function median(arr, n,   i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
@@ -797,7 +809,7 @@ for tr in "${traffics[@]}"; do
 				echo "  podswitch nodes in the window, cycles per packet of each node (port_rx: per frame, empty polls included):"
 				first=0
 			fi
-			case $d in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; vxe) lb=vxlan-encap ;; vxd) lb=vxlan-decap ;; *) lb=$d ;; esac
+			case $d in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; l3p) lb=$L3_SMALL+pol ;; vxe) lb=vxlan-encap ;; vxd) lb=vxlan-decap ;; *) lb=$d ;; esac
 			[ "$ROUNDS" -gt 1 ] && lb="$lb #$round"
 			st=$(awk -v tr="$tr" -v d="$d" -v k="$round" '$1 == tr && $2 == d && $13 == k && $16 != "-" { printf "start-up %ss, ", $16 }' "$RESULTS")
 			awk -v lb="$lb" -v st="$st" '
@@ -850,10 +862,11 @@ for tr in "${traffics[@]}"; do
 	done
 done
 
-# --json: the rig's scenarios (l3: the big-table router is "podswitch"),
+# --json: the rig's scenarios (l3: the big-table router is "podswitch",
+# the small one "podswitch-small", with POLICIES "podswitch-small+policies"),
 # then the service scenario's (svc_rig.sh), appended
 if [ -n "$JSON" ]; then
-	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : ($2 == "l3s" || $1 == "flowgen") ? "" : "podswitch"
+	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : $2 == "l3s" ? "podswitch-small" : $2 == "l3p" ? "podswitch-small+policies" : $1 == "flowgen" ? "" : "podswitch"
 		if (d != "") print $1, d, $13, $3, $15, $11 }' "$RESULTS" >"$WORK/json.in"
 	json_lines "$WORK/json.in" >"$JSON"
 fi

@@ -62,7 +62,9 @@
 #       io-forward, podswitch, ovs), medians over the rounds (see rig.sh)
 # env:  PODSWITCH (build/app/podswitch), TESTPMD (dpdk-testpmd), GEN_CPU (0),
 #       DUT_CPU (1), OVS=0 (leave OVS out), FILL_MAX (seconds the fill
-#       may take, 120)
+#       may take, 120), POLICIES=N (one more DUT, svcp: svc with N
+#       NetworkPolicies over N pods loaded, the clients local pods that
+#       they select; perf/policy_rig.sh)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +80,7 @@ QUIET_WAIT=0
 CT_SIZE=2097152
 KEEP=0
 EFFECT=0
+POLICIES=${POLICIES:-0}
 FILL_STEP=0.1
 FILL_MAX=${FILL_MAX:-120}
 MAC_A=02:00:00:00:0a:01
@@ -140,7 +143,8 @@ need_mb=$((GEN_MBUFS * 450 / 1048576 + 150 + dut_mb))
 perf_init pssvcrig
 [ -z "$JSON" ] || : >"$JSON" || die "--json: cannot write $JSON"
 DUTS="io svc"
-[ "$OVS_ON" = 1 ] && DUTS="io svc ovs"
+[ "$POLICIES" -gt 0 ] && DUTS="$DUTS svcp"
+[ "$OVS_ON" = 1 ] && DUTS="$DUTS ovs"
 
 PCAP=$WORK/flows.pcap
 log "svc_rig $TAG: $FLOWS flows, window ${DURATION}s; writing the pcap"
@@ -241,7 +245,7 @@ start_svc_dut() {	# DIR
               { "dst": "10.244.2.0/24", "gateway": "$GW0", "dev": "v0" } ],
   "neighbors": [ { "ip": "$GW1", "mac": "$MAC_B", "dev": "v1" },
                  { "ip": "$GW0", "mac": "$MAC_A", "dev": "v0" } ],
-  "tables": { "conntrack": $CT_SIZE },
+  "tables": { "conntrack": $CT_SIZE$([ "$DUT" = svcp ] && echo ", \"policy_conntrack\": $CT_SIZE") },
   "conntrack": { "timeouts": { "udp_single": 3600, "udp_stream": 3600 } },
 $(ps_dut_json "$dir")
 }
@@ -250,6 +254,15 @@ EOF
 	out=$(curl -sS --unix-socket "$API" -X POST --data-binary "@$WORK/service.json" \
 		-H 'Content-Type: application/json' -w ' %{http_code}' http://localhost/v1/apply)
 	case $out in *' 200') ;; *) KEEP=1; die "POST /v1/apply: $out" ;; esac
+	# svcp: the clients are local pods that policies select, the
+	# endpoints pods of another node they may reach (UDP 5353)
+	if [ "$DUT" = svcp ]; then
+		policy_load "$dir" --senders "$(python3 -c 'import sys
+n = (int(sys.argv[1]) + 49999) // 50000
+print(",".join("10.244.0.%d" % (16 + i) for i in range(n)))' "$FLOWS")" \
+			--allow-to peers/ep --peers "$(seq -s, -f '10.244.1.%g' 1 10)" \
+			--proto UDP --port 5353
+	fi
 }
 
 ct_count() {	# -> "count full"
@@ -292,6 +305,9 @@ fill() {
 		log "  $DUT: ${c:-0} of $FLOWS connections after the fill (${FILL_MAX} s at most, FILL_MAX): the window has new connections too"
 }
 
+# is_ps DUT: a podswitch DUT (svc, or svcp: svc with POLICIES policies)
+is_ps() { [ "$1" = svc ] || [ "$1" = svcp ]; }
+
 run_case() {	# DUT ROUND
 	local dut=$1 round=$2 dir t0 k c n t_start t_stop mhz
 	CASE=$dut-$round
@@ -312,7 +328,7 @@ run_case() {	# DUT ROUND
 	t_start=$(now)
 	if [ "$dut" != io ]; then
 		# calibration: an empty graph walk's duration
-		[ "$dut" = svc ] && calibrate "$dir" && sleep 0.1
+		is_ps "$dut" && calibrate "$dir" && sleep 0.1
 		t_start=$(now)
 		fill "$dir"
 		# connections/s: from the first sample with entries to the
@@ -328,7 +344,7 @@ run_case() {	# DUT ROUND
 				for (j = i + 1; j <= m && c[j] < 0.25 * n; j++) ;
 				r0 = (j <= m && i <= m && t[j] > t[i]) ? sprintf("%.0f", (c[j] - c[i]) / (t[j] - t[i])) : "-"
 				if (a < 0 || b <= a) print r0, "- -"; else printf "%s %.0f %s\n", r0, 0.8 * n / (b - a), (full < 0 ? "-" : sprintf("%.2f", full)) }' "$dir/fill")
-		[ "$dut" = svc ] && ps_snap "$dir" 0
+		is_ps "$dut" && ps_snap "$dir" 0
 	else
 		echo "start" >&"$GEN_FD"
 	fi
@@ -348,12 +364,12 @@ run_case() {	# DUT ROUND
 	done
 	sleep 0.5
 	if [ "$dut" != io ]; then read -r R_CT R_CTFULL < <(ct_count); fi
-	if [ "$dut" = svc ] && [ "$EFFECT" = 1 ]; then effect "$dir"; fi
+	if is_ps "$dut" && [ "$EFFECT" = 1 ]; then effect "$dir"; fi
 	t_stop=$(now)
 	echo "stop" >&"$GEN_FD"
 	sleep 0.5
 	# podswitch's counters of the whole run
-	[ "$dut" = svc ] && ps_snap "$dir" end
+	is_ps "$dut" && ps_snap "$dir" end
 	[ "$dut" = ovs ] && ovs_stop "$dir"
 	stop_testpmds "$dut"
 
@@ -428,6 +444,14 @@ END {
 		vo = o[3] > 0 ? b[3] / o[3] : 0
 		co = (b[12] > 0 && o[12] > 0) ? o[12] / b[12] : 0
 		printf fmt, "svc#" k, b[3], sprintf("%.2f", ratio), ovs ? sprintf("%.2f", vo) : "-", b[4], b[5], b[9], b[10], b[11], b[12], sprintf("%.2f", cr), ovs ? sprintf("%.2f", co) : "-"
+		if (("svcp", k) in r) {
+			split(r["svcp", k], q)
+			pr = (a[3] > 0) ? q[3] / a[3] : 0
+			pvo = (ovs && o[3] > 0) ? sprintf("%.2f", q[3] / o[3]) : "-"
+			pcr = (q[12] > 0 && a[12] > 0) ? a[12] / q[12] : 0
+			pco = (ovs && q[12] > 0 && o[12] > 0) ? sprintf("%.2f", o[12] / q[12]) : "-"
+			printf fmt, "svc+pol#" k, q[3], sprintf("%.2f", pr), pvo, q[4], q[5], q[9], q[10], q[11], q[12], sprintf("%.2f", pcr), pco
+		}
 		if (ovs) {
 			ro = a[3] > 0 ? o[3] / a[3] : 0
 			cro = (o[12] > 0 && a[12] > 0) ? a[12] / o[12] : 0
@@ -449,6 +473,10 @@ END {
 	for (k = 1; k <= rounds; k++) {
 		split(r["svc", k], b)
 		printf fmt, "svc#" k, b[17], b[13], b[14], b[15], b[18], b[19], b[20], b[21]
+		if (("svcp", k) in r) {
+			split(r["svcp", k], b)
+			printf fmt, "svc+pol#" k, b[17], b[13], b[14], b[15], b[18], b[19], b[20], b[21]
+		}
 		if (ovs) {
 			split(r["ovs", k], b)
 			printf fmt, "ovs#" k, b[17], b[13], b[14], b[15], "-", "-", "-", "-"
@@ -456,12 +484,22 @@ END {
 	}
 }' "$RESULTS"
 for round in $(seq "$ROUNDS"); do
-	f=$WORK/svc-$round/dut.window
-	[ -s "$f" ] || continue
-	awk -v lb="svc#$round" '
-		$1 == "total" { tot = $3; next }
-		$3 != "-" { s = s sprintf(" %s %.0f", $1, $3) }
-		END { printf "  %s nodes in the window, cycles/packet: all %.0f per frame:%s\n", lb, tot, s }' "$f"
+	for d in svc svcp; do
+		f=$WORK/$d-$round/dut.window
+		[ -s "$f" ] || continue
+		awk -v lb="$d#$round" '
+			$1 == "total" { tot = $3; next }
+			$3 != "-" { s = s sprintf(" %s %.0f", $1, $3) }
+			END { printf "  %s nodes in the window, cycles/packet: all %.0f per frame:%s\n", lb, tot, s }' "$f"
+		# the fill (snapshots -1 to 0): nearly every frame a first packet
+		f=$WORK/$d-$round/dut.calls
+		[ -s "$f" ] || continue
+		awk -v lb="$d#$round" '
+			$1 != -1 && $1 != 0 { next }
+			{ s = $1 == -1 ? -1 : 1; p[$2] += s * $3; c[$2] += s * $5; if (!($2 in o)) { o[$2] = ++no; nm[no] = $2 } }
+			END { for (i = 1; i <= no; i++) { k = nm[i]; if (p[k] > 0 && k !~ /^port_rx-/) t = t sprintf(" %s %.0f", k, c[k] / p[k]) }
+				printf "  %s nodes during the fill (first packets), cycles/packet:%s\n", lb, t }' "$f"
+	done
 done
 for round in $(seq "$ROUNDS"); do
 	f=$WORK/ovs-$round/ovs.txt
@@ -501,7 +539,7 @@ ovs: vs_ovs = svc's Mpps / ovs's; cyc/frame of ovs = processing cycles
   connection.
 EOF
 if [ -n "$JSON" ]; then
-	awk '{ print "service", ($1 == "io" ? "io-forward" : $1 == "svc" ? "podswitch" : $1), $2, $3, $12, $9 }' \
+	awk '{ print "service", ($1 == "io" ? "io-forward" : $1 == "svc" ? "podswitch" : $1 == "svcp" ? "podswitch+policies" : $1), $2, $3, $12, $9 }' \
 		"$RESULTS" >"$WORK/json.in"
 	json_lines "$WORK/json.in" >"$JSON"
 fi

@@ -4,7 +4,8 @@
 
 /*
  * podswitch-agent: the node agent that does kube-proxy's and flannel's job
- * for podswitch. It lists and watches Services, EndpointSlices and Nodes
+ * for podswitch, and a network policy controller's. It lists and watches
+ * Services, EndpointSlices, Nodes, Namespaces, Pods and NetworkPolicies
  * on the Kubernetes API server and programs the local podswitch daemon
  * over its REST API.
  *
@@ -12,7 +13,8 @@
  * (store.c) current and marks what changed; the sync thread (sync.c)
  * turns the changes into REST calls, coalesced over --batch-window, with
  * a full replace (PUT /v1/services, PUT /v1/routes) after every (re)list
- * and every --sync-period; two small HTTP listeners (serve.c) answer
+ * and every --sync-period; Namespaces, Pods and NetworkPolicies go
+ * object by object (policy.c); two small HTTP listeners (serve.c) answer
  * /healthz, /livez (healthz.c) and /metrics, /proxyMode (metrics.c).
  * Shared state is under agent.lock; the reflectors wake the sync thread
  * with agent.cond.
@@ -119,6 +121,8 @@ struct ag_reflector {
 	struct agent *ag;
 	const char *name;		/* "services" */
 	const char *path;		/* /api/v1/services */
+	const char *kind;		/* "Service": list items carry none */
+	const char *api_version;	/* "v1" */
 	struct ag_store *store;
 	/* called under agent.lock for each change (old/new may be NULL) */
 	void (*changed)(struct agent *ag, const json_t *old,
@@ -151,6 +155,13 @@ struct ag_options {
 	unsigned int page_size;		/* limit of a list page */
 };
 
+/* The reflectors, in agent.refl: services, endpointslices, nodes (sync.c,
+ * routes.c), then the three that policy.c sends. */
+enum { AG_R_SVCS, AG_R_SLICES, AG_R_NODES, AG_R_NAMESPACES, AG_R_PODS,
+       AG_R_NETPOLS, AG_NREFL };
+/* policy.c's kinds, indexes of dirty_pol, need_full_pol, sent_pol */
+enum { AG_P_NS, AG_P_POD, AG_P_NETPOL, AG_NPOL };
+
 #define AG_HIST_BUCKETS 12
 struct ag_metrics {
 	uint64_t sync_count[AG_HIST_BUCKETS + 1];	/* per bucket, +Inf */
@@ -171,11 +182,13 @@ struct agent {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	volatile int stop;
-	struct ag_reflector refl[3];	/* services, endpointslices, nodes */
+	struct ag_reflector refl[AG_NREFL];
 	/* under lock: what the sync thread has to do */
 	json_t *dirty_svcs;		/* "ns/name" -> true: service changed */
 	json_t *dirty_slices;		/* "ns/service" -> true: its slices */
 	bool need_full_svc, need_routes;
+	json_t *dirty_pol[AG_NPOL];	/* key -> true: object changed */
+	bool need_full_pol[AG_NPOL];	/* relisted: send the difference */
 	uint64_t first_dirty_ms;	/* 0: nothing pending */
 	/* under lock: health */
 	uint64_t last_sync_wall_ms;	/* 0: never */
@@ -187,6 +200,8 @@ struct agent {
 	char node_ip[24], node_mac[24], cluster_cidr[24], pod_cidr[24];
 	unsigned int vni;
 	long long daemon_uptime;	/* s, at the last drift check */
+	json_t *sent_pol[AG_NPOL];	/* key -> object as the daemon has it */
+	long long pol_uptime;		/* s, policy.c's restart check */
 };
 
 /* sync.c */
@@ -198,6 +213,25 @@ void ag_svcs_relisted(struct agent *ag);
 void ag_nodes_relisted(struct agent *ag);
 /* Whether the agent serves this Service (service-proxy-name label). */
 bool ag_svc_selected(const struct agent *ag, const json_t *svc);
+
+/* policy.c: Namespaces, Pods and NetworkPolicies to the daemon */
+void ag_ns_changed(struct agent *ag, const json_t *old, const json_t *obj);
+void ag_pod_changed(struct agent *ag, const json_t *old, const json_t *obj);
+void ag_netpol_changed(struct agent *ag, const json_t *old,
+		       const json_t *obj);
+void ag_ns_relisted(struct agent *ag);
+void ag_pods_relisted(struct agent *ag);
+void ag_netpols_relisted(struct agent *ag);
+/*
+ * One pass (sync thread): the objects of dirty (keys, per kind) and,
+ * for a kind in full, every object of its store and every one the daemon
+ * or we think it has; what differs from what the daemon was sent goes as
+ * POST /v1/apply Lists, what is gone as DELETEs. resync: check whether
+ * the daemon restarted (then everything again). 0, or -1 when something
+ * must be tried again (full).
+ */
+int ag_policy_sync(struct agent *ag, json_t *const dirty[AG_NPOL],
+		   bool full[AG_NPOL], bool resync);
 
 /* routes.c: the daemon's routes to the other Nodes' pod CIDRs, as a
  * whole (PUT /v1/routes); our Node annotated for flannel in vxlan mode.

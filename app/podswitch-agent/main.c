@@ -271,18 +271,40 @@ main(int argc, char **argv)
 	ag.sent_svcs = json_object();
 	srandom((unsigned int)(ag_wall_ms() ^ (uint64_t)getpid()));
 
-	ag.refl[0] = (struct ag_reflector){ .ag = &ag, .name = "services",
-		.path = "/api/v1/services", .changed = ag_svc_changed,
-		.relisted = ag_svcs_relisted };
-	ag.refl[1] = (struct ag_reflector){ .ag = &ag,
+	for (i = 0; i < AG_NPOL; i++) {
+		ag.dirty_pol[i] = json_object();
+		ag.sent_pol[i] = json_object();
+	}
+	ag.refl[AG_R_SVCS] = (struct ag_reflector){ .ag = &ag,
+		.name = "services", .path = "/api/v1/services",
+		.kind = "Service", .api_version = "v1",
+		.changed = ag_svc_changed, .relisted = ag_svcs_relisted };
+	ag.refl[AG_R_SLICES] = (struct ag_reflector){ .ag = &ag,
 		.name = "endpointslices",
 		.path = "/apis/discovery.k8s.io/v1/endpointslices",
+		.kind = "EndpointSlice", .api_version = "discovery.k8s.io/v1",
 		.changed = ag_slice_changed, .relisted = ag_svcs_relisted };
-	ag.refl[2] = (struct ag_reflector){ .ag = &ag, .name = "nodes",
-		.path = "/api/v1/nodes", .changed = ag_node_changed,
+	ag.refl[AG_R_NODES] = (struct ag_reflector){ .ag = &ag,
+		.name = "nodes", .path = "/api/v1/nodes", .kind = "Node",
+		.api_version = "v1", .changed = ag_node_changed,
 		.relisted = ag_nodes_relisted };
+	/* every pod of the cluster, not only ours: policies select peers
+	 * on other nodes by their addresses */
+	ag.refl[AG_R_NAMESPACES] = (struct ag_reflector){ .ag = &ag,
+		.name = "namespaces", .path = "/api/v1/namespaces",
+		.kind = "Namespace", .api_version = "v1",
+		.changed = ag_ns_changed, .relisted = ag_ns_relisted };
+	ag.refl[AG_R_PODS] = (struct ag_reflector){ .ag = &ag,
+		.name = "pods", .path = "/api/v1/pods", .kind = "Pod",
+		.api_version = "v1", .changed = ag_pod_changed,
+		.relisted = ag_pods_relisted };
+	ag.refl[AG_R_NETPOLS] = (struct ag_reflector){ .ag = &ag,
+		.name = "networkpolicies",
+		.path = "/apis/networking.k8s.io/v1/networkpolicies",
+		.kind = "NetworkPolicy", .api_version = "networking.k8s.io/v1",
+		.changed = ag_netpol_changed, .relisted = ag_netpols_relisted };
 	/* stores first: the listeners read their sizes */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < AG_NREFL; i++) {
 		ag.refl[i].store = ag_store_new();
 		if (ag.refl[i].store == NULL)
 			return 1;
@@ -302,7 +324,7 @@ main(int argc, char **argv)
 		 o->proxy_name ? o->proxy_name : "(none)",
 		 (unsigned long long)o->sync_period_ms,
 		 (unsigned long long)o->batch_window_ms);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < AG_NREFL; i++)
 		if (ag_reflector_start(&ag.refl[i]) < 0) {
 			fprintf(stderr, "podswitch-agent: cannot start a "
 				"thread\n");

@@ -31,13 +31,13 @@ ag_metrics_sync(struct agent *ag, double seconds, bool ok)
 /* One metric with a value per watched resource. */
 static void
 per_resource(struct ag_buf *b, const struct agent *ag, const char *name,
-	     const char *type, const char *help, const uint64_t v[3])
+	     const char *type, const char *help, const uint64_t v[AG_NREFL])
 {
 	unsigned int i;
 
 	ag_buf_printf(b, "# HELP podswitch_agent_%s %s\n"
 		      "# TYPE podswitch_agent_%s %s\n", name, help, name, type);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < AG_NREFL; i++)
 		ag_buf_printf(b, "podswitch_agent_%s{resource=\"%s\"} %llu\n",
 			      name, ag->refl[i].name,
 			      (unsigned long long)v[i]);
@@ -48,7 +48,8 @@ ag_metrics(struct agent *ag, const char *path, struct ag_buf *b,
 	   const char **ctype)
 {
 	struct ag_metrics m;
-	uint64_t lists[3], restarts[3], gone[3], events[3], objs[3], cum = 0;
+	uint64_t lists[AG_NREFL], restarts[AG_NREFL], gone[AG_NREFL];
+	uint64_t events[AG_NREFL], objs[AG_NREFL], cum = 0;
 	unsigned int i;
 
 	if (strcmp(path, "/proxyMode") == 0) {
@@ -62,14 +63,14 @@ ag_metrics(struct agent *ag, const char *path, struct ag_buf *b,
 	pthread_mutex_lock(&ag->lock);
 	m = ag->m;
 	m.last_sync_wall_ms = ag->last_sync_wall_ms;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < AG_NREFL; i++) {
 		lists[i] = ag->refl[i].lists;
 		restarts[i] = ag->refl[i].restarts;
 		gone[i] = ag->refl[i].gone;
 		events[i] = ag->refl[i].events;
 	}
 	pthread_mutex_unlock(&ag->lock);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < AG_NREFL; i++)
 		objs[i] = ag_store_size(ag->refl[i].store);
 	*ctype = "text/plain; version=0.0.4; charset=utf-8";
 

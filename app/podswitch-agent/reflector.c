@@ -305,11 +305,7 @@ static void *
 refl_main(void *arg)
 {
 	struct ag_reflector *r = arg;
-	const char *kind = strcmp(r->name, "services") == 0 ? "Service" :
-			   strcmp(r->name, "nodes") == 0 ? "Node" :
-			   "EndpointSlice";
-	const char *api = strcmp(kind, "EndpointSlice") == 0 ?
-			  "discovery.k8s.io/v1" : "v1";
+	const char *kind = r->kind, *api = r->api_version;
 	unsigned int fails = 0, expired = 0;
 
 	while (!r->ag->stop) {

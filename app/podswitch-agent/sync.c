@@ -15,6 +15,8 @@
  *    .../endpoints per service whose slices changed (that replaces them,
  *    deletions included) and a DELETE per Service gone.
  *  - Nodes become routes (routes.c), the whole set with PUT /v1/routes.
+ *  - Namespaces, Pods and NetworkPolicies: policy.c, per kind once it is
+ *    listed.
  *
  * Health: a sync counts (for /healthz) when it went through to the
  * daemon while every reflector was watching and the API server answered
@@ -193,7 +195,7 @@ synced(struct agent *ag, uint64_t t0, bool ok, bool api_fresh)
 	bool watching = true;
 
 	pthread_mutex_lock(&ag->lock);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < AG_NREFL; i++)
 		if (ag->refl[i].state != REFL_WATCHING)
 			watching = false;
 	if (ok && watching && api_fresh) {
@@ -547,6 +549,16 @@ listed(struct agent *ag, int i)
 	return ag->refl[i].lists > 0;
 }
 
+/* Under agent.lock: a kind of policy.c's to send in full now. */
+static bool
+policy_full_due(struct agent *ag)
+{
+	for (int k = 0; k < AG_NPOL; k++)
+		if (ag->need_full_pol[k] && listed(ag, AG_R_NAMESPACES + k))
+			return true;
+	return false;
+}
+
 void *
 ag_sync_main(void *arg)
 {
@@ -562,10 +574,11 @@ ag_sync_main(void *arg)
 	uint64_t hold_until = 0;
 
 	while (!ag->stop) {
-		json_t *dsvcs, *dslices;
+		json_t *dsvcs, *dslices, *dpol[AG_NPOL];
 		bool full, routes, period = false, resync = false, ok = true;
-		bool did = false;
+		bool did = false, fpol[AG_NPOL], pol_work = false;
 		uint64_t t0;
+		int k;
 
 		pthread_mutex_lock(&ag->lock);
 		for (;;) {
@@ -580,7 +593,8 @@ ag_sync_main(void *arg)
 				      ag->opt.batch_window_ms;
 			if ((ag->need_full_svc && listed(ag, R_SVCS) &&
 			     listed(ag, R_SLICES)) ||
-			    (ag->need_routes && listed(ag, R_NODES)))
+			    (ag->need_routes && listed(ag, R_NODES)) ||
+			    policy_full_due(ag))
 				due = MAX_U64(now, hold_until);
 			if (now >= due)
 				break;
@@ -612,11 +626,22 @@ ag_sync_main(void *arg)
 		dslices = ag->dirty_slices;
 		ag->dirty_svcs = json_object();
 		ag->dirty_slices = json_object();
+		for (k = 0; k < AG_NPOL; k++) {
+			fpol[k] = ag->need_full_pol[k] &&
+				  listed(ag, AG_R_NAMESPACES + k);
+			if (fpol[k])
+				ag->need_full_pol[k] = false;
+			dpol[k] = ag->dirty_pol[k];
+			ag->dirty_pol[k] = json_object();
+			pol_work |= fpol[k] || json_object_size(dpol[k]) > 0;
+		}
 		ag->first_dirty_ms = 0;
 		pthread_mutex_unlock(&ag->lock);
 		if (ag->stop) {
 			json_decref(dsvcs);
 			json_decref(dslices);
+			for (k = 0; k < AG_NPOL; k++)
+				json_decref(dpol[k]);
 			break;
 		}
 
@@ -635,6 +660,12 @@ ag_sync_main(void *arg)
 				json_object_update(ag->dirty_slices, dslices);
 				ag->need_full_svc |= full;
 				ag->need_routes |= routes;
+				for (k = 0; k < AG_NPOL; k++) {
+					json_object_update(ag->dirty_pol[k],
+							   dpol[k]);
+					ag->need_full_pol[k] |= fpol[k];
+					json_decref(dpol[k]);
+				}
 				pthread_mutex_unlock(&ag->lock);
 				json_decref(dsvcs);
 				json_decref(dslices);
@@ -648,6 +679,10 @@ ag_sync_main(void *arg)
 			/* everything, as the daemon may know nothing */
 			full = listed(ag, R_SVCS) && listed(ag, R_SLICES);
 			routes = listed(ag, R_NODES);
+			for (k = 0; k < AG_NPOL; k++) {
+				fpol[k] = listed(ag, AG_R_NAMESPACES + k);
+				pol_work |= fpol[k];
+			}
 		}
 		if (period) {
 			char err[256];
@@ -691,12 +726,24 @@ ag_sync_main(void *arg)
 			}
 			did = true;
 		}
+		if (pol_work || resync) {
+			if (ag_policy_sync(ag, dpol, fpol, resync) < 0) {
+				ok = false;
+				pthread_mutex_lock(&ag->lock);
+				for (k = 0; k < AG_NPOL; k++)
+					ag->need_full_pol[k] = true;
+				pthread_mutex_unlock(&ag->lock);
+			}
+			did |= pol_work;
+		}
 		if (!ok)
 			hold_until = ag_now_ms() + RETRY_MS;
 		if (did || period)
 			synced(ag, t0, ok, period ? api_ok : true);
 		json_decref(dsvcs);
 		json_decref(dslices);
+		for (k = 0; k < AG_NPOL; k++)
+			json_decref(dpol[k]);
 	}
 	return NULL;
 }

@@ -7,8 +7,9 @@ part of the API that node agents (kube-proxy, flannel, podswitch-agent) and
 `kubectl get` use, with objects in the shapes the real server sends. Its
 fidelity is checked with the real kubectl (test/k8s/test_apiserver.sh).
 
-Resources: v1 Services, v1 Nodes, discovery.k8s.io/v1 EndpointSlices
-(cluster-wide and per namespace), with Namespaces listed for kubectl.
+Resources: v1 Services, v1 Nodes, v1 Namespaces, v1 Pods,
+discovery.k8s.io/v1 EndpointSlices and networking.k8s.io/v1
+NetworkPolicies (the namespaced ones cluster-wide and per namespace).
 
 Protocol (as kube-apiserver):
   GET  /version, /api, /apis, /api/v1, /apis/discovery.k8s.io[/v1]
@@ -74,12 +75,18 @@ RESOURCES = {
     "endpointslices": ("/apis/discovery.k8s.io/v1", "EndpointSlice", True),
     "nodes": ("/api/v1", "Node", False),
     "namespaces": ("/api/v1", "Namespace", False),
+    "pods": ("/api/v1", "Pod", True),
+    "networkpolicies": ("/apis/networking.k8s.io/v1", "NetworkPolicy",
+                        True),
 }
+# API groups other than the legacy core one
+GROUPS = ("discovery.k8s.io", "networking.k8s.io")
 KIND_TO_RES = {v[1]: k for k, v in RESOURCES.items()}
 API_VERSION = {"services": "v1", "nodes": "v1", "namespaces": "v1",
-               "endpointslices": "discovery.k8s.io/v1"}
+               "pods": "v1", "endpointslices": "discovery.k8s.io/v1",
+               "networkpolicies": "networking.k8s.io/v1"}
 SHORT = {"services": ["svc"], "nodes": ["no"], "namespaces": ["ns"],
-         "endpointslices": []}
+         "pods": ["po"], "endpointslices": [], "networkpolicies": ["netpol"]}
 
 
 def now_rfc3339():
@@ -302,7 +309,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def parse_path(self, parts):
         """(resource, namespace or None, name or None) or (None,)*3."""
-        for gv in ("api/v1", "apis/discovery.k8s.io/v1"):
+        for gv in ["api/v1"] + ["apis/%s/v1" % g for g in GROUPS]:
             g = gv.split("/")
             if parts[:len(g)] != g:
                 continue
@@ -334,17 +341,20 @@ class Handler(BaseHTTPRequestHandler):
                                      {"clientCIDR": "0.0.0.0/0",
                                       "serverAddress": self.server.address}]})
         elif path == "/apis":
-            gv = {"groupVersion": "discovery.k8s.io/v1", "version": "v1"}
+            groups = []
+            for g in GROUPS:
+                gv = {"groupVersion": g + "/v1", "version": "v1"}
+                groups.append({"name": g, "versions": [gv],
+                               "preferredVersion": gv})
             self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1",
-                                 "groups": [{"name": "discovery.k8s.io",
-                                             "versions": [gv],
-                                             "preferredVersion": gv}]})
-        elif path == "/apis/discovery.k8s.io":
-            gv = {"groupVersion": "discovery.k8s.io/v1", "version": "v1"}
+                                 "groups": groups})
+        elif path in ["/apis/" + g for g in GROUPS]:
+            g = path[len("/apis/"):]
+            gv = {"groupVersion": g + "/v1", "version": "v1"}
             self.send_json(200, {"kind": "APIGroup", "apiVersion": "v1",
-                                 "name": "discovery.k8s.io",
+                                 "name": g,
                                  "versions": [gv], "preferredVersion": gv})
-        elif path in ("/api/v1", "/apis/discovery.k8s.io/v1"):
+        elif path in ["/api/v1"] + ["/apis/%s/v1" % g for g in GROUPS]:
             gv = path[len("/api/"):] if path.startswith("/api/") \
                 else path[len("/apis/"):]
             rl = []

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # test_kubectl.sh: the test API server (apiserver.py) against the real
 # kubectl, over TLS with a token and with a client certificate: discovery,
-# `get services,endpointslices,nodes -A -o json`, `get services -A --watch`
+# `get services,endpointslices,nodes -A -o json`, `get pods,networkpolicies
+# -A -o json`, `label pod` (a merge patch), `get services -A --watch`
 # seeing an add and a delete, paging (--chunk-size), 410 on an expired
 # continue token, 401 without credentials. Exit 77 (skip) without kubectl.
 set -uo pipefail
@@ -58,6 +59,37 @@ EOP
 	else bad "kubectl ($kc): get -o json: $(head -c 300 "$tmp/err") $out"; fi
 done
 export KUBECONFIG=$tmp/kubeconfig-token
+# Pods and NetworkPolicies (networking.k8s.io), what the agent's policy
+# watches list; a label set by kubectl is a merge patch on the Pod.
+k PUT /_test/objects '{"kind":"List","items":[
+  {"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","namespace":"x","labels":{"pod":"a"}},
+   "spec":{"nodeName":"n1","containers":[{"name":"c","image":"i","ports":[{"name":"serve-80-tcp","containerPort":80,"protocol":"TCP"}]}]},
+   "status":{"phase":"Running","podIP":"10.244.1.5","podIPs":[{"ip":"10.244.1.5"}]}},
+  {"kind":"NetworkPolicy","apiVersion":"networking.k8s.io/v1","metadata":{"name":"deny","namespace":"x"},
+   "spec":{"podSelector":{},"policyTypes":["Ingress"]}}]}' >/dev/null
+out=$(timeout 30 "$KUBECTL" get pods,networkpolicies -A -o json 2>"$tmp/err")
+if python3 - "$out" <<'EOP'
+import json, sys
+d = json.loads(sys.argv[1])
+got = sorted((i["kind"], i["apiVersion"], i["metadata"]["namespace"], i["metadata"]["name"])
+             for i in d["items"])
+assert got == [("NetworkPolicy", "networking.k8s.io/v1", "x", "deny"),
+               ("Pod", "v1", "x", "a")], got
+EOP
+then ok "kubectl get pods,networkpolicies -A -o json"
+else bad "kubectl get pods,networkpolicies: $(head -c 300 "$tmp/err") $out"; fi
+if timeout 30 "$KUBECTL" label pod -n x a pod2=updated >"$tmp/label.out" 2>&1 &&
+   [ "$(timeout 30 "$KUBECTL" get pod -n x a -o jsonpath='{.metadata.labels.pod}/{.metadata.labels.pod2}/{.status.podIP}' 2>&1)" = a/updated/10.244.1.5 ]; then
+	ok "kubectl label pod: the labels merged, the rest kept"
+else
+	bad "kubectl label pod: $(cat "$tmp/label.out")"
+fi
+out=$(timeout 30 "$KUBECTL" get netpol -n x -o name 2>&1)
+if [ "$out" = networkpolicy.networking.k8s.io/deny ]; then
+	ok "kubectl get netpol (short name, networking.k8s.io discovery)"
+else
+	bad "kubectl get netpol: $out"
+fi
 out=$(timeout 30 "$KUBECTL" get services -A --chunk-size=1 -o name 2>&1 | sort | tr '\n' ' ')
 if [ "$out" = "service/dns service/web " ]; then
 	ok "kubectl pages through a list (--chunk-size=1)"
