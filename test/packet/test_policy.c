@@ -220,6 +220,31 @@ test_ingress_bridged(void)
 	ps_test_node_expect_no_leak();
 }
 
+/*
+ * A pod isolated for ingress only still opens connections: its first
+ * packet out is tracked although nothing checks it, so the reply (to an
+ * ingress-isolated pod) passes; a connection c opens to a is denied.
+ */
+static void
+test_reply_to_isolated(void)
+{
+	struct ps_l4 syn = ps_tcp(P1, 44000, P3, 8080, SYN, 100, 0, 0);
+	struct ps_l4 sa = ps_tcp(P3, 8080, P1, 44000, SYN | ACK, 500, 101, 0);
+	struct ps_l4 from_c = ps_tcp(P3, 44001, P1, 8080, SYN, 1, 0, 0);
+	uint64_t in0;
+
+	no_policies();
+	if (!CHECK(take(POL_K_POLICY, DENY_A) == 0, "policy refused"))
+		return;
+	in0 = drops("ingress");
+	bridged("p1_rx", P1_MAC, P3_MAC, &syn, "p3_tx");
+	bridged("p3_rx", P3_MAC, P1_MAC, &sa, "p1_tx");
+	CHECK(drops("ingress") == in0, "the reply to a was denied");
+	bridged("p3_rx", P3_MAC, P1_MAC, &from_c, NULL);
+	CHECK(drops("ingress") == in0 + 1, "c opened a connection to a");
+	ps_test_node_expect_no_leak();
+}
+
 /* Routed through a ClusterIP: the endpoint (after DNAT) is what is
  * checked; the endpoint's bridged reply, un-DNATed, passes. */
 static void
@@ -374,6 +399,7 @@ test_spoofed(void)
 
 static const struct ps_test tests[] = {
 	{ "ingress, bridged, verdict kept", test_ingress_bridged },
+	{ "reply to a pod isolated for ingress only", test_reply_to_isolated },
 	{ "ingress after DNAT", test_ingress_after_dnat },
 	{ "egress with ipBlock except and endPort", test_egress },
 	{ "established connection revoked", test_revoke },

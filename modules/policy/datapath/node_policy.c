@@ -4,8 +4,10 @@
  * policy sits after service_lb on the routed path (so a connection to a
  * ClusterIP is judged on the endpoint DNAT chose), policy_l2 after
  * service_l2 on the bridged one (pods of one segment). A packet between
- * pods no policy selects pays one flag load per end. For a selected
- * pod, a packet of a connection policy conntrack knows (either way)
+ * pods no policy selects pays one flag load per end. For a packet from
+ * or to a selected pod (isolated either way: the connections a pod
+ * isolated for ingress opens are tracked so their replies pass), a
+ * packet of a connection policy conntrack knows (either way)
  * passes; a reply of a service connection (found in the service
  * conntrack) passes; a first packet is classified (rte_acl, policy_dp.h)
  * and, when allowed, its connection is tracked; a denied packet is
@@ -254,11 +256,12 @@ policy_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 			if (ps_mbuf_meta(m)->flags & PS_META_LOCAL_ORIGIN)
 				ip = NULL;
 		}
+		/* Either end selected in either direction: a pod isolated
+		 * for ingress only must have the connections it opens
+		 * tracked, or their replies would be judged as ingress. */
 		if (ip != NULL && c != NULL &&
-		    unlikely((pol_host_flags(c, ip->src_addr) &
-			      POL_F_EGRESS) ||
-			     (pol_host_flags(c, ip->dst_addr) &
-			      POL_F_INGRESS)))
+		    unlikely(pol_host_flags(c, ip->src_addr) |
+			     pol_host_flags(c, ip->dst_addr)))
 			nexts[i] = pol_slow(c, m, ip, &why);
 		if (trace)
 			PS_TRACE(node, m, "%s -> %s", why,
