@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply },
 	{ "conntrack", cmd_conntrack },
 	{ "log", cmd_log },
+	{ "trace", cmd_trace },
 };
 
 static const char *
