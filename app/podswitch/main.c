@@ -18,6 +18,7 @@
 #include <rte_graph_worker.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_pdump.h>
 
 #include <podswitch/config.h>
 #include <podswitch/dataplane.h>
@@ -306,6 +307,29 @@ start(struct ps_dataplane *dp, struct ps_rest **rest)
 	return rc;
 }
 
+/*
+ * dpdk.secondary: let dpdk-dumpcap (and dpdk-pdump) attach. pdump's
+ * server answers their requests by adding rx/tx callbacks to our
+ * ethdev ports (native af_packet and ring ports are no ethdevs: the
+ * API's capture covers them). A failure costs only that.
+ */
+static void
+secondary_init(const struct ps_config *cfg)
+{
+	const char *dir = rte_eal_get_runtime_dir(), *prefix;
+
+	if (!cfg->dpdk_secondary)
+		return;
+	prefix = strrchr(dir, '/') != NULL ? strrchr(dir, '/') + 1 : dir;
+	if (rte_pdump_init() < 0)
+		fprintf(stderr, "podswitch: pdump: %s: dpdk-dumpcap cannot "
+			"attach\n", rte_strerror(rte_errno));
+	else
+		printf("podswitch: pdump ready: dpdk-dumpcap "
+		       "--file-prefix=%s can attach\n",
+		       prefix);
+}
+
 /* Everything after the EAL arguments are known. Returns the exit code. */
 static int
 run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
@@ -325,6 +349,7 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 			rte_strerror(rte_errno));
 		return 1;
 	}
+	secondary_init(cfg);
 
 	RTE_LCORE_FOREACH_WORKER(lc) {
 		if (nb_lcores == PS_MAX_WORKERS)
@@ -381,6 +406,8 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 	ps_rest_free(rest);
 	ps_stats_print(stdout, &dp);
 	ps_dataplane_fini(&dp);
+	if (cfg->dpdk_secondary)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	printf("podswitch: stopped\n");
 	return 0;

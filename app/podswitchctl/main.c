@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "conntrack", cmd_conntrack },
 	{ "log", cmd_log },
 	{ "trace", cmd_trace },
+	{ "capture", cmd_capture },
 };
 
 static const char *

@@ -94,6 +94,14 @@ static const struct usage usages[] = {
 	  "the graph\n"
 	  "  trace stop                   disarm (the records stay)\n"
 	  "  trace clear                  forget the records\n" },
+	{ "capture",
+	  "  capture PORT... [-i rx|tx|both] [-f FILTER] [-c COUNT] "
+	  "[-s SNAPLEN] [-w FILE|-]\n"
+	  "                               write the ports' packets as "
+	  "pcapng to FILE (-:\n"
+	  "                               stdout) until COUNT or Ctrl-C; "
+	  "FILTER in tcpdump's\n"
+	  "                               language (pcap-filter(7))\n" },
 	{ "help",
 	  "  help [COMMAND]               this text, or COMMAND's alone "
 	  "(also COMMAND -h)\n" },

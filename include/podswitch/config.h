@@ -187,6 +187,10 @@ struct ps_config {
 
 	char *eal_args[PS_MAX_EAL_ARGS];
 	unsigned int nb_eal_args;
+	/* dpdk.secondary: let DPDK secondary processes (dpdk-dumpcap,
+	 * dpdk-proc-info) attach: hugepage files stay (no --huge-unlink)
+	 * and pdump is initialised */
+	bool dpdk_secondary;
 
 	/* pod ports the API may add at run time (mbufs reserved for them) */
 	uint32_t hot_ports_max;

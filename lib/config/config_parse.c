@@ -443,7 +443,7 @@ parse_api(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 static void
 parse_dpdk(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 {
-	static const char *const keys[] = { "eal_args", NULL };
+	static const char *const keys[] = { "eal_args", "secondary", NULL };
 	const json_t *d = ps_json_object(root, "$", "dpdk", 0, errs);
 	const json_t *args;
 	size_t i;
@@ -452,6 +452,7 @@ parse_dpdk(const json_t *root, struct ps_config *cfg, struct ps_errors *errs)
 	if (d == NULL)
 		return;
 	ps_json_unknown_keys(d, "$.dpdk", keys, NULL, errs);
+	ps_json_bool(d, "$.dpdk", "secondary", 0, &cfg->dpdk_secondary, errs);
 	args = ps_json_array(d, "$.dpdk", "eal_args", 0, errs);
 	if (args == NULL)
 		return;

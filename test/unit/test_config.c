@@ -902,9 +902,11 @@ count_arg(char **argv, int argc, const char *s)
 	return n;
 }
 
-/* argv for a config of two ports of driver, with dpdk.eal_args. */
+/* argv for a config of two ports of driver, with dpdk.eal_args and
+ * dpdk_extra (members of "dpdk" after it, each after a comma). */
 static int
-eal_argv(const char *driver, const char *eal_args, char **argv, int max)
+eal_argv_x(const char *driver, const char *eal_args, const char *dpdk_extra,
+	   char **argv, int max)
 {
 	/* a vhost-user port is named by its socket, the others by an iface */
 	bool vhost = strcmp(driver, "vhost-user") == 0;
@@ -925,8 +927,8 @@ eal_argv(const char *driver, const char *eal_args, char **argv, int max)
 		 "  { \"name\": \"pod-e2\", \"role\": \"pod\", \"driver\": \"%s\","
 		 "    \"args\": { \"%s\": \"%s2\" } } ],"
 		 "  \"workers\": { \"lcores\": \"1\" },"
-		 "  \"dpdk\": { \"eal_args\": [%s] } }",
-		 driver, key, val, driver, key, val, eal_args);
+		 "  \"dpdk\": { \"eal_args\": [%s]%s } }",
+		 driver, key, val, driver, key, val, eal_args, dpdk_extra);
 	if (ps_config_load_string(text, &cfg, &errs) < 0) {
 		ps_errors_print(&errs, stderr);
 		ps_errors_free(&errs);
@@ -936,6 +938,46 @@ eal_argv(const char *driver, const char *eal_args, char **argv, int max)
 	argc = ps_eal_args_from_config(&cfg, "podswitch", argv, max);
 	ps_config_free(&cfg);
 	return argc;
+}
+
+static int
+eal_argv(const char *driver, const char *eal_args, char **argv, int max)
+{
+	return eal_argv_x(driver, eal_args, "", argv, max);
+}
+
+/* dpdk.secondary: the hugepage files stay for dpdk-dumpcap; a value
+ * that is no boolean is refused by its path. */
+static void
+test_eal_args_secondary(void)
+{
+	struct ps_errors errs = { 0 };
+	char *argv[MAX_EAL_ARGV];
+	struct ps_config cfg;
+	unsigned int i;
+	int argc;
+
+	argc = eal_argv_x("af_packet", "", ", \"secondary\": true", argv,
+			  MAX_EAL_ARGV);
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT_EQUAL(count_arg(argv, argc, "--huge-unlink"), 0);
+	CU_ASSERT_EQUAL(count_arg(argv, argc, "--file-prefix=podswitch-node-e"), 1);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
+	argc = eal_argv_x("af_packet", "", ", \"secondary\": false", argv,
+			  MAX_EAL_ARGV);
+	CU_ASSERT_FATAL(argc > 0);
+	CU_ASSERT_EQUAL(count_arg(argv, argc, "--huge-unlink"), 1);
+	ps_eal_args_free(argv, MAX_EAL_ARGV);
+	CU_ASSERT_EQUAL(ps_config_load_string(
+		"{ \"node\": { \"name\": \"n\", \"ip\": \"192.168.60.10/24\","
+		"  \"mac\": \"02:00:00:00:00:0a\", \"pod_cidr\": \"10.244.0.0/24\","
+		"  \"gateway_ip\": \"10.244.0.1\" }, \"ports\": [],"
+		"  \"dpdk\": { \"secondary\": \"yes\" } }", &cfg, &errs), -EINVAL);
+	for (i = 0; i < errs.count; i++)
+		if (strstr(errs.msgs[i], "$.dpdk.secondary: must be a boolean"))
+			break;
+	CHECK(i < errs.count, "no error names $.dpdk.secondary");
+	ps_errors_free(&errs);
 }
 
 static void
@@ -1078,6 +1120,7 @@ static const struct ps_test tests_startup[] = {
 	{ "EAL args: af_packet with --no-huge", test_eal_args_af_packet },
 	{ "EAL args: vhost-user needs --single-file-segments",
 	  test_eal_args_vhost },
+	{ "eal_args_secondary", test_eal_args_secondary },
 	{ "EAL args: options given are not added again", test_eal_args_given },
 };
 

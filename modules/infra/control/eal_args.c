@@ -109,8 +109,11 @@ args_build(const struct ps_config *cfg, const char *prog, char **argv,
 	/* Hugepage files are unlinked once mapped, so none is left behind
 	 * whatever way the process ends. EAL refuses --huge-unlink with
 	 * --single-file-segments (vhost-user, virtio-user), so it is added
-	 * after the profiles' flags and only when none of them forbids it. */
-	if (!has_arg(argv, argc, unlink_opts))
+	 * after the profiles' flags and only when none of them forbids it.
+	 * A secondary process (dpdk.secondary: dpdk-dumpcap) maps those
+	 * files by name: then they stay, and EAL removes them at a clean
+	 * exit (a crash leaves them until the next start). */
+	if (!cfg->dpdk_secondary && !has_arg(argv, argc, unlink_opts))
 		if ((rc = push(argv, &argc, max, "--huge-unlink")) < 0)
 			return rc;
 	return argc;

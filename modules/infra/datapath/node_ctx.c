@@ -10,6 +10,7 @@ struct ps_infra_dp ps_infra_dp;
 struct ps_clone_info ps_clone_info[PS_MAX_NODES];
 struct ps_src_busy ps_src_busy[PS_MAX_WORKERS][PS_MAX_NODES];
 bool ps_node_source[PS_MAX_NODES];
+struct ps_capture_tap *ps_capture_taps[PS_CAPTURE_NB_DIR][PS_MAX_PORTS];
 
 int
 ps_node_worker_init(const struct rte_graph *graph, struct rte_node *node)

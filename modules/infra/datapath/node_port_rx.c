@@ -36,6 +36,8 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		ps_trace_rx(armed, ctx->w->idx, node, ctx->queue_id, pkts, n,
 			    PS_PORT_RX_NEXT_ETH_INPUT);
 	ctx->w->rx_pkts += n;
+	ps_capture_burst(PS_CAPTURE_RX, ctx->port_id, pkts, n, ctx->queue_id,
+			 ctx->w->idx);
 	rte_node_next_stream_put(graph, node, PS_PORT_RX_NEXT_ETH_INPUT, n);
 	ps_src_busy_add(ctx->w->idx, node, start);
 	return n;

@@ -20,6 +20,8 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		if (unlikely(ps_trace_marked(pkts[i])))
 			ps_trace_end(node, pkts[i], "port=%s queue=%u",
 				     p->name, ctx->queue_id);
+	ps_capture_burst(PS_CAPTURE_TX, ctx->port_id, pkts, nb_objs,
+			 ctx->queue_id, ctx->worker_idx);
 	sent = p->ops->tx_burst(p, ctx->queue_id, pkts, nb_objs);
 	if (unlikely(sent < nb_objs)) {
 		p->sw[ctx->worker_idx].tx_dropped += nb_objs - sent;

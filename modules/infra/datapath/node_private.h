@@ -9,6 +9,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include <podswitch/capture.h>
 #include <podswitch/graph.h>
 #include <podswitch/port.h>
 #include <podswitch/trace.h>
