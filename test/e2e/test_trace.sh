@@ -19,8 +19,8 @@
 # that names the reason, and an expired TTL's at icmp_error; -c N marks N
 # packets and no more while everything else passes untouched (100
 # requests through the service while armed all answered); stop keeps the
-# records, clear forgets them; -f answers with a clear refusal until BPF
-# filters are built in; bad arguments are refused.
+# records, clear forgets them; -f marks only what its BPF expression
+# matches; bad arguments are refused.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -285,13 +285,20 @@ e2e_assert_grep "stopped: nothing more is traced" '^no packet traced$' \
 
 # ---------------------------------------------------------- refusals
 
-ctla trace start -f 'tcp port 80' >"$E2E_TMP/f.out" 2>"$E2E_TMP/f.err"
-rc=$?
-if [ $rc = 1 ] && grep -q 'pktfilter' "$E2E_TMP/f.err"; then
-	e2e_ok "-f: refused while BPF filters are not built in: $(cat "$E2E_TMP/f.err")"
-else
-	e2e_fail "-f: exit $rc, $(cat "$E2E_TMP/f.err")"
-fi
+# -f: only what matches is marked (a ping first, then the request)
+e2e_check "A: trace start -c 1 -p c1 -f 'tcp dst port 80'" \
+	ctla trace start -c 1 -p c1 -f 'tcp dst port 80'
+e2e_in c1 ping -c 1 -W 1 10.244.1.3 >/dev/null 2>&1
+e2e_in c1 python3 -c "$GET" 10.96.0.10 80 1 >/dev/null 2>&1
+ctla --json trace show >"$E2E_TMP/filter.json" 2>&1
+e2e_assert_eq "-f: the one packet traced is the TCP one to port 80" \
+	"1 tcp dst port 80 6 10.96.0.10" \
+	"$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+f = [n["fields"] for n in d["packets"][0]["nodes"] if n["node"] == "ip4_input"][0]
+print(len(d["packets"]), d["filter"], f["proto"], f["dst"])' "$E2E_TMP/filter.json" 2>&1)"
+ctla trace start -f 'tcp port' >"$E2E_TMP/f.out" 2>"$E2E_TMP/f.err"
+e2e_assert_eq "-f: a bad expression is refused with libpcap's reason" \
+	"1 1" "$? $(grep -c "400 .*filter 'tcp port'" "$E2E_TMP/f.err")"
 ctla trace start -c 0 >/dev/null 2>&1
 e2e_assert_eq "-c 0: usage error" 2 $?
 ctla trace start -c 5000 >/dev/null 2>"$E2E_TMP/c.err"

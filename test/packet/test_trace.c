@@ -326,6 +326,42 @@ test_ring_wraps(void)
 	ps_test_node_expect_no_leak();
 }
 
+/* -f: only what the expression matches is marked; a bad one is refused
+ * with libpcap's reason. */
+static void
+test_filter(void)
+{
+	struct ps_trace_params p = { .count = 1, .port = -1,
+				     .filter = "udp dst port 53" };
+	struct ps_l4 f = ps_udp("10.244.0.2", 40000, "10.244.1.5", 53, 8);
+	uint8_t in[128];
+	unsigned int n;
+	char err[256];
+	size_t len;
+
+	CHECK(ps_trace_start(dp, &p, err, sizeof(err)) == 0, "%s", err);
+	len = ps_build_icmp_echo(in, NODE_MAC, P1_MAC, "10.244.0.2",
+				 "10.244.1.5", 8, 7, 1, 64, 16);
+	ps_test_node_inject("p1_rx", in, len);
+	f.dport = 54;
+	len = ps_build_l4(in, NODE_MAC, P1_MAC, &f);
+	ps_test_node_inject("p1_rx", in, len);
+	f.dport = 53;
+	len = ps_build_l4(in, NODE_MAC, P1_MAC, &f);
+	ps_test_node_inject("p1_rx", in, len);
+	ps_test_node_run();
+	ps_test_node_drain();
+	n = snapshot();
+	CHECK(says(find(n, 1, "ip4_input"), "proto=17"), "not the UDP one");
+	CHECK(says(find(n, 1, "port_rx-"), "len=50"), "not the UDP one");
+	CHECK(find(n, 2, "port_rx-") == NULL, "a second packet marked");
+	p.filter = "udp dst port";
+	CHECK(ps_trace_start(dp, &p, err, sizeof(err)) == -EINVAL &&
+	      strstr(err, "filter 'udp dst port'") != NULL, "bad: %s", err);
+	ps_trace_stop(dp);
+	ps_test_node_expect_no_leak();
+}
+
 /* Bad sessions are refused and leave the current one as it was. */
 static void
 test_refused(void)
@@ -359,6 +395,7 @@ static const struct ps_test tests[] = {
 	{ "count stops marking", test_count_stops },
 	{ "the ring wraps whole", test_ring_wraps },
 	{ "bad sessions refused", test_refused },
+	{ "-f: only what matches", test_filter },
 };
 
 PS_TEST_MAIN(ps_test_eal_profiles_init,

@@ -2700,11 +2700,22 @@ test_trace_api(void)
 	CHECK(json_array_size(json_object_get(r.json, "packets")) == 0,
 	      "cleared: %s", r.body);
 	resp_free(&r);
-	/* -f: BPF filters come with lib/pktfilter */
+	/* -f: tcpdump's language, libpcap's reason when it is not */
 	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/trace",
 				      "{\"filter\": \"icmp\"}", &r), 0);
-	CHECK(r.status == 501 && is_error(&r, "not_implemented", "pktfilter"),
-	      "filter: %d %s", r.status, r.body);
+	CHECK(r.status == 201, "filter: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/trace",
+				      "{\"filter\": \"tcp port\"}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, NULL, "filter 'tcp port'"),
+	      "bad filter: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/trace", NULL, &r), 0);
+	CHECK(strcmp(jget(r.json, "filter"), "icmp") == 0 &&
+	      json_is_true(json_object_get(r.json, "armed")),
+	      "the refused filter changed the session: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/trace", NULL, &r), 0);
 	resp_free(&r);
 }
 

@@ -142,9 +142,17 @@ ps_trace_start(struct ps_dataplane *dp, const struct ps_trace_params *p,
 		return rc;
 	}
 	if (p->filter != NULL) {
-		f = ps_trace_filter_compile(p->filter, err, errlen, &rc);
-		if (f == NULL)
+		char why[200] = "";
+
+		f = ps_trace_filter_compile(p->filter, why, sizeof(why), &rc);
+		if (f == NULL) {
+			if (rc == -ENOTSUP)
+				snprintf(err, errlen, "%s", why);
+			else
+				snprintf(err, errlen, "filter '%s': %s",
+					 p->filter, why);
 			return rc;
+		}
 	}
 	/* the old session is nobody's once this returns */
 	trace_disarm(dp);
