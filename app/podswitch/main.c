@@ -24,6 +24,7 @@
 #include <podswitch/dataplane.h>
 #include <podswitch/graph.h>
 #include <podswitch/log.h>
+#include <podswitch/trace.h>
 #include <podswitch/rest.h>
 
 #include "ps_build_config.h"
@@ -66,7 +67,8 @@ usage(FILE *f, const char *prog)
 		"  --drivers-dir DIR    driver profiles (default %s)\n"
 		"  --state-dir DIR      keep what the API programs in DIR and\n"
 		"                       restore it at start (overrides state.dir)\n"
-		"  --trace              log a line per packet per graph node (debug)\n"
+		"  --trace              trace every packet from start-up, each node's\n"
+		"                       record logged (debug; see podswitchctl trace)\n"
 		"  --graph-dot FILE     build the node of --config, write the first\n"
 		"                       worker's graph to FILE (Graphviz) and exit\n"
 		"  --log-file FILE      append stdout, stderr and the log to FILE;\n"
@@ -365,9 +367,11 @@ run(const struct app_opts *o, struct ps_config *cfg, int eal_argc,
 		rte_eal_cleanup();
 		return 1;
 	}
+	/* a trace session of every packet on every port from the start,
+	 * each record logged (the trace module arms it) */
 	ps_graph_trace = o->trace;
 	if (o->trace)
-		rte_log_set_level(ps_logtype_graph, RTE_LOG_DEBUG);
+		rte_log_set_level(ps_logtype_trace, RTE_LOG_DEBUG);
 
 	rc = ps_dataplane_init(&dp, cfg, lcores, nb_lcores);
 	if (rc == 0 && o->graph_dot != NULL) {

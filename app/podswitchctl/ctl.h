@@ -103,6 +103,7 @@ int cmd_apply(const struct ctl *c, int argc, char **argv);
 int cmd_conntrack(const struct ctl *c, int argc, char **argv);
 int cmd_policy(const struct ctl *c, int argc, char **argv);
 int cmd_log(const struct ctl *c, int argc, char **argv);
+int cmd_trace(const struct ctl *c, int argc, char **argv);
 int cmd_capture(const struct ctl *c, int argc, char **argv);
 int cmd_top(const struct ctl *c, int argc, char **argv);
 

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "conntrack", cmd_conntrack },
 	{ "policy", cmd_policy },
 	{ "log", cmd_log },
+	{ "trace", cmd_trace },
 	{ "capture", cmd_capture },
 	{ "top", cmd_top },
 };

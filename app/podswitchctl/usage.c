@@ -100,6 +100,16 @@ static const struct usage usages[] = {
 	  "  log level                    the daemon's log level\n"
 	  "  log level LEVEL              set it: debug, info, notice, "
 	  "warning or error\n" },
+	{ "trace",
+	  "  trace start [-c N] [-p PORT] [-f FILTER]\n"
+	  "                               trace the next N packets (default "
+	  "10) that enter\n"
+	  "                               on PORT (default every port) and "
+	  "match FILTER (BPF)\n"
+	  "  trace show [--json]          each traced packet's path through "
+	  "the graph\n"
+	  "  trace stop                   disarm (the records stay)\n"
+	  "  trace clear                  forget the records\n" },
 	{ "capture",
 	  "  capture PORT... [-i rx|tx|both] [-f FILTER] [-c COUNT] "
 	  "[-s SNAPLEN] [-w FILE|-]\n"

@@ -68,8 +68,9 @@ ps_mbuf_meta(void *m)
 	return (struct ps_mbuf_meta *)rte_mbuf_to_priv((struct rte_mbuf *)m);
 }
 
-/* Log one line per packet per node (debug; costs nothing when off). Set
- * before the workers start. */
+/* --trace: at dataplane init the trace module (include/podswitch/trace.h)
+ * arms a session of every packet on every port that logs each record.
+ * Set before ps_dataplane_init. */
 extern bool ps_graph_trace;
 
 /* Node registration ------------------------------------------------------ */

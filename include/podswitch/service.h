@@ -268,6 +268,7 @@ struct ps_svc_pick {
 	uint16_t port;		/* host order: the resolved target port */
 	uint8_t flags;		/* PS_EP_* */
 	bool local_only;	/* a Local traffic policy restricted the choice */
+	bool sticky;		/* ClientIP affinity gave it */
 };
 
 struct ps_svc_table_params {

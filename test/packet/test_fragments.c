@@ -64,10 +64,11 @@ static struct ps_dataplane *const dp = &ps_test_node.dp;
 static int
 setup(void)
 {
+	/* PS_TRACE=1: every packet's path in the log (--trace) */
+	ps_graph_trace = getenv("PS_TRACE") != NULL;
 	if (ps_test_node_start(config, 4) != 0 ||
 	    ps_test_node_apply(services) != 0)
 		return -1;
-	ps_graph_trace = getenv("PS_TRACE") != NULL;
 	ps_test_node.pool_base = rte_mempool_in_use_count(dp->pool);
 	return 0;
 }

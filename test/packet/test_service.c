@@ -135,13 +135,14 @@ apply(const char *text)
 static int
 setup(void)
 {
+	/* PS_TRACE=1: every packet's path in the log (--trace) */
+	ps_graph_trace = getenv("PS_TRACE") != NULL;
+	if (ps_graph_trace)
+		rte_log_set_level_pattern("podswitch.*", RTE_LOG_DEBUG);
 	if (ps_test_node_start(config, 4) != 0)
 		return -1;
 	if (apply(services) != 0)
 		return -1;
-	ps_graph_trace = getenv("PS_TRACE") != NULL;
-	if (ps_graph_trace)
-		rte_log_set_level_pattern("podswitch.*", RTE_LOG_DEBUG);
 	ps_test_node.pool_base = rte_mempool_in_use_count(dp->pool);
 	return 0;
 }

@@ -2772,6 +2772,125 @@ test_apply_policies(void)
 	resp_free(&r);
 }
 
+/* /v1/trace: what a session takes, a traced ping's path, stop, clear. */
+static const char *const bad_traces[][3] = {
+	{ "[1]", "400", "object" },
+	{ "{\"count\": 0}", "400", "$.count" },
+	{ "{\"count\": 1001}", "400", "$.count" },
+	{ "{\"count\": \"3\"}", "400", "$.count" },
+	{ "{\"port\": 3}", "400", "$.port" },
+	{ "{\"port\": \"nope\"}", "404", "nope" },
+	{ "{\"filter\": \"\"}", "400", "$.filter" },
+	{ "{\"count\": 1, \"bogus\": 1}", "400", "$.bogus" },
+};
+
+static const json_t *
+trace_node(const json_t *pkt, const char *name)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(json_object_get(pkt, "nodes"), i, n)
+		if (strncmp(jget(n, "node"), name, strlen(name)) == 0)
+			return n;
+	return NULL;
+}
+
+static const char *
+trace_field(const json_t *node, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(node,
+								 "fields"),
+						 key)) ?: "";
+}
+
+static void
+test_trace_api(void)
+{
+	const json_t *pk, *n;
+	struct resp r;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(bad_traces); i++) {
+		CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/trace",
+					      bad_traces[i][0], &r), 0);
+		CHECK(r.status == atoi(bad_traces[i][1]) &&
+		      is_error(&r, NULL, bad_traces[i][2]),
+		      "%s: %d %s", bad_traces[i][0], r.status, r.body);
+		resp_free(&r);
+	}
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/trace", NULL, &r), 0);
+	CHECK(r.status == 200 &&
+	      json_is_false(json_object_get(r.json, "armed")) &&
+	      json_array_size(json_object_get(r.json, "packets")) == 0,
+	      "nothing armed: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/trace",
+				      "{\"count\": 1, \"port\": \"p1\"}", &r), 0);
+	CHECK(r.status == 201, "start: %d %s", r.status, r.body);
+	resp_free(&r);
+	expect_routed("10.244.1.5", PEER_MAC, 31);
+	expect_routed("10.244.1.5", PEER_MAC, 32);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/trace", NULL, &r), 0);
+	CHECK(r.status == 200, "GET: %d", r.status);
+	pk = json_array_get(json_object_get(r.json, "packets"), 0);
+	CHECK(json_is_true(json_object_get(r.json, "armed")) &&
+	      json_integer_value(json_object_get(r.json, "marked")) == 1 &&
+	      json_array_size(json_object_get(r.json, "packets")) == 1 &&
+	      strcmp(jget(pk, "port"), "p1") == 0 &&
+	      json_integer_value(json_object_get(pk, "seq")) == 1,
+	      "one packet from p1: %s", r.body);
+	n = trace_node(pk, "ip4_lookup");
+	CHECK(n != NULL && strcmp(trace_field(n, "route"),
+				  "10.244.1.0/24") == 0 &&
+	      strcmp(trace_field(n, "next_hop"), "192.168.60.11") == 0 &&
+	      strcmp(jget(n, "next"), "ip4_rewrite") == 0 &&
+	      strstr(jget(n, "text"), "route=10.244.1.0/24") != NULL,
+	      "ip4_lookup: %s", r.body);
+	n = trace_node(pk, "ip4_rewrite");
+	CHECK(n != NULL && strcmp(trace_field(n, "mac"), PEER_MAC) == 0 &&
+	      strcmp(trace_field(n, "ttl"), "63") == 0, "rewrite: %s",
+	      r.body);
+	n = trace_node(pk, "port_tx-");
+	CHECK(n != NULL && strcmp(trace_field(n, "port"), "up") == 0 &&
+	      json_is_null(json_object_get(n, "next")), "port_tx: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/trace", NULL, &r), 0);
+	CHECK(r.status == 204,
+	      "stop: %d", r.status);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/trace", NULL, &r), 0);
+	CHECK(json_is_false(json_object_get(r.json, "armed")) &&
+	      json_array_size(json_object_get(r.json, "packets")) == 1,
+	      "stopped, records kept: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/trace/records", NULL,
+				      &r), 0);
+	CHECK(r.status == 204, "clear: %d", r.status);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/trace", NULL, &r), 0);
+	CHECK(json_array_size(json_object_get(r.json, "packets")) == 0,
+	      "cleared: %s", r.body);
+	resp_free(&r);
+	/* -f: tcpdump's language, libpcap's reason when it is not */
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/trace",
+				      "{\"filter\": \"icmp\"}", &r), 0);
+	CHECK(r.status == 201, "filter: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("POST", "/v1/trace",
+				      "{\"filter\": \"tcp port\"}", &r), 0);
+	CHECK(r.status == 400 && is_error(&r, NULL, "filter 'tcp port'"),
+	      "bad filter: %d %s", r.status, r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/trace", NULL, &r), 0);
+	CHECK(strcmp(jget(r.json, "filter"), "icmp") == 0 &&
+	      json_is_true(json_object_get(r.json, "armed")),
+	      "the refused filter changed the session: %s", r.body);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(request("DELETE", "/v1/trace", NULL, &r), 0);
+	resp_free(&r);
+}
+
 static const struct ps_test tests[] = {
 	{ "GET /v1/status", test_status },
 	{ "GET /healthz and /readyz", test_health },
@@ -2806,6 +2925,7 @@ static const struct ps_test tests[] = {
 	{ "404 and 405 with Allow", test_not_found_and_methods },
 	{ "VXLAN routes, counters", test_vxlan_routes },
 	{ "token, group, socket mode", test_token_and_socket },
+	{ "POST, GET and DELETE /v1/trace", test_trace_api },
 };
 
 PS_TEST_MAIN(ps_test_eal_profiles_init,

@@ -30,15 +30,6 @@ enum eth_input_next {
 	ETH_INPUT_NB_NEXT
 };
 
-static const char *const eth_input_next_names[] = {
-	[ETH_INPUT_NEXT_L2] = "l2",
-	[ETH_INPUT_NEXT_ARP] = "arp",
-	[ETH_INPUT_NEXT_IP4] = "ip4",
-#define X(e, s) [ETH_INPUT_DROP_##e] = "drop " s,
-	ETH_INPUT_DROPS(X)
-#undef X
-};
-
 /* The edge of guarded ports' lying frames; RTE_EDGE_ID_INVALID: no
  * module guards. */
 static rte_edge_t eth_input_spoof = RTE_EDGE_ID_INVALID;
@@ -164,10 +155,12 @@ eth_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 			next = ETH_INPUT_DROP_NOT_FOR_US;
 		nexts[i] = next;
 		if (trace)
-			PS_TRACE(node, m, "ethertype 0x%04x -> %s",
-				 rte_be_to_cpu_16(eth->ether_type),
-				 next == l2 ? "l2" : next == spoof ? "spoofed" :
-				 eth_input_next_names[next]);
+			PS_TRACE(node, m, next, "src=" PS_TRACE_MAC_FMT
+				 " dst=" PS_TRACE_MAC_FMT
+				 " ethertype=0x%04x",
+				 RTE_ETHER_ADDR_BYTES(&eth->src_addr),
+				 RTE_ETHER_ADDR_BYTES(&eth->dst_addr),
+				 rte_be_to_cpu_16(eth->ether_type));
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;

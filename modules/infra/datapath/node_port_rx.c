@@ -12,6 +12,7 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 {
 	const uint64_t start = ps_src_start();
 	struct ps_rx_ctx *ctx = ps_rx_ctx(node);
+	struct ps_trace_session *armed;
 	struct rte_mbuf **pkts;
 	struct ps_port *p;
 	uint16_t n, i;
@@ -28,6 +29,12 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 	 * left there). */
 	for (i = 0; i < n; i++)
 		pkts[i]->port = ctx->port_id;
+	/* the trace's one test per burst (include/podswitch/trace.h) */
+	armed = __atomic_load_n(&ps_trace_armed[ctx->port_id],
+				__ATOMIC_ACQUIRE);
+	if (unlikely(armed != NULL))
+		ps_trace_rx(armed, ctx->w->idx, node, ctx->queue_id, pkts, n,
+			    PS_PORT_RX_NEXT_ETH_INPUT);
 	ctx->w->rx_pkts += n;
 	ps_capture_burst(PS_CAPTURE_RX, ctx->port_id, pkts, n, ctx->queue_id,
 			 ctx->w->idx);

@@ -13,9 +13,13 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 	struct ps_tx_ctx *ctx = ps_tx_ctx(node);
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
 	struct ps_port *p = &ps_ports[ctx->port_id];
-	uint16_t sent;
+	uint16_t sent, i;
 
 	RTE_SET_USED(graph);
+	for (i = 0; i < nb_objs; i++)
+		if (unlikely(ps_trace_marked(pkts[i])))
+			ps_trace_end(node, pkts[i], "port=%s queue=%u",
+				     p->name, ctx->queue_id);
 	ps_capture_burst(PS_CAPTURE_TX, ctx->port_id, pkts, nb_objs,
 			 ctx->queue_id, ctx->worker_idx);
 	sent = p->ops->tx_burst(p, ctx->queue_id, pkts, nb_objs);

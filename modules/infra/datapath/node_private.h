@@ -12,6 +12,7 @@
 #include <podswitch/capture.h>
 #include <podswitch/graph.h>
 #include <podswitch/port.h>
+#include <podswitch/trace.h>
 #include <podswitch/worker.h>
 
 #include "infra_dp.h"
@@ -30,11 +31,17 @@ uint16_t ps_drop_process(struct rte_graph *graph, struct rte_node *node,
 	};								\
 	RTE_NODE_REGISTER(sym)
 
-/* Node trace line, compiled into the traced variant of a node only. */
-#define PS_TRACE(node, m, fmt, ...)					\
-	rte_log(RTE_LOG_DEBUG, ps_logtype_graph,			\
-		"trace %s: port %u len %u: " fmt "\n", (node)->name,	\
-		(m)->port, (m)->pkt_len, ##__VA_ARGS__)
+/*
+ * A node's trace record for packet m, sent to edge next (the text says
+ * what the node decided, as "key=value" words): for marked packets only,
+ * so an unmarked one pays the test of its flag (include/podswitch/trace.h).
+ */
+#define PS_TRACE(node, m, next, fmt, ...)				\
+	do {								\
+		if (unlikely(ps_trace_marked(m)))			\
+			ps_trace_add((node), (m), (rte_edge_t)(next),	\
+				     fmt, ##__VA_ARGS__);		\
+	} while (0)
 
 /*
  * rte_graph hands a node everything its parents enqueued in one walk, so
@@ -44,7 +51,8 @@ uint16_t ps_drop_process(struct rte_graph *graph, struct rte_node *node,
  * time by the one process function every node gets from
  * PS_NODE_PROCESS(prefix), which calls
  *   prefix_inline(graph, node, objs, n, trace)   with n <= PS_NODE_CHUNK
- * in its traced or untraced variant.
+ * trace is always true: a node body guards its PS_TRACE lines with it, and
+ * PS_TRACE itself tests the packet's mark, the only cost of the trace.
  */
 #define PS_NODE_CHUNK RTE_GRAPH_BURST_SIZE
 
@@ -58,12 +66,7 @@ uint16_t ps_drop_process(struct rte_graph *graph, struct rte_node *node,
 		for (i = 0; i < nb_objs; i += n) {			\
 			n = RTE_MIN((uint16_t)(nb_objs - i),		\
 				    (uint16_t)PS_NODE_CHUNK);		\
-			if (unlikely(ps_graph_trace))			\
-				prefix##_inline(graph, node, objs + i, n, \
-						true);			\
-			else						\
-				prefix##_inline(graph, node, objs + i, n, \
-						false);			\
+			prefix##_inline(graph, node, objs + i, n, true); \
 		}							\
 		return nb_objs;						\
 	}

@@ -81,11 +81,11 @@ arp_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	for (i = 0; i < nb_objs; i++) {
 		nexts[i] = arp_handle(objs[i]);
 		if (trace)
-			PS_TRACE(node, (struct rte_mbuf *)objs[i], "%s",
-				 nexts[i] >= ARP_NB_FIXED ? "replied" :
-				 nexts[i] == ARP_DROP_BAD_HEADER ? "drop bad_header" :
-				 nexts[i] == ARP_DROP_GRATUITOUS ? "drop gratuitous" :
-				 "reply consumed");
+			PS_TRACE(node, (struct rte_mbuf *)objs[i], nexts[i],
+				 "arp=%s", nexts[i] >= ARP_NB_FIXED ?
+				 "replied" : nexts[i] == ARP_DROP_BAD_HEADER ?
+				 "bad_header" : nexts[i] == ARP_DROP_GRATUITOUS ?
+				 "gratuitous" : "reply_consumed");
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;

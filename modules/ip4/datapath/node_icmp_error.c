@@ -186,11 +186,11 @@ icmp_error_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 		nexts[i] = icmp_error_build(ctx, objs[i]);
 		if (trace)
-			PS_TRACE(node, (struct rte_mbuf *)objs[i],
-				 "type %u code %u %s", type, code,
+			PS_TRACE(node, (struct rte_mbuf *)objs[i], nexts[i],
+				 "type=%u code=%u error=%s", type, code,
 				 nexts[i] == icmp_error_fwd ? "sent" :
 				 nexts[i] == ICMP_ERROR_DROP_SUPPRESSED ?
-				 "suppressed" : "rate limited");
+				 "suppressed" : "rate_limited");
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;

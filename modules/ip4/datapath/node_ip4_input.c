@@ -26,13 +26,6 @@ enum ip4_input_next {
 	IP4_INPUT_NB_NEXT
 };
 
-static const char *const ip4_input_next_names[] = {
-	[IP4_INPUT_NEXT_LOOKUP] = "lookup",
-#define X(e, s) [IP4_INPUT_DROP_##e] = "drop " s,
-	IP4_INPUT_DROPS(X)
-#undef X
-};
-
 /* IP4_INPUT_NEXT_LOOKUP unless a node was put in front of ip4_lookup */
 static rte_edge_t ip4_input_fwd = IP4_INPUT_NEXT_LOOKUP;
 
@@ -66,6 +59,26 @@ ip4_check(struct rte_mbuf *m, rte_edge_t fwd)
 	return fwd;
 }
 
+static __rte_always_inline void
+ip4_input_trace(const struct rte_node *node, struct rte_mbuf *m,
+		rte_edge_t next)
+{
+	const struct rte_ipv4_hdr *ip;
+
+	if (likely(!ps_trace_marked(m)))
+		return;
+	if (m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip)) {
+		ps_trace_add(node, m, next, "short");
+		return;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+				     RTE_ETHER_HDR_LEN);
+	ps_trace_add(node, m, next, "src=" PS_IP4_FMT " dst=" PS_IP4_FMT
+		     " proto=%u ttl=%u len=%u", PS_IP4_BYTES(ip->src_addr),
+		     PS_IP4_BYTES(ip->dst_addr), ip->next_proto_id,
+		     ip->time_to_live, rte_be_to_cpu_16(ip->total_length));
+}
+
 static __rte_always_inline uint16_t
 ip4_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		 uint16_t nb_objs, const bool trace)
@@ -77,9 +90,7 @@ ip4_input_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	for (i = 0; i < nb_objs; i++) {
 		nexts[i] = ip4_check(objs[i], fwd);
 		if (trace)
-			PS_TRACE(node, (struct rte_mbuf *)objs[i], "-> %s",
-				 nexts[i] == fwd ? "lookup" :
-				 ip4_input_next_names[nexts[i]]);
+			ip4_input_trace(node, objs[i], nexts[i]);
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;

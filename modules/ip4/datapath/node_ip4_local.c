@@ -125,12 +125,9 @@ ip4_local_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	for (i = 0; i < nb_objs; i++) {
 		nexts[i] = ip4_local_handle(objs[i]);
 		if (trace)
-			PS_TRACE(node, (struct rte_mbuf *)objs[i], "%s",
-				 nexts[i] >= IP4_LOCAL_NB_FIXED ?
-				 node->nodes[nexts[i]]->name :
-				 nexts[i] == IP4_LOCAL_DROP_NOT_SERVED ? "drop not_served" :
-				 nexts[i] == IP4_LOCAL_DROP_FRAGMENT ? "drop fragment" :
-				 "drop bad_icmp");
+			PS_TRACE(node, (struct rte_mbuf *)objs[i], nexts[i],
+				 "local=%s", nexts[i] >= IP4_LOCAL_NB_FIXED ?
+				 "served" : "not_served");
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;

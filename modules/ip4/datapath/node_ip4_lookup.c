@@ -32,15 +32,6 @@ enum ip4_lookup_next {
 	IP4_LOOKUP_NB_NEXT
 };
 
-static const char *const ip4_lookup_next_names[] = {
-	[IP4_LOOKUP_NEXT_REWRITE] = "rewrite",
-	[IP4_LOOKUP_NEXT_LOCAL] = "local",
-	[IP4_LOOKUP_NEXT_ICMP_ERROR] = "icmp error",
-#define X(e, s) [IP4_LOOKUP_DROP_##e] = "drop " s,
-	IP4_LOOKUP_DROPS(X)
-#undef X
-};
-
 /* The edge of a forwarded packet by the type of its next hop: ip4_rewrite
  * for ours, the registered node for the others, else a drop. */
 static rte_edge_t ip4_lookup_nh_edge[PS_NH_TYPE_MAX] = {
@@ -84,6 +75,42 @@ ip4_lookup_one(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	return ip4_lookup_nh_edge[nh->type];
 }
 
+/* The prefix that matched is the management thread's to add (GET
+ * /v1/trace): a worker reads the route rules only through DIR-24-8. */
+static __rte_always_inline void
+ip4_lookup_trace(const struct rte_node *node, struct rte_mbuf *m,
+		 uint32_t dst, const struct ps_nexthop *nh, rte_edge_t next)
+{
+	static const char *const types[PS_NH_TYPE_MAX] = {
+		[PS_NH_LOCAL] = "local", [PS_NH_CONNECTED] = "connected",
+		[PS_NH_GATEWAY] = "gateway", [PS_NH_BLACKHOLE] = "blackhole",
+		[PS_NH_UNREACHABLE] = "unreachable", [PS_NH_VXLAN] = "vxlan",
+	};
+	uint32_t gw;
+
+	if (likely(!ps_trace_marked(m)))
+		return;
+	if (nh == NULL || nh->type >= PS_NH_TYPE_MAX) {
+		ps_trace_add(node, m, next, "dst=" PS_IP4_FMT " route=none",
+			     PS_IP4_BYTES(dst));
+		return;
+	}
+	gw = nh->type == PS_NH_CONNECTED ? dst : nh->gateway;
+	if (nh->type == PS_NH_VXLAN)
+		ps_trace_add(node, m, next, "dst=" PS_IP4_FMT " nh_type=vxlan"
+			     " vtep=" PS_IP4_FMT, PS_IP4_BYTES(dst),
+			     PS_IP4_BYTES(gw));
+	else if (nh->type == PS_NH_CONNECTED || nh->type == PS_NH_GATEWAY)
+		ps_trace_add(node, m, next, "dst=" PS_IP4_FMT " nh_type=%s"
+			     " next_hop=" PS_IP4_FMT " out_port=%s",
+			     PS_IP4_BYTES(dst), types[nh->type],
+			     PS_IP4_BYTES(gw), nh->port_id < PS_MAX_PORTS ?
+			     ps_ports[nh->port_id].name : "pod-segment");
+	else
+		ps_trace_add(node, m, next, "dst=" PS_IP4_FMT " nh_type=%s",
+			     PS_IP4_BYTES(dst), types[nh->type]);
+}
+
 static __rte_always_inline uint16_t
 ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		  uint16_t nb_objs, const bool trace)
@@ -108,13 +135,8 @@ ip4_lookup_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 			nexts[i + j] = ip4_lookup_one(objs[i + j], ip[j], nh[j],
 						      adj[j]);
 			if (trace)
-				PS_TRACE(node, (struct rte_mbuf *)objs[i + j],
-					 "dst " PS_IP4_FMT " -> %s",
-					 PS_IP4_BYTES(dst[j]),
-					 ps_edge_name(node,
-						ip4_lookup_next_names,
-						IP4_LOOKUP_NB_NEXT,
-						nexts[i + j]));
+				ip4_lookup_trace(node, objs[i + j], dst[j],
+						 nh[j], nexts[i + j]);
 		}
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);

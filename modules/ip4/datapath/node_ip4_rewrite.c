@@ -38,7 +38,8 @@ static rte_edge_t ip4_rewrite_tx_edge[PS_MAX_PORTS];
 #define IP4_REWRITE_HELD ((rte_edge_t)0xffff)
 
 static __rte_always_inline rte_edge_t
-rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
+rewrite_one(const struct rte_node *node, struct rte_mbuf *m,
+	    const struct ps_neigh *n)
 {
 	struct ps_mbuf_meta *meta = ps_mbuf_meta(m);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -56,6 +57,11 @@ rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
 	if (!(meta->flags & PS_META_LOCAL_ORIGIN))
 		ps_ip4_ttl_decrement(ip);
 	if (unlikely(state == PS_NEIGH_INCOMPLETE)) {
+		/* the management thread sends it on: its path ends here */
+		if (unlikely(ps_trace_marked(m)))
+			ps_trace_end(node, m, "next_hop=" PS_IP4_FMT
+				     " neighbor=incomplete held=1",
+				     PS_IP4_BYTES(meta->nh_ip));
 		if (ps_neigh_hold(ps_ip4_dp.neighbors, m, meta->nh_ip,
 				  meta->nh_port) == 0)
 			return IP4_REWRITE_HELD;
@@ -68,6 +74,28 @@ rewrite_one(struct rte_mbuf *m, const struct ps_neigh *n)
 		rte_pktmbuf_mtod_offset(m, struct rte_ether_hdr *,
 					PS_VXLAN_OVERHEAD)->dst_addr = n->mac;
 	return ip4_rewrite_tx_edge[n->port_id];
+}
+
+static __rte_always_inline void
+ip4_rewrite_trace(const struct rte_node *node, struct rte_mbuf *m,
+		  uint32_t nh_ip, const struct ps_neigh *n, rte_edge_t next)
+{
+	const struct rte_ether_hdr *eth;
+	const struct rte_ipv4_hdr *ip;
+
+	if (likely(!ps_trace_marked(m)))
+		return;
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	if (next < IP4_REWRITE_NB_FIXED || n == NULL) {
+		ps_trace_add(node, m, next, "next_hop=" PS_IP4_FMT
+			     " neighbor=failed", PS_IP4_BYTES(nh_ip));
+		return;
+	}
+	ps_trace_add(node, m, next, "next_hop=" PS_IP4_FMT " mac="
+		     PS_TRACE_MAC_FMT " out_port=%s ttl=%u",
+		     PS_IP4_BYTES(nh_ip), RTE_ETHER_ADDR_BYTES(&eth->dst_addr),
+		     ps_ports[n->port_id].name, ip->time_to_live);
 }
 
 static __rte_always_inline uint16_t
@@ -111,14 +139,11 @@ ip4_rewrite_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		for (j = 0; j < n; j++) {
 			struct rte_mbuf *m = objs[i + j];
 
-			nexts[i + j] = rewrite_one(m, nb[j]);
+			nexts[i + j] = rewrite_one(node, m, nb[j]);
 			held |= nexts[i + j] == IP4_REWRITE_HELD;
-			if (trace)
-				PS_TRACE(node, m, "next hop " PS_IP4_FMT " %s",
-					 PS_IP4_BYTES(nh_ip[j]),
-					 nexts[i + j] == IP4_REWRITE_HELD ? "held" :
-					 nexts[i + j] < IP4_REWRITE_NB_FIXED ?
-					 "unresolvable" : "resolved");
+			if (trace && nexts[i + j] != IP4_REWRITE_HELD)
+				ip4_rewrite_trace(node, m, nh_ip[j], nb[j],
+						  nexts[i + j]);
 		}
 	}
 	if (likely(!held)) {

@@ -130,15 +130,15 @@ l2_classify(struct rte_node *node, struct rte_mbuf **pkts, uint16_t n,
 		}
 		nexts[i] = next;
 		if (trace)
-			PS_TRACE(node, pkts[i], RTE_ETHER_ADDR_PRT_FMT " -> "
-				 RTE_ETHER_ADDR_PRT_FMT " %s%s",
+			PS_TRACE(node, pkts[i], next == L2_FDB_FLOOD ?
+				 RTE_EDGE_ID_INVALID : next,
+				 "src=" PS_TRACE_MAC_FMT " dst="
+				 PS_TRACE_MAC_FMT " fdb=%s out_port=%s",
 				 RTE_ETHER_ADDR_BYTES(src[i]),
 				 RTE_ETHER_ADDR_BYTES(dst[i]),
+				 d_e != NULL ? "hit" : "miss",
 				 next == L2_FDB_FLOOD ? "flood" :
-				 next == L2_FDB_DROP_SAME_PORT ? "drop same_port" :
-				 "to port ",
-				 next == L2_FDB_FLOOD || next ==
-				 L2_FDB_DROP_SAME_PORT ? "" :
+				 next == L2_FDB_DROP_SAME_PORT ? "same_port" :
 				 ps_ports[d_e->port].name);
 	}
 }

@@ -42,13 +42,6 @@ enum policy_next {
 	POL_NB_NEXT
 };
 
-static const char *const policy_next_names[] = {
-	[POL_NEXT_FWD] = "pass",
-#define X(e, s) [POL_DROP_##e] = "drop " s,
-	POLICY_DROPS(X)
-#undef X
-};
-
 /* The connection a packet belongs to, as conntrack keys it. */
 struct pol_pkt {
 	struct ps_ct_tuple t;
@@ -167,7 +160,7 @@ pol_slow(const struct pol_ctx *c, struct rte_mbuf *m,
 	uint8_t dir;
 
 	if (!pol_parse(m, ip, &p)) {
-		*why = "later fragment";
+		*why = "later_fragment";
 		return POL_NEXT_FWD;
 	}
 	if (p.track || p.related) {
@@ -178,7 +171,7 @@ pol_slow(const struct pol_ctx *c, struct rte_mbuf *m,
 			return POL_NEXT_FWD;
 		}
 		if (e == NULL && svc_reply(&p.t)) {
-			*why = "service reply";
+			*why = "service_reply";
 			return POL_NEXT_FWD;
 		}
 	}
@@ -244,7 +237,7 @@ policy_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i];
 		const struct rte_ipv4_hdr *ip;
-		const char *why = "not selected";
+		const char *why = "not_selected";
 
 		nexts[i] = POL_NEXT_FWD;
 		if (l2) {
@@ -264,8 +257,7 @@ policy_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 			     pol_host_flags(c, ip->dst_addr)))
 			nexts[i] = pol_slow(c, m, ip, &why);
 		if (trace)
-			PS_TRACE(node, m, "%s -> %s", why,
-				 policy_next_names[nexts[i]]);
+			PS_TRACE(node, m, nexts[i], "verdict=%s", why);
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, n);
 }

@@ -25,6 +25,7 @@
 #include <podswitch/service.h>
 
 #include "ip4_graph.h"
+#include "lb_trace.h"
 #include "node_private.h"
 #include "service_dp.h"
 #include "svc_conn.h"
@@ -67,17 +68,6 @@ enum service_lb_next {
 /* Not an edge: the fragment table keeps the packet. */
 #define LB_HELD LB_NB_NEXT
 
-static const char *const lb_next_names[] = {
-	[LB_NEXT_LOOKUP] = "lookup",
-	[LB_NEXT_ICMP_ERROR] = "icmp error",
-#define X(e, s) [LB_DROP_##e] = "drop " s,
-	SERVICE_LB_DROPS(X)
-#undef X
-#define X(e, s) [LB_DROP_NAT_FIRST + PS_NAT_ERR_##e - 1] = "drop nat_" s,
-	PS_NAT_ERRORS(X)
-#undef X
-};
-
 enum lb_kind {
 	LB_PASS,	/* not ours to look at */
 	LB_FLOW,	/* TCP, UDP, ICMP echo: key is its own tuple */
@@ -92,6 +82,8 @@ struct lb_pkt {
 	struct svc_frag_key frag;	/* a fragment's datagram, as it came */
 	uint8_t kind;
 	bool first_frag;
+	uint8_t why;		/* enum lb_why: set with an endpoint choice */
+	const struct ps_svc_port *sp;	/* and its service (trace) */
 };
 
 /* What the trace says was done. */
@@ -107,9 +99,9 @@ enum lb_action {
 };
 static const char *const lb_action_names[] = {
 	[LB_A_PASS] = "pass", [LB_A_HIT] = "tracked",
-	[LB_A_ICMP_HIT] = "icmp error of tracked", [LB_A_NEW] = "new service flow",
-	[LB_A_MASQ] = "masquerade", [LB_A_REJECT] = "no endpoint",
-	[LB_A_DROP] = "drop", [LB_A_PICKUP] = "picked up mid-stream",
+	[LB_A_ICMP_HIT] = "icmp_error_of_tracked", [LB_A_NEW] = "new",
+	[LB_A_MASQ] = "masquerade", [LB_A_REJECT] = "no_endpoint",
+	[LB_A_DROP] = "drop", [LB_A_PICKUP] = "picked_up",
 };
 
 /* Whether the service port's choice is a function of the flow alone
@@ -476,6 +468,8 @@ lb_miss(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		if (p->pkt.loose && snat)
 			return LB_DROP_INVALID;
 		*act = p->pkt.loose ? LB_A_PICKUP : LB_A_NEW;
+		p->why = (uint8_t)lb_why_of(&pick, p->pkt.loose);
+		p->sp = hit.sp;
 		return lb_create(m, p, worker, pick.ip,
 				 rte_cpu_to_be_16(pick.port), snat_ip, hit.sp,
 				 pick.ep_id);
@@ -601,6 +595,7 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 	for (i = 0; i < n; i++) {
 		pk[i].first_frag = false;
+		pk[i].why = LB_WHY_NONE;
 		pk[i].kind = l2 && !l2_candidate(objs[i]) ? LB_PASS :
 			     lb_classify(objs[i], &pk[i]);
 		nfrag += pk[i].kind == LB_FRAG || pk[i].first_frag;
@@ -609,6 +604,9 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 			ki[nk++] = (uint8_t)i;
 		}
 		nexts[i] = LB_NEXT_LOOKUP;
+		if (trace && pk[i].kind == LB_PASS)
+			PS_TRACE(node, (struct rte_mbuf *)objs[i],
+				 LB_NEXT_LOOKUP, "action=pass");
 	}
 	if (nk > 0)
 		ps_ct_lookup_bulk(ps_svc_dp.ct, keys, nk, ents, dirs);
@@ -641,15 +639,16 @@ lb_chunk(struct rte_graph *graph, struct rte_node *node, void **objs,
 					  false);
 			nexts[ki[i]] = lb_translate(m, e, dirs[i]);
 		}
-		if (trace)
-			PS_TRACE(node, m, "%u " PS_IP4_FMT ":%u > " PS_IP4_FMT
-				 ":%u %s -> %s", p->key.proto,
-				 PS_IP4_BYTES(p->key.src_ip),
-				 rte_be_to_cpu_16(p->key.src_port),
-				 PS_IP4_BYTES(p->key.dst_ip),
-				 rte_be_to_cpu_16(p->key.dst_port),
-				 lb_action_names[act],
-				 lb_next_names[nexts[ki[i]]]);
+		if (trace && unlikely(ps_trace_marked(m))) {
+			uint8_t d = dirs[i];
+
+			/* a connection this packet made: look it up */
+			if (e == NULL)
+				e = ps_ct_lookup(ps_svc_dp.ct, &p->key, &d);
+			lb_trace(node, m, nexts[ki[i]], &p->key, e, d,
+				 lb_action_names[act], (enum lb_why)p->why,
+				 p->why != LB_WHY_NONE ? p->sp : NULL);
+		}
 	}
 	if (unlikely(nfrag > 0))
 		n = lb_frags(graph, node, objs, n, pk, nexts, worker);

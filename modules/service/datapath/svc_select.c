@@ -273,9 +273,11 @@ ps_svc_select(struct ps_svc_table *t, const struct ps_svc_hit *hit,
 			e = aff_endpoint(es, v, ci);
 			if (e != NULL)
 				ws->affinity_hits++;
+			pick->sticky = e != NULL;
 		}
 	}
 	if (e == NULL) {
+		pick->sticky = false;
 		e = &es->eps[c->idx[sched_pick(t, sp, es, c, &w->rr[ci],
 					       flow)]];
 		if (sp->affinity)

@@ -36,13 +36,6 @@ enum vxlan_decap_next {
 	VXLAN_DECAP_NB_NEXT
 };
 
-static const char *const vxlan_decap_next_names[] = {
-	[VXLAN_DECAP_NEXT_IP4_INPUT] = "decapsulated",
-#define X(e, s) [VXLAN_DECAP_DROP_##e] = "drop " s,
-	VXLAN_DECAP_DROPS(X)
-#undef X
-};
-
 #define INNER_MIN (sizeof(struct rte_udp_hdr) + sizeof(struct rte_vxlan_hdr) + \
 		   RTE_ETHER_HDR_LEN)
 
@@ -119,6 +112,28 @@ decap_one(struct ps_vxlan *vx, uint32_t worker, struct rx_cache *rc,
 	return VXLAN_DECAP_NEXT_IP4_INPUT;
 }
 
+/* decap_one, with the outer header's story told before it goes. */
+static rte_edge_t
+decap_traced(const struct rte_node *node, struct ps_vxlan *vx,
+	     uint32_t worker, struct rx_cache *rc, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	uint32_t src = ip->src_addr, dst = ip->dst_addr, vni = UINT32_MAX;
+	rte_edge_t next;
+
+	if (m->data_len >= PS_VXLAN_OVERHEAD)
+		vni = rte_be_to_cpu_32(rte_pktmbuf_mtod_offset(m,
+			const struct rte_vxlan_hdr *, RTE_ETHER_HDR_LEN +
+			sizeof(*ip) + sizeof(struct rte_udp_hdr))->vx_vni) >> 8;
+	next = decap_one(vx, worker, rc, m);
+	ps_trace_add(node, m, next, "vni=%d outer_src=" PS_IP4_FMT
+		     " outer_dst=" PS_IP4_FMT " inner_len=%u",
+		     vni == UINT32_MAX ? -1 : (int)vni, PS_IP4_BYTES(src),
+		     PS_IP4_BYTES(dst), m->pkt_len);
+	return next;
+}
+
 static __rte_always_inline uint16_t
 vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 		   void **objs, uint16_t nb_objs, const bool trace)
@@ -136,18 +151,10 @@ vxlan_decap_inline(struct rte_graph *graph, struct rte_node *node,
 		if (i + 1 < nb_objs)
 			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
 						       void *));
-		if (trace) {
-			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
-				const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
-			uint32_t src = ip->src_addr;
-
+		if (trace && unlikely(ps_trace_marked(m)))
+			nexts[i] = decap_traced(node, vx, worker, &rc, m);
+		else
 			nexts[i] = decap_one(vx, worker, &rc, m);
-			PS_TRACE(node, m, "from " PS_IP4_FMT " -> %s",
-				 PS_IP4_BYTES(src),
-				 vxlan_decap_next_names[nexts[i]]);
-		} else {
-			nexts[i] = decap_one(vx, worker, &rc, m);
-		}
 	}
 	ps_enqueue_nexts(graph, node, nexts, objs, nb_objs);
 	return nb_objs;

@@ -49,14 +49,6 @@ enum vxlan_encap_next {
 #define VXLAN_ENCAP_FRAGMENT VXLAN_ENCAP_NB_NEXT
 #define VXLAN_ENCAP_GONE (VXLAN_ENCAP_NB_NEXT + 1)
 
-static const char *const vxlan_encap_next_names[] = {
-	[VXLAN_ENCAP_NEXT_REWRITE] = "encapsulated",
-	[VXLAN_ENCAP_NEXT_ICMP_ERROR] = "fragmentation needed",
-#define X(e, s) [VXLAN_ENCAP_DROP_##e] = "drop " s,
-	VXLAN_ENCAP_DROPS(X)
-#undef X
-};
-
 /* The outer route of the last VTEP of a burst: a burst mostly goes to a
  * few remotes. Valid within one process call (RCU: no quiescent state in
  * between). */
@@ -158,6 +150,30 @@ encap_fragments(struct rte_graph *graph, struct rte_node *node,
 	return VXLAN_ENCAP_GONE;
 }
 
+static void
+vxlan_trace_outer(const struct rte_node *node, struct rte_mbuf *m,
+		  rte_edge_t next)
+{
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	const struct rte_vxlan_hdr *vh;
+
+	if (m->data_len < PS_VXLAN_OVERHEAD) {
+		ps_trace_add(node, m, next, "encap=none");
+		return;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+				     RTE_ETHER_HDR_LEN);
+	udp = (const struct rte_udp_hdr *)(ip + 1);
+	vh = (const struct rte_vxlan_hdr *)(udp + 1);
+	ps_trace_add(node, m, next, "vni=%u outer_src=" PS_IP4_FMT
+		     " outer_dst=" PS_IP4_FMT " udp_sport=%u udp_dport=%u",
+		     rte_be_to_cpu_32(vh->vx_vni) >> 8,
+		     PS_IP4_BYTES(ip->src_addr), PS_IP4_BYTES(ip->dst_addr),
+		     rte_be_to_cpu_16(udp->src_port),
+		     rte_be_to_cpu_16(udp->dst_port));
+}
+
 static __rte_always_inline uint16_t
 vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 		   void **objs, uint16_t nb_objs, const bool trace)
@@ -170,8 +186,7 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 
 	for (i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
-		const struct ps_vtep *v = trace ?
-			&vx->vteps[ps_mbuf_meta(m)->nh_port] : NULL;
+		const bool marked = trace && ps_trace_marked(m);
 
 		if (i + 1 < nb_objs)
 			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1],
@@ -182,11 +197,9 @@ vxlan_encap_inline(struct rte_graph *graph, struct rte_node *node,
 						   &oc, m);
 			gone += nexts[i] == VXLAN_ENCAP_GONE;
 		}
-		if (trace)
-			PS_TRACE(node, m, "vtep " PS_IP4_FMT " vni %u -> %s",
-				 PS_IP4_BYTES(v->remote), v->vni,
-				 nexts[i] == VXLAN_ENCAP_GONE ? "fragmented" :
-				 vxlan_encap_next_names[nexts[i]]);
+		/* fragmented: m is gone, its pieces are traced on */
+		if (unlikely(marked) && nexts[i] != VXLAN_ENCAP_GONE)
+			vxlan_trace_outer(node, m, nexts[i]);
 	}
 	if (unlikely(gone > 0)) {
 		uint16_t j = 0;
