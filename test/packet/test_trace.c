@@ -157,7 +157,7 @@ test_syn_to_service(void)
 				RTE_TCP_SYN_FLAG, 1000, 0, 0);
 	static const char *const path[] = {
 		"port_rx-", "eth_input", "ip4_input", "service_lb",
-		"ip4_lookup", "ip4_rewrite", "port_tx-",
+		"policy", "ip4_lookup", "ip4_rewrite", "port_tx-",
 	};
 	const struct ps_trace_rec *r, *lb;
 	struct rte_mbuf *out[4];
