@@ -14,7 +14,9 @@
 
 #include <rte_byteorder.h>
 
+#include <podswitch/cfilter.h>
 #include <podswitch/config.h>
+#include <podswitch/conntrack.h>
 #include <podswitch/nat.h>
 
 struct ps_ct;
@@ -46,6 +48,19 @@ struct ps_svc_dp {
 	 */
 	uint32_t *l2_ep_conns;
 	uint32_t l2_ep_mask;
+	/*
+	 * The gate in front of service_lb (svc_gate.h): gate_fe holds the
+	 * frontends (ip, port, proto) as the frontend hash has them,
+	 * NodePorts with ip 0, but ClusterIPs of the service CIDR (the
+	 * service table counts them); gate_conn the endpoints
+	 * (ip, port, proto) of live connections DNATed without SNAT, whose
+	 * replies come from there (svc_gate_conn()). Each also holds the
+	 * addresses of its keys (port and proto 0), for fragments, which
+	 * may carry no ports. The SNAT pools' range (host order): replies
+	 * to a SNAT address.
+	 */
+	struct ps_cfilter *gate_fe, *gate_conn;
+	uint16_t snat_port_min, snat_port_max;
 	/* fragment tracking, one table per worker (svc_frag.h) */
 	struct svc_frag *frag[PS_MAX_WORKERS];
 };
@@ -67,6 +82,29 @@ svc_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
 	return dnat_ip != 0 && snat_ip == 0 &&
 	       (client_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net &&
 	       (dnat_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net;
+}
+
+/*
+ * Count (add) or uncount a connection translated as nat, of protocol
+ * proto, in the gate: without SNAT its replies come from the endpoint,
+ * which only the gate's connection filter lets through. Whoever takes or
+ * gives back a connection's holdings (svc_conn.c, lb_state.c).
+ */
+static inline void
+svc_gate_conn(const struct ps_ct_nat *nat, uint8_t proto, bool add)
+{
+	if (nat->dnat_ip == 0 || nat->snat_ip != 0 ||
+	    ps_svc_dp.gate_conn == NULL)
+		return;
+	if (add) {
+		ps_cfilter_add(ps_svc_dp.gate_conn, nat->dnat_ip,
+			       nat->dnat_port, proto);
+		ps_cfilter_add(ps_svc_dp.gate_conn, nat->dnat_ip, 0, 0);
+	} else {
+		ps_cfilter_del(ps_svc_dp.gate_conn, nat->dnat_ip,
+			       nat->dnat_port, proto);
+		ps_cfilter_del(ps_svc_dp.gate_conn, nat->dnat_ip, 0, 0);
+	}
 }
 
 #endif

@@ -27,6 +27,7 @@ svc_conn_take(struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto,
 	}
 	if (nat->endpoint_id != PS_CT_NO_ENDPOINT)
 		ps_svc_ep_conn_inc(ps_svc_dp.svcs, nat->endpoint_id);
+	svc_gate_conn(nat, proto, true);
 	if (svc_l2_counted(client_ip, nat->dnat_ip, nat->snat_ip))
 		__atomic_fetch_add(&ps_svc_dp.l2_ep_conns[svc_l2_slot(
 			nat->dnat_ip)], 1, __ATOMIC_RELEASE);
@@ -47,6 +48,7 @@ svc_conn_give(const struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto)
 	}
 	if (nat->endpoint_id != PS_CT_NO_ENDPOINT)
 		ps_svc_ep_conn_dec(ps_svc_dp.svcs, nat->endpoint_id);
+	svc_gate_conn(nat, proto, false);
 	if (svc_l2_counted(client_ip, nat->dnat_ip, nat->snat_ip))
 		__atomic_fetch_sub(&ps_svc_dp.l2_ep_conns[svc_l2_slot(
 			nat->dnat_ip)], 1, __ATOMIC_RELAXED);

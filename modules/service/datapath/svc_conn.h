@@ -11,7 +11,9 @@
  *  - a count in ps_svc_dp.l2_ep_conns when the endpoint's replies are
  *    bridged (svc_l2_counted): service_l2 looks only at frames from
  *    counted addresses;
- *  - a SNAT port from the pool of its protocol, when nat->snat_ip is set.
+ *  - a SNAT port from the pool of its protocol, when nat->snat_ip is set;
+ *  - a count in the service gate's connection filter when its replies
+ *    come from the endpoint (svc_gate_conn): the gate lets them in.
  *
  * service_lb takes them before it offers the entry to conntrack: the
  * management thread may delete a published entry, and give back, at
