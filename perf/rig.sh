@@ -91,7 +91,7 @@
 #
 # usage: perf/rig.sh [-d SECONDS] [-w SECONDS] [-t l2,l3,encap,decap,service]
 #                    [-n BURSTS] [-P PREFIXES] [-N 1|2] [-f FLOWS] [-r ROUNDS]
-#                    [-q SECONDS] [-p] [-k] [-h] [--json FILE]
+#                    [-q SECONDS] [-S SERVICES] [-p] [-k] [-h] [--json FILE]
 #   -d  measured window per case (default 10)
 #   -w  warm-up before the window (default 3)
 #   -t  scenarios (traffic types) to run, in order (default: all of
@@ -102,6 +102,11 @@
 #   -N  L3 next hops for flowgen's destinations: 2 (default; half out of
 #       each port) or 1 (everything out of v1)
 #   -f  service: concurrent flows (default 1000000; svc_rig.sh -f)
+#   -S  l3, encap, decap: program SERVICES ClusterIP services of 10
+#       endpoints each (perf/svc_gen.py list; service CIDR 10.96.0.0/12,
+#       cluster CIDR 10.244.0.0/16) into every podswitch DUT before its
+#       traffic; the traffic is none of theirs (what transit pays for the
+#       service stage). Default 0: none, and no service or cluster CIDR
 #   -p  profile: perf record of the DUT process during the window of each
 #       case (first round), print its worker's time by library and its
 #       hottest symbols (needs perf)
@@ -128,6 +133,7 @@ DUT_CPU=${DUT_CPU:-1}
 DURATION=10
 WARMUP=3
 TRAFFIC=l2,l3,encap,decap,service
+SERVICES=0
 FLOWS=1000000
 JSON=""
 BURSTS=16
@@ -182,7 +188,7 @@ while [ $# -gt 0 ]; do
 done
 set -- "${args[@]}"
 
-while getopts "d:w:t:n:P:N:f:r:q:pkh" o; do
+while getopts "d:w:t:n:P:N:f:r:q:S:pkh" o; do
 	case $o in
 	d) DURATION=$OPTARG ;;
 	w) WARMUP=$OPTARG ;;
@@ -191,6 +197,7 @@ while getopts "d:w:t:n:P:N:f:r:q:pkh" o; do
 	P) PREFIXES=$OPTARG ;;
 	N) L3_NH=$OPTARG ;;
 	f) FLOWS=$OPTARG ;;
+	S) SERVICES=$OPTARG ;;
 	q) QUIET_WAIT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	p) PROFILE=1 ;;
@@ -225,6 +232,12 @@ fi
 if ! [[ "$PREFIXES" =~ ^[0-9]+$ ]] || [ "$PREFIXES" -lt 1 ] || [ "$PREFIXES" -gt 1000000 ]; then
 	die "-P: 1..1000000 prefixes"
 fi
+if ! [[ "$SERVICES" =~ ^[0-9]+$ ]] || [ "$SERVICES" -gt 16384 ]; then
+	die "-S: 0..16384 services (the DUT's tables.services)"
+fi
+# the node's service and cluster CIDRs, when services are programmed
+SVC_NODE=""
+[ "$SERVICES" -gt 0 ] && SVC_NODE=', "service_cidr": "10.96.0.0/12", "cluster_cidr": "10.244.0.0/16"'
 # tables.routes of both L3 DUTs: room for the prefixes, the flowgen routes
 # and the connected ones
 ROUTES_TABLE=$((PREFIXES + 64 > 131072 ? PREFIXES + 64 : 131072))
@@ -395,7 +408,7 @@ start_l3_dut() {
 		cat <<EOF
 {
   "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
-            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1"$SVC_NODE },
   "ports": [
     { "name": "v0", "role": "pod", "driver": "vhost-user",
       "args": { "path": "$dir/p0.sock", "client": 1 } },
@@ -418,6 +431,7 @@ EOF
 	T_DUT0=$(now)
 	start_ps_dut "$dir" "$t"
 	R_STARTUP=$(awk -v a="$T_DUT0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+	program_services
 }
 
 # start_vx_dut DUT DIR: podswitch in overlay mode. vxe: v0 pod, v1
@@ -442,7 +456,7 @@ start_vx_dut() {
 	cat >"$dir/podswitch.json" <<EOF
 {
   "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
-            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1"$SVC_NODE },
   "overlay": { "mode": "vxlan", "vni": $VX_VNI, "udp_port": 4789 },
   "ports": [
     { "name": "v0", "role": "$r0", "driver": "vhost-user",
@@ -458,6 +472,17 @@ $(ps_dut_json "$dir")
 }
 EOF
 	start_ps_dut "$dir" 20
+	program_services
+}
+
+# program_services: -S SERVICES ClusterIP services of 10 endpoints each
+# into the podswitch DUT just started (API), through POST /v1/apply
+program_services() {
+	local list=$WORK/services-$SERVICES.json out
+	[ "$SERVICES" -gt 0 ] || return 0
+	[ -s "$list" ] || python3 "$top/perf/svc_gen.py" list "$list" "$SERVICES" 10
+	out=$(CURL_API_TIMEOUT=120 curl_api POST /v1/apply "$list")
+	case $out in 200\ *) ;; *) KEEP=1; die "POST /v1/apply of $SERVICES services: $out" ;; esac
 }
 
 # start_ovs_dut TRAFFIC DIR: OVS-DPDK (perf/ovs.sh) programmed for the
@@ -689,6 +714,7 @@ duts_for() {
 RESULTS=$WORK/results
 : >"$RESULTS"
 log "rig $TAG: window ${DURATION}s after ${WARMUP}s warm-up; generator on CPU $GEN_CPU, DUT on CPU $DUT_CPU; scenarios $TRAFFIC"
+[ "$SERVICES" -gt 0 ] && log "podswitch DUTs of l3, encap, decap: $SERVICES ClusterIP services x 10 endpoints programmed"
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for tr in "${traffics[@]}"; do
 	for round in $(seq "$ROUNDS"); do

@@ -52,15 +52,13 @@ struct ps_svc_dp {
 	 * The gate in front of service_lb (svc_gate.h): gate_fe holds the
 	 * frontends (ip, port, proto) as the frontend hash has them,
 	 * NodePorts with ip 0, but ClusterIPs of the service CIDR (the
-	 * service table counts them); gate_conn the endpoints
-	 * (ip, port, proto) of live connections DNATed without SNAT, whose
-	 * replies come from there (svc_gate_conn()). Each also holds the
-	 * addresses of its keys (port and proto 0), for fragments, which
-	 * may carry no ports. The SNAT pools' range (host order): replies
-	 * to a SNAT address.
+	 * service table counts them); gate_conn where the replies of live
+	 * connections come from (the endpoint, without SNAT) or go to (the
+	 * SNAT address and port), svc_gate_conn(). Each also holds the
+	 * addresses of its keys (port and proto 0; not of SNAT addresses,
+	 * which are local), for fragments, which may carry no ports.
 	 */
 	struct ps_cfilter *gate_fe, *gate_conn;
-	uint16_t snat_port_min, snat_port_max;
 	/* fragment tracking, one table per worker (svc_frag.h) */
 	struct svc_frag *frag[PS_MAX_WORKERS];
 };
@@ -86,24 +84,32 @@ svc_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
 
 /*
  * Count (add) or uncount a connection translated as nat, of protocol
- * proto, in the gate: without SNAT its replies come from the endpoint,
- * which only the gate's connection filter lets through. Whoever takes or
- * gives back a connection's holdings (svc_conn.c, lb_state.c).
+ * proto, in the gate's connection filter, where its replies are let
+ * through: with SNAT they come to the SNAT address and port, without it
+ * from the endpoint (and its address, for fragments). Whoever takes or
+ * gives back a connection's holdings (svc_conn.c, lb_state.c), with
+ * nat->snat_port set.
  */
 static inline void
 svc_gate_conn(const struct ps_ct_nat *nat, uint8_t proto, bool add)
 {
-	if (nat->dnat_ip == 0 || nat->snat_ip != 0 ||
-	    ps_svc_dp.gate_conn == NULL)
+	struct ps_cfilter *f = ps_svc_dp.gate_conn;
+
+	if (f == NULL)
 		return;
-	if (add) {
-		ps_cfilter_add(ps_svc_dp.gate_conn, nat->dnat_ip,
-			       nat->dnat_port, proto);
-		ps_cfilter_add(ps_svc_dp.gate_conn, nat->dnat_ip, 0, 0);
-	} else {
-		ps_cfilter_del(ps_svc_dp.gate_conn, nat->dnat_ip,
-			       nat->dnat_port, proto);
-		ps_cfilter_del(ps_svc_dp.gate_conn, nat->dnat_ip, 0, 0);
+	if (nat->snat_ip != 0) {
+		if (add)
+			ps_cfilter_add(f, nat->snat_ip, nat->snat_port, proto);
+		else
+			ps_cfilter_del(f, nat->snat_ip, nat->snat_port, proto);
+	} else if (nat->dnat_ip != 0) {
+		if (add) {
+			ps_cfilter_add(f, nat->dnat_ip, nat->dnat_port, proto);
+			ps_cfilter_add(f, nat->dnat_ip, 0, 0);
+		} else {
+			ps_cfilter_del(f, nat->dnat_ip, nat->dnat_port, proto);
+			ps_cfilter_del(f, nat->dnat_ip, 0, 0);
+		}
 	}
 }
 

@@ -41,6 +41,9 @@ static const char *const config =
 	PS_RING_PORT("p2", "pod", PS_POD("10.244.0.3", P2_MAC)) ","
 	PS_RING_PORT("p3", "pod", PS_POD("10.244.0.4", P3_MAC)) ","
 	PS_RING_PORT("up", "uplink", "") " ],"
+	"  \"routes\": [ { \"dst\": \"0.0.0.0/0\", \"gateway\": \"192.168.60.1\" } ],"
+	"  \"neighbors\": [ { \"ip\": \"192.168.60.1\","
+	"    \"mac\": \"02:00:c0:a8:3c:01\", \"dev\": \"up\" } ],"
 	"  \"tables\": { \"routes\": 1024, \"conntrack\": 512, \"services\": 64,"
 	"              \"endpoints\": 256 } }";
 
@@ -242,11 +245,42 @@ test_connection_keys(void)
 	ps_test_node_expect_no_leak();
 }
 
+/* A masqueraded connection counts its SNAT address and port: its
+ * replies come to the node IP there. */
+static void
+test_snat_keys(void)
+{
+	struct ps_l4 q = ps_udp(P1, 41002, "8.8.8.8", 53, 40);
+	struct ps_ct_tuple t;
+	struct ps_ct_entry *e;
+	uint8_t f[256], dir;
+	size_t len;
+
+	ps_ct_flush(dp->ct);
+	ps_test_node_run();
+	len = ps_build_l4(f, NODE_MAC, P1_MAC, &q);
+	ps_test_node_inject("p1_rx", f, len);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL(ps_test_drain("up_tx"), 1);
+	ps_ct_tuple_set(&t, IPPROTO_UDP, ps_ip(P1), ps_ip("8.8.8.8"),
+			RTE_BE16(41002), RTE_BE16(53));
+	e = ps_ct_lookup(dp->ct, &t, &dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(keys_of(ps_svc_dp.gate_conn), 1);
+	CU_ASSERT(ps_cfilter_lookup(ps_svc_dp.gate_conn, e->nat.snat_ip,
+				    e->nat.snat_port, IPPROTO_UDP));
+	ps_ct_flush(dp->ct);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL(keys_of(ps_svc_dp.gate_conn), 0);
+	ps_test_node_expect_no_leak();
+}
+
 static const struct ps_test tests[] = {
 	{ "transit fragments skip fragment tracking",
 	  test_transit_fragment_not_held },
 	{ "frontend keys follow the services", test_frontend_keys },
 	{ "connection keys follow the entries", test_connection_keys },
+	{ "SNAT keys follow the entries", test_snat_keys },
 };
 
 PS_TEST_MAIN(ps_test_eal_profiles_init,

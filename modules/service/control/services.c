@@ -223,7 +223,8 @@ gate_slots(uint64_t n)
  * (with its address), but ClusterIPs in the service CIDR are not
  * counted (the gate lets the CIDR in), so most services take none: four
  * slots a service. Connection keys: two per endpoint of a live
- * connection, at most endpoints_size records: a slot a record. Full or
+ * connection, at most endpoints_size records, and one per SNAT port in
+ * use: a slot a record. Full or
  * not, they never miss (podswitch/cfilter.h); a fuller filter only lets
  * more transit packets through to service_lb.
  */
@@ -235,8 +236,6 @@ gate_init(const struct ps_config *cfg)
 
 	ps_svc_dp.gate_fe = ps_cfilter_create("svc_gate_fe", fe);
 	ps_svc_dp.gate_conn = ps_cfilter_create("svc_gate_conn", conn);
-	ps_svc_dp.snat_port_min = cfg->nat_port_min;
-	ps_svc_dp.snat_port_max = cfg->nat_port_max;
 	if (ps_svc_dp.gate_fe == NULL || ps_svc_dp.gate_conn == NULL) {
 		DP_LOG(ERR, "cannot create the service gate's filters\n");
 		return -ENOMEM;

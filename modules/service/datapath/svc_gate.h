@@ -17,11 +17,11 @@
  *    masquerade takes (the same test as lb_miss);
  *  - to a frontend (ip, port, proto) of the frontend filter, or to a
  *    NodePort (ip 0 in the filter) of a local address;
- *  - to a local address (node IP, gateway IP: the SNAT addresses) on a
- *    port of the SNAT range: replies to SNATed and masqueraded
- *    connections;
+ *  - to a local address (node IP, gateway IP: the SNAT addresses) and
+ *    port of the connection filter: replies of SNATed and masqueraded
+ *    connections (svc_gate_conn());
  *  - from an (ip, port, proto) of the connection filter: replies of
- *    connections DNATed without SNAT (svc_gate_conn());
+ *    connections DNATed without SNAT;
  *  - ICMP errors (they may quote any of the above), ICMP echo to or
  *    from a local address;
  *  - fragments, first or later, by addresses alone, so that every
@@ -106,14 +106,10 @@ svc_gate(const struct rte_mbuf *m)
 	/* TCP's ports are where UDP's are */
 	sport = ((const struct rte_udp_hdr *)l4)->src_port;
 	dport = ((const struct rte_udp_hdr *)l4)->dst_port;
-	if (local) {
-		uint16_t p = rte_be_to_cpu_16(dport);
-
-		if ((p >= ps_svc_dp.snat_port_min &&
-		     p <= ps_svc_dp.snat_port_max) ||
-		    ps_cfilter_lookup(ps_svc_dp.gate_fe, 0, dport, proto))
-			return true;
-	}
+	if (local && (ps_cfilter_lookup(ps_svc_dp.gate_fe, 0, dport, proto) ||
+		      ps_cfilter_lookup(ps_svc_dp.gate_conn, dst, dport,
+					proto)))
+		return true;
 	return ps_cfilter_lookup(ps_svc_dp.gate_fe, dst, dport, proto) ||
 	       ps_cfilter_lookup(ps_svc_dp.gate_conn, src, sport, proto);
 }
