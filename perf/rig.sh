@@ -122,11 +122,16 @@
 #       the 100k-prefix router)
 # env:  PODSWITCH (binary, default build/app/podswitch), TESTPMD
 #       (default dpdk-testpmd), GEN_CPU (0), DUT_CPU (1), OVS=0 (leave
-#       OVS out)
+#       OVS out), PODSWITCH_BASE (another podswitch binary, e.g. main's:
+#       l3, encap and decap get its DUTs too, "main:" before their names,
+#       right after podswitch's, so both are measured in the same run)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 PODSWITCH=${PODSWITCH:-$top/build/app/podswitch}
+PODSWITCH_OWN=$PODSWITCH
+PODSWITCH_BASE=${PODSWITCH_BASE:-}
+[ -z "$PODSWITCH_BASE" ] || [ -x "$PODSWITCH_BASE" ] || { echo "rig: no podswitch binary at PODSWITCH_BASE=$PODSWITCH_BASE" >&2; exit 1; }
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 GEN_CPU=${GEN_CPU:-0}
 DUT_CPU=${DUT_CPU:-1}
@@ -522,12 +527,15 @@ run_case() {
 	[ "$QUIET_WAIT" -gt 0 ] && wait_quiet "$QUIET_WAIT"
 	start_generator "$traffic" "$dir"
 	R_STARTUP=-
-	case $dut in
+	# base-X: DUT X run by the PODSWITCH_BASE binary
+	PODSWITCH=$PODSWITCH_OWN
+	[[ "$dut" == base-* ]] && PODSWITCH=$PODSWITCH_BASE
+	case ${dut#base-} in
 	io) start_io_dut "$dir" 20 ;;
 	ovs) start_ovs_dut "$traffic" "$dir" ;;
 	l2) start_l2_dut "$traffic" "$dir" ;;
-	vxe|vxd) start_vx_dut "$dut" "$dir" ;;
-	*) start_l3_dut "$dut" "$dir" ;;
+	vxe|vxd) start_vx_dut "${dut#base-}" "$dir" ;;
+	*) start_l3_dut "${dut#base-}" "$dir" ;;
 	esac
 	# the generator's prompt comes once both sockets are up and its
 	# ports are started
@@ -698,12 +706,13 @@ run_case() {
 
 # duts_for TRAFFIC: the DUTs of a scenario, the baseline first, OVS last
 duts_for() {
-	local ovs=""
+	local ovs="" b3="" be="" bd=""
 	[ "$OVS_ON" = 1 ] && ovs=" ovs"
+	[ -n "$PODSWITCH_BASE" ] && b3=" base-l3" be=" base-vxe" bd=" base-vxd"
 	case $1 in
-	l3) echo "io l3 l3s$ovs" ;;
-	encap) echo "io vxe" ;;
-	decap) echo "io vxd" ;;
+	l3) echo "io l3$b3 l3s$ovs" ;;
+	encap) echo "io vxe$be" ;;
+	decap) echo "io vxd$bd" ;;
 	flowgen) echo "io l2" ;;
 	*) echo "io l2$ovs" ;;
 	esac
@@ -732,7 +741,7 @@ for tr in "${traffics[@]}"; do
 		-v small="$L3_SMALL" -v prefixes="$PREFIXES" -v fgnet="$FG_DST_NET" -v nh="$L3_NH" '
 	function ratio(x, y) { return (y > 0 && x != "-" && x != "") ? sprintf("%.2f", x / y) : "-" }
 	function f2(x) { return (x == "-" || x == "") ? "-" : sprintf("%.2f", x) }
-	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d == "ovs" ? "ovs-dpdk" : d }
+	function label(d) { return d ~ /^base-/ ? "main:" label(substr(d, 6)) : d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d == "ovs" ? "ovs-dpdk" : d }
 	function median(arr, n,   i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
@@ -823,7 +832,8 @@ for tr in "${traffics[@]}"; do
 				echo "  podswitch nodes in the window, cycles per packet of each node (port_rx: per frame, empty polls included):"
 				first=0
 			fi
-			case $d in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; vxe) lb=vxlan-encap ;; vxd) lb=vxlan-decap ;; *) lb=$d ;; esac
+			case ${d#base-} in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; vxe) lb=vxlan-encap ;; vxd) lb=vxlan-decap ;; *) lb=$d ;; esac
+			[[ "$d" == base-* ]] && lb="main:$lb"
 			[ "$ROUNDS" -gt 1 ] && lb="$lb #$round"
 			st=$(awk -v tr="$tr" -v d="$d" -v k="$round" '$1 == tr && $2 == d && $13 == k && $16 != "-" { printf "start-up %ss, ", $16 }' "$RESULTS")
 			awk -v lb="$lb" -v st="$st" '
@@ -879,7 +889,7 @@ done
 # --json: the rig's scenarios (l3: the big-table router is "podswitch"),
 # then the service scenario's (svc_rig.sh), appended
 if [ -n "$JSON" ]; then
-	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : ($2 == "l3s" || $1 == "flowgen") ? "" : "podswitch"
+	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : ($2 == "l3s" || $2 ~ /^base-/ || $1 == "flowgen") ? "" : "podswitch"
 		if (d != "") print $1, d, $13, $3, $15, $11 }' "$RESULTS" >"$WORK/json.in"
 	json_lines "$WORK/json.in" >"$JSON"
 fi
