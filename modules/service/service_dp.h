@@ -82,21 +82,42 @@ svc_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
 	       (dnat_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net;
 }
 
+static inline void
+svc_gate_count(struct ps_cfilter *f, uint32_t ip, uint16_t port,
+	       uint8_t proto, bool add)
+{
+	if (add)
+		ps_cfilter_add(f, ip, port, proto);
+	else
+		ps_cfilter_del(f, ip, port, proto);
+}
+
 /*
- * Count (add) or uncount a connection translated as nat, of protocol
- * proto, in the gate's connection filter, where its replies are let
- * through: with SNAT they come to the SNAT address and port, without it
- * from the endpoint (and its address, for fragments). Whoever takes or
- * gives back a connection's holdings (svc_conn.c, lb_state.c), with
- * nat->snat_port set.
+ * Count (add) or uncount connection orig (its original tuple),
+ * translated as nat, in the gate's filters. Its replies: with SNAT they
+ * come to the SNAT address and port, without it from the endpoint (and
+ * its address, for fragments), in the connection filter. Its original
+ * direction, when DNATed: to its frontend, in the frontend filter (but
+ * in the service CIDR, let in whole), so that it keeps being translated
+ * when the service drops that frontend. Whoever takes or gives back a
+ * connection's holdings (svc_conn.c, lb_state.c), with nat->snat_port
+ * set.
  */
 static inline void
-svc_gate_conn(const struct ps_ct_nat *nat, uint8_t proto, bool add)
+svc_gate_conn(const struct ps_ct_nat *nat, const struct ps_ct_tuple *orig,
+	      bool add)
 {
 	struct ps_cfilter *f = ps_svc_dp.gate_conn;
+	const uint8_t proto = orig->proto;
 
 	if (f == NULL)
 		return;
+	if (nat->dnat_ip != 0 &&
+	    (orig->dst_ip & ps_svc_dp.service_mask) != ps_svc_dp.service_net) {
+		svc_gate_count(ps_svc_dp.gate_fe, orig->dst_ip, orig->dst_port,
+			       proto, add);
+		svc_gate_count(ps_svc_dp.gate_fe, orig->dst_ip, 0, 0, add);
+	}
 	if (nat->snat_ip != 0) {
 		if (add)
 			ps_cfilter_add(f, nat->snat_ip, nat->snat_port, proto);

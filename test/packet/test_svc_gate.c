@@ -11,6 +11,7 @@
 
 #include <rte_ip.h>
 #include <rte_mempool.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include <podswitch/cfilter.h>
@@ -62,7 +63,12 @@ static const char *const config =
 	"{'kind':'Service','apiVersion':'v1','metadata':{'name':'web',"	\
 	"'namespace':'default'},'spec':{'type':'NodePort','clusterIP':"	\
 	"'10.96.0.20','externalIPs':[" ext "],'ports':[{'name':'p',"	\
-	"'protocol':'TCP','port':80,'nodePort':30080,'targetPort':8080}]}}"
+	"'protocol':'TCP','port':80,'nodePort':30080,'targetPort':8080}]}},"\
+	"{'kind':'EndpointSlice','apiVersion':'discovery.k8s.io/v1',"	\
+	"'addressType':'IPv4','metadata':{'name':'web-1','namespace':"	\
+	"'default','labels':{'kubernetes.io/service-name':'web'}},"	\
+	"'ports':[{'name':'p','port':8080,'protocol':'TCP'}],"		\
+	"'endpoints':[{'addresses':['" P3 "'],'nodeName':'t7'}]}"
 
 static struct ps_dataplane *const dp = &ps_test_node.dp;
 
@@ -275,12 +281,70 @@ test_snat_keys(void)
 	ps_test_node_expect_no_leak();
 }
 
+/* The single frame on ring goes to dst:dport (host order). */
+static void
+expect_to(const char *ring, const char *dst, uint16_t dport)
+{
+	struct rte_mbuf *m[4];
+	unsigned int n = ps_test_collect(ring, m, RTE_DIM(m));
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *th;
+
+	CU_ASSERT_EQUAL(n, 1);
+	if (n == 0)
+		return;
+	ip = rte_pktmbuf_mtod_offset(m[0], const struct rte_ipv4_hdr *,
+				     RTE_ETHER_HDR_LEN);
+	th = (const struct rte_tcp_hdr *)(ip + 1);
+	CU_ASSERT_EQUAL(ip->dst_addr, ps_ip(dst));
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(th->dst_port), dport);
+	rte_pktmbuf_free_bulk(m, n);
+}
+
+/*
+ * A connection to an external IP keeps being translated after the
+ * service drops that IP (its entry lives on, as in kube-proxy's
+ * conntrack): the connection counts its frontend in the gate.
+ */
+static void
+test_dropped_frontend_conn(void)
+{
+	struct ps_l4 syn = ps_tcp("192.168.60.50", 40000, EXT_IP, 80,
+				  RTE_TCP_SYN_FLAG, 1000, 0, 0);
+	uint8_t f[256];
+	size_t len;
+
+	ps_ct_flush(dp->ct);
+	ps_test_node_run();
+	len = ps_build_l4(f, NODE_MAC, "02:00:c0:a8:3c:32", &syn);
+	ps_test_node_inject("up_rx", f, len);
+	ps_test_node_run();
+	expect_to("p3_tx", P3, 8080);
+	CU_ASSERT_EQUAL_FATAL(apply("{'kind':'List','apiVersion':'v1',"
+				    "'items':[" SVC_WEB("") "]}"), 0);
+	/* the SYN again (retransmitted): the same connection */
+	ps_test_node_inject("up_rx", f, len);
+	ps_test_node_run();
+	expect_to("p3_tx", P3, 8080);
+	ps_test_expect_none("up_tx");
+	ps_ct_flush(dp->ct);
+	ps_test_node_run();
+	CU_ASSERT_EQUAL(keys_of(ps_svc_dp.gate_fe), 2);
+	CU_ASSERT_EQUAL(keys_of(ps_svc_dp.gate_conn), 0);
+	CU_ASSERT_EQUAL_FATAL(apply("{'kind':'List','apiVersion':'v1',"
+				    "'items':[" SVC_WEB("'" EXT_IP "'") "]}"),
+			      0);
+	ps_test_node_expect_no_leak();
+}
+
 static const struct ps_test tests[] = {
 	{ "transit fragments skip fragment tracking",
 	  test_transit_fragment_not_held },
 	{ "frontend keys follow the services", test_frontend_keys },
 	{ "connection keys follow the entries", test_connection_keys },
 	{ "SNAT keys follow the entries", test_snat_keys },
+	{ "a connection outlives its dropped frontend",
+	  test_dropped_frontend_conn },
 };
 
 PS_TEST_MAIN(ps_test_eal_profiles_init,

@@ -41,7 +41,7 @@ static void
 ct_release(const struct ps_ct_entry *e, void *arg)
 {
 	RTE_SET_USED(arg);
-	svc_conn_give(&e->nat, e->tuple[PS_CT_DIR_ORIG].src_ip, e->proto);
+	svc_conn_give(&e->nat, &e->tuple[PS_CT_DIR_ORIG]);
 }
 
 /*
