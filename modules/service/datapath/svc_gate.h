@@ -41,6 +41,7 @@
 #include <podswitch/cfilter.h>
 #include <podswitch/dataplane.h>
 
+#include "infra_dp.h"
 #include "service_dp.h"
 #include "svc_frag.h"
 
