@@ -111,8 +111,13 @@ svc_gate(const struct rte_mbuf *m)
 		      ps_cfilter_lookup(ps_svc_dp.gate_conn, dst, dport,
 					proto)))
 		return true;
-	return ps_cfilter_lookup(ps_svc_dp.gate_fe, dst, dport, proto) ||
-	       ps_cfilter_lookup(ps_svc_dp.gate_conn, src, sport, proto);
+	/* every (ip, port, proto) key comes with its (ip, 0, 0): asked
+	 * first, it keeps the probes of many flows between few addresses
+	 * on few cache lines */
+	return (ps_cfilter_lookup(ps_svc_dp.gate_fe, dst, 0, 0) &&
+		ps_cfilter_lookup(ps_svc_dp.gate_fe, dst, dport, proto)) ||
+	       (ps_cfilter_lookup(ps_svc_dp.gate_conn, src, 0, 0) &&
+		ps_cfilter_lookup(ps_svc_dp.gate_conn, src, sport, proto));
 }
 
 #endif
