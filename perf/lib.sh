@@ -328,7 +328,7 @@ foreign() {
 ps_dut_json() {
 	cat <<EOF
   "workers": { "lcores": "$DUT_CPU", "burst": 32, "idle_sleep_max_us": 0 },
-  "api": { "unix_socket": "$1/api.sock" },
+  "api": { "unix_socket": "$1/api.sock", "max_body_bytes": 67108864 },
   "dpdk": { "eal_args": ["--no-pci", "--file-prefix=$TAG-dut-$CASE",
                          "--lcores", "0@$GEN_CPU,1@$DUT_CPU",
                          "--log-level=lib.eal:warning"] }

@@ -91,7 +91,7 @@
 #
 # usage: perf/rig.sh [-d SECONDS] [-w SECONDS] [-t l2,l3,encap,decap,service]
 #                    [-n BURSTS] [-P PREFIXES] [-N 1|2] [-f FLOWS] [-r ROUNDS]
-#                    [-q SECONDS] [-p] [-k] [-h] [--json FILE]
+#                    [-q SECONDS] [-S SERVICES] [-p] [-k] [-h] [--json FILE]
 #   -d  measured window per case (default 10)
 #   -w  warm-up before the window (default 3)
 #   -t  scenarios (traffic types) to run, in order (default: all of
@@ -102,6 +102,11 @@
 #   -N  L3 next hops for flowgen's destinations: 2 (default; half out of
 #       each port) or 1 (everything out of v1)
 #   -f  service: concurrent flows (default 1000000; svc_rig.sh -f)
+#   -S  l3, encap, decap: program SERVICES ClusterIP services of 10
+#       endpoints each (perf/svc_gen.py list; service CIDR 10.96.0.0/12,
+#       cluster CIDR 10.244.0.0/16) into every podswitch DUT before its
+#       traffic; the traffic is none of theirs (what transit pays for the
+#       service stage). Default 0: none, and no service or cluster CIDR
 #   -p  profile: perf record of the DUT process during the window of each
 #       case (first round), print its worker's time by library and its
 #       hottest symbols (needs perf)
@@ -120,17 +125,24 @@
 #       OVS out), POLICIES=N (l3: one more DUT, l3p, the small router with
 #       N NetworkPolicies over N pods loaded and flowgen's source one of
 #       the pods they select; service: svc_rig.sh's svcp; see
-#       perf/policy_rig.sh)
+#       perf/policy_rig.sh), PODSWITCH_BASE (another podswitch binary,
+#       e.g. main's: l3, encap and decap get its DUTs too, "main:" before
+#       their names, right after podswitch's, so both are measured in the
+#       same run)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 PODSWITCH=${PODSWITCH:-$top/build/app/podswitch}
+PODSWITCH_OWN=$PODSWITCH
+PODSWITCH_BASE=${PODSWITCH_BASE:-}
+[ -z "$PODSWITCH_BASE" ] || [ -x "$PODSWITCH_BASE" ] || { echo "rig: no podswitch binary at PODSWITCH_BASE=$PODSWITCH_BASE" >&2; exit 1; }
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 GEN_CPU=${GEN_CPU:-0}
 DUT_CPU=${DUT_CPU:-1}
 DURATION=10
 WARMUP=3
 TRAFFIC=l2,l3,encap,decap,service
+SERVICES=0
 FLOWS=1000000
 JSON=""
 BURSTS=16
@@ -186,7 +198,7 @@ while [ $# -gt 0 ]; do
 done
 set -- "${args[@]}"
 
-while getopts "d:w:t:n:P:N:f:r:q:pkh" o; do
+while getopts "d:w:t:n:P:N:f:r:q:S:pkh" o; do
 	case $o in
 	d) DURATION=$OPTARG ;;
 	w) WARMUP=$OPTARG ;;
@@ -195,6 +207,7 @@ while getopts "d:w:t:n:P:N:f:r:q:pkh" o; do
 	P) PREFIXES=$OPTARG ;;
 	N) L3_NH=$OPTARG ;;
 	f) FLOWS=$OPTARG ;;
+	S) SERVICES=$OPTARG ;;
 	q) QUIET_WAIT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	p) PROFILE=1 ;;
@@ -229,6 +242,12 @@ fi
 if ! [[ "$PREFIXES" =~ ^[0-9]+$ ]] || [ "$PREFIXES" -lt 1 ] || [ "$PREFIXES" -gt 1000000 ]; then
 	die "-P: 1..1000000 prefixes"
 fi
+if ! [[ "$SERVICES" =~ ^[0-9]+$ ]] || [ "$SERVICES" -gt 16384 ]; then
+	die "-S: 0..16384 services (the DUT's tables.services)"
+fi
+# the node's service and cluster CIDRs, when services are programmed
+SVC_NODE=""
+[ "$SERVICES" -gt 0 ] && SVC_NODE=', "service_cidr": "10.96.0.0/12", "cluster_cidr": "10.244.0.0/16"'
 # tables.routes of both L3 DUTs: room for the prefixes, the flowgen routes
 # and the connected ones
 ROUTES_TABLE=$((PREFIXES + 64 > 131072 ? PREFIXES + 64 : 131072))
@@ -402,7 +421,7 @@ start_l3_dut() {
 		cat <<EOF
 {
   "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
-            "pod_cidr": "$cidr", "gateway_ip": "$gw" },
+            "pod_cidr": "$cidr", "gateway_ip": "$gw"$SVC_NODE },
   "ports": [
     { "name": "v0", "role": "pod", "driver": "vhost-user",
       "args": { "path": "$dir/p0.sock", "client": 1 } },
@@ -425,6 +444,7 @@ EOF
 	T_DUT0=$(now)
 	start_ps_dut "$dir" "$t"
 	R_STARTUP=$(awk -v a="$T_DUT0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+	program_services
 	# the sender may reach flowgen's destinations, UDP, any port
 	[ "$dut" = l3p ] && policy_load "$dir" --senders 10.254.0.0 \
 		--allow-to "$FG_DST_NET" --proto UDP
@@ -453,7 +473,7 @@ start_vx_dut() {
 	cat >"$dir/podswitch.json" <<EOF
 {
   "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "$FG_DST",
-            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
+            "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1"$SVC_NODE },
   "overlay": { "mode": "vxlan", "vni": $VX_VNI, "udp_port": 4789 },
   "ports": [
     { "name": "v0", "role": "$r0", "driver": "vhost-user",
@@ -469,6 +489,17 @@ $(ps_dut_json "$dir")
 }
 EOF
 	start_ps_dut "$dir" 20
+	program_services
+}
+
+# program_services: -S SERVICES ClusterIP services of 10 endpoints each
+# into the podswitch DUT just started (API), through POST /v1/apply
+program_services() {
+	local list=$WORK/services-$SERVICES.json out
+	[ "$SERVICES" -gt 0 ] || return 0
+	[ -s "$list" ] || python3 "$top/perf/svc_gen.py" list "$list" "$SERVICES" 10
+	out=$(CURL_API_TIMEOUT=120 curl_api POST /v1/apply "$list")
+	case $out in 200\ *) ;; *) KEEP=1; die "POST /v1/apply of $SERVICES services: $out" ;; esac
 }
 
 # start_ovs_dut TRAFFIC DIR: OVS-DPDK (perf/ovs.sh) programmed for the
@@ -508,12 +539,15 @@ run_case() {
 	[ "$QUIET_WAIT" -gt 0 ] && wait_quiet "$QUIET_WAIT"
 	start_generator "$traffic" "$dir"
 	R_STARTUP=-
-	case $dut in
+	# base-X: DUT X run by the PODSWITCH_BASE binary
+	PODSWITCH=$PODSWITCH_OWN
+	[[ "$dut" == base-* ]] && PODSWITCH=$PODSWITCH_BASE
+	case ${dut#base-} in
 	io) start_io_dut "$dir" 20 ;;
 	ovs) start_ovs_dut "$traffic" "$dir" ;;
 	l2) start_l2_dut "$traffic" "$dir" ;;
-	vxe|vxd) start_vx_dut "$dut" "$dir" ;;
-	*) start_l3_dut "$dut" "$dir" ;;
+	vxe|vxd) start_vx_dut "${dut#base-}" "$dir" ;;
+	*) start_l3_dut "${dut#base-}" "$dir" ;;
 	esac
 	# the generator's prompt comes once both sockets are up and its
 	# ports are started
@@ -684,13 +718,14 @@ run_case() {
 
 # duts_for TRAFFIC: the DUTs of a scenario, the baseline first, OVS last
 duts_for() {
-	local ovs="" pol=""
+	local ovs="" pol="" b3="" be="" bd=""
 	[ "$OVS_ON" = 1 ] && ovs=" ovs"
 	[ "$POLICIES" -gt 0 ] && pol=" l3p"
+	[ -n "$PODSWITCH_BASE" ] && b3=" base-l3" be=" base-vxe" bd=" base-vxd"
 	case $1 in
-	l3) echo "io l3 l3s${pol}$ovs" ;;
-	encap) echo "io vxe" ;;
-	decap) echo "io vxd" ;;
+	l3) echo "io l3$b3 l3s${pol}$ovs" ;;
+	encap) echo "io vxe$be" ;;
+	decap) echo "io vxd$bd" ;;
 	flowgen) echo "io l2" ;;
 	*) echo "io l2$ovs" ;;
 	esac
@@ -701,6 +736,7 @@ duts_for() {
 RESULTS=$WORK/results
 : >"$RESULTS"
 log "rig $TAG: window ${DURATION}s after ${WARMUP}s warm-up; generator on CPU $GEN_CPU, DUT on CPU $DUT_CPU; scenarios $TRAFFIC"
+[ "$SERVICES" -gt 0 ] && log "podswitch DUTs of l3, encap, decap: $SERVICES ClusterIP services x 10 endpoints programmed"
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for tr in "${traffics[@]}"; do
 	for round in $(seq "$ROUNDS"); do
@@ -718,7 +754,7 @@ for tr in "${traffics[@]}"; do
 		-v small="$L3_SMALL" -v prefixes="$PREFIXES" -v fgnet="$FG_DST_NET" -v nh="$L3_NH" '
 	function ratio(x, y) { return (y > 0 && x != "-" && x != "") ? sprintf("%.2f", x / y) : "-" }
 	function f2(x) { return (x == "-" || x == "") ? "-" : sprintf("%.2f", x) }
-	function label(d) { return d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "l3p" ? small "+pol" : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d == "ovs" ? "ovs-dpdk" : d }
+	function label(d) { return d ~ /^base-/ ? "main:" label(substr(d, 6)) : d == "io" ? "io-forward" : d == "l2" ? "l2-bridge" : d == "l3" ? big : d == "l3s" ? small : d == "l3p" ? small "+pol" : d == "vxe" ? "vxlan-encap" : d == "vxd" ? "vxlan-decap" : d == "ovs" ? "ovs-dpdk" : d }
 	function median(arr, n,   i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) {
@@ -809,7 +845,8 @@ for tr in "${traffics[@]}"; do
 				echo "  podswitch nodes in the window, cycles per packet of each node (port_rx: per frame, empty polls included):"
 				first=0
 			fi
-			case $d in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; l3p) lb=$L3_SMALL+pol ;; vxe) lb=vxlan-encap ;; vxd) lb=vxlan-decap ;; *) lb=$d ;; esac
+			case ${d#base-} in l2) lb=l2-bridge ;; l3) lb=$L3_BIG ;; l3s) lb=$L3_SMALL ;; l3p) lb=$L3_SMALL+pol ;; vxe) lb=vxlan-encap ;; vxd) lb=vxlan-decap ;; *) lb=$d ;; esac
+			[[ "$d" == base-* ]] && lb="main:$lb"
 			[ "$ROUNDS" -gt 1 ] && lb="$lb #$round"
 			st=$(awk -v tr="$tr" -v d="$d" -v k="$round" '$1 == tr && $2 == d && $13 == k && $16 != "-" { printf "start-up %ss, ", $16 }' "$RESULTS")
 			awk -v lb="$lb" -v st="$st" '
@@ -866,7 +903,7 @@ done
 # the small one "podswitch-small", with POLICIES "podswitch-small+policies"),
 # then the service scenario's (svc_rig.sh), appended
 if [ -n "$JSON" ]; then
-	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : $2 == "l3s" ? "podswitch-small" : $2 == "l3p" ? "podswitch-small+policies" : $1 == "flowgen" ? "" : "podswitch"
+	awk '{ d = $2 == "io" ? "io-forward" : $2 == "ovs" ? "ovs" : $2 == "l3p" ? "podswitch-small+policies" : ($2 == "l3s" || $2 ~ /^base-/ || $1 == "flowgen") ? "" : "podswitch"
 		if (d != "") print $1, d, $13, $3, $15, $11 }' "$RESULTS" >"$WORK/json.in"
 	json_lines "$WORK/json.in" >"$JSON"
 fi

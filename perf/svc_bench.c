@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * svc_bench [FLOWS]: cycles per packet of the service_lb node, from the
+ * svc_bench [FLOWS [SERVICES]]: cycles per packet of the service_lb node, from the
  * graph's own per-node counters, over the real in-process dataplane (ring
  * ports, one worker polled here). FLOWS UDP flows (default 100000) from
  * pod p1 to a ClusterIP of 3 local endpoints: first packets (backend
  * choice, conntrack create, DNAT), then the same flows again (conntrack
  * hit, DNAT), then frames bridged between two pods (the conntrack check
- * of service_l2, a miss). Frames are injected and collected outside the measured
- * nodes.
+ * of service_l2, a miss), then frames routed from p1 to pods of another
+ * node (transit: what the service gate turns away), with SERVICES more
+ * ClusterIP services of 10 endpoints programmed (default 0), every
+ * fourth with an external IP. Frames are injected and collected outside
+ * the measured nodes.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
@@ -22,6 +26,7 @@
 #include <podswitch/service.h>
 #include <podswitch/stats.h>
 
+#include "svc_gate.h"
 #include "test_common.h"
 
 #define NODE_MAC "02:00:00:00:00:0a"
@@ -36,6 +41,9 @@ static const char *const config_fmt =
 	PS_RING_PORT("p1", "pod", PS_POD("10.244.0.2", "02:00:0a:f4:00:02")) ","
 	PS_RING_PORT("p2", "pod", PS_POD("10.244.0.3", "02:00:0a:f4:00:03")) ","
 	PS_RING_PORT("up", "uplink", "") " ],"
+	"  \"routes\": [ { \"dst\": \"10.244.1.0/24\", \"gateway\": \"192.168.60.11\" } ],"
+	"  \"neighbors\": [ { \"ip\": \"192.168.60.11\","
+	"    \"mac\": \"02:00:c0:a8:3c:0b\", \"dev\": \"up\" } ],"
 	"  \"tables\": { \"conntrack\": %u } }";
 
 static const char *const services =
@@ -50,7 +58,7 @@ static const char *const services =
 	"{\"addresses\":[\"10.244.0.4\"],\"nodeName\":\"sb\"},"
 	"{\"addresses\":[\"10.244.0.5\"],\"nodeName\":\"sb\"}]}]}";
 
-static bool bridged;
+static bool bridged, routed;
 
 static size_t
 frame(uint8_t *buf, uint32_t flow)
@@ -61,7 +69,8 @@ frame(uint8_t *buf, uint32_t flow)
 
 	memset(buf, 0, 64);
 	/* bridged: pod p1 to pod p2's MAC, not a service */
-	eth->dst_addr = ps_mac(bridged ? "02:00:0a:f4:00:03" : NODE_MAC);
+	eth->dst_addr = ps_mac(bridged && !routed ? "02:00:0a:f4:00:03" :
+			       NODE_MAC);
 	eth->src_addr = ps_mac("02:00:0a:f4:00:02");
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
@@ -71,6 +80,9 @@ frame(uint8_t *buf, uint32_t flow)
 	/* 10.244.0.2..201, ports 1024.. */
 	ip->src_addr = rte_cpu_to_be_32(0x0af40002 + flow / 60000);
 	ip->dst_addr = ps_ip(bridged ? "10.244.0.3" : "10.96.0.10");
+	/* routed: to 10.244.1.1..250, pods of the other node */
+	if (routed)
+		ip->dst_addr = rte_cpu_to_be_32(0x0af40101 + flow % 250);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	uh->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000));
 	uh->dst_port = RTE_BE16(53);
@@ -127,6 +139,102 @@ pass(struct ps_dataplane *dp, uint32_t flows, const char *what)
 	}
 }
 
+static double
+thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/*
+ * The gate alone (svc_gate.h): BURST of the transit frames in mbufs,
+ * asked 2000 times over; cycles per packet, and how many it let in.
+ * On a shared machine the TSC also counts other processes' turns: the
+ * thread's CPU time times the TSC rate is printed beside it.
+ */
+static void
+gate_alone(struct ps_dataplane *dp)
+{
+	struct rte_mbuf *m[BURST];
+	uint64_t t0, t1, in = 0;
+	unsigned int i, r;
+	double c0, c1;
+
+	if (rte_pktmbuf_alloc_bulk(dp->pool, m, BURST) != 0)
+		return;
+	for (i = 0; i < BURST; i++) {
+		size_t len = frame(rte_pktmbuf_mtod(m[i], uint8_t *),
+				   i * 7919);
+
+		m[i]->data_len = m[i]->pkt_len = (uint32_t)len;
+	}
+	c0 = thread_ns();
+	t0 = rte_rdtsc();
+	for (r = 0; r < 2000; r++)
+		for (i = 0; i < BURST; i++)
+			in += svc_gate(m[i]);
+	t1 = rte_rdtsc();
+	c1 = thread_ns();
+	printf("  gate alone   %8.1f TSC cycles/packet, %.1f of CPU time "
+	       "(%lu of %u let in)\n", (double)(t1 - t0) / (2000.0 * BURST),
+	       (c1 - c0) * rte_get_tsc_hz() / 1e9 / (2000.0 * BURST),
+	       (unsigned long)in, 2000u * BURST);
+	rte_pktmbuf_free_bulk(m, BURST);
+}
+
+/* n ClusterIP services 10.97.0.0 + i, TCP 80 -> 10 endpoints of another
+ * node each, every fourth with external IP 198.18.0.0 + i. */
+static int
+many_services(uint32_t n)
+{
+	size_t cap = (size_t)n * 900 + 64, len = 0;
+	char *s = malloc(cap);
+	uint32_t i, j;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	len += (size_t)snprintf(s + len, cap - len, "{\"kind\":\"List\",\"items\":[");
+	for (i = 0; i < n; i++) {
+		uint32_t vip = 0x0a610000 + i, ext = 0xc6120000 + i;
+		char ext_s[64] = "";
+
+		if (i % 4 == 0)
+			snprintf(ext_s, sizeof(ext_s),
+				 ",\"externalIPs\":[\"%u.%u.%u.%u\"]",
+				 ext >> 24, (ext >> 16) & 255, (ext >> 8) & 255,
+				 ext & 255);
+		len += (size_t)snprintf(s + len, cap - len,
+			"%s{\"kind\":\"Service\",\"metadata\":{\"name\":"
+			"\"s%u\",\"namespace\":\"default\"},\"spec\":{"
+			"\"clusterIP\":\"%u.%u.%u.%u\"%s,\"ports\":[{\"protocol\":"
+			"\"TCP\",\"port\":80,\"targetPort\":8080}]}},"
+			"{\"kind\":\"EndpointSlice\",\"addressType\":\"IPv4\","
+			"\"metadata\":{\"name\":\"s%u-1\",\"namespace\":"
+			"\"default\",\"labels\":{\"kubernetes.io/service-name\":"
+			"\"s%u\"}},\"ports\":[{\"port\":8080,\"protocol\":"
+			"\"TCP\"}],\"endpoints\":[", i ? "," : "", i,
+			vip >> 24, (vip >> 16) & 255, (vip >> 8) & 255,
+			vip & 255, ext_s, i, i);
+		for (j = 0; j < 10; j++) {
+			uint32_t ep = 0x0af50000 + i * 10 + j;
+
+			len += (size_t)snprintf(s + len, cap - len,
+				"%s{\"addresses\":[\"%u.%u.%u.%u\"],"
+				"\"nodeName\":\"other\"}", j ? "," : "",
+				ep >> 24, (ep >> 16) & 255, (ep >> 8) & 255,
+				ep & 255);
+		}
+		len += (size_t)snprintf(s + len, cap - len, "]}");
+	}
+	snprintf(s + len, cap - len, "]}");
+	rc = ps_test_node_apply(s);
+	free(s);
+	return rc;
+}
+
 /* One endpoint of three removed: its connections end in the next
  * management pass, one walk of the table. */
 static void
@@ -168,6 +276,7 @@ main(int argc, char **argv)
 {
 	uint32_t flows = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) :
 			 100000;
+	uint32_t nsvc = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 0;
 	struct ps_dataplane *dp = &ps_test_node.dp;
 	struct ps_ct_stats st;
 	char config[4096];
@@ -186,6 +295,13 @@ main(int argc, char **argv)
 	pass(dp, flows, "established flows (hit, DNAT)");
 	bridged = true;
 	pass(dp, flows, "bridged pod to pod, untracked (miss)");
+	if (nsvc > 0 && many_services(RTE_MIN(nsvc, 16000u)) != 0)
+		return 1;
+	routed = true;
+	printf("%u more services programmed\n", nsvc);
+	pass(dp, flows, "routed pod to remote pod (transit)");
+	gate_alone(dp);
+	routed = false;
 	endpoint_removed(dp);
 	ps_ct_stats(dp->ct, &st);
 	printf("conntrack: %u entries, %lu full\n", st.entries,

@@ -281,6 +281,12 @@ struct ps_svc_table_params {
 	const char *zone;	/* topology.kubernetes.io/zone; NULL = none */
 	int socket;
 	struct rte_rcu_qsbr *qsv;	/* NULL: no concurrent readers */
+	/* NULL, or a counting filter (podswitch/cfilter.h) the table keeps
+	 * its frontend keys in, each (ip, port, proto) and (ip, 0, 0), but
+	 * those whose ip is in fe_skip_net/fe_skip_mask (network order).
+	 * Owned by the caller. */
+	struct ps_cfilter *gate_filter;
+	uint32_t fe_skip_net, fe_skip_mask;
 };
 
 struct ps_svc_stats {
@@ -300,6 +306,7 @@ struct ps_svc_stats {
 };
 
 struct ps_svc_table;
+struct ps_cfilter;
 
 struct ps_svc_table *ps_svc_create(const struct ps_svc_table_params *p);
 /* Waits for a grace period: readers must be stopped or offline. */

@@ -14,7 +14,9 @@
 
 #include <rte_byteorder.h>
 
+#include <podswitch/cfilter.h>
 #include <podswitch/config.h>
+#include <podswitch/conntrack.h>
 #include <podswitch/nat.h>
 
 struct ps_ct;
@@ -46,6 +48,17 @@ struct ps_svc_dp {
 	 */
 	uint32_t *l2_ep_conns;
 	uint32_t l2_ep_mask;
+	/*
+	 * The gate in front of service_lb (svc_gate.h): gate_fe holds the
+	 * frontends (ip, port, proto) as the frontend hash has them,
+	 * NodePorts with ip 0, but ClusterIPs of the service CIDR (the
+	 * service table counts them); gate_conn where the replies of live
+	 * connections come from (the endpoint, without SNAT) or go to (the
+	 * SNAT address and port), svc_gate_conn(). Each also holds the
+	 * addresses of its keys (port and proto 0; not of SNAT addresses,
+	 * which are local), for fragments, which may carry no ports.
+	 */
+	struct ps_cfilter *gate_fe, *gate_conn;
 	/* fragment tracking, one table per worker (svc_frag.h) */
 	struct svc_frag *frag[PS_MAX_WORKERS];
 };
@@ -67,6 +80,58 @@ svc_l2_counted(uint32_t client_ip, uint32_t dnat_ip, uint32_t snat_ip)
 	return dnat_ip != 0 && snat_ip == 0 &&
 	       (client_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net &&
 	       (dnat_ip & ps_svc_dp.pod_mask) == ps_svc_dp.pod_net;
+}
+
+static inline void
+svc_gate_count(struct ps_cfilter *f, uint32_t ip, uint16_t port,
+	       uint8_t proto, bool add)
+{
+	if (add)
+		ps_cfilter_add(f, ip, port, proto);
+	else
+		ps_cfilter_del(f, ip, port, proto);
+}
+
+/*
+ * Count (add) or uncount connection orig (its original tuple),
+ * translated as nat, in the gate's filters. Its replies: with SNAT they
+ * come to the SNAT address and port, without it from the endpoint (and
+ * its address, for fragments), in the connection filter. Its original
+ * direction, when DNATed: to its frontend, in the frontend filter (but
+ * in the service CIDR, let in whole), so that it keeps being translated
+ * when the service drops that frontend. Whoever takes or gives back a
+ * connection's holdings (svc_conn.c, lb_state.c), with nat->snat_port
+ * set.
+ */
+static inline void
+svc_gate_conn(const struct ps_ct_nat *nat, const struct ps_ct_tuple *orig,
+	      bool add)
+{
+	struct ps_cfilter *f = ps_svc_dp.gate_conn;
+	const uint8_t proto = orig->proto;
+
+	if (f == NULL)
+		return;
+	if (nat->dnat_ip != 0 &&
+	    (orig->dst_ip & ps_svc_dp.service_mask) != ps_svc_dp.service_net) {
+		svc_gate_count(ps_svc_dp.gate_fe, orig->dst_ip, orig->dst_port,
+			       proto, add);
+		svc_gate_count(ps_svc_dp.gate_fe, orig->dst_ip, 0, 0, add);
+	}
+	if (nat->snat_ip != 0) {
+		if (add)
+			ps_cfilter_add(f, nat->snat_ip, nat->snat_port, proto);
+		else
+			ps_cfilter_del(f, nat->snat_ip, nat->snat_port, proto);
+	} else if (nat->dnat_ip != 0) {
+		if (add) {
+			ps_cfilter_add(f, nat->dnat_ip, nat->dnat_port, proto);
+			ps_cfilter_add(f, nat->dnat_ip, 0, 0);
+		} else {
+			ps_cfilter_del(f, nat->dnat_ip, nat->dnat_port, proto);
+			ps_cfilter_del(f, nat->dnat_ip, 0, 0);
+		}
+	}
 }
 
 #endif

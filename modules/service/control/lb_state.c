@@ -270,6 +270,7 @@ restore_one(struct ps_dataplane *dp, const struct ct_record *r,
 		ps_svc_ep_conn_inc(dp->svcs, img.nat.endpoint_id);
 	if (l2)
 		ps_svc_dp.l2_ep_conns[svc_l2_slot(r->dnat_ip)]++;
+	svc_gate_conn(&img.nat, &r->tuple[0], true);
 	rc = ps_ct_restore(dp->ct, &img);
 	if (rc != PS_CT_CREATED) {
 		if (pool != NULL)
@@ -278,6 +279,7 @@ restore_one(struct ps_dataplane *dp, const struct ct_record *r,
 			ps_svc_ep_conn_dec(dp->svcs, img.nat.endpoint_id);
 		if (l2)
 			ps_svc_dp.l2_ep_conns[svc_l2_slot(r->dnat_ip)]--;
+		svc_gate_conn(&img.nat, &r->tuple[0], false);
 		return rc < 0 ? rc : -EEXIST;
 	}
 	return 0;

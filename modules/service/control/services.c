@@ -16,6 +16,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include <podswitch/cfilter.h>
 #include <podswitch/conntrack.h>
 #include <podswitch/dataplane.h>
 #include <podswitch/nat.h>
@@ -40,7 +41,7 @@ static void
 ct_release(const struct ps_ct_entry *e, void *arg)
 {
 	RTE_SET_USED(arg);
-	svc_conn_give(&e->nat, e->tuple[PS_CT_DIR_ORIG].src_ip, e->proto);
+	svc_conn_give(&e->nat, &e->tuple[PS_CT_DIR_ORIG]);
 }
 
 /*
@@ -205,6 +206,52 @@ prefix_mask(const struct ps_prefix4 *p, uint32_t *net, uint32_t *mask)
 	*net = p->addr & *mask;
 }
 
+/* A power of two of at least n slots, within what a filter takes. */
+static uint32_t
+gate_slots(uint64_t n)
+{
+	uint32_t s = 1u << 16;
+
+	while (s < n && s < (1u << 20))
+		s <<= 1;
+	return s;
+}
+
+/*
+ * The service gate's filters (svc_gate.h), a byte a slot, 64 KiB to
+ * 1 MiB each. Frontend keys: at most services_size, two a frontend
+ * (with its address), but ClusterIPs in the service CIDR are not
+ * counted (the gate lets the CIDR in), so most services take none: four
+ * slots a service. Connection keys: two per endpoint of a live
+ * connection, at most endpoints_size records, and one per SNAT port in
+ * use: a slot a record. Full or
+ * not, they never miss (podswitch/cfilter.h); a fuller filter only lets
+ * more transit packets through to service_lb.
+ */
+static int
+gate_init(const struct ps_config *cfg)
+{
+	uint32_t fe = gate_slots((uint64_t)cfg->services_size * 4);
+	uint32_t conn = gate_slots(cfg->endpoints_size);
+
+	ps_svc_dp.gate_fe = ps_cfilter_create("svc_gate_fe", fe);
+	ps_svc_dp.gate_conn = ps_cfilter_create("svc_gate_conn", conn);
+	if (ps_svc_dp.gate_fe == NULL || ps_svc_dp.gate_conn == NULL) {
+		DP_LOG(ERR, "cannot create the service gate's filters\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+gate_fini(void)
+{
+	ps_cfilter_free(ps_svc_dp.gate_fe);
+	ps_cfilter_free(ps_svc_dp.gate_conn);
+	ps_svc_dp.gate_fe = NULL;
+	ps_svc_dp.gate_conn = NULL;
+}
+
 int
 svc_module_init(struct ps_dataplane *dp)
 {
@@ -233,7 +280,13 @@ svc_module_init(struct ps_dataplane *dp)
 		.qsv = dp->qsv,
 	};
 	unsigned int i;
+	int rc;
 
+	rc = gate_init(cfg);
+	if (rc < 0)
+		return rc;
+	sp.gate_filter = ps_svc_dp.gate_fe;
+	prefix_mask(&cfg->service_cidr, &sp.fe_skip_net, &sp.fe_skip_mask);
 	dp->ct = ps_ct_create(&cp);
 	if (dp->ct == NULL) {
 		DP_LOG(ERR, "cannot create the conntrack table (%u): %s\n",
@@ -303,6 +356,7 @@ svc_module_fini(struct ps_dataplane *dp)
 	dp->svc_stale = NULL;
 	ps_svc_free(dp->svcs);
 	dp->svcs = NULL;
+	gate_fini();
 	for (i = 0; i < PS_NAT_NB_POOLS; i++) {
 		ps_nat_pool_free(dp->nat_pools[i]);
 		dp->nat_pools[i] = NULL;

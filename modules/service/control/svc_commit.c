@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <podswitch/cfilter.h>
+
 #include "svc_change.h"
 
 /* Slices first: deletes, then upserts in place or in a new slot. */
@@ -133,13 +135,37 @@ fe_kind_announced(unsigned int kind)
 	return kind == PS_FE_EXTERNAL || kind == PS_FE_LB;
 }
 
-/* Tell the frontend IP callback about key k going from kind was (or
- * PS_FE_KIND_MAX: absent) to kind now (or PS_FE_KIND_MAX: removed). */
+/* Count key k, which the frontend hash gained (add) or lost, in the
+ * filters of the service gate. */
+static void
+fe_filter_note(const struct ps_svc_table *t, const struct fe_key *k,
+	       bool add)
+{
+	/* the gate lets the service CIDR in whole: a NodePort's ip 0 is
+	 * in it only when the CIDR is 0/0 */
+	if (t->gate_filter == NULL ||
+	    (k->ip != 0 && (k->ip & t->fe_skip_mask) == t->fe_skip_net))
+		return;
+	if (add) {
+		ps_cfilter_add(t->gate_filter, k->ip, k->port, k->proto);
+		ps_cfilter_add(t->gate_filter, k->ip, 0, 0);
+	} else {
+		ps_cfilter_del(t->gate_filter, k->ip, k->port, k->proto);
+		ps_cfilter_del(t->gate_filter, k->ip, 0, 0);
+	}
+}
+
+/* Tell the frontend IP callback and the gate's filters about key k going
+ * from kind was (or PS_FE_KIND_MAX: absent) to kind now (or
+ * PS_FE_KIND_MAX: removed). */
 static void
 fe_ip_note(const struct ps_svc_table *t, const struct fe_key *k,
 	   unsigned int was, unsigned int now)
 {
 	bool before = fe_kind_announced(was), after = fe_kind_announced(now);
+
+	if ((was == PS_FE_KIND_MAX) != (now == PS_FE_KIND_MAX))
+		fe_filter_note(t, k, now != PS_FE_KIND_MAX);
 
 	if (t->fe_ip_cb != NULL && before != after)
 		t->fe_ip_cb(k->ip, after, t->fe_ip_arg);

@@ -215,6 +215,8 @@ struct ps_svc_table {
 	void *change_arg;
 	ps_svc_fe_ip_cb fe_ip_cb;
 	void *fe_ip_arg;
+	struct ps_cfilter *gate_filter;	/* may be NULL */
+	uint32_t fe_skip_net, fe_skip_mask;
 };
 
 /* Traffic counters of a port id or an endpoint record (svc_table.c):

@@ -293,6 +293,9 @@ ps_svc_create(const struct ps_svc_table_params *p)
 	t->nb_workers = p->nb_workers;
 	t->socket = p->socket;
 	t->qsv = p->qsv;
+	t->gate_filter = p->gate_filter;
+	t->fe_skip_net = p->fe_skip_net;
+	t->fe_skip_mask = p->fe_skip_mask;
 	snprintf(t->node, sizeof(t->node), "%s",
 		 p->node_name != NULL ? p->node_name : "");
 	if (p->zone != NULL && strlen(p->zone) < sizeof(t->zone))

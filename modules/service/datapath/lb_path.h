@@ -371,7 +371,7 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 		uint32_t rdst = k->src_ip;
 		uint16_t rdport = k->src_port;
 
-		rc = svc_conn_take(&nat, k->src_ip, k->proto, worker);
+		rc = svc_conn_take(&nat, k, worker);
 		if (rc < 0)
 			break;
 		if (snat) {
@@ -388,7 +388,7 @@ lb_create(struct rte_mbuf *m, struct lb_pkt *p, uint32_t worker,
 					rdport);
 		rc = ps_ct_add(ps_svc_dp.ct, k, &reply, &nat, &p->pkt, &e, &dir);
 		if (rc != PS_CT_CREATED)
-			svc_conn_give(&nat, k->src_ip, k->proto);
+			svc_conn_give(&nat, k);
 	}
 	switch (rc) {
 	case PS_CT_CREATED:

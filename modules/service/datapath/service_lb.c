@@ -13,14 +13,44 @@
  * connection are translated back, quote and outer header. Anything else
  * (other protocols, non-first fragments, untracked traffic) passes
  * untouched. The per-packet work is lb_path.h's, shared with service_l2.
+ *
+ * The gate (svc_gate.h) comes first: what it turns away goes on to
+ * ip4_lookup untouched, and the rest of the burst takes the path above.
  */
 #include "lb_path.h"
+#include "svc_gate.h"
 
 static __rte_always_inline void
 service_lb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 		  uint16_t nb_objs, const bool trace)
 {
-	lb_stream(graph, node, objs, nb_objs, trace, false);
+	void *in[PS_NODE_CHUNK], *by[PS_NODE_CHUNK];
+	uint16_t i, nin = 0, nby = 0;
+
+	for (i = 0; i < nb_objs; i++) {
+		void *m = objs[i];
+		bool g = svc_gate(m);
+
+		in[nin] = m;
+		by[nby] = m;
+		nin += g;
+		nby += !g;
+	}
+	if (trace)
+		for (i = 0; i < nby; i++)
+			PS_TRACE(node, (struct rte_mbuf *)by[i],
+				 "gate: no service concern -> lookup");
+	if (nin == 0 && objs == node->objs && nb_objs == node->idx) {
+		rte_node_next_stream_move(graph, node, LB_NEXT_LOOKUP);
+		return;
+	}
+	if (nby == 0) {
+		lb_stream(graph, node, objs, nb_objs, trace, false);
+		return;
+	}
+	rte_node_enqueue(graph, node, LB_NEXT_LOOKUP, by, nby);
+	if (nin > 0)
+		lb_stream(graph, node, in, nin, trace, false);
 }
 
 PS_NODE_PROCESS(service_lb)

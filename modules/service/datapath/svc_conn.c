@@ -12,9 +12,12 @@
 #include "svc_conn.h"
 
 int
-svc_conn_take(struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto,
+svc_conn_take(struct ps_ct_nat *nat, const struct ps_ct_tuple *orig,
 	      unsigned int worker)
 {
+	const uint32_t client_ip = orig->src_ip;
+	const uint8_t proto = orig->proto;
+
 	if (nat->snat_ip != 0) {
 		int pi = ps_nat_pool_of(proto), port;
 
@@ -27,6 +30,7 @@ svc_conn_take(struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto,
 	}
 	if (nat->endpoint_id != PS_CT_NO_ENDPOINT)
 		ps_svc_ep_conn_inc(ps_svc_dp.svcs, nat->endpoint_id);
+	svc_gate_conn(nat, orig, true);
 	if (svc_l2_counted(client_ip, nat->dnat_ip, nat->snat_ip))
 		__atomic_fetch_add(&ps_svc_dp.l2_ep_conns[svc_l2_slot(
 			nat->dnat_ip)], 1, __ATOMIC_RELEASE);
@@ -34,8 +38,10 @@ svc_conn_take(struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto,
 }
 
 void
-svc_conn_give(const struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto)
+svc_conn_give(const struct ps_ct_nat *nat, const struct ps_ct_tuple *orig)
 {
+	const uint32_t client_ip = orig->src_ip;
+	const uint8_t proto = orig->proto;
 	int pi;
 
 	/* snat_ip is set only when snat_port came from the pool. */
@@ -47,6 +53,7 @@ svc_conn_give(const struct ps_ct_nat *nat, uint32_t client_ip, uint8_t proto)
 	}
 	if (nat->endpoint_id != PS_CT_NO_ENDPOINT)
 		ps_svc_ep_conn_dec(ps_svc_dp.svcs, nat->endpoint_id);
+	svc_gate_conn(nat, orig, false);
 	if (svc_l2_counted(client_ip, nat->dnat_ip, nat->snat_ip))
 		__atomic_fetch_sub(&ps_svc_dp.l2_ep_conns[svc_l2_slot(
 			nat->dnat_ip)], 1, __ATOMIC_RELAXED);
