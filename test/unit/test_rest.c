@@ -2732,6 +2732,8 @@ test_apply_policies(void)
 		&r), 0);
 	CHECK(r.status == 200, "%d %s", r.status, r.body);
 	resp_free(&r);
+	/* selectedPods is the compiled generation's */
+	CHECK(policies_compiled(), "p2 not compiled");
 	CU_ASSERT_EQUAL_FATAL(request("GET", "/v1/policies/x/p2", NULL, &r),
 			      0);
 	CHECK(r.status == 200 && json_integer_value(json_object_get(r.json,
