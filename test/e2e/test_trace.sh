@@ -192,7 +192,7 @@ if [ "$i" = none ]; then
 	sed 's/^/       | /' "$E2E_TMP/a.txt"
 else
 	e2e_assert_eq "node A: the SYN's path" \
-		"port_rx eth_input ip4_input service_lb ip4_lookup ip4_rewrite port_tx" \
+		"port_rx eth_input ip4_input service_lb policy ip4_lookup ip4_rewrite port_tx" \
 		"$(path_of "$E2E_TMP/a.json.out" "$i")"
 	fields=$(python3 - "$E2E_TMP/a.json.out" "$i" <<'EOF'
 import json, sys
@@ -207,12 +207,12 @@ print(p["port"], f["port_rx"]["port"], lb["svc"], lb["endpoint"], lb["why"],
 EOF
 )
 	e2e_assert_eq "node A: --json fields of the SYN" \
-		"c1 c1 default/web:p 10.244.1.3:8080 new SYN_SENT 10.96.0.10:80 10.244.1.3:8080 10.244.1.0/24 192.168.60.11 uplink0 $MAC_B 63 uplink0 ip4_lookup None" \
+		"c1 c1 default/web:p 10.244.1.3:8080 new SYN_SENT 10.96.0.10:80 10.244.1.3:8080 10.244.1.0/24 192.168.60.11 uplink0 $MAC_B 63 uplink0 policy None" \
 		"$fields"
 	e2e_assert_grep "node A: trace show prints the packet's header" \
 		'^Packet [0-9]+: worker 0 seq [0-9]+ port c1 at [0-9:.]+$' "$E2E_TMP/a.txt"
 	e2e_assert_grep "node A: trace show, service_lb: connection, endpoint, rewrite" \
-		'service_lb +action=new ct=6/10\.244\.0\.2:[0-9]+>10\.96\.0\.10:80 dir=orig state=SYN_SENT svc=default/web:p endpoint=10\.244\.1\.3:8080 why=new before=10\.244\.0\.2:[0-9]+>10\.96\.0\.10:80 after=10\.244\.0\.2:[0-9]+>10\.244\.1\.3:8080 -> ip4_lookup' \
+		'service_lb +action=new ct=6/10\.244\.0\.2:[0-9]+>10\.96\.0\.10:80 dir=orig state=SYN_SENT svc=default/web:p endpoint=10\.244\.1\.3:8080 why=new before=10\.244\.0\.2:[0-9]+>10\.96\.0\.10:80 after=10\.244\.0\.2:[0-9]+>10\.244\.1\.3:8080 -> policy' \
 		"$E2E_TMP/a.txt"
 	e2e_assert_grep "node A: trace show, ip4_lookup: route and next hop" \
 		'ip4_lookup +dst=10\.244\.1\.3 nh_type=gateway next_hop=192\.168\.60\.11 out_port=uplink0 route=10\.244\.1\.0/24 -> ip4_rewrite' \
@@ -227,7 +227,7 @@ if [ "$i" = none ]; then
 	sed 's/^/       | /' "$E2E_TMP/b.json.out"
 else
 	e2e_assert_eq "node B: the SYN's path to s6" \
-		"port_rx eth_input ip4_input service_lb ip4_lookup ip4_rewrite port_tx" \
+		"port_rx eth_input ip4_input service_lb policy ip4_lookup ip4_rewrite port_tx" \
 		"$(path_of "$E2E_TMP/b.json.out" "$i")"
 	fields=$(python3 - "$E2E_TMP/b.json.out" "$i" <<'EOF'
 import json, sys
