@@ -39,7 +39,7 @@ service_lb_inline(struct rte_graph *graph, struct rte_node *node, void **objs,
 	if (trace)
 		for (i = 0; i < nby; i++)
 			PS_TRACE(node, (struct rte_mbuf *)by[i],
-				 LB_NEXT_LOOKUP, "action=gate_pass");
+				 LB_NEXT_LOOKUP, "action=pass why=gate");
 	if (nin == 0 && objs == node->objs && nb_objs == node->idx) {
 		rte_node_next_stream_move(graph, node, LB_NEXT_LOOKUP);
 		return;
