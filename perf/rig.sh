@@ -157,8 +157,8 @@ ROUNDS=1
 # Frame addresses of the loop traffic: A is behind v0, B behind v1.
 MAC_A=02:00:00:00:0a:01
 MAC_B=02:00:00:00:0b:01
-# What testpmd 22.11 flowgen sends, whatever --eth-peer says.
-FG_SRC=00:01:02:03:04:00
+# What testpmd 22.11 flowgen sends, whatever --eth-peer says (its source
+# MAC, 00:01:02:03:04:00, is learned where it matters).
 FG_DST=00:01:02:03:04:01
 # flowgen's destinations: 10.253.0.0 + flow index, 1024 flows by default
 # (10.253.0.0-10.253.3.255). The L3 DUTs route the whole /16 via L3_GW1 (a
@@ -341,24 +341,20 @@ start_generator() {
 
 # The podswitch DUTs: their configurations end with ps_dut_json (the
 # io-forward DUT's placement).
+# No "pod" on the ports: testpmd sends 198.18.0.1 -> 198.18.0.2 from both
+# of its ports, which a declared pod's anti-spoofing guard would drop
+# (policy.drop.spoofed); the bridge learns the generator's two MACs.
 start_l2_dut() {	# traffic dir
-	local traffic=$1 dir=$2 mac0 mac1
-	if [ "$traffic" = l2 ]; then
-		mac0=$MAC_A mac1=$MAC_B
-	else
-		mac0=$FG_SRC mac1=$FG_DST
-	fi
+	local dir=$2
 	cat >"$dir/podswitch.json" <<EOF
 {
   "node": { "name": "$TAG", "ip": "192.168.60.10/24", "mac": "02:00:00:00:00:0a",
             "pod_cidr": "10.244.0.0/24", "gateway_ip": "10.244.0.1" },
   "ports": [
     { "name": "v0", "role": "pod", "driver": "vhost-user",
-      "args": { "path": "$dir/p0.sock", "client": 1 },
-      "pod": { "ip": "10.244.0.2", "mac": "$mac0" } },
+      "args": { "path": "$dir/p0.sock", "client": 1 } },
     { "name": "v1", "role": "pod", "driver": "vhost-user",
-      "args": { "path": "$dir/p1.sock", "client": 1 },
-      "pod": { "ip": "10.244.0.3", "mac": "$mac1" } }
+      "args": { "path": "$dir/p1.sock", "client": 1 } }
   ],
 $(ps_dut_json "$dir")
 }
